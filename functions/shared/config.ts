@@ -1,0 +1,101 @@
+import { z } from 'zod';
+import { ConfigurationError } from './errors.js';
+
+const commaList = z
+  .string()
+  .transform((value) =>
+    value
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item.length > 0),
+  )
+  .pipe(z.array(z.url()).min(1));
+
+const baseUrl = z.url().transform((value) => value.replace(/\/+$/, ''));
+
+/**
+ * Every setting the functions read, validated once per container. The CDK stack sets them on each
+ * Lambda; the local runtime sets them in its own process. README.md lists them.
+ */
+const schema = z
+  .object({
+    TABLE_NAME: z.string().min(1),
+    /** Public base URL of this API; the OAuth callback and setup URLs hang off it. */
+    API_BASE_URL: baseUrl,
+    /** Origins allowed to call the API with credentials and to be redirected back to. */
+    FRONTEND_ORIGINS: commaList,
+    GITHUB_API_URL: baseUrl.default('https://api.github.com'),
+    GITHUB_WEB_URL: baseUrl.default('https://github.com'),
+    /** Only for DynamoDB Local; unset in AWS. */
+    DYNAMODB_ENDPOINT: z.url().optional(),
+    GITHUB_APP_SECRET_ARN: z.string().min(1).optional(),
+    SERVICE_KEYS_SECRET_ARN: z.string().min(1).optional(),
+    /** Local runtime only: a git-ignored JSON file instead of Secrets Manager. */
+    LOCAL_SECRETS_FILE: z.string().min(1).optional(),
+  })
+  .refine(
+    (env) =>
+      env.LOCAL_SECRETS_FILE !== undefined ||
+      env.GITHUB_APP_SECRET_ARN !== undefined ||
+      env.SERVICE_KEYS_SECRET_ARN !== undefined,
+    {
+      message: 'set GITHUB_APP_SECRET_ARN / SERVICE_KEYS_SECRET_ARN (AWS) or LOCAL_SECRETS_FILE (local)',
+      path: ['GITHUB_APP_SECRET_ARN'],
+    },
+  );
+
+export type Config = Readonly<{
+  tableName: string;
+  apiBaseUrl: string;
+  frontendOrigins: readonly string[];
+  githubApiUrl: string;
+  githubWebUrl: string;
+  dynamodbEndpoint: string | undefined;
+  secrets:
+    | { kind: 'aws'; appSecretArn: string | undefined; keysSecretArn: string | undefined }
+    | { kind: 'file'; path: string };
+}>;
+
+/** Parses settings from an environment; throws a ConfigurationError naming every bad or missing one. */
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  const result = schema.safeParse(env);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => {
+      const name = issue.path.join('.') || 'environment';
+      return env[name] === undefined && issue.code !== 'custom'
+        ? `${name} is missing`
+        : `${name} is invalid (${issue.message})`;
+    });
+    throw new ConfigurationError(`Invalid configuration: ${problems.join('; ')}`);
+  }
+  const values = result.data;
+  return Object.freeze({
+    tableName: values.TABLE_NAME,
+    apiBaseUrl: values.API_BASE_URL,
+    frontendOrigins: Object.freeze(values.FRONTEND_ORIGINS.map((origin) => new URL(origin).origin)),
+    githubApiUrl: values.GITHUB_API_URL,
+    githubWebUrl: values.GITHUB_WEB_URL,
+    dynamodbEndpoint: values.DYNAMODB_ENDPOINT,
+    secrets:
+      values.LOCAL_SECRETS_FILE !== undefined
+        ? { kind: 'file' as const, path: values.LOCAL_SECRETS_FILE }
+        : {
+            kind: 'aws' as const,
+            appSecretArn: values.GITHUB_APP_SECRET_ARN,
+            keysSecretArn: values.SERVICE_KEYS_SECRET_ARN,
+          },
+  });
+}
+
+let cached: Config | undefined;
+
+/** The container's configuration, read from process.env on first use. */
+export function getConfig(): Config {
+  cached ??= parseConfig(process.env);
+  return cached;
+}
+
+/** Tests and the local runtime change the environment between runs. */
+export function resetConfigForTests(): void {
+  cached = undefined;
+}

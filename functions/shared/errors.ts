@@ -1,0 +1,106 @@
+/**
+ * Typed errors every layer throws. Each carries the HTTP status and a stable machine-readable code;
+ * `http/error-response.ts` is the one place that turns them into responses.
+ */
+export abstract class AppError extends Error {
+  abstract readonly statusCode: number;
+  readonly code: string;
+  /** Extra response headers (e.g. Retry-After). Never put secrets here. */
+  readonly headers: Record<string, string>;
+
+  constructor(code: string, message: string, options?: { cause?: unknown; headers?: Record<string, string> }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.headers = options?.headers ?? {};
+  }
+}
+
+export class BadRequestError extends AppError {
+  readonly statusCode = 400;
+  constructor(code: string, message: string) {
+    super(code, message);
+  }
+}
+
+export class UnauthorizedError extends AppError {
+  readonly statusCode = 401;
+  constructor(code = 'unauthorized', message = 'A valid session is required.') {
+    super(code, message);
+  }
+}
+
+export class ForbiddenError extends AppError {
+  readonly statusCode = 403;
+  constructor(code: string, message: string) {
+    super(code, message);
+  }
+}
+
+export class NotFoundError extends AppError {
+  readonly statusCode = 404;
+  constructor(code = 'not_found', message = 'Not found.') {
+    super(code, message);
+  }
+}
+
+export class ConflictError extends AppError {
+  readonly statusCode = 409;
+  constructor(code: string, message: string) {
+    super(code, message);
+  }
+}
+
+export class PayloadTooLargeError extends AppError {
+  readonly statusCode = 413;
+  constructor(message: string) {
+    super('payload_too_large', message);
+  }
+}
+
+export class UnsupportedMediaTypeError extends AppError {
+  readonly statusCode = 415;
+  constructor(message = 'Content-Type must be application/json.') {
+    super('unsupported_media_type', message);
+  }
+}
+
+export class NotImplementedError extends AppError {
+  readonly statusCode = 501;
+  constructor(message = 'This route is part of the contract but is not implemented yet.') {
+    super('not_implemented', message);
+  }
+}
+
+/** GitHub (or another upstream) failed: 502 for a bad answer, 503 when it asked us to come back later. */
+export class UpstreamError extends AppError {
+  readonly statusCode: 502 | 503;
+  constructor(
+    code: string,
+    message: string,
+    options: { statusCode?: 502 | 503; retryAfterSeconds?: number; cause?: unknown } = {},
+  ) {
+    super(code, message, {
+      cause: options.cause,
+      headers:
+        options.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(options.retryAfterSeconds) },
+    });
+    this.statusCode = options.statusCode ?? 502;
+  }
+}
+
+/** A setting or secret is missing or malformed: an operator's problem, shown to callers as a plain 500. */
+export class ConfigurationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigurationError';
+  }
+}
+
+/** A conditional write lost (item exists, version moved on, lease held). Adapters translate SDK errors into it. */
+export class ConditionFailedError extends Error {
+  constructor(message = 'The conditional write did not apply.', options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ConditionFailedError';
+  }
+}

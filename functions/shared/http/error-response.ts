@@ -1,0 +1,33 @@
+import { AppError } from '../errors.js';
+import { logger } from '../logger.js';
+import { json, type HttpResponse } from './responses.js';
+
+type MiddyHttpError = Error & { statusCode: number; expose?: boolean; cause?: { package?: string } };
+
+function isMiddyHttpError(error: unknown): error is MiddyHttpError {
+  return error instanceof Error && typeof (error as Partial<MiddyHttpError>).statusCode === 'number';
+}
+
+/**
+ * The one place errors become HTTP answers. Typed AppErrors keep their status, code and message;
+ * middy's parser errors get our codes; everything else is logged and answered with a generic 500 whose
+ * body says nothing about the cause.
+ */
+export function errorToResponse(error: unknown): HttpResponse {
+  if (error instanceof AppError) {
+    if (error.statusCode >= 500) logger.error('Request failed upstream', { error });
+    else logger.info('Request rejected', { status: error.statusCode, code: error.code });
+    return json(error.statusCode, { error: error.code, message: error.message }, error.headers);
+  }
+  if (isMiddyHttpError(error) && error.cause?.package === '@middy/http-json-body-parser') {
+    if (error.message === 'Unsupported Media Type') {
+      return json(415, { error: 'unsupported_media_type', message: 'Content-Type must be application/json.' });
+    }
+    return json(400, { error: 'invalid_json', message: 'The request body is not valid JSON.' });
+  }
+  if (isMiddyHttpError(error) && error.expose === true && error.statusCode < 500) {
+    return json(error.statusCode, { error: 'bad_request', message: error.message });
+  }
+  logger.error('Unhandled error', { error });
+  return json(500, { error: 'internal_error', message: 'Something went wrong on our side.' });
+}

@@ -1,0 +1,63 @@
+import middy from '@middy/core';
+import httpHeaderNormalizer from '@middy/http-header-normalizer';
+import httpJsonBodyParser from '@middy/http-json-body-parser';
+import httpSecurityHeaders from '@middy/http-security-headers';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { NotFoundError } from '../errors.js';
+import { logger } from '../logger.js';
+import { errorToResponse } from './error-response.js';
+import { toHttpRequest, type HttpRequest } from './request.js';
+import type { HttpResponse } from './responses.js';
+
+export type RouteHandler = (request: HttpRequest) => Promise<HttpResponse>;
+
+export type Route = {
+  /** `json`: body must be JSON (415/400 otherwise). `raw`: untouched bytes. `none`: ignored. */
+  readonly body?: 'json' | 'raw' | 'none';
+  readonly handle: RouteHandler;
+};
+
+/** Route keys exactly as API Gateway writes them: `GET /accounts/{accountId}`. */
+export type RouteTable = Readonly<Record<string, Route>>;
+
+export type HttpLambdaHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<HttpResponse>;
+
+const jsonParser = httpJsonBodyParser();
+
+/**
+ * Wraps a function's routes in the shared middleware stack: request-scoped structured logging,
+ * header normalisation, JSON parsing where a route asks for it, security headers on every answer, and
+ * typed errors mapped to `{ error, message }` bodies in one place.
+ */
+export function createHttpHandler(routes: RouteTable): HttpLambdaHandler {
+  const dispatch = async (event: APIGatewayProxyEventV2): Promise<HttpResponse> => {
+    const route = routes[event.routeKey];
+    if (route === undefined) throw new NotFoundError('route_not_found', `No route for ${event.routeKey}.`);
+    return route.handle(toHttpRequest(event, route.body === 'json' ? (event.body as unknown) : undefined));
+  };
+
+  return middy<APIGatewayProxyEventV2, HttpResponse>(dispatch)
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use({
+      before: (request) => {
+        logger.appendKeys({
+          requestId: request.event.requestContext.requestId,
+          routeKey: request.event.routeKey,
+        });
+      },
+    })
+    .use(httpHeaderNormalizer())
+    .use(httpSecurityHeaders())
+    .use({
+      onError: (request) => {
+        request.response = errorToResponse(request.error);
+      },
+    })
+    .use({
+      before: async (request) => {
+        if (routes[request.event.routeKey]?.body !== 'json') return;
+        await jsonParser.before?.(request as never);
+      },
+    }) as unknown as HttpLambdaHandler;
+}

@@ -1,0 +1,63 @@
+import { readFile } from 'node:fs/promises';
+import { ConfigurationError } from '../errors.js';
+import { deriveServiceKeys } from './service-keys.js';
+import {
+  gitHubAppCredentialsSchema,
+  parseSecret,
+  serviceKeyMaterialSchema,
+  type GitHubAppCredentials,
+  type SecretsSource,
+  type ServiceKeys,
+} from './types.js';
+
+/**
+ * The local runtime's secrets: a git-ignored JSON file `{ githubApp: {...}, serviceKeys: { keyMaterial } }`
+ * that `npm start` generates. GitHub App settings in the environment (README "Configuration") win over
+ * the file, so a real App can be used locally without editing it.
+ */
+export function createFileSecretsSource(
+  path: string,
+  env: Record<string, string | undefined> = process.env,
+): SecretsSource {
+  let loaded: Promise<{ app: unknown; keys: ServiceKeys }> | undefined;
+
+  const load = async () => {
+    let parsed: { githubApp?: Record<string, unknown>; serviceKeys?: unknown };
+    try {
+      parsed = JSON.parse(await readFile(path, 'utf8')) as typeof parsed;
+    } catch (error) {
+      throw new ConfigurationError(
+        `Cannot read the local secrets file ${path} (LOCAL_SECRETS_FILE): ${(error as Error).message}`,
+      );
+    }
+    const overrides = Object.fromEntries(
+      Object.entries({
+        appId: env.GITHUB_APP_ID,
+        slug: env.GITHUB_APP_SLUG,
+        clientId: env.GITHUB_CLIENT_ID,
+        clientSecret: env.GITHUB_CLIENT_SECRET,
+        privateKey: env.GITHUB_PRIVATE_KEY?.replace(/\\n/g, '\n'),
+        webhookSecret: env.GITHUB_WEBHOOK_SECRET,
+      }).filter(([, value]) => value !== undefined && value !== ''),
+    );
+    const { keyMaterial } = parseSecret(serviceKeyMaterialSchema, parsed.serviceKeys, `${path} serviceKeys`);
+    return { app: { ...parsed.githubApp, ...overrides }, keys: deriveServiceKeys(keyMaterial) };
+  };
+
+  const cachedLoad = () => {
+    loaded ??= load().catch((error: unknown) => {
+      loaded = undefined; // a fixed file is picked up on the next call
+      throw error;
+    });
+    return loaded;
+  };
+
+  return {
+    async gitHubApp(): Promise<GitHubAppCredentials> {
+      return parseSecret(gitHubAppCredentialsSchema, (await cachedLoad()).app, `${path} githubApp`);
+    },
+    async serviceKeys(): Promise<ServiceKeys> {
+      return (await cachedLoad()).keys;
+    },
+  };
+}

@@ -1,0 +1,43 @@
+import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
+import { ConfigurationError } from '../errors.js';
+import { deriveServiceKeys } from './service-keys.js';
+import {
+  gitHubAppCredentialsSchema,
+  parseSecret,
+  serviceKeyMaterialSchema,
+  type GitHubAppCredentials,
+  type SecretsSource,
+  type ServiceKeys,
+} from './types.js';
+
+/** Cached in the container so a warm Lambda does not call Secrets Manager on every request. */
+const MAX_AGE_SECONDS = 300;
+
+export type SecretsManagerSourceOptions = {
+  appSecretArn: string | undefined;
+  keysSecretArn: string | undefined;
+};
+
+/** Reads both secrets from Secrets Manager through Powertools Parameters (in-memory cache, JSON transform). */
+export function createSecretsManagerSource(options: SecretsManagerSourceOptions): SecretsSource {
+  let keys: { material: string; keys: ServiceKeys } | undefined;
+
+  const read = async (arn: string | undefined, setting: string): Promise<unknown> => {
+    if (arn === undefined) throw new ConfigurationError(`Invalid configuration: ${setting} is missing`);
+    return getSecret(arn, { maxAge: MAX_AGE_SECONDS, transform: 'json' });
+  };
+
+  return {
+    async gitHubApp(): Promise<GitHubAppCredentials> {
+      const value = await read(options.appSecretArn, 'GITHUB_APP_SECRET_ARN');
+      return parseSecret(gitHubAppCredentialsSchema, value, 'GitHub App secret');
+    },
+    async serviceKeys(): Promise<ServiceKeys> {
+      const value = await read(options.keysSecretArn, 'SERVICE_KEYS_SECRET_ARN');
+      const { keyMaterial } = parseSecret(serviceKeyMaterialSchema, value, 'service keys secret');
+      // HKDF only when the material changed (rotation), not on every call.
+      if (keys?.material !== keyMaterial) keys = { material: keyMaterial, keys: deriveServiceKeys(keyMaterial) };
+      return keys.keys;
+    },
+  };
+}

@@ -1,0 +1,49 @@
+/**
+ * The table's key layout (DESIGN.md "Data model sketch"). Only the store adapters in this folder import
+ * it: services speak in domain ids, never in PK/SK strings.
+ */
+export const keys = {
+  userProfile: (userId: string | number) => ({ PK: `USER#${userId}`, SK: 'PROFILE' }),
+  userToken: (userId: string | number) => ({ PK: `USER#${userId}`, SK: 'TOKEN' }),
+  session: (sessionHash: string) => ({ PK: `SESSION#${sessionHash}`, SK: 'SESSION' }),
+  sessionByUser: (userId: string | number, sessionHash: string) => ({
+    GSI1PK: `USER#${userId}`,
+    GSI1SK: `SESSION#${sessionHash}`,
+  }),
+  oauthState: (stateHash: string) => ({ PK: `STATE#${stateHash}`, SK: 'STATE' }),
+  account: (accountId: string) => ({ PK: `ACCOUNT#${accountId}`, SK: 'META' }),
+  membership: (accountId: string, userId: string | number) => ({
+    PK: `ACCOUNT#${accountId}`,
+    SK: `MEMBER#${userId}`,
+    GSI1PK: `USER#${userId}`,
+    GSI1SK: `ACCOUNT#${accountId}`,
+  }),
+  link: (accountId: string, installationId: string | number) => ({
+    PK: `ACCOUNT#${accountId}`,
+    SK: `INSTALLATION#${installationId}`,
+    GSI1PK: `INSTALLATION#${installationId}`,
+    GSI1SK: `ACCOUNT#${accountId}`,
+  }),
+  installation: (installationId: string | number) => ({ PK: `INSTALLATION#${installationId}`, SK: 'META' }),
+  installationToken: (installationId: string | number, scopeHash: string) => ({
+    PK: `INSTALLATION#${installationId}`,
+    SK: `TOKEN#${scopeHash}`,
+  }),
+  webhookDelivery: (deliveryId: string) => ({ PK: `DELIVERY#${deliveryId}`, SK: 'DELIVERY' }),
+} as const;
+
+/** Sort-key prefixes for adjacency-list queries. */
+export const prefixes = {
+  member: 'MEMBER#',
+  link: 'INSTALLATION#',
+  installationToken: 'TOKEN#',
+  account: 'ACCOUNT#',
+  session: 'SESSION#',
+} as const;
+
+export type ItemKey = { PK: string; SK: string };
+
+/** The string bound into token ciphertexts as associated data: a ciphertext only opens under its own item. */
+export function keyToString(key: ItemKey): string {
+  return `${key.PK}|${key.SK}`;
+}

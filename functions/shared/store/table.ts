@@ -1,0 +1,216 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { getConfig } from '../config.js';
+import { ConditionFailedError } from '../errors.js';
+import { GSI1, TABLE_DEFINITION } from './table-definition.js';
+import type { ItemKey } from './keys.js';
+
+export type Item = Record<string, unknown> & { PK: string; SK: string };
+
+export type Condition = { expression: string; names?: Record<string, string>; values?: Record<string, unknown> };
+
+/** Write only when no item has this key. */
+export const ITEM_ABSENT: Condition = { expression: 'attribute_not_exists(PK)' };
+
+export type TableOptions = {
+  client: DynamoDBDocumentClient;
+  tableName: string;
+  /** Epoch seconds; injectable so tests can move time. */
+  now?: () => number;
+};
+
+const TTL = TABLE_DEFINITION.timeToLiveAttribute;
+
+function isConditionalFailure(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  if (error.name === 'ConditionalCheckFailedException') return true;
+  const reasons = (error as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons;
+  return error.name === 'TransactionCanceledException' && !!reasons?.some((r) => r.Code === 'ConditionalCheckFailed');
+}
+
+/**
+ * The single-table adapter: generic, expiry-aware reads and conditional writes. DynamoDB's TTL deletes
+ * lazily (up to days late), so every read here treats an item past `expiresAt` as absent.
+ * SDK condition failures become ConditionFailedError, so services never see SDK error names.
+ */
+export class Table {
+  readonly client: DynamoDBDocumentClient;
+  readonly tableName: string;
+  private readonly now: () => number;
+
+  constructor(options: TableOptions) {
+    this.client = options.client;
+    this.tableName = options.tableName;
+    this.now = options.now ?? (() => Math.floor(Date.now() / 1000));
+  }
+
+  isLive(item: Record<string, unknown>): boolean {
+    const expiresAt = item[TTL];
+    return typeof expiresAt !== 'number' || expiresAt > this.now();
+  }
+
+  async get<T extends Item = Item>(key: ItemKey, options: { consistent?: boolean } = {}): Promise<T | undefined> {
+    const { Item: item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: options.consistent ?? true }),
+    );
+    return item && this.isLive(item) ? (item as T) : undefined;
+  }
+
+  async put(item: Item, condition?: Condition): Promise<void> {
+    await this.guard(() =>
+      this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: item,
+          ...conditionParams(condition),
+        }),
+      ),
+    );
+  }
+
+  /** Deletes and returns what was there (undefined if nothing, or only an expired leftover). */
+  async delete<T extends Item = Item>(key: ItemKey, condition?: Condition): Promise<T | undefined> {
+    const { Attributes: old } = await this.guard(() =>
+      this.client.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: key,
+          ReturnValues: 'ALL_OLD',
+          ...conditionParams(condition),
+        }),
+      ),
+    );
+    return old && this.isLive(old) ? (old as T) : undefined;
+  }
+
+  /** A raw update for counters, leases and versioned writes; returns the item after the update. */
+  async update<T extends Item = Item>(
+    key: ItemKey,
+    update: { expression: string; names?: Record<string, string>; values?: Record<string, unknown> },
+    condition?: Condition,
+  ): Promise<T> {
+    const names = { ...update.names, ...condition?.names };
+    const values = { ...update.values, ...condition?.values };
+    const { Attributes } = await this.guard(() =>
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key,
+          UpdateExpression: update.expression,
+          ...(condition ? { ConditionExpression: condition.expression } : {}),
+          ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
+          ...(Object.keys(values).length ? { ExpressionAttributeValues: values } : {}),
+          ReturnValues: 'ALL_NEW',
+        }),
+      ),
+    );
+    return Attributes as T;
+  }
+
+  /** Every live item of a partition whose sort key starts with `skPrefix`, across all pages. */
+  async queryPartition<T extends Item = Item>(pk: string, skPrefix: string): Promise<T[]> {
+    return this.queryAll<T>({
+      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+      ExpressionAttributeNames: { '#pk': TABLE_DEFINITION.partitionKey, '#sk': TABLE_DEFINITION.sortKey },
+      ExpressionAttributeValues: { ':pk': pk, ':prefix': skPrefix },
+    });
+  }
+
+  /** The reverse lookup: every live item whose GSI1PK is `gsiPk` and GSI1SK starts with `skPrefix`. */
+  async queryGsi1<T extends Item = Item>(gsiPk: string, skPrefix: string): Promise<T[]> {
+    return this.queryAll<T>({
+      IndexName: GSI1.indexName,
+      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+      ExpressionAttributeNames: { '#pk': GSI1.partitionKey, '#sk': GSI1.sortKey },
+      ExpressionAttributeValues: { ':pk': gsiPk, ':prefix': skPrefix },
+    });
+  }
+
+  /** All-or-nothing writes (at most 100 operations, DynamoDB's limit); any failed condition fails all. */
+  async transactWrite(operations: readonly TransactOperation[]): Promise<void> {
+    const TableName = this.tableName;
+    const TransactItems: TransactItem[] = operations.map((op) => {
+      if ('put' in op) return { Put: { TableName, Item: op.put, ...conditionParams(op.condition) } };
+      if ('delete' in op) return { Delete: { TableName, Key: op.delete, ...conditionParams(op.condition) } };
+      return {
+        ConditionCheck: {
+          TableName,
+          Key: op.check,
+          ConditionExpression: op.condition.expression,
+          ...(op.condition.names ? { ExpressionAttributeNames: op.condition.names } : {}),
+          ...(op.condition.values ? { ExpressionAttributeValues: op.condition.values } : {}),
+        },
+      };
+    });
+    await this.guard(() => this.client.send(new TransactWriteCommand({ TransactItems })));
+  }
+
+  private async queryAll<T extends Item>(
+    params: Omit<ConstructorParameters<typeof QueryCommand>[0], 'TableName'>,
+  ): Promise<T[]> {
+    const items: T[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({ ...params, TableName: this.tableName, ExclusiveStartKey: startKey }),
+      );
+      for (const item of page.Items ?? []) if (this.isLive(item)) items.push(item as T);
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return items;
+  }
+
+  private async guard<R>(operation: () => Promise<R>): Promise<R> {
+    try {
+      return await operation();
+    } catch (error) {
+      if (isConditionalFailure(error)) throw new ConditionFailedError(undefined, { cause: error });
+      throw error;
+    }
+  }
+}
+
+function conditionParams(condition: Condition | undefined) {
+  if (!condition) return {};
+  return {
+    ConditionExpression: condition.expression,
+    ...(condition.names ? { ExpressionAttributeNames: condition.names } : {}),
+    ...(condition.values ? { ExpressionAttributeValues: condition.values } : {}),
+  };
+}
+
+type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+export type TransactOperation =
+  | { put: Item; condition?: Condition }
+  | { delete: ItemKey; condition?: Condition }
+  | { check: ItemKey; condition: Condition };
+
+/** The document client, created once per container and shared by every store. */
+export function createDocumentClient(options: { endpoint?: string | undefined } = {}): DynamoDBDocumentClient {
+  const client = new DynamoDBClient(options.endpoint ? { endpoint: options.endpoint } : {});
+  return DynamoDBDocumentClient.from(client, {
+    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+  });
+}
+
+let table: Table | undefined;
+
+export function getTable(): Table {
+  if (table) return table;
+  const config = getConfig();
+  table = new Table({
+    client: createDocumentClient({ endpoint: config.dynamodbEndpoint }),
+    tableName: config.tableName,
+  });
+  return table;
+}

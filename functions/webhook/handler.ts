@@ -1,0 +1,6 @@
+import { createHttpHandler } from '../shared/http/http-handler.js';
+import { notImplemented } from '../shared/http/not-implemented.js';
+
+export const handler = createHttpHandler({
+  'POST /webhooks/github': notImplemented,
+});

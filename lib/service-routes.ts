@@ -1,0 +1,99 @@
+/**
+ * Which function serves which route, and what each function may touch. Pure data: the CDK stack builds
+ * the API and the IAM grants from it, and the local API server dispatches with it, so the two agree.
+ */
+export type FunctionName =
+  | 'health'
+  | 'oauth-callback'
+  | 'session'
+  | 'accounts'
+  | 'list-installations'
+  | 'link-installation'
+  | 'create-repo'
+  | 'webhook';
+
+export type FunctionSpec = Readonly<{
+  /** Handler module, relative to the repository root; it exports `handler`. */
+  entry: string;
+  description: string;
+  /** Least privilege: what the function is granted, nothing more. */
+  access: Readonly<{ table: boolean; githubAppSecret: boolean; serviceKeys: boolean }>;
+  memoryMb?: number;
+  timeoutSeconds?: number;
+}>;
+
+const entry = (name: FunctionName) => `functions/${name}/handler.ts`;
+
+export const SERVICE_FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
+  health: {
+    entry: entry('health'),
+    description: 'Liveness probe',
+    access: { table: false, githubAppSecret: false, serviceKeys: false },
+  },
+  'oauth-callback': {
+    entry: entry('oauth-callback'),
+    description: 'Sign in with GitHub: OAuth state, code exchange, App install callback',
+    access: { table: true, githubAppSecret: true, serviceKeys: true },
+  },
+  session: {
+    entry: entry('session'),
+    description: 'The signed-in user and sign-out',
+    access: { table: true, githubAppSecret: false, serviceKeys: true },
+  },
+  accounts: {
+    entry: entry('accounts'),
+    description: 'Platform accounts and their members',
+    access: { table: true, githubAppSecret: false, serviceKeys: true },
+  },
+  'list-installations': {
+    entry: entry('list-installations'),
+    description: 'Installations the caller can reach, marked linked or not',
+    access: { table: true, githubAppSecret: true, serviceKeys: true },
+  },
+  'link-installation': {
+    entry: entry('link-installation'),
+    description: 'Link and unlink installations, verified with GitHub',
+    access: { table: true, githubAppSecret: true, serviceKeys: true },
+  },
+  'create-repo': {
+    entry: entry('create-repo'),
+    description: 'Create repositories in linked GitHub accounts',
+    access: { table: true, githubAppSecret: true, serviceKeys: true },
+    timeoutSeconds: 29,
+  },
+  webhook: {
+    // Deletes cached tokens but never decrypts them: no access to the service keys.
+    entry: entry('webhook'),
+    description: 'Verified, deduplicated GitHub webhook deliveries',
+    access: { table: true, githubAppSecret: true, serviceKeys: false },
+  },
+};
+
+export type RouteSpec = Readonly<{ method: 'GET' | 'POST' | 'PUT' | 'DELETE'; path: string; fn: FunctionName }>;
+
+export const ROUTES: readonly RouteSpec[] = [
+  { method: 'GET', path: '/health', fn: 'health' },
+  { method: 'GET', path: '/auth/login', fn: 'oauth-callback' },
+  { method: 'GET', path: '/auth/callback', fn: 'oauth-callback' },
+  { method: 'POST', path: '/auth/logout', fn: 'session' },
+  { method: 'GET', path: '/me', fn: 'session' },
+  { method: 'POST', path: '/accounts', fn: 'accounts' },
+  { method: 'GET', path: '/accounts', fn: 'accounts' },
+  { method: 'GET', path: '/accounts/{accountId}', fn: 'accounts' },
+  { method: 'POST', path: '/accounts/{accountId}/members', fn: 'accounts' },
+  { method: 'DELETE', path: '/accounts/{accountId}/members/{userId}', fn: 'accounts' },
+  { method: 'GET', path: '/accounts/{accountId}/installations', fn: 'list-installations' },
+  { method: 'PUT', path: '/accounts/{accountId}/installations/{installationId}', fn: 'link-installation' },
+  { method: 'DELETE', path: '/accounts/{accountId}/installations/{installationId}', fn: 'link-installation' },
+  { method: 'POST', path: '/accounts/{accountId}/repositories', fn: 'create-repo' },
+  { method: 'POST', path: '/webhooks/github', fn: 'webhook' },
+];
+
+export const routeKey = (route: Pick<RouteSpec, 'method' | 'path'>) => `${route.method} ${route.path}`;
+
+/** Paths GitHub is told about when the App is registered (README). */
+export const PUBLIC_PATHS = {
+  oauthCallback: '/auth/callback',
+  setup: '/auth/callback',
+  webhook: '/webhooks/github',
+} as const;
