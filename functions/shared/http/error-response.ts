@@ -15,7 +15,7 @@ function isMiddyHttpError(error: unknown): error is MiddyHttpError {
  */
 export function errorToResponse(error: unknown): HttpResponse {
   if (error instanceof AppError) {
-    if (error.statusCode >= 500) logger.error('Request failed upstream', { error });
+    if (error.statusCode >= 500 && error.statusCode !== 501) logger.error('Request failed upstream', { error });
     else logger.info('Request rejected', { status: error.statusCode, code: error.code });
     return json(error.statusCode, { error: error.code, message: error.message }, error.headers);
   }

@@ -1,0 +1,220 @@
+import { CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import {
+  CorsHttpMethod,
+  HttpApi,
+  HttpMethod,
+  HttpStage,
+  LogGroupLogDestination,
+} from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { AttributeType, BillingMode, Table, TableEncryption, type CfnTable } from 'aws-cdk-lib/aws-dynamodb';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { Construct } from 'constructs';
+import { TABLE_DEFINITION } from '../functions/shared/store/table-definition.js';
+import { ServiceFunction } from './service-function.js';
+import { PUBLIC_PATHS, ROUTES, SERVICE_FUNCTIONS, type FunctionName } from './service-routes.js';
+
+export type GitHubAppStackProps = StackProps & {
+  /** Origins of the platform frontend: CORS with credentials, and where sign-in may return to. */
+  frontendOrigins: string[];
+  githubApiUrl?: string;
+  githubWebUrl?: string;
+  /** Public base URL if a custom domain fronts the API; defaults to the API's own endpoint. */
+  publicBaseUrl?: string;
+  logRetentionDays?: RetentionDays;
+};
+
+const APP_SECRET_TEMPLATE = {
+  appId: '',
+  slug: '',
+  clientId: '',
+  clientSecret: '',
+  privateKey: '',
+};
+
+export class GitHubAppStack extends Stack {
+  readonly table: Table;
+  readonly api: HttpApi;
+  readonly functions: Record<FunctionName, ServiceFunction>;
+
+  constructor(scope: Construct, id: string, props: GitHubAppStackProps) {
+    super(scope, id, props);
+    if (props.frontendOrigins.length === 0) throw new Error('frontendOrigins must name at least one origin');
+    const logRetention = props.logRetentionDays ?? RetentionDays.ONE_MONTH;
+
+    this.table = new Table(this, 'Table', {
+      partitionKey: { name: TABLE_DEFINITION.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: TABLE_DEFINITION.sortKey, type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: TABLE_DEFINITION.timeToLiveAttribute,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: TableEncryption.AWS_MANAGED,
+      deletionProtection: true,
+      // Accounts, links and users outlive any one deployment of the stack.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    for (const gsi of TABLE_DEFINITION.globalSecondaryIndexes) {
+      this.table.addGlobalSecondaryIndex({
+        indexName: gsi.indexName,
+        partitionKey: { name: gsi.partitionKey, type: AttributeType.STRING },
+        sortKey: { name: gsi.sortKey, type: AttributeType.STRING },
+      });
+    }
+
+    // The operator fills in the App's credentials after deploy (README "Fill the GitHub App secret");
+    // the webhook secret is generated here so it never has to be invented by hand.
+    const appSecret = new Secret(this, 'GitHubAppSecret', {
+      description: 'GitHub App credentials: appId, slug, clientId, clientSecret, privateKey, webhookSecret',
+      generateSecretString: {
+        secretStringTemplate: JSON.stringify(APP_SECRET_TEMPLATE),
+        generateStringKey: 'webhookSecret',
+        passwordLength: 40,
+        excludePunctuation: true,
+      },
+    });
+    const keysSecret = new Secret(this, 'ServiceKeysSecret', {
+      description: 'Key material for token encryption and session hashing (generated; never leaves AWS)',
+      generateSecretString: {
+        secretStringTemplate: '{}',
+        generateStringKey: 'keyMaterial',
+        passwordLength: 64,
+        excludePunctuation: true,
+      },
+    });
+
+    const accessLogs = new LogGroup(this, 'ApiAccessLogs', {
+      retention: logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.api = new HttpApi(this, 'HttpApi', {
+      description: 'One GitHub App across many platform accounts',
+      createDefaultStage: false,
+      corsPreflight: {
+        allowOrigins: props.frontendOrigins,
+        allowCredentials: true,
+        allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.PUT, CorsHttpMethod.DELETE],
+        allowHeaders: ['content-type', 'authorization'],
+        maxAge: Duration.hours(1),
+      },
+    });
+    new HttpStage(this, 'DefaultStage', {
+      httpApi: this.api,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { rateLimit: 100, burstLimit: 200 },
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(accessLogs),
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            ip: '$context.identity.sourceIp',
+            requestTime: '$context.requestTime',
+            routeKey: '$context.routeKey',
+            status: '$context.status',
+            protocol: '$context.protocol',
+            responseLength: '$context.responseLength',
+            integrationLatency: '$context.integrationLatency',
+            integrationError: '$context.integrationErrorMessage',
+          }),
+        ),
+      },
+    });
+
+    const baseUrl = (props.publicBaseUrl ?? this.api.apiEndpoint).replace(/\/+$/, '');
+    const commonEnvironment = {
+      API_BASE_URL: baseUrl,
+      FRONTEND_ORIGINS: props.frontendOrigins.join(','),
+      GITHUB_API_URL: props.githubApiUrl ?? 'https://api.github.com',
+      GITHUB_WEB_URL: props.githubWebUrl ?? 'https://github.com',
+    };
+
+    const functions = {} as Record<FunctionName, ServiceFunction>;
+    for (const [name, spec] of Object.entries(SERVICE_FUNCTIONS) as [FunctionName, typeof SERVICE_FUNCTIONS.health][]) {
+      const environment: Record<string, string> = { ...commonEnvironment };
+      if (spec.access.table) environment.TABLE_NAME = this.table.tableName;
+      if (spec.access.githubAppSecret) environment.GITHUB_APP_SECRET_ARN = appSecret.secretArn;
+      if (spec.access.serviceKeys) environment.SERVICE_KEYS_SECRET_ARN = keysSecret.secretArn;
+      const fn = new ServiceFunction(this, pascalCase(name), { spec, environment, logRetention });
+      if (spec.access.table) this.table.grantReadWriteData(fn.fn);
+      if (spec.access.githubAppSecret) appSecret.grantRead(fn.fn);
+      if (spec.access.serviceKeys) keysSecret.grantRead(fn.fn);
+      functions[name] = fn;
+    }
+    this.functions = functions;
+
+    const integrations = new Map<FunctionName, HttpLambdaIntegration>();
+    for (const route of ROUTES) {
+      let integration = integrations.get(route.fn);
+      if (!integration) {
+        integration = new HttpLambdaIntegration(`${pascalCase(route.fn)}Integration`, functions[route.fn].fn);
+        integrations.set(route.fn, integration);
+      }
+      this.api.addRoutes({ path: route.path, methods: [HttpMethod[route.method]], integration });
+    }
+
+    new CfnOutput(this, 'ApiUrl', { value: baseUrl, description: 'Base URL of the HTTP API' });
+    new CfnOutput(this, 'OAuthCallbackUrl', {
+      value: `${baseUrl}${PUBLIC_PATHS.oauthCallback}`,
+      description: 'GitHub App setting "Callback URL"',
+    });
+    new CfnOutput(this, 'SetupUrl', {
+      value: `${baseUrl}${PUBLIC_PATHS.setup}`,
+      description: 'GitHub App setting "Setup URL" (redirect on update)',
+    });
+    new CfnOutput(this, 'WebhookUrl', {
+      value: `${baseUrl}${PUBLIC_PATHS.webhook}`,
+      description: 'GitHub App setting "Webhook URL"',
+    });
+    new CfnOutput(this, 'GitHubAppSecretArn', {
+      value: appSecret.secretArn,
+      description: 'Fill with the App credentials (README)',
+    });
+    new CfnOutput(this, 'ServiceKeysSecretArn', { value: keysSecret.secretArn });
+    new CfnOutput(this, 'TableName', { value: this.table.tableName });
+
+    this.suppressReviewedFindings(appSecret, keysSecret);
+  }
+
+  /** Each cdk-nag finding that is accepted, with the reason it is acceptable for this service. */
+  private suppressReviewedFindings(...secrets: Secret[]): void {
+    Validations.of(this.api).acknowledge({
+      id: 'AwsSolutions-APIG4',
+      reason:
+        'Authorization is the service itself: every route but /health, /auth/login and /auth/callback checks the session and the caller’s account role; webhooks are authenticated by their HMAC signature over the raw body. An API Gateway authorizer cannot check account membership.',
+    });
+    for (const secret of secrets) {
+      Validations.of(secret).acknowledge({
+        id: 'AwsSolutions-SMG4',
+        reason:
+          'The App credentials are issued by GitHub and rotated there by the operator; the key material is read through HKDF and rotated by putting a new secret version. No rotation Lambda fits either.',
+      });
+    }
+    const tableLogicalId = this.getLogicalId(this.table.node.defaultChild as CfnTable);
+    for (const fn of Object.values(this.functions)) {
+      Validations.of(fn).acknowledge(
+        {
+          id: `AwsSolutions-IAM5[Resource::<${tableLogicalId}.Arn>/index/*]`,
+          reason:
+            'grantReadWriteData adds the table’s index ARNs as /index/*: the functions query GSI1 (reverse lookups), the only index the table has.',
+        },
+        {
+          id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+          reason:
+            'AWSLambdaBasicExecutionRole only allows writing the function’s own CloudWatch logs: the least a Lambda needs.',
+        },
+        {
+          id: 'AwsSolutions-L1',
+          reason:
+            'nodejs22.x is the runtime the project targets (DESIGN.md); moving to a newer runtime is a tested, deliberate change.',
+        },
+      );
+    }
+  }
+}
+
+function pascalCase(name: string): string {
+  return name.replace(/(^|-)([a-z])/g, (_match, _dash: string, letter: string) => letter.toUpperCase());
+}
+

@@ -1,0 +1,64 @@
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { FunctionSpec } from './service-routes.js';
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+export type ServiceFunctionProps = {
+  spec: FunctionSpec;
+  environment: Record<string, string>;
+  logRetention: RetentionDays;
+};
+
+/**
+ * The one way every Lambda of the service is built: Node 22 on arm64, an ESM bundle (minified, source
+ * maps) with the AWS SDK bundled at the version package-lock.json pins instead of whatever the runtime
+ * ships, and a log group with a retention.
+ */
+export class ServiceFunction extends Construct {
+  readonly fn: NodejsFunction;
+
+  constructor(scope: Construct, id: string, props: ServiceFunctionProps) {
+    super(scope, id);
+    const logGroup = new LogGroup(this, 'Logs', {
+      retention: props.logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.fn = new NodejsFunction(this, 'Function', {
+      entry: path.join(REPO_ROOT, props.spec.entry),
+      handler: 'handler',
+      description: props.spec.description,
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      memorySize: props.spec.memoryMb ?? 512,
+      timeout: Duration.seconds(props.spec.timeoutSeconds ?? 15),
+      logGroup,
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: 'github-app-accounts',
+        ...props.environment,
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node22',
+        platform: 'node',
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        mainFields: ['module', 'main'],
+        // Bundle the SDK (pinned by package-lock.json) instead of relying on the runtime's copy.
+        bundleAwsSDK: true,
+        externalModules: [],
+        // Some CommonJS dependencies call require(); ESM output needs it defined.
+        banner: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);",
+      },
+    });
+  }
+}

@@ -1,0 +1,44 @@
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { GitHubAppStackProps } from './github-app-stack.js';
+
+type ContextReader = (key: string) => unknown;
+
+/**
+ * Reads the stack's settings from CDK context (cdk.json, or `-c key=value` on the command line), so
+ * nothing per environment is hard-coded. Bad values stop synth with a message naming the key.
+ */
+export function readStackSettings(context: ContextReader): GitHubAppStackProps & { stackName: string } {
+  const list = (key: string): string[] => {
+    const value = context(key);
+    if (Array.isArray(value)) return value.map(String);
+    if (typeof value === 'string') return value.split(',').map((item) => item.trim()).filter(Boolean);
+    throw new Error(`CDK context "${key}" must be a list of origins (cdk.json or -c ${key}=https://a,https://b)`);
+  };
+  const optionalString = (key: string): string | undefined => {
+    const value = context(key);
+    if (value === undefined || value === null || value === '') return undefined;
+    if (typeof value !== 'string') throw new Error(`CDK context "${key}" must be a string`);
+    return value;
+  };
+  const origins = list('frontendOrigins');
+  for (const origin of origins) {
+    let parsed: URL;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      throw new Error(`CDK context "frontendOrigins" holds "${origin}", which is not a URL`);
+    }
+    if (parsed.origin !== origin.replace(/\/+$/, '')) {
+      throw new Error(`CDK context "frontendOrigins" holds "${origin}": give an origin (scheme://host[:port]) only`);
+    }
+  }
+  const retention = context('logRetentionDays');
+  return {
+    stackName: optionalString('stackName') ?? 'GitHubAppAccounts',
+    frontendOrigins: origins,
+    githubApiUrl: optionalString('githubApiUrl'),
+    githubWebUrl: optionalString('githubWebUrl'),
+    publicBaseUrl: optionalString('publicBaseUrl'),
+    logRetentionDays: retention === undefined ? undefined : (Number(retention) as RetentionDays),
+  };
+}

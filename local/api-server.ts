@@ -1,0 +1,139 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { HttpLambdaHandler } from '../functions/shared/http/http-handler.js';
+import { ROUTES, type FunctionName, type RouteSpec } from '../lib/service-routes.js';
+import { lambdaContext, matchRoute, toApiGatewayEvent } from './api-event.js';
+import { HANDLER_LOADERS } from './handlers.js';
+
+export type LocalApiServerOptions = {
+  port: number;
+  host?: string;
+  /** Origins CORS allows with credentials, as the HTTP API's corsPreflight does in AWS. */
+  frontendOrigins: readonly string[];
+  routes?: readonly RouteSpec[];
+  loadHandler?: (fn: FunctionName) => Promise<{ handler: HttpLambdaHandler }>;
+  /** Largest request body accepted (API Gateway's payload limit is 10 MB). */
+  maxBodyBytes?: number;
+  onRequest?: (line: { method: string; path: string; status: number; ms: number }) => void;
+};
+
+export type LocalApiServer = { url: string; server: Server; close(): Promise<void> };
+
+const CORS_METHODS = 'GET,POST,PUT,DELETE';
+const CORS_HEADERS = 'content-type,authorization';
+
+/**
+ * An HTTP server that does what API Gateway does in front of the Lambdas: match the route, build the
+ * v2 event, invoke the same handler module, and write its result back (cookies, base64 bodies, CORS).
+ */
+export async function startLocalApiServer(options: LocalApiServerOptions): Promise<LocalApiServer> {
+  const routes = options.routes ?? ROUTES;
+  const load = options.loadHandler ?? ((fn: FunctionName) => HANDLER_LOADERS[fn]());
+  const maxBody = options.maxBodyBytes ?? 10 * 1024 * 1024;
+  const handlers = new Map<FunctionName, Promise<{ handler: HttpLambdaHandler }>>();
+
+  const server = createServer((req, res) => {
+    const started = performance.now();
+    handle(req, res)
+      .catch((error: unknown) => {
+        // What API Gateway answers when the integration itself fails.
+        process.stderr.write(`local api: ${(error as Error).stack ?? String(error)}\n`);
+        if (!res.headersSent) writeJson(res, 500, { message: 'Internal Server Error' });
+        else res.end();
+      })
+      .finally(() => {
+        options.onRequest?.({
+          method: req.method ?? '',
+          path: (req.url ?? '').split('?')[0] ?? '',
+          status: res.statusCode,
+          ms: Math.round(performance.now() - started),
+        });
+      });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
+    const method = (req.method ?? 'GET').toUpperCase();
+    const origin = req.headers.origin;
+    const allowedOrigin = origin && options.frontendOrigins.includes(origin) ? origin : undefined;
+    if (allowedOrigin) {
+      res.setHeader('Access-Control-Allow-Origin', allowedOrigin);
+      res.setHeader('Access-Control-Allow-Credentials', 'true');
+      res.setHeader('Vary', 'Origin');
+    }
+    if (method === 'OPTIONS' && req.headers['access-control-request-method']) {
+      if (allowedOrigin) {
+        res.setHeader('Access-Control-Allow-Methods', CORS_METHODS);
+        res.setHeader('Access-Control-Allow-Headers', CORS_HEADERS);
+        res.setHeader('Access-Control-Max-Age', '3600');
+      }
+      res.writeHead(204).end();
+      return;
+    }
+    const body = await readBody(req, maxBody);
+    if (body === 'too_large') {
+      writeJson(res, 413, { message: 'Request Entity Too Large' });
+      return;
+    }
+    const match = matchRoute(routes, method, url.pathname);
+    if (!match) {
+      writeJson(res, 404, { message: 'Not Found' });
+      return;
+    }
+    const event = toApiGatewayEvent(
+      { method, url, headers: req.headers, body, sourceIp: req.socket.remoteAddress ?? '127.0.0.1' },
+      match,
+    );
+    let loaded = handlers.get(match.route.fn);
+    if (!loaded) {
+      loaded = load(match.route.fn);
+      handlers.set(match.route.fn, loaded);
+    }
+    const { handler } = await loaded;
+    const result = await handler(event, lambdaContext(match.route.fn));
+    for (const [name, value] of Object.entries(result.headers ?? {})) {
+      // middy's security headers set Server/X-Powered-By to undefined to mean "send none".
+      if (value !== undefined) res.setHeader(name, String(value));
+    }
+    if (result.cookies?.length) res.setHeader('Set-Cookie', result.cookies);
+    const payload =
+      result.body === undefined
+        ? Buffer.alloc(0)
+        : Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8');
+    res.writeHead(result.statusCode).end(payload);
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://localhost:${port}`,
+    server,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too_large'> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) return 'too_large';
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function writeJson(res: ServerResponse, status: number, body: unknown): void {
+  res.setHeader('Content-Type', 'application/json');
+  res.writeHead(status).end(JSON.stringify(body));
+}

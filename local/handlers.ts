@@ -1,0 +1,14 @@
+import type { HttpLambdaHandler } from '../functions/shared/http/http-handler.js';
+import type { FunctionName } from '../lib/service-routes.js';
+
+/** The very handler modules the Lambdas run (lib/service-routes.ts names their entries), loaded on first use. */
+export const HANDLER_LOADERS: Record<FunctionName, () => Promise<{ handler: HttpLambdaHandler }>> = {
+  health: () => import('../functions/health/handler.js'),
+  'oauth-callback': () => import('../functions/oauth-callback/handler.js'),
+  session: () => import('../functions/session/handler.js'),
+  accounts: () => import('../functions/accounts/handler.js'),
+  'list-installations': () => import('../functions/list-installations/handler.js'),
+  'link-installation': () => import('../functions/link-installation/handler.js'),
+  'create-repo': () => import('../functions/create-repo/handler.js'),
+  webhook: () => import('../functions/webhook/handler.js'),
+};

@@ -1,0 +1,50 @@
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+export type LocalSecretsFile = {
+  githubApp: {
+    appId: string;
+    slug: string;
+    clientId: string;
+    clientSecret: string;
+    privateKey: string;
+    /** Public half of privateKey: the GitHub emulator registers the App with it. */
+    publicKey: string;
+    webhookSecret: string;
+  };
+  serviceKeys: { keyMaterial: string };
+};
+
+/** A fresh local App identity and key material; nothing here is ever committed. */
+export function generateLocalSecrets(): LocalSecretsFile {
+  // GitHub hands out PKCS#1 PEM keys ("BEGIN RSA PRIVATE KEY"); use the same shape locally.
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+  });
+  return {
+    githubApp: {
+      appId: '1',
+      slug: 'local-platform-app',
+      clientId: `Iv23li${randomBytes(7).toString('hex')}`,
+      clientSecret: randomBytes(20).toString('hex'),
+      privateKey,
+      publicKey,
+      webhookSecret: randomBytes(20).toString('hex'),
+    },
+    serviceKeys: { keyMaterial: randomBytes(48).toString('base64url') },
+  };
+}
+
+/** Reads the git-ignored secrets file, creating it (mode 0600) on first start. */
+export function ensureLocalSecrets(path: string): { secrets: LocalSecretsFile; created: boolean } {
+  if (existsSync(path)) {
+    return { secrets: JSON.parse(readFileSync(path, 'utf8')) as LocalSecretsFile, created: false };
+  }
+  const secrets = generateLocalSecrets();
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
+  return { secrets, created: true };
+}

@@ -1,0 +1,103 @@
+/**
+ * `npm start`: the whole service on this machine. DynamoDB Local (data kept under .local/), the table
+ * built from the stack's own definition, and the local API server invoking the Lambda handlers.
+ * Every setting can be overridden by environment variables (README "Configuration").
+ */
+import { resolve } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ensureTable } from './create-table.js';
+import { LOCAL_AWS_SETTINGS, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.js';
+import { ensureLocalSecrets } from './local-secrets.js';
+import { assertPortFree } from './ports.js';
+import { startLocalApiServer, type LocalApiServer } from './api-server.js';
+
+const env = process.env;
+// The SDK warns that releases after January 2027 need Node 22; Lambda runs 22 already.
+env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+const port = Number(env.PORT ?? 3000);
+const dynamoPort = Number(env.DYNAMODB_PORT ?? 8000);
+const dataDir = resolve(env.LOCAL_DATA_DIR ?? '.local');
+const tableName = env.TABLE_NAME ?? 'github-app-accounts';
+const apiBaseUrl = env.API_BASE_URL ?? `http://localhost:${port}`;
+const frontendOrigins = env.FRONTEND_ORIGINS ?? `http://localhost:5173,http://localhost:${port}`;
+const secretsFile = resolve(env.LOCAL_SECRETS_FILE ?? `${dataDir}/secrets.json`);
+
+const stoppers: Array<() => Promise<void>> = [];
+let stopping = false;
+
+async function stopAll(code: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    for (const stop of stoppers.reverse()) await stop().catch(() => undefined);
+  }
+  process.exit(code);
+}
+
+async function main(): Promise<void> {
+  await assertPortFree(port, 'PORT');
+
+  let dynamodb: DynamoDbLocal | undefined;
+  let dynamoEndpoint = env.DYNAMODB_ENDPOINT;
+  if (!dynamoEndpoint) {
+    await assertPortFree(dynamoPort, 'DYNAMODB_PORT');
+    dynamodb = await startDynamoDbLocal({ port: dynamoPort, dataDir: `${dataDir}/dynamodb` });
+    stoppers.push(() => dynamodb?.stop() ?? Promise.resolve());
+    dynamodb.process.once('exit', (code) => {
+      if (stopping) return;
+      console.error(`DynamoDB Local stopped unexpectedly (exit code ${code}).`);
+      void stopAll(1);
+    });
+    dynamoEndpoint = dynamodb.endpoint;
+  }
+
+  const client = new DynamoDBClient({ ...LOCAL_AWS_SETTINGS, endpoint: dynamoEndpoint });
+  const table = await ensureTable(client, tableName);
+  client.destroy();
+
+  const { created: secretsCreated } = ensureLocalSecrets(secretsFile);
+
+  // The handlers read their configuration from the environment, exactly as in Lambda.
+  Object.assign(env, {
+    TABLE_NAME: tableName,
+    DYNAMODB_ENDPOINT: dynamoEndpoint,
+    AWS_REGION: env.AWS_REGION ?? LOCAL_AWS_SETTINGS.region,
+    AWS_ACCESS_KEY_ID: env.AWS_ACCESS_KEY_ID ?? LOCAL_AWS_SETTINGS.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: env.AWS_SECRET_ACCESS_KEY ?? LOCAL_AWS_SETTINGS.credentials.secretAccessKey,
+    API_BASE_URL: apiBaseUrl,
+    FRONTEND_ORIGINS: frontendOrigins,
+    LOCAL_SECRETS_FILE: secretsFile,
+    // Hook for the GitHub emulator (next issue): until it lands, real GitHub or what these say.
+    GITHUB_API_URL: env.GITHUB_API_URL ?? 'https://api.github.com',
+    GITHUB_WEB_URL: env.GITHUB_WEB_URL ?? 'https://github.com',
+    POWERTOOLS_LOG_LEVEL: env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+  });
+
+  const api: LocalApiServer = await startLocalApiServer({
+    port,
+    frontendOrigins: frontendOrigins.split(',').map((origin) => origin.trim()),
+    onRequest: ({ method, path, status, ms }) => console.log(`${method} ${path} → ${status} (${ms} ms)`),
+  });
+  stoppers.push(() => api.close());
+
+  console.log(
+    [
+      '',
+      'GitHub App accounts service is running locally',
+      `  API            ${api.url}   (try: curl ${api.url}/health)`,
+      `  DynamoDB Local ${dynamoEndpoint}   table "${tableName}" ${table === 'created' ? 'created' : 'reused, data kept'}${dynamodb ? ` in ${dataDir}/dynamodb` : ''}`,
+      `  GitHub         ${env.GITHUB_API_URL}`,
+      `  Secrets        ${secretsFile}${secretsCreated ? ' (generated)' : ''}`,
+      `  Frontend       ${frontendOrigins}`,
+      '',
+      'Ctrl-C stops everything.',
+    ].join('\n'),
+  );
+}
+
+process.on('SIGINT', () => void stopAll(0));
+process.on('SIGTERM', () => void stopAll(0));
+
+main().catch(async (error: unknown) => {
+  console.error(`\nCould not start: ${(error as Error).message}`);
+  await stopAll(1);
+});
