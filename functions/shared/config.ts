@@ -61,7 +61,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   const result = schema.safeParse(env);
   if (!result.success) {
     const problems = result.error.issues.map((issue) => {
-      const name = issue.path.join('.') || 'environment';
+      const name = String(issue.path[0] ?? 'environment');
       return env[name] === undefined && issue.code !== 'custom'
         ? `${name} is missing`
         : `${name} is invalid (${issue.message})`;

@@ -7,7 +7,7 @@ import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { NotFoundError } from '../errors.js';
 import { logger } from '../logger.js';
 import { errorToResponse } from './error-response.js';
-import { toHttpRequest, type HttpRequest } from './request.js';
+import { rawBodyOf, toHttpRequest, type HttpRequest } from './request.js';
 import type { HttpResponse } from './responses.js';
 
 export type RouteHandler = (request: HttpRequest) => Promise<HttpResponse>;
@@ -31,10 +31,14 @@ const jsonParser = httpJsonBodyParser();
  * typed errors mapped to `{ error, message }` bodies in one place.
  */
 export function createHttpHandler(routes: RouteTable): HttpLambdaHandler {
+  // The JSON parser replaces event.body; the exact bytes are kept first for routes that need them.
+  const rawBodies = new WeakMap<APIGatewayProxyEventV2, Buffer>();
+
   const dispatch = async (event: APIGatewayProxyEventV2): Promise<HttpResponse> => {
     const route = routes[event.routeKey];
     if (route === undefined) throw new NotFoundError('route_not_found', `No route for ${event.routeKey}.`);
-    return route.handle(toHttpRequest(event, route.body === 'json' ? (event.body as unknown) : undefined));
+    const body = route.body === 'json' ? (event.body as unknown) : undefined;
+    return route.handle(toHttpRequest(event, body, rawBodies.get(event) ?? rawBodyOf(event)));
   };
 
   return middy<APIGatewayProxyEventV2, HttpResponse>(dispatch)
@@ -57,6 +61,7 @@ export function createHttpHandler(routes: RouteTable): HttpLambdaHandler {
     .use({
       before: async (request) => {
         if (routes[request.event.routeKey]?.body !== 'json') return;
+        rawBodies.set(request.event, rawBodyOf(request.event));
         await jsonParser.before?.(request as never);
       },
     }) as unknown as HttpLambdaHandler;

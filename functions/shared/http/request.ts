@@ -43,7 +43,7 @@ export function rawBodyOf(event: APIGatewayProxyEventV2): Buffer {
   return event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
 }
 
-export function toHttpRequest(event: APIGatewayProxyEventV2, body: unknown): HttpRequest {
+export function toHttpRequest(event: APIGatewayProxyEventV2, body: unknown, rawBody: Buffer): HttpRequest {
   const headers: Record<string, string | undefined> = {};
   for (const [name, value] of Object.entries(event.headers ?? {})) headers[name.toLowerCase()] = value;
   return {
@@ -55,6 +55,6 @@ export function toHttpRequest(event: APIGatewayProxyEventV2, body: unknown): Htt
     headers,
     cookies: parseCookies(event.cookies),
     body,
-    rawBody: rawBodyOf(event),
+    rawBody,
   };
 }

@@ -60,7 +60,7 @@ export class Table {
 
   async get<T extends Item = Item>(key: ItemKey, options: { consistent?: boolean } = {}): Promise<T | undefined> {
     const { Item: item } = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: options.consistent ?? true }),
+      new GetCommand({ TableName: this.tableName, Key: primaryKey(key), ConsistentRead: options.consistent ?? true }),
     );
     return item && this.isLive(item) ? (item as T) : undefined;
   }
@@ -83,7 +83,7 @@ export class Table {
       this.client.send(
         new DeleteCommand({
           TableName: this.tableName,
-          Key: key,
+          Key: primaryKey(key),
           ReturnValues: 'ALL_OLD',
           ...conditionParams(condition),
         }),
@@ -104,7 +104,7 @@ export class Table {
       this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: key,
+          Key: primaryKey(key),
           UpdateExpression: update.expression,
           ...(condition ? { ConditionExpression: condition.expression } : {}),
           ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
@@ -140,11 +140,11 @@ export class Table {
     const TableName = this.tableName;
     const TransactItems: TransactItem[] = operations.map((op) => {
       if ('put' in op) return { Put: { TableName, Item: op.put, ...conditionParams(op.condition) } };
-      if ('delete' in op) return { Delete: { TableName, Key: op.delete, ...conditionParams(op.condition) } };
+      if ('delete' in op) return { Delete: { TableName, Key: primaryKey(op.delete), ...conditionParams(op.condition) } };
       return {
         ConditionCheck: {
           TableName,
-          Key: op.check,
+          Key: primaryKey(op.check),
           ConditionExpression: op.condition.expression,
           ...(op.condition.names ? { ExpressionAttributeNames: op.condition.names } : {}),
           ...(op.condition.values ? { ExpressionAttributeValues: op.condition.values } : {}),
@@ -177,6 +177,11 @@ export class Table {
       throw error;
     }
   }
+}
+
+/** Key builders may carry GSI attributes too; DynamoDB wants exactly PK and SK as the key. */
+function primaryKey(key: ItemKey): ItemKey {
+  return { PK: key.PK, SK: key.SK };
 }
 
 function conditionParams(condition: Condition | undefined) {

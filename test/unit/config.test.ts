@@ -1,0 +1,46 @@
+import { parseConfig } from '../../functions/shared/config.js';
+import { ConfigurationError } from '../../functions/shared/errors.js';
+
+const valid = {
+  TABLE_NAME: 'table',
+  API_BASE_URL: 'https://api.example.com/',
+  FRONTEND_ORIGINS: 'https://app.example.com, https://staging.example.com/',
+  GITHUB_APP_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:1:secret:app',
+  SERVICE_KEYS_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:1:secret:keys',
+};
+
+describe('parseConfig', () => {
+  it('reads a complete environment, normalising URLs and applying GitHub defaults', () => {
+    const config = parseConfig(valid);
+    expect(config).toEqual({
+      tableName: 'table',
+      apiBaseUrl: 'https://api.example.com',
+      frontendOrigins: ['https://app.example.com', 'https://staging.example.com'],
+      githubApiUrl: 'https://api.github.com',
+      githubWebUrl: 'https://github.com',
+      dynamodbEndpoint: undefined,
+      secrets: { kind: 'aws', appSecretArn: valid.GITHUB_APP_SECRET_ARN, keysSecretArn: valid.SERVICE_KEYS_SECRET_ARN },
+    });
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('prefers the local secrets file when one is configured', () => {
+    const config = parseConfig({ ...valid, LOCAL_SECRETS_FILE: '/tmp/secrets.json' });
+    expect(config.secrets).toEqual({ kind: 'file', path: '/tmp/secrets.json' });
+  });
+
+  it('names every missing setting', () => {
+    const { TABLE_NAME: _table, API_BASE_URL: _api, ...rest } = valid;
+    expect(() => parseConfig(rest)).toThrow(ConfigurationError);
+    expect(() => parseConfig(rest)).toThrow(/TABLE_NAME is missing.*API_BASE_URL is missing/);
+  });
+
+  it('names a malformed setting without echoing secrets', () => {
+    expect(() => parseConfig({ ...valid, FRONTEND_ORIGINS: 'not a url' })).toThrow(/FRONTEND_ORIGINS.* is invalid/);
+  });
+
+  it('requires one secrets source', () => {
+    const { GITHUB_APP_SECRET_ARN: _a, SERVICE_KEYS_SECRET_ARN: _k, ...rest } = valid;
+    expect(() => parseConfig(rest)).toThrow(/LOCAL_SECRETS_FILE/);
+  });
+});

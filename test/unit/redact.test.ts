@@ -1,0 +1,71 @@
+import { jest } from '@jest/globals';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { REDACTED, redactingReplacer, redactString } from '../../functions/shared/redact.js';
+
+const userToken = 'ghu_' + 'a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8';
+const refreshToken = 'ghr_' + 'Z9y8X7w6V5u4T3s2R1q0P9o8N7m6L5k4J3i2H1g0F9e8D7c6B5a4';
+const jwt = 'eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiIxMjMifQ.c2lnbmF0dXJlLWJ5dGVz';
+
+describe('redactString', () => {
+  it.each([
+    ['a user token', `token ${userToken} failed`],
+    ['a refresh token in a URL', `https://x/?refresh_token=${refreshToken}`],
+    ['an installation token', `ghs_${'x'.repeat(36)}`],
+    ['a bearer JWT', `Authorization: Bearer ${jwt}`],
+    ['a PEM private key', '-----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY-----'],
+  ])('removes %s', (_name, text) => {
+    const redacted = redactString(text);
+    expect(redacted).toContain(REDACTED);
+    expect(redacted).not.toMatch(/gh[usr]_[A-Za-z0-9]{10}|eyJhbGci|MIIEow/);
+  });
+
+  it('leaves ordinary text alone', () => {
+    expect(redactString('installation 42 linked to account acme')).toBe('installation 42 linked to account acme');
+  });
+});
+
+describe('redactingReplacer', () => {
+  it('replaces values under secret-looking keys whatever they hold', () => {
+    const out = JSON.parse(
+      JSON.stringify(
+        { accessToken: 'x', refresh_token: 'y', clientSecret: 'z', 'set-cookie': 'session=abc', login: 'octocat' },
+        redactingReplacer,
+      ),
+    ) as Record<string, string>;
+    expect(out).toEqual({
+      accessToken: REDACTED,
+      refresh_token: REDACTED,
+      clientSecret: REDACTED,
+      'set-cookie': REDACTED,
+      login: 'octocat',
+    });
+  });
+});
+
+describe('Logger with the redacting replacer', () => {
+  it('never writes a token, whether in the message, an attribute or an error', () => {
+    const lines: string[] = [];
+    const capture = (chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    };
+    const spies = [
+      jest.spyOn(process.stdout, 'write').mockImplementation(capture),
+      jest.spyOn(process.stderr, 'write').mockImplementation(capture),
+    ];
+    try {
+      // Built as functions/shared/logger.ts builds the production logger.
+      const redacting = new Logger({ serviceName: 'test', logLevel: 'DEBUG', jsonReplacerFn: redactingReplacer });
+      redacting.info(`exchanged code for ${userToken}`, { token: refreshToken, nested: { header: `Bearer ${jwt}` } });
+      redacting.error('refresh failed', new Error(`GitHub said no to ${refreshToken}`));
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
+    const output = lines.join('');
+    expect(output).toContain('exchanged code for');
+    expect(output).toContain('GitHub said no to [REDACTED]');
+    expect(output).not.toContain(userToken);
+    expect(output).not.toContain(refreshToken);
+    expect(output).not.toContain(jwt);
+  });
+});
