@@ -1,15 +1,4 @@
-import { App, Validations } from 'aws-cdk-lib';
-import { AwsSolutionsChecks } from 'cdk-nag';
-import { readStackSettings } from '../lib/stack-settings.js';
-import { GitHubAppStack } from '../lib/github-app-stack.js';
+import { createApp } from '../lib/create-app.js';
 
-const app = new App();
-const settings = readStackSettings((key) => app.node.tryGetContext(key) as unknown);
-
-new GitHubAppStack(app, settings.stackName, {
-  ...settings,
-  env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
-});
-
-// cdk-nag's AwsSolutions pack: synth fails on any unsuppressed error.
-Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
+// Settings come from cdk.json context or `-c key=value` (README "Deploy").
+createApp();

@@ -131,7 +131,10 @@ export class GitHubAppStack extends Stack {
     };
 
     const functions = {} as Record<FunctionName, ServiceFunction>;
-    for (const [name, spec] of Object.entries(SERVICE_FUNCTIONS) as [FunctionName, typeof SERVICE_FUNCTIONS.health][]) {
+    for (const [name, spec] of Object.entries(SERVICE_FUNCTIONS) as [
+      FunctionName,
+      typeof SERVICE_FUNCTIONS.health,
+    ][]) {
       const environment: Record<string, string> = { ...commonEnvironment };
       if (spec.access.table) environment.TABLE_NAME = this.table.tableName;
       if (spec.access.githubAppSecret) environment.GITHUB_APP_SECRET_ARN = appSecret.secretArn;
@@ -217,4 +220,3 @@ export class GitHubAppStack extends Stack {
 function pascalCase(name: string): string {
   return name.replace(/(^|-)([a-z])/g, (_match, _dash: string, letter: string) => letter.toUpperCase());
 }
-

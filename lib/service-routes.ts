@@ -69,7 +69,11 @@ export const SERVICE_FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
   },
 };
 
-export type RouteSpec = Readonly<{ method: 'GET' | 'POST' | 'PUT' | 'DELETE'; path: string; fn: FunctionName }>;
+export type RouteSpec = Readonly<{
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  path: string;
+  fn: FunctionName;
+}>;
 
 export const ROUTES: readonly RouteSpec[] = [
   { method: 'GET', path: '/health', fn: 'health' },

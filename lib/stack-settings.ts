@@ -1,4 +1,4 @@
-import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { GitHubAppStackProps } from './github-app-stack.js';
 
 type ContextReader = (key: string) => unknown;
@@ -11,8 +11,14 @@ export function readStackSettings(context: ContextReader): GitHubAppStackProps &
   const list = (key: string): string[] => {
     const value = context(key);
     if (Array.isArray(value)) return value.map(String);
-    if (typeof value === 'string') return value.split(',').map((item) => item.trim()).filter(Boolean);
-    throw new Error(`CDK context "${key}" must be a list of origins (cdk.json or -c ${key}=https://a,https://b)`);
+    if (typeof value === 'string')
+      return value
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean);
+    throw new Error(
+      `CDK context "${key}" must be a list of origins (cdk.json or -c ${key}=https://a,https://b)`,
+    );
   };
   const optionalString = (key: string): string | undefined => {
     const value = context(key);
@@ -29,7 +35,9 @@ export function readStackSettings(context: ContextReader): GitHubAppStackProps &
       throw new Error(`CDK context "frontendOrigins" holds "${origin}", which is not a URL`);
     }
     if (parsed.origin !== origin.replace(/\/+$/, '')) {
-      throw new Error(`CDK context "frontendOrigins" holds "${origin}": give an origin (scheme://host[:port]) only`);
+      throw new Error(
+        `CDK context "frontendOrigins" holds "${origin}": give an origin (scheme://host[:port]) only`,
+      );
     }
   }
   const retention = context('logRetentionDays');
@@ -39,6 +47,18 @@ export function readStackSettings(context: ContextReader): GitHubAppStackProps &
     githubApiUrl: optionalString('githubApiUrl'),
     githubWebUrl: optionalString('githubWebUrl'),
     publicBaseUrl: optionalString('publicBaseUrl'),
-    logRetentionDays: retention === undefined ? undefined : (Number(retention) as RetentionDays),
+    logRetentionDays: retention === undefined ? undefined : retentionDays(retention),
   };
+}
+
+function retentionDays(value: unknown): RetentionDays {
+  const days = Number(value);
+  const allowed = Object.values(RetentionDays).filter((v): v is RetentionDays => typeof v === 'number');
+  const match = allowed.find((v) => Number(v) === days);
+  if (match === undefined) {
+    throw new Error(
+      `CDK context "logRetentionDays" must be one of CloudWatch's retention periods, e.g. 30 or 90`,
+    );
+  }
+  return match;
 }

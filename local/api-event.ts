@@ -6,7 +6,11 @@ import type { RouteSpec } from '../lib/service-routes.js';
 export type RouteMatch = { route: RouteSpec; pathParameters: Record<string, string> };
 
 /** Matches a request against the route table as API Gateway does: exact segments, `{name}` captures one. */
-export function matchRoute(routes: readonly RouteSpec[], method: string, path: string): RouteMatch | undefined {
+export function matchRoute(
+  routes: readonly RouteSpec[],
+  method: string,
+  path: string,
+): RouteMatch | undefined {
   const segments = path.split('/').slice(1);
   for (const route of routes) {
     if (route.method !== method) continue;
@@ -31,7 +35,9 @@ export function matchRoute(routes: readonly RouteSpec[], method: string, path: s
 /** Content types HTTP APIs pass as text; any other body arrives base64-encoded. */
 function isTextContentType(contentType: string | undefined): boolean {
   if (!contentType) return true;
-  return /^(text\/|application\/(json|.+\+json|xml|.+\+xml|x-www-form-urlencoded|javascript))/i.test(contentType);
+  return /^(text\/|application\/(json|.+\+json|xml|.+\+xml|x-www-form-urlencoded|javascript))/i.test(
+    contentType,
+  );
 }
 
 export type RawRequest = {

@@ -11,7 +11,10 @@ import { TABLE_DEFINITION } from '../functions/shared/store/table-definition.js'
  * Creates the service table from the same definition the CDK stack deploys (keys, GSI1, TTL).
  * Idempotent: an existing table is left as it is, which is how `npm start` keeps its data.
  */
-export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<'created' | 'existing'> {
+export async function ensureTable(
+  client: DynamoDBClient,
+  tableName: string,
+): Promise<'created' | 'existing'> {
   const { partitionKey, sortKey, globalSecondaryIndexes, timeToLiveAttribute } = TABLE_DEFINITION;
   const attributeNames = new Set<string>([partitionKey, sortKey]);
   for (const gsi of globalSecondaryIndexes) {
@@ -23,7 +26,10 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
       new CreateTableCommand({
         TableName: tableName,
         BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [...attributeNames].map((name) => ({ AttributeName: name, AttributeType: 'S' })),
+        AttributeDefinitions: [...attributeNames].map((name) => ({
+          AttributeName: name,
+          AttributeType: 'S',
+        })),
         KeySchema: [
           { AttributeName: partitionKey, KeyType: 'HASH' },
           { AttributeName: sortKey, KeyType: 'RANGE' },

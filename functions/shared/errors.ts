@@ -8,7 +8,11 @@ export abstract class AppError extends Error {
   /** Extra response headers (e.g. Retry-After). Never put secrets here. */
   readonly headers: Record<string, string>;
 
-  constructor(code: string, message: string, options?: { cause?: unknown; headers?: Record<string, string> }) {
+  constructor(
+    code: string,
+    message: string,
+    options?: { cause?: unknown; headers?: Record<string, string> },
+  ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;

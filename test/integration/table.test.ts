@@ -13,13 +13,21 @@ afterAll(() => fixture.close());
 
 describe('ensureTable (local runtime)', () => {
   it('builds the table from the stack definition: keys, GSI1 and TTL', async () => {
-    const { Table: description } = await fixture.raw.send(new DescribeTableCommand({ TableName: fixture.tableName }));
+    const { Table: description } = await fixture.raw.send(
+      new DescribeTableCommand({ TableName: fixture.tableName }),
+    );
     expect(description?.KeySchema).toEqual([
       { AttributeName: 'PK', KeyType: 'HASH' },
       { AttributeName: 'SK', KeyType: 'RANGE' },
     ]);
     expect(description?.GlobalSecondaryIndexes?.map((gsi) => [gsi.IndexName, gsi.KeySchema])).toEqual([
-      ['GSI1', [{ AttributeName: 'GSI1PK', KeyType: 'HASH' }, { AttributeName: 'GSI1SK', KeyType: 'RANGE' }]],
+      [
+        'GSI1',
+        [
+          { AttributeName: 'GSI1PK', KeyType: 'HASH' },
+          { AttributeName: 'GSI1SK', KeyType: 'RANGE' },
+        ],
+      ],
     ]);
     const ttl = await fixture.raw.send(new DescribeTimeToLiveCommand({ TableName: fixture.tableName }));
     expect(ttl.TimeToLiveDescription?.AttributeName).toBe(TABLE_DEFINITION.timeToLiveAttribute);
@@ -51,12 +59,14 @@ describe('Table', () => {
 
   it('deletes once: the second conditional delete fails (single-use items)', async () => {
     await table.put({ ...keys.oauthState('s2'), returnTo: '/' });
-    await expect(table.delete(keys.oauthState('s2'), { expression: 'attribute_exists(PK)' })).resolves.toMatchObject({
+    await expect(
+      table.delete(keys.oauthState('s2'), { expression: 'attribute_exists(PK)' }),
+    ).resolves.toMatchObject({
       returnTo: '/',
     });
-    await expect(table.delete(keys.oauthState('s2'), { expression: 'attribute_exists(PK)' })).rejects.toBeInstanceOf(
-      ConditionFailedError,
-    );
+    await expect(
+      table.delete(keys.oauthState('s2'), { expression: 'attribute_exists(PK)' }),
+    ).rejects.toBeInstanceOf(ConditionFailedError);
   });
 
   it('walks the adjacency list both ways: links by account, accounts by installation (GSI1)', async () => {

@@ -6,7 +6,8 @@ import { createDocumentClient, Table } from '../../functions/shared/store/table.
 
 export function testDynamoEndpoint(): string {
   const endpoint = process.env.TEST_DYNAMODB_ENDPOINT;
-  if (!endpoint) throw new Error('TEST_DYNAMODB_ENDPOINT is not set: run the tests through jest (global setup)');
+  if (!endpoint)
+    throw new Error('TEST_DYNAMODB_ENDPOINT is not set: run the tests through jest (global setup)');
   return endpoint;
 }
 
@@ -22,7 +23,11 @@ export async function createTestTable(options: { now?: () => number } = {}): Pro
   const raw = new DynamoDBClient({ ...LOCAL_AWS_SETTINGS, endpoint });
   await ensureTable(raw, tableName);
   const documentClient = createDocumentClient({ endpoint });
-  const table = new Table({ client: documentClient, tableName, ...(options.now ? { now: options.now } : {}) });
+  const table = new Table({
+    client: documentClient,
+    tableName,
+    ...(options.now ? { now: options.now } : {}),
+  });
   return {
     table,
     tableName,

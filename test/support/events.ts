@@ -2,7 +2,9 @@ import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { lambdaContext } from '../../local/api-event.js';
 
 /** An API Gateway HTTP API v2 event for unit tests of handlers. */
-export function apiEvent(overrides: Partial<APIGatewayProxyEventV2> & { routeKey: string }): APIGatewayProxyEventV2 {
+export function apiEvent(
+  overrides: Partial<APIGatewayProxyEventV2> & { routeKey: string },
+): APIGatewayProxyEventV2 {
   const [method = 'GET', path = '/'] = overrides.routeKey.split(' ');
   return {
     version: '2.0',

@@ -19,7 +19,11 @@ describe('parseConfig', () => {
       githubApiUrl: 'https://api.github.com',
       githubWebUrl: 'https://github.com',
       dynamodbEndpoint: undefined,
-      secrets: { kind: 'aws', appSecretArn: valid.GITHUB_APP_SECRET_ARN, keysSecretArn: valid.SERVICE_KEYS_SECRET_ARN },
+      secrets: {
+        kind: 'aws',
+        appSecretArn: valid.GITHUB_APP_SECRET_ARN,
+        keysSecretArn: valid.SERVICE_KEYS_SECRET_ARN,
+      },
     });
     expect(Object.isFrozen(config)).toBe(true);
   });
@@ -36,7 +40,9 @@ describe('parseConfig', () => {
   });
 
   it('names a malformed setting without echoing secrets', () => {
-    expect(() => parseConfig({ ...valid, FRONTEND_ORIGINS: 'not a url' })).toThrow(/FRONTEND_ORIGINS.* is invalid/);
+    expect(() => parseConfig({ ...valid, FRONTEND_ORIGINS: 'not a url' })).toThrow(
+      /FRONTEND_ORIGINS.* is invalid/,
+    );
   });
 
   it('requires one secrets source', () => {

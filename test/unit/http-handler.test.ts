@@ -10,22 +10,37 @@ import { apiEvent, context } from '../support/events.js';
 
 const handler = createHttpHandler({
   'POST /echo': { body: 'json', handle: (request) => Promise.resolve(json(200, { got: request.body })) },
-  'POST /raw': { body: 'raw', handle: (request) => Promise.resolve(json(200, { bytes: request.rawBody.length })) },
+  'POST /raw': {
+    body: 'raw',
+    handle: (request) => Promise.resolve(json(200, { bytes: request.rawBody.length })),
+  },
   'GET /cookies': { handle: (request) => Promise.resolve(json(200, request.cookies)) },
   'GET /bad': { handle: () => Promise.reject(new BadRequestError('invalid_name', 'Name is too long.')) },
   'GET /forbidden': { handle: () => Promise.reject(new ForbiddenError('not_allowed', 'Owners only.')) },
   'GET /later': {
-    handle: () => Promise.reject(new UpstreamError('github_unavailable', 'GitHub is busy.', { statusCode: 503, retryAfterSeconds: 30 })),
+    handle: () =>
+      Promise.reject(
+        new UpstreamError('github_unavailable', 'GitHub is busy.', {
+          statusCode: 503,
+          retryAfterSeconds: 30,
+        }),
+      ),
   },
   'GET /todo': { handle: () => Promise.reject(new NotImplementedError()) },
   'GET /crash': {
-    handle: () => Promise.reject(new Error('connect ECONNREFUSED 10.0.0.1:443 token ghu_abcdefghijklmnopqrstuvwxyz0123456789')),
+    handle: () =>
+      Promise.reject(
+        new Error('connect ECONNREFUSED 10.0.0.1:443 token ghu_abcdefghijklmnopqrstuvwxyz0123456789'),
+      ),
   },
 });
 
 const call = async (event: Parameters<typeof handler>[0]) => {
   const response = await handler(event, context());
-  return { ...response, json: response.body ? (JSON.parse(response.body) as Record<string, unknown>) : undefined };
+  return {
+    ...response,
+    json: response.body ? (JSON.parse(response.body) as Record<string, unknown>) : undefined,
+  };
 };
 
 describe('createHttpHandler', () => {
@@ -40,7 +55,12 @@ describe('createHttpHandler', () => {
   it('decodes base64 JSON bodies as API Gateway sends them', async () => {
     const body = Buffer.from('{"b":2}').toString('base64');
     const response = await call(
-      apiEvent({ routeKey: 'POST /echo', headers: { 'content-type': 'application/json' }, body, isBase64Encoded: true }),
+      apiEvent({
+        routeKey: 'POST /echo',
+        headers: { 'content-type': 'application/json' },
+        body,
+        isBase64Encoded: true,
+      }),
     );
     expect(response.json).toEqual({ got: { b: 2 } });
   });
@@ -54,13 +74,17 @@ describe('createHttpHandler', () => {
   });
 
   it('answers a missing JSON body with 400 invalid_json', async () => {
-    const response = await call(apiEvent({ routeKey: 'POST /echo', headers: { 'content-type': 'application/json' } }));
+    const response = await call(
+      apiEvent({ routeKey: 'POST /echo', headers: { 'content-type': 'application/json' } }),
+    );
     expect(response.statusCode).toBe(400);
     expect(response.json?.error).toBe('invalid_json');
   });
 
   it('answers a non-JSON content type with 415', async () => {
-    const response = await call(apiEvent({ routeKey: 'POST /echo', headers: { 'content-type': 'text/plain' }, body: 'hi' }));
+    const response = await call(
+      apiEvent({ routeKey: 'POST /echo', headers: { 'content-type': 'text/plain' }, body: 'hi' }),
+    );
     expect(response.statusCode).toBe(415);
     expect(response.json?.error).toBe('unsupported_media_type');
   });
@@ -72,7 +96,9 @@ describe('createHttpHandler', () => {
   });
 
   it('parses the cookies API Gateway moves out of the headers', async () => {
-    const response = await call(apiEvent({ routeKey: 'GET /cookies', cookies: ['session=abc%3D', 'theme=dark'] }));
+    const response = await call(
+      apiEvent({ routeKey: 'GET /cookies', cookies: ['session=abc%3D', 'theme=dark'] }),
+    );
     expect(response.json).toEqual({ session: 'abc=', theme: 'dark' });
   });
 

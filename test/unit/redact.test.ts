@@ -20,7 +20,9 @@ describe('redactString', () => {
   });
 
   it('leaves ordinary text alone', () => {
-    expect(redactString('installation 42 linked to account acme')).toBe('installation 42 linked to account acme');
+    expect(redactString('installation 42 linked to account acme')).toBe(
+      'installation 42 linked to account acme',
+    );
   });
 });
 
@@ -28,7 +30,13 @@ describe('redactingReplacer', () => {
   it('replaces values under secret-looking keys whatever they hold', () => {
     const out = JSON.parse(
       JSON.stringify(
-        { accessToken: 'x', refresh_token: 'y', clientSecret: 'z', 'set-cookie': 'session=abc', login: 'octocat' },
+        {
+          accessToken: 'x',
+          refresh_token: 'y',
+          clientSecret: 'z',
+          'set-cookie': 'session=abc',
+          login: 'octocat',
+        },
         redactingReplacer,
       ),
     ) as Record<string, string>;
@@ -55,8 +63,15 @@ describe('Logger with the redacting replacer', () => {
     ];
     try {
       // Built as functions/shared/logger.ts builds the production logger.
-      const redacting = new Logger({ serviceName: 'test', logLevel: 'DEBUG', jsonReplacerFn: redactingReplacer });
-      redacting.info(`exchanged code for ${userToken}`, { token: refreshToken, nested: { header: `Bearer ${jwt}` } });
+      const redacting = new Logger({
+        serviceName: 'test',
+        logLevel: 'DEBUG',
+        jsonReplacerFn: redactingReplacer,
+      });
+      redacting.info(`exchanged code for ${userToken}`, {
+        token: refreshToken,
+        nested: { header: `Bearer ${jwt}` },
+      });
       redacting.error('refresh failed', new Error(`GitHub said no to ${refreshToken}`));
     } finally {
       for (const spy of spies) spy.mockRestore();

@@ -33,7 +33,9 @@ describe('createFileSecretsSource', () => {
     const source = createFileSecretsSource(path, {});
     await expect(source.gitHubApp()).resolves.toMatchObject({ appId: '1', slug: 'local-platform-app' });
     const keys = await source.serviceKeys();
-    expect(keys.tokenEncryptionKey.equals(deriveServiceKeys(generated.serviceKeys.keyMaterial).tokenEncryptionKey)).toBe(true);
+    expect(
+      keys.tokenEncryptionKey.equals(deriveServiceKeys(generated.serviceKeys.keyMaterial).tokenEncryptionKey),
+    ).toBe(true);
   });
 
   it('lets environment settings override the file (a real App used locally)', async () => {
@@ -53,7 +55,12 @@ describe('createFileSecretsSource', () => {
     const path = join(dir, 'partial.json');
     const { clientSecret: _omitted, ...partial } = appSecret;
     writeFileSync(path, JSON.stringify({ githubApp: partial, serviceKeys: generated.serviceKeys }));
-    const error = await createFileSecretsSource(path, {}).gitHubApp().catch((e: unknown) => e as Error);
+    const error = await createFileSecretsSource(path, {})
+      .gitHubApp()
+      .then(
+        () => new Error('expected a rejection'),
+        (e: unknown) => e as Error,
+      );
     expect(error).toBeInstanceOf(ConfigurationError);
     expect(error.message).toMatch(/clientSecret/);
     expect(error.message).not.toContain(appSecret.privateKey.slice(40, 80));
@@ -81,7 +88,14 @@ describe('createSecretsManagerSource', () => {
 
   it('explains an App secret the operator has not filled in yet', async () => {
     secretsManager.on(GetSecretValueCommand).resolves({
-      SecretString: JSON.stringify({ appId: '', slug: '', clientId: '', clientSecret: '', privateKey: '', webhookSecret: 'w' }),
+      SecretString: JSON.stringify({
+        appId: '',
+        slug: '',
+        clientId: '',
+        clientSecret: '',
+        privateKey: '',
+        webhookSecret: 'w',
+      }),
     });
     const source = createSecretsManagerSource({ appSecretArn: 'arn:empty', keysSecretArn: undefined });
     await expect(source.gitHubApp()).rejects.toThrow(/GitHub App secret is incomplete.*appId.*privateKey/);

@@ -15,13 +15,17 @@ function isMiddyHttpError(error: unknown): error is MiddyHttpError {
  */
 export function errorToResponse(error: unknown): HttpResponse {
   if (error instanceof AppError) {
-    if (error.statusCode >= 500 && error.statusCode !== 501) logger.error('Request failed upstream', { error });
+    if (error.statusCode >= 500 && error.statusCode !== 501)
+      logger.error('Request failed upstream', { error });
     else logger.info('Request rejected', { status: error.statusCode, code: error.code });
     return json(error.statusCode, { error: error.code, message: error.message }, error.headers);
   }
   if (isMiddyHttpError(error) && error.cause?.package === '@middy/http-json-body-parser') {
     if (error.message === 'Unsupported Media Type') {
-      return json(415, { error: 'unsupported_media_type', message: 'Content-Type must be application/json.' });
+      return json(415, {
+        error: 'unsupported_media_type',
+        message: 'Content-Type must be application/json.',
+      });
     }
     return json(400, { error: 'invalid_json', message: 'The request body is not valid JSON.' });
   }

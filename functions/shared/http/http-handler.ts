@@ -1,4 +1,4 @@
-import middy from '@middy/core';
+import middy, { type MiddlewareObj } from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import httpSecurityHeaders from '@middy/http-security-headers';
@@ -37,32 +37,38 @@ export function createHttpHandler(routes: RouteTable): HttpLambdaHandler {
   const dispatch = async (event: APIGatewayProxyEventV2): Promise<HttpResponse> => {
     const route = routes[event.routeKey];
     if (route === undefined) throw new NotFoundError('route_not_found', `No route for ${event.routeKey}.`);
-    const body = route.body === 'json' ? (event.body as unknown) : undefined;
+    const body: unknown = route.body === 'json' ? event.body : undefined;
     return route.handle(toHttpRequest(event, body, rawBodies.get(event) ?? rawBodyOf(event)));
+  };
+
+  const requestKeys: Middleware = {
+    before: (request) => {
+      logger.appendKeys({
+        requestId: request.event.requestContext.requestId,
+        routeKey: request.event.routeKey,
+      });
+    },
+  };
+  const errorResponses: Middleware = {
+    onError: (request) => {
+      request.response = errorToResponse(request.error);
+    },
+  };
+  const jsonBodies: Middleware = {
+    before: async (request) => {
+      if (routes[request.event.routeKey]?.body !== 'json') return;
+      rawBodies.set(request.event, rawBodyOf(request.event));
+      await jsonParser.before?.(request as never);
+    },
   };
 
   return middy<APIGatewayProxyEventV2, HttpResponse>(dispatch)
     .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use({
-      before: (request) => {
-        logger.appendKeys({
-          requestId: request.event.requestContext.requestId,
-          routeKey: request.event.routeKey,
-        });
-      },
-    })
+    .use(requestKeys)
     .use(httpHeaderNormalizer())
     .use(httpSecurityHeaders())
-    .use({
-      onError: (request) => {
-        request.response = errorToResponse(request.error);
-      },
-    })
-    .use({
-      before: async (request) => {
-        if (routes[request.event.routeKey]?.body !== 'json') return;
-        rawBodies.set(request.event, rawBodyOf(request.event));
-        await jsonParser.before?.(request as never);
-      },
-    }) as unknown as HttpLambdaHandler;
+    .use(errorResponses)
+    .use(jsonBodies);
 }
+
+type Middleware = MiddlewareObj<APIGatewayProxyEventV2, HttpResponse, Error, Context>;

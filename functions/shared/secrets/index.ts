@@ -14,7 +14,10 @@ export function getSecretsSource(): SecretsSource {
   source =
     secrets.kind === 'file'
       ? createFileSecretsSource(secrets.path)
-      : createSecretsManagerSource({ appSecretArn: secrets.appSecretArn, keysSecretArn: secrets.keysSecretArn });
+      : createSecretsManagerSource({
+          appSecretArn: secrets.appSecretArn,
+          keysSecretArn: secrets.keysSecretArn,
+        });
   return source;
 }
 

@@ -36,7 +36,8 @@ export function createSecretsManagerSource(options: SecretsManagerSourceOptions)
       const value = await read(options.keysSecretArn, 'SERVICE_KEYS_SECRET_ARN');
       const { keyMaterial } = parseSecret(serviceKeyMaterialSchema, value, 'service keys secret');
       // HKDF only when the material changed (rotation), not on every call.
-      if (keys?.material !== keyMaterial) keys = { material: keyMaterial, keys: deriveServiceKeys(keyMaterial) };
+      if (keys?.material !== keyMaterial)
+        keys = { material: keyMaterial, keys: deriveServiceKeys(keyMaterial) };
       return keys.keys;
     },
   };

@@ -16,7 +16,11 @@ import type { ItemKey } from './keys.js';
 
 export type Item = Record<string, unknown> & { PK: string; SK: string };
 
-export type Condition = { expression: string; names?: Record<string, string>; values?: Record<string, unknown> };
+export type Condition = {
+  expression: string;
+  names?: Record<string, string>;
+  values?: Record<string, unknown>;
+};
 
 /** Write only when no item has this key. */
 export const ITEM_ABSENT: Condition = { expression: 'attribute_not_exists(PK)' };
@@ -34,7 +38,10 @@ function isConditionalFailure(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   if (error.name === 'ConditionalCheckFailedException') return true;
   const reasons = (error as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons;
-  return error.name === 'TransactionCanceledException' && !!reasons?.some((r) => r.Code === 'ConditionalCheckFailed');
+  return (
+    error.name === 'TransactionCanceledException' &&
+    !!reasons?.some((r) => r.Code === 'ConditionalCheckFailed')
+  );
 }
 
 /**
@@ -58,9 +65,16 @@ export class Table {
     return typeof expiresAt !== 'number' || expiresAt > this.now();
   }
 
-  async get<T extends Item = Item>(key: ItemKey, options: { consistent?: boolean } = {}): Promise<T | undefined> {
+  async get<T extends Item = Item>(
+    key: ItemKey,
+    options: { consistent?: boolean } = {},
+  ): Promise<T | undefined> {
     const { Item: item } = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: primaryKey(key), ConsistentRead: options.consistent ?? true }),
+      new GetCommand({
+        TableName: this.tableName,
+        Key: primaryKey(key),
+        ConsistentRead: options.consistent ?? true,
+      }),
     );
     return item && this.isLive(item) ? (item as T) : undefined;
   }
@@ -140,7 +154,8 @@ export class Table {
     const TableName = this.tableName;
     const TransactItems: TransactItem[] = operations.map((op) => {
       if ('put' in op) return { Put: { TableName, Item: op.put, ...conditionParams(op.condition) } };
-      if ('delete' in op) return { Delete: { TableName, Key: primaryKey(op.delete), ...conditionParams(op.condition) } };
+      if ('delete' in op)
+        return { Delete: { TableName, Key: primaryKey(op.delete), ...conditionParams(op.condition) } };
       return {
         ConditionCheck: {
           TableName,
@@ -201,7 +216,9 @@ export type TransactOperation =
   | { check: ItemKey; condition: Condition };
 
 /** The document client, created once per container and shared by every store. */
-export function createDocumentClient(options: { endpoint?: string | undefined } = {}): DynamoDBDocumentClient {
+export function createDocumentClient(
+  options: { endpoint?: string | undefined } = {},
+): DynamoDBDocumentClient {
   const client = new DynamoDBClient(options.endpoint ? { endpoint: options.endpoint } : {});
   return DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },

@@ -1,0 +1,45 @@
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { ROUTES, routeKey } from '../../lib/service-routes.js';
+
+type OpenApi = {
+  openapi: string;
+  paths: Record<string, Record<string, { responses?: Record<string, unknown> }>>;
+};
+
+const document = parse(readFileSync(new URL('../../openapi.yaml', import.meta.url), 'utf8')) as OpenApi;
+const METHODS = new Set(['get', 'post', 'put', 'delete', 'patch']);
+
+const documented = Object.entries(document.paths).flatMap(([path, item]) =>
+  Object.keys(item)
+    .filter((method) => METHODS.has(method))
+    .map((method) => `${method.toUpperCase()} ${path}`),
+);
+
+describe('openapi.yaml', () => {
+  it('is OpenAPI 3.1', () => {
+    expect(document.openapi).toMatch(/^3\.1\./);
+  });
+
+  it('documents every route the stack deploys', () => {
+    expect(ROUTES.map(routeKey).filter((key) => !documented.includes(key))).toEqual([]);
+  });
+
+  it('documents no path the stack does not deploy', () => {
+    const deployed = ROUTES.map(routeKey);
+    expect(documented.filter((key) => !deployed.includes(key))).toEqual([]);
+  });
+
+  it('gives every operation at least one documented error answer or is public health', () => {
+    for (const [path, item] of Object.entries(document.paths)) {
+      for (const [method, operation] of Object.entries(item)) {
+        if (!METHODS.has(method) || path === '/health') continue;
+        const statuses = Object.keys(operation.responses ?? {});
+        expect([`${method} ${path}`, statuses.some((status) => /^[45]/.test(status))]).toEqual([
+          `${method} ${path}`,
+          true,
+        ]);
+      }
+    }
+  });
+});

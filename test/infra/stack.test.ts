@@ -1,0 +1,163 @@
+import { readFileSync } from 'node:fs';
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Bucket } from 'aws-cdk-lib/aws-s3';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { createApp } from '../../lib/create-app.js';
+import { ROUTES, SERVICE_FUNCTIONS, routeKey, type FunctionName } from '../../lib/service-routes.js';
+
+const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as {
+  context: Record<string, unknown>;
+};
+
+// Skip esbuild bundling: these tests are about the template, not the bundles.
+const context = { ...cdkJson.context, 'aws:cdk:bundling-stacks': [] };
+const { app, stack } = createApp({ context: { ...context, frontendOrigins: ['https://app.example.com'] } });
+const template = Template.fromStack(stack);
+
+type Resource = { Type: string; Properties: Record<string, unknown> };
+const resources = (type: string) => Object.entries(template.findResources(type)) as [string, Resource][];
+
+function logicalIdOf(fn: FunctionName): string {
+  return stack.getLogicalId(stack.functions[fn].fn.node.defaultChild as never);
+}
+
+/** The policy documents attached to a function's role, as one string to search. */
+function policyStatementsOf(fn: FunctionName): string {
+  const role = stack.getLogicalId(stack.functions[fn].fn.role?.node.defaultChild as never);
+  const policies = resources('AWS::IAM::Policy').filter(([, policy]) =>
+    JSON.stringify(policy.Properties.Roles).includes(`"${role}"`),
+  );
+  return JSON.stringify(policies.map(([, policy]) => policy.Properties.PolicyDocument));
+}
+
+describe('GitHubAppStack', () => {
+  it('routes every contract route to its function, and nothing else', () => {
+    const routes = resources('AWS::ApiGatewayV2::Route')
+      .map(([, route]) => route.Properties.RouteKey)
+      .sort();
+    expect(routes).toEqual(ROUTES.map(routeKey).sort());
+    for (const route of ROUTES) {
+      const [, routeResource] = resources('AWS::ApiGatewayV2::Route').find(
+        ([, r]) => r.Properties.RouteKey === routeKey(route),
+      ) ?? [undefined, undefined];
+      const target = JSON.stringify(routeResource?.Properties.Target);
+      const integrationId = /"([A-Za-z0-9]+Integration[A-Za-z0-9]*)"/.exec(target)?.[1] ?? '';
+      const integration = template.toJSON().Resources[integrationId] as Resource;
+      expect(JSON.stringify(integration.Properties.IntegrationUri)).toContain(logicalIdOf(route.fn));
+    }
+  });
+
+  it('builds every function on Node 22, arm64, from the one helper', () => {
+    const functions = resources('AWS::Lambda::Function');
+    expect(functions).toHaveLength(Object.keys(SERVICE_FUNCTIONS).length);
+    for (const [, fn] of functions) {
+      expect(fn.Properties).toMatchObject({
+        Runtime: 'nodejs22.x',
+        Architectures: ['arm64'],
+        Handler: 'index.handler',
+        Environment: {
+          Variables: expect.objectContaining({ NODE_OPTIONS: '--enable-source-maps' }) as unknown,
+        },
+      });
+    }
+  });
+
+  it('has one table with PK/SK, GSI1, TTL, on-demand billing, PITR, retained', () => {
+    template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    template.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: Match.objectLike({
+        KeySchema: [
+          { AttributeName: 'PK', KeyType: 'HASH' },
+          { AttributeName: 'SK', KeyType: 'RANGE' },
+        ],
+        BillingMode: 'PAY_PER_REQUEST',
+        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        GlobalSecondaryIndexes: [
+          Match.objectLike({
+            IndexName: 'GSI1',
+            KeySchema: [
+              { AttributeName: 'GSI1PK', KeyType: 'HASH' },
+              { AttributeName: 'GSI1SK', KeyType: 'RANGE' },
+            ],
+          }),
+        ],
+      }),
+    });
+  });
+
+  it('logs access and allows credentialed CORS for the configured origin only', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AccessLogSettings: Match.objectLike({ Format: Match.stringLikeRegexp('requestId') }),
+    });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      ProtocolType: 'HTTP',
+      CorsConfiguration: Match.objectLike({
+        AllowOrigins: ['https://app.example.com'],
+        AllowCredentials: true,
+      }),
+    });
+  });
+
+  it('grants each function only what it uses', () => {
+    const appSecret = stack.getLogicalId(stack.node.findChild('GitHubAppSecret').node.defaultChild as never);
+    const keysSecret = stack.getLogicalId(
+      stack.node.findChild('ServiceKeysSecret').node.defaultChild as never,
+    );
+    const tableId = stack.getLogicalId(stack.table.node.defaultChild as never);
+    for (const [name, spec] of Object.entries(SERVICE_FUNCTIONS) as [
+      FunctionName,
+      (typeof SERVICE_FUNCTIONS)['health'],
+    ][]) {
+      const statements = policyStatementsOf(name);
+      expect([name, statements.includes(tableId)]).toEqual([name, spec.access.table]);
+      expect([name, statements.includes(appSecret)]).toEqual([name, spec.access.githubAppSecret]);
+      expect([name, statements.includes(keysSecret)]).toEqual([name, spec.access.serviceKeys]);
+    }
+    // The webhook function deletes cached tokens but can never decrypt one.
+    expect(SERVICE_FUNCTIONS.webhook.access.serviceKeys).toBe(false);
+    expect(SERVICE_FUNCTIONS.health.access).toEqual({
+      table: false,
+      githubAppSecret: false,
+      serviceKeys: false,
+    });
+  });
+
+  it('outputs the URLs the GitHub App registration needs and the secret ARNs', () => {
+    const outputs = Object.keys(template.findOutputs('*'));
+    expect(outputs).toEqual(
+      expect.arrayContaining([
+        'ApiUrl',
+        'OAuthCallbackUrl',
+        'SetupUrl',
+        'WebhookUrl',
+        'GitHubAppSecretArn',
+        'ServiceKeysSecretArn',
+      ]),
+    );
+    expect(JSON.stringify(template.findOutputs('WebhookUrl'))).toContain('/webhooks/github');
+  });
+
+  it('never embeds a secret value in the template', () => {
+    template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      GenerateSecretString: Match.objectLike({ GenerateStringKey: 'keyMaterial' }),
+    });
+    const text = JSON.stringify(template.toJSON());
+    expect(/PRIVATE KEY|"SecretString"/.test(text)).toBe(false);
+  });
+
+  it('passes cdk-nag AwsSolutions with every finding acknowledged with a reason', () => {
+    expect(() => app.synth()).not.toThrow();
+  });
+
+  it('cdk-nag really fails synth on an unacknowledged finding', () => {
+    const bad = new App({ context });
+    new Bucket(new Stack(bad, 'Bad'), 'UnloggedBucket');
+    Validations.of(bad).addPlugins(new AwsSolutionsChecks(bad));
+    expect(() => bad.synth()).toThrow();
+  });
+});

@@ -1,0 +1,70 @@
+import { startLocalApiServer, type LocalApiServer } from '../../local/api-server.js';
+import { ROUTES, routeKey } from '../../lib/service-routes.js';
+
+let api: LocalApiServer;
+
+beforeAll(async () => {
+  api = await startLocalApiServer({ port: 0, frontendOrigins: ['http://app.test'] });
+});
+afterAll(() => api.close());
+
+describe('local API server', () => {
+  it('answers GET /health through the real handler', async () => {
+    const response = await fetch(`${api.url}/health`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ status: 'ok' });
+    expect(response.headers.get('strict-transport-security')).toContain('max-age');
+    expect(response.headers.get('x-powered-by')).toBeNull();
+  });
+
+  it.each(ROUTES.filter((route) => route.fn !== 'health').map((route) => [routeKey(route), route] as const))(
+    '%s is served by its function and honestly answers 501 until built',
+    async (_key, route) => {
+      const path = route.path.replace(/\{(\w+)\}/g, (_m, name: string) =>
+        name === 'accountId' ? 'acct' : '42',
+      );
+      const response = await fetch(`${api.url}${path}`, {
+        method: route.method,
+        headers: { 'content-type': 'application/json' },
+        ...(route.method === 'POST' || route.method === 'PUT' ? { body: '{}' } : {}),
+      });
+      expect(response.status).toBe(501);
+      expect(await response.json()).toEqual({
+        error: 'not_implemented',
+        message: expect.any(String) as string,
+      });
+    },
+  );
+
+  it('answers unknown paths as API Gateway does', async () => {
+    const response = await fetch(`${api.url}/nope`);
+    expect(response.status).toBe(404);
+    expect(await response.json()).toEqual({ message: 'Not Found' });
+  });
+
+  it('answers CORS preflights for configured origins only, with credentials', async () => {
+    const allowed = await fetch(`${api.url}/accounts`, {
+      method: 'OPTIONS',
+      headers: { origin: 'http://app.test', 'access-control-request-method': 'POST' },
+    });
+    expect(allowed.status).toBe(204);
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('http://app.test');
+    expect(allowed.headers.get('access-control-allow-credentials')).toBe('true');
+
+    const denied = await fetch(`${api.url}/accounts`, {
+      method: 'OPTIONS',
+      headers: { origin: 'http://evil.test', 'access-control-request-method': 'POST' },
+    });
+    expect(denied.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('refuses bodies over the payload limit with 413', async () => {
+    const small = await startLocalApiServer({ port: 0, frontendOrigins: [], maxBodyBytes: 10 });
+    try {
+      const response = await fetch(`${small.url}/accounts`, { method: 'POST', body: 'x'.repeat(11) });
+      expect(response.status).toBe(413);
+    } finally {
+      await small.close();
+    }
+  });
+});
