@@ -1,0 +1,124 @@
+/** A small typed client for the emulator's /_emulator/ control API, for scripts, tests and npm start. */
+export class EmulatorAdmin {
+  constructor(readonly baseUrl: string) {}
+
+  async call<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<T> {
+    const response = await fetch(`${this.baseUrl}/_emulator${path}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    if (!response.ok) throw new Error(`${method} /_emulator${path} → ${response.status}: ${text}`);
+    return (text ? JSON.parse(text) : {}) as T;
+  }
+
+  registerApp(app: {
+    id?: number;
+    slug: string;
+    publicKey: string;
+    clientId?: string;
+    clientSecret?: string;
+    webhookUrl?: string;
+    webhookSecret?: string;
+    callbackUrls?: string[];
+    setupUrl?: string;
+    requestOAuthOnInstall?: boolean;
+    expiringUserTokens?: boolean;
+    permissions?: Record<string, string>;
+  }) {
+    return this.call<{ id: number; slug: string; clientId: string; clientSecret: string }>(
+      'POST',
+      '/apps',
+      app,
+    );
+  }
+
+  createUser(user: { login: string; type?: 'User' | 'Organization'; name?: string; members?: string[] }) {
+    return this.call<{ id: number; login: string; type: string }>('POST', '/users', {
+      type: 'User',
+      ...user,
+    });
+  }
+
+  install(input: {
+    appId: number;
+    account: string;
+    repositorySelection?: 'all' | 'selected';
+    repositories?: string[];
+    permissions?: Record<string, string>;
+  }) {
+    return this.call<{ installation: { id: number }; delivery: unknown }>('POST', '/installations', input);
+  }
+
+  uninstall(id: number) {
+    return this.call('DELETE', `/installations/${id}`);
+  }
+
+  suspend(id: number) {
+    return this.call('POST', `/installations/${id}/suspend`, {});
+  }
+
+  unsuspend(id: number) {
+    return this.call('POST', `/installations/${id}/unsuspend`, {});
+  }
+
+  advanceClock(seconds: number) {
+    return this.call<{ now: string }>('POST', '/clock', { advanceSeconds: seconds });
+  }
+
+  fault(fault: {
+    method?: string;
+    route?: string;
+    count?: number;
+    status?: number;
+    headers?: Record<string, string>;
+    body?: unknown;
+    delayMs?: number;
+    mode?: 'respond' | 'reset';
+  }) {
+    return this.call('POST', '/faults', fault);
+  }
+
+  async calls(route?: string) {
+    const query = route ? `?route=${encodeURIComponent(route)}` : '';
+    return (
+      await this.call<{
+        calls: Array<{
+          method: string;
+          route: string;
+          credential: string;
+          status: number;
+          grantType?: string;
+          body?: unknown;
+        }>;
+      }>('GET', `/calls${query}`)
+    ).calls;
+  }
+
+  clearCalls() {
+    return this.call('DELETE', '/calls');
+  }
+
+  async deliveries() {
+    return (
+      await this.call<{
+        deliveries: Array<{
+          guid: string;
+          event: string;
+          action: string | null;
+          status_code: number | null;
+          redelivery: boolean;
+        }>;
+      }>('GET', '/deliveries')
+    ).deliveries;
+  }
+
+  redeliver(guid: string) {
+    return this.call('POST', `/deliveries/${guid}/redeliver`, {});
+  }
+
+  reset() {
+    return this.call('POST', '/reset', {});
+  }
+}

@@ -1,0 +1,375 @@
+import { GitHubError, notFound } from '../errors.js';
+import { installationPayload, installationRepositories, sendInstallationEvent } from '../events.js';
+import { json, stringField, type EmulatorContext, type EmulatorRequest, type Route } from '../http.js';
+import { Webhooks } from '../webhooks.js';
+import type { EmulatedAccount, EmulatedInstallation, Permissions } from '../world.js';
+
+export type Fault = {
+  id: number;
+  method: string | undefined;
+  /** An OpenAPI path template (`/app/installations/{installation_id}/access_tokens`) or an exact path. */
+  route: string | undefined;
+  remaining: number;
+  status: number;
+  headers: Record<string, string>;
+  body: unknown;
+  delayMs: number;
+  /** `respond` answers with status/headers/body; `reset` drops the connection (after any delay). */
+  mode: 'respond' | 'reset';
+};
+
+export type CallRecord = {
+  method: string;
+  route: string;
+  path: string;
+  credential: string;
+  status: number;
+  at: string;
+  grantType?: string;
+  fault?: number;
+  body?: unknown;
+};
+
+export type AdminState = { faults: Fault[]; calls: CallRecord[]; nextFaultId: number };
+
+const bad = (message: string) => new GitHubError(400, message);
+
+function accountOrThrow(context: EmulatorContext, login: unknown): EmulatedAccount {
+  const account = typeof login === 'string' ? context.world.accountByLogin(login) : undefined;
+  if (!account) throw bad(`No account with login ${String(login)}`);
+  return account;
+}
+
+function installationOrThrow(context: EmulatorContext, request: EmulatorRequest): EmulatedInstallation {
+  const installation = context.world.installations.get(Number(request.params.id));
+  if (!installation) throw notFound();
+  return installation;
+}
+
+/** Who GitHub names as the sender of an installation event: the account, or an organisation's first member. */
+function senderFor(
+  context: EmulatorContext,
+  installation: EmulatedInstallation,
+  by?: unknown,
+): EmulatedAccount {
+  if (typeof by === 'string') return accountOrThrow(context, by);
+  const account = context.world.account(installation.accountId);
+  const member = [...account.memberIds][0];
+  return account.type === 'User' || member === undefined ? account : context.world.account(member);
+}
+
+const delivered = (delivery: Awaited<ReturnType<Webhooks['send']>>) =>
+  delivery ? Webhooks.summary(delivery) : null;
+
+/** The control API under /_emulator/ (README: "GitHub emulator"). */
+export function adminRoutes(state: AdminState): Route[] {
+  const admin = (method: string, template: string, handle: Route['handle']): Route => ({
+    method,
+    template: `/_emulator${template}`,
+    kind: 'admin',
+    handle,
+  });
+  return [
+    admin('POST', '/reset', (_request, context) => {
+      context.world.reset();
+      context.webhooks.reset();
+      state.faults.length = 0;
+      state.calls.length = 0;
+      return json(200, { reset: true });
+    }),
+    admin('POST', '/apps', (request, context) => {
+      const body = request.body ?? {};
+      const publicKey = stringField(body, 'publicKey');
+      const slug = stringField(body, 'slug');
+      if (!publicKey || !slug) throw bad('slug and publicKey are required');
+      const app = context.world.registerApp({
+        ...(typeof body.id === 'number' || typeof body.id === 'string' ? { id: Number(body.id) } : {}),
+        slug,
+        publicKey,
+        ...(stringField(body, 'name') ? { name: stringField(body, 'name') } : {}),
+        ...(stringField(body, 'clientId') ? { clientId: stringField(body, 'clientId') } : {}),
+        ...(stringField(body, 'clientSecret') ? { clientSecret: stringField(body, 'clientSecret') } : {}),
+        ...(stringField(body, 'owner') ? { owner: stringField(body, 'owner') } : {}),
+        ...(stringField(body, 'webhookUrl') ? { webhookUrl: stringField(body, 'webhookUrl') } : {}),
+        ...(stringField(body, 'webhookSecret') ? { webhookSecret: stringField(body, 'webhookSecret') } : {}),
+        ...(Array.isArray(body.callbackUrls) ? { callbackUrls: body.callbackUrls.map(String) } : {}),
+        ...(stringField(body, 'setupUrl') ? { setupUrl: stringField(body, 'setupUrl') } : {}),
+        ...(typeof body.requestOAuthOnInstall === 'boolean'
+          ? { requestOAuthOnInstall: body.requestOAuthOnInstall }
+          : {}),
+        ...(typeof body.expiringUserTokens === 'boolean'
+          ? { expiringUserTokens: body.expiringUserTokens }
+          : {}),
+        ...(typeof body.permissions === 'object' && body.permissions
+          ? { permissions: body.permissions as Permissions }
+          : {}),
+        ...(Array.isArray(body.events) ? { events: body.events.map(String) } : {}),
+      });
+      return json(201, {
+        id: app.id,
+        slug: app.slug,
+        clientId: app.clientId,
+        clientSecret: app.clientSecret,
+      });
+    }),
+    admin('POST', '/users', (request, context) => {
+      const body = request.body ?? {};
+      const login = stringField(body, 'login');
+      const type = body.type ?? 'User';
+      if (!login || (type !== 'User' && type !== 'Organization'))
+        throw bad('login and type (User | Organization) are required');
+      const account = context.world.createAccount({
+        login,
+        type,
+        ...(stringField(body, 'name') ? { name: stringField(body, 'name') } : {}),
+        ...(Array.isArray(body.members) ? { members: body.members.map(String) } : {}),
+      });
+      return json(201, { id: account.id, login: account.login, type: account.type });
+    }),
+    admin('POST', '/users/{login}/members', (request, context) => {
+      const org = accountOrThrow(context, request.params.login);
+      const member = accountOrThrow(context, stringField(request.body, 'login'));
+      if (org.type !== 'Organization' || member.type !== 'User') throw bad('add a user to an organisation');
+      org.memberIds.add(member.id);
+      return json(200, { organization: org.login, member: member.login });
+    }),
+    admin('POST', '/users/{login}/rename', async (request, context) => {
+      const account = accountOrThrow(context, request.params.login);
+      const next = stringField(request.body, 'login');
+      if (!next || context.world.accountByLogin(next)) throw bad('a new, unused login is required');
+      const from = account.login;
+      account.login = next;
+      const deliveries = [];
+      for (const installation of context.world.installations.values()) {
+        if (installation.accountId !== account.id) continue;
+        const app = context.world.apps.get(installation.appId);
+        if (!app) continue;
+        deliveries.push(
+          delivered(
+            await context.webhooks.send(app, 'installation_target', {
+              action: 'renamed',
+              account: context.serializer.simpleUser(account),
+              changes: { login: { from } },
+              installation: {
+                id: installation.id,
+                node_id: context.serializer.nodeId('Installation', installation.id),
+              },
+              sender: context.serializer.simpleUser(senderFor(context, installation)),
+              target_type: account.type,
+            }),
+          ),
+        );
+      }
+      return json(200, { login: next, deliveries });
+    }),
+    admin('POST', '/installations', async (request, context) => {
+      const body = request.body ?? {};
+      const app = context.world.apps.get(Number(body.appId));
+      if (!app) throw bad('appId must name a registered app');
+      const account = accountOrThrow(context, body.account);
+      if (context.world.installationFor(app.id, account.id))
+        throw bad(`already installed on ${account.login}`);
+      const selection = body.repositorySelection === 'selected' ? 'selected' : 'all';
+      const repositoryIds = Array.isArray(body.repositories)
+        ? body.repositories.map((name) => {
+            const repo = context.world.repository(account.login, String(name));
+            if (!repo) throw bad(`no repository ${account.login}/${String(name)}`);
+            return repo.id;
+          })
+        : [];
+      const installation = context.world.install({
+        appId: app.id,
+        accountId: account.id,
+        repositorySelection: selection,
+        repositoryIds,
+        ...(typeof body.permissions === 'object' && body.permissions
+          ? { permissions: body.permissions as Permissions }
+          : {}),
+      });
+      const delivery = await sendInstallationEvent(
+        context,
+        'created',
+        installation,
+        senderFor(context, installation, body.by),
+      );
+      return json(201, {
+        installation: context.serializer.installation(installation),
+        delivery: delivered(delivery),
+      });
+    }),
+    admin('DELETE', '/installations/{id}', async (request, context) => {
+      const installation = installationOrThrow(context, request);
+      const sender = senderFor(context, installation, request.url.searchParams.get('by') ?? undefined);
+      // The payload describes the installation as it was, so build it before removing it.
+      const app = context.world.apps.get(installation.appId);
+      const payload = installationPayload(context, 'deleted', installation, sender);
+      context.world.uninstall(installation.id);
+      const delivery = app ? await context.webhooks.send(app, 'installation', payload) : undefined;
+      return json(200, { deleted: installation.id, delivery: delivered(delivery) });
+    }),
+    ...(['suspend', 'unsuspend'] as const).map((action) =>
+      admin('POST', `/installations/{id}/${action}`, async (request, context) => {
+        const installation = installationOrThrow(context, request);
+        const sender = senderFor(context, installation, stringField(request.body, 'by'));
+        installation.suspendedAt = action === 'suspend' ? context.world.clock.iso() : null;
+        installation.suspendedById = action === 'suspend' ? sender.id : null;
+        installation.updatedAt = context.world.clock.iso();
+        const delivery = await sendInstallationEvent(context, action, installation, sender);
+        return json(200, {
+          installation: context.serializer.installation(installation),
+          delivery: delivered(delivery),
+        });
+      }),
+    ),
+    admin('POST', '/installations/{id}/permissions', async (request, context) => {
+      const installation = installationOrThrow(context, request);
+      const permissions = request.body?.permissions;
+      if (typeof permissions !== 'object' || permissions === null) throw bad('permissions is required');
+      installation.permissions = { ...(permissions as Permissions) };
+      installation.updatedAt = context.world.clock.iso();
+      // Tokens minted before keep the permissions they were minted with until they expire, as on GitHub.
+      const delivery = await sendInstallationEvent(
+        context,
+        'new_permissions_accepted',
+        installation,
+        senderFor(context, installation, stringField(request.body, 'by')),
+      );
+      return json(200, {
+        installation: context.serializer.installation(installation),
+        delivery: delivered(delivery),
+      });
+    }),
+    admin('POST', '/installations/{id}/repositories', async (request, context) => {
+      const installation = installationOrThrow(context, request);
+      const account = context.world.account(installation.accountId);
+      const resolve = (names: unknown) =>
+        (Array.isArray(names) ? names : []).map((name) => {
+          const repo = context.world.repository(account.login, String(name));
+          if (!repo) throw bad(`no repository ${account.login}/${String(name)}`);
+          return repo;
+        });
+      const added = resolve(request.body?.add);
+      const removed = resolve(request.body?.remove);
+      const before = new Set(installationRepositories(context, installation).map((repo) => repo.id));
+      installation.repositorySelection = 'selected';
+      if (installation.selectedRepositoryIds.size === 0)
+        for (const id of before) installation.selectedRepositoryIds.add(id);
+      for (const repo of added) installation.selectedRepositoryIds.add(repo.id);
+      for (const repo of removed) installation.selectedRepositoryIds.delete(repo.id);
+      const app = context.world.apps.get(installation.appId);
+      const action = removed.length > 0 && added.length === 0 ? 'removed' : 'added';
+      const delivery = app
+        ? await context.webhooks.send(app, 'installation_repositories', {
+            action,
+            installation: context.serializer.installation(installation),
+            repository_selection: installation.repositorySelection,
+            repositories_added: added.map((repo) => context.serializer.repositoryBrief(repo)),
+            repositories_removed: removed.map((repo) => context.serializer.repositoryBrief(repo)),
+            requester: null,
+            sender: context.serializer.simpleUser(
+              senderFor(context, installation, stringField(request.body, 'by')),
+            ),
+          })
+        : undefined;
+      return json(200, {
+        installation: context.serializer.installation(installation),
+        delivery: delivered(delivery),
+      });
+    }),
+    admin('POST', '/authorizations/revoke', async (request, context) => {
+      const user = accountOrThrow(context, stringField(request.body, 'login'));
+      const apps =
+        request.body?.appId === undefined
+          ? [...context.world.apps.values()]
+          : [context.world.apps.get(Number(request.body.appId))];
+      const deliveries = [];
+      for (const app of apps) {
+        if (!app) throw bad('appId must name a registered app');
+        context.world.revokeAuthorization(app.id, user.id);
+        deliveries.push(
+          delivered(
+            await context.webhooks.send(app, 'github_app_authorization', {
+              action: 'revoked',
+              sender: context.serializer.simpleUser(user),
+            }),
+          ),
+        );
+      }
+      return json(200, { revoked: user.login, deliveries });
+    }),
+    admin('POST', '/clock', (request, context) => {
+      const seconds = Number(request.body?.advanceSeconds);
+      if (!Number.isFinite(seconds) || seconds < 0)
+        throw bad('advanceSeconds must be a number of seconds >= 0');
+      context.world.clock.advance(seconds);
+      return json(200, { now: context.world.clock.iso() });
+    }),
+    admin('GET', '/clock', (_request, context) => json(200, { now: context.world.clock.iso() })),
+    admin('POST', '/faults', (request) => {
+      const body = request.body ?? {};
+      const status = Number(body.status ?? 500);
+      const fault: Fault = {
+        id: state.nextFaultId++,
+        method: stringField(body, 'method')?.toUpperCase(),
+        route: stringField(body, 'route') ?? stringField(body, 'path'),
+        remaining: Math.max(1, Number(body.count ?? 1) || 1),
+        status,
+        headers:
+          typeof body.headers === 'object' && body.headers ? (body.headers as Record<string, string>) : {},
+        body: body.body ?? {
+          message: status >= 500 ? 'Server Error' : 'Fault injected',
+          documentation_url: 'https://docs.github.com/rest',
+        },
+        delayMs: Math.max(0, Number(body.delayMs ?? 0) || 0),
+        mode: body.mode === 'reset' ? 'reset' : 'respond',
+      };
+      state.faults.push(fault);
+      return json(201, fault);
+    }),
+    admin('DELETE', '/faults', () => {
+      state.faults.length = 0;
+      return { status: 204 };
+    }),
+    admin('GET', '/calls', (request) => {
+      const route = request.url.searchParams.get('route');
+      const calls = route
+        ? state.calls.filter((call) => `${call.method} ${call.route}` === route || call.route === route)
+        : state.calls;
+      return json(200, { calls });
+    }),
+    admin('DELETE', '/calls', () => {
+      state.calls.length = 0;
+      return { status: 204 };
+    }),
+    admin('GET', '/deliveries', (_request, context) =>
+      json(200, { deliveries: context.webhooks.deliveries.map((delivery) => Webhooks.summary(delivery)) }),
+    ),
+    admin('POST', '/deliveries/{deliveryId}/redeliver', async (request, context) => {
+      const delivery = await context.webhooks.redeliver(request.params.deliveryId ?? '');
+      if (!delivery) throw notFound();
+      return json(200, Webhooks.summary(delivery));
+    }),
+    admin('GET', '/world', (_request, context) => {
+      const { world } = context;
+      return json(200, {
+        now: world.clock.iso(),
+        apps: [...world.apps.values()].map((app) => ({ id: app.id, slug: app.slug, clientId: app.clientId })),
+        accounts: [...world.accounts.values()].map((account) => ({
+          id: account.id,
+          login: account.login,
+          type: account.type,
+          members: [...account.memberIds].map((id) => world.account(id).login),
+        })),
+        installations: [...world.installations.values()].map((installation) => ({
+          id: installation.id,
+          appId: installation.appId,
+          account: world.account(installation.accountId).login,
+          suspended: installation.suspendedAt !== null,
+        })),
+        repositories: [...world.repositories.values()].map(
+          (repo) => `${world.account(repo.ownerId).login}/${repo.name}`,
+        ),
+      });
+    }),
+  ];
+}

@@ -1,0 +1,30 @@
+import { json, requireUser, type Route } from '../http.js';
+import { paginate } from './paginate.js';
+
+/** Endpoints that act as the signed-in user (user-to-server token). */
+export const userRoutes: Route[] = [
+  {
+    method: 'GET',
+    template: '/user',
+    kind: 'rest',
+    handle: (request, { serializer }) => json(200, serializer.privateUser(requireUser(request).user)),
+  },
+  {
+    method: 'GET',
+    template: '/user/installations',
+    kind: 'rest',
+    handle: (request, { world, serializer }) => {
+      const { token, user } = requireUser(request);
+      const all = world.reachableInstallations(token.appId, user.id);
+      const { items, headers } = paginate(request, all);
+      return json(
+        200,
+        {
+          total_count: all.length,
+          installations: items.map((installation) => serializer.installation(installation)),
+        },
+        headers,
+      );
+    },
+  },
+];

@@ -1,0 +1,426 @@
+import { createPublicKey, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
+import { EmulatorClock } from './clock.js';
+import { GitRepository } from './git-store.js';
+
+export type Permissions = Record<string, 'read' | 'write' | 'admin'>;
+
+export type EmulatedApp = {
+  id: number;
+  slug: string;
+  name: string;
+  clientId: string;
+  clientSecret: string;
+  publicKey: KeyObject;
+  ownerId: number;
+  webhookUrl: string | undefined;
+  webhookSecret: string | undefined;
+  callbackUrls: string[];
+  setupUrl: string | undefined;
+  /** "Request user authorization (OAuth) during installation". */
+  requestOAuthOnInstall: boolean;
+  /** "Expire user authorization tokens" (8 h access tokens, single-use 6-month refresh tokens). */
+  expiringUserTokens: boolean;
+  permissions: Permissions;
+  events: string[];
+  createdAt: string;
+};
+
+export type EmulatedAccount = {
+  id: number;
+  login: string;
+  type: 'User' | 'Organization';
+  name: string | null;
+  email: string | null;
+  /** Organisations: user ids of members. */
+  memberIds: Set<number>;
+  createdAt: string;
+};
+
+export type EmulatedInstallation = {
+  id: number;
+  appId: number;
+  accountId: number;
+  repositorySelection: 'all' | 'selected';
+  selectedRepositoryIds: Set<number>;
+  permissions: Permissions;
+  events: string[];
+  createdAt: string;
+  updatedAt: string;
+  suspendedAt: string | null;
+  suspendedById: number | null;
+};
+
+export type EmulatedRepository = {
+  id: number;
+  ownerId: number;
+  name: string;
+  description: string | null;
+  private: boolean;
+  defaultBranch: string;
+  createdAt: string;
+  updatedAt: string;
+  pushedAt: string | null;
+  git: GitRepository;
+};
+
+export type OAuthCode = {
+  appId: number;
+  userId: number;
+  redirectUri: string | undefined;
+  codeChallenge: string | undefined;
+  expiresAtMs: number;
+};
+
+export type UserToken = {
+  token: string;
+  appId: number;
+  userId: number;
+  expiresAtMs: number | null;
+  refreshToken: string | undefined;
+  revoked: boolean;
+};
+
+export type RefreshToken = {
+  token: string;
+  appId: number;
+  userId: number;
+  accessToken: string;
+  expiresAtMs: number;
+  used: boolean;
+};
+
+export type InstallationToken = {
+  token: string;
+  installationId: number;
+  expiresAtMs: number;
+  permissions: Permissions;
+  repositoryIds: Set<number> | null;
+};
+
+export const USER_TOKEN_SECONDS = 8 * 3600;
+export const REFRESH_TOKEN_SECONDS = 15_811_200; // GitHub's refresh_token_expires_in: about 6 months
+export const INSTALLATION_TOKEN_SECONDS = 3600;
+export const OAUTH_CODE_SECONDS = 600;
+
+const LEVEL = { read: 1, write: 2, admin: 3 } as const;
+
+/** True when `granted` includes `permission` at `level` or above. */
+export function grants(granted: Permissions, permission: string, level: 'read' | 'write'): boolean {
+  const have = granted[permission];
+  return have !== undefined && LEVEL[have] >= LEVEL[level];
+}
+
+function tokenString(prefix: string): string {
+  // GitHub tokens: a prefix and 36 base62 characters.
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+  const bytes = randomBytes(36);
+  let out = prefix;
+  for (const byte of bytes) out += alphabet[byte % alphabet.length];
+  return out;
+}
+
+/** Everything the emulated GitHub knows. In memory; `reset()` empties it. */
+export class World {
+  readonly clock = new EmulatorClock();
+  apps = new Map<number, EmulatedApp>();
+  accounts = new Map<number, EmulatedAccount>();
+  installations = new Map<number, EmulatedInstallation>();
+  repositories = new Map<number, EmulatedRepository>();
+  codes = new Map<string, OAuthCode>();
+  userTokens = new Map<string, UserToken>();
+  refreshTokens = new Map<string, RefreshToken>();
+  installationTokens = new Map<string, InstallationToken>();
+  private nextId = { account: 1000, installation: 40_000, repository: 700_000, app: 1 };
+
+  reset(): void {
+    this.apps.clear();
+    this.accounts.clear();
+    this.installations.clear();
+    this.repositories.clear();
+    this.codes.clear();
+    this.userTokens.clear();
+    this.refreshTokens.clear();
+    this.installationTokens.clear();
+    this.clock.reset();
+  }
+
+  // --- apps and accounts -------------------------------------------------------------------------
+
+  registerApp(input: {
+    id?: number;
+    slug: string;
+    name?: string;
+    clientId?: string;
+    clientSecret?: string;
+    publicKey: string;
+    owner?: string;
+    webhookUrl?: string;
+    webhookSecret?: string;
+    callbackUrls?: string[];
+    setupUrl?: string;
+    requestOAuthOnInstall?: boolean;
+    expiringUserTokens?: boolean;
+    permissions?: Permissions;
+    events?: string[];
+  }): EmulatedApp {
+    const id = input.id ?? this.nextId.app++;
+    if (this.apps.has(id)) throw new Error(`An app with id ${id} already exists`);
+    const owner = input.owner ? this.accountByLogin(input.owner) : undefined;
+    const app: EmulatedApp = {
+      id,
+      slug: input.slug,
+      name: input.name ?? input.slug,
+      clientId: input.clientId ?? `Iv23li${randomBytes(7).toString('hex')}`,
+      clientSecret: input.clientSecret ?? randomBytes(20).toString('hex'),
+      publicKey: createPublicKey(input.publicKey),
+      ownerId: owner?.id ?? 1,
+      webhookUrl: input.webhookUrl,
+      webhookSecret: input.webhookSecret,
+      callbackUrls: input.callbackUrls ?? [],
+      setupUrl: input.setupUrl,
+      requestOAuthOnInstall: input.requestOAuthOnInstall ?? true,
+      expiringUserTokens: input.expiringUserTokens ?? true,
+      permissions: input.permissions ?? { administration: 'write', contents: 'write', metadata: 'read' },
+      events: input.events ?? [],
+      createdAt: this.clock.iso(),
+    };
+    this.apps.set(id, app);
+    return app;
+  }
+
+  appBySlug(slug: string): EmulatedApp | undefined {
+    return [...this.apps.values()].find((app) => app.slug === slug);
+  }
+
+  appByClientId(clientId: string): EmulatedApp | undefined {
+    return [...this.apps.values()].find((app) => app.clientId === clientId);
+  }
+
+  createAccount(input: {
+    login: string;
+    type: 'User' | 'Organization';
+    name?: string;
+    members?: string[];
+  }): EmulatedAccount {
+    if (!/^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/.test(input.login)) {
+      throw new Error(`"${input.login}" is not a valid GitHub login`);
+    }
+    if (this.accountByLogin(input.login)) throw new Error(`The login ${input.login} is taken`);
+    const memberIds = new Set<number>();
+    for (const member of input.members ?? []) {
+      const user = this.accountByLogin(member);
+      if (!user || user.type !== 'User') throw new Error(`Member ${member} is not an existing user`);
+      memberIds.add(user.id);
+    }
+    const account: EmulatedAccount = {
+      id: this.nextId.account++,
+      login: input.login,
+      type: input.type,
+      name: input.name ?? null,
+      email: input.type === 'User' ? `${input.login}@users.noreply.github.test` : null,
+      memberIds,
+      createdAt: this.clock.iso(),
+    };
+    this.accounts.set(account.id, account);
+    return account;
+  }
+
+  accountByLogin(login: string): EmulatedAccount | undefined {
+    const lower = login.toLowerCase();
+    return [...this.accounts.values()].find((account) => account.login.toLowerCase() === lower);
+  }
+
+  account(id: number): EmulatedAccount {
+    const account = this.accounts.get(id);
+    if (!account) throw new Error(`No account ${id}`);
+    return account;
+  }
+
+  /** The user's own account and every organisation they belong to. */
+  reachableAccountIds(userId: number): Set<number> {
+    const ids = new Set([userId]);
+    for (const account of this.accounts.values()) if (account.memberIds.has(userId)) ids.add(account.id);
+    return ids;
+  }
+
+  // --- installations -----------------------------------------------------------------------------
+
+  install(input: {
+    appId: number;
+    accountId: number;
+    repositorySelection?: 'all' | 'selected';
+    permissions?: Permissions;
+    repositoryIds?: number[];
+  }): EmulatedInstallation {
+    const app = this.apps.get(input.appId);
+    if (!app) throw new Error(`No app ${input.appId}`);
+    if (this.installationFor(input.appId, input.accountId)) {
+      throw new Error(`The app is already installed on ${this.account(input.accountId).login}`);
+    }
+    const installation: EmulatedInstallation = {
+      id: this.nextId.installation++,
+      appId: input.appId,
+      accountId: input.accountId,
+      repositorySelection: input.repositorySelection ?? 'all',
+      selectedRepositoryIds: new Set(input.repositoryIds ?? []),
+      permissions: input.permissions ?? { ...app.permissions },
+      events: [...app.events],
+      createdAt: this.clock.iso(),
+      updatedAt: this.clock.iso(),
+      suspendedAt: null,
+      suspendedById: null,
+    };
+    this.installations.set(installation.id, installation);
+    return installation;
+  }
+
+  installationFor(appId: number, accountId: number): EmulatedInstallation | undefined {
+    return [...this.installations.values()].find((i) => i.appId === appId && i.accountId === accountId);
+  }
+
+  uninstall(installationId: number): EmulatedInstallation | undefined {
+    const installation = this.installations.get(installationId);
+    if (!installation) return undefined;
+    this.installations.delete(installationId);
+    for (const [token, record] of this.installationTokens) {
+      if (record.installationId === installationId) this.installationTokens.delete(token);
+    }
+    return installation;
+  }
+
+  /** Installations of `appId` that `userId` can reach: their own account's and their organisations'. */
+  reachableInstallations(appId: number, userId: number): EmulatedInstallation[] {
+    const reachable = this.reachableAccountIds(userId);
+    return [...this.installations.values()]
+      .filter((installation) => installation.appId === appId && reachable.has(installation.accountId))
+      .sort((a, b) => a.id - b.id);
+  }
+
+  // --- OAuth -------------------------------------------------------------------------------------
+
+  issueCode(input: Omit<OAuthCode, 'expiresAtMs'>): string {
+    const code = randomBytes(10).toString('hex');
+    this.codes.set(code, { ...input, expiresAtMs: this.clock.nowMs() + OAUTH_CODE_SECONDS * 1000 });
+    return code;
+  }
+
+  /** A code works once: it is removed whether or not the exchange succeeds afterwards. */
+  takeCode(code: string): OAuthCode | undefined {
+    const record = this.codes.get(code);
+    this.codes.delete(code);
+    if (!record || record.expiresAtMs <= this.clock.nowMs()) return undefined;
+    return record;
+  }
+
+  issueUserToken(appId: number, userId: number): { access: UserToken; refresh: RefreshToken | undefined } {
+    const app = this.apps.get(appId);
+    const now = this.clock.nowMs();
+    const access: UserToken = {
+      token: tokenString('ghu_'),
+      appId,
+      userId,
+      expiresAtMs: app?.expiringUserTokens ? now + USER_TOKEN_SECONDS * 1000 : null,
+      refreshToken: undefined,
+      revoked: false,
+    };
+    let refresh: RefreshToken | undefined;
+    if (app?.expiringUserTokens) {
+      refresh = {
+        token: tokenString('ghr_'),
+        appId,
+        userId,
+        accessToken: access.token,
+        expiresAtMs: now + REFRESH_TOKEN_SECONDS * 1000,
+        used: false,
+      };
+      access.refreshToken = refresh.token;
+      this.refreshTokens.set(refresh.token, refresh);
+    }
+    this.userTokens.set(access.token, access);
+    return { access, refresh };
+  }
+
+  liveUserToken(token: string): UserToken | undefined {
+    const record = this.userTokens.get(token);
+    if (!record || record.revoked) return undefined;
+    if (record.expiresAtMs !== null && record.expiresAtMs <= this.clock.nowMs()) return undefined;
+    return record;
+  }
+
+  /** Revokes every token of a user for an app (the authorization is gone). */
+  revokeAuthorization(appId: number, userId: number): number {
+    let revoked = 0;
+    for (const record of this.userTokens.values()) {
+      if (record.appId === appId && record.userId === userId && !record.revoked) {
+        record.revoked = true;
+        revoked++;
+      }
+    }
+    for (const record of this.refreshTokens.values()) {
+      if (record.appId === appId && record.userId === userId) record.used = true;
+    }
+    return revoked;
+  }
+
+  issueInstallationToken(
+    installation: EmulatedInstallation,
+    permissions: Permissions,
+    repositoryIds: Set<number> | null,
+  ): InstallationToken {
+    const token: InstallationToken = {
+      token: tokenString('ghs_'),
+      installationId: installation.id,
+      expiresAtMs: this.clock.nowMs() + INSTALLATION_TOKEN_SECONDS * 1000,
+      permissions,
+      repositoryIds,
+    };
+    this.installationTokens.set(token.token, token);
+    return token;
+  }
+
+  liveInstallationToken(token: string): InstallationToken | undefined {
+    const record = this.installationTokens.get(token);
+    if (!record || record.expiresAtMs <= this.clock.nowMs()) return undefined;
+    if (!this.installations.has(record.installationId)) return undefined;
+    return record;
+  }
+
+  // --- repositories ------------------------------------------------------------------------------
+
+  repositoriesOf(accountId: number): EmulatedRepository[] {
+    return [...this.repositories.values()].filter((repo) => repo.ownerId === accountId);
+  }
+
+  repository(ownerLogin: string, name: string): EmulatedRepository | undefined {
+    const owner = this.accountByLogin(ownerLogin);
+    if (!owner) return undefined;
+    const lower = name.toLowerCase();
+    return this.repositoriesOf(owner.id).find((repo) => repo.name.toLowerCase() === lower);
+  }
+
+  createRepository(input: {
+    ownerId: number;
+    name: string;
+    description: string | null;
+    private: boolean;
+  }): EmulatedRepository {
+    const repo: EmulatedRepository = {
+      id: this.nextId.repository++,
+      ownerId: input.ownerId,
+      name: input.name,
+      description: input.description,
+      private: input.private,
+      defaultBranch: 'main',
+      createdAt: this.clock.iso(),
+      updatedAt: this.clock.iso(),
+      pushedAt: null,
+      git: new GitRepository(),
+    };
+    this.repositories.set(repo.id, repo);
+    return repo;
+  }
+
+  newDeliveryId(): string {
+    return randomUUID();
+  }
+}
