@@ -13,8 +13,7 @@ export class GitHubError extends Error {
     return {
       message: this.message,
       ...this.extra,
-      documentation_url:
-        (this.extra.documentation_url as string | undefined) ?? 'https://docs.github.com/rest',
+      documentation_url: this.extra.documentation_url ?? 'https://docs.github.com/rest',
       status: String(this.status),
     };
   }

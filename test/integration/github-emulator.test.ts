@@ -479,7 +479,9 @@ describe('GET /user/installations', () => {
       const seen: number[] = [];
       let url: string | undefined = `${wide.emulator.url}/user/installations?per_page=100`;
       while (url) {
-        const response = await wideRequest(`GET ${url}`, { headers: { authorization: `token ${authentication.token}` } });
+        const response: { data: unknown; headers: { link?: string } } = await wideRequest(`GET ${url}`, {
+          headers: { authorization: `token ${authentication.token}` },
+        });
         const data = response.data as { total_count: number; installations: Array<{ id: number }> };
         expect(data.total_count).toBe(250);
         seen.push(...data.installations.map((i) => i.id));
