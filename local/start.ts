@@ -10,6 +10,8 @@ import { LOCAL_AWS_SETTINGS, startDynamoDbLocal, type DynamoDbLocal } from './dy
 import { ensureLocalSecrets } from './local-secrets.js';
 import { assertPortFree } from './ports.js';
 import { startLocalApiServer, type LocalApiServer } from './api-server.js';
+import { DEMO_WORLD, seedDemoWorld } from './github-emulator/seed.js';
+import { startGitHubEmulator } from './github-emulator/server.js';
 
 const env = process.env;
 // The SDK warns that releases after January 2027 need Node 22; Lambda runs 22 already.
@@ -21,6 +23,9 @@ const tableName = env.TABLE_NAME ?? 'github-app-accounts';
 const apiBaseUrl = env.API_BASE_URL ?? `http://localhost:${port}`;
 const frontendOrigins = env.FRONTEND_ORIGINS ?? `http://localhost:5173,http://localhost:${port}`;
 const secretsFile = resolve(env.LOCAL_SECRETS_FILE ?? `${dataDir}/secrets.json`);
+const emulatorPort = Number(env.GITHUB_EMULATOR_PORT ?? 3001);
+// A real (or other) GitHub is used when the environment names one; otherwise the emulator runs.
+const useRealGitHub = Boolean(env.GITHUB_API_URL || env.GITHUB_APP_ID);
 
 const stoppers: Array<() => Promise<void>> = [];
 let stopping = false;
@@ -35,6 +40,7 @@ async function stopAll(code: number): Promise<never> {
 
 async function main(): Promise<void> {
   await assertPortFree(port, 'PORT');
+  if (!useRealGitHub) await assertPortFree(emulatorPort, 'GITHUB_EMULATOR_PORT');
 
   let dynamodb: DynamoDbLocal | undefined;
   let dynamoEndpoint = env.DYNAMODB_ENDPOINT;
@@ -54,7 +60,18 @@ async function main(): Promise<void> {
   const table = await ensureTable(client, tableName);
   client.destroy();
 
-  const { created: secretsCreated } = ensureLocalSecrets(secretsFile);
+  const { secrets, created: secretsCreated } = ensureLocalSecrets(secretsFile);
+
+  let githubApiUrl = env.GITHUB_API_URL ?? 'https://api.github.com';
+  let githubWebUrl = env.GITHUB_WEB_URL ?? 'https://github.com';
+  let emulatorUrl: string | undefined;
+  if (!useRealGitHub) {
+    const emulator = await startGitHubEmulator({ port: emulatorPort });
+    stoppers.push(() => emulator.close());
+    emulatorUrl = emulator.url;
+    githubApiUrl = emulator.url;
+    githubWebUrl = emulator.url;
+  }
 
   // The handlers read their configuration from the environment, exactly as in Lambda.
   Object.assign(env, {
@@ -66,9 +83,8 @@ async function main(): Promise<void> {
     API_BASE_URL: apiBaseUrl,
     FRONTEND_ORIGINS: frontendOrigins,
     LOCAL_SECRETS_FILE: secretsFile,
-    // Hook for the GitHub emulator (next issue): until it lands, real GitHub or what these say.
-    GITHUB_API_URL: env.GITHUB_API_URL ?? 'https://api.github.com',
-    GITHUB_WEB_URL: env.GITHUB_WEB_URL ?? 'https://github.com',
+    GITHUB_API_URL: githubApiUrl,
+    GITHUB_WEB_URL: githubWebUrl,
     POWERTOOLS_LOG_LEVEL: env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
   });
 
@@ -79,13 +95,28 @@ async function main(): Promise<void> {
   });
   stoppers.push(() => api.close());
 
+  // Seeded after the API server is up, so the installation webhooks reach the service.
+  let seeded = '';
+  if (emulatorUrl) {
+    await seedDemoWorld(emulatorUrl, {
+      ...secrets.githubApp,
+      callbackUrl: `${apiBaseUrl}/auth/callback`,
+      webhookUrl: `${apiBaseUrl}/webhooks/github`,
+    });
+    seeded = [
+      `  GitHub         emulator at ${emulatorUrl} (seeded world: ${emulatorUrl}/_emulator/world)`,
+      `                 users ${DEMO_WORLD.user} and ${DEMO_WORLD.teammate}; the App installed on ${DEMO_WORLD.user} and ${DEMO_WORLD.org};`,
+      `                 ${DEMO_WORLD.orgWithoutApp} without it (install: ${emulatorUrl}/apps/${secrets.githubApp.slug}/installations/new)`,
+    ].join('\n');
+  }
+
   console.log(
     [
       '',
       'GitHub App accounts service is running locally',
       `  API            ${api.url}   (try: curl ${api.url}/health)`,
       `  DynamoDB Local ${dynamoEndpoint}   table "${tableName}" ${table === 'created' ? 'created' : 'reused, data kept'}${dynamodb ? ` in ${dataDir}/dynamodb` : ''}`,
-      `  GitHub         ${env.GITHUB_API_URL}`,
+      seeded || `  GitHub         ${githubApiUrl} (real GitHub App settings from the environment)`,
       `  Secrets        ${secretsFile}${secretsCreated ? ' (generated)' : ''}`,
       `  Frontend       ${frontendOrigins}`,
       '',

@@ -59,7 +59,7 @@ export type EmulatedRepository = {
   defaultBranch: string;
   createdAt: string;
   updatedAt: string;
-  pushedAt: string | null;
+  pushedAt: string;
   git: GitRepository;
 };
 
@@ -413,7 +413,8 @@ export class World {
       defaultBranch: 'main',
       createdAt: this.clock.iso(),
       updatedAt: this.clock.iso(),
-      pushedAt: null,
+      // GitHub sets pushed_at at creation, before anything is pushed.
+      pushedAt: this.clock.iso(),
       git: new GitRepository(),
     };
     this.repositories.set(repo.id, repo);

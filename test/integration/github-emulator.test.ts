@@ -3,12 +3,14 @@ import { createAppAuth } from '@octokit/auth-app';
 import { deleteAuthorization, deleteToken, exchangeWebFlowCode, refreshToken } from '@octokit/oauth-methods';
 import { request as octokitRequest } from '@octokit/request';
 import { verify } from '@octokit/webhooks-methods';
+import { openApiTemplate } from '../../local/github-emulator/http.js';
 import {
   authorizeAs,
   generateAppKeys,
   startEmulatorFixture,
   type EmulatorFixture,
 } from '../support/emulator.js';
+import { GitHubOpenApi } from '../support/openapi-validator.js';
 
 let fx: EmulatorFixture;
 let request: typeof octokitRequest;
@@ -791,5 +793,40 @@ describe('faults, rate limits and the call log', () => {
       .filter((call) => call.route === '/login/oauth/access_token')
       .map((call) => call.grantType);
     expect(grants).toEqual(expect.arrayContaining(['authorization_code', 'refresh_token']));
+  });
+});
+
+describe('every emulated response validates against GitHub’s OpenAPI description', () => {
+  it('checks each recorded answer of this suite and covers every emulated REST operation', () => {
+    const openapi = new GitHubOpenApi();
+    const restRoutes = fx.emulator.routes.filter((route) => route.kind === 'rest');
+    const problems: string[] = [];
+    const covered = new Set<string>();
+    for (const call of fx.emulator.state.calls) {
+      if (call.status === 0 || call.fault !== undefined || !openapi.hasOperation(call.method, call.route))
+        continue;
+      const errors = openapi.validate(call.method, call.route, call.status, call.body);
+      if (errors === undefined) continue;
+      if (errors.length)
+        problems.push(`${call.method} ${call.route} ${call.status}: ${errors.slice(0, 5).join('; ')}`);
+      else if (call.status < 300) covered.add(`${call.method} ${call.route}`);
+    }
+    expect([...new Set(problems)]).toEqual([]);
+    // The check itself can fail: a body missing GitHub's required fields is reported.
+    expect(
+      openapi.validate('GET', '/app/installations/{installation_id}', 200, { id: 1 })?.length,
+    ).toBeGreaterThan(0);
+    const operations = restRoutes.map((route) => `${route.method} ${openApiTemplate(route.template)}`);
+    expect(
+      operations.filter(
+        (operation) => !openapi.hasOperation(operation.split(' ')[0] ?? '', operation.split(' ')[1] ?? ''),
+      ),
+    ).toEqual([]);
+    // Bodiless answers (204) are covered by their status alone.
+    const bodiless = new Set([
+      'DELETE /applications/{client_id}/token',
+      'DELETE /applications/{client_id}/grant',
+    ]);
+    expect(operations.filter((operation) => !covered.has(operation) && !bodiless.has(operation))).toEqual([]);
   });
 });
