@@ -1,7 +1,14 @@
 import { createHttpHandler } from '../shared/http/http-handler.js';
-import { notImplemented } from '../shared/http/not-implemented.js';
+import { redirect } from '../shared/http/responses.js';
+import { completeSignIn, startSignIn } from './sign-in.js';
 
 export const handler = createHttpHandler({
-  'GET /auth/login': notImplemented,
-  'GET /auth/callback': notImplemented,
+  'GET /auth/login': { handle: startSignIn },
+  'GET /auth/callback': {
+    handle: async (request) => {
+      const outcome = await completeSignIn(request);
+      if ('statusCode' in outcome) return outcome;
+      return redirect(outcome.state.returnTo, [outcome.cookie]);
+    },
+  },
 });

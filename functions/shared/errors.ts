@@ -7,16 +7,19 @@ export abstract class AppError extends Error {
   readonly code: string;
   /** Extra response headers (e.g. Retry-After). Never put secrets here. */
   readonly headers: Record<string, string>;
+  /** Extra fields for the response body beside `error` and `message` (e.g. `loginUrl`). */
+  readonly details: Record<string, unknown>;
 
   constructor(
     code: string,
     message: string,
-    options?: { cause?: unknown; headers?: Record<string, string> },
+    options?: { cause?: unknown; headers?: Record<string, string>; details?: Record<string, unknown> },
   ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
     this.headers = options?.headers ?? {};
+    this.details = options?.details ?? {};
   }
 }
 
@@ -31,6 +34,17 @@ export class UnauthorizedError extends AppError {
   readonly statusCode = 401;
   constructor(code = 'unauthorized', message = 'A valid session is required.') {
     super(code, message);
+  }
+}
+
+/** The user's GitHub authorization is gone (refresh refused, revoked, expired): sign in again. */
+export class ReauthorizationRequiredError extends AppError {
+  readonly statusCode = 401;
+  constructor(
+    loginUrl: string,
+    message = 'GitHub no longer accepts this sign-in. Sign in with GitHub again.',
+  ) {
+    super('reauthorization_required', message, { details: { loginUrl } });
   }
 }
 

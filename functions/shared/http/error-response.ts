@@ -18,7 +18,11 @@ export function errorToResponse(error: unknown): HttpResponse {
     if (error.statusCode >= 500 && error.statusCode !== 501)
       logger.error('Request failed upstream', { error });
     else logger.info('Request rejected', { status: error.statusCode, code: error.code });
-    return json(error.statusCode, { error: error.code, message: error.message }, error.headers);
+    return json(
+      error.statusCode,
+      { ...error.details, error: error.code, message: error.message },
+      error.headers,
+    );
   }
   if (isMiddyHttpError(error) && error.cause?.package === '@middy/http-json-body-parser') {
     if (error.message === 'Unsupported Media Type') {

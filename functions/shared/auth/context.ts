@@ -1,0 +1,52 @@
+import { refreshToken } from '@octokit/oauth-methods';
+import { getCrypto, getServices } from '../services.js';
+import type { HttpRequest } from '../http/request.js';
+import { authenticate, type Caller } from './sessions.js';
+import { UserTokens } from './user-tokens.js';
+
+/** The session of the request, checked (401/403 otherwise). */
+export async function requireCaller(request: HttpRequest): Promise<Caller> {
+  const { sessions, config } = getServices();
+  const { sessionKey } = await getCrypto();
+  return authenticate(request, {
+    store: sessions,
+    sessionKey,
+    // The API's own origin counts too (a page served by the API itself, e.g. local tooling).
+    allowedOrigins: [...config.frontendOrigins, new URL(config.apiBaseUrl).origin],
+  });
+}
+
+export function loginUrl(): string {
+  return `${getServices().config.apiBaseUrl}/auth/login`;
+}
+
+export function callbackUrl(): string {
+  return `${getServices().config.apiBaseUrl}/auth/callback`;
+}
+
+let userTokens: { cipher: unknown; value: UserTokens } | undefined;
+
+/** The container's user-token service (refreshes through @octokit/oauth-methods under a lease). */
+export async function getUserTokens(): Promise<UserTokens> {
+  const { users, secrets, github } = getServices();
+  const { cipher } = await getCrypto();
+  if (userTokens?.cipher === cipher) return userTokens.value;
+  const value = new UserTokens({
+    users,
+    cipher,
+    loginUrl: loginUrl(),
+    refresh: async (token) => {
+      const app = await secrets.gitHubApp();
+      const { authentication } = await refreshToken({
+        clientType: 'github-app',
+        clientId: app.clientId,
+        clientSecret: app.clientSecret,
+        refreshToken: token,
+        request: github,
+      });
+      return authentication;
+    },
+  });
+  userTokens = { cipher, value };
+  return value;
+}

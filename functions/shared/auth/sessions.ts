@@ -1,0 +1,79 @@
+import { randomBytes } from 'node:crypto';
+import { ForbiddenError, UnauthorizedError } from '../errors.js';
+import type { HttpRequest } from '../http/request.js';
+import type { SessionStore } from '../store/session-store.js';
+import { hashSecret } from './secret-hash.js';
+
+export const SESSION_COOKIE = 'session';
+export const SESSION_TTL_SECONDS = 7 * 24 * 3600;
+const SESSION_ID = /^[A-Za-z0-9_-]{43}$/;
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+export type Caller = { userId: number; sessionHash: string; via: 'cookie' | 'bearer' };
+
+export function newSessionId(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+export function sessionCookie(sessionId: string): string {
+  return `${SESSION_COOKIE}=${sessionId}; Path=/; Max-Age=${SESSION_TTL_SECONDS}; HttpOnly; Secure; SameSite=Lax`;
+}
+
+export function clearedSessionCookie(): string {
+  return `${SESSION_COOKIE}=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Lax`;
+}
+
+export async function createSession(
+  store: SessionStore,
+  sessionKey: Buffer,
+  userId: number,
+  nowMs = Date.now(),
+) {
+  const id = newSessionId();
+  await store.create(hashSecret(sessionKey, id), userId, Math.floor(nowMs / 1000) + SESSION_TTL_SECONDS);
+  return { id, cookie: sessionCookie(id) };
+}
+
+function originOf(request: HttpRequest): string | undefined {
+  const origin = request.headers.origin;
+  if (origin && origin !== 'null') return origin;
+  const referer = request.headers.referer;
+  if (!referer) return undefined;
+  try {
+    return new URL(referer).origin;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Who is calling: the session from the cookie or `Authorization: Bearer`. A missing, malformed,
+ * unknown or expired session is 401. A state-changing request authenticated by cookie must come from a
+ * configured frontend origin (CSRF); bearer requests carry no ambient credential and need no check.
+ */
+export async function authenticate(
+  request: HttpRequest,
+  deps: { store: SessionStore; sessionKey: Buffer; allowedOrigins: readonly string[] },
+): Promise<Caller> {
+  const authorization = request.headers.authorization;
+  const bearer = authorization?.match(/^Bearer\s+(\S+)$/i)?.[1];
+  const cookie = request.cookies[SESSION_COOKIE];
+  const id = bearer ?? cookie;
+  if (!id) throw new UnauthorizedError('unauthenticated', 'Sign in with GitHub first.');
+  if (!SESSION_ID.test(id))
+    throw new UnauthorizedError('invalid_session', 'The session is not valid. Sign in again.');
+  const sessionHash = hashSecret(deps.sessionKey, id);
+  const session = await deps.store.get(sessionHash);
+  if (!session) throw new UnauthorizedError('invalid_session', 'The session is not valid. Sign in again.');
+  const via = bearer ? 'bearer' : 'cookie';
+  if (via === 'cookie' && !SAFE_METHODS.has(request.event.requestContext.http.method.toUpperCase())) {
+    const origin = originOf(request);
+    if (!origin || !deps.allowedOrigins.includes(origin)) {
+      throw new ForbiddenError(
+        'csrf_rejected',
+        'Cross-site request refused: it must come from the platform frontend.',
+      );
+    }
+  }
+  return { userId: session.userId, sessionHash, via };
+}

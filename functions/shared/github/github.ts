@@ -1,0 +1,89 @@
+import { request as octokitRequest } from '@octokit/request';
+import { RequestError } from '@octokit/request-error';
+import { getConfig } from '../config.js';
+import { UpstreamError } from '../errors.js';
+
+export type GitHubRequest = typeof octokitRequest;
+
+/** GitHub calls give up after this long; a Lambda must answer well inside API Gateway's 30 s. */
+const TIMEOUT_MS = 8000;
+const DEFAULT_RETRY_AFTER_SECONDS = 5;
+
+const fetchWithTimeout: typeof fetch = (input, init) =>
+  fetch(input, { ...init, signal: init?.signal ?? AbortSignal.timeout(TIMEOUT_MS) });
+
+export function createGitHubRequest(
+  baseUrl: string,
+  fetchImpl: typeof fetch = fetchWithTimeout,
+): GitHubRequest {
+  return octokitRequest.defaults({
+    baseUrl,
+    headers: { 'user-agent': 'github-app-accounts', 'x-github-api-version': '2022-11-28' },
+    request: { fetch: fetchImpl },
+  });
+}
+
+let cached: GitHubRequest | undefined;
+
+/** The container's GitHub client (REST base URL from configuration; OAuth URLs derived from it). */
+export function getGitHubRequest(): GitHubRequest {
+  cached ??= createGitHubRequest(getConfig().githubApiUrl);
+  return cached;
+}
+
+/** GitHub's OAuth error code when the token endpoint refused (`bad_refresh_token`, …). */
+export function oauthErrorCode(error: unknown): string | undefined {
+  if (!(error instanceof RequestError) || error.status !== 400) return undefined;
+  const data = error.response?.data as { error?: unknown } | undefined;
+  return typeof data?.error === 'string' ? data.error : undefined;
+}
+
+export function isGitHubStatus(error: unknown, status: number): boolean {
+  return error instanceof RequestError && error.response !== undefined && error.status === status;
+}
+
+function retryAfter(error: RequestError): number | undefined {
+  const headers = error.response?.headers ?? {};
+  const value = Number(headers['retry-after']);
+  if (Number.isFinite(value) && value >= 0) return Math.ceil(value);
+  if (headers['x-ratelimit-remaining'] === '0') {
+    const reset = Number(headers['x-ratelimit-reset']);
+    if (Number.isFinite(reset)) return Math.max(1, reset - Math.floor(Date.now() / 1000));
+  }
+  return undefined;
+}
+
+/**
+ * Turns a failed GitHub call into what our callers see: rate limits and timeouts are 503 with
+ * Retry-After, GitHub's own 5xx a 502 (or 503 when `unavailableAs503`). Returns undefined for answers
+ * the caller must interpret itself (404, 422, …).
+ */
+export function toUpstreamError(
+  error: unknown,
+  options: { unavailableAs503?: boolean } = {},
+): UpstreamError | undefined {
+  if (!(error instanceof RequestError)) return undefined;
+  if (error.response === undefined) {
+    return new UpstreamError('github_unavailable', 'GitHub did not answer in time. Try again shortly.', {
+      statusCode: 503,
+      retryAfterSeconds: DEFAULT_RETRY_AFTER_SECONDS,
+      cause: error,
+    });
+  }
+  const wait = retryAfter(error);
+  if ((error.status === 403 || error.status === 429) && wait !== undefined) {
+    return new UpstreamError('github_rate_limited', 'GitHub is rate limiting this App. Try again later.', {
+      statusCode: 503,
+      retryAfterSeconds: wait,
+      cause: error,
+    });
+  }
+  if (error.status >= 500) {
+    return new UpstreamError('github_unavailable', 'GitHub failed to answer. Try again shortly.', {
+      statusCode: options.unavailableAs503 ? 503 : 502,
+      retryAfterSeconds: wait ?? DEFAULT_RETRY_AFTER_SECONDS,
+      cause: error,
+    });
+  }
+  return undefined;
+}

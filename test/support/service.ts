@@ -1,0 +1,128 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { startLocalApiServer, type LocalApiServer } from '../../local/api-server.js';
+import { EmulatorAdmin } from '../../local/github-emulator/admin-client.js';
+import { startGitHubEmulator, type GitHubEmulator } from '../../local/github-emulator/server.js';
+import { generateLocalSecrets, type LocalSecretsFile } from '../../local/local-secrets.js';
+import { freePort } from '../../local/ports.js';
+import { createTestTable } from './dynamodb.js';
+
+export const FRONTEND = 'http://app.test';
+
+export type ServiceFixture = {
+  api: LocalApiServer;
+  emulator: GitHubEmulator;
+  admin: EmulatorAdmin;
+  secrets: LocalSecretsFile;
+  secretsFile: string;
+  table: Awaited<ReturnType<typeof createTestTable>>;
+  /** The environment the handlers run with (for child processes sharing the table). */
+  env: Record<string, string>;
+  close(): Promise<void>;
+};
+
+/**
+ * The whole service in the test process: the real handlers behind the local API server, a fresh table
+ * in DynamoDB Local, and the GitHub emulator with the App registered (webhooks to the API).
+ */
+export async function startService(options: { expiringUserTokens?: boolean } = {}): Promise<ServiceFixture> {
+  const table = await createTestTable();
+  const emulator = await startGitHubEmulator();
+  const admin = new EmulatorAdmin(emulator.url);
+  const secrets = generateLocalSecrets();
+  secrets.githubApp.clientSecret = randomBytes(20).toString('hex');
+  const secretsFile = join(mkdtempSync(join(tmpdir(), 'service-')), 'secrets.json');
+  writeFileSync(secretsFile, JSON.stringify(secrets), { mode: 0o600 });
+  const port = await freePort();
+  const apiBaseUrl = `http://localhost:${port}`;
+  const env = {
+    TABLE_NAME: table.tableName,
+    DYNAMODB_ENDPOINT: String(process.env.TEST_DYNAMODB_ENDPOINT),
+    API_BASE_URL: apiBaseUrl,
+    FRONTEND_ORIGINS: FRONTEND,
+    GITHUB_API_URL: emulator.url,
+    GITHUB_WEB_URL: emulator.url,
+    LOCAL_SECRETS_FILE: secretsFile,
+  };
+  Object.assign(process.env, env);
+  const api = await startLocalApiServer({ port, frontendOrigins: [FRONTEND] });
+  await admin.registerApp({
+    id: Number(secrets.githubApp.appId),
+    slug: secrets.githubApp.slug,
+    clientId: secrets.githubApp.clientId,
+    clientSecret: secrets.githubApp.clientSecret,
+    publicKey: secrets.githubApp.publicKey,
+    webhookUrl: `${apiBaseUrl}/webhooks/github`,
+    webhookSecret: secrets.githubApp.webhookSecret,
+    callbackUrls: [`${apiBaseUrl}/auth/callback`],
+    ...(options.expiringUserTokens === undefined ? {} : { expiringUserTokens: options.expiringUserTokens }),
+  });
+  return {
+    api,
+    emulator,
+    admin,
+    secrets,
+    secretsFile,
+    table,
+    env: { ...env, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' },
+    close: async () => {
+      await api.close();
+      await emulator.close();
+      table.close();
+    },
+  };
+}
+
+export type Browser = { cookie: string | undefined; sessionId: string | undefined };
+
+function cookieFrom(response: Response): string | undefined {
+  const header = response.headers.getSetCookie().find((cookie) => cookie.startsWith('session='));
+  return header?.split(';')[0];
+}
+
+/**
+ * Signs `login` in the way a browser does: /auth/login → GitHub's authorize page (the emulator picks
+ * the user from `login=`) → /auth/callback → back on the frontend with a session cookie.
+ */
+export async function signIn(fx: ServiceFixture, login: string, returnTo = `${FRONTEND}/home`) {
+  const start = await fetch(`${fx.api.url}/auth/login?returnTo=${encodeURIComponent(returnTo)}`, {
+    redirect: 'manual',
+  });
+  if (start.status !== 302) throw new Error(`/auth/login answered ${start.status}: ${await start.text()}`);
+  const authorize = new URL(start.headers.get('location') ?? '');
+  authorize.searchParams.set('login', login);
+  const github = await fetch(authorize, { redirect: 'manual' });
+  const callback = github.headers.get('location') ?? '';
+  const done = await fetch(callback, { redirect: 'manual' });
+  const cookie = cookieFrom(done);
+  return {
+    status: done.status,
+    location: done.headers.get('location') ?? '',
+    cookie,
+    sessionId: cookie?.split('=')[1],
+    authorizeUrl: authorize,
+    callbackUrl: callback,
+  };
+}
+
+/** fetch against the API with a session, as a non-browser client (Bearer) or a browser (cookie + Origin). */
+export function api(fx: ServiceFixture, session: { sessionId?: string | undefined }) {
+  return (path: string, init: RequestInit & { json?: unknown; asBrowser?: boolean } = {}) => {
+    const headers = new Headers(init.headers);
+    if (init.asBrowser) {
+      headers.set('cookie', `session=${session.sessionId ?? ''}`);
+      if (!headers.has('origin')) headers.set('origin', FRONTEND);
+    } else if (session.sessionId) {
+      headers.set('authorization', `Bearer ${session.sessionId}`);
+    }
+    if (init.json !== undefined) headers.set('content-type', 'application/json');
+    return fetch(`${fx.api.url}${path}`, {
+      ...init,
+      headers,
+      ...(init.json !== undefined ? { body: JSON.stringify(init.json) } : {}),
+      redirect: 'manual',
+    });
+  };
+}
