@@ -1,6 +1,40 @@
+import { requireMember } from '../shared/accounts/membership.js';
+import { getUserTokens, requireCaller } from '../shared/auth/context.js';
+import { createInstallUrl } from '../shared/auth/oauth-state.js';
+import { validateReturnTo } from '../shared/auth/return-to.js';
 import { createHttpHandler } from '../shared/http/http-handler.js';
-import { notImplemented } from '../shared/http/not-implemented.js';
+import { json } from '../shared/http/responses.js';
+import { accountIdParam } from '../shared/http/validate.js';
+import { listUserInstallations } from '../shared/installations/github-installations.js';
+import { installationView, type InstallationView } from '../shared/installations/link.js';
+import { getServices } from '../shared/services.js';
+import { AccountStore } from '../shared/store/account-store.js';
+import { InstallationStore } from '../shared/store/installation-store.js';
 
 export const handler = createHttpHandler({
-  'GET /accounts/{accountId}/installations': notImplemented,
+  'GET /accounts/{accountId}/installations': {
+    handle: async (request) => {
+      const caller = await requireCaller(request);
+      const accountId = accountIdParam(request.pathParameters.accountId);
+      const { table, github, config } = getServices();
+      await requireMember(new AccountStore(table), accountId, caller.userId);
+      const returnTo = validateReturnTo(request.query.returnTo, config.frontendOrigins);
+      const tokens = await getUserTokens();
+      const [reachable, links, installUrl] = await Promise.all([
+        tokens.withToken(caller.userId, (token) => listUserInstallations(github, token)),
+        new InstallationStore(table).linksOfAccount(accountId),
+        createInstallUrl(accountId, caller.userId, returnTo),
+      ]);
+      const linked = new Set(links.map((link) => link.installationId));
+      const seen = new Set(reachable.map((details) => details.id));
+      const installations: InstallationView[] = [
+        ...reachable.map((details) => installationView(details, linked.has(details.id))),
+        // Linked by a teammate but not reachable by this caller: only the id, no GitHub details.
+        ...links
+          .filter((link) => !seen.has(link.installationId))
+          .map((link) => ({ id: link.installationId, accessible: false, linked: true })),
+      ];
+      return json(200, { installations, installUrl });
+    },
+  },
 });

@@ -1,7 +1,7 @@
-import { createHash, randomBytes } from 'node:crypto';
 import { exchangeWebFlowCode, getWebFlowAuthorizationUrl } from '@octokit/oauth-methods';
 import { callbackUrl, getUserTokens } from '../shared/auth/context.js';
-import { validateReturnTo, withQuery } from '../shared/auth/return-to.js';
+import { createState, verifierBinding } from '../shared/auth/oauth-state.js';
+import { validateReturnTo } from '../shared/auth/return-to.js';
 import { hashSecret } from '../shared/auth/secret-hash.js';
 import { createSession } from '../shared/auth/sessions.js';
 import type { UserTokenPair } from '../shared/auth/user-tokens.js';
@@ -13,27 +13,19 @@ import { logger } from '../shared/logger.js';
 import { getCrypto, getServices } from '../shared/services.js';
 import type { OAuthState } from '../shared/store/oauth-state-store.js';
 
-const STATE_TTL_SECONDS = 600;
-/** GitHub's callback errors we pass on by name; anything else is reported as `github_error`. */
-const KNOWN_GITHUB_ERRORS = new Set(['access_denied', 'redirect_uri_mismatch', 'application_suspended']);
+/** A sign-in outcome the frontend is told about as `?auth_error=<reason>`. */
+export class SignInFailed extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+  }
+}
 
-const verifierBinding = (stateHash: string) => `STATE#${stateHash}#verifier`;
-
-/** Creates a single-use state (with its PKCE verifier) and the GitHub authorize URL that carries it. */
-export async function createAuthorization(
-  input: Omit<OAuthState, 'sealedVerifier'>,
-): Promise<{ url: string; state: string }> {
-  const { states, secrets, github } = getServices();
-  const { cipher, sessionKey } = await getCrypto();
+/** GET /auth/login: a single-use state with a PKCE verifier, then off to GitHub's authorize page. */
+export async function startSignIn(request: HttpRequest): Promise<HttpResponse> {
+  const { config, secrets, github } = getServices();
+  const returnTo = validateReturnTo(request.query.returnTo, config.frontendOrigins);
+  const { state, codeChallenge } = await createState({ purpose: 'login', returnTo }, { pkce: true });
   const app = await secrets.gitHubApp();
-  const state = randomBytes(32).toString('base64url');
-  const verifier = randomBytes(32).toString('base64url');
-  const stateHash = hashSecret(sessionKey, state);
-  await states.create(
-    stateHash,
-    { ...input, sealedVerifier: cipher.encrypt(verifier, verifierBinding(stateHash)) },
-    Math.floor(Date.now() / 1000) + STATE_TTL_SECONDS,
-  );
   const { url } = getWebFlowAuthorizationUrl({
     clientType: 'github-app',
     clientId: app.clientId,
@@ -42,46 +34,39 @@ export async function createAuthorization(
     request: github,
   });
   const authorize = new URL(url);
-  authorize.searchParams.set('code_challenge', createHash('sha256').update(verifier).digest('base64url'));
+  authorize.searchParams.set('code_challenge', codeChallenge ?? '');
   authorize.searchParams.set('code_challenge_method', 'S256');
-  return { url: authorize.toString(), state };
+  return redirect(authorize.toString());
 }
 
-/** GET /auth/login: off to GitHub's authorize page. */
-export async function startSignIn(request: HttpRequest): Promise<HttpResponse> {
-  const returnTo = validateReturnTo(request.query.returnTo, getServices().config.frontendOrigins);
-  const { url } = await createAuthorization({ purpose: 'login', returnTo });
-  return redirect(url);
-}
-
-export type CompletedSignIn = { userId: number; login: string; state: OAuthState; cookie: string };
-
-/**
- * GET /auth/callback: consumes the state once (before anything else), exchanges the code with the
- * PKCE verifier, records the user and their tokens, and opens a session. GitHub-side failures come
- * back to the frontend as `auth_error`, never as a 500.
- */
-export async function completeSignIn(request: HttpRequest): Promise<CompletedSignIn | HttpResponse> {
-  const { states, users, secrets, github } = getServices();
-  const { cipher, sessionKey } = await getCrypto();
+/** Consumes the callback's state exactly once; anything but a live state of ours is 400 invalid_state. */
+export async function consumeState(request: HttpRequest): Promise<{ state: OAuthState; stateHash: string }> {
+  const { sessionKey } = await getCrypto();
   const rawState = request.query.state;
   if (!rawState)
     throw new BadRequestError('invalid_state', 'The sign-in state is missing. Start signing in again.');
   const stateHash = hashSecret(sessionKey, rawState);
-  const state = await states.consume(stateHash, Math.floor(Date.now() / 1000));
+  const state = await getServices().states.consume(stateHash, Math.floor(Date.now() / 1000));
   if (!state) {
     throw new BadRequestError(
       'invalid_state',
       'This sign-in link was already used, has expired, or is not ours. Start again.',
     );
   }
-  const fail = (reason: string) => redirect(withQuery(state.returnTo, { auth_error: reason }));
+  return { state, stateHash };
+}
 
-  const githubError = request.query.error;
-  if (githubError) return fail(KNOWN_GITHUB_ERRORS.has(githubError) ? githubError : 'github_error');
-  const code = request.query.code;
-  if (!code) return fail('missing_code');
-
+/**
+ * Exchanges the code (with the PKCE verifier when the state has one), records the user and their
+ * tokens, and opens a session. GitHub's refusals and failures become SignInFailed, never a 500.
+ */
+export async function signInWithCode(
+  code: string,
+  state: OAuthState,
+  stateHash: string,
+): Promise<{ userId: number; userToken: string; cookie: string }> {
+  const { users, secrets, github, sessions } = getServices();
+  const { cipher, sessionKey } = await getCrypto();
   const verifier = state.sealedVerifier
     ? cipher.decrypt(state.sealedVerifier, verifierBinding(stateHash))
     : undefined;
@@ -99,15 +84,8 @@ export async function completeSignIn(request: HttpRequest): Promise<CompletedSig
     });
     pair = authentication;
   } catch (error) {
-    const refused = oauthErrorCode(error);
-    if (refused) return fail(refused);
-    if (toUpstreamError(error)) {
-      logger.warn('GitHub failed during sign-in', { error });
-      return fail('github_unavailable');
-    }
-    throw error;
+    throw failure(error);
   }
-
   let profile;
   try {
     const { data } = await github('GET /user', { headers: { authorization: `token ${pair.token}` } });
@@ -118,12 +96,21 @@ export async function completeSignIn(request: HttpRequest): Promise<CompletedSig
       avatarUrl: data.avatar_url || null,
     };
   } catch (error) {
-    if (toUpstreamError(error)) return fail('github_unavailable');
-    throw error;
+    throw failure(error);
   }
   await users.putProfile(profile);
   await (await getUserTokens()).store(profile.id, pair);
-  const session = await createSession(getServices().sessions, sessionKey, profile.id);
+  const session = await createSession(sessions, sessionKey, profile.id);
   logger.info('User signed in', { userId: profile.id });
-  return { userId: profile.id, login: profile.login, state, cookie: session.cookie };
+  return { userId: profile.id, userToken: pair.token, cookie: session.cookie };
+}
+
+function failure(error: unknown): unknown {
+  const refused = oauthErrorCode(error);
+  if (refused) return new SignInFailed(refused);
+  if (toUpstreamError(error)) {
+    logger.warn('GitHub failed during sign-in', { error });
+    return new SignInFailed('github_unavailable');
+  }
+  return error;
 }

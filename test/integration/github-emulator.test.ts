@@ -460,6 +460,25 @@ describe('GET /user/installations', () => {
     ).toEqual(['other-org']);
   });
 
+  it('tells a user whether they can reach one installation (its repositories, or 404)', async () => {
+    const { token } = await signIn('outsider');
+    const headers = { authorization: `token ${token}` };
+    const { data } = await request('GET /user/installations/{installation_id}/repositories', {
+      installation_id:
+        fx.emulator.world.installationFor(fx.app.id, fx.emulator.world.accountByLogin('other-org')?.id ?? 0)
+          ?.id ?? 0,
+      headers,
+    });
+    expect(data).toMatchObject({ total_count: 0, repository_selection: 'all' });
+    const hidden = await failure(
+      request('GET /user/installations/{installation_id}/repositories', {
+        installation_id: installations.org,
+        headers,
+      }),
+    );
+    expect(hidden.status).toBe(404);
+  });
+
   it('pages at 100 with Link headers', async () => {
     const wide = await startEmulatorFixture();
     try {

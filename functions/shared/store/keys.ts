@@ -4,6 +4,8 @@
  */
 export const keys = {
   userProfile: (userId: string | number) => ({ PK: `USER#${userId}`, SK: 'PROFILE' }),
+  /** Profiles are also found by GitHub login (adding members by login). */
+  userByLogin: (login: string) => ({ GSI1PK: `LOGIN#${login.toLowerCase()}`, GSI1SK: 'PROFILE' }),
   userToken: (userId: string | number) => ({ PK: `USER#${userId}`, SK: 'TOKEN' }),
   session: (sessionHash: string) => ({ PK: `SESSION#${sessionHash}`, SK: 'SESSION' }),
   sessionByUser: (userId: string | number, sessionHash: string) => ({
@@ -39,6 +41,7 @@ export const prefixes = {
   installationToken: 'TOKEN#',
   account: 'ACCOUNT#',
   session: 'SESSION#',
+  profile: 'PROFILE',
 } as const;
 
 export type ItemKey = { PK: string; SK: string };

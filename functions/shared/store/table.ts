@@ -156,6 +156,20 @@ export class Table {
       if ('put' in op) return { Put: { TableName, Item: op.put, ...conditionParams(op.condition) } };
       if ('delete' in op)
         return { Delete: { TableName, Key: primaryKey(op.delete), ...conditionParams(op.condition) } };
+      if ('update' in op) {
+        const names = { ...op.names, ...op.condition?.names };
+        const values = { ...op.values, ...op.condition?.values };
+        return {
+          Update: {
+            TableName,
+            Key: primaryKey(op.update),
+            UpdateExpression: op.expression,
+            ...(op.condition ? { ConditionExpression: op.condition.expression } : {}),
+            ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
+            ...(Object.keys(values).length ? { ExpressionAttributeValues: values } : {}),
+          },
+        };
+      }
       return {
         ConditionCheck: {
           TableName,
@@ -213,6 +227,13 @@ type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[numb
 export type TransactOperation =
   | { put: Item; condition?: Condition }
   | { delete: ItemKey; condition?: Condition }
+  | {
+      update: ItemKey;
+      expression: string;
+      names?: Record<string, string>;
+      values?: Record<string, unknown>;
+      condition?: Condition;
+    }
   | { check: ItemKey; condition: Condition };
 
 /** The document client, created once per container and shared by every store. */

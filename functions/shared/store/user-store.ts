@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ConditionFailedError } from '../errors.js';
-import { keys, keyToString } from './keys.js';
+import { keys, keyToString, prefixes } from './keys.js';
 import type { Table } from './table.js';
 
 export type UserProfile = { id: number; login: string; name: string | null; avatarUrl: string | null };
@@ -57,10 +57,16 @@ export class UserStore {
   async putProfile(profile: UserProfile): Promise<void> {
     await this.table.put({
       ...keys.userProfile(profile.id),
+      ...keys.userByLogin(profile.login),
       ...profile,
-      loginLower: profile.login.toLowerCase(),
       updatedAt: new Date().toISOString(),
     });
+  }
+
+  /** A user who has signed in before, by GitHub login (case-insensitive). */
+  async findByLogin(login: string): Promise<UserProfile | undefined> {
+    const [item] = await this.table.queryGsi1(keys.userByLogin(login).GSI1PK, prefixes.profile);
+    return item ? this.getProfile(Number(item.id)) : undefined;
   }
 
   async getProfile(userId: number): Promise<UserProfile | undefined> {

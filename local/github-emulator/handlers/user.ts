@@ -1,3 +1,5 @@
+import { notFound } from '../errors.js';
+import { installationRepositories } from '../events.js';
 import { json, requireUser, type Route } from '../http.js';
 import { paginate } from './paginate.js';
 
@@ -22,6 +24,31 @@ export const userRoutes: Route[] = [
         {
           total_count: all.length,
           installations: items.map((installation) => serializer.installation(installation)),
+        },
+        headers,
+      );
+    },
+  },
+  {
+    method: 'GET',
+    template: '/user/installations/{installation_id}/repositories',
+    kind: 'rest',
+    handle: (request, context) => {
+      const { token, user } = requireUser(request);
+      const id = Number(request.params.installation_id);
+      const installation = context.world
+        .reachableInstallations(token.appId, user.id)
+        .find((i) => i.id === id);
+      // An installation the user cannot reach does not exist for them.
+      if (!installation) throw notFound();
+      const all = installationRepositories(context, installation);
+      const { items, headers } = paginate(request, all);
+      return json(
+        200,
+        {
+          total_count: all.length,
+          repository_selection: installation.repositorySelection,
+          repositories: items.map((repo) => context.serializer.repository(repo)),
         },
         headers,
       );

@@ -1,0 +1,101 @@
+import { RequestError } from '@octokit/request-error';
+import { getAppAuth } from '../github/app-auth.js';
+import { toUpstreamError, type GitHubRequest } from '../github/github.js';
+import type { InstallationDetails } from '../store/installation-store.js';
+
+/** The fields of GitHub's installation object the service uses. */
+type GitHubInstallation = {
+  id: number;
+  app_slug: string;
+  account: { id: number; login?: string; slug?: string; type?: string; avatar_url?: string } | null;
+  target_type: string;
+  repository_selection: 'all' | 'selected';
+  permissions: Record<string, string | undefined>;
+  events: string[];
+  suspended_at: string | null;
+};
+
+export function toDetails(installation: GitHubInstallation): InstallationDetails {
+  const account = installation.account;
+  return {
+    id: installation.id,
+    accountId: account?.id ?? 0,
+    accountLogin: account?.login ?? account?.slug ?? '',
+    accountType: (account?.type ?? installation.target_type) === 'Organization' ? 'Organization' : 'User',
+    accountAvatarUrl: account?.avatar_url ?? null,
+    repositorySelection: installation.repository_selection,
+    permissions: Object.fromEntries(
+      Object.entries(installation.permissions).filter(
+        (entry): entry is [string, string] => entry[1] !== undefined,
+      ),
+    ),
+    events: installation.events,
+    suspendedAt: installation.suspended_at,
+    appSlug: installation.app_slug,
+    updatedAt: new Date().toISOString(),
+  };
+}
+
+function rethrow(error: unknown): never {
+  throw toUpstreamError(error) ?? error;
+}
+
+/** Every installation the user can reach (`GET /user/installations`, 100 a page: ⌈n/100⌉ calls). */
+export async function listUserInstallations(
+  github: GitHubRequest,
+  userToken: string,
+): Promise<InstallationDetails[]> {
+  const out: InstallationDetails[] = [];
+  for (let page = 1; ; page++) {
+    const { data } = await github('GET /user/installations', {
+      per_page: 100,
+      page,
+      headers: { authorization: `token ${userToken}` },
+    }).catch(rethrowUnless401);
+    out.push(...data.installations.map((installation) => toDetails(installation as GitHubInstallation)));
+    if (data.installations.length < 100 || out.length >= data.total_count) return out;
+  }
+}
+
+/**
+ * Whether GitHub, asked with the user's own token, lets them reach this installation: one call,
+ * whatever the number of installations (`GET /user/installations/{id}/repositories`, 404 if not).
+ */
+export async function userCanReach(
+  github: GitHubRequest,
+  userToken: string,
+  installationId: number,
+): Promise<boolean> {
+  try {
+    await github('GET /user/installations/{installation_id}/repositories', {
+      installation_id: installationId,
+      per_page: 1,
+      headers: { authorization: `token ${userToken}` },
+    });
+    return true;
+  } catch (error) {
+    if (error instanceof RequestError && error.response && (error.status === 404 || error.status === 403))
+      return false;
+    return rethrowUnless401(error);
+  }
+}
+
+/** The installation as GitHub describes it to the App (App JWT); undefined if GitHub does not know it. */
+export async function fetchInstallation(installationId: number): Promise<InstallationDetails | undefined> {
+  const { request } = await getAppAuth();
+  try {
+    const { data } = await request('GET /app/installations/{installation_id}', {
+      installation_id: installationId,
+    });
+    return toDetails(data as GitHubInstallation);
+  } catch (error) {
+    if (error instanceof RequestError && error.status === 404) return undefined;
+    return rethrow(error);
+  }
+}
+
+/** 401s pass through untouched: the user-token service refreshes on them. */
+function rethrowUnless401(error: unknown): never {
+  if (error instanceof RequestError && error.status === 401) throw error;
+  return rethrow(error);
+}

@@ -1,0 +1,85 @@
+import { ConditionFailedError } from '../errors.js';
+import { keys, prefixes } from './keys.js';
+import { ITEM_ABSENT, type Table } from './table.js';
+
+/** What the service keeps of a GitHub App installation (from GitHub's installation object). */
+export type InstallationDetails = {
+  id: number;
+  accountId: number;
+  accountLogin: string;
+  accountType: 'User' | 'Organization';
+  accountAvatarUrl: string | null;
+  repositorySelection: 'all' | 'selected';
+  permissions: Record<string, string>;
+  events: string[];
+  suspendedAt: string | null;
+  appSlug: string;
+  updatedAt: string;
+};
+
+export type Link = { accountId: string; installationId: number; linkedBy: number; linkedAt: string };
+
+/** Installations (`INSTALLATION#<id>`) and the many-to-many links between them and accounts. */
+export class InstallationStore {
+  constructor(private readonly table: Table) {}
+
+  async putDetails(details: InstallationDetails): Promise<void> {
+    await this.table.put({ ...keys.installation(details.id), ...details });
+  }
+
+  async getDetails(installationId: number): Promise<InstallationDetails | undefined> {
+    const item = await this.table.get(keys.installation(installationId));
+    if (!item) return undefined;
+    const { PK: _pk, SK: _sk, ...details } = item;
+    return details as unknown as InstallationDetails;
+  }
+
+  /** Links an installation to an account; false when the link already existed (idempotent). */
+  async link(accountId: string, installationId: number, linkedBy: number): Promise<boolean> {
+    try {
+      await this.table.put(
+        {
+          ...keys.link(accountId, installationId),
+          accountId,
+          installationId,
+          linkedBy,
+          linkedAt: new Date().toISOString(),
+        },
+        ITEM_ABSENT,
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionFailedError) return false;
+      throw error;
+    }
+  }
+
+  async unlink(accountId: string, installationId: number): Promise<void> {
+    await this.table.delete(keys.link(accountId, installationId));
+  }
+
+  async isLinked(accountId: string, installationId: number): Promise<boolean> {
+    return (await this.table.get(keys.link(accountId, installationId))) !== undefined;
+  }
+
+  /** The account's links, from its own partition. */
+  async linksOfAccount(accountId: string): Promise<Link[]> {
+    const items = await this.table.queryPartition(keys.account(accountId).PK, prefixes.link);
+    return items.map(toLink);
+  }
+
+  /** Every account an installation is linked to, through GSI1 (no scan). */
+  async accountsOfInstallation(installationId: number): Promise<Link[]> {
+    const items = await this.table.queryGsi1(keys.link('', installationId).GSI1PK, prefixes.account);
+    return items.map(toLink);
+  }
+}
+
+function toLink(item: Record<string, unknown>): Link {
+  return {
+    accountId: String(item.accountId),
+    installationId: Number(item.installationId),
+    linkedBy: Number(item.linkedBy),
+    linkedAt: String(item.linkedAt),
+  };
+}
