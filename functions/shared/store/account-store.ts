@@ -17,7 +17,7 @@ export class AccountStore {
   /** Creates the account with its creator as the only owner, in one transaction. */
   async create(name: string, creator: { id: number; login: string }): Promise<Account> {
     const account: Account = {
-      id: randomBytes(12).toString('base64url'),
+      id: randomBytes(10).toString('hex'),
       name,
       createdBy: creator.id,
       createdAt: new Date().toISOString(),
