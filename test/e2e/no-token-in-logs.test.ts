@@ -1,23 +1,13 @@
-import { jest } from '@jest/globals';
+import { captureOutput } from '../support/capture-output.js';
 
 // Log everything in this file (the default in tests is silent); set before the logger module loads.
 process.env.POWERTOOLS_LOG_LEVEL = 'DEBUG';
-const lines: string[] = [];
-const capture = (chunk: string | Uint8Array) => {
-  lines.push(String(chunk));
-  return true;
-};
-const spies = [
-  jest.spyOn(process.stdout, 'write').mockImplementation(capture),
-  jest.spyOn(process.stderr, 'write').mockImplementation(capture),
-];
+const output = captureOutput();
 const { api, signIn, startService } = await import('../support/service.js');
 const { getUserTokens } = await import('../../functions/shared/auth/context.js');
 const { getServices } = await import('../../functions/shared/services.js');
 
-afterAll(() => {
-  for (const spy of spies) spy.mockRestore();
-});
+afterAll(() => output.restore());
 
 describe('logs', () => {
   it('carry request ids and no token through sign-in, refresh, failures and sign-out', async () => {
@@ -43,11 +33,11 @@ describe('logs', () => {
     } finally {
       await fx.close();
     }
-    const output = lines.join('');
-    expect(output).toContain('"message":"User signed in"');
-    expect(output).toContain('"message":"GitHub refused the refresh token"');
-    expect(output).toMatch(/"requestId":"[0-9a-f-]{36}"/);
-    expect(output).not.toMatch(/gh[usr]_[A-Za-z0-9]{20}/);
-    expect(output).not.toMatch(/session=[A-Za-z0-9_-]{43}/);
+    const logs = output.text();
+    expect(logs).toContain('"message":"User signed in"');
+    expect(logs).toContain('"message":"GitHub refused the refresh token"');
+    expect(logs).toMatch(/"requestId":"[0-9a-f-]{36}"/);
+    expect(logs).not.toMatch(/gh[usr]_[A-Za-z0-9]{20}/);
+    expect(logs).not.toMatch(/session=[A-Za-z0-9_-]{43}/);
   });
 });

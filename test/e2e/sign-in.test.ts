@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { jest } from '@jest/globals';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { refreshToken } from '@octokit/oauth-methods';
 import { request as octokitRequest } from '@octokit/request';
@@ -10,16 +9,12 @@ import { UserTokens, LEASE_MS } from '../../functions/shared/auth/user-tokens.js
 import { ReauthorizationRequiredError, UpstreamError } from '../../functions/shared/errors.js';
 import { getCrypto, getServices } from '../../functions/shared/services.js';
 import { UserStore } from '../../functions/shared/store/user-store.js';
+import { captureOutput } from '../support/capture-output.js';
 import { api, FRONTEND, signIn, startService, type ServiceFixture } from '../support/service.js';
 
 const root = resolve(fileURLToPath(import.meta.url), '../../..');
 let fx: ServiceFixture;
-const logLines: string[] = [];
-const capture = (chunk: string | Uint8Array) => {
-  logLines.push(String(chunk));
-  return true;
-};
-const spies = [jest.spyOn(process.stdout, 'write').mockImplementation(capture)];
+const output = captureOutput();
 
 beforeAll(async () => {
   fx = await startService();
@@ -33,7 +28,7 @@ beforeAll(async () => {
   await fx.admin.install({ appId: Number(fx.secrets.githubApp.appId), account: 'octo-demo' });
 });
 afterAll(async () => {
-  for (const spy of spies) spy.mockRestore();
+  output.restore();
   await fx.close();
 });
 
@@ -370,6 +365,6 @@ describe('secrets stay secret', () => {
     expect(Items.filter((item) => item.SK?.S === 'TOKEN').length).toBeGreaterThan(0);
     expect(JSON.stringify(Items)).not.toMatch(/gh[usr]_[A-Za-z0-9]{20}/);
     // Whatever was logged (the level is the test default) carries no token either.
-    expect(logLines.join('')).not.toMatch(/gh[usr]_[A-Za-z0-9]{20}/);
+    expect(output.text()).not.toMatch(/gh[usr]_[A-Za-z0-9]{20}/);
   });
 });

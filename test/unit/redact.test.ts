@@ -1,6 +1,6 @@
-import { jest } from '@jest/globals';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { REDACTED, redactingReplacer, redactString } from '../../functions/shared/redact.js';
+import { captureOutput } from '../support/capture-output.js';
 
 const userToken = 'ghu_' + 'a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8';
 const refreshToken = 'ghr_' + 'Z9y8X7w6V5u4T3s2R1q0P9o8N7m6L5k4J3i2H1g0F9e8D7c6B5a4';
@@ -52,15 +52,7 @@ describe('redactingReplacer', () => {
 
 describe('Logger with the redacting replacer', () => {
   it('never writes a token, whether in the message, an attribute or an error', () => {
-    const lines: string[] = [];
-    const capture = (chunk: string | Uint8Array) => {
-      lines.push(String(chunk));
-      return true;
-    };
-    const spies = [
-      jest.spyOn(process.stdout, 'write').mockImplementation(capture),
-      jest.spyOn(process.stderr, 'write').mockImplementation(capture),
-    ];
+    const output = captureOutput();
     try {
       // Built as functions/shared/logger.ts builds the production logger.
       const redacting = new Logger({
@@ -74,13 +66,13 @@ describe('Logger with the redacting replacer', () => {
       });
       redacting.error('refresh failed', new Error(`GitHub said no to ${refreshToken}`));
     } finally {
-      for (const spy of spies) spy.mockRestore();
+      output.restore();
     }
-    const output = lines.join('');
-    expect(output).toContain('exchanged code for');
-    expect(output).toContain('GitHub said no to [REDACTED]');
-    expect(output).not.toContain(userToken);
-    expect(output).not.toContain(refreshToken);
-    expect(output).not.toContain(jwt);
+    const text = output.text();
+    expect(text).toContain('exchanged code for');
+    expect(text).toContain('GitHub said no to [REDACTED]');
+    expect(text).not.toContain(userToken);
+    expect(text).not.toContain(refreshToken);
+    expect(text).not.toContain(jwt);
   });
 });

@@ -78,6 +78,13 @@ function withParams(base: string, params: Record<string, string | undefined>): s
   return url.toString();
 }
 
+/** The user "signed in to GitHub" in this browser flow: named by `login=` (scripts) or picked on a page. */
+function browserUser(context: EmulatorContext, request: EmulatorRequest) {
+  const login = request.url.searchParams.get('login');
+  const user = login ? context.world.accountByLogin(login) : undefined;
+  return user?.type === 'User' ? user : undefined;
+}
+
 function userPicker(context: EmulatorContext, request: EmulatorRequest, title: string, intro: string) {
   const users = [...context.world.accounts.values()].filter((account) => account.type === 'User');
   const links = users
@@ -127,9 +134,8 @@ export const oauthRoutes: Route[] = [
         };
       }
       const redirectUri = requestedRedirect ?? fallback;
-      const login = query.get('login');
-      const user = login ? world.accountByLogin(login) : undefined;
-      if (!user || user.type !== 'User') {
+      const user = browserUser(context, request);
+      if (!user) {
         return userPicker(
           context,
           request,
@@ -232,16 +238,14 @@ export const oauthRoutes: Route[] = [
       const query = request.url.searchParams;
       const app = world.appBySlug(request.params.app_slug ?? '');
       if (!app) return { ...page('Not found', '<p>No GitHub App with that name.</p>'), status: 404 };
-      const login = query.get('login');
-      const user = login ? world.accountByLogin(login) : undefined;
-      if (!user || user.type !== 'User') {
+      const user = browserUser(context, request);
+      if (!user)
         return userPicker(
           context,
           request,
           `Install ${app.name}`,
           'Sign in to choose where to install the App.',
         );
-      }
       const reachable = world.reachableAccountIds(user.id);
       const targetLogin = query.get('target');
       const target = targetLogin ? world.accountByLogin(targetLogin) : undefined;
