@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { MANAGERS, requireMember } from '../shared/accounts/membership.js';
 import { requireCaller } from '../shared/auth/context.js';
 import { ConflictError, ForbiddenError, NotFoundError, UnauthorizedError } from '../shared/errors.js';
@@ -8,16 +8,16 @@ import { accountIdParam, numericParam, parseBody } from '../shared/http/validate
 import { getServices } from '../shared/services.js';
 import { AccountStore, LastOwnerError } from '../shared/store/account-store.js';
 
-const newAccount = z.object({ name: z.string().trim().min(1).max(100) }).strict();
-const newMember = z
-  .object({
-    login: z
-      .string()
-      .trim()
-      .regex(/^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/, 'must be a GitHub login'),
-    role: z.enum(['admin', 'member']),
-  })
-  .strict();
+const newAccount = z.strictObject({ name: z.string().check(z.trim(), z.minLength(1), z.maxLength(100)) });
+const newMember = z.strictObject({
+  login: z
+    .string()
+    .check(
+      z.trim(),
+      z.regex(/^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/, 'must be a GitHub login'),
+    ),
+  role: z.enum(['admin', 'member']),
+});
 
 const accounts = () => new AccountStore(getServices().table);
 

@@ -1,47 +1,58 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { ConfigurationError } from './errors.js';
 
-const commaList = z
-  .string()
-  .transform((value) =>
-    value
-      .split(',')
-      .map((item) => item.trim())
-      .filter((item) => item.length > 0),
-  )
-  .pipe(z.array(z.url()).min(1));
+// zod/mini: the same validation as zod's classic API at a small fraction of the bundle size.
+const commaList = z.pipe(
+  z.pipe(
+    z.string(),
+    z.transform((value) =>
+      value
+        .split(',')
+        .map((item) => item.trim())
+        .filter((item) => item.length > 0),
+    ),
+  ),
+  z.array(z.url()).check(z.minLength(1)),
+);
 
-const baseUrl = z.url().transform((value) => value.replace(/\/+$/, ''));
+const baseUrl = z.pipe(
+  z.url(),
+  z.transform((value) => value.replace(/\/+$/, '')),
+);
 
 /**
  * Every setting the functions read, validated once per container. The CDK stack sets them on each
  * Lambda; the local runtime sets them in its own process. README.md lists them.
  */
+const nonEmpty = () => z.string().check(z.minLength(1));
+
 const schema = z
   .object({
-    TABLE_NAME: z.string().min(1),
+    TABLE_NAME: nonEmpty(),
     /** Public base URL of this API; the OAuth callback and setup URLs hang off it. */
     API_BASE_URL: baseUrl,
     /** Origins allowed to call the API with credentials and to be redirected back to. */
     FRONTEND_ORIGINS: commaList,
-    GITHUB_API_URL: baseUrl.default('https://api.github.com'),
-    GITHUB_WEB_URL: baseUrl.default('https://github.com'),
+    GITHUB_API_URL: z._default(baseUrl, 'https://api.github.com'),
+    GITHUB_WEB_URL: z._default(baseUrl, 'https://github.com'),
     /** Only for DynamoDB Local; unset in AWS. */
-    DYNAMODB_ENDPOINT: z.url().optional(),
-    GITHUB_APP_SECRET_ARN: z.string().min(1).optional(),
-    SERVICE_KEYS_SECRET_ARN: z.string().min(1).optional(),
+    DYNAMODB_ENDPOINT: z.optional(z.url()),
+    GITHUB_APP_SECRET_ARN: z.optional(nonEmpty()),
+    SERVICE_KEYS_SECRET_ARN: z.optional(nonEmpty()),
     /** Local runtime only: a git-ignored JSON file instead of Secrets Manager. */
-    LOCAL_SECRETS_FILE: z.string().min(1).optional(),
+    LOCAL_SECRETS_FILE: z.optional(nonEmpty()),
   })
-  .refine(
-    (env) =>
-      env.LOCAL_SECRETS_FILE !== undefined ||
-      env.GITHUB_APP_SECRET_ARN !== undefined ||
-      env.SERVICE_KEYS_SECRET_ARN !== undefined,
-    {
-      message: 'set GITHUB_APP_SECRET_ARN / SERVICE_KEYS_SECRET_ARN (AWS) or LOCAL_SECRETS_FILE (local)',
-      path: ['GITHUB_APP_SECRET_ARN'],
-    },
+  .check(
+    z.refine(
+      (env) =>
+        env.LOCAL_SECRETS_FILE !== undefined ||
+        env.GITHUB_APP_SECRET_ARN !== undefined ||
+        env.SERVICE_KEYS_SECRET_ARN !== undefined,
+      {
+        message: 'set GITHUB_APP_SECRET_ARN / SERVICE_KEYS_SECRET_ARN (AWS) or LOCAL_SECRETS_FILE (local)',
+        path: ['GITHUB_APP_SECRET_ARN'],
+      },
+    ),
   );
 
 export type Config = Readonly<{

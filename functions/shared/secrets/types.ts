@@ -1,23 +1,25 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { ConfigurationError } from '../errors.js';
 
 /** The GitHub App's credentials, as the operator stores them in the App secret (README: "Fill the secret"). */
+const nonEmpty = () => z.string().check(z.minLength(1));
+
 export const gitHubAppCredentialsSchema = z.object({
-  appId: z.string().regex(/^\d+$/, 'must be the numeric App ID'),
-  slug: z.string().min(1),
-  clientId: z.string().min(1),
-  clientSecret: z.string().min(1),
-  privateKey: z.string().includes('PRIVATE KEY', { message: 'must be the PEM private key' }),
-  webhookSecret: z.string().min(1),
+  appId: z.string().check(z.regex(/^\d+$/, 'must be the numeric App ID')),
+  slug: nonEmpty(),
+  clientId: nonEmpty(),
+  clientSecret: nonEmpty(),
+  privateKey: z.string().check(z.includes('PRIVATE KEY', { message: 'must be the PEM private key' })),
+  webhookSecret: nonEmpty(),
   /** Set while rotating the webhook secret: deliveries signed with either verify. */
-  previousWebhookSecret: z.string().min(1).optional(),
+  previousWebhookSecret: z.optional(nonEmpty()),
 });
 
 export type GitHubAppCredentials = z.infer<typeof gitHubAppCredentialsSchema>;
 
 /** The generated secret: one high-entropy string that every service key is derived from. */
 export const serviceKeyMaterialSchema = z.object({
-  keyMaterial: z.string().min(32, 'must hold at least 32 characters of random key material'),
+  keyMaterial: z.string().check(z.minLength(32, 'must hold at least 32 characters of random key material')),
 });
 
 /** Keys derived from the key material; each purpose gets its own key. */
@@ -35,7 +37,7 @@ export interface SecretsSource {
 }
 
 /** Validates a secret's JSON, naming the secret and the fields that are wrong (never their values). */
-export function parseSecret<T>(schema: z.ZodType<T>, value: unknown, secretName: string): T {
+export function parseSecret<T>(schema: z.ZodMiniType<T>, value: unknown, secretName: string): T {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const fields = result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
