@@ -96,12 +96,18 @@ export class UpstreamError extends AppError {
   constructor(
     code: string,
     message: string,
-    options: { statusCode?: 502 | 503; retryAfterSeconds?: number; cause?: unknown } = {},
+    options: {
+      statusCode?: 502 | 503;
+      retryAfterSeconds?: number;
+      cause?: unknown;
+      details?: Record<string, unknown>;
+    } = {},
   ) {
     super(code, message, {
       cause: options.cause,
       headers:
         options.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(options.retryAfterSeconds) },
+      ...(options.details ? { details: options.details } : {}),
     });
     this.statusCode = options.statusCode ?? 502;
   }

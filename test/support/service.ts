@@ -126,3 +126,37 @@ export function api(fx: ServiceFixture, session: { sessionId?: string | undefine
     });
   };
 }
+
+/** Starts `count` extra API processes (separate containers) against the fixture's table and GitHub. */
+export async function startWorkers(
+  fx: ServiceFixture,
+  count: number,
+): Promise<{ urls: string[]; stop(): void }> {
+  const { spawn } = await import('node:child_process');
+  const { resolve } = await import('node:path');
+  const { fileURLToPath } = await import('node:url');
+  const root = resolve(fileURLToPath(import.meta.url), '../../..');
+  const children = Array.from({ length: count }, () =>
+    spawn(process.execPath, [resolve(root, 'node_modules/tsx/dist/cli.mjs'), 'test/support/api-worker.ts'], {
+      cwd: root,
+      env: { ...process.env, ...fx.env, NODE_OPTIONS: '', POWERTOOLS_LOG_LEVEL: 'WARN' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
+  const urls = await Promise.all(
+    children.map(
+      (child) =>
+        new Promise<string>((done, fail) => {
+          let out = '';
+          child.stdout.on('data', (chunk: Buffer) => {
+            out += chunk.toString();
+            const ready = /READY (\S+)/.exec(out);
+            if (ready?.[1]) done(ready[1]);
+          });
+          child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+          child.on('exit', (code) => fail(new Error(`worker exited ${code}: ${out}`)));
+        }),
+    ),
+  );
+  return { urls, stop: () => children.forEach((child) => child.kill('SIGTERM')) };
+}

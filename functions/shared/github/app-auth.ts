@@ -1,33 +1,107 @@
 import { createAppAuth } from '@octokit/auth-app';
-import { getServices } from '../services.js';
+import { RequestError } from '@octokit/request-error';
+import { ConflictError } from '../errors.js';
+import { getCrypto, getServices } from '../services.js';
 import type { GitHubAppCredentials } from '../secrets/index.js';
-import type { GitHubRequest } from './github.js';
+import { InstallationTokenCache } from '../store/installation-token-cache.js';
+import { isGitHubStatus, toUpstreamError, type GitHubRequest } from './github.js';
 
 type AppAuth = ReturnType<typeof createAppAuth>;
 
-let cached: { credentials: GitHubAppCredentials; auth: AppAuth; request: GitHubRequest } | undefined;
+type AppAuthState = {
+  credentials: GitHubAppCredentials;
+  auth: AppAuth;
+  cache: InstallationTokenCache;
+  request: GitHubRequest;
+};
+
+let cached: AppAuthState | undefined;
 
 /**
  * The App's own authentication (@octokit/auth-app): JWTs signed with the private key (issued 30 s in
- * the past, 10 minutes at most) and installation tokens. One per container, rebuilt if the secret
- * changes.
+ * the past, 10 minutes at most) and installation tokens, cached in the table for every container.
+ * One per container, rebuilt if the secret changes.
  */
-export async function getAppAuth(): Promise<{ auth: AppAuth; request: GitHubRequest }> {
-  const { secrets, github } = getServices();
+export async function getAppAuth(): Promise<AppAuthState> {
+  const { secrets, github, table } = getServices();
   const credentials = await secrets.gitHubApp();
   if (cached?.credentials !== credentials) {
+    const cache = new InstallationTokenCache({
+      table,
+      appId: credentials.appId,
+      cipher: async () => (await getCrypto()).cipher,
+    });
     const auth = createAppAuth({
       appId: credentials.appId,
       privateKey: credentials.privateKey,
       clientId: credentials.clientId,
       clientSecret: credentials.clientSecret,
       request: github,
+      cache: {
+        // auth-app treats a falsy answer as a miss, though its type says string.
+        get: (key: string) => cache.get(key) as Promise<string>,
+        // auth-app awaits what set returns (its type says any), so the token is stored before use.
+        // eslint-disable-next-line @typescript-eslint/no-misused-promises
+        set: (key: string, value: string): Promise<void> => cache.set(key, value),
+      },
     });
     cached = {
       credentials,
       auth,
+      cache,
       request: github.defaults({ request: { hook: auth.hook.bind(auth) } }),
     };
   }
-  return { auth: cached.auth, request: cached.request };
+  return cached;
+}
+
+/** auth-app's cache key for these options (installation id first), as its cache sees it. */
+function cacheKey(installationId: number, permissions: Record<string, string>): string {
+  const scope = Object.keys(permissions)
+    .sort()
+    .map((name) => (permissions[name] === 'read' ? name : `${name}!`))
+    .join(',');
+  return [installationId, scope].filter(Boolean).join('|');
+}
+
+const suspended = () =>
+  new ConflictError(
+    'installation_suspended',
+    'The GitHub App installation is suspended: unsuspend it on GitHub first.',
+  );
+
+async function installationToken(
+  state: AppAuthState,
+  installationId: number,
+  permissions: Record<string, string>,
+) {
+  try {
+    const { token } = await state.auth({ type: 'installation', installationId, permissions });
+    return token;
+  } catch (error) {
+    await state.cache.release(cacheKey(installationId, permissions));
+    if (error instanceof RequestError && error.status === 403 && /suspended/i.test(error.message))
+      throw suspended();
+    throw toUpstreamError(error) ?? error;
+  }
+}
+
+/**
+ * Runs GitHub calls with an installation token narrowed to `permissions`. A token GitHub rejects (401:
+ * expired early, revoked) is dropped from the shared cache and replaced once.
+ */
+export async function withInstallationToken<T>(
+  installationId: number,
+  permissions: Record<string, 'read' | 'write'>,
+  call: (token: string) => Promise<T>,
+): Promise<T> {
+  const state = await getAppAuth();
+  const token = await installationToken(state, installationId, permissions);
+  try {
+    return await call(token);
+  } catch (error) {
+    if (!isGitHubStatus(error, 401)) throw error;
+  }
+  await state.cache.invalidate(installationId, token);
+  return call(await installationToken(state, installationId, permissions));
 }

@@ -32,6 +32,11 @@ export const keys = {
     SK: `TOKEN#${scopeHash}`,
   }),
   webhookDelivery: (deliveryId: string) => ({ PK: `DELIVERY#${deliveryId}`, SK: 'DELIVERY' }),
+  /** A repository creation in progress or done, so a retry of the same request finishes the job. */
+  repoCreation: (accountId: string, installationId: string | number, name: string) => ({
+    PK: `ACCOUNT#${accountId}`,
+    SK: `REPO#${installationId}#${name.toLowerCase()}`,
+  }),
 } as const;
 
 /** Sort-key prefixes for adjacency-list queries. */

@@ -1,0 +1,268 @@
+import { RequestError } from '@octokit/request-error';
+import { requireMember } from '../shared/accounts/membership.js';
+import { getUserTokens } from '../shared/auth/context.js';
+import type { Caller } from '../shared/auth/sessions.js';
+import {
+  BadRequestError,
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  UpstreamError,
+} from '../shared/errors.js';
+import { withInstallationToken } from '../shared/github/app-auth.js';
+import { toUpstreamError, type GitHubRequest } from '../shared/github/github.js';
+import { logger } from '../shared/logger.js';
+import { getServices } from '../shared/services.js';
+import { AccountStore } from '../shared/store/account-store.js';
+import { InstallationStore, type InstallationDetails } from '../shared/store/installation-store.js';
+import { RepoCreationStore, type CreatedRepository } from '../shared/store/repo-creation-store.js';
+import type { RepositoryFile, RepositoryRequest } from './repository-request.js';
+
+/** What repository creation needs from an installation token, and nothing more. */
+export const REPOSITORY_PERMISSIONS = {
+  administration: 'write',
+  contents: 'write',
+  metadata: 'read',
+} as const;
+
+/** Runs GitHub calls as whoever may create in the target account: the App (org) or the user (personal). */
+type Actor = <T>(call: (token: string) => Promise<T>) => Promise<T>;
+
+type GitHubRepository = {
+  full_name: string;
+  html_url: string;
+  default_branch: string;
+  name: string;
+  owner: { login: string };
+};
+
+function isNameTaken(error: unknown): boolean {
+  if (!(error instanceof RequestError) || error.status !== 422) return false;
+  const errors = (error.response?.data as { errors?: Array<{ message?: string }> } | undefined)?.errors ?? [];
+  return errors.some((entry) => /already exists/i.test(entry.message ?? ''));
+}
+
+function isGitHub(error: unknown, status: number): error is RequestError {
+  return error instanceof RequestError && error.response !== undefined && error.status === status;
+}
+
+async function actorFor(caller: Caller, details: InstallationDetails): Promise<Actor> {
+  if (details.accountType === 'Organization') {
+    return (call) => withInstallationToken(details.id, REPOSITORY_PERMISSIONS, call);
+  }
+  // GitHub does not let an installation token create a repository on a personal account: only the
+  // account's owner, with their own user token, can.
+  if (caller.userId !== details.accountId) {
+    throw new ForbiddenError(
+      'personal_account_owner_only',
+      `Repositories in the personal account ${details.accountLogin} can only be created by ${details.accountLogin}: GitHub lets neither the App nor anyone else create them.`,
+    );
+  }
+  const tokens = await getUserTokens();
+  return (call) => tokens.withToken(caller.userId, call);
+}
+
+/** UTF-8 text goes inline in the tree; anything else as a blob first. */
+async function treeEntries(
+  github: GitHubRequest,
+  token: string,
+  repo: GitHubRepository,
+  files: RepositoryFile[],
+) {
+  const headers = { authorization: `token ${token}` };
+  return Promise.all(
+    files.map(async (file) => {
+      const text = file.content.toString('utf8');
+      if (Buffer.from(text, 'utf8').equals(file.content)) {
+        return { path: file.path, mode: '100644' as const, type: 'blob' as const, content: text };
+      }
+      const { data } = await github('POST /repos/{owner}/{repo}/git/blobs', {
+        owner: repo.owner.login,
+        repo: repo.name,
+        content: file.content.toString('base64'),
+        encoding: 'base64',
+        headers,
+      });
+      return { path: file.path, mode: '100644' as const, type: 'blob' as const, sha: data.sha };
+    }),
+  );
+}
+
+/**
+ * Commits the files as the repository's one and only commit: a root commit (no parents) the default
+ * branch is forced to, replacing the placeholder commit `auto_init` made. Safe to repeat.
+ */
+async function commitFiles(
+  github: GitHubRequest,
+  token: string,
+  repo: GitHubRepository,
+  files: RepositoryFile[],
+): Promise<string> {
+  const params = { owner: repo.owner.login, repo: repo.name, headers: { authorization: `token ${token}` } };
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const tree = await github('POST /repos/{owner}/{repo}/git/trees', {
+        ...params,
+        tree: await treeEntries(github, token, repo, files),
+      });
+      const commit = await github('POST /repos/{owner}/{repo}/git/commits', {
+        ...params,
+        message: 'Initial commit',
+        tree: tree.data.sha,
+        parents: [],
+      });
+      await github('PATCH /repos/{owner}/{repo}/git/refs/{ref}', {
+        ...params,
+        ref: `heads/${repo.default_branch}`,
+        sha: commit.data.sha,
+        force: true,
+      });
+      return commit.data.sha;
+    } catch (error) {
+      // A repository GitHub has just created can briefly answer "Git Repository is empty."
+      if (!isGitHub(error, 409) || attempt >= 3) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 300 * (attempt + 1)));
+    }
+  }
+}
+
+/**
+ * POST /accounts/{accountId}/repositories. Everything that can be checked is checked before GitHub is
+ * asked to create anything; a retry of the same request after a partial failure finishes the job.
+ */
+export async function createRepository(caller: Caller, accountId: string, request: RepositoryRequest) {
+  const { table, github } = getServices();
+  await requireMember(new AccountStore(table), accountId, caller.userId);
+  const installations = new InstallationStore(table);
+  const details = (await installations.isLinked(accountId, request.installationId))
+    ? await installations.getDetails(request.installationId)
+    : undefined;
+  if (!details)
+    throw new NotFoundError(
+      'installation_not_found',
+      'No installation with that id is linked to this account.',
+    );
+  if (details.suspendedAt) {
+    throw new ConflictError(
+      'installation_suspended',
+      'The GitHub App installation is suspended: unsuspend it on GitHub first.',
+    );
+  }
+  const act = await actorFor(caller, details);
+  const creations = new RepoCreationStore(table);
+  const claim = [accountId, request.installationId, request.name] as const;
+
+  const existing = await creations.get(...claim);
+  if (existing?.status === 'created') {
+    if (existing.requestHash === request.hash) return existing.result; // the same request, already done
+    throw new ConflictError('repository_exists', `A repository named ${request.name} already exists there.`);
+  }
+  let resuming = existing?.requestHash === request.hash;
+  if (existing && !resuming) {
+    // Another request started this name; if GitHub never created it, this one may take over.
+    const created = await act(async (token) => {
+      try {
+        await github('GET /repos/{owner}/{repo}', {
+          owner: details.accountLogin,
+          repo: request.name,
+          headers: { authorization: `token ${token}` },
+        });
+        return true;
+      } catch (error) {
+        if (isGitHub(error, 404)) return false;
+        throw error;
+      }
+    }).catch(rethrowUpstream);
+    if (created)
+      throw new ConflictError(
+        'repository_exists',
+        `A repository named ${request.name} already exists there.`,
+      );
+    await creations.abandon(...claim);
+  }
+  if (!resuming && !(await creations.begin(...claim, request.hash))) {
+    throw new ConflictError(
+      'creation_in_progress',
+      `A repository named ${request.name} is being created right now.`,
+    );
+  }
+
+  let repo: GitHubRepository;
+  try {
+    repo = await act(async (token) => {
+      const headers = { authorization: `token ${token}` };
+      const fields = {
+        name: request.name,
+        ...(request.description !== undefined ? { description: request.description } : {}),
+        private: request.private,
+        // The git data API refuses an empty repository; auto_init gives it a placeholder commit.
+        auto_init: request.files.length > 0,
+        headers,
+      };
+      const { data } =
+        details.accountType === 'Organization'
+          ? await github('POST /orgs/{org}/repos', { org: details.accountLogin, ...fields })
+          : await github('POST /user/repos', fields);
+      return data;
+    });
+  } catch (error) {
+    if (isNameTaken(error) && resuming) {
+      // Our own earlier attempt created it; carry on from there.
+      repo = await act(async (token) => {
+        const { data } = await github('GET /repos/{owner}/{repo}', {
+          owner: details.accountLogin,
+          repo: request.name,
+          headers: { authorization: `token ${token}` },
+        });
+        return data;
+      }).catch(rethrowUpstream);
+    } else if (isNameTaken(error)) {
+      await creations.abandon(...claim);
+      throw new ConflictError(
+        'repository_exists',
+        `A repository named ${request.name} already exists in ${details.accountLogin}.`,
+      );
+    } else if (isGitHub(error, 422)) {
+      await creations.abandon(...claim);
+      throw new BadRequestError('invalid_name', `GitHub refused the repository: ${error.message}`);
+    } else {
+      return rethrowUpstream(error);
+    }
+  }
+  resuming = true;
+
+  let commitSha: string | null = null;
+  if (request.files.length > 0) {
+    try {
+      commitSha = await act((token) => commitFiles(github, token, repo, request.files));
+    } catch (error) {
+      const upstream = toUpstreamError(error);
+      if (!upstream && !(error instanceof RequestError)) throw error;
+      logger.warn('Repository created, initial commit failed', { repository: repo.full_name });
+      throw new UpstreamError(
+        'commit_failed',
+        `The repository ${repo.full_name} was created but its initial files could not be committed. Send the same request again to finish.`,
+        {
+          statusCode: 502,
+          ...(upstream?.headers['Retry-After']
+            ? { retryAfterSeconds: Number(upstream.headers['Retry-After']) }
+            : {}),
+          details: { repository: { fullName: repo.full_name, htmlUrl: repo.html_url } },
+          cause: error,
+        },
+      );
+    }
+  }
+  const result: CreatedRepository = {
+    fullName: repo.full_name,
+    htmlUrl: repo.html_url,
+    defaultBranch: repo.default_branch,
+    commitSha,
+  };
+  await creations.finish(...claim, request.hash, result);
+  return result;
+}
+
+function rethrowUpstream(error: unknown): never {
+  throw toUpstreamError(error) ?? error;
+}
