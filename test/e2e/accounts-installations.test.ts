@@ -209,7 +209,11 @@ describe('cross-account probes change nothing', () => {
     });
     expect(response.status).toBe(403);
     expect(await response.json()).toMatchObject({ error: 'installation_not_accessible' });
-    expect(await tableItems(`INSTALLATION#${installs['mallory-org']}`)).toEqual([]);
+    // No link anywhere (the installation's details are known from its installation.created webhook).
+    const links = (await tableItems('ACCOUNT#')).filter((key) =>
+      key.endsWith(`|INSTALLATION#${installs['mallory-org']}`),
+    );
+    expect(links).toEqual([]);
     const unknown = await bob(`/accounts/${teamA}/installations/999999`, { method: 'PUT' });
     expect(unknown.status).toBe(403);
   });

@@ -35,7 +35,7 @@ describe('logs', () => {
     }
     const logs = output.text();
     expect(logs).toContain('"message":"User signed in"');
-    expect(logs).toContain('"message":"GitHub refused the refresh token"');
+    expect(logs).toContain('"message":"Authorization revoked: tokens and sessions removed"');
     expect(logs).toMatch(/"requestId":"[0-9a-f-]{36}"/);
     expect(logs).not.toMatch(/gh[usr]_[A-Za-z0-9]{20}/);
     expect(logs).not.toMatch(/session=[A-Za-z0-9_-]{43}/);

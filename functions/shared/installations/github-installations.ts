@@ -4,7 +4,7 @@ import { toUpstreamError, type GitHubRequest } from '../github/github.js';
 import type { InstallationDetails } from '../store/installation-store.js';
 
 /** The fields of GitHub's installation object the service uses. */
-type GitHubInstallation = {
+export type GitHubInstallation = {
   id: number;
   app_slug: string;
   account: { id: number; login?: string; slug?: string; type?: string; avatar_url?: string } | null;
@@ -13,9 +13,11 @@ type GitHubInstallation = {
   permissions: Record<string, string | undefined>;
   events: string[];
   suspended_at: string | null;
+  updated_at?: string;
 };
 
 export function toDetails(installation: GitHubInstallation): InstallationDetails {
+  // Webhook payloads and REST answers share this shape.
   const account = installation.account;
   return {
     id: installation.id,
@@ -32,6 +34,7 @@ export function toDetails(installation: GitHubInstallation): InstallationDetails
     events: installation.events,
     suspendedAt: installation.suspended_at,
     appSlug: installation.app_slug,
+    sourceUpdatedAt: installation.updated_at ?? null,
     updatedAt: new Date().toISOString(),
   };
 }

@@ -2,6 +2,9 @@ import { ConditionFailedError } from '../errors.js';
 import { keys, prefixes } from './keys.js';
 import { ITEM_ABSENT, type Table } from './table.js';
 
+/** Tombstones outlive any redelivery or late event by far (installation ids are never reused). */
+const TOMBSTONE_TTL_SECONDS = 90 * 24 * 3600;
+
 /** What the service keeps of a GitHub App installation (from GitHub's installation object). */
 export type InstallationDetails = {
   id: number;
@@ -14,6 +17,8 @@ export type InstallationDetails = {
   events: string[];
   suspendedAt: string | null;
   appSlug: string;
+  /** GitHub's `updated_at` for the installation: events older than what is stored are not applied. */
+  sourceUpdatedAt: string | null;
   updatedAt: string;
 };
 
@@ -32,6 +37,75 @@ export class InstallationStore {
     if (!item) return undefined;
     const { PK: _pk, SK: _sk, ...details } = item;
     return details as unknown as InstallationDetails;
+  }
+
+  /**
+   * Stores what an event says of the installation, unless the installation was deleted or what is
+   * stored is newer (GitHub's `updated_at`): never older over newer. False when not applied.
+   */
+  async applyEventDetails(details: InstallationDetails): Promise<boolean> {
+    const item = { ...keys.installation(details.id), ...details };
+    try {
+      await this.table.transactWrite([
+        {
+          check: keys.installationTombstone(details.id),
+          condition: { expression: 'attribute_not_exists(PK)' },
+        },
+        {
+          put: item,
+          condition: {
+            expression:
+              'attribute_not_exists(PK) OR attribute_not_exists(sourceUpdatedAt) OR sourceUpdatedAt <= :at',
+            values: { ':at': details.sourceUpdatedAt ?? '' },
+          },
+        },
+      ]);
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionFailedError) return false;
+      throw error;
+    }
+  }
+
+  /** installation_target.renamed: the account's new login, where the installation is known. */
+  async renameAccount(installationId: number, login: string): Promise<boolean> {
+    try {
+      await this.table.update(
+        keys.installation(installationId),
+        {
+          expression: 'SET accountLogin = :login, updatedAt = :now',
+          values: { ':login': login, ':now': new Date().toISOString() },
+        },
+        { expression: 'attribute_exists(PK)' },
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionFailedError) return false;
+      throw error;
+    }
+  }
+
+  async isDeleted(installationId: number): Promise<boolean> {
+    return (await this.table.get(keys.installationTombstone(installationId))) !== undefined;
+  }
+
+  /**
+   * The App was uninstalled: unlink it from every account (GSI1, batched), forget its details and
+   * leave a tombstone. Cached tokens are dropped by the caller. Returns how many links were removed.
+   */
+  async deleteInstallation(installationId: number, deletedAt: string): Promise<number> {
+    await this.table.put({
+      ...keys.installationTombstone(installationId),
+      installationId,
+      deletedAt,
+      expiresAt: Math.floor(Date.now() / 1000) + TOMBSTONE_TTL_SECONDS,
+    });
+    const links = await this.accountsOfInstallation(installationId);
+    await this.table.batchDelete([
+      ...links.map((link) => keys.link(link.accountId, installationId)),
+      keys.installation(installationId),
+    ]);
+    return links.length;
   }
 
   /** Links an installation to an account; false when the link already existed (idempotent). */

@@ -27,6 +27,11 @@ export const keys = {
     GSI1SK: `ACCOUNT#${accountId}`,
   }),
   installation: (installationId: string | number) => ({ PK: `INSTALLATION#${installationId}`, SK: 'META' }),
+  /** Kept after an uninstall so a late or redelivered older event cannot bring the installation back. */
+  installationTombstone: (installationId: string | number) => ({
+    PK: `INSTALLATION#${installationId}`,
+    SK: 'TOMBSTONE',
+  }),
   installationToken: (installationId: string | number, scopeHash: string) => ({
     PK: `INSTALLATION#${installationId}`,
     SK: `TOKEN#${scopeHash}`,

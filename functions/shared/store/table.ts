@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
+  BatchWriteCommand,
   DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
@@ -181,6 +182,29 @@ export class Table {
       };
     });
     await this.guard(() => this.client.send(new TransactWriteCommand({ TransactItems })));
+  }
+
+  /**
+   * Deletes many items with BatchWriteItem (25 a request, a few requests at once), retrying what
+   * DynamoDB leaves unprocessed. Not conditional: for fan-out clean-ups such as an uninstall.
+   */
+  async batchDelete(itemKeys: readonly ItemKey[], concurrency = 4): Promise<void> {
+    const chunks: ItemKey[][] = [];
+    for (let index = 0; index < itemKeys.length; index += 25) chunks.push(itemKeys.slice(index, index + 25));
+    const run = async (chunk: ItemKey[]) => {
+      let requests = chunk.map((key) => ({ DeleteRequest: { Key: primaryKey(key) } }));
+      for (let attempt = 0; requests.length > 0; attempt++) {
+        if (attempt > 8) throw new Error('DynamoDB kept batch deletes unprocessed');
+        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
+        const { UnprocessedItems } = await this.client.send(
+          new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } }),
+        );
+        requests = (UnprocessedItems?.[this.tableName] ?? []) as typeof requests;
+      }
+    };
+    for (let index = 0; index < chunks.length; index += concurrency) {
+      await Promise.all(chunks.slice(index, index + concurrency).map(run));
+    }
   }
 
   private async queryAll<T extends Item>(
