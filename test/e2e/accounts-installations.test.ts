@@ -105,6 +105,21 @@ describe("Bob's story: one installation, many teams", () => {
     installs['new-org'] = Number(landed.searchParams.get('installation_id'));
   });
 
+  it('coming back with setup_action=update refreshes the stored details and links nothing new', async () => {
+    const bob = await session('bob');
+    const { installUrl } = await list(bob, teamB);
+    const configure = new URL(installUrl);
+    configure.searchParams.set('login', 'bob');
+    configure.searchParams.set('target', 'new-org');
+    const github = await fetch(configure, { redirect: 'manual' });
+    const callback = new URL(github.headers.get('location') ?? '');
+    expect(callback.searchParams.get('setup_action')).toBe('update');
+    const back = await fetch(callback, { redirect: 'manual' });
+    const landed = new URL(back.headers.get('location') ?? '');
+    expect(landed.searchParams.get('setup_action')).toBe('update');
+    expect(landed.searchParams.get('installation_id')).toBe(String(installs['new-org']));
+  });
+
   it('both teams list what they should', async () => {
     const bob = await session('bob');
     expect(summary(await list(bob, teamA))).toEqual([
