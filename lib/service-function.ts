@@ -5,6 +5,7 @@ import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { BUNDLING } from './bundling.js';
 import type { FunctionSpec } from './service-routes.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -47,17 +48,16 @@ export class ServiceFunction extends Construct {
       },
       bundling: {
         format: OutputFormat.ESM,
-        target: 'node22',
-        platform: 'node',
-        minify: true,
-        sourceMap: true,
+        target: BUNDLING.target,
+        platform: BUNDLING.platform,
+        minify: BUNDLING.minify,
+        sourceMap: BUNDLING.sourceMap,
         sourcesContent: false,
-        mainFields: ['module', 'main'],
+        mainFields: [...BUNDLING.mainFields],
         // Bundle the SDK (pinned by package-lock.json) instead of relying on the runtime's copy.
         bundleAwsSDK: true,
         externalModules: [],
-        // Some CommonJS dependencies call require(); ESM output needs it defined.
-        banner: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);",
+        banner: BUNDLING.banner,
       },
     });
   }
