@@ -26,6 +26,17 @@ export type GitHubAppStackProps = StackProps & {
   logRetentionDays?: RetentionDays;
 };
 
+/** The item-level operations the service uses: no Scan, no table or stream administration. */
+export const TABLE_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:ConditionCheckItem',
+  'dynamodb:BatchWriteItem',
+  'dynamodb:Query',
+] as const;
+
 const APP_SECRET_TEMPLATE = {
   appId: '',
   slug: '',
@@ -140,7 +151,7 @@ export class GitHubAppStack extends Stack {
       if (spec.access.githubAppSecret) environment.GITHUB_APP_SECRET_ARN = appSecret.secretArn;
       if (spec.access.serviceKeys) environment.SERVICE_KEYS_SECRET_ARN = keysSecret.secretArn;
       const fn = new ServiceFunction(this, pascalCase(name), { spec, environment, logRetention });
-      if (spec.access.table) this.table.grantReadWriteData(fn.fn);
+      if (spec.access.table) this.table.grant(fn.fn, ...TABLE_ACTIONS);
       if (spec.access.githubAppSecret) appSecret.grantRead(fn.fn);
       if (spec.access.serviceKeys) keysSecret.grantRead(fn.fn);
       functions[name] = fn;
@@ -200,7 +211,7 @@ export class GitHubAppStack extends Stack {
         {
           id: `AwsSolutions-IAM5[Resource::<${tableLogicalId}.Arn>/index/*]`,
           reason:
-            'grantReadWriteData adds the table’s index ARNs as /index/*: the functions query GSI1 (reverse lookups), the only index the table has.',
+            'Table grants include the index ARNs as /index/*: the functions query GSI1 (reverse lookups), the only index the table has.',
         },
         {
           id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',

@@ -118,6 +118,13 @@ describe('GitHubAppStack', () => {
       expect([name, statements.includes(appSecret)]).toEqual([name, spec.access.githubAppSecret]);
       expect([name, statements.includes(keysSecret)]).toEqual([name, spec.access.serviceKeys]);
     }
+    // Item-level operations only: no Scan, no table administration.
+    for (const name of Object.keys(SERVICE_FUNCTIONS) as FunctionName[]) {
+      expect([
+        name,
+        /dynamodb:(Scan|DescribeTable|DeleteTable|GetRecords)/.test(policyStatementsOf(name)),
+      ]).toEqual([name, false]);
+    }
     // The webhook function deletes cached tokens but can never decrypt one.
     expect(SERVICE_FUNCTIONS.webhook.access.serviceKeys).toBe(false);
     expect(SERVICE_FUNCTIONS.health.access).toEqual({
