@@ -263,6 +263,29 @@ export async function createRepository(caller: Caller, accountId: string, reques
   return result;
 }
 
+/**
+ * GitHub failures the caller can act on keep their meaning; the rest become 502/503. A 403 here means
+ * the installation does not allow it (permissions not accepted), a 404 that GitHub no longer knows
+ * the account or repository by that name.
+ */
 function rethrowUpstream(error: unknown): never {
-  throw toUpstreamError(error) ?? error;
+  const upstream = toUpstreamError(error);
+  if (upstream) throw upstream;
+  if (isGitHub(error, 403)) {
+    throw new ForbiddenError(
+      'github_forbidden',
+      `GitHub refused: ${error.message.split(' - ')[0] ?? 'forbidden'}. Check the App's permissions on that account.`,
+    );
+  }
+  if (isGitHub(error, 404)) {
+    throw new UpstreamError(
+      'github_not_found',
+      'GitHub does not know that account or repository any more (renamed or removed?).',
+      {
+        statusCode: 502,
+        cause: error,
+      },
+    );
+  }
+  throw error;
 }

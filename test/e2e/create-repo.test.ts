@@ -160,6 +160,17 @@ describe('POST /accounts/{accountId}/repositories', () => {
     expect(repoCount()).toBe(before);
   });
 
+  it('answers 403 when the installation does not grant what repository creation needs', async () => {
+    await fx.admin.call('POST', `/installations/${installs['sus-org']}/permissions`, {
+      permissions: { metadata: 'read', contents: 'read' },
+    });
+    const before = repoCount();
+    const response = await create('alice', { installationId: installs['sus-org'], name: 'no-admin' });
+    expect(response.status).toBe(403);
+    expect(await response.json()).toMatchObject({ error: 'insufficient_installation_permissions' });
+    expect(repoCount()).toBe(before);
+  });
+
   it('answers 409 repository_exists for a taken name', async () => {
     const before = repoCount();
     const response = await create('alice', {

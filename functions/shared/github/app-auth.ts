@@ -1,6 +1,6 @@
 import { createAppAuth } from '@octokit/auth-app';
 import { RequestError } from '@octokit/request-error';
-import { ConflictError } from '../errors.js';
+import { ConflictError, ForbiddenError } from '../errors.js';
 import { getCrypto, getServices } from '../services.js';
 import type { GitHubAppCredentials } from '../secrets/index.js';
 import { InstallationTokenCache } from '../store/installation-token-cache.js';
@@ -80,8 +80,19 @@ async function installationToken(
     return token;
   } catch (error) {
     await state.cache.release(cacheKey(installationId, permissions));
-    if (error instanceof RequestError && error.status === 403 && /suspended/i.test(error.message))
+    if (error instanceof RequestError && error.status === 403 && /suspended/i.test(error.message)) {
       throw suspended();
+    }
+    if (error instanceof RequestError && error.status === 422) {
+      // GitHub refuses to narrow to permissions the installation lacks (never widens).
+      const wanted = Object.entries(permissions)
+        .map(([name, level]) => `${name}:${level}`)
+        .join(', ');
+      throw new ForbiddenError(
+        'insufficient_installation_permissions',
+        `The App's installation does not grant ${wanted}. Accept the App's requested permissions on GitHub.`,
+      );
+    }
     throw toUpstreamError(error) ?? error;
   }
 }
