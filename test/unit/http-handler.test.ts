@@ -4,6 +4,7 @@ import {
   NotImplementedError,
   UpstreamError,
 } from '../../functions/shared/errors.js';
+import { RequestError } from '@octokit/request-error';
 import { createHttpHandler } from '../../functions/shared/http/http-handler.js';
 import { json } from '../../functions/shared/http/responses.js';
 import { apiEvent, context } from '../support/events.js';
@@ -27,6 +28,14 @@ const handler = createHttpHandler({
       ),
   },
   'GET /todo': { handle: () => Promise.reject(new NotImplementedError()) },
+  'GET /github': {
+    handle: () =>
+      Promise.reject(
+        new RequestError('Validation Failed - token ghs_abcdefghijklmnopqrstuvwxyz0123456789', 422, {
+          request: { method: 'POST', url: 'https://api.github.com/x', headers: {} },
+        }),
+      ),
+  },
   'GET /crash': {
     handle: () =>
       Promise.reject(
@@ -124,6 +133,15 @@ describe('createHttpHandler', () => {
     expect(response.statusCode).toBe(500);
     expect(response.json).toEqual({ error: 'internal_error', message: 'Something went wrong on our side.' });
     expect(response.body).not.toMatch(/ECONNREFUSED|ghu_|stack|10\.0\.0\.1/);
+  });
+
+  it('answers an unexpected GitHub answer with 502 github_error, showing none of it', async () => {
+    const response = await call(apiEvent({ routeKey: 'GET /github' }));
+    expect(response.statusCode).toBe(502);
+    expect(response.json).toEqual({
+      error: 'github_error',
+      message: 'GitHub gave an unexpected answer. Try again later.',
+    });
   });
 
   it('adds security headers and no-store to every answer, errors included', async () => {

@@ -8,6 +8,16 @@ function isMiddyHttpError(error: unknown): error is MiddyHttpError {
   return error instanceof Error && typeof (error as Partial<MiddyHttpError>).statusCode === 'number';
 }
 
+/** @octokit/request's RequestError (named HttpError), recognised without importing octokit everywhere. */
+function isGitHubRequestError(error: unknown): error is Error & { status: number } {
+  return (
+    error instanceof Error &&
+    error.name === 'HttpError' &&
+    typeof (error as { status?: unknown }).status === 'number' &&
+    'request' in error
+  );
+}
+
 /**
  * The one place errors become HTTP answers. Typed AppErrors keep their status, code and message;
  * middy's parser errors get our codes; everything else is logged and answered with a generic 500 whose
@@ -32,6 +42,14 @@ export function errorToResponse(error: unknown): HttpResponse {
       });
     }
     return json(400, { error: 'invalid_json', message: 'The request body is not valid JSON.' });
+  }
+  if (isGitHubRequestError(error)) {
+    // GitHub answered something no caller handled: GitHub's failure, not ours, and nothing of it shown.
+    logger.error('Unexpected GitHub answer', { status: error.status, error });
+    return json(502, {
+      error: 'github_error',
+      message: 'GitHub gave an unexpected answer. Try again later.',
+    });
   }
   if (isMiddyHttpError(error) && error.expose === true && error.statusCode < 500) {
     return json(error.statusCode, { error: 'bad_request', message: error.message });
