@@ -1,0 +1,38 @@
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { readStackSettings } from '../../lib/stack-settings.js';
+
+const from = (context: Record<string, unknown>) => readStackSettings((key) => context[key]);
+
+describe('readStackSettings', () => {
+  it('reads cdk.json lists and -c comma strings alike', () => {
+    expect(from({ frontendOrigins: ['https://a.example'] }).frontendOrigins).toEqual(['https://a.example']);
+    expect(from({ frontendOrigins: 'https://a.example, https://b.example' })).toMatchObject({
+      stackName: 'GitHubAppAccounts',
+      frontendOrigins: ['https://a.example', 'https://b.example'],
+    });
+  });
+
+  it('reads optional settings and a valid retention', () => {
+    expect(
+      from({
+        frontendOrigins: 'https://a.example',
+        stackName: 'Staging',
+        publicBaseUrl: 'https://api.example',
+        logRetentionDays: 90,
+      }),
+    ).toMatchObject({
+      stackName: 'Staging',
+      publicBaseUrl: 'https://api.example',
+      logRetentionDays: RetentionDays.THREE_MONTHS,
+    });
+  });
+
+  it('names the bad setting', () => {
+    expect(() => from({})).toThrow(/frontendOrigins/);
+    expect(() => from({ frontendOrigins: 'not a url' })).toThrow(/frontendOrigins.*not a URL/);
+    expect(() => from({ frontendOrigins: 'https://a.example/path' })).toThrow(/origin/);
+    expect(() => from({ frontendOrigins: 'https://a.example', logRetentionDays: 42 })).toThrow(
+      /logRetentionDays/,
+    );
+  });
+});
