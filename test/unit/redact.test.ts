@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { REDACTED, redactingReplacer, redactString } from '../../functions/shared/redact.js';
 import { captureOutput } from '../support/capture-output.js';
@@ -5,6 +6,13 @@ import { captureOutput } from '../support/capture-output.js';
 const userToken = 'ghu_' + 'a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8';
 const refreshToken = 'ghr_' + 'Z9y8X7w6V5u4T3s2R1q0P9o8N7m6L5k4J3i2H1g0F9e8D7c6B5a4';
 const jwt = 'eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiIxMjMifQ.c2lnbmF0dXJlLWJ5dGVz';
+// A real PKCS#1 key made at run time: no key material sits in the repository.
+const pem = generateKeyPairSync('rsa', {
+  modulusLength: 1024,
+  privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
+  publicKeyEncoding: { type: 'spki', format: 'pem' },
+}).privateKey;
+const pemBody = pem.split('\n')[1] ?? '';
 
 describe('redactString', () => {
   it.each([
@@ -12,11 +20,12 @@ describe('redactString', () => {
     ['a refresh token in a URL', `https://x/?refresh_token=${refreshToken}`],
     ['an installation token', `ghs_${'x'.repeat(36)}`],
     ['a bearer JWT', `Authorization: Bearer ${jwt}`],
-    ['a PEM private key', '-----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY-----'],
+    ['a PEM private key', `key: ${pem}`],
   ])('removes %s', (_name, text) => {
     const redacted = redactString(text);
     expect(redacted).toContain(REDACTED);
-    expect(redacted).not.toMatch(/gh[usr]_[A-Za-z0-9]{10}|eyJhbGci|MIIEow/);
+    expect(redacted).not.toMatch(/gh[usr]_[A-Za-z0-9]{10}|eyJhbGci/);
+    expect(redacted).not.toContain(pemBody);
   });
 
   it('leaves ordinary text alone', () => {
