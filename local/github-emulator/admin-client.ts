@@ -1,3 +1,5 @@
+import type { AppRegistration } from './world.js';
+
 /** A small typed client for the emulator's /_emulator/ control API, for scripts, tests and npm start. */
 export class EmulatorAdmin {
   constructor(readonly baseUrl: string) {}
@@ -13,20 +15,7 @@ export class EmulatorAdmin {
     return (text ? JSON.parse(text) : {}) as T;
   }
 
-  registerApp(app: {
-    id?: number;
-    slug: string;
-    publicKey: string;
-    clientId?: string;
-    clientSecret?: string;
-    webhookUrl?: string;
-    webhookSecret?: string;
-    callbackUrls?: string[];
-    setupUrl?: string;
-    requestOAuthOnInstall?: boolean;
-    expiringUserTokens?: boolean;
-    permissions?: Record<string, string>;
-  }) {
+  registerApp(app: AppRegistration) {
     return this.call<{ id: number; slug: string; clientId: string; clientSecret: string }>(
       'POST',
       '/apps',

@@ -7,6 +7,9 @@ import type {
   World,
 } from './world.js';
 
+/** The emulator never signs commits: GitHub's verification block for an unsigned one. */
+const UNSIGNED = { verified: false, reason: 'unsigned', signature: null, payload: null, verified_at: null };
+
 /** GitHub's JSON shapes for the emulated objects; field sets follow GitHub's OpenAPI description. */
 export class Serializer {
   constructor(
@@ -294,13 +297,7 @@ export class Serializer {
         url: `${base}/git/commits/${sha}`,
         html_url: this.web(`/${owner.login}/${repo.name}/commit/${sha}`),
       })),
-      verification: {
-        verified: false,
-        reason: 'unsigned',
-        signature: null,
-        payload: null,
-        verified_at: null,
-      },
+      verification: UNSIGNED,
     };
   }
 
@@ -321,13 +318,7 @@ export class Serializer {
         message: commit.message,
         comment_count: 0,
         tree: { sha: commit.tree, url: `${base}/git/trees/${commit.tree}` },
-        verification: {
-          verified: false,
-          reason: 'unsigned',
-          signature: null,
-          payload: null,
-          verified_at: null,
-        },
+        verification: UNSIGNED,
       },
       author: null,
       committer: null,

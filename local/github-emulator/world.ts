@@ -25,6 +25,25 @@ export type EmulatedApp = {
   createdAt: string;
 };
 
+/** What registering an App takes (POST /_emulator/apps); everything but slug and key has a default. */
+export type AppRegistration = {
+  id?: number;
+  slug: string;
+  name?: string;
+  clientId?: string;
+  clientSecret?: string;
+  publicKey: string;
+  owner?: string;
+  webhookUrl?: string;
+  webhookSecret?: string;
+  callbackUrls?: string[];
+  setupUrl?: string;
+  requestOAuthOnInstall?: boolean;
+  expiringUserTokens?: boolean;
+  permissions?: Permissions;
+  events?: string[];
+};
+
 export type EmulatedAccount = {
   id: number;
   login: string;
@@ -146,23 +165,7 @@ export class World {
 
   // --- apps and accounts -------------------------------------------------------------------------
 
-  registerApp(input: {
-    id?: number;
-    slug: string;
-    name?: string;
-    clientId?: string;
-    clientSecret?: string;
-    publicKey: string;
-    owner?: string;
-    webhookUrl?: string;
-    webhookSecret?: string;
-    callbackUrls?: string[];
-    setupUrl?: string;
-    requestOAuthOnInstall?: boolean;
-    expiringUserTokens?: boolean;
-    permissions?: Permissions;
-    events?: string[];
-  }): EmulatedApp {
+  registerApp(input: AppRegistration): EmulatedApp {
     const id = input.id ?? this.nextId.app++;
     if (this.apps.has(id)) throw new Error(`An app with id ${id} already exists`);
     const owner = input.owner ? this.accountByLogin(input.owner) : undefined;
