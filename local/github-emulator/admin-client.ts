@@ -23,11 +23,23 @@ export class EmulatorAdmin {
     );
   }
 
-  createUser(user: { login: string; type?: 'User' | 'Organization'; name?: string; members?: string[] }) {
+  createUser(user: {
+    login: string;
+    type?: 'User' | 'Organization';
+    name?: string;
+    members?: string[];
+    /** Organisation owners (GitHub's role `admin`). */
+    admins?: string[];
+  }) {
     return this.call<{ id: number; login: string; type: string }>('POST', '/users', {
       type: 'User',
       ...user,
     });
+  }
+
+  /** Sets a user's role in an organisation (`none` removes them). */
+  setOrgRole(org: string, login: string, role: 'admin' | 'member' | 'none') {
+    return this.call('PUT', `/orgs/${org}/memberships/${login}`, { role });
   }
 
   install(input: {

@@ -21,7 +21,7 @@ export const DEMO_WORLD = {
 
 /**
  * The world `npm start` shows: `octo-demo` with the App on their personal account, `octo-org`
- * (members octo-demo and octo-teammate) with the App installed, and `octo-no-app` without it.
+ * (owner octo-demo, member octo-teammate) with the App installed, and `octo-no-app` without it.
  */
 export async function seedDemoWorld(emulatorUrl: string, app: DemoApp): Promise<{ installations: number[] }> {
   const admin = new EmulatorAdmin(emulatorUrl);
@@ -30,12 +30,14 @@ export async function seedDemoWorld(emulatorUrl: string, app: DemoApp): Promise<
   await admin.createUser({
     login: DEMO_WORLD.org,
     type: 'Organization',
-    members: [DEMO_WORLD.user, DEMO_WORLD.teammate],
+    // octo-demo owns octo-org (may link its installation); octo-teammate is a plain member.
+    admins: [DEMO_WORLD.user],
+    members: [DEMO_WORLD.teammate],
   });
   await admin.createUser({
     login: DEMO_WORLD.orgWithoutApp,
     type: 'Organization',
-    members: [DEMO_WORLD.user],
+    admins: [DEMO_WORLD.user],
   });
   const registered = await admin.registerApp({
     id: Number(app.appId),

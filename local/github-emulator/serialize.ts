@@ -55,6 +55,39 @@ export class Serializer {
     };
   }
 
+  /** GitHub's `organization-simple`. */
+  organizationSimple(org: EmulatedAccount) {
+    const url = this.api(`/orgs/${org.login}`);
+    return {
+      login: org.login,
+      id: org.id,
+      node_id: this.nodeId('Organization', org.id),
+      url,
+      repos_url: `${url}/repos`,
+      events_url: `${url}/events`,
+      hooks_url: `${url}/hooks`,
+      issues_url: `${url}/issues`,
+      members_url: `${url}/members{/member}`,
+      public_members_url: `${url}/public_members{/member}`,
+      avatar_url: `${this.baseUrl()}/avatars/u/${org.id}?v=4`,
+      description: null,
+    };
+  }
+
+  /** GET /user/memberships/orgs/{org}: the user's active membership and role. */
+  orgMembership(org: EmulatedAccount, user: EmulatedAccount) {
+    const role = org.adminIds.has(user.id) ? 'admin' : 'member';
+    return {
+      url: this.api(`/orgs/${org.login}/memberships/${user.login}`),
+      state: 'active',
+      role,
+      organization_url: this.api(`/orgs/${org.login}`),
+      organization: this.organizationSimple(org),
+      user: this.simpleUser(user),
+      permissions: { can_create_repository: true },
+    };
+  }
+
   /** GET /user with a user token: the private view of the signed-in user. */
   privateUser(account: EmulatedAccount) {
     const repos = this.world.repositoriesOf(account.id);
@@ -99,6 +132,7 @@ export class Serializer {
           name: null,
           email: null,
           memberIds: new Set(),
+          adminIds: new Set(),
           createdAt: app.createdAt,
         },
       ),

@@ -6,6 +6,7 @@ import { adminRoutes, type AdminState, type CallRecord, type Fault } from './han
 import { appRoutes } from './handlers/app.js';
 import { oauthRoutes } from './handlers/oauth.js';
 import { repoRoutes } from './handlers/repos.js';
+import { orgRoutes } from './handlers/orgs.js';
 import { userRoutes } from './handlers/user.js';
 import {
   matchTemplate,
@@ -67,7 +68,14 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
   const webhooks = new Webhooks(world);
   const context: EmulatorContext = { world, serializer, webhooks, baseUrl: () => baseUrl };
   const state: AdminState = { faults: [], calls: [], nextFaultId: 1 };
-  const routes: Route[] = [...appRoutes, ...userRoutes, ...repoRoutes, ...oauthRoutes, ...adminRoutes(state)];
+  const routes: Route[] = [
+    ...appRoutes,
+    ...userRoutes,
+    ...orgRoutes,
+    ...repoRoutes,
+    ...oauthRoutes,
+    ...adminRoutes(state),
+  ];
   const rateLimits = new Map<string, { used: number; resetAt: number }>();
 
   const takeFault = (method: string, route: Route, path: string): Fault | undefined => {

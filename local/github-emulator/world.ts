@@ -52,6 +52,8 @@ export type EmulatedAccount = {
   email: string | null;
   /** Organisations: user ids of members. */
   memberIds: Set<number>;
+  /** Organisations: the members whose role is `admin` (GitHub's "owner"). */
+  adminIds: Set<number>;
   createdAt: string;
 };
 
@@ -183,7 +185,13 @@ export class World {
       setupUrl: input.setupUrl,
       requestOAuthOnInstall: input.requestOAuthOnInstall ?? true,
       expiringUserTokens: input.expiringUserTokens ?? true,
-      permissions: input.permissions ?? { administration: 'write', contents: 'write', metadata: 'read' },
+      // What the service's App registration asks for (README "Register the GitHub App").
+      permissions: input.permissions ?? {
+        administration: 'write',
+        contents: 'write',
+        metadata: 'read',
+        members: 'read',
+      },
       events: input.events ?? [],
       createdAt: this.clock.iso(),
     };
@@ -204,16 +212,20 @@ export class World {
     type: 'User' | 'Organization';
     name?: string;
     members?: string[];
+    /** Members who are the organisation's owners (role `admin`); they join `members` too. */
+    admins?: string[];
   }): EmulatedAccount {
     if (!/^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/.test(input.login)) {
       throw new Error(`"${input.login}" is not a valid GitHub login`);
     }
     if (this.accountByLogin(input.login)) throw new Error(`The login ${input.login} is taken`);
     const memberIds = new Set<number>();
-    for (const member of input.members ?? []) {
+    const adminIds = new Set<number>();
+    for (const member of [...(input.members ?? []), ...(input.admins ?? [])]) {
       const user = this.accountByLogin(member);
       if (!user || user.type !== 'User') throw new Error(`Member ${member} is not an existing user`);
       memberIds.add(user.id);
+      if (input.admins?.includes(member)) adminIds.add(user.id);
     }
     const account: EmulatedAccount = {
       id: this.nextId.account++,
@@ -222,6 +234,7 @@ export class World {
       name: input.name ?? null,
       email: input.type === 'User' ? `${input.login}@users.noreply.github.test` : null,
       memberIds,
+      adminIds,
       createdAt: this.clock.iso(),
     };
     this.accounts.set(account.id, account);

@@ -516,6 +516,42 @@ describe('GET /user/installations', () => {
   });
 });
 
+describe('GET /user/memberships/orgs/{org}', () => {
+  it("answers the user's role, 404 for non-members, 403 when the App lacks Members: read", async () => {
+    await fx.admin.setOrgRole('octo-org', 'octo-demo', 'admin');
+    const role = async (login: string, org: string) => {
+      const { token } = await signIn(login);
+      const { data } = await request('GET /user/memberships/orgs/{org}', {
+        org,
+        headers: { authorization: `token ${token}` },
+      });
+      return [data.state, data.role, data.organization.login, data.user?.login];
+    };
+    expect(await role('octo-demo', 'octo-org')).toEqual(['active', 'admin', 'octo-org', 'octo-demo']);
+    expect(await role('octo-teammate', 'octo-org')).toEqual([
+      'active',
+      'member',
+      'octo-org',
+      'octo-teammate',
+    ]);
+    const { token } = await signIn('outsider');
+    const headers = { authorization: `token ${token}` };
+    expect(
+      (await failure(request('GET /user/memberships/orgs/{org}', { org: 'octo-org', headers }))).status,
+    ).toBe(404);
+    await fx.admin.createUser({ login: 'narrow-org', type: 'Organization', admins: ['outsider'] });
+    await fx.admin.install({ appId: fx.app.id, account: 'narrow-org', permissions: { metadata: 'read' } });
+    const refused = await failure(
+      request('GET /user/memberships/orgs/{org}', { org: 'narrow-org', headers }),
+    );
+    expect(refused.status).toBe(403);
+    expect(refused.response?.data?.message).toBe('Resource not accessible by integration');
+    await fx.admin.setOrgRole('octo-org', 'octo-demo', 'member');
+    expect(await role('octo-demo', 'octo-org')).toEqual(['active', 'member', 'octo-org', 'octo-demo']);
+    await fx.admin.setOrgRole('octo-org', 'octo-demo', 'admin');
+  });
+});
+
 describe('repositories', () => {
   it('creates an org repository with an installation token and commits files in one commit', async () => {
     const { token } = await appAuth()({ type: 'installation', installationId: installations.org });

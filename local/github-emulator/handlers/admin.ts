@@ -123,6 +123,7 @@ export function adminRoutes(state: AdminState): Route[] {
         type,
         ...(stringField(body, 'name') ? { name: stringField(body, 'name') } : {}),
         ...(Array.isArray(body.members) ? { members: body.members.map(String) } : {}),
+        ...(Array.isArray(body.admins) ? { admins: body.admins.map(String) } : {}),
       });
       return json(201, { id: account.id, login: account.login, type: account.type });
     }),
@@ -132,6 +133,20 @@ export function adminRoutes(state: AdminState): Route[] {
       if (org.type !== 'Organization' || member.type !== 'User') throw bad('add a user to an organisation');
       org.memberIds.add(member.id);
       return json(200, { organization: org.login, member: member.login });
+    }),
+    // An organisation member's role: `admin` (owner) or `member`; `none` removes them.
+    admin('PUT', '/orgs/{org}/memberships/{login}', (request, context) => {
+      const org = accountOrThrow(context, request.params.org);
+      const member = accountOrThrow(context, request.params.login);
+      const role = stringField(request.body, 'role');
+      if (org.type !== 'Organization' || member.type !== 'User') throw bad('a user in an organisation');
+      if (role !== 'admin' && role !== 'member' && role !== 'none')
+        throw bad('role must be admin, member or none');
+      if (role === 'none') org.memberIds.delete(member.id);
+      else org.memberIds.add(member.id);
+      if (role === 'admin') org.adminIds.add(member.id);
+      else org.adminIds.delete(member.id);
+      return json(200, { organization: org.login, member: member.login, role });
     }),
     admin('POST', '/users/{login}/rename', async (request, context) => {
       const account = accountOrThrow(context, request.params.login);
@@ -359,6 +374,7 @@ export function adminRoutes(state: AdminState): Route[] {
           login: account.login,
           type: account.type,
           members: [...account.memberIds].map((id) => world.account(id).login),
+          admins: [...account.adminIds].map((id) => world.account(id).login),
         })),
         installations: [...world.installations.values()].map((installation) => ({
           id: installation.id,
