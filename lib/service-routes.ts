@@ -87,6 +87,7 @@ export const ROUTES: readonly RouteSpec[] = [
   { method: 'POST', path: '/accounts/{accountId}/members', fn: 'accounts' },
   { method: 'DELETE', path: '/accounts/{accountId}/members/{userId}', fn: 'accounts' },
   { method: 'GET', path: '/accounts/{accountId}/installations', fn: 'list-installations' },
+  { method: 'GET', path: '/accounts/{accountId}/installations/new', fn: 'list-installations' },
   { method: 'PUT', path: '/accounts/{accountId}/installations/{installationId}', fn: 'link-installation' },
   { method: 'DELETE', path: '/accounts/{accountId}/installations/{installationId}', fn: 'link-installation' },
   { method: 'POST', path: '/accounts/{accountId}/repositories', fn: 'create-repo' },

@@ -195,7 +195,9 @@ async function service() {
       installation: installation(77_777, '2026-01-01T00:00:00Z'),
       sender: { id: 1, login: 'x' },
     });
-    for (let i = 0; i < 500; i++) await store.link(`bench-${i}`, 77_777, 1);
+    const details = await store.getDetails(77_777);
+    if (!details) throw new Error('installation 77777 was not stored');
+    for (let i = 0; i < 500; i++) await store.linkWithDetails(details, `bench-${i}`, 1);
     const started = performance.now();
     const uninstall = await webhook({
       action: 'deleted',

@@ -1,15 +1,22 @@
-import { requireMember } from '../shared/accounts/membership.js';
+import { MANAGERS, requireMember } from '../shared/accounts/membership.js';
 import { getUserTokens, requireCaller } from '../shared/auth/context.js';
-import { createInstallUrl } from '../shared/auth/oauth-state.js';
+import { beginInstallFlow } from '../shared/auth/oauth-state.js';
 import { validateReturnTo } from '../shared/auth/return-to.js';
 import { createHttpHandler } from '../shared/http/http-handler.js';
-import { json } from '../shared/http/responses.js';
+import { json, redirect } from '../shared/http/responses.js';
 import { accountIdParam } from '../shared/http/validate.js';
 import { listUserInstallations } from '../shared/installations/github-installations.js';
 import { installationView, type InstallationView } from '../shared/installations/link.js';
 import { getServices } from '../shared/services.js';
 import { AccountStore } from '../shared/store/account-store.js';
 import { InstallationStore } from '../shared/store/installation-store.js';
+
+/** The service route that starts installing the App for an account (it redirects to GitHub). */
+function installUrl(accountId: string, returnTo: string): string {
+  const url = new URL(`${getServices().config.apiBaseUrl}/accounts/${accountId}/installations/new`);
+  url.searchParams.set('returnTo', returnTo);
+  return url.toString();
+}
 
 export const handler = createHttpHandler({
   'GET /accounts/{accountId}/installations': {
@@ -20,10 +27,9 @@ export const handler = createHttpHandler({
       await requireMember(new AccountStore(table), accountId, caller.userId);
       const returnTo = validateReturnTo(request.query.returnTo, config.frontendOrigins);
       const tokens = await getUserTokens();
-      const [reachable, links, installUrl] = await Promise.all([
+      const [reachable, links] = await Promise.all([
         tokens.withToken(caller.userId, (token) => listUserInstallations(github, token)),
         new InstallationStore(table).linksOfAccount(accountId),
-        createInstallUrl(accountId, caller.userId, returnTo),
       ]);
       const linked = new Set(links.map((link) => link.installationId));
       const seen = new Set(reachable.map((details) => details.id));
@@ -34,7 +40,19 @@ export const handler = createHttpHandler({
           .filter((link) => !seen.has(link.installationId))
           .map((link) => ({ id: link.installationId, accessible: false, linked: true })),
       ];
-      return json(200, { installations, installUrl });
+      // Listing writes nothing: the install flow starts only when someone follows installUrl.
+      return json(200, { installations, installUrl: installUrl(accountId, returnTo) });
+    },
+  },
+  'GET /accounts/{accountId}/installations/new': {
+    handle: async (request) => {
+      const caller = await requireCaller(request);
+      const accountId = accountIdParam(request.pathParameters.accountId);
+      const { table, config } = getServices();
+      await requireMember(new AccountStore(table), accountId, caller.userId, MANAGERS);
+      const returnTo = validateReturnTo(request.query.returnTo, config.frontendOrigins);
+      const { url, cookie } = await beginInstallFlow(accountId, caller.userId, returnTo);
+      return redirect(url, [cookie]);
     },
   },
 });

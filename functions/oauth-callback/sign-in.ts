@@ -1,17 +1,15 @@
 import { exchangeWebFlowCode, getWebFlowAuthorizationUrl } from '@octokit/oauth-methods';
 import { callbackUrl, getUserTokens } from '../shared/auth/context.js';
-import { createState, verifierBinding } from '../shared/auth/oauth-state.js';
+import { cookieOptionsFor } from '../shared/auth/cookies.js';
+import { beginFlow, type OAuthFlow } from '../shared/auth/oauth-state.js';
 import { validateReturnTo } from '../shared/auth/return-to.js';
-import { hashSecret } from '../shared/auth/secret-hash.js';
 import { createSession } from '../shared/auth/sessions.js';
 import type { UserTokenPair } from '../shared/auth/user-tokens.js';
-import { BadRequestError } from '../shared/errors.js';
 import { oauthErrorCode, toUpstreamError } from '../shared/github/github.js';
 import type { HttpRequest } from '../shared/http/request.js';
 import { redirect, type HttpResponse } from '../shared/http/responses.js';
 import { logger } from '../shared/logger.js';
 import { getCrypto, getServices } from '../shared/services.js';
-import type { OAuthState } from '../shared/store/oauth-state-store.js';
 
 /** A sign-in outcome the frontend is told about as `?auth_error=<reason>`. */
 export class SignInFailed extends Error {
@@ -20,11 +18,14 @@ export class SignInFailed extends Error {
   }
 }
 
-/** GET /auth/login: a single-use state with a PKCE verifier, then off to GitHub's authorize page. */
+/**
+ * GET /auth/login: a flow with a PKCE verifier sealed in a cookie on this browser, then off to GitHub's
+ * authorize page. Writes nothing: anyone may call it any number of times.
+ */
 export async function startSignIn(request: HttpRequest): Promise<HttpResponse> {
   const { config, secrets, github } = getServices();
   const returnTo = validateReturnTo(request.query.returnTo, config.frontendOrigins);
-  const { state, codeChallenge } = await createState({ purpose: 'login', returnTo }, { pkce: true });
+  const { state, codeChallenge, cookie } = await beginFlow({ purpose: 'login', returnTo }, { pkce: true });
   const app = await secrets.gitHubApp();
   const { url } = getWebFlowAuthorizationUrl({
     clientType: 'github-app',
@@ -36,24 +37,7 @@ export async function startSignIn(request: HttpRequest): Promise<HttpResponse> {
   const authorize = new URL(url);
   authorize.searchParams.set('code_challenge', codeChallenge ?? '');
   authorize.searchParams.set('code_challenge_method', 'S256');
-  return redirect(authorize.toString());
-}
-
-/** Consumes the callback's state exactly once; anything but a live state of ours is 400 invalid_state. */
-export async function consumeState(request: HttpRequest): Promise<{ state: OAuthState; stateHash: string }> {
-  const { sessionKey } = await getCrypto();
-  const rawState = request.query.state;
-  if (!rawState)
-    throw new BadRequestError('invalid_state', 'The sign-in state is missing. Start signing in again.');
-  const stateHash = hashSecret(sessionKey, rawState);
-  const state = await getServices().states.consume(stateHash, Math.floor(Date.now() / 1000));
-  if (!state) {
-    throw new BadRequestError(
-      'invalid_state',
-      'This sign-in link was already used, has expired, or is not ours. Start again.',
-    );
-  }
-  return { state, stateHash };
+  return redirect(authorize.toString(), [cookie]);
 }
 
 /**
@@ -62,14 +46,11 @@ export async function consumeState(request: HttpRequest): Promise<{ state: OAuth
  */
 export async function signInWithCode(
   code: string,
-  state: OAuthState,
-  stateHash: string,
+  flow: OAuthFlow,
 ): Promise<{ userId: number; userToken: string; cookie: string }> {
   const { users, secrets, github, sessions } = getServices();
-  const { cipher, sessionKey } = await getCrypto();
-  const verifier = state.sealedVerifier
-    ? cipher.decrypt(state.sealedVerifier, verifierBinding(stateHash))
-    : undefined;
+  const { sessionKey } = await getCrypto();
+  const verifier = flow.verifier;
   const app = await secrets.gitHubApp();
   let pair: UserTokenPair;
   try {
@@ -100,7 +81,12 @@ export async function signInWithCode(
   }
   await users.putProfile(profile);
   await (await getUserTokens()).store(profile.id, pair);
-  const session = await createSession(sessions, sessionKey, profile.id);
+  const session = await createSession(
+    sessions,
+    sessionKey,
+    profile.id,
+    cookieOptionsFor(getServices().config.apiBaseUrl),
+  );
   logger.info('User signed in', { userId: profile.id });
   return { userId: profile.id, userToken: pair.token, cookie: session.cookie };
 }

@@ -1,4 +1,5 @@
 import { requireCaller } from '../shared/auth/context.js';
+import { cookieOptionsFor } from '../shared/auth/cookies.js';
 import { clearedSessionCookie } from '../shared/auth/sessions.js';
 import { UnauthorizedError } from '../shared/errors.js';
 import { createHttpHandler } from '../shared/http/http-handler.js';
@@ -21,7 +22,7 @@ export const handler = createHttpHandler({
     handle: async (request) => {
       const caller = await requireCaller(request);
       await getServices().sessions.delete(caller.sessionHash);
-      return noContent({}, [clearedSessionCookie()]);
+      return noContent({}, [clearedSessionCookie(cookieOptionsFor(getServices().config.apiBaseUrl))]);
     },
   },
 });

@@ -41,6 +41,8 @@ const schema = z
     SERVICE_KEYS_SECRET_ARN: z.optional(nonEmpty()),
     /** Local runtime only: a git-ignored JSON file instead of Secrets Manager. */
     LOCAL_SECRETS_FILE: z.optional(nonEmpty()),
+    /** Who may link an organization's installation (README "Who may link"): owners unless widened. */
+    LINK_POLICY: z._default(z.enum(['org-owners', 'org-members']), 'org-owners'),
   })
   .check(
     z.refine(
@@ -62,6 +64,7 @@ export type Config = Readonly<{
   githubApiUrl: string;
   githubWebUrl: string;
   dynamodbEndpoint: string | undefined;
+  linkPolicy: 'org-owners' | 'org-members';
   secrets:
     | { kind: 'aws'; appSecretArn: string | undefined; keysSecretArn: string | undefined }
     | { kind: 'file'; path: string };
@@ -87,6 +90,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     githubApiUrl: values.GITHUB_API_URL,
     githubWebUrl: values.GITHUB_WEB_URL,
     dynamodbEndpoint: values.DYNAMODB_ENDPOINT,
+    linkPolicy: values.LINK_POLICY,
     secrets:
       values.LOCAL_SECRETS_FILE !== undefined
         ? { kind: 'file' as const, path: values.LOCAL_SECRETS_FILE }

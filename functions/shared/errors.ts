@@ -123,8 +123,15 @@ export class ConfigurationError extends Error {
 
 /** A conditional write lost (item exists, version moved on, lease held). Adapters translate SDK errors into it. */
 export class ConditionFailedError extends Error {
-  constructor(message = 'The conditional write did not apply.', options?: { cause?: unknown }) {
+  /** For transactions: the positions of the operations whose condition failed. */
+  readonly failedOperations: readonly number[];
+
+  constructor(
+    message = 'The conditional write did not apply.',
+    options?: { cause?: unknown; failedOperations?: readonly number[] },
+  ) {
     super(message, options);
     this.name = 'ConditionFailedError';
+    this.failedOperations = options?.failedOperations ?? [];
   }
 }

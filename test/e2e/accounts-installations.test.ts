@@ -1,5 +1,12 @@
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
-import { api, FRONTEND, signIn, startService, type ServiceFixture } from '../support/service.js';
+import {
+  api,
+  FRONTEND,
+  signIn,
+  startInstall,
+  startService,
+  type ServiceFixture,
+} from '../support/service.js';
 
 let fx: ServiceFixture;
 const installs: Record<string, number> = {};
@@ -8,9 +15,10 @@ const appId = () => Number(fx.secrets.githubApp.appId);
 beforeAll(async () => {
   fx = await startService();
   for (const login of ['bob', 'alice', 'mallory']) await fx.admin.createUser({ login });
-  await fx.admin.createUser({ login: 'octo-org', type: 'Organization', members: ['bob', 'alice'] });
-  await fx.admin.createUser({ login: 'new-org', type: 'Organization', members: ['bob'] });
-  await fx.admin.createUser({ login: 'mallory-org', type: 'Organization', members: ['mallory'] });
+  // Bob owns octo-org and new-org (GitHub role admin); alice is a plain member of octo-org.
+  await fx.admin.createUser({ login: 'octo-org', type: 'Organization', admins: ['bob'], members: ['alice'] });
+  await fx.admin.createUser({ login: 'new-org', type: 'Organization', admins: ['bob'] });
+  await fx.admin.createUser({ login: 'mallory-org', type: 'Organization', admins: ['mallory'] });
   for (const account of ['bob', 'octo-org', 'mallory-org']) {
     installs[account] = (await fx.admin.install({ appId: appId(), account })).installation.id;
   }
@@ -66,8 +74,9 @@ describe("Bob's story: one installation, many teams", () => {
       ['bob', false, true],
       ['octo-org', false, true],
     ]);
-    expect(listed.installUrl).toMatch(
-      new RegExp(`^${fx.emulator.url}/apps/${fx.secrets.githubApp.slug}/installations/new\\?state=`),
+    // The install flow starts only when someone follows installUrl (listing writes nothing).
+    expect(listed.installUrl).toBe(
+      `${fx.api.url}/accounts/${teamA}/installations/new?returnTo=${encodeURIComponent(`${FRONTEND}/`)}`,
     );
     const linked = await bob(`/accounts/${teamA}/installations/${installs['octo-org']}`, { method: 'PUT' });
     expect(linked.status).toBe(201);
@@ -89,15 +98,18 @@ describe("Bob's story: one installation, many teams", () => {
   });
 
   it('installs the App on a new organisation from installUrl and lands back with it linked to team B', async () => {
-    const bob = await session('bob');
-    const { installUrl } = await list(bob, teamB);
-    const install = new URL(installUrl);
+    const signedIn = await signIn(fx, 'bob');
+    const { installUrl } = await list(api(fx, signedIn), teamB);
+    const { githubUrl: install, cookie } = await startInstall(signedIn, installUrl);
+    expect(install.toString()).toMatch(
+      new RegExp(`^${fx.emulator.url}/apps/${fx.secrets.githubApp.slug}/installations/new\\?state=`),
+    );
     install.searchParams.set('login', 'bob');
     install.searchParams.set('target', 'new-org');
     const github = await fetch(install, { redirect: 'manual' });
     const callback = new URL(github.headers.get('location') ?? '');
     expect(callback.searchParams.get('setup_action')).toBe('install');
-    const back = await fetch(callback, { redirect: 'manual' });
+    const back = await fetch(callback, { redirect: 'manual', headers: { cookie } });
     expect(back.status).toBe(302);
     const landed = new URL(back.headers.get('location') ?? '');
     expect(landed.origin).toBe(FRONTEND);
@@ -106,15 +118,15 @@ describe("Bob's story: one installation, many teams", () => {
   });
 
   it('coming back with setup_action=update refreshes the stored details and links nothing new', async () => {
-    const bob = await session('bob');
-    const { installUrl } = await list(bob, teamB);
-    const configure = new URL(installUrl);
+    const signedIn = await signIn(fx, 'bob');
+    const { installUrl } = await list(api(fx, signedIn), teamB);
+    const { githubUrl: configure, cookie } = await startInstall(signedIn, installUrl);
     configure.searchParams.set('login', 'bob');
     configure.searchParams.set('target', 'new-org');
     const github = await fetch(configure, { redirect: 'manual' });
     const callback = new URL(github.headers.get('location') ?? '');
     expect(callback.searchParams.get('setup_action')).toBe('update');
-    const back = await fetch(callback, { redirect: 'manual' });
+    const back = await fetch(callback, { redirect: 'manual', headers: { cookie } });
     const landed = new URL(back.headers.get('location') ?? '');
     expect(landed.searchParams.get('setup_action')).toBe('update');
     expect(landed.searchParams.get('installation_id')).toBe(String(installs['new-org']));
@@ -223,7 +235,8 @@ describe('cross-account probes change nothing', () => {
       method: 'PUT',
     });
     expect(response.status).toBe(403);
-    expect(await response.json()).toMatchObject({ error: 'installation_not_accessible' });
+    // Bob is no owner of mallory-org: GitHub says he is not even a member.
+    expect(await response.json()).toMatchObject({ error: 'org_owner_required' });
     // No link anywhere (the installation's details are known from its installation.created webhook).
     const links = (await tableItems('ACCOUNT#')).filter((key) =>
       key.endsWith(`|INSTALLATION#${installs['mallory-org']}`),
@@ -237,14 +250,15 @@ describe('cross-account probes change nothing', () => {
     const signedIn = await signIn(fx, 'bob');
     const bob = api(fx, signedIn);
     const { installUrl } = await list(bob, teamA);
-    const state = new URL(installUrl).searchParams.get('state') ?? '';
+    const { githubUrl, cookie } = await startInstall(signedIn, installUrl);
+    const state = githubUrl.searchParams.get('state') ?? '';
     const forged = await fetch(
       `${fx.api.url}/auth/callback?installation_id=${installs['mallory-org']}&setup_action=install&state=${state}`,
-      { redirect: 'manual', headers: { cookie: `session=${signedIn.sessionId ?? ''}` } },
+      { redirect: 'manual', headers: { cookie } },
     );
     expect(forged.status).toBe(302);
     expect(new URL(forged.headers.get('location') ?? '').searchParams.get('install_error')).toBe(
-      'installation_not_accessible',
+      'org_owner_required',
     );
     expect(summary(await list(bob, teamA)).filter(([, linked]) => linked)).toEqual([
       ['octo-org', true, true],

@@ -10,7 +10,7 @@ import { ReauthorizationRequiredError, UpstreamError } from '../../functions/sha
 import { getCrypto, getServices } from '../../functions/shared/services.js';
 import { UserStore } from '../../functions/shared/store/user-store.js';
 import { captureOutput } from '../support/capture-output.js';
-import { api, FRONTEND, signIn, startService, type ServiceFixture } from '../support/service.js';
+import { api, cookiesSet, FRONTEND, signIn, startService, type ServiceFixture } from '../support/service.js';
 
 const root = resolve(fileURLToPath(import.meta.url), '../../..');
 let fx: ServiceFixture;
@@ -67,25 +67,36 @@ describe('sign in with GitHub', () => {
     expect(asBrowser.status).toBe(200);
   });
 
-  it('sets the session cookie Secure, HttpOnly and SameSite=Lax', async () => {
+  it('binds sign-in to the browser with an HttpOnly cookie, clears it on the callback and sets the session cookie HttpOnly, SameSite=Lax', async () => {
     const start = await fetch(`${fx.api.url}/auth/login`, { redirect: 'manual' });
+    const [flowCookie = ''] = start.headers.getSetCookie();
+    // Served over plain http here, so the plain names (over HTTPS: __Host- and Secure, see cookies tests).
+    expect(flowCookie).toMatch(/^oauth_login=[^;]+; Path=\/; Max-Age=600; HttpOnly; SameSite=Lax$/);
     const authorize = new URL(start.headers.get('location') ?? '');
     authorize.searchParams.set('login', 'octo-demo');
     const back = await fetch(authorize, { redirect: 'manual' });
-    const done = await fetch(back.headers.get('location') ?? '', { redirect: 'manual' });
-    const cookie = done.headers.getSetCookie()[0] ?? '';
-    expect(cookie).toMatch(
-      /^session=[A-Za-z0-9_-]{43}; Path=\/; Max-Age=\d+; HttpOnly; Secure; SameSite=Lax$/,
-    );
+    const done = await fetch(back.headers.get('location') ?? '', {
+      redirect: 'manual',
+      headers: { cookie: cookiesSet(start).join('; ') },
+    });
+    expect(done.headers.getSetCookie()).toEqual([
+      'oauth_login=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax',
+      expect.stringMatching(/^session=[A-Za-z0-9_-]{43}; Path=\/; Max-Age=\d+; HttpOnly; SameSite=Lax$/),
+    ]);
     expect(done.headers.get('location')).toBe(`${FRONTEND}/`);
   });
 
   it('refuses a replayed state with 400 invalid_state and exchanges no code', async () => {
     const first = await signIn(fx, 'octo-demo');
     await fx.admin.clearCalls();
-    const replay = await fetch(first.callbackUrl, { redirect: 'manual' });
+    // The same browser (it still holds the flow cookie) opening the callback again.
+    const replay = await fetch(first.callbackUrl, {
+      redirect: 'manual',
+      headers: { cookie: first.flowCookie },
+    });
     expect(replay.status).toBe(400);
     expect(await replay.json()).toMatchObject({ error: 'invalid_state' });
+    expect(replay.headers.getSetCookie()).toEqual([]);
     expect(await fx.admin.calls('POST /login/oauth/access_token')).toHaveLength(0);
   });
 
@@ -124,7 +135,10 @@ describe('sign in with GitHub', () => {
     authorize.searchParams.set('login', 'octo-demo');
     authorize.searchParams.set('deny', '1');
     const denied = await fetch(authorize, { redirect: 'manual' });
-    const back = await fetch(denied.headers.get('location') ?? '', { redirect: 'manual' });
+    const back = await fetch(denied.headers.get('location') ?? '', {
+      redirect: 'manual',
+      headers: { cookie: cookiesSet(start).join('; ') },
+    });
     expect(back.status).toBe(302);
     expect(back.headers.get('location')).toBe(`${FRONTEND}/x?auth_error=access_denied`);
 
@@ -132,6 +146,7 @@ describe('sign in with GitHub', () => {
     const state = new URL(again.headers.get('location') ?? '').searchParams.get('state') ?? '';
     const badCode = await fetch(`${fx.api.url}/auth/callback?code=not-a-code&state=${state}`, {
       redirect: 'manual',
+      headers: { cookie: cookiesSet(again).join('; ') },
     });
     expect(badCode.status).toBe(302);
     expect(badCode.headers.get('location')).toBe(`${FRONTEND}/?auth_error=bad_verification_code`);

@@ -172,7 +172,9 @@ describe('events', () => {
   it('an uninstall linked to 500 accounts unlinks every one in one delivery and drops cached tokens', async () => {
     const store = new InstallationStore(getServices().table);
     await post('installation', installationPayload(7, 'created'));
-    for (let i = 0; i < 500; i++) await store.link(`acct${i}`, 7, 1);
+    const seven = await store.getDetails(7);
+    if (!seven) throw new Error('installation 7 was not stored');
+    for (let i = 0; i < 500; i++) await store.linkWithDetails(seven, `acct${i}`, 1);
     await getServices().table.put({
       PK: 'INSTALLATION#7',
       SK: 'TOKEN#abc',

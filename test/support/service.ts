@@ -77,9 +77,14 @@ export async function startService(options: { expiringUserTokens?: boolean } = {
 
 export type Browser = { cookie: string | undefined; sessionId: string | undefined };
 
-function cookieFrom(response: Response): string | undefined {
-  const header = response.headers.getSetCookie().find((cookie) => cookie.startsWith('session='));
+function cookieFrom(response: Response, name = 'session'): string | undefined {
+  const header = response.headers.getSetCookie().find((cookie) => cookie.startsWith(`${name}=`));
   return header?.split(';')[0];
+}
+
+/** The `name=value` pairs a response sets (what a browser would send back). */
+export function cookiesSet(response: Response): string[] {
+  return response.headers.getSetCookie().map((cookie) => cookie.split(';')[0] ?? '');
 }
 
 /**
@@ -93,17 +98,35 @@ export async function signIn(fx: ServiceFixture, login: string, returnTo = `${FR
   if (start.status !== 302) throw new Error(`/auth/login answered ${start.status}: ${await start.text()}`);
   const authorize = new URL(start.headers.get('location') ?? '');
   authorize.searchParams.set('login', login);
+  // The browser keeps the sealed sign-in cookie /auth/login set and sends it back on the callback.
+  const flowCookie = cookieFrom(start, 'oauth_login') ?? '';
   const github = await fetch(authorize, { redirect: 'manual' });
   const callback = github.headers.get('location') ?? '';
-  const done = await fetch(callback, { redirect: 'manual' });
+  const done = await fetch(callback, { redirect: 'manual', headers: { cookie: flowCookie } });
   const cookie = cookieFrom(done);
   return {
+    flowCookie,
     status: done.status,
     location: done.headers.get('location') ?? '',
     cookie,
     sessionId: cookie?.split('=')[1],
     authorizeUrl: authorize,
     callbackUrl: callback,
+  };
+}
+
+/**
+ * Follows an account's installUrl as a browser does: the service route answers with GitHub's install
+ * page and a sealed install cookie. Returns GitHub's URL and the cookies to send back on the callback.
+ */
+export async function startInstall(session: { sessionId?: string | undefined }, installUrl: string) {
+  const sessionCookie = `session=${session.sessionId ?? ''}`;
+  const response = await fetch(installUrl, { redirect: 'manual', headers: { cookie: sessionCookie } });
+  if (response.status !== 302)
+    throw new Error(`installUrl answered ${response.status}: ${await response.text()}`);
+  return {
+    githubUrl: new URL(response.headers.get('location') ?? ''),
+    cookie: [sessionCookie, cookieFrom(response, 'oauth_install') ?? ''].join('; '),
   };
 }
 

@@ -1,6 +1,7 @@
 import { refreshToken } from '@octokit/oauth-methods';
 import { getCrypto, getServices } from '../services.js';
 import type { HttpRequest } from '../http/request.js';
+import { cookieOptionsFor } from './cookies.js';
 import { authenticate, type Caller } from './sessions.js';
 import { UserTokens } from './user-tokens.js';
 
@@ -13,6 +14,7 @@ export async function requireCaller(request: HttpRequest): Promise<Caller> {
     sessionKey,
     // The API's own origin counts too (a page served by the API itself, e.g. local tooling).
     allowedOrigins: [...config.frontendOrigins, new URL(config.apiBaseUrl).origin],
+    cookie: cookieOptionsFor(config.apiBaseUrl),
   });
 }
 

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { ForbiddenError, UnauthorizedError } from '../errors.js';
 import type { HttpRequest } from '../http/request.js';
 import type { SessionStore } from '../store/session-store.js';
+import { clearCookie, cookieName, setCookie, type CookieOptions } from './cookies.js';
 import { hashSecret } from './secret-hash.js';
 
 export const SESSION_COOKIE = 'session';
@@ -15,28 +16,31 @@ export function newSessionId(): string {
   return randomBytes(32).toString('base64url');
 }
 
-export function sessionCookie(sessionId: string): string {
-  return `${SESSION_COOKIE}=${sessionId}; Path=/; Max-Age=${SESSION_TTL_SECONDS}; HttpOnly; Secure; SameSite=Lax`;
+export function sessionCookie(sessionId: string, options: CookieOptions): string {
+  return setCookie(SESSION_COOKIE, sessionId, SESSION_TTL_SECONDS, options);
 }
 
-export function clearedSessionCookie(): string {
-  return `${SESSION_COOKIE}=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Lax`;
+export function clearedSessionCookie(options: CookieOptions): string {
+  return clearCookie(SESSION_COOKIE, options);
 }
 
 export async function createSession(
   store: SessionStore,
   sessionKey: Buffer,
   userId: number,
+  cookie: CookieOptions,
   nowMs = Date.now(),
 ) {
   const id = newSessionId();
   await store.create(hashSecret(sessionKey, id), userId, Math.floor(nowMs / 1000) + SESSION_TTL_SECONDS);
-  return { id, cookie: sessionCookie(id) };
+  return { id, cookie: sessionCookie(id, cookie) };
 }
 
 function originOf(request: HttpRequest): string | undefined {
   const origin = request.headers.origin;
-  if (origin && origin !== 'null') return origin;
+  // `Origin: null` (sandboxed frames, data: URLs, some redirects) names no one: refused, never
+  // replaced by a Referer the same page may control.
+  if (origin !== undefined) return origin === 'null' ? undefined : origin;
   const referer = request.headers.referer;
   if (!referer) return undefined;
   try {
@@ -53,11 +57,16 @@ function originOf(request: HttpRequest): string | undefined {
  */
 export async function authenticate(
   request: HttpRequest,
-  deps: { store: SessionStore; sessionKey: Buffer; allowedOrigins: readonly string[] },
+  deps: {
+    store: SessionStore;
+    sessionKey: Buffer;
+    allowedOrigins: readonly string[];
+    cookie: CookieOptions;
+  },
 ): Promise<Caller> {
   const authorization = request.headers.authorization;
   const bearer = authorization?.match(/^Bearer\s+(\S+)$/i)?.[1];
-  const cookie = request.cookies[SESSION_COOKIE];
+  const cookie = request.cookies[cookieName(SESSION_COOKIE, deps.cookie)];
   const id = bearer ?? cookie;
   if (!id) throw new UnauthorizedError('unauthenticated', 'Sign in with GitHub first.');
   if (!SESSION_ID.test(id))

@@ -1,6 +1,6 @@
 import { RequestError } from '@octokit/request-error';
 import { getAppAuth } from '../github/app-auth.js';
-import { toUpstreamError, type GitHubRequest } from '../github/github.js';
+import { isGitHubStatus, toUpstreamError, type GitHubRequest } from '../github/github.js';
 import type { InstallationDetails } from '../store/installation-store.js';
 
 /** The fields of GitHub's installation object the service uses. */
@@ -77,8 +77,9 @@ export async function userCanReach(
     });
     return true;
   } catch (error) {
-    if (error instanceof RequestError && error.response && (error.status === 404 || error.status === 403))
-      return false;
+    // A rate limit (403 with Retry-After) is not a refusal: it becomes 503, never "not accessible".
+    if (!isGitHubStatus(error, 401) && toUpstreamError(error)) return rethrow(error);
+    if (isGitHubStatus(error, 404) || isGitHubStatus(error, 403)) return false;
     return rethrowUnless401(error);
   }
 }

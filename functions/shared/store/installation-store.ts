@@ -2,6 +2,14 @@ import { ConditionFailedError } from '../errors.js';
 import { keys, prefixes } from './keys.js';
 import { ITEM_ABSENT, type Table } from './table.js';
 
+/** The installation was uninstalled (a tombstone is kept): nothing may link or describe it again. */
+export class InstallationDeletedError extends Error {
+  constructor() {
+    super('The installation was deleted.');
+    this.name = 'InstallationDeletedError';
+  }
+}
+
 /** Tombstones outlive any redelivery or late event by far (installation ids are never reused). */
 const TOMBSTONE_TTL_SECONDS = 90 * 24 * 3600;
 
@@ -28,8 +36,60 @@ export type Link = { accountId: string; installationId: number; linkedBy: number
 export class InstallationStore {
   constructor(private readonly table: Table) {}
 
+  /**
+   * Stores details just read from GitHub, unless the installation was deleted (its tombstone): a
+   * deleted installation never comes back through a setup redirect. Throws InstallationDeletedError.
+   */
   async putDetails(details: InstallationDetails): Promise<void> {
-    await this.table.put({ ...keys.installation(details.id), ...details });
+    try {
+      await this.table.transactWrite([this.noTombstone(details.id), this.detailsPut(details)]);
+    } catch (error) {
+      if (error instanceof ConditionFailedError) throw new InstallationDeletedError();
+      throw error;
+    }
+  }
+
+  /**
+   * Stores the details and links the installation to the account in one transaction conditioned on
+   * there being no tombstone, so a link can never be written beside a deletion. `created` is false when
+   * the link already existed. Throws InstallationDeletedError.
+   */
+  async linkWithDetails(
+    details: InstallationDetails,
+    accountId: string,
+    linkedBy: number,
+  ): Promise<{ created: boolean }> {
+    const link = {
+      put: {
+        ...keys.link(accountId, details.id),
+        accountId,
+        installationId: details.id,
+        linkedBy,
+        linkedAt: new Date().toISOString(),
+      },
+      condition: ITEM_ABSENT,
+    };
+    try {
+      await this.table.transactWrite([this.noTombstone(details.id), this.detailsPut(details), link]);
+      return { created: true };
+    } catch (error) {
+      if (!(error instanceof ConditionFailedError)) throw error;
+      if (error.failedOperations.includes(0)) throw new InstallationDeletedError();
+    }
+    // Already linked: only the details are refreshed (still never beside a tombstone).
+    await this.putDetails(details);
+    return { created: false };
+  }
+
+  private noTombstone(installationId: number) {
+    return {
+      check: keys.installationTombstone(installationId),
+      condition: { expression: 'attribute_not_exists(PK)' },
+    };
+  }
+
+  private detailsPut(details: InstallationDetails) {
+    return { put: { ...keys.installation(details.id), ...details } };
   }
 
   async getDetails(installationId: number): Promise<InstallationDetails | undefined> {
@@ -106,26 +166,6 @@ export class InstallationStore {
       keys.installation(installationId),
     ]);
     return links.length;
-  }
-
-  /** Links an installation to an account; false when the link already existed (idempotent). */
-  async link(accountId: string, installationId: number, linkedBy: number): Promise<boolean> {
-    try {
-      await this.table.put(
-        {
-          ...keys.link(accountId, installationId),
-          accountId,
-          installationId,
-          linkedBy,
-          linkedAt: new Date().toISOString(),
-        },
-        ITEM_ABSENT,
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionFailedError) return false;
-      throw error;
-    }
   }
 
   async unlink(accountId: string, installationId: number): Promise<void> {

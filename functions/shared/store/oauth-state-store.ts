@@ -1,43 +1,24 @@
 import { ConditionFailedError } from '../errors.js';
 import { keys } from './keys.js';
-import type { Table } from './table.js';
+import { ITEM_ABSENT, type Table } from './table.js';
 
-export type OAuthState = {
-  /** `login`: sign in. `install`: coming back from installing the App for an account. */
-  purpose: 'login' | 'install';
-  returnTo: string;
-  /** PKCE verifier, sealed with the token cipher. */
-  sealedVerifier: string | undefined;
-  /** For `install`: who asked and for which platform account. */
-  userId?: number;
-  accountId?: string;
-};
-
-/** Single-use OAuth states, stored under a keyed hash of the state value, 10 minutes at most. */
+/**
+ * Used OAuth states. The flow itself lives in a sealed cookie (nothing is written when sign-in starts);
+ * the callback records the state's digest here so a callback URL works exactly once.
+ */
 export class OAuthStateStore {
   constructor(private readonly table: Table) {}
 
-  async create(stateHash: string, state: OAuthState, expiresAtSeconds: number): Promise<void> {
-    await this.table.put({ ...keys.oauthState(stateHash), ...state, expiresAt: expiresAtSeconds });
-  }
-
-  /** Deletes the state and returns it, exactly once: a replay, an unknown or an expired state gives undefined. */
-  async consume(stateHash: string, nowSeconds: number): Promise<OAuthState | undefined> {
+  /** Records the state as used; false when it already was (a replay). Kept until the flow would expire. */
+  async markUsed(stateDigest: string, expiresAtSeconds: number): Promise<boolean> {
     try {
-      const item = await this.table.delete(keys.oauthState(stateHash), {
-        expression: 'attribute_exists(PK) AND expiresAt > :now',
-        values: { ':now': nowSeconds },
-      });
-      if (!item) return undefined;
-      return {
-        purpose: item.purpose === 'install' ? 'install' : 'login',
-        returnTo: String(item.returnTo),
-        sealedVerifier: typeof item.sealedVerifier === 'string' ? item.sealedVerifier : undefined,
-        ...(typeof item.userId === 'number' ? { userId: item.userId } : {}),
-        ...(typeof item.accountId === 'string' ? { accountId: item.accountId } : {}),
-      };
+      await this.table.put(
+        { ...keys.oauthState(stateDigest), usedAt: new Date().toISOString(), expiresAt: expiresAtSeconds },
+        ITEM_ABSENT,
+      );
+      return true;
     } catch (error) {
-      if (error instanceof ConditionFailedError) return undefined;
+      if (error instanceof ConditionFailedError) return false;
       throw error;
     }
   }

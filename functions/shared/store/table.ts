@@ -45,6 +45,11 @@ function isConditionalFailure(error: unknown): boolean {
   );
 }
 
+function failedOperations(error: unknown): number[] {
+  const reasons = (error as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons ?? [];
+  return reasons.flatMap((reason, index) => (reason.Code === 'ConditionalCheckFailed' ? [index] : []));
+}
+
 /**
  * The single-table adapter: generic, expiry-aware reads and conditional writes. DynamoDB's TTL deletes
  * lazily (up to days late), so every read here treats an item past `expiresAt` as absent.
@@ -226,7 +231,11 @@ export class Table {
     try {
       return await operation();
     } catch (error) {
-      if (isConditionalFailure(error)) throw new ConditionFailedError(undefined, { cause: error });
+      if (isConditionalFailure(error))
+        throw new ConditionFailedError(undefined, {
+          cause: error,
+          failedOperations: failedOperations(error),
+        });
       throw error;
     }
   }
