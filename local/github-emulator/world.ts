@@ -221,7 +221,7 @@ export class World {
     if (this.accountByLogin(input.login)) throw new Error(`The login ${input.login} is taken`);
     const memberIds = new Set<number>();
     const adminIds = new Set<number>();
-    for (const member of [...(input.members ?? []), ...(input.admins ?? [])]) {
+    for (const member of [...(input.admins ?? []), ...(input.members ?? [])]) {
       const user = this.accountByLogin(member);
       if (!user || user.type !== 'User') throw new Error(`Member ${member} is not an existing user`);
       memberIds.add(user.id);

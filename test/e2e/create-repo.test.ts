@@ -14,7 +14,13 @@ beforeAll(async () => {
   const appId = Number(fx.secrets.githubApp.appId);
   for (const login of ['alice', 'bob', 'carol']) await fx.admin.createUser({ login });
   for (const org of ['octo-org', 'sus-org', 'unlinked-org', 'bulk-org']) {
-    await fx.admin.createUser({ login: org, type: 'Organization', members: ['alice', 'bob', 'carol'] });
+    // alice owns the organisations (only an owner may link their installations).
+    await fx.admin.createUser({
+      login: org,
+      type: 'Organization',
+      admins: ['alice'],
+      members: ['bob', 'carol'],
+    });
   }
   for (const target of ['alice', 'bob', 'octo-org', 'sus-org', 'unlinked-org', 'bulk-org']) {
     installs[target] = (await fx.admin.install({ appId, account: target })).installation.id;

@@ -207,7 +207,7 @@ describe('through the emulator', () => {
   it('install, suspend, unsuspend, rename, revoke and uninstall reach the service as signed deliveries', async () => {
     const appId = Number(fx.secrets.githubApp.appId);
     await fx.admin.createUser({ login: 'dana' });
-    await fx.admin.createUser({ login: 'dana-org', type: 'Organization', members: ['dana'] });
+    await fx.admin.createUser({ login: 'dana-org', type: 'Organization', admins: ['dana'] });
     const signed = await signIn(fx, 'dana');
     const dana = api(fx, signed);
     const account = (

@@ -18,6 +18,7 @@ describe('parseConfig', () => {
       frontendOrigins: ['https://app.example.com', 'https://staging.example.com'],
       githubApiUrl: 'https://api.github.com',
       githubWebUrl: 'https://github.com',
+      linkPolicy: 'org-owners',
       dynamodbEndpoint: undefined,
       secrets: {
         kind: 'aws',
