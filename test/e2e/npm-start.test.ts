@@ -1,64 +1,21 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { LOCAL_AWS_SETTINGS } from '../../local/dynamodb-local.js';
 import { assertPortFree, freePort } from '../../local/ports.js';
+import { startNpmStart, stopNpmStart } from '../support/npm-start.js';
 
-const root = resolve(fileURLToPath(import.meta.url), '../../..');
 const dataDir = mkdtempSync(join(tmpdir(), 'npm-start-'));
-
-type Started = { child: ChildProcess; output: () => string };
-
-async function start(port: number, dynamoPort: number, emulatorPort?: number): Promise<Started> {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    PORT: String(port),
-    DYNAMODB_PORT: String(dynamoPort),
-    GITHUB_EMULATOR_PORT: String(emulatorPort ?? (await freePort())),
-    LOCAL_DATA_DIR: dataDir,
-  };
-  for (const name of ['DYNAMODB_ENDPOINT', 'GITHUB_API_URL', 'GITHUB_WEB_URL', 'GITHUB_APP_ID'])
-    delete env[name];
-  delete env.LOCAL_SECRETS_FILE;
-  delete env.NODE_OPTIONS; // jest's --experimental-vm-modules is not for the service
-  const child = spawn(process.execPath, [join(root, 'node_modules/tsx/dist/cli.mjs'), 'local/start.ts'], {
-    cwd: root,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`npm start exited early:\n${output}`);
-    try {
-      const response = await fetch(`http://localhost:${port}/health`, { signal: AbortSignal.timeout(1000) });
-      // Ready once /health answers and the banner (printed after seeding) is out.
-      if (response.status === 200 && output.includes('Ctrl-C stops everything'))
-        return { child, output: () => output };
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`no /health within 60 s:\n${output}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-async function stop(started: Started): Promise<number | null> {
-  const exited = new Promise<number | null>((r) => started.child.once('exit', (code) => r(code)));
-  started.child.kill('SIGINT');
-  return exited;
-}
+const start = (port: number, dynamoPort: number, emulatorPort?: number) =>
+  startNpmStart({ dataDir, port, dynamoPort, ...(emulatorPort ? { emulatorPort } : {}) });
 
 describe('npm start', () => {
   it('serves /health, prints what runs where, keeps data across restarts and stops everything on Ctrl-C', async () => {
     const [port, dynamoPort, emulatorPort] = [await freePort(), await freePort(), await freePort()];
     const first = await start(port, dynamoPort, emulatorPort);
+    expect(first.emulatorUrl).toBe(`http://localhost:${emulatorPort}`);
     expect(first.output()).toMatch(/API\s+http:\/\/localhost:\d+/);
     expect(first.output()).toContain('table "github-app-accounts" created');
     expect(first.output()).toContain(`emulator at http://localhost:${emulatorPort}`);
@@ -91,7 +48,7 @@ describe('npm start', () => {
         Item: { PK: 'ACCOUNT#persisted', SK: 'META', name: 'kept' },
       }),
     );
-    expect(await stop(first)).toBe(0);
+    expect(await stopNpmStart(first)).toBe(0);
     // Ctrl-C took DynamoDB Local down too: both ports are free again.
     await expect(assertPortFree(port, 'PORT')).resolves.toBeUndefined();
     await expect(assertPortFree(dynamoPort, 'DYNAMODB_PORT')).resolves.toBeUndefined();
@@ -106,7 +63,7 @@ describe('npm start', () => {
       expect(Item).toMatchObject({ name: 'kept' });
     } finally {
       client.destroy();
-      await stop(second);
+      await stopNpmStart(second);
     }
   });
 

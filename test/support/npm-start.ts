@@ -1,0 +1,78 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort } from '../../local/ports.js';
+
+const root = resolve(fileURLToPath(import.meta.url), '../../..');
+
+export type NpmStart = {
+  child: ChildProcess;
+  output: () => string;
+  apiUrl: string;
+  emulatorUrl: string;
+  dynamoEndpoint: string;
+};
+
+/**
+ * Runs `npm start`'s entry point (`local/start.ts`, as `npm start` does) in a child process with its own
+ * ports and data folder, and waits until /health answers and the banner is out.
+ */
+export async function startNpmStart(options: {
+  dataDir: string;
+  port?: number;
+  dynamoPort?: number;
+  emulatorPort?: number;
+  env?: Record<string, string>;
+}): Promise<NpmStart> {
+  const port = options.port ?? (await freePort());
+  const dynamoPort = options.dynamoPort ?? (await freePort());
+  const emulatorPort = options.emulatorPort ?? (await freePort());
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: String(port),
+    DYNAMODB_PORT: String(dynamoPort),
+    GITHUB_EMULATOR_PORT: String(emulatorPort),
+    LOCAL_DATA_DIR: options.dataDir,
+    ...options.env,
+  };
+  for (const name of ['DYNAMODB_ENDPOINT', 'GITHUB_API_URL', 'GITHUB_WEB_URL', 'GITHUB_APP_ID', 'TABLE_NAME'])
+    delete env[name];
+  for (const name of ['LOCAL_SECRETS_FILE', 'API_BASE_URL', 'FRONTEND_ORIGINS']) delete env[name];
+  delete env.NODE_OPTIONS; // jest's --experimental-vm-modules is not for the service
+  const child = spawn(process.execPath, [join(root, 'node_modules/tsx/dist/cli.mjs'), 'local/start.ts'], {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`npm start exited early:\n${output}`);
+    try {
+      const response = await fetch(`http://localhost:${port}/health`, { signal: AbortSignal.timeout(1000) });
+      // Ready once /health answers and the banner (printed after seeding) is out.
+      if (response.status === 200 && output.includes('Ctrl-C stops everything'))
+        return {
+          child,
+          output: () => output,
+          apiUrl: `http://localhost:${port}`,
+          emulatorUrl: `http://localhost:${emulatorPort}`,
+          dynamoEndpoint: `http://127.0.0.1:${dynamoPort}`,
+        };
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`no /health within 60 s:\n${output}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** Ctrl-C, as a person would; resolves with the exit code. */
+export async function stopNpmStart(started: Pick<NpmStart, 'child'>): Promise<number | null> {
+  if (started.child.exitCode !== null) return started.child.exitCode;
+  const exited = new Promise<number | null>((r) => started.child.once('exit', (code) => r(code)));
+  started.child.kill('SIGINT');
+  return exited;
+}
