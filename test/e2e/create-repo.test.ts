@@ -352,6 +352,27 @@ describe('who may create what (repository creation policy)', () => {
   });
 });
 
+/**
+ * Parallel identical requests agree: each answers 201 with the same commit or a clear 409
+ * creation_in_progress, and at least one finishes. Returns the commit.
+ */
+async function oneAnswer(responses: Response[]) {
+  const answers = await Promise.all(
+    responses.map(async (r) => ({
+      status: r.status,
+      ...((await r.json()) as { commitSha?: string; error?: string }),
+    })),
+  );
+  for (const answer of answers) {
+    if (answer.status !== 201) expect(answer).toMatchObject({ status: 409, error: 'creation_in_progress' });
+  }
+  const shas = new Set(answers.filter((a) => a.status === 201).map((a) => a.commitSha));
+  expect(shas.size).toBe(1);
+  const [sha] = [...shas];
+  expect(sha).toMatch(/^[0-9a-f]{40}$/);
+  return sha;
+}
+
 describe('a retry never destroys commits the service did not make', () => {
   const failFirstCommit = () =>
     fx.admin.fault({ method: 'POST', route: '/repos/{owner}/{repo}/git/commits', status: 500, count: 5 });
@@ -379,39 +400,88 @@ describe('a retry never destroys commits the service did not make', () => {
     await fx.admin.call('DELETE', '/faults');
     const placeholder = await headOf('octo-org', 'four-retries');
 
-    const responses = await Promise.all(Array.from({ length: 4 }, () => create('alice', body)));
-    const answers = (await Promise.all(responses.map((r) => r.json()))) as Array<{
-      commitSha?: string;
-      error?: string;
-    }>;
-    expect(responses.map((r) => r.status)).toEqual([201, 201, 201, 201]);
-    const history = await historyOf('octo-org', 'four-retries');
-    expect(history).toEqual([
-      { sha: answers[0]?.commitSha, parents: [placeholder] },
+    const sha = await oneAnswer(await Promise.all(Array.from({ length: 4 }, () => create('alice', body))));
+    expect(await historyOf('octo-org', 'four-retries')).toEqual([
+      { sha, parents: [placeholder] },
       { sha: placeholder, parents: [] },
     ]);
-    expect(new Set(answers.map((a) => a.commitSha)).size).toBe(1);
     const back = await readBack('octo-org', 'four-retries', ['README.md', 'src/index.ts']);
     expect(back.files['README.md']).toBe('# Service\n');
   });
 
+  it('a retry finds exactly its own files on top of the placeholder (an earlier answer lost): 201 with that commit', async () => {
+    const body = { installationId: installs['octo-org'], name: 'answer-lost', files: template };
+    await failFirstCommit();
+    expect((await create('alice', body)).status).toBe(502);
+    await fx.admin.call('DELETE', '/faults');
+    // The same tree, one commit on top of the placeholder: what the service itself would have made.
+    const headers = { authorization: `token ${await tokenFor('octo-org')}` };
+    const where = { owner: 'octo-org', repo: 'answer-lost', headers };
+    const placeholder = await headOf('octo-org', 'answer-lost');
+    const tree = await git()('POST /repos/{owner}/{repo}/git/trees', {
+      ...where,
+      tree: template.map((f) => ({
+        path: f.path,
+        mode: '100644' as const,
+        type: 'blob' as const,
+        content: f.content,
+      })),
+    });
+    const commit = await git()('POST /repos/{owner}/{repo}/git/commits', {
+      ...where,
+      message: 'Add initial files',
+      tree: tree.data.sha,
+      parents: [placeholder],
+    });
+    await git()('PATCH /repos/{owner}/{repo}/git/refs/{ref}', {
+      ...where,
+      ref: 'heads/main',
+      sha: commit.data.sha,
+    });
+
+    const retried = await create('alice', body);
+    expect(retried.status).toBe(201);
+    expect(await retried.json()).toMatchObject({ commitSha: commit.data.sha });
+    expect((await historyOf('octo-org', 'answer-lost')).map((c) => c.sha)).toEqual([
+      commit.data.sha,
+      placeholder,
+    ]);
+  });
+
+  it('placeholder never recorded: a retry builds on an untouched auto_init commit, refuses a moved branch', async () => {
+    const failHeadRead = () =>
+      fx.admin.fault({ method: 'GET', route: '/repos/{owner}/{repo}/git/ref/{ref}', status: 500 });
+    for (const name of ['unrecorded-clean', 'unrecorded-pushed']) {
+      await failHeadRead();
+      const failed = await create('alice', { installationId: installs['octo-org'], name, files: template });
+      expect([name, failed.status]).toEqual([name, 502]);
+      await fx.admin.call('DELETE', '/faults');
+    }
+    const clean = await create('alice', {
+      installationId: installs['octo-org'],
+      name: 'unrecorded-clean',
+      files: template,
+    });
+    expect(clean.status).toBe(201);
+    expect(await historyOf('octo-org', 'unrecorded-clean')).toHaveLength(2);
+
+    const theirs = await pushAsSomeoneElse('octo-org', 'unrecorded-pushed');
+    const pushed = await create('alice', {
+      installationId: installs['octo-org'],
+      name: 'unrecorded-pushed',
+      files: template,
+    });
+    expect(pushed.status).toBe(409);
+    expect(await pushed.json()).toMatchObject({ error: 'repository_changed' });
+    expect(await headOf('octo-org', 'unrecorded-pushed')).toBe(theirs);
+  });
+
   it('four identical new requests in parallel: at most one commit lands, answers agree', async () => {
     const body = { installationId: installs['octo-org'], name: 'four-fresh', files: template };
-    const responses = await Promise.all(Array.from({ length: 4 }, () => create('alice', body)));
-    const answers = (await Promise.all(responses.map((r) => r.json()))) as Array<{
-      commitSha?: string;
-      error?: string;
-    }>;
-    for (const [index, response] of responses.entries()) {
-      if (response.status !== 201) {
-        expect([response.status, answers[index]?.error]).toEqual([409, 'creation_in_progress']);
-      }
-    }
-    const shas = new Set(answers.filter((a) => a.commitSha).map((a) => a.commitSha));
-    expect(shas.size).toBe(1);
+    const sha = await oneAnswer(await Promise.all(Array.from({ length: 4 }, () => create('alice', body))));
     const history = await historyOf('octo-org', 'four-fresh');
     expect(history).toHaveLength(2);
-    expect(history[0]?.sha).toBe([...shas][0]);
+    expect(history[0]?.sha).toBe(sha);
     expect(history[1]?.parents).toEqual([]);
   });
 });

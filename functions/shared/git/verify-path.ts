@@ -12,7 +12,6 @@
  * Code points HFS+ ignores when it compares names, so `.g\u200cit` is `.git` on a Mac (utf8.c,
  * `next_hfs_char`).
  */
-// eslint-disable-next-line no-misleading-character-class
 const HFS_IGNORED = /[\u200c-\u200f\u202a-\u202e\u206a-\u206f\ufeff]/gu;
 
 /**
