@@ -23,6 +23,7 @@ import {
 import { checkCreationPolicy } from './creation-policy.js';
 import {
   commitOnPlaceholder,
+  isGitHubStatus,
   looksLikePlaceholder,
   readCommit,
   readHead,
@@ -55,10 +56,6 @@ function isNameTaken(error: unknown): boolean {
   return errors.some((entry) => /already exists/i.test(entry.message ?? ''));
 }
 
-function isGitHub(error: unknown, status: number): error is RequestError {
-  return error instanceof RequestError && error.response !== undefined && error.status === status;
-}
-
 async function actorFor(caller: Caller, details: InstallationDetails): Promise<Actor> {
   if (details.accountType === 'Organization') {
     return (call) => withInstallationToken(details.id, REPOSITORY_PERMISSIONS, call);
@@ -75,8 +72,11 @@ async function actorFor(caller: Caller, details: InstallationDetails): Promise<A
   return (call) => tokens.withToken(caller.userId, call);
 }
 
-/** The placeholder the files go on top of, or the finished result of an identical request. */
-type Base = { placeholder: string } | { done: CreatedRepository };
+/**
+ * The placeholder the files go on top of (with the head, if it was read just now), or the finished
+ * result of an identical request.
+ */
+type Base = { placeholder: string; head?: string } | { done: CreatedRepository };
 
 /**
  * The placeholder commit of this creation: as recorded right after the repository was created or, if
@@ -98,7 +98,7 @@ async function placeholderOf(
   if (!looksLikePlaceholder(head)) throw repositoryChanged(branch);
   const after = await creations.recordPlaceholder(...claim, requestHash, head.sha);
   if (after?.status === 'created') return { done: after.result };
-  if (after?.placeholderSha) return { placeholder: after.placeholderSha };
+  if (after?.placeholderSha) return { placeholder: after.placeholderSha, head: head.sha };
   throw new ConflictError('creation_in_progress', `Another request took over creating ${branch.fullName}.`);
 }
 
@@ -114,10 +114,10 @@ async function commitInitialFiles(
     try {
       const base = await placeholderOf(branch, creations, claim, requestHash);
       if ('done' in base) return base;
-      return { commitSha: await commitOnPlaceholder(branch, files, base.placeholder) };
+      return { commitSha: await commitOnPlaceholder(branch, files, base.placeholder, base.head) };
     } catch (error) {
       // "Git Repository is empty." (409 from GitHub, not our own ConflictError).
-      if (!isGitHub(error, 409) || attempt >= 3) throw error;
+      if (!isGitHubStatus(error, 409) || attempt >= 3) throw error;
       await new Promise((resolve) => setTimeout(resolve, 300 * (attempt + 1)));
     }
   }
@@ -177,7 +177,7 @@ export async function createRepository(caller: Caller, accountId: string, reques
         });
         return true;
       } catch (error) {
-        if (isGitHub(error, 404)) return false;
+        if (isGitHubStatus(error, 404)) return false;
         throw error;
       }
     }).catch(rethrowUpstream);
@@ -250,7 +250,7 @@ async function createHoldingLease(input: {
         'repository_exists',
         `A repository named ${request.name} already exists in ${details.accountLogin}.`,
       );
-    } else if (isGitHub(error, 422)) {
+    } else if (isGitHubStatus(error, 422)) {
       await creations.abandon(...claim, lease);
       throw new BadRequestError('invalid_name', `GitHub refused the repository: ${error.message}`);
     } else {
@@ -316,13 +316,13 @@ async function createHoldingLease(input: {
 function rethrowUpstream(error: unknown): never {
   const upstream = toUpstreamError(error);
   if (upstream) throw upstream;
-  if (isGitHub(error, 403)) {
+  if (isGitHubStatus(error, 403)) {
     throw new ForbiddenError(
       'github_forbidden',
       `GitHub refused: ${error.message.split(' - ')[0] ?? 'forbidden'}. Check the App's permissions on that account.`,
     );
   }
-  if (isGitHub(error, 404)) {
+  if (isGitHubStatus(error, 404)) {
     throw new UpstreamError(
       'github_not_found',
       'GitHub does not know that account or repository any more (renamed or removed?).',

@@ -114,8 +114,10 @@ export async function commitOnPlaceholder(
   branch: Branch,
   files: RepositoryFile[],
   placeholder: string,
+  /** The head when the caller has only just read it. */
+  knownHead?: string,
 ): Promise<string> {
-  const head = await readHead(branch);
+  const head = knownHead ?? (await readHead(branch));
   if (head !== placeholder) return adoptIfOurs(branch, files, placeholder, head);
   const tree = await createTree(branch, files);
   const { data: commit } = await branch.github('POST /repos/{owner}/{repo}/git/commits', {

@@ -88,6 +88,7 @@ const template = [
 
 describe('POST /accounts/{accountId}/repositories', () => {
   it('a member creates an org repository with three files in one commit', async () => {
+    await fx.admin.clearCalls();
     const response = await create('carol', {
       installationId: installs['octo-org'],
       name: 'service-a',
@@ -106,6 +107,18 @@ describe('POST /accounts/{accountId}/repositories', () => {
       defaultBranch: 'main',
       commitSha: expect.stringMatching(/^[0-9a-f]{40}$/) as string,
     });
+    // GitHub calls: create, read the placeholder, tree, commit, fast-forward (token mints aside).
+    const calls = (await fx.admin.calls())
+      .map((call) => `${call.method} ${call.route}`)
+      .filter((call) => !call.endsWith('/access_tokens'));
+    expect(calls).toEqual([
+      'POST /orgs/{org}/repos',
+      'GET /repos/{owner}/{repo}/git/ref/{ref}',
+      'GET /repos/{owner}/{repo}/git/commits/{commit_sha}',
+      'POST /repos/{owner}/{repo}/git/trees',
+      'POST /repos/{owner}/{repo}/git/commits',
+      'PATCH /repos/{owner}/{repo}/git/refs/{ref}',
+    ]);
     const back = await readBack(
       'octo-org',
       'service-a',
