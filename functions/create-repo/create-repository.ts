@@ -10,12 +10,26 @@ import {
   UpstreamError,
 } from '../shared/errors.js';
 import { withInstallationToken } from '../shared/github/app-auth.js';
-import { toUpstreamError, type GitHubRequest } from '../shared/github/github.js';
+import { toUpstreamError } from '../shared/github/github.js';
 import { logger } from '../shared/logger.js';
 import { getServices } from '../shared/services.js';
 import { AccountStore } from '../shared/store/account-store.js';
 import { InstallationStore, type InstallationDetails } from '../shared/store/installation-store.js';
-import { RepoCreationStore, type CreatedRepository } from '../shared/store/repo-creation-store.js';
+import {
+  RepoCreationStore,
+  type CreatedRepository,
+  type CreationLease,
+} from '../shared/store/repo-creation-store.js';
+import { checkCreationPolicy } from './creation-policy.js';
+import {
+  commitOnPlaceholder,
+  isGitHubStatus,
+  looksLikePlaceholder,
+  readCommit,
+  readHead,
+  repositoryChanged,
+  type Branch,
+} from './initial-commit.js';
 import type { RepositoryFile, RepositoryRequest } from './repository-request.js';
 
 /** What repository creation needs from an installation token, and nothing more. */
@@ -42,10 +56,6 @@ function isNameTaken(error: unknown): boolean {
   return errors.some((entry) => /already exists/i.test(entry.message ?? ''));
 }
 
-function isGitHub(error: unknown, status: number): error is RequestError {
-  return error instanceof RequestError && error.response !== undefined && error.status === status;
-}
-
 async function actorFor(caller: Caller, details: InstallationDetails): Promise<Actor> {
   if (details.accountType === 'Organization') {
     return (call) => withInstallationToken(details.id, REPOSITORY_PERMISSIONS, call);
@@ -62,65 +72,52 @@ async function actorFor(caller: Caller, details: InstallationDetails): Promise<A
   return (call) => tokens.withToken(caller.userId, call);
 }
 
-/** UTF-8 text goes inline in the tree; anything else as a blob first. */
-async function treeEntries(
-  github: GitHubRequest,
-  token: string,
-  repo: GitHubRepository,
-  files: RepositoryFile[],
-) {
-  const headers = { authorization: `token ${token}` };
-  return Promise.all(
-    files.map(async (file) => {
-      const text = file.content.toString('utf8');
-      if (Buffer.from(text, 'utf8').equals(file.content)) {
-        return { path: file.path, mode: '100644' as const, type: 'blob' as const, content: text };
-      }
-      const { data } = await github('POST /repos/{owner}/{repo}/git/blobs', {
-        owner: repo.owner.login,
-        repo: repo.name,
-        content: file.content.toString('base64'),
-        encoding: 'base64',
-        headers,
-      });
-      return { path: file.path, mode: '100644' as const, type: 'blob' as const, sha: data.sha };
-    }),
-  );
-}
+/**
+ * The placeholder the files go on top of (with the head, if it was read just now), or the finished
+ * result of an identical request.
+ */
+type Base = { placeholder: string; head?: string } | { done: CreatedRepository };
 
 /**
- * Commits the files as the repository's one and only commit: a root commit (no parents) the default
- * branch is forced to, replacing the placeholder commit `auto_init` made. Safe to repeat.
+ * The placeholder commit of this creation: as recorded right after the repository was created or, if
+ * it never was (a crash or a failed read in between), the branch head when it looks like `auto_init`'s
+ * commit (see looksLikePlaceholder) and then recorded. Anything else: 409 repository_changed.
  */
-async function commitFiles(
-  github: GitHubRequest,
-  token: string,
-  repo: GitHubRepository,
+async function placeholderOf(
+  branch: Branch,
+  creations: RepoCreationStore,
+  claim: readonly [string, number, string],
+  requestHash: string,
+): Promise<Base> {
+  const recorded = await creations.get(...claim);
+  if (recorded?.requestHash === requestHash) {
+    if (recorded.status === 'created') return { done: recorded.result };
+    if (recorded.placeholderSha) return { placeholder: recorded.placeholderSha };
+  }
+  const head = await readCommit(branch, await readHead(branch));
+  if (!looksLikePlaceholder(head)) throw repositoryChanged(branch);
+  const after = await creations.recordPlaceholder(...claim, requestHash, head.sha);
+  if (after?.status === 'created') return { done: after.result };
+  if (after?.placeholderSha) return { placeholder: after.placeholderSha, head: head.sha };
+  throw new ConflictError('creation_in_progress', `Another request took over creating ${branch.fullName}.`);
+}
+
+/** Commits the files on the placeholder; GitHub may briefly call a just-created repository empty. */
+async function commitInitialFiles(
+  branch: Branch,
   files: RepositoryFile[],
-): Promise<string> {
-  const params = { owner: repo.owner.login, repo: repo.name, headers: { authorization: `token ${token}` } };
+  creations: RepoCreationStore,
+  claim: readonly [string, number, string],
+  requestHash: string,
+): Promise<{ commitSha: string } | { done: CreatedRepository }> {
   for (let attempt = 0; ; attempt++) {
     try {
-      const tree = await github('POST /repos/{owner}/{repo}/git/trees', {
-        ...params,
-        tree: await treeEntries(github, token, repo, files),
-      });
-      const commit = await github('POST /repos/{owner}/{repo}/git/commits', {
-        ...params,
-        message: 'Initial commit',
-        tree: tree.data.sha,
-        parents: [],
-      });
-      await github('PATCH /repos/{owner}/{repo}/git/refs/{ref}', {
-        ...params,
-        ref: `heads/${repo.default_branch}`,
-        sha: commit.data.sha,
-        force: true,
-      });
-      return commit.data.sha;
+      const base = await placeholderOf(branch, creations, claim, requestHash);
+      if ('done' in base) return base;
+      return { commitSha: await commitOnPlaceholder(branch, files, base.placeholder, base.head) };
     } catch (error) {
-      // A repository GitHub has just created can briefly answer "Git Repository is empty."
-      if (!isGitHub(error, 409) || attempt >= 3) throw error;
+      // "Git Repository is empty." (409 from GitHub, not our own ConflictError).
+      if (!isGitHubStatus(error, 409) || attempt >= 3) throw error;
       await new Promise((resolve) => setTimeout(resolve, 300 * (attempt + 1)));
     }
   }
@@ -128,11 +125,12 @@ async function commitFiles(
 
 /**
  * POST /accounts/{accountId}/repositories. Everything that can be checked is checked before GitHub is
- * asked to create anything; a retry of the same request after a partial failure finishes the job.
+ * asked to create anything; a retry of the same request after a partial failure finishes the job, and
+ * never at the cost of commits the service did not make.
  */
 export async function createRepository(caller: Caller, accountId: string, request: RepositoryRequest) {
   const { table, github } = getServices();
-  await requireMember(new AccountStore(table), accountId, caller.userId);
+  const member = await requireMember(new AccountStore(table), accountId, caller.userId);
   const installations = new InstallationStore(table);
   const details = (await installations.isLinked(accountId, request.installationId))
     ? await installations.getDetails(request.installationId)
@@ -142,6 +140,12 @@ export async function createRepository(caller: Caller, accountId: string, reques
       'installation_not_found',
       'No installation with that id is linked to this account.',
     );
+  checkCreationPolicy({
+    role: member.role,
+    owner: { login: details.accountLogin, type: details.accountType },
+    name: request.name,
+    visibility: request.private ? 'private' : 'public',
+  });
   if (details.suspendedAt) {
     throw new ConflictError(
       'installation_suspended',
@@ -151,14 +155,18 @@ export async function createRepository(caller: Caller, accountId: string, reques
   const act = await actorFor(caller, details);
   const creations = new RepoCreationStore(table);
   const claim = [accountId, request.installationId, request.name] as const;
+  const inProgress = () =>
+    new ConflictError(
+      'creation_in_progress',
+      `A repository named ${request.name} is being created right now. Send the same request again in a minute.`,
+    );
 
   const existing = await creations.get(...claim);
   if (existing?.status === 'created') {
     if (existing.requestHash === request.hash) return existing.result; // the same request, already done
     throw new ConflictError('repository_exists', `A repository named ${request.name} already exists there.`);
   }
-  let resuming = existing?.requestHash === request.hash;
-  if (existing && !resuming) {
+  if (existing && existing.requestHash !== request.hash) {
     // Another request started this name; if GitHub never created it, this one may take over.
     const created = await act(async (token) => {
       try {
@@ -169,7 +177,7 @@ export async function createRepository(caller: Caller, accountId: string, reques
         });
         return true;
       } catch (error) {
-        if (isGitHub(error, 404)) return false;
+        if (isGitHubStatus(error, 404)) return false;
         throw error;
       }
     }).catch(rethrowUpstream);
@@ -178,15 +186,35 @@ export async function createRepository(caller: Caller, accountId: string, reques
         'repository_exists',
         `A repository named ${request.name} already exists there.`,
       );
-    await creations.abandon(...claim);
+    if (!(await creations.abandonIdle(...claim, existing.requestHash))) throw inProgress();
   }
-  if (!resuming && !(await creations.begin(...claim, request.hash))) {
-    throw new ConflictError(
-      'creation_in_progress',
-      `A repository named ${request.name} is being created right now.`,
-    );
+  // One request works on a creation at a time; identical requests arriving meanwhile get a clear 409.
+  const lease = await creations.acquire(...claim, request.hash);
+  if (!lease) {
+    const now = await creations.get(...claim);
+    if (now?.status === 'created' && now.requestHash === request.hash) return now.result;
+    throw inProgress();
   }
+  try {
+    return await createHoldingLease({ request, details, act, creations, claim, lease });
+  } catch (error) {
+    await creations.release(...claim, lease).catch((release: unknown) => {
+      logger.warn('Could not release a repository creation', { error: release });
+    });
+    throw error;
+  }
+}
 
+async function createHoldingLease(input: {
+  request: RepositoryRequest;
+  details: InstallationDetails;
+  act: Actor;
+  creations: RepoCreationStore;
+  claim: readonly [string, number, string];
+  lease: CreationLease;
+}): Promise<CreatedRepository> {
+  const { request, details, act, creations, claim, lease } = input;
+  const { github } = getServices();
   let repo: GitHubRepository;
   try {
     repo = await act(async (token) => {
@@ -206,7 +234,7 @@ export async function createRepository(caller: Caller, accountId: string, reques
       return data;
     });
   } catch (error) {
-    if (isNameTaken(error) && resuming) {
+    if (isNameTaken(error) && lease.resumed) {
       // Our own earlier attempt created it; carry on from there.
       repo = await act(async (token) => {
         const { data } = await github('GET /repos/{owner}/{repo}', {
@@ -217,24 +245,39 @@ export async function createRepository(caller: Caller, accountId: string, reques
         return data;
       }).catch(rethrowUpstream);
     } else if (isNameTaken(error)) {
-      await creations.abandon(...claim);
+      await creations.abandon(...claim, lease);
       throw new ConflictError(
         'repository_exists',
         `A repository named ${request.name} already exists in ${details.accountLogin}.`,
       );
-    } else if (isGitHub(error, 422)) {
-      await creations.abandon(...claim);
+    } else if (isGitHubStatus(error, 422)) {
+      await creations.abandon(...claim, lease);
       throw new BadRequestError('invalid_name', `GitHub refused the repository: ${error.message}`);
     } else {
       return rethrowUpstream(error);
     }
   }
-  resuming = true;
 
   let commitSha: string | null = null;
   if (request.files.length > 0) {
+    let outcome: Awaited<ReturnType<typeof commitInitialFiles>>;
     try {
-      commitSha = await act((token) => commitFiles(github, token, repo, request.files));
+      outcome = await act((token) =>
+        commitInitialFiles(
+          {
+            github,
+            token,
+            owner: repo.owner.login,
+            repo: repo.name,
+            fullName: repo.full_name,
+            name: repo.default_branch,
+          },
+          request.files,
+          creations,
+          claim,
+          request.hash,
+        ),
+      );
     } catch (error) {
       const upstream = toUpstreamError(error);
       if (!upstream && !(error instanceof RequestError)) throw error;
@@ -252,6 +295,8 @@ export async function createRepository(caller: Caller, accountId: string, reques
         },
       );
     }
+    if ('done' in outcome) return outcome.done;
+    commitSha = outcome.commitSha;
   }
   const result: CreatedRepository = {
     fullName: repo.full_name,
@@ -271,13 +316,13 @@ export async function createRepository(caller: Caller, accountId: string, reques
 function rethrowUpstream(error: unknown): never {
   const upstream = toUpstreamError(error);
   if (upstream) throw upstream;
-  if (isGitHub(error, 403)) {
+  if (isGitHubStatus(error, 403)) {
     throw new ForbiddenError(
       'github_forbidden',
       `GitHub refused: ${error.message.split(' - ')[0] ?? 'forbidden'}. Check the App's permissions on that account.`,
     );
   }
-  if (isGitHub(error, 404)) {
+  if (isGitHubStatus(error, 404)) {
     throw new UpstreamError(
       'github_not_found',
       'GitHub does not know that account or repository any more (renamed or removed?).',

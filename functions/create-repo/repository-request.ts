@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod/mini';
 import { BadRequestError } from '../shared/errors.js';
+import { pathProblem } from '../shared/git/verify-path.js';
 import { parseBody } from '../shared/http/validate.js';
 
 export const LIMITS = {
@@ -48,22 +49,15 @@ export function checkRepositoryName(name: string): void {
   }
 }
 
+/** Only paths Git itself would write: no `.git` aliases, no escapes, nothing malformed. */
 function checkPath(path: string): void {
-  const segments = path.split('/');
-  const bad =
-    path.length === 0 ||
-    path.length > LIMITS.pathLength ||
-    path.startsWith('/') ||
-    segments.some(
-      (segment) => segment === '' || segment === '.' || segment === '..' || segment.toLowerCase() === '.git',
-    ) ||
-    // eslint-disable-next-line no-control-regex
-    /[\u0000-\u001f\\]/.test(path);
-  if (bad)
+  const problem = pathProblem(path, LIMITS.pathLength);
+  if (problem) {
     throw new BadRequestError(
-      'invalid_file_path',
-      `"${path.slice(0, 100)}" is not a valid file path in a repository.`,
+      'invalid_path',
+      `${JSON.stringify(path.slice(0, 100))} is not a valid file path in a repository (${problem.replace(/_/g, ' ')}).`,
     );
+  }
 }
 
 /** Validates the whole request before anything is created: name, sizes, paths. */

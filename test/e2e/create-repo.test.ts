@@ -94,6 +94,7 @@ const template = [
 
 describe('POST /accounts/{accountId}/repositories', () => {
   it('a member creates an org repository with three files in one commit', async () => {
+    await fx.admin.clearCalls();
     const response = await create('carol', {
       installationId: installs['octo-org'],
       name: 'service-a',
@@ -112,13 +113,25 @@ describe('POST /accounts/{accountId}/repositories', () => {
       defaultBranch: 'main',
       commitSha: expect.stringMatching(/^[0-9a-f]{40}$/) as string,
     });
+    // GitHub calls: create, read the placeholder, tree, commit, fast-forward (token mints aside).
+    const calls = (await fx.admin.calls())
+      .map((call) => `${call.method} ${call.route}`)
+      .filter((call) => !call.endsWith('/access_tokens'));
+    expect(calls).toEqual([
+      'POST /orgs/{org}/repos',
+      'GET /repos/{owner}/{repo}/git/ref/{ref}',
+      'GET /repos/{owner}/{repo}/git/commits/{commit_sha}',
+      'POST /repos/{owner}/{repo}/git/trees',
+      'POST /repos/{owner}/{repo}/git/commits',
+      'PATCH /repos/{owner}/{repo}/git/refs/{ref}',
+    ]);
     const back = await readBack(
       'octo-org',
       'service-a',
       template.map((f) => f.path),
     );
     expect(back.info).toMatchObject({ private: true, description: 'A service' });
-    expect(back.commits).toBe(1);
+    expect(back.commits).toBe(2); // auto_init's placeholder, then the three files in one commit on top
     expect(back.files).toEqual(Object.fromEntries(template.map((f) => [f.path, f.content])));
   });
 
@@ -212,7 +225,7 @@ describe('POST /accounts/{accountId}/repositories', () => {
       [{ installationId: installs['octo-org'], name: 'x.git' }, 'invalid_name'],
       [
         { installationId: installs['octo-org'], name: 'paths', files: [{ path: '../escape', content: 'x' }] },
-        'invalid_file_path',
+        'invalid_path',
       ],
       [
         {
@@ -255,11 +268,272 @@ describe('POST /accounts/{accountId}/repositories', () => {
     expect(retried.status).toBe(201);
     expect(repoCount()).toBe(before);
     const back = await readBack('octo-org', 'half-done', ['README.md']);
-    expect(back.commits).toBe(1);
+    expect(back.commits).toBe(2); // the placeholder and the files
     expect(back.files['README.md']).toBe('# Service\n');
     // Replaying the finished request is harmless.
     const replay = await create('alice', body);
     expect(replay.status).toBe(201);
+    expect(repoCount()).toBe(before);
+  });
+});
+
+/** The App's installation token for `owner`, as "someone else" (not the service) would use it. */
+async function tokenFor(owner: string) {
+  const auth = createAppAuth({
+    appId: fx.secrets.githubApp.appId,
+    privateKey: fx.secrets.githubApp.privateKey,
+    request: octokitRequest.defaults({ baseUrl: fx.emulator.url }),
+  });
+  return (await auth({ type: 'installation', installationId: installs[owner] ?? 0 })).token;
+}
+
+const git = () => octokitRequest.defaults({ baseUrl: fx.emulator.url });
+
+async function headOf(owner: string, repo: string) {
+  const headers = { authorization: `token ${await tokenFor(owner)}` };
+  const { data } = await git()('GET /repos/{owner}/{repo}/git/ref/{ref}', {
+    owner,
+    repo,
+    ref: 'heads/main',
+    headers,
+  });
+  return data.object.sha;
+}
+
+/** Pushes one commit to main through the git data API, as a person working in the repository would. */
+async function pushAsSomeoneElse(owner: string, repo: string) {
+  const headers = { authorization: `token ${await tokenFor(owner)}` };
+  const parent = await headOf(owner, repo);
+  const tree = await git()('POST /repos/{owner}/{repo}/git/trees', {
+    owner,
+    repo,
+    headers,
+    tree: [{ path: 'THEIR-WORK.md', mode: '100644', type: 'blob', content: 'mine\n' }],
+  });
+  const commit = await git()('POST /repos/{owner}/{repo}/git/commits', {
+    owner,
+    repo,
+    headers,
+    message: 'Their work',
+    tree: tree.data.sha,
+    parents: [parent],
+  });
+  await git()('PATCH /repos/{owner}/{repo}/git/refs/{ref}', {
+    owner,
+    repo,
+    headers,
+    ref: 'heads/main',
+    sha: commit.data.sha,
+  });
+  return commit.data.sha;
+}
+
+/** main's history, newest first, as shas with their parents. */
+async function historyOf(owner: string, repo: string) {
+  const headers = { authorization: `token ${await tokenFor(owner)}` };
+  const { data } = await git()('GET /repos/{owner}/{repo}/commits', { owner, repo, headers });
+  return data.map((commit) => ({ sha: commit.sha, parents: commit.parents.map((p) => p.sha) }));
+}
+
+describe('who may create what (repository creation policy)', () => {
+  const orgRepoCalls = async () => (await fx.admin.calls('POST /orgs/{org}/repos')).length;
+
+  it('a member cannot create a public repository or a special one: 403 insufficient_role, nothing at GitHub', async () => {
+    const before = repoCount();
+    await fx.admin.clearCalls();
+    const bodies = [
+      { installationId: installs['octo-org'], name: 'public-by-member', private: false },
+      { installationId: installs['octo-org'], name: '.github' },
+      { installationId: installs['octo-org'], name: '.GitHub-Private' },
+      { installationId: installs['octo-org'], name: 'octo-org.github.io' },
+      { installationId: installs['octo-org'], name: 'OCTO-ORG.GitHub.IO', files: template },
+    ];
+    for (const body of bodies) {
+      const response = await create('carol', body);
+      expect([body.name, response.status]).toEqual([body.name, 403]);
+      expect(await response.json()).toMatchObject({ error: 'insufficient_role' });
+    }
+    expect(await orgRepoCalls()).toBe(0);
+    expect(repoCount()).toBe(before);
+  });
+
+  it("an admin can create a public repository and the org's .github repository", async () => {
+    const open = await create('bob', {
+      installationId: installs['octo-org'],
+      name: 'public-by-admin',
+      private: false,
+    });
+    expect(open.status).toBe(201);
+    const special = await create('bob', { installationId: installs['octo-org'], name: '.github' });
+    expect(special.status).toBe(201);
+    expect((await readBack('octo-org', 'public-by-admin', [])).info).toMatchObject({ private: false });
+    expect((await readBack('octo-org', '.github', [])).info).toMatchObject({ private: true });
+  });
+});
+
+/**
+ * Parallel identical requests agree: each answers 201 with the same commit or a clear 409
+ * creation_in_progress, and at least one finishes. Returns the commit.
+ */
+async function oneAnswer(responses: Response[]) {
+  const answers = await Promise.all(
+    responses.map(async (r) => ({
+      status: r.status,
+      ...((await r.json()) as { commitSha?: string; error?: string }),
+    })),
+  );
+  for (const answer of answers) {
+    if (answer.status !== 201) expect(answer).toMatchObject({ status: 409, error: 'creation_in_progress' });
+  }
+  const shas = new Set(answers.filter((a) => a.status === 201).map((a) => a.commitSha));
+  expect(shas.size).toBe(1);
+  const [sha] = [...shas];
+  expect(sha).toMatch(/^[0-9a-f]{40}$/);
+  return sha;
+}
+
+describe('a retry never destroys commits the service did not make', () => {
+  const failFirstCommit = () =>
+    fx.admin.fault({ method: 'POST', route: '/repos/{owner}/{repo}/git/commits', status: 500, count: 5 });
+
+  it('retry after someone pushed to main: 409 repository_changed, main still holds their commit', async () => {
+    const body = { installationId: installs['octo-org'], name: 'pushed-meanwhile', files: template };
+    await failFirstCommit();
+    const failed = await create('alice', body);
+    expect(failed.status).toBe(502);
+    expect(await failed.json()).toMatchObject({ error: 'commit_failed' });
+    await fx.admin.call('DELETE', '/faults');
+
+    const theirs = await pushAsSomeoneElse('octo-org', 'pushed-meanwhile');
+    const retried = await create('alice', body);
+    expect(retried.status).toBe(409);
+    expect(await retried.json()).toMatchObject({ error: 'repository_changed' });
+    expect(await headOf('octo-org', 'pushed-meanwhile')).toBe(theirs);
+    expect((await historyOf('octo-org', 'pushed-meanwhile')).length).toBe(2); // placeholder + theirs
+  });
+
+  it('four identical retries in parallel: one commit on top of the placeholder, one answer', async () => {
+    const body = { installationId: installs['octo-org'], name: 'four-retries', files: template };
+    await failFirstCommit();
+    expect((await create('alice', body)).status).toBe(502);
+    await fx.admin.call('DELETE', '/faults');
+    const placeholder = await headOf('octo-org', 'four-retries');
+
+    const sha = await oneAnswer(await Promise.all(Array.from({ length: 4 }, () => create('alice', body))));
+    expect(await historyOf('octo-org', 'four-retries')).toEqual([
+      { sha, parents: [placeholder] },
+      { sha: placeholder, parents: [] },
+    ]);
+    const back = await readBack('octo-org', 'four-retries', ['README.md', 'src/index.ts']);
+    expect(back.files['README.md']).toBe('# Service\n');
+  });
+
+  it('a retry finds exactly its own files on top of the placeholder (an earlier answer lost): 201 with that commit', async () => {
+    const body = { installationId: installs['octo-org'], name: 'answer-lost', files: template };
+    await failFirstCommit();
+    expect((await create('alice', body)).status).toBe(502);
+    await fx.admin.call('DELETE', '/faults');
+    // The same tree, one commit on top of the placeholder: what the service itself would have made.
+    const headers = { authorization: `token ${await tokenFor('octo-org')}` };
+    const where = { owner: 'octo-org', repo: 'answer-lost', headers };
+    const placeholder = await headOf('octo-org', 'answer-lost');
+    const tree = await git()('POST /repos/{owner}/{repo}/git/trees', {
+      ...where,
+      tree: template.map((f) => ({
+        path: f.path,
+        mode: '100644' as const,
+        type: 'blob' as const,
+        content: f.content,
+      })),
+    });
+    const commit = await git()('POST /repos/{owner}/{repo}/git/commits', {
+      ...where,
+      message: 'Add initial files',
+      tree: tree.data.sha,
+      parents: [placeholder],
+    });
+    await git()('PATCH /repos/{owner}/{repo}/git/refs/{ref}', {
+      ...where,
+      ref: 'heads/main',
+      sha: commit.data.sha,
+    });
+
+    const retried = await create('alice', body);
+    expect(retried.status).toBe(201);
+    expect(await retried.json()).toMatchObject({ commitSha: commit.data.sha });
+    expect((await historyOf('octo-org', 'answer-lost')).map((c) => c.sha)).toEqual([
+      commit.data.sha,
+      placeholder,
+    ]);
+  });
+
+  it('placeholder never recorded: a retry builds on an untouched auto_init commit, refuses a moved branch', async () => {
+    const failHeadRead = () =>
+      fx.admin.fault({ method: 'GET', route: '/repos/{owner}/{repo}/git/ref/{ref}', status: 500 });
+    for (const name of ['unrecorded-clean', 'unrecorded-pushed']) {
+      await failHeadRead();
+      const failed = await create('alice', { installationId: installs['octo-org'], name, files: template });
+      expect([name, failed.status]).toEqual([name, 502]);
+      await fx.admin.call('DELETE', '/faults');
+    }
+    const clean = await create('alice', {
+      installationId: installs['octo-org'],
+      name: 'unrecorded-clean',
+      files: template,
+    });
+    expect(clean.status).toBe(201);
+    expect(await historyOf('octo-org', 'unrecorded-clean')).toHaveLength(2);
+
+    const theirs = await pushAsSomeoneElse('octo-org', 'unrecorded-pushed');
+    const pushed = await create('alice', {
+      installationId: installs['octo-org'],
+      name: 'unrecorded-pushed',
+      files: template,
+    });
+    expect(pushed.status).toBe(409);
+    expect(await pushed.json()).toMatchObject({ error: 'repository_changed' });
+    expect(await headOf('octo-org', 'unrecorded-pushed')).toBe(theirs);
+  });
+
+  it('four identical new requests in parallel: at most one commit lands, answers agree', async () => {
+    const body = { installationId: installs['octo-org'], name: 'four-fresh', files: template };
+    const sha = await oneAnswer(await Promise.all(Array.from({ length: 4 }, () => create('alice', body))));
+    const history = await historyOf('octo-org', 'four-fresh');
+    expect(history).toHaveLength(2);
+    expect(history[0]?.sha).toBe(sha);
+    expect(history[1]?.parents).toEqual([]);
+  });
+});
+
+describe('file paths Git would refuse', () => {
+  it('answers 400 invalid_path for .git aliases and malformed paths, creating nothing', async () => {
+    const before = repoCount();
+    await fx.admin.clearCalls();
+    const attacks = [
+      '.git./hooks/x',
+      '.git /config',
+      'git~1/config',
+      '.g\u200cit/config',
+      '.GIT/config',
+      'a/.git::$INDEX_ALLOCATION/x',
+      '/etc/passwd',
+      'a//b',
+      './a',
+      'a/../b',
+      'a\\b',
+      'a\nb',
+      'dir/',
+    ];
+    for (const path of attacks) {
+      const response = await create('alice', {
+        installationId: installs['octo-org'],
+        name: 'attack',
+        files: [{ path, content: 'x' }],
+      });
+      expect([path, response.status]).toEqual([path, 400]);
+      expect(await response.json()).toMatchObject({ error: 'invalid_path' });
+    }
+    expect(await fx.admin.calls('POST /orgs/{org}/repos')).toHaveLength(0);
     expect(repoCount()).toBe(before);
   });
 });

@@ -616,6 +616,16 @@ describe('repositories', () => {
       ref: 'heads/main',
     });
     expect(read.object.sha).toBe(commit.sha);
+    const { data: got } = await request('GET /repos/{owner}/{repo}/git/commits/{commit_sha}', {
+      ...repoParams,
+      commit_sha: commit.sha,
+    });
+    expect(got).toMatchObject({
+      sha: commit.sha,
+      tree: { sha: tree.sha },
+      parents: [],
+      message: 'Initial files',
+    });
     const { data: fetched } = await request('GET /repos/{owner}/{repo}', repoParams);
     expect(fetched.full_name).toBe('octo-org/service-one');
   });

@@ -331,6 +331,18 @@ export const repoRoutes: Route[] = [
     },
   },
   {
+    method: 'GET',
+    template: '/repos/{owner}/{repo}/git/commits/{commit_sha}',
+    kind: 'rest',
+    handle: (request, context) => {
+      const { repo } = accessRepository(request, context, 'contents', 'read');
+      requireNonEmpty(repo);
+      const commit = repo.git.commits.get(request.params.commit_sha ?? '');
+      if (!commit) throw notFound();
+      return json(200, context.serializer.gitCommit(repo, commit));
+    },
+  },
+  {
     method: 'POST',
     template: '/repos/{owner}/{repo}/git/refs',
     kind: 'rest',
