@@ -1,7 +1,12 @@
 import { getConfig, type Config } from './config.js';
 import { TokenCipher } from './crypto/token-cipher.js';
 import { getGitHubRequest, type GitHubRequest } from './github/github.js';
-import { getSecretsSource, type SecretsSource, type ServiceKeys } from './secrets/index.js';
+import {
+  getSecretsSource,
+  resetSecretsSourceForTests,
+  type SecretsSource,
+  type ServiceKeys,
+} from './secrets/index.js';
 import { OAuthStateStore } from './store/oauth-state-store.js';
 import { SessionStore } from './store/session-store.js';
 import { getTable, type Table } from './store/table.js';
@@ -48,4 +53,11 @@ export async function getCrypto(): Promise<Crypto> {
       value: { cipher: new TokenCipher(keys.tokenEncryptionKey), sessionKey: keys.sessionKey },
     };
   return crypto.value;
+}
+
+/** Tests: forget the secrets and what was built from them, as a restarted container would. */
+export function resetServicesForTests(): void {
+  services = undefined;
+  crypto = undefined;
+  resetSecretsSourceForTests();
 }
