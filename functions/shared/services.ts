@@ -1,4 +1,5 @@
 import { getConfig, type Config } from './config.js';
+import { SecretHasher } from './auth/secret-hash.js';
 import { TokenCipher } from './crypto/token-cipher.js';
 import { getGitHubRequest, type GitHubRequest } from './github/github.js';
 import {
@@ -40,7 +41,11 @@ export function getServices(): Services {
   return services;
 }
 
-export type Crypto = { cipher: TokenCipher; sessionKey: Buffer };
+/**
+ * `cipher` seals with the current key and opens with any known key; `sessionKey` hashes with the
+ * current key and lists the hashes under every known key (secret-hash.ts).
+ */
+export type Crypto = { cipher: TokenCipher; sessionKey: SecretHasher };
 
 let crypto: { keys: ServiceKeys; value: Crypto } | undefined;
 
@@ -50,7 +55,16 @@ export async function getCrypto(): Promise<Crypto> {
   if (crypto?.keys !== keys)
     crypto = {
       keys,
-      value: { cipher: new TokenCipher(keys.tokenEncryptionKey), sessionKey: keys.sessionKey },
+      value: {
+        cipher: new TokenCipher(
+          { keyId: keys.current.keyId, key: keys.current.tokenEncryptionKey },
+          keys.others.map((key) => ({ keyId: key.keyId, key: key.tokenEncryptionKey })),
+        ),
+        sessionKey: new SecretHasher(
+          { keyId: keys.current.keyId, key: keys.current.sessionKey, legacy: keys.current.legacy },
+          keys.others.map((key) => ({ keyId: key.keyId, key: key.sessionKey, legacy: key.legacy })),
+        ),
+      },
     };
   return crypto.value;
 }

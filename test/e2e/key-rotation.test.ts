@@ -1,7 +1,7 @@
-import { readFileSync, writeFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { resetServicesForTests } from '../../functions/shared/services.js';
+import { rotateLocalSecretsFile } from '../../scripts/rotate-keys.js';
 import { api, signIn, startService, type ServiceFixture } from '../support/service.js';
 
 // Its own file: the handlers' configuration is per container (module), as in Lambda.
@@ -9,55 +9,84 @@ let fx: ServiceFixture;
 beforeAll(async () => {
   fx = await startService();
   await fx.admin.createUser({ login: 'rota' });
-  await fx.admin.createUser({ login: 'rota-org', type: 'Organization', members: ['rota'] });
+  for (const org of ['rota-org', 'later-org'])
+    await fx.admin.createUser({ login: org, type: 'Organization', members: ['rota'] });
 });
 afterAll(() => fx.close());
 
 async function scan() {
   const { Items = [] } = await fx.table.raw.send(new ScanCommand({ TableName: fx.table.tableName }));
-  return Items;
+  return Items.map((item) => ({
+    PK: item.PK?.S ?? '',
+    SK: item.SK?.S ?? '',
+    accessToken: item.accessToken?.S,
+    refreshToken: item.refreshToken?.S,
+    value: item.value?.S,
+  }));
 }
+const mints = async () =>
+  (await fx.admin.calls('POST /app/installations/{installation_id}/access_tokens')).length;
+const keyIdOf = (sealed: string | undefined) => sealed?.split('.')[1];
 
-describe('rotating the service keys', () => {
+describe('rotating the service keys (npm run rotate-keys)', () => {
   it('keeps sessions, user tokens and cached installation tokens working after a rotation and a restart', async () => {
     const appId = Number(fx.secrets.githubApp.appId);
-    const installationId = (await fx.admin.install({ appId, account: 'rota-org' })).installation.id;
+    const install = async (account: string) => (await fx.admin.install({ appId, account })).installation.id;
+    const orgInstallation = await install('rota-org');
+    const laterInstallation = await install('later-org');
     const session = await signIn(fx, 'rota');
     const before = api(fx, session);
     const { id: accountId } = (await (
       await before('/accounts', { method: 'POST', json: { name: 'Rotation' } })
     ).json()) as { id: string };
-    expect(
-      (await before(`/accounts/${accountId}/installations/${installationId}`, { method: 'PUT' })).status,
-    ).toBe(201);
-    const created = await before(`/accounts/${accountId}/repositories`, {
-      method: 'POST',
-      json: { installationId, name: 'before-rotation' },
-    });
-    expect(created.status).toBe(201);
-    expect((await scan()).filter((item) => item.SK?.S?.startsWith('TOKEN#'))).toHaveLength(1);
+    const link = (call: typeof before, installationId: number) =>
+      call(`/accounts/${accountId}/installations/${installationId}`, { method: 'PUT' });
+    const createRepo = (call: typeof before, installationId: number, name: string) =>
+      call(`/accounts/${accountId}/repositories`, { method: 'POST', json: { installationId, name } });
+    expect((await link(before, orgInstallation)).status).toBe(201);
+    expect((await createRepo(before, orgInstallation, 'before-rotation')).status).toBe(201);
+    const oldKeyId = JSON.parse(readFileSync(fx.secretsFile, 'utf8')).serviceKeys.current.keyId as string;
+    const cachedBefore = (await scan()).filter((item) => item.SK.startsWith('TOKEN#'));
+    expect(cachedBefore.map((item) => keyIdOf(item.value))).toEqual([oldKeyId]);
+    const mintsBefore = await mints();
 
-    // The rotation as an operator can do it today: new key material in the secret.
-    const file = JSON.parse(readFileSync(fx.secretsFile, 'utf8')) as Record<string, unknown>;
-    file.serviceKeys = { keyMaterial: randomBytes(48).toString('base64url') };
-    writeFileSync(fx.secretsFile, JSON.stringify(file), { mode: 0o600 });
+    const summary = await rotateLocalSecretsFile(fx.secretsFile);
+    expect(summary).toMatchObject({ retired: [oldKeyId], dropped: [] });
+    const newKeyId = summary.current;
+    expect(newKeyId).not.toBe(oldKeyId);
+    resetServicesForTests(); // the restart: the container reads the rotated file again
 
-    // "Restart": the container forgets its secrets and reads the rotated file.
-    resetServicesForTests();
-    const restarted = fx;
-    const fresh = api(restarted, await signIn(restarted, 'rota'));
-    const newRepo = await fresh(`/accounts/${accountId}/repositories`, {
-      method: 'POST',
-      json: { installationId, name: 'fresh-session' },
-    });
-    expect([newRepo.status, await newRepo.text()]).toEqual([201, expect.anything()]);
-    const after = api(restarted, session);
-    expect((await after('/me')).status).toBe(200);
-    expect((await after(`/accounts/${accountId}/installations`)).status).toBe(200);
-    const again = await after(`/accounts/${accountId}/repositories`, {
-      method: 'POST',
-      json: { installationId, name: 'after-rotation' },
-    });
-    expect(again.status).toBe(201);
+    // What was sealed and hashed before the rotation still works: the session, the user's token,
+    // and the cached installation token (used again, not minted again).
+    const after = api(fx, session);
+    const me = await after('/me');
+    expect(me.status).toBe(200);
+    expect(await me.json()).toMatchObject({ user: { login: 'rota' } });
+    const listed = await after(`/accounts/${accountId}/installations`);
+    expect(listed.status).toBe(200);
+    expect(JSON.stringify(await listed.json())).toContain('rota-org');
+    expect((await createRepo(after, orgInstallation, 'after-rotation')).status).toBe(201);
+    expect(await mints()).toBe(mintsBefore);
+
+    // What is written from now on carries the new key id.
+    const fresh = await signIn(fx, 'rota');
+    const next = api(fx, fresh);
+    expect((await next('/me')).status).toBe(200);
+    expect((await link(next, laterInstallation)).status).toBe(201);
+    expect((await createRepo(next, laterInstallation, 'new-key')).status).toBe(201);
+    const items = await scan();
+    const sessionKeyIds = items
+      .filter((item) => item.PK.startsWith('SESSION#'))
+      .map((item) => item.PK.slice('SESSION#'.length).split('.')[0]);
+    expect(sessionKeyIds.sort()).toEqual([oldKeyId, newKeyId].sort());
+    const userToken = items.find((item) => item.SK === 'TOKEN');
+    expect([keyIdOf(userToken?.accessToken), keyIdOf(userToken?.refreshToken)]).toEqual([newKeyId, newKeyId]);
+    const cached = items.filter((item) => item.SK.startsWith('TOKEN#'));
+    expect(cached.map((item) => [item.PK, keyIdOf(item.value)]).sort()).toEqual(
+      [
+        [`INSTALLATION#${orgInstallation}`, oldKeyId],
+        [`INSTALLATION#${laterInstallation}`, newKeyId],
+      ].sort(),
+    );
   });
 });

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { ForbiddenError, UnauthorizedError } from '../errors.js';
 import type { HttpRequest } from '../http/request.js';
 import type { SessionStore } from '../store/session-store.js';
-import { hashSecret } from './secret-hash.js';
+import { hashSecret, type SecretHasher } from './secret-hash.js';
 
 export const SESSION_COOKIE = 'session';
 export const SESSION_TTL_SECONDS = 7 * 24 * 3600;
@@ -25,13 +25,28 @@ export function clearedSessionCookie(): string {
 
 export async function createSession(
   store: SessionStore,
-  sessionKey: Buffer,
+  sessionKey: SecretHasher,
   userId: number,
   nowMs = Date.now(),
 ) {
   const id = newSessionId();
   await store.create(hashSecret(sessionKey, id), userId, Math.floor(nowMs / 1000) + SESSION_TTL_SECONDS);
   return { id, cookie: sessionCookie(id) };
+}
+
+/**
+ * The stored session of `id`: under the current key first (one read), else under the staged and
+ * retired keys (sessions opened before a key rotation), read in parallel.
+ */
+async function findSession(store: SessionStore, keys: SecretHasher, id: string) {
+  const [first = '', ...rest] = keys.candidates(id);
+  const session = await store.get(first);
+  if (session) return { sessionHash: first, session };
+  const older = await Promise.all(
+    rest.map(async (sessionHash) => ({ sessionHash, session: await store.get(sessionHash) })),
+  );
+  const hit = older.find((candidate) => candidate.session !== undefined);
+  return hit?.session ? { sessionHash: hit.sessionHash, session: hit.session } : undefined;
 }
 
 function originOf(request: HttpRequest): string | undefined {
@@ -53,7 +68,7 @@ function originOf(request: HttpRequest): string | undefined {
  */
 export async function authenticate(
   request: HttpRequest,
-  deps: { store: SessionStore; sessionKey: Buffer; allowedOrigins: readonly string[] },
+  deps: { store: SessionStore; sessionKey: SecretHasher; allowedOrigins: readonly string[] },
 ): Promise<Caller> {
   const authorization = request.headers.authorization;
   const bearer = authorization?.match(/^Bearer\s+(\S+)$/i)?.[1];
@@ -62,9 +77,8 @@ export async function authenticate(
   if (!id) throw new UnauthorizedError('unauthenticated', 'Sign in with GitHub first.');
   if (!SESSION_ID.test(id))
     throw new UnauthorizedError('invalid_session', 'The session is not valid. Sign in again.');
-  const sessionHash = hashSecret(deps.sessionKey, id);
-  const session = await deps.store.get(sessionHash);
-  if (!session) throw new UnauthorizedError('invalid_session', 'The session is not valid. Sign in again.');
+  const found = await findSession(deps.store, deps.sessionKey, id);
+  if (!found) throw new UnauthorizedError('invalid_session', 'The session is not valid. Sign in again.');
   const via = bearer ? 'bearer' : 'cookie';
   if (via === 'cookie' && !SAFE_METHODS.has(request.event.requestContext.http.method.toUpperCase())) {
     const origin = originOf(request);
@@ -75,5 +89,5 @@ export async function authenticate(
       );
     }
   }
-  return { userId: session.userId, sessionHash, via };
+  return { userId: found.session.userId, sessionHash: found.sessionHash, via };
 }
