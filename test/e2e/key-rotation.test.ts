@@ -6,6 +6,14 @@ import { api, signIn, startService, type ServiceFixture } from '../support/servi
 
 // Its own file: the handlers' configuration is per container (module), as in Lambda.
 let fx: ServiceFixture;
+const state = {
+  accountId: '',
+  orgInstallation: 0,
+  oldKeyId: '',
+  newKeyId: '',
+  oldSession: '',
+  newSession: '',
+};
 beforeAll(async () => {
   fx = await startService();
   await fx.admin.createUser({ login: 'rota' });
@@ -67,9 +75,11 @@ describe('rotating the service keys (npm run rotate-keys)', () => {
     expect(JSON.stringify(await listed.json())).toContain('rota-org');
     expect((await createRepo(after, orgInstallation, 'after-rotation')).status).toBe(201);
     expect(await mints()).toBe(mintsBefore);
+    Object.assign(state, { accountId, orgInstallation, oldKeyId, newKeyId, oldSession: session.sessionId });
 
     // What is written from now on carries the new key id.
     const fresh = await signIn(fx, 'rota');
+    state.newSession = fresh.sessionId ?? '';
     const next = api(fx, fresh);
     expect((await next('/me')).status).toBe(200);
     expect((await link(next, laterInstallation)).status).toBe(201);
@@ -88,5 +98,25 @@ describe('rotating the service keys (npm run rotate-keys)', () => {
         [`INSTALLATION#${laterInstallation}`, newKeyId],
       ].sort(),
     );
+  });
+
+  it('dropping a key ends what it sealed: its sessions sign in again, its cached tokens are minted again (never a 500)', async () => {
+    const summary = await rotateLocalSecretsFile(fx.secretsFile, { drop: [state.oldKeyId] });
+    expect(summary).toMatchObject({ retired: [state.newKeyId], dropped: [state.oldKeyId] });
+    resetServicesForTests();
+    expect((await api(fx, { sessionId: state.oldSession })('/me')).status).toBe(401);
+    const current = api(fx, { sessionId: state.newSession });
+    expect((await current('/me')).status).toBe(200);
+    const mintsBefore = await mints();
+    const created = await current(`/accounts/${state.accountId}/repositories`, {
+      method: 'POST',
+      json: { installationId: state.orgInstallation, name: 'after-drop' },
+    });
+    expect(created.status).toBe(201);
+    expect(await mints()).toBe(mintsBefore + 1);
+    const cached = (await scan()).find(
+      (item) => item.PK === `INSTALLATION#${state.orgInstallation}` && item.SK.startsWith('TOKEN#'),
+    );
+    expect(keyIdOf(cached?.value)).toBe(summary.current);
   });
 });

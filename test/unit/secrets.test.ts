@@ -74,7 +74,9 @@ describe('serviceKeysSecretSchema', () => {
     expect(problems({ current: key('a'), retired: [key('a')] })).toMatch(/unique/);
     expect(problems({ current: key('a.b') })).toMatch(/Secret keys/);
     expect(problems({ current: { keyId: 'a', keyMaterial: 'short' } })).toMatch(/Secret keys/);
-    expect(problems({ current: key('a'), retired: [key('b')] })).not.toContain('x'.repeat(40));
+    expect(problems({ current: { keyId: 'a.b', keyMaterial: 'y'.repeat(40) } })).not.toContain(
+      'y'.repeat(40),
+    );
   });
 });
 
