@@ -17,6 +17,7 @@ const state = {
 beforeAll(async () => {
   fx = await startService();
   await fx.admin.createUser({ login: 'rota' });
+  await fx.admin.createUser({ login: 'away' });
   for (const org of ['rota-org', 'later-org'])
     await fx.admin.createUser({ login: org, type: 'Organization', members: ['rota'] });
 });
@@ -30,10 +31,12 @@ async function scan() {
     accessToken: item.accessToken?.S,
     refreshToken: item.refreshToken?.S,
     value: item.value?.S,
+    userId: Number(item.userId?.N),
   }));
 }
 const mints = async () =>
   (await fx.admin.calls('POST /app/installations/{installation_id}/access_tokens')).length;
+const userId = (login: string) => fx.emulator.world.accountByLogin(login)?.id ?? 0;
 const keyIdOf = (sealed: string | undefined) => sealed?.split('.')[1];
 
 describe('rotating the service keys (npm run rotate-keys)', () => {
@@ -43,6 +46,7 @@ describe('rotating the service keys (npm run rotate-keys)', () => {
     const orgInstallation = await install('rota-org');
     const laterInstallation = await install('later-org');
     const session = await signIn(fx, 'rota');
+    expect((await signIn(fx, 'away')).status).toBe(302); // signs in before the rotation, never after
     const before = api(fx, session);
     const { id: accountId } = (await (
       await before('/accounts', { method: 'POST', json: { name: 'Rotation' } })
@@ -86,10 +90,10 @@ describe('rotating the service keys (npm run rotate-keys)', () => {
     expect((await createRepo(next, laterInstallation, 'new-key')).status).toBe(201);
     const items = await scan();
     const sessionKeyIds = items
-      .filter((item) => item.PK.startsWith('SESSION#'))
+      .filter((item) => item.PK.startsWith('SESSION#') && item.userId === userId('rota'))
       .map((item) => item.PK.slice('SESSION#'.length).split('.')[0]);
     expect(sessionKeyIds.sort()).toEqual([oldKeyId, newKeyId].sort());
-    const userToken = items.find((item) => item.SK === 'TOKEN');
+    const userToken = items.find((item) => item.PK === `USER#${userId('rota')}` && item.SK === 'TOKEN');
     expect([keyIdOf(userToken?.accessToken), keyIdOf(userToken?.refreshToken)]).toEqual([newKeyId, newKeyId]);
     const cached = items.filter((item) => item.SK.startsWith('TOKEN#'));
     expect(cached.map((item) => [item.PK, keyIdOf(item.value)]).sort()).toEqual(
@@ -118,5 +122,15 @@ describe('rotating the service keys (npm run rotate-keys)', () => {
       (item) => item.PK === `INSTALLATION#${state.orgInstallation}` && item.SK.startsWith('TOKEN#'),
     );
     expect(keyIdOf(cached?.value)).toBe(summary.current);
+  });
+
+  it('a user token sealed with a dropped key asks for a new sign-in (401), never a 500', async () => {
+    const { getUserTokens } = await import('../../functions/shared/auth/context.js');
+    const { ReauthorizationRequiredError } = await import('../../functions/shared/errors.js');
+    const stored = (await scan()).find((item) => item.PK === `USER#${userId('away')}` && item.SK === 'TOKEN');
+    expect(keyIdOf(stored?.accessToken)).toBe(state.oldKeyId); // dropped in the test above
+    await expect((await getUserTokens()).get(userId('away'))).rejects.toBeInstanceOf(
+      ReauthorizationRequiredError,
+    );
   });
 });
