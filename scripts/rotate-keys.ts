@@ -1,13 +1,6 @@
 /**
- * `npm run rotate-keys`: rotates the service keys (README "Rotating the service keys").
- *   (no target)                 the local secrets file (LOCAL_SECRETS_FILE, default $LOCAL_DATA_DIR/secrets.json)
- *   --file <path>               another local secrets file
- *   --secret-arn <arn>          the Secrets Manager secret instead (with --region, else the SDK's region)
- *   --stage                     add a `next` key every reader learns first; a later plain run promotes it
- *   --prune-only                change no key, only apply --drop / --prune-retired-before
- *   --drop <keyId>              forget a retired or staged key (repeatable): what it sealed is unreadable
- *   --prune-retired-before <date>  forget keys retired before this date (ISO 8601)
- * Prints key ids, never key material.
+ * `npm run rotate-keys`: rotates the service keys (README "Rotating the service keys"; options in
+ * USAGE below). Prints key ids, never key material.
  */
 import { randomUUID } from 'node:crypto';
 import { readFile, rename, writeFile } from 'node:fs/promises';
@@ -75,6 +68,15 @@ export async function rotateSecretsManagerSecret(
   return summary;
 }
 
+const USAGE = `npm run rotate-keys -- [options]   (README "Rotating the service keys")
+  --file <path>                   the local secrets file (default LOCAL_SECRETS_FILE or $LOCAL_DATA_DIR/secrets.json)
+  --secret-arn <arn> [--region r] the Secrets Manager secret instead of the file
+  --stage                         add a key every reader learns first; run again without --stage to make it current
+  --prune-only                    change no key, only apply --drop / --prune-retired-before
+  --drop <keyId>                  forget a retired or staged key (repeatable): what it sealed becomes unreadable
+  --prune-retired-before <date>   forget keys retired before this date (ISO 8601)
+`;
+
 async function main(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
@@ -86,9 +88,14 @@ async function main(argv: string[]): Promise<void> {
       'prune-only': { type: 'boolean', default: false },
       drop: { type: 'string', multiple: true, default: [] },
       'prune-retired-before': { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
   });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
   if (values.stage && values['prune-only']) throw new RotationError('Use --stage or --prune-only, not both.');
   const before = values['prune-retired-before'];
   const pruneRetiredBefore = before === undefined ? undefined : new Date(before);
