@@ -1,6 +1,8 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
+import { newServiceKey } from '../functions/shared/secrets/key-rotation.js';
+import type { LegacyServiceKeysSecret, ServiceKeysSecret } from '../functions/shared/secrets/types.js';
 
 export type LocalSecretsFile = {
   githubApp: {
@@ -13,8 +15,14 @@ export type LocalSecretsFile = {
     publicKey: string;
     webhookSecret: string;
   };
-  serviceKeys: { keyMaterial: string };
+  /** Rotated by `npm run rotate-keys`; files from before key ids hold `{ keyMaterial }` (still read). */
+  serviceKeys: ServiceKeysSecret | LegacyServiceKeysSecret;
 };
+
+/** Where the local secrets file is (as local/start.ts resolves it). */
+export function localSecretsPath(env: Record<string, string | undefined> = process.env): string {
+  return resolve(env.LOCAL_SECRETS_FILE ?? `${resolve(env.LOCAL_DATA_DIR ?? '.local')}/secrets.json`);
+}
 
 /** A fresh local App identity and key material; nothing here is ever committed. */
 export function generateLocalSecrets(): LocalSecretsFile {
@@ -34,7 +42,7 @@ export function generateLocalSecrets(): LocalSecretsFile {
       publicKey,
       webhookSecret: randomBytes(20).toString('hex'),
     },
-    serviceKeys: { keyMaterial: randomBytes(48).toString('base64url') },
+    serviceKeys: { current: newServiceKey(), retired: [] },
   };
 }
 

@@ -1,7 +1,13 @@
 import { getConfig, type Config } from './config.js';
+import { SecretHasher } from './auth/secret-hash.js';
 import { TokenCipher } from './crypto/token-cipher.js';
 import { getGitHubRequest, type GitHubRequest } from './github/github.js';
-import { getSecretsSource, type SecretsSource, type ServiceKeys } from './secrets/index.js';
+import {
+  getSecretsSource,
+  resetSecretsSourceForTests,
+  type SecretsSource,
+  type ServiceKeys,
+} from './secrets/index.js';
 import { OAuthStateStore } from './store/oauth-state-store.js';
 import { SessionStore } from './store/session-store.js';
 import { getTable, type Table } from './store/table.js';
@@ -35,7 +41,11 @@ export function getServices(): Services {
   return services;
 }
 
-export type Crypto = { cipher: TokenCipher; sessionKey: Buffer };
+/**
+ * `cipher` seals with the current key and opens with any known key; `sessionKey` hashes with the
+ * current key and lists the hashes under every known key (secret-hash.ts).
+ */
+export type Crypto = { cipher: TokenCipher; sessionKey: SecretHasher };
 
 let crypto: { keys: ServiceKeys; value: Crypto } | undefined;
 
@@ -45,7 +55,23 @@ export async function getCrypto(): Promise<Crypto> {
   if (crypto?.keys !== keys)
     crypto = {
       keys,
-      value: { cipher: new TokenCipher(keys.tokenEncryptionKey), sessionKey: keys.sessionKey },
+      value: {
+        cipher: new TokenCipher(
+          { keyId: keys.current.keyId, key: keys.current.tokenEncryptionKey },
+          keys.others.map((key) => ({ keyId: key.keyId, key: key.tokenEncryptionKey })),
+        ),
+        sessionKey: new SecretHasher(
+          { keyId: keys.current.keyId, key: keys.current.sessionKey, legacy: keys.current.legacy },
+          keys.others.map((key) => ({ keyId: key.keyId, key: key.sessionKey, legacy: key.legacy })),
+        ),
+      },
     };
   return crypto.value;
+}
+
+/** Tests: forget the secrets and what was built from them, as a restarted container would. */
+export function resetServicesForTests(): void {
+  services = undefined;
+  crypto = undefined;
+  resetSecretsSourceForTests();
 }

@@ -16,7 +16,7 @@ describe('Apps with expiring user tokens turned off', () => {
     expect((await api(fx, session)('/me')).status).toBe(200);
     const { Items = [] } = await fx.table.raw.send(new ScanCommand({ TableName: fx.table.tableName }));
     const token = Items.find((item) => item.SK?.S === 'TOKEN');
-    expect(token?.accessToken?.S).toMatch(/^v1\./);
+    expect(token?.accessToken?.S).toMatch(/^v2\./);
     expect(token?.refreshToken).toBeUndefined();
     expect(token?.accessExpiresAt).toBeUndefined();
     expect(token?.expiresAt).toBeUndefined();

@@ -6,21 +6,77 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { ConfigurationError } from '../../functions/shared/errors.js';
 import { createFileSecretsSource } from '../../functions/shared/secrets/file-source.js';
 import { createSecretsManagerSource } from '../../functions/shared/secrets/secrets-manager-source.js';
-import { deriveServiceKeys } from '../../functions/shared/secrets/service-keys.js';
+import {
+  deriveServiceKey,
+  deriveServiceKeys,
+  legacyKeyId,
+} from '../../functions/shared/secrets/service-keys.js';
+import { parseSecret, serviceKeysSecretSchema } from '../../functions/shared/secrets/types.js';
 import { generateLocalSecrets } from '../../local/local-secrets.js';
 
 const generated = generateLocalSecrets();
 const appSecret = { ...generated.githubApp };
 
 describe('deriveServiceKeys', () => {
+  const material = (c: string) => c.repeat(48);
+
   it('derives stable, distinct 256-bit keys per purpose', () => {
-    const a = deriveServiceKeys('k'.repeat(48));
-    const b = deriveServiceKeys('k'.repeat(48));
-    const c = deriveServiceKeys('m'.repeat(48));
+    const a = deriveServiceKey('a', material('k'));
+    const b = deriveServiceKey('b', material('k'));
+    const c = deriveServiceKey('a', material('m'));
     expect(a.tokenEncryptionKey).toHaveLength(32);
     expect(a.tokenEncryptionKey.equals(b.tokenEncryptionKey)).toBe(true);
     expect(a.tokenEncryptionKey.equals(a.sessionKey)).toBe(false);
     expect(a.tokenEncryptionKey.equals(c.tokenEncryptionKey)).toBe(false);
+  });
+
+  it('gives a secret without key ids a deterministic key id, marked legacy', () => {
+    const keys = deriveServiceKeys({ keyMaterial: material('k') });
+    expect(keys.current.keyId).toMatch(/^legacy-[0-9a-f]{12}$/);
+    expect(keys.current.keyId).toBe(deriveServiceKeys({ keyMaterial: material('k') }).current.keyId);
+    expect(keys.current.keyId).not.toBe(deriveServiceKeys({ keyMaterial: material('m') }).current.keyId);
+    expect(keys.current).toMatchObject({ legacy: true });
+    expect(keys.others).toEqual([]);
+    // The same key keeps its id and legacy mark once rotated into `retired`.
+    const rotated = deriveServiceKeys({
+      current: { keyId: 'k2', keyMaterial: material('n') },
+      retired: [{ keyId: keys.current.keyId, keyMaterial: material('k') }],
+    });
+    expect(rotated.current).toMatchObject({ keyId: 'k2', legacy: false });
+    expect(rotated.others[0]?.tokenEncryptionKey.equals(keys.current.tokenEncryptionKey)).toBe(true);
+    expect(rotated.others[0]).toMatchObject({ keyId: keys.current.keyId, legacy: true });
+  });
+
+  it('reads the staged key before the retired ones', () => {
+    const keys = deriveServiceKeys({
+      current: { keyId: 'b', keyMaterial: material('b') },
+      next: { keyId: 'c', keyMaterial: material('c') },
+      retired: [{ keyId: 'a', keyMaterial: material('a'), retiredAt: '2025-01-01T00:00:00Z' }],
+    });
+    expect([keys.current.keyId, ...keys.others.map((key) => key.keyId)]).toEqual(['b', 'c', 'a']);
+  });
+});
+
+describe('serviceKeysSecretSchema', () => {
+  const key = (keyId: string) => ({ keyId, keyMaterial: 'x'.repeat(40) });
+  const problems = (value: unknown) => {
+    try {
+      parseSecret(serviceKeysSecretSchema, value, 'keys');
+      return '';
+    } catch (error) {
+      return (error as Error).message;
+    }
+  };
+
+  it('accepts both shapes and refuses duplicate or malformed key ids, short material', () => {
+    expect(problems({ keyMaterial: 'x'.repeat(40) })).toBe('');
+    expect(problems({ current: key('a'), retired: [key('b')] })).toBe('');
+    expect(problems({ current: key('a'), retired: [key('a')] })).toMatch(/unique/);
+    expect(problems({ current: key('a.b') })).toMatch(/Secret keys/);
+    expect(problems({ current: { keyId: 'a', keyMaterial: 'short' } })).toMatch(/Secret keys/);
+    expect(problems({ current: { keyId: 'a.b', keyMaterial: 'y'.repeat(40) } })).not.toContain(
+      'y'.repeat(40),
+    );
   });
 });
 
@@ -34,8 +90,19 @@ describe('createFileSecretsSource', () => {
     await expect(source.gitHubApp()).resolves.toMatchObject({ appId: '1', slug: 'local-platform-app' });
     const keys = await source.serviceKeys();
     expect(
-      keys.tokenEncryptionKey.equals(deriveServiceKeys(generated.serviceKeys.keyMaterial).tokenEncryptionKey),
+      keys.current.tokenEncryptionKey.equals(
+        deriveServiceKeys(generated.serviceKeys).current.tokenEncryptionKey,
+      ),
     ).toBe(true);
+    expect(keys.current.keyId).toMatch(/^k\d{8}-[0-9a-f]{8}$/);
+  });
+
+  it('still reads a file from before key ids', async () => {
+    const path = join(dir, 'legacy.json');
+    const keyMaterial = 'L'.repeat(64);
+    writeFileSync(path, JSON.stringify({ ...generated, serviceKeys: { keyMaterial } }));
+    const keys = await createFileSecretsSource(path, {}).serviceKeys();
+    expect(keys.current).toMatchObject({ keyId: legacyKeyId(keyMaterial), legacy: true });
   });
 
   it('lets environment settings override the file (a real App used locally)', async () => {
@@ -83,7 +150,20 @@ describe('createSecretsManagerSource', () => {
     await source.gitHubApp();
     const keys = await source.serviceKeys();
     expect(keys).toBe(await source.serviceKeys());
+    expect(keys.current.keyId).toBe(legacyKeyId('x'.repeat(64)));
     expect(secretsManager.commandCalls(GetSecretValueCommand)).toHaveLength(2);
+  });
+
+  it('reads the keyring shape: current, staged and retired keys', async () => {
+    const key = (keyId: string) => ({ keyId, keyMaterial: keyId.repeat(40) });
+    secretsManager
+      .on(GetSecretValueCommand, { SecretId: 'arn:ring' })
+      .resolves({ SecretString: JSON.stringify({ current: key('b'), next: key('c'), retired: [key('a')] }) });
+    const keys = await createSecretsManagerSource({
+      appSecretArn: undefined,
+      keysSecretArn: 'arn:ring',
+    }).serviceKeys();
+    expect([keys.current.keyId, ...keys.others.map((k) => k.keyId)]).toEqual(['b', 'c', 'a']);
   });
 
   it('explains an App secret the operator has not filled in yet', async () => {

@@ -3,7 +3,7 @@ import { ForbiddenError, UnauthorizedError } from '../errors.js';
 import type { HttpRequest } from '../http/request.js';
 import type { SessionStore } from '../store/session-store.js';
 import { clearCookie, cookieName, setCookie, type CookieOptions } from './cookies.js';
-import { hashSecret } from './secret-hash.js';
+import { hashSecret, type SecretHasher } from './secret-hash.js';
 
 export const SESSION_COOKIE = 'session';
 export const SESSION_TTL_SECONDS = 7 * 24 * 3600;
@@ -26,7 +26,7 @@ export function clearedSessionCookie(options: CookieOptions): string {
 
 export async function createSession(
   store: SessionStore,
-  sessionKey: Buffer,
+  sessionKey: SecretHasher,
   userId: number,
   cookie: CookieOptions,
   nowMs = Date.now(),
@@ -34,6 +34,21 @@ export async function createSession(
   const id = newSessionId();
   await store.create(hashSecret(sessionKey, id), userId, Math.floor(nowMs / 1000) + SESSION_TTL_SECONDS);
   return { id, cookie: sessionCookie(id, cookie) };
+}
+
+/**
+ * The stored session of `id`: under the current key first (one read), else under the staged and
+ * retired keys (sessions opened before a key rotation), read in parallel.
+ */
+async function findSession(store: SessionStore, keys: SecretHasher, id: string) {
+  const [first = '', ...rest] = keys.candidates(id);
+  const session = await store.get(first);
+  if (session) return { sessionHash: first, session };
+  const older = await Promise.all(
+    rest.map(async (sessionHash) => ({ sessionHash, session: await store.get(sessionHash) })),
+  );
+  const hit = older.find((candidate) => candidate.session !== undefined);
+  return hit?.session ? { sessionHash: hit.sessionHash, session: hit.session } : undefined;
 }
 
 function originOf(request: HttpRequest): string | undefined {
@@ -59,7 +74,7 @@ export async function authenticate(
   request: HttpRequest,
   deps: {
     store: SessionStore;
-    sessionKey: Buffer;
+    sessionKey: SecretHasher;
     allowedOrigins: readonly string[];
     cookie: CookieOptions;
   },
@@ -71,9 +86,8 @@ export async function authenticate(
   if (!id) throw new UnauthorizedError('unauthenticated', 'Sign in with GitHub first.');
   if (!SESSION_ID.test(id))
     throw new UnauthorizedError('invalid_session', 'The session is not valid. Sign in again.');
-  const sessionHash = hashSecret(deps.sessionKey, id);
-  const session = await deps.store.get(sessionHash);
-  if (!session) throw new UnauthorizedError('invalid_session', 'The session is not valid. Sign in again.');
+  const found = await findSession(deps.store, deps.sessionKey, id);
+  if (!found) throw new UnauthorizedError('invalid_session', 'The session is not valid. Sign in again.');
   const via = bearer ? 'bearer' : 'cookie';
   if (via === 'cookie' && !SAFE_METHODS.has(request.event.requestContext.http.method.toUpperCase())) {
     const origin = originOf(request);
@@ -84,5 +98,5 @@ export async function authenticate(
       );
     }
   }
-  return { userId: session.userId, sessionHash, via };
+  return { userId: found.session.userId, sessionHash: found.sessionHash, via };
 }

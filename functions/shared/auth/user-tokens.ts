@@ -149,7 +149,15 @@ export class UserTokens {
   }
 
   private open(userId: number, field: 'access' | 'refresh', sealed: string): string {
-    return this.options.cipher.decrypt(sealed, UserStore.tokenBinding(userId, field));
+    try {
+      return this.options.cipher.decrypt(sealed, UserStore.tokenBinding(userId, field));
+    } catch {
+      // Sealed with a key this container does not hold (dropped, or not learned yet after a rotation):
+      // a new sign-in writes a pair under the current key. The stored pair is kept, as another
+      // container may still open it.
+      logger.warn('Stored user token cannot be opened with the service keys', { userId, field });
+      throw this.reauthorization();
+    }
   }
 
   private reauthorization(): ReauthorizationRequiredError {

@@ -4,16 +4,17 @@ import { deriveServiceKeys } from './service-keys.js';
 import {
   gitHubAppCredentialsSchema,
   parseSecret,
-  serviceKeyMaterialSchema,
+  serviceKeysSecretSchema,
   type GitHubAppCredentials,
   type SecretsSource,
   type ServiceKeys,
 } from './types.js';
 
 /**
- * The local runtime's secrets: a git-ignored JSON file `{ githubApp: {...}, serviceKeys: { keyMaterial } }`
+ * The local runtime's secrets: a git-ignored JSON file `{ githubApp: {...}, serviceKeys: { current, retired } }`
  * that `npm start` generates. GitHub App settings in the environment (README "Configuration") win over
- * the file, so a real App can be used locally without editing it.
+ * the file, so a real App can be used locally without editing it. Read once per process: after
+ * `npm run rotate-keys`, restart the service.
  */
 export function createFileSecretsSource(
   path: string,
@@ -40,8 +41,8 @@ export function createFileSecretsSource(
         webhookSecret: env.GITHUB_WEBHOOK_SECRET,
       }).filter(([, value]) => value !== undefined && value !== ''),
     );
-    const { keyMaterial } = parseSecret(serviceKeyMaterialSchema, parsed.serviceKeys, `${path} serviceKeys`);
-    return { app: { ...parsed.githubApp, ...overrides }, keys: deriveServiceKeys(keyMaterial) };
+    const serviceKeys = parseSecret(serviceKeysSecretSchema, parsed.serviceKeys, `${path} serviceKeys`);
+    return { app: { ...parsed.githubApp, ...overrides }, keys: deriveServiceKeys(serviceKeys) };
   };
 
   const cachedLoad = () => {

@@ -4,7 +4,7 @@ import { deriveServiceKeys } from './service-keys.js';
 import {
   gitHubAppCredentialsSchema,
   parseSecret,
-  serviceKeyMaterialSchema,
+  serviceKeysSecretSchema,
   type GitHubAppCredentials,
   type SecretsSource,
   type ServiceKeys,
@@ -20,7 +20,7 @@ export type SecretsManagerSourceOptions = {
 
 /** Reads both secrets from Secrets Manager through Powertools Parameters (in-memory cache, JSON transform). */
 export function createSecretsManagerSource(options: SecretsManagerSourceOptions): SecretsSource {
-  let keys: { material: string; keys: ServiceKeys } | undefined;
+  let keys: { secret: string; keys: ServiceKeys } | undefined;
 
   const read = async (arn: string | undefined, setting: string): Promise<unknown> => {
     if (arn === undefined) throw new ConfigurationError(`Invalid configuration: ${setting} is missing`);
@@ -34,10 +34,10 @@ export function createSecretsManagerSource(options: SecretsManagerSourceOptions)
     },
     async serviceKeys(): Promise<ServiceKeys> {
       const value = await read(options.keysSecretArn, 'SERVICE_KEYS_SECRET_ARN');
-      const { keyMaterial } = parseSecret(serviceKeyMaterialSchema, value, 'service keys secret');
-      // HKDF only when the material changed (rotation), not on every call.
-      if (keys?.material !== keyMaterial)
-        keys = { material: keyMaterial, keys: deriveServiceKeys(keyMaterial) };
+      const secret = parseSecret(serviceKeysSecretSchema, value, 'service keys secret');
+      // HKDF only when the secret changed (rotation), not on every call.
+      const fingerprint = JSON.stringify(secret);
+      if (keys?.secret !== fingerprint) keys = { secret: fingerprint, keys: deriveServiceKeys(secret) };
       return keys.keys;
     },
   };

@@ -17,17 +17,60 @@ export const gitHubAppCredentialsSchema = z.object({
 
 export type GitHubAppCredentials = z.infer<typeof gitHubAppCredentialsSchema>;
 
-/** The generated secret: one high-entropy string that every service key is derived from. */
-export const serviceKeyMaterialSchema = z.object({
-  keyMaterial: z.string().check(z.minLength(32, 'must hold at least 32 characters of random key material')),
-});
+const keyMaterial = () =>
+  z.string().check(z.minLength(32, 'must hold at least 32 characters of random key material'));
+/** Key ids travel inside ciphertexts (`v2.<keyId>.…`) and session keys: no dots, short. */
+export const KEY_ID = /^[A-Za-z0-9_-]{1,40}$/;
+const keyId = () => z.string().check(z.regex(KEY_ID, 'must be 1-40 letters, digits, _ or -'));
 
-/** Keys derived from the key material; each purpose gets its own key. */
-export type ServiceKeys = Readonly<{
+/** Today's (and the CDK-generated) shape: one key, no id. Its key id is derived from the material. */
+export const legacyServiceKeysSchema = z.object({ keyMaterial: keyMaterial() });
+
+/**
+ * The rotating shape: `current` seals and hashes everything new; `next` (staged by
+ * `rotate-keys --stage`) and `retired` keys only read, so values sealed before a rotation stay readable.
+ */
+export const keyringServiceKeysSchema = z
+  .object({
+    current: z.object({ keyId: keyId(), keyMaterial: keyMaterial(), createdAt: z.optional(z.string()) }),
+    next: z.optional(
+      z.object({ keyId: keyId(), keyMaterial: keyMaterial(), createdAt: z.optional(z.string()) }),
+    ),
+    retired: z.optional(
+      z.array(z.object({ keyId: keyId(), keyMaterial: keyMaterial(), retiredAt: z.optional(z.string()) })),
+    ),
+  })
+  .check(
+    z.refine((secret) => {
+      const ids = [secret.current, secret.next, ...(secret.retired ?? [])].flatMap((key) =>
+        key ? [key.keyId] : [],
+      );
+      return new Set(ids).size === ids.length;
+    }, 'key ids must be unique'),
+  );
+
+/** The service-keys secret, in either shape (a secret without key ids keeps working). */
+export const serviceKeysSecretSchema = z.union([keyringServiceKeysSchema, legacyServiceKeysSchema]);
+
+export type LegacyServiceKeysSecret = z.infer<typeof legacyServiceKeysSchema>;
+export type ServiceKeysSecret = z.infer<typeof keyringServiceKeysSchema>;
+
+/** Keys derived from one key material; each purpose gets its own key. */
+export type ServiceKey = Readonly<{
+  keyId: string;
   /** AES-256-GCM key for tokens stored in the table. */
   tokenEncryptionKey: Buffer;
   /** HMAC-SHA256 key for hashing session ids and OAuth states before they are stored. */
   sessionKey: Buffer;
+  /** The key of a secret without key ids: it may have made hashes and ciphertexts that name no key. */
+  legacy: boolean;
+}>;
+
+/** Every key the service knows: `current` writes; all of them read. */
+export type ServiceKeys = Readonly<{
+  current: ServiceKey;
+  /** Staged and retired keys, newest first: read only. */
+  others: readonly ServiceKey[];
 }>;
 
 /** One interface, two sources: Secrets Manager in AWS, a git-ignored file locally. */

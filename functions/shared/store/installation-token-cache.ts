@@ -57,8 +57,15 @@ export class InstallationTokenCache {
     const deadline = this.now() + LEASE_MS + 2000;
     for (let attempt = 0; ; attempt++) {
       const item = await this.options.table.get<CacheItem & Record<string, unknown>>(key);
+      let unreadable: string | undefined;
       if (item?.value && (item.tokenExpiresAt ?? 0) - this.now() > TOKEN_REUSE_MARGIN_MS) {
-        return (await this.options.cipher()).decrypt(item.value, keyToString(key));
+        try {
+          return (await this.options.cipher()).decrypt(item.value, keyToString(key));
+        } catch {
+          // Sealed under a key this container does not hold (dropped, or not yet seen after a
+          // rotation) or damaged: a cache is never worth a failed request, so mint again.
+          unreadable = item.value;
+        }
       }
       const leaseId = randomUUID();
       try {
@@ -69,10 +76,15 @@ export class InstallationTokenCache {
             values: { ':lease': leaseId, ':until': this.now() + LEASE_MS },
           },
           {
-            // Only while no fresh token is stored: another container may have written one since we read.
-            expression:
-              '(attribute_not_exists(leaseUntil) OR leaseUntil < :now) AND (attribute_not_exists(tokenExpiresAt) OR tokenExpiresAt <= :fresh)',
-            values: { ':now': this.now(), ':fresh': this.now() + TOKEN_REUSE_MARGIN_MS },
+            // Only while no fresh token is stored (another container may have written one since we
+            // read), or while the fresh one is still the value we could not open.
+            expression: `(attribute_not_exists(leaseUntil) OR leaseUntil < :now) AND (attribute_not_exists(tokenExpiresAt) OR tokenExpiresAt <= :fresh${unreadable === undefined ? '' : ' OR #value = :unreadable'})`,
+            ...(unreadable === undefined ? {} : { names: { '#value': 'value' } }),
+            values: {
+              ':now': this.now(),
+              ':fresh': this.now() + TOKEN_REUSE_MARGIN_MS,
+              ...(unreadable === undefined ? {} : { ':unreadable': unreadable }),
+            },
           },
         );
         this.held.set(cacheKey, leaseId);
