@@ -19,7 +19,7 @@ beforeAll(async () => {
   await fx.admin.createUser({ login: 'rota' });
   await fx.admin.createUser({ login: 'away' });
   for (const org of ['rota-org', 'later-org'])
-    await fx.admin.createUser({ login: org, type: 'Organization', members: ['rota'] });
+    await fx.admin.createUser({ login: org, type: 'Organization', admins: ['rota'] });
 });
 afterAll(() => fx.close());
 
