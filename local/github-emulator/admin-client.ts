@@ -30,6 +30,13 @@ export class EmulatorAdmin {
     });
   }
 
+  /** The account takes a new login (GitHub frees the old one for anyone to take). */
+  renameUser(login: string, newLogin: string) {
+    return this.call<{ login: string }>('POST', `/users/${encodeURIComponent(login)}/rename`, {
+      login: newLogin,
+    });
+  }
+
   install(input: {
     appId: number;
     account: string;
