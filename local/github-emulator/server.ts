@@ -7,6 +7,7 @@ import { appRoutes } from './handlers/app.js';
 import { oauthRoutes } from './handlers/oauth.js';
 import { repoRoutes } from './handlers/repos.js';
 import { userRoutes } from './handlers/user.js';
+import { usersRoutes } from './handlers/users.js';
 import {
   matchTemplate,
   openApiTemplate,
@@ -67,7 +68,14 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
   const webhooks = new Webhooks(world);
   const context: EmulatorContext = { world, serializer, webhooks, baseUrl: () => baseUrl };
   const state: AdminState = { faults: [], calls: [], nextFaultId: 1 };
-  const routes: Route[] = [...appRoutes, ...userRoutes, ...repoRoutes, ...oauthRoutes, ...adminRoutes(state)];
+  const routes: Route[] = [
+    ...appRoutes,
+    ...userRoutes,
+    ...usersRoutes,
+    ...repoRoutes,
+    ...oauthRoutes,
+    ...adminRoutes(state),
+  ];
   const rateLimits = new Map<string, { used: number; resetAt: number }>();
 
   const takeFault = (method: string, route: Route, path: string): Fault | undefined => {
