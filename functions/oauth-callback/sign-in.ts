@@ -1,4 +1,5 @@
 import { exchangeWebFlowCode, getWebFlowAuthorizationUrl } from '@octokit/oauth-methods';
+import { refreshDisplayLogin } from '../shared/accounts/display-login.js';
 import { callbackUrl, getUserTokens } from '../shared/auth/context.js';
 import { createState, verifierBinding } from '../shared/auth/oauth-state.js';
 import { validateReturnTo } from '../shared/auth/return-to.js';
@@ -99,6 +100,7 @@ export async function signInWithCode(
     throw failure(error);
   }
   await users.putProfile(profile);
+  await refreshDisplayLogin(profile);
   await (await getUserTokens()).store(profile.id, pair);
   const session = await createSession(sessions, sessionKey, profile.id);
   logger.info('User signed in', { userId: profile.id });
