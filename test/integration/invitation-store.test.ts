@@ -1,4 +1,4 @@
-import { AccountStore } from '../../functions/shared/store/account-store.js';
+import { AccountStore, MemberChangedError } from '../../functions/shared/store/account-store.js';
 import {
   INVITATION_LIFETIME_SECONDS,
   InvitationRefusedError,
@@ -91,5 +91,38 @@ describe('InvitationStore', () => {
     for (const bad of [undefined, '', 'abc', 'abc.', '.42', 'abc.042', 'a.b.42', 'abc.42x']) {
       expect([bad, InvitationStore.parseId(bad)]).toEqual([bad, undefined]);
     }
+  });
+});
+
+describe('AccountStore owner count', () => {
+  it('two owners stepping down at once: exactly one succeeds, one owner and a true count remain', async () => {
+    const account = await accounts.create('Two owners', owner);
+    await invitations.invite({ account, invitee, role: 'owner', invitedBy: owner });
+    await invitations.accept(account.id, invitee);
+    const [first, second] = await Promise.all([
+      accounts.getMembership(account.id, owner.id),
+      accounts.getMembership(account.id, invitee.id),
+    ]);
+    if (!first || !second) throw new Error('both are members');
+    const outcomes = await Promise.allSettled([
+      accounts.changeRole(account.id, first, 'member'),
+      accounts.removeMember(account.id, second),
+    ]);
+    expect(outcomes.map((o) => o.status).sort()).toEqual(['fulfilled', 'rejected']);
+    const owners = (await accounts.listMembers(account.id)).filter((m) => m.role === 'owner');
+    expect(owners).toHaveLength(1);
+    expect((await table.get(keys.account(account.id)))?.ownerCount).toBe(1);
+  });
+
+  it('a role change on a stale read writes nothing (MemberChangedError)', async () => {
+    const account = await accounts.create('Stale', owner);
+    await invitations.invite({ account, invitee, role: 'member', invitedBy: owner });
+    await invitations.accept(account.id, invitee);
+    const stale = await accounts.getMembership(account.id, invitee.id);
+    if (!stale) throw new Error('member');
+    await accounts.changeRole(account.id, stale, 'admin');
+    await expect(accounts.changeRole(account.id, stale, 'owner')).rejects.toBeInstanceOf(MemberChangedError);
+    expect((await table.get(keys.account(account.id)))?.ownerCount).toBe(1);
+    expect(await accounts.getMembership(account.id, invitee.id)).toMatchObject({ role: 'admin' });
   });
 });

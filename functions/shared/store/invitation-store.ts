@@ -142,8 +142,10 @@ export class InvitationStore {
         {
           delete: keys.invitation(accountId, invitee.id),
           condition: {
-            expression: 'attribute_exists(PK) AND expiresAt > :now',
-            values: { ':now': this.nowSeconds() },
+            // Still live, and still for the role read (not revoked and re-sent meanwhile).
+            expression: 'attribute_exists(PK) AND expiresAt > :now AND #role = :role',
+            names: { '#role': 'role' },
+            values: { ':now': this.nowSeconds(), ':role': invitation.role },
           },
         },
         {
