@@ -105,7 +105,13 @@ export class GitHubAppStack extends Stack {
       corsPreflight: {
         allowOrigins: props.frontendOrigins,
         allowCredentials: true,
-        allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.PUT, CorsHttpMethod.DELETE],
+        allowMethods: [
+          CorsHttpMethod.GET,
+          CorsHttpMethod.POST,
+          CorsHttpMethod.PUT,
+          CorsHttpMethod.PATCH,
+          CorsHttpMethod.DELETE,
+        ],
         allowHeaders: ['content-type', 'authorization'],
         maxAge: Duration.hours(1),
       },

@@ -42,8 +42,9 @@ export const SERVICE_FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
   },
   accounts: {
     entry: entry('accounts'),
-    description: 'Platform accounts and their members',
-    access: { table: true, githubAppSecret: false, serviceKeys: true },
+    description: 'Platform accounts, members and invitations',
+    // Invitations resolve logins at GitHub with the inviter's token, which may need a refresh (client secret).
+    access: { table: true, githubAppSecret: true, serviceKeys: true },
   },
   'list-installations': {
     entry: entry('list-installations'),
@@ -70,7 +71,7 @@ export const SERVICE_FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
 };
 
 export type RouteSpec = Readonly<{
-  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   path: string;
   fn: FunctionName;
 }>;
@@ -84,8 +85,16 @@ export const ROUTES: readonly RouteSpec[] = [
   { method: 'POST', path: '/accounts', fn: 'accounts' },
   { method: 'GET', path: '/accounts', fn: 'accounts' },
   { method: 'GET', path: '/accounts/{accountId}', fn: 'accounts' },
+  { method: 'PATCH', path: '/accounts/{accountId}', fn: 'accounts' },
+  { method: 'DELETE', path: '/accounts/{accountId}', fn: 'accounts' },
   { method: 'POST', path: '/accounts/{accountId}/members', fn: 'accounts' },
+  { method: 'PATCH', path: '/accounts/{accountId}/members/{userId}', fn: 'accounts' },
   { method: 'DELETE', path: '/accounts/{accountId}/members/{userId}', fn: 'accounts' },
+  { method: 'GET', path: '/accounts/{accountId}/invitations', fn: 'accounts' },
+  { method: 'DELETE', path: '/accounts/{accountId}/invitations/{invitationId}', fn: 'accounts' },
+  { method: 'GET', path: '/me/invitations', fn: 'accounts' },
+  { method: 'POST', path: '/invitations/{invitationId}/accept', fn: 'accounts' },
+  { method: 'POST', path: '/invitations/{invitationId}/decline', fn: 'accounts' },
   { method: 'GET', path: '/accounts/{accountId}/installations', fn: 'list-installations' },
   { method: 'GET', path: '/accounts/{accountId}/installations/new', fn: 'list-installations' },
   { method: 'PUT', path: '/accounts/{accountId}/installations/{installationId}', fn: 'link-installation' },

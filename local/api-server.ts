@@ -19,7 +19,7 @@ export type LocalApiServerOptions = {
 
 export type LocalApiServer = { url: string; server: Server; close(): Promise<void> };
 
-const CORS_METHODS = 'GET,POST,PUT,DELETE';
+const CORS_METHODS = 'GET,POST,PUT,PATCH,DELETE';
 const CORS_HEADERS = 'content-type,authorization';
 
 /**

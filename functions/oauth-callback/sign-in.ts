@@ -1,4 +1,5 @@
 import { exchangeWebFlowCode, getWebFlowAuthorizationUrl } from '@octokit/oauth-methods';
+import { refreshDisplayLogin } from '../shared/accounts/display-login.js';
 import { callbackUrl, getUserTokens } from '../shared/auth/context.js';
 import { cookieOptionsFor } from '../shared/auth/cookies.js';
 import { beginFlow, type OAuthFlow } from '../shared/auth/oauth-state.js';
@@ -80,6 +81,7 @@ export async function signInWithCode(
     throw failure(error);
   }
   await users.putProfile(profile);
+  await refreshDisplayLogin(profile);
   await (await getUserTokens()).store(profile.id, pair);
   const session = await createSession(
     sessions,

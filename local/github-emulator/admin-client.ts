@@ -42,6 +42,13 @@ export class EmulatorAdmin {
     return this.call('PUT', `/orgs/${org}/memberships/${login}`, { role });
   }
 
+  /** The account takes a new login (GitHub frees the old one for anyone to take). */
+  renameUser(login: string, newLogin: string) {
+    return this.call<{ login: string }>('POST', `/users/${encodeURIComponent(login)}/rename`, {
+      login: newLogin,
+    });
+  }
+
   install(input: {
     appId: number;
     account: string;

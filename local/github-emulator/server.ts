@@ -8,6 +8,7 @@ import { oauthRoutes } from './handlers/oauth.js';
 import { repoRoutes } from './handlers/repos.js';
 import { orgRoutes } from './handlers/orgs.js';
 import { userRoutes } from './handlers/user.js';
+import { usersRoutes } from './handlers/users.js';
 import {
   matchTemplate,
   openApiTemplate,
@@ -72,6 +73,7 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
     ...appRoutes,
     ...userRoutes,
     ...orgRoutes,
+    ...usersRoutes,
     ...repoRoutes,
     ...oauthRoutes,
     ...adminRoutes(state),

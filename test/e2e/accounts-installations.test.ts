@@ -182,11 +182,10 @@ describe('cross-account probes change nothing', () => {
     const bob = await session('bob');
     teamA = await createAccount(bob, 'Probed team');
     await bob(`/accounts/${teamA}/installations/${installs['octo-org']}`, { method: 'PUT' });
-    await session('alice'); // alice has signed in once, so she can be added
     before = await tableItems(`ACCOUNT#${teamA}`);
   });
 
-  it('a user of another team cannot see, list, link into, unlink from or add members to team A', async () => {
+  it('a user of another team cannot see, list, link into, unlink from, invite to, rename or delete team A', async () => {
     const mallory = await session('mallory');
     await createAccount(mallory, 'Team M');
     const probes: Array<[string, RequestInit & { json?: unknown }]> = [
@@ -196,6 +195,11 @@ describe('cross-account probes change nothing', () => {
       [`/accounts/${teamA}/installations/${installs['octo-org']}`, { method: 'DELETE' }],
       [`/accounts/${teamA}/members`, { method: 'POST', json: { login: 'mallory', role: 'admin' } }],
       [`/accounts/${teamA}/members/1`, { method: 'DELETE' }],
+      [`/accounts/${teamA}/members/1`, { method: 'PATCH', json: { role: 'owner' } }],
+      [`/accounts/${teamA}/invitations`, {}],
+      [`/accounts/${teamA}/invitations/${teamA}.1`, { method: 'DELETE' }],
+      [`/accounts/${teamA}`, { method: 'PATCH', json: { name: 'Taken over' } }],
+      [`/accounts/${teamA}`, { method: 'DELETE' }],
     ];
     for (const [path, init] of probes) {
       const response = await mallory(path, init);
@@ -207,11 +211,15 @@ describe('cross-account probes change nothing', () => {
 
   it('a member (not admin) cannot link, unlink or add members', async () => {
     const bob = await session('bob');
-    expect(
-      (await bob(`/accounts/${teamA}/members`, { method: 'POST', json: { login: 'alice', role: 'member' } }))
-        .status,
-    ).toBe(201);
+    const invited = await bob(`/accounts/${teamA}/members`, {
+      method: 'POST',
+      json: { login: 'alice', role: 'member' },
+    });
+    expect(invited.status).toBe(201);
+    const { id: invitationId } = (await invited.json()) as { id: string };
     const alice = await session('alice');
+    expect((await alice(`/accounts/${teamA}`)).status).toBe(404); // not a member until she accepts
+    expect((await alice(`/invitations/${invitationId}/accept`, { method: 'POST' })).status).toBe(200);
     expect((await alice(`/accounts/${teamA}`)).status).toBe(200);
     for (const [path, method] of [
       [`/accounts/${teamA}/installations/${installs['octo-org']}`, 'PUT'],
@@ -269,7 +277,7 @@ describe('cross-account probes change nothing', () => {
     const bob = await session('bob');
     const invalid = await bob(`/accounts/${teamA}/members`, {
       method: 'POST',
-      json: { login: 'alice', role: 'owner' },
+      json: { login: 'alice', role: 'boss' },
     });
     expect(invalid.status).toBe(400);
     expect(await invalid.json()).toMatchObject({ error: 'invalid_request' });
@@ -278,12 +286,13 @@ describe('cross-account probes change nothing', () => {
       json: { login: 'alice', role: 'admin' },
     });
     expect(duplicate.status).toBe(409);
+    expect(await duplicate.json()).toMatchObject({ error: 'already_member' });
     const stranger = await bob(`/accounts/${teamA}/members`, {
       method: 'POST',
-      json: { login: 'never-signed-in', role: 'member' },
+      json: { login: 'no-such-github-user', role: 'member' },
     });
     expect(stranger.status).toBe(404);
-    expect(await stranger.json()).toMatchObject({ error: 'user_not_found' });
+    expect(await stranger.json()).toMatchObject({ error: 'github_user_not_found' });
     const bobId = fx.emulator.world.accountByLogin('bob')?.id ?? 0;
     const lastOwner = await bob(`/accounts/${teamA}/members/${bobId}`, { method: 'DELETE' });
     expect(lastOwner.status).toBe(409);

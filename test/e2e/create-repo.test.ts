@@ -36,8 +36,17 @@ beforeAll(async () => {
       id: string;
     }
   ).id;
-  await alice(`/accounts/${account}/members`, { method: 'POST', json: { login: 'bob', role: 'admin' } });
-  await alice(`/accounts/${account}/members`, { method: 'POST', json: { login: 'carol', role: 'member' } });
+  // Members join by invitation and consent.
+  for (const [login, role] of [
+    ['bob', 'admin'],
+    ['carol', 'member'],
+  ] as const) {
+    const invited = await alice(`/accounts/${account}/members`, { method: 'POST', json: { login, role } });
+    const { id } = (await invited.json()) as { id: string };
+    expect((await (sessions[login] as Call)(`/invitations/${id}/accept`, { method: 'POST' })).status).toBe(
+      200,
+    );
+  }
   for (const target of ['alice', 'octo-org', 'sus-org', 'bulk-org']) {
     expect(
       (await alice(`/accounts/${account}/installations/${installs[target]}`, { method: 'PUT' })).status,

@@ -441,6 +441,44 @@ describe('OAuth web flow and user tokens', () => {
   });
 });
 
+describe('GET /users/{username}', () => {
+  it('answers the public profile by login (any case), and GitHub’s 404 for a login nobody holds', async () => {
+    const { token } = await signIn('octo-teammate');
+    const headers = { authorization: `token ${token}` };
+    const { data } = await request('GET /users/{username}', { username: 'OCTO-DEMO', headers });
+    expect(data).toMatchObject({
+      login: 'octo-demo',
+      id: fx.emulator.world.accountByLogin('octo-demo')?.id,
+      type: 'User',
+      user_view_type: 'public',
+      name: 'Octo Demo',
+      email: null,
+    });
+    const missing = await failure(request('GET /users/{username}', { username: 'no-such-login', headers }));
+    expect(missing.status).toBe(404);
+    expect(missing.response?.data).toMatchObject({
+      message: 'Not Found',
+      documentation_url: 'https://docs.github.com/rest/users/users#get-a-user',
+    });
+    const badToken = await failure(
+      request('GET /users/{username}', { username: 'octo-demo', headers: { authorization: 'token nope' } }),
+    );
+    expect(badToken.status).toBe(401);
+  });
+
+  it('after a rename the old login is free: it names nobody, then whoever takes it', async () => {
+    await fx.admin.createUser({ login: 'renamed-rita' });
+    const rita = fx.emulator.world.accountByLogin('renamed-rita')?.id;
+    await fx.admin.renameUser('renamed-rita', 'rita-now');
+    expect((await failure(request('GET /users/{username}', { username: 'renamed-rita' }))).status).toBe(404);
+    expect((await request('GET /users/{username}', { username: 'rita-now' })).data.id).toBe(rita);
+    const taker = await fx.admin.createUser({ login: 'renamed-rita' });
+    const { data } = await request('GET /users/{username}', { username: 'renamed-rita' });
+    expect(data.id).toBe(taker.id);
+    expect(data.id).not.toBe(rita);
+  });
+});
+
 describe('GET /user/installations', () => {
   it('lists only the installations the user can reach', async () => {
     const { token } = await signIn('octo-demo');

@@ -1,21 +1,29 @@
 import { randomBytes } from 'node:crypto';
 import { ConditionFailedError } from '../errors.js';
 import { keys, prefixes } from './keys.js';
-import { ITEM_ABSENT, type Table } from './table.js';
+import { ITEM_ABSENT, type Item, type Table } from './table.js';
 
 export type Role = 'owner' | 'admin' | 'member';
 export type AccountSummary = { id: string; name: string; role: Role };
 export type Account = { id: string; name: string; createdBy: number; createdAt: string };
 export type Member = { userId: number; login: string; role: Role; addedAt: string };
+/** Who a membership or invitation names: the GitHub user id decides, the login is display data. */
+export type GitHubUser = { id: number; login: string };
 
+/** Removing or demoting this owner would leave the account without one. */
 export class LastOwnerError extends Error {}
+/** The member changed (role, or left) between reading and writing: nothing was written. */
+export class MemberChangedError extends Error {}
+
+/** How many item writes run at once when a change fans out over an account's items. */
+const FAN_OUT = 8;
 
 /** Platform accounts and memberships (`ACCOUNT#<id>`, reverse lookups through GSI1). */
 export class AccountStore {
   constructor(private readonly table: Table) {}
 
   /** Creates the account with its creator as the only owner, in one transaction. */
-  async create(name: string, creator: { id: number; login: string }): Promise<Account> {
+  async create(name: string, creator: GitHubUser): Promise<Account> {
     const account: Account = {
       id: randomBytes(10).toString('hex'),
       name,
@@ -24,7 +32,7 @@ export class AccountStore {
     };
     await this.table.transactWrite([
       { put: { ...keys.account(account.id), ...account, ownerCount: 1 }, condition: ITEM_ABSENT },
-      { put: this.membershipItem(account, creator, 'owner'), condition: ITEM_ABSENT },
+      { put: membershipItem(account, creator, 'owner'), condition: ITEM_ABSENT },
     ]);
     return account;
   }
@@ -62,62 +70,181 @@ export class AccountStore {
       .sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
   }
 
-  /** Adds a member; false when they already belong to the account. */
-  async addMember(
-    account: Account,
-    user: { id: number; login: string },
-    role: Exclude<Role, 'owner'>,
-  ): Promise<Member | undefined> {
-    const item = this.membershipItem(account, user, role);
-    try {
-      await this.table.put(item, ITEM_ABSENT);
-    } catch (error) {
-      if (error instanceof ConditionFailedError) return undefined;
-      throw error;
-    }
-    return toMember(item);
-  }
-
-  /** Removes a member. Removing an owner is refused (LastOwnerError) when they are the last one. */
-  async removeMember(accountId: string, member: Member): Promise<void> {
-    if (member.role !== 'owner') {
-      await this.table.delete(keys.membership(accountId, member.userId));
-      return;
-    }
-    // The owner count moves in the same transaction, so two concurrent removals cannot leave none.
-    try {
-      await this.table.transactWrite([
-        {
-          delete: keys.membership(accountId, member.userId),
-          condition: { expression: 'attribute_exists(PK)' },
-        },
-        {
-          update: keys.account(accountId),
-          expression: 'SET ownerCount = ownerCount - :one',
-          values: { ':one': 1 },
-          condition: { expression: 'ownerCount > :one', values: { ':one': 1 } },
-        },
-      ]);
-    } catch (error) {
-      if (error instanceof ConditionFailedError) throw new LastOwnerError();
-      throw error;
-    }
-  }
-
-  private membershipItem(
-    account: Pick<Account, 'id' | 'name'>,
-    user: { id: number; login: string },
-    role: Role,
-  ) {
-    return {
-      ...keys.membership(account.id, user.id),
-      accountId: account.id,
-      accountName: account.name,
-      userId: user.id,
-      login: user.login,
-      role,
-      addedAt: new Date().toISOString(),
+  /**
+   * Gives a member another role. The owner count moves in the same transaction, conditioned on the
+   * role read, so concurrent changes can neither leave the account without an owner nor skew the count.
+   */
+  async changeRole(accountId: string, member: Member, role: Role): Promise<Member> {
+    if (member.role === role) return member;
+    const membership = {
+      update: keys.membership(accountId, member.userId),
+      expression: 'SET #role = :role',
+      names: { '#role': 'role' },
+      values: { ':role': role },
+      condition: { expression: '#role = :was', names: { '#role': 'role' }, values: { ':was': member.role } },
     };
+    const count = ownerCountChange(accountId, member.role, role);
+    try {
+      await this.table.transactWrite(count ? [membership, count] : [membership]);
+    } catch (error) {
+      if (error instanceof ConditionFailedError) throw await this.whyRefused(accountId, member);
+      throw error;
+    }
+    return { ...member, role };
+  }
+
+  /** Removes a member; the last owner cannot go (LastOwnerError). */
+  async removeMember(accountId: string, member: Member): Promise<void> {
+    const remove = {
+      delete: keys.membership(accountId, member.userId),
+      condition: { expression: '#role = :was', names: { '#role': 'role' }, values: { ':was': member.role } },
+    };
+    const count = ownerCountChange(accountId, member.role, undefined);
+    try {
+      await this.table.transactWrite(count ? [remove, count] : [remove]);
+    } catch (error) {
+      if (error instanceof ConditionFailedError) throw await this.whyRefused(accountId, member);
+      throw error;
+    }
+  }
+
+  /**
+   * Renames the account and then every copy of its name (memberships, pending invitations). Copies are
+   * written with the rename's version, so two overlapping renames still converge on the later one.
+   * Returns false when the account does not exist.
+   */
+  async rename(accountId: string, name: string): Promise<boolean> {
+    let version: number;
+    try {
+      const updated = await this.table.update(
+        keys.account(accountId),
+        {
+          expression: 'SET #name = :name, nameVersion = if_not_exists(nameVersion, :zero) + :one',
+          names: { '#name': 'name' },
+          values: { ':name': name, ':zero': 0, ':one': 1 },
+        },
+        { expression: 'attribute_exists(PK)' },
+      );
+      version = Number(updated.nameVersion);
+    } catch (error) {
+      if (error instanceof ConditionFailedError) return false;
+      throw error;
+    }
+    const pk = keys.account(accountId).PK;
+    const [members, invitations] = await Promise.all([
+      this.table.queryPartition(pk, prefixes.member),
+      this.table.queryPartition(pk, prefixes.invitation),
+    ]);
+    await inBatches([...members, ...invitations], async (item) => {
+      try {
+        await this.table.update(
+          { PK: item.PK, SK: item.SK },
+          {
+            expression: 'SET accountName = :name, nameVersion = :version',
+            values: { ':name': name, ':version': version },
+          },
+          {
+            expression:
+              'attribute_exists(PK) AND (attribute_not_exists(nameVersion) OR nameVersion < :version)',
+          },
+        );
+      } catch (error) {
+        // Gone meanwhile (left, declined) or already carrying a later rename: nothing to do.
+        if (!(error instanceof ConditionFailedError)) throw error;
+      }
+    });
+    return true;
+  }
+
+  /**
+   * Deletes the account and everything under it: memberships, invitations, installation links (both
+   * directions: the reverse lookup is the same item's GSI1 entry) and repository-creation records.
+   * The account item goes first so nothing new can join it (invitations and acceptances check it).
+   * Expired leftovers that TTL has not removed yet are invisible to reads and left to TTL.
+   */
+  async delete(accountId: string): Promise<boolean> {
+    const removed = await this.table.delete(keys.account(accountId));
+    const pk = keys.account(accountId).PK;
+    // A second sweep catches an item written by a request that read the account just before it went.
+    for (let sweep = 0; sweep < 2; sweep++) {
+      const items = await this.table.queryPartition(pk, '');
+      await this.table.batchDelete(items.map(({ PK, SK }) => ({ PK, SK })));
+    }
+    return removed !== undefined;
+  }
+
+  /** Shows the member's current GitHub login on every membership (logins are display data). */
+  async refreshLogin(user: GitHubUser): Promise<void> {
+    const items = await this.table.queryGsi1(keys.membership('', user.id).GSI1PK, prefixes.account);
+    await refreshLogins(this.table, items, user.login);
+  }
+
+  private async whyRefused(accountId: string, member: Member): Promise<Error> {
+    const now = await this.getMembership(accountId, member.userId);
+    return now?.role === member.role ? new LastOwnerError() : new MemberChangedError();
+  }
+}
+
+/** The account's owner count as a role changes from `from` to `to` (undefined: no longer a member). */
+function ownerCountChange(accountId: string, from: Role | undefined, to: Role | undefined) {
+  if (from === 'owner' && to !== 'owner') {
+    return {
+      update: keys.account(accountId),
+      expression: 'SET ownerCount = ownerCount - :one',
+      values: { ':one': 1 },
+      condition: { expression: 'ownerCount > :one', values: { ':one': 1 } },
+    };
+  }
+  if (to === 'owner' && from !== 'owner') {
+    return {
+      update: keys.account(accountId),
+      expression: 'SET ownerCount = ownerCount + :one',
+      values: { ':one': 1 },
+      condition: { expression: 'attribute_exists(PK)' },
+    };
+  }
+  return undefined;
+}
+
+/** A membership item; it carries the account's name (for GET /accounts and /me) and the member's login. */
+export function membershipItem(
+  account: Pick<Account, 'id' | 'name'>,
+  user: GitHubUser,
+  role: Role,
+  now = new Date(),
+) {
+  return {
+    ...keys.membership(account.id, user.id),
+    accountId: account.id,
+    accountName: account.name,
+    userId: user.id,
+    login: user.login,
+    role,
+    addedAt: now.toISOString(),
+  };
+}
+
+/** Rewrites `login` on the items that show an older one (only if they still exist). */
+export async function refreshLogins(table: Table, items: Item[], login: string): Promise<void> {
+  await inBatches(
+    items.filter((item) => item.login !== login),
+    async (item) => {
+      try {
+        await table.update(
+          { PK: item.PK, SK: item.SK },
+          { expression: 'SET login = :login', values: { ':login': login } },
+          { expression: 'attribute_exists(PK)' },
+        );
+      } catch (error) {
+        if (!(error instanceof ConditionFailedError)) throw error;
+      }
+    },
+  );
+}
+
+async function inBatches<T>(items: readonly T[], run: (item: T) => Promise<void>): Promise<void> {
+  for (let index = 0; index < items.length; index += FAN_OUT) {
+    await Promise.all(items.slice(index, index + FAN_OUT).map(run));
   }
 }
 

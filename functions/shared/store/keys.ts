@@ -4,8 +4,6 @@
  */
 export const keys = {
   userProfile: (userId: string | number) => ({ PK: `USER#${userId}`, SK: 'PROFILE' }),
-  /** Profiles are also found by GitHub login (adding members by login). */
-  userByLogin: (login: string) => ({ GSI1PK: `LOGIN#${login.toLowerCase()}`, GSI1SK: 'PROFILE' }),
   userToken: (userId: string | number) => ({ PK: `USER#${userId}`, SK: 'TOKEN' }),
   session: (sessionHash: string) => ({ PK: `SESSION#${sessionHash}`, SK: 'SESSION' }),
   sessionByUser: (userId: string | number, sessionHash: string) => ({
@@ -19,6 +17,13 @@ export const keys = {
     SK: `MEMBER#${userId}`,
     GSI1PK: `USER#${userId}`,
     GSI1SK: `ACCOUNT#${accountId}`,
+  }),
+  /** A pending invitation of one GitHub user (by numeric id, never login) to one account. */
+  invitation: (accountId: string, userId: string | number) => ({
+    PK: `ACCOUNT#${accountId}`,
+    SK: `INVITE#${userId}`,
+    GSI1PK: `USER#${userId}`,
+    GSI1SK: `INVITE#${accountId}`,
   }),
   link: (accountId: string, installationId: string | number) => ({
     PK: `ACCOUNT#${accountId}`,
@@ -47,6 +52,7 @@ export const keys = {
 /** Sort-key prefixes for adjacency-list queries. */
 export const prefixes = {
   member: 'MEMBER#',
+  invitation: 'INVITE#',
   link: 'INSTALLATION#',
   installationToken: 'TOKEN#',
   account: 'ACCOUNT#',

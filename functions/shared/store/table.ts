@@ -136,8 +136,15 @@ export class Table {
     return Attributes as T;
   }
 
-  /** Every live item of a partition whose sort key starts with `skPrefix`, across all pages. */
+  /** Every live item of a partition whose sort key starts with `skPrefix` (`''`: all), across all pages. */
   async queryPartition<T extends Item = Item>(pk: string, skPrefix: string): Promise<T[]> {
+    if (skPrefix === '') {
+      return this.queryAll<T>({
+        KeyConditionExpression: '#pk = :pk',
+        ExpressionAttributeNames: { '#pk': TABLE_DEFINITION.partitionKey },
+        ExpressionAttributeValues: { ':pk': pk },
+      });
+    }
     return this.queryAll<T>({
       KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
       ExpressionAttributeNames: { '#pk': TABLE_DEFINITION.partitionKey, '#sk': TABLE_DEFINITION.sortKey },

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ConditionFailedError } from '../errors.js';
-import { keys, keyToString, prefixes } from './keys.js';
+import { keys, keyToString } from './keys.js';
 import type { Table } from './table.js';
 
 export type UserProfile = { id: number; login: string; name: string | null; avatarUrl: string | null };
@@ -54,19 +54,13 @@ export class UserStore {
     return `${keyToString(keys.userToken(userId))}#${field}`;
   }
 
+  /** Keyed by id only: logins change hands on GitHub, so nothing finds a user by login here. */
   async putProfile(profile: UserProfile): Promise<void> {
     await this.table.put({
       ...keys.userProfile(profile.id),
-      ...keys.userByLogin(profile.login),
       ...profile,
       updatedAt: new Date().toISOString(),
     });
-  }
-
-  /** A user who has signed in before, by GitHub login (case-insensitive). */
-  async findByLogin(login: string): Promise<UserProfile | undefined> {
-    const [item] = await this.table.queryGsi1(keys.userByLogin(login).GSI1PK, prefixes.profile);
-    return item ? this.getProfile(Number(item.id)) : undefined;
   }
 
   async getProfile(userId: number): Promise<UserProfile | undefined> {

@@ -1,0 +1,119 @@
+import { ConflictError, ForbiddenError, NotFoundError } from '../errors.js';
+import type { AccountStore, GitHubUser, Role } from '../store/account-store.js';
+import { InvitationRefusedError, InvitationStore, type Invitation } from '../store/invitation-store.js';
+import { MANAGERS, requireMember } from './membership.js';
+import { mayGrant } from './roles.js';
+
+export type InvitationDeps = {
+  accounts: AccountStore;
+  invitations: InvitationStore;
+  /** Who holds a login on GitHub now, asked as the inviter (undefined: no such user). */
+  findGitHubUser: (inviterId: number, login: string) => Promise<GitHubUser | undefined>;
+};
+
+/** An invitation as the API shows it. */
+export function invitationView(invitation: Invitation) {
+  return {
+    id: invitation.id,
+    account: { id: invitation.accountId, name: invitation.accountName },
+    userId: invitation.userId,
+    login: invitation.login,
+    role: invitation.role,
+    status: 'pending' as const,
+    invitedBy: { userId: invitation.invitedBy.id, login: invitation.invitedBy.login },
+    createdAt: invitation.createdAt,
+    expiresAt: new Date(invitation.expiresAt * 1000).toISOString(),
+  };
+}
+
+const notFound = () => new NotFoundError('invitation_not_found', 'No such invitation.');
+
+/**
+ * Membership by consent: owners and admins invite a GitHub user (resolved to their numeric id through
+ * GitHub), the invitee accepts or declines. Nobody joins an account without accepting.
+ */
+export class Invitations {
+  constructor(private readonly deps: InvitationDeps) {}
+
+  async invite(
+    caller: GitHubUser,
+    accountId: string,
+    login: string,
+    role: Role,
+  ): Promise<{ invitation: Invitation; renewed: boolean }> {
+    const { accounts, invitations } = this.deps;
+    const inviter = await requireMember(accounts, accountId, caller.id, MANAGERS);
+    if (!mayGrant(inviter.role, role))
+      throw new ForbiddenError('insufficient_role', 'Only owners can invite an owner.');
+    const invitee = await this.deps.findGitHubUser(caller.id, login);
+    if (!invitee)
+      throw new NotFoundError('github_user_not_found', `GitHub has no user with the login ${login}.`);
+    const [account, member, pending] = await Promise.all([
+      accounts.get(accountId),
+      accounts.getMembership(accountId, invitee.id),
+      invitations.get(accountId, invitee.id),
+    ]);
+    if (!account) throw new NotFoundError('account_not_found', 'No such account.');
+    if (member) throw alreadyMember(invitee.login);
+    // Renewing replaces the role: an admin cannot rewrite (or downgrade) an owner's invitation.
+    if (pending && !mayGrant(inviter.role, pending.role))
+      throw new ForbiddenError('insufficient_role', 'Only owners can change an invitation to be an owner.');
+    try {
+      return await invitations.invite({ account, invitee, role, invitedBy: caller });
+    } catch (error) {
+      if (error instanceof InvitationRefusedError) {
+        if (error.reason === 'already_member') throw alreadyMember(invitee.login);
+        throw new NotFoundError('account_not_found', 'No such account.');
+      }
+      throw error;
+    }
+  }
+
+  async listForAccount(callerId: number, accountId: string): Promise<Invitation[]> {
+    await requireMember(this.deps.accounts, accountId, callerId, MANAGERS);
+    return this.deps.invitations.listForAccount(accountId);
+  }
+
+  async revoke(callerId: number, accountId: string, invitationId: string | undefined): Promise<void> {
+    const self = await requireMember(this.deps.accounts, accountId, callerId, MANAGERS);
+    const target = InvitationStore.parseId(invitationId);
+    if (!target || target.accountId !== accountId) throw notFound();
+    const invitation = await this.deps.invitations.get(accountId, target.userId);
+    if (!invitation) throw notFound();
+    if (!mayGrant(self.role, invitation.role))
+      throw new ForbiddenError('insufficient_role', 'Only owners can revoke an invitation to be an owner.');
+    if (!(await this.deps.invitations.delete(accountId, target.userId))) throw notFound();
+  }
+
+  listMine(callerId: number): Promise<Invitation[]> {
+    return this.deps.invitations.listForUser(callerId);
+  }
+
+  /** Only the invitee can accept: anyone else is told there is no such invitation. */
+  async accept(caller: GitHubUser, invitationId: string | undefined) {
+    const target = this.ownInvitation(caller.id, invitationId);
+    try {
+      return await this.deps.invitations.accept(target.accountId, caller);
+    } catch (error) {
+      if (!(error instanceof InvitationRefusedError)) throw error;
+      if (error.reason === 'already_member') throw alreadyMember(caller.login);
+      throw notFound();
+    }
+  }
+
+  async decline(callerId: number, invitationId: string | undefined): Promise<void> {
+    const target = this.ownInvitation(callerId, invitationId);
+    if (!(await this.deps.invitations.get(target.accountId, callerId))) throw notFound();
+    await this.deps.invitations.delete(target.accountId, callerId);
+  }
+
+  private ownInvitation(callerId: number, invitationId: string | undefined) {
+    const target = InvitationStore.parseId(invitationId);
+    if (!target || target.userId !== callerId) throw notFound();
+    return target;
+  }
+}
+
+function alreadyMember(login: string): ConflictError {
+  return new ConflictError('already_member', `${login} already belongs to this account.`);
+}

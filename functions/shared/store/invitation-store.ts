@@ -1,0 +1,226 @@
+import { ConditionFailedError } from '../errors.js';
+import { membershipItem, refreshLogins, type GitHubUser, type Role } from './account-store.js';
+import { keys, prefixes } from './keys.js';
+import { ITEM_ABSENT, type Table, type TransactOperation } from './table.js';
+
+/** Invitations last 7 days (DESIGN.md); renewing one starts the 7 days again. */
+export const INVITATION_LIFETIME_SECONDS = 7 * 24 * 3600;
+
+export type Invitation = {
+  /** `<accountId>.<githubUserId>`: one pending invitation per person and account. */
+  id: string;
+  accountId: string;
+  accountName: string;
+  userId: number;
+  /** The invitee's GitHub login when invited (refreshed when they sign in): display data only. */
+  login: string;
+  role: Role;
+  invitedBy: GitHubUser;
+  createdAt: string;
+  /** Epoch seconds (the table's TTL attribute). */
+  expiresAt: number;
+};
+
+export type InvitationStoreOptions = {
+  /** Epoch milliseconds; injectable so tests can move time. */
+  now?: () => number;
+};
+
+/** Why writing an invitation or accepting one did not happen. */
+export type InvitationRefusal = 'already_member' | 'account_not_found' | 'invitation_not_found';
+
+export class InvitationRefusedError extends Error {
+  constructor(readonly reason: InvitationRefusal) {
+    super(reason);
+  }
+}
+
+const ID = /^([A-Za-z0-9_-]{1,64})\.([1-9][0-9]{0,19})$/;
+
+/**
+ * Pending invitations (`ACCOUNT#<accountId>` / `INVITE#<githubUserId>`, GSI1 `USER#<id>` / `INVITE#…`).
+ * Expiry is checked here against this store's clock on every read and in every write's condition:
+ * DynamoDB's TTL removes expired items days late.
+ */
+export class InvitationStore {
+  private readonly now: () => number;
+
+  constructor(
+    private readonly table: Table,
+    options: InvitationStoreOptions = {},
+  ) {
+    this.now = options.now ?? Date.now;
+  }
+
+  static id(accountId: string, userId: number): string {
+    return `${accountId}.${userId}`;
+  }
+
+  /** The account and invitee an id names, or undefined for anything that cannot be an id. */
+  static parseId(id: string | undefined): { accountId: string; userId: number } | undefined {
+    const match = id ? ID.exec(id) : null;
+    if (!match?.[1] || !match[2]) return undefined;
+    return { accountId: match[1], userId: Number(match[2]) };
+  }
+
+  async get(accountId: string, userId: number): Promise<Invitation | undefined> {
+    const item = await this.table.get(keys.invitation(accountId, userId));
+    return item ? this.live(item) : undefined;
+  }
+
+  async listForAccount(accountId: string): Promise<Invitation[]> {
+    const items = await this.table.queryPartition(keys.account(accountId).PK, prefixes.invitation);
+    return this.liveSorted(items);
+  }
+
+  async listForUser(userId: number): Promise<Invitation[]> {
+    const items = await this.table.queryGsi1(keys.invitation('', userId).GSI1PK, prefixes.invitation);
+    return this.liveSorted(items);
+  }
+
+  /**
+   * Invites `invitee`, or renews their pending invitation (new role, inviter and 7 days from now; the
+   * id and creation time stay). Refused when they are already a member or the account is gone.
+   */
+  async invite(input: {
+    account: { id: string; name: string };
+    invitee: GitHubUser;
+    role: Role;
+    invitedBy: GitHubUser;
+  }): Promise<{ invitation: Invitation; renewed: boolean }> {
+    const { account, invitee } = input;
+    const pending = await this.get(account.id, invitee.id);
+    const nowMs = this.now();
+    const invitation: Invitation = {
+      id: InvitationStore.id(account.id, invitee.id),
+      accountId: account.id,
+      accountName: account.name,
+      userId: invitee.id,
+      login: invitee.login,
+      role: input.role,
+      invitedBy: { id: input.invitedBy.id, login: input.invitedBy.login },
+      createdAt: pending?.createdAt ?? new Date(nowMs).toISOString(),
+      expiresAt: Math.floor(nowMs / 1000) + INVITATION_LIFETIME_SECONDS,
+    };
+    try {
+      await this.table.transactWrite([
+        { put: { ...keys.invitation(account.id, invitee.id), ...invitation } },
+        { check: keys.membership(account.id, invitee.id), condition: ITEM_ABSENT },
+        { check: keys.account(account.id), condition: { expression: 'attribute_exists(PK)' } },
+      ]);
+    } catch (error) {
+      if (!(error instanceof ConditionFailedError)) throw error;
+      const member = await this.table.get(keys.membership(account.id, invitee.id));
+      throw new InvitationRefusedError(member ? 'already_member' : 'account_not_found');
+    }
+    return { invitation, renewed: pending !== undefined };
+  }
+
+  /**
+   * The invitee joins: in one transaction the live invitation is consumed, the membership written (with
+   * the account's current name and the invitee's current login) and, for an owner, the owner count
+   * raised. The account's name is a condition, so a rename in between is retried rather than copied stale.
+   */
+  async accept(
+    accountId: string,
+    invitee: GitHubUser,
+  ): Promise<{ accountId: string; accountName: string; role: Role }> {
+    for (let attempt = 0; ; attempt++) {
+      const [invitation, account] = await Promise.all([
+        this.get(accountId, invitee.id),
+        this.table.get(keys.account(accountId)),
+      ]);
+      if (!invitation) throw new InvitationRefusedError('invitation_not_found');
+      if (!account) throw new InvitationRefusedError('account_not_found');
+      const accountName = String(account.name);
+      const sameName = {
+        expression: '#name = :name',
+        names: { '#name': 'name' },
+        values: { ':name': accountName },
+      };
+      const operations: TransactOperation[] = [
+        {
+          delete: keys.invitation(accountId, invitee.id),
+          condition: {
+            // Still live, and still for the role read (not revoked and re-sent meanwhile).
+            expression: 'attribute_exists(PK) AND expiresAt > :now AND #role = :role',
+            names: { '#role': 'role' },
+            values: { ':now': this.nowSeconds(), ':role': invitation.role },
+          },
+        },
+        {
+          put: {
+            ...membershipItem(
+              { id: accountId, name: accountName },
+              invitee,
+              invitation.role,
+              new Date(this.now()),
+            ),
+            ...(account.nameVersion === undefined ? {} : { nameVersion: Number(account.nameVersion) }),
+          },
+          condition: ITEM_ABSENT,
+        },
+        invitation.role === 'owner'
+          ? {
+              update: keys.account(accountId),
+              expression: 'SET ownerCount = ownerCount + :one',
+              values: { ':one': 1 },
+              condition: sameName,
+            }
+          : { check: keys.account(accountId), condition: sameName },
+      ];
+      try {
+        await this.table.transactWrite(operations);
+        return { accountId, accountName, role: invitation.role };
+      } catch (error) {
+        if (!(error instanceof ConditionFailedError)) throw error;
+        if (await this.table.get(keys.membership(accountId, invitee.id))) {
+          await this.delete(accountId, invitee.id);
+          throw new InvitationRefusedError('already_member');
+        }
+        // The invitation expired or went, or the account was renamed or deleted: read again.
+        if (attempt >= 2) throw new InvitationRefusedError('invitation_not_found');
+      }
+    }
+  }
+
+  /** Ends a pending invitation (declined or revoked); false when there was none. */
+  async delete(accountId: string, userId: number): Promise<boolean> {
+    const removed = await this.table.delete(keys.invitation(accountId, userId));
+    return removed !== undefined && this.live(removed) !== undefined;
+  }
+
+  /** Shows the invitee's current GitHub login on their pending invitations. */
+  async refreshLogin(user: GitHubUser): Promise<void> {
+    const items = await this.table.queryGsi1(keys.invitation('', user.id).GSI1PK, prefixes.invitation);
+    await refreshLogins(this.table, items, user.login);
+  }
+
+  private nowSeconds(): number {
+    return Math.floor(this.now() / 1000);
+  }
+
+  private live(item: Record<string, unknown>): Invitation | undefined {
+    const expiresAt = Number(item.expiresAt);
+    if (!(expiresAt > this.nowSeconds())) return undefined;
+    const invitedBy = item.invitedBy as { id: unknown; login: unknown };
+    return {
+      id: InvitationStore.id(String(item.accountId), Number(item.userId)),
+      accountId: String(item.accountId),
+      accountName: String(item.accountName),
+      userId: Number(item.userId),
+      login: String(item.login),
+      role: item.role as Role,
+      invitedBy: { id: Number(invitedBy.id), login: String(invitedBy.login) },
+      createdAt: String(item.createdAt),
+      expiresAt,
+    };
+  }
+
+  private liveSorted(items: Array<Record<string, unknown>>): Invitation[] {
+    return items
+      .map((item) => this.live(item))
+      .filter((invitation): invitation is Invitation => invitation !== undefined)
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+  }
+}
