@@ -4,6 +4,7 @@ import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { sign } from '@octokit/webhooks-methods';
 import { createRequire } from 'node:module';
 import { getServices } from '../../functions/shared/services.js';
+import { captureOutput } from '../support/capture-output.js';
 import { InstallationStore } from '../../functions/shared/store/installation-store.js';
 import { api, signIn, startService, type ServiceFixture } from '../support/service.js';
 
@@ -172,6 +173,27 @@ describe('malformed payloads', () => {
     }
     expect(await details(900)).toBeUndefined();
     expect(await scan('INSTALLATION#900')).toEqual([]);
+  });
+
+  it('logs which field was wrong, never the payload', async () => {
+    const marker = `secret-looking-${randomUUID()}`;
+    const output = captureOutput();
+    let answer;
+    try {
+      answer = await post('installation', {
+        ...valid,
+        installation: { ...valid.installation, account: { login: marker } },
+      });
+    } finally {
+      output.restore();
+    }
+    expect(answer.status).toBe(400);
+    const line = output
+      .text()
+      .split('\n')
+      .find((text) => text.includes('Invalid webhook payload'));
+    expect(line).toContain('installation.account.id');
+    expect(output.text()).not.toContain(marker);
   });
 
   it('answers a redelivery of the same invalid delivery the same way, without processing it again', async () => {
