@@ -6,15 +6,25 @@ import {
   HttpMethod,
   HttpStage,
   LogGroupLogDestination,
+  type CfnStage,
 } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { AttributeType, BillingMode, Table, TableEncryption, type CfnTable } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { TABLE_DEFINITION } from '../functions/shared/store/table-definition.js';
+import { routeThrottle, THROTTLES } from './route-throttles.js';
 import { ServiceFunction } from './service-function.js';
-import { PUBLIC_PATHS, ROUTES, SERVICE_FUNCTIONS, type FunctionName } from './service-routes.js';
+import {
+  PUBLIC_PATHS,
+  ROUTES,
+  SERVICE_FUNCTIONS,
+  routeKey,
+  type FunctionName,
+  type FunctionSpec,
+} from './service-routes.js';
 
 export type GitHubAppStackProps = StackProps & {
   /** Origins of the platform frontend: CORS with credentials, and where sign-in may return to. */
@@ -36,6 +46,22 @@ export const TABLE_ACTIONS = [
   'dynamodb:BatchWriteItem',
   'dynamodb:Query',
 ] as const;
+
+/**
+ * The item-level table statement for one function: its actions on the table and GSI1, only on items
+ * whose partition key (or, for a GSI1 query, GSI1 partition key) starts with one of its prefixes.
+ */
+export function tableStatement(table: Table, spec: FunctionSpec): PolicyStatement {
+  if (!spec.tablePrefixes?.length) throw new Error(`${spec.entry}: table access needs tablePrefixes`);
+  return new PolicyStatement({
+    actions: [...TABLE_ACTIONS],
+    resources: [table.tableArn, `${table.tableArn}/index/*`],
+    conditions: {
+      // Every key in the request must match; Scan (no key) is not among the actions.
+      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': spec.tablePrefixes.map((prefix) => `${prefix}*`) },
+    },
+  });
+}
 
 const APP_SECRET_TEMPLATE = {
   appId: '',
@@ -74,12 +100,25 @@ export class GitHubAppStack extends Stack {
       });
     }
 
-    // The operator fills in the App's credentials after deploy (README "Fill the GitHub App secret");
-    // the webhook secret is generated here so it never has to be invented by hand.
+    // The operator fills in the App's credentials after deploy (README "Fill the secrets").
+    // Its generation settings must never change: CloudFormation would generate a new value and wipe the
+    // credentials an operator filled in. Its generated `webhookSecret` field is no longer read (the
+    // webhook secret has a secret of its own below); README says how to carry it over.
     const appSecret = new Secret(this, 'GitHubAppSecret', {
       description: 'GitHub App credentials: appId, slug, clientId, clientSecret, privateKey, webhookSecret',
       generateSecretString: {
         secretStringTemplate: JSON.stringify(APP_SECRET_TEMPLATE),
+        generateStringKey: 'webhookSecret',
+        passwordLength: 40,
+        excludePunctuation: true,
+      },
+    });
+    // Apart from the App secret so the public webhook function can read it and nothing else of the App;
+    // generated so it never has to be invented by hand. `previousWebhookSecret` is added while rotating.
+    const webhookSecret = new Secret(this, 'WebhookSecret', {
+      description: 'GitHub App webhook secret: webhookSecret (and previousWebhookSecret while rotating)',
+      generateSecretString: {
+        secretStringTemplate: '{}',
         generateStringKey: 'webhookSecret',
         passwordLength: 40,
         excludePunctuation: true,
@@ -116,11 +155,11 @@ export class GitHubAppStack extends Stack {
         maxAge: Duration.hours(1),
       },
     });
-    new HttpStage(this, 'DefaultStage', {
+    const stage = new HttpStage(this, 'DefaultStage', {
       httpApi: this.api,
       stageName: '$default',
       autoDeploy: true,
-      throttle: { rateLimit: 100, burstLimit: 200 },
+      throttle: THROTTLES.stage,
       accessLogSettings: {
         destination: new LogGroupLogDestination(accessLogs),
         format: AccessLogFormat.custom(
@@ -155,24 +194,44 @@ export class GitHubAppStack extends Stack {
       const environment: Record<string, string> = { ...commonEnvironment };
       if (spec.access.table) environment.TABLE_NAME = this.table.tableName;
       if (spec.access.githubAppSecret) environment.GITHUB_APP_SECRET_ARN = appSecret.secretArn;
+      if (spec.access.webhookSecret) environment.WEBHOOK_SECRET_ARN = webhookSecret.secretArn;
       if (spec.access.serviceKeys) environment.SERVICE_KEYS_SECRET_ARN = keysSecret.secretArn;
       const fn = new ServiceFunction(this, pascalCase(name), { spec, environment, logRetention });
-      if (spec.access.table) this.table.grant(fn.fn, ...TABLE_ACTIONS);
+      // The table is encrypted with an AWS-owned key: no KMS grant is needed beside this statement.
+      if (spec.access.table) fn.fn.addToRolePolicy(tableStatement(this.table, spec));
       if (spec.access.githubAppSecret) appSecret.grantRead(fn.fn);
+      if (spec.access.webhookSecret) webhookSecret.grantRead(fn.fn);
       if (spec.access.serviceKeys) keysSecret.grantRead(fn.fn);
       functions[name] = fn;
     }
     this.functions = functions;
 
     const integrations = new Map<FunctionName, HttpLambdaIntegration>();
+    const cfnStage = stage.node.defaultChild as CfnStage;
+    // RouteSettings is free-form JSON to CloudFormation: keys are written as CloudFormation spells them.
+    const routeSettings: Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }> = {};
     for (const route of ROUTES) {
       let integration = integrations.get(route.fn);
       if (!integration) {
         integration = new HttpLambdaIntegration(`${pascalCase(route.fn)}Integration`, functions[route.fn].fn);
         integrations.set(route.fn, integration);
       }
-      this.api.addRoutes({ path: route.path, methods: [HttpMethod[route.method]], integration });
+      const added = this.api.addRoutes({
+        path: route.path,
+        methods: [HttpMethod[route.method]],
+        integration,
+      });
+      const throttle = routeThrottle(route);
+      if (throttle) {
+        routeSettings[routeKey(route)] = {
+          ThrottlingRateLimit: throttle.rateLimit,
+          ThrottlingBurstLimit: throttle.burstLimit,
+        };
+        // A stage's route settings name routes that must exist first.
+        for (const httpRoute of added) cfnStage.node.addDependency(httpRoute);
+      }
     }
+    cfnStage.routeSettings = routeSettings;
 
     new CfnOutput(this, 'ApiUrl', { value: baseUrl, description: 'Base URL of the HTTP API' });
     new CfnOutput(this, 'OAuthCallbackUrl', {
@@ -191,10 +250,14 @@ export class GitHubAppStack extends Stack {
       value: appSecret.secretArn,
       description: 'Fill with the App credentials (README)',
     });
+    new CfnOutput(this, 'WebhookSecretArn', {
+      value: webhookSecret.secretArn,
+      description: 'The webhook secret to give GitHub (README)',
+    });
     new CfnOutput(this, 'ServiceKeysSecretArn', { value: keysSecret.secretArn });
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
 
-    this.suppressReviewedFindings(appSecret, keysSecret);
+    this.suppressReviewedFindings(appSecret, webhookSecret, keysSecret);
   }
 
   /** Each cdk-nag finding that is accepted, with the reason it is acceptable for this service. */
@@ -208,7 +271,7 @@ export class GitHubAppStack extends Stack {
       Validations.of(secret).acknowledge({
         id: 'AwsSolutions-SMG4',
         reason:
-          'The App credentials are issued by GitHub and rotated there by the operator; the key material is read through HKDF and rotated by putting a new secret version. No rotation Lambda fits either.',
+          'The App credentials and webhook secret are set at GitHub and rotated there by the operator (the webhook secret with previousWebhookSecret during the switch); the key material is read through HKDF and rotated by putting a new secret version. No rotation Lambda can change a GitHub App setting.',
       });
     }
     const tableLogicalId = this.getLogicalId(this.table.node.defaultChild as CfnTable);
@@ -217,7 +280,7 @@ export class GitHubAppStack extends Stack {
         {
           id: `AwsSolutions-IAM5[Resource::<${tableLogicalId}.Arn>/index/*]`,
           reason:
-            'Table grants include the index ARNs as /index/*: the functions query GSI1 (reverse lookups), the only index the table has.',
+            'Table grants include the index ARNs as /index/*: the functions query GSI1 (reverse lookups), the only index the table has; every statement is limited by a dynamodb:LeadingKeys condition.',
         },
         {
           id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',

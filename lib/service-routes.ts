@@ -12,12 +12,29 @@ export type FunctionName =
   | 'create-repo'
   | 'webhook';
 
+/**
+ * Partition-key prefixes of the table (functions/shared/store/keys.ts). For a Query on GSI1 the leading
+ * key is GSI1PK, so a GSI1 prefix a function queries is listed too.
+ */
+export type TableKeyPrefix = 'USER#' | 'SESSION#' | 'STATE#' | 'ACCOUNT#' | 'INSTALLATION#' | 'DELIVERY#';
+
 export type FunctionSpec = Readonly<{
   /** Handler module, relative to the repository root; it exports `handler`. */
   entry: string;
   description: string;
   /** Least privilege: what the function is granted, nothing more. */
-  access: Readonly<{ table: boolean; githubAppSecret: boolean; serviceKeys: boolean }>;
+  access: Readonly<{
+    table: boolean;
+    githubAppSecret: boolean;
+    /** The webhook secret(s) only: a secret of its own, apart from the App's private key. */
+    webhookSecret: boolean;
+    serviceKeys: boolean;
+  }>;
+  /**
+   * The partition keys (and GSI1 partition keys it queries) the function may touch: its table grant
+   * carries a `dynamodb:LeadingKeys` condition built from them. Required with table access.
+   */
+  tablePrefixes?: readonly TableKeyPrefix[];
   memoryMb?: number;
   timeoutSeconds?: number;
 }>;
@@ -28,45 +45,60 @@ export const SERVICE_FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
   health: {
     entry: entry('health'),
     description: 'Liveness probe',
-    access: { table: false, githubAppSecret: false, serviceKeys: false },
+    access: { table: false, githubAppSecret: false, webhookSecret: false, serviceKeys: false },
   },
   'oauth-callback': {
     entry: entry('oauth-callback'),
     description: 'Sign in with GitHub: OAuth state, code exchange, App install callback',
-    access: { table: true, githubAppSecret: true, serviceKeys: true },
+    access: { table: true, githubAppSecret: true, webhookSecret: false, serviceKeys: true },
+    // States (single use), sessions, the user; install completion: membership, link, details, tombstone.
+    tablePrefixes: ['STATE#', 'SESSION#', 'USER#', 'ACCOUNT#', 'INSTALLATION#'],
   },
   session: {
     entry: entry('session'),
     description: 'The signed-in user and sign-out',
-    access: { table: true, githubAppSecret: false, serviceKeys: true },
+    access: { table: true, githubAppSecret: false, webhookSecret: false, serviceKeys: true },
+    // The session; the profile and the memberships (GSI1 `USER#…`, account names kept on them).
+    tablePrefixes: ['SESSION#', 'USER#'],
   },
   accounts: {
     entry: entry('accounts'),
     description: 'Platform accounts, members and invitations',
     // Invitations resolve logins at GitHub with the inviter's token, which may need a refresh (client secret).
-    access: { table: true, githubAppSecret: true, serviceKeys: true },
+    access: { table: true, githubAppSecret: true, webhookSecret: false, serviceKeys: true },
+    // Accounts, members, invitations; GSI1 `USER#…` (a user's accounts and invitations).
+    tablePrefixes: ['SESSION#', 'ACCOUNT#', 'USER#'],
   },
   'list-installations': {
     entry: entry('list-installations'),
     description: 'Installations the caller can reach, marked linked or not',
-    access: { table: true, githubAppSecret: true, serviceKeys: true },
+    access: { table: true, githubAppSecret: true, webhookSecret: false, serviceKeys: true },
+    // Membership and links; the user's tokens; the install URL's state.
+    tablePrefixes: ['SESSION#', 'ACCOUNT#', 'USER#'],
   },
   'link-installation': {
     entry: entry('link-installation'),
     description: 'Link and unlink installations, verified with GitHub',
-    access: { table: true, githubAppSecret: true, serviceKeys: true },
+    access: { table: true, githubAppSecret: true, webhookSecret: false, serviceKeys: true },
+    tablePrefixes: ['SESSION#', 'ACCOUNT#', 'USER#', 'INSTALLATION#'],
   },
   'create-repo': {
     entry: entry('create-repo'),
     description: 'Create repositories in linked GitHub accounts',
-    access: { table: true, githubAppSecret: true, serviceKeys: true },
+    access: { table: true, githubAppSecret: true, webhookSecret: false, serviceKeys: true },
+    // Membership and creation records; the user's tokens; details and cached installation tokens.
+    tablePrefixes: ['SESSION#', 'ACCOUNT#', 'USER#', 'INSTALLATION#'],
     timeoutSeconds: 29,
   },
   webhook: {
-    // Deletes cached tokens but never decrypts them: no access to the service keys.
+    // Public and unauthenticated until the signature checks: the webhook secret only, never the App's
+    // private key or client secret; deletes cached tokens but never decrypts them (no service keys).
     entry: entry('webhook'),
     description: 'Verified, deduplicated GitHub webhook deliveries',
-    access: { table: true, githubAppSecret: true, serviceKeys: false },
+    access: { table: true, githubAppSecret: false, webhookSecret: true, serviceKeys: false },
+    // Deliveries; installations and their tokens; an uninstall deletes the links (`ACCOUNT#…` items,
+    // found through GSI1 `INSTALLATION#…`); a revocation deletes the user's token and sessions.
+    tablePrefixes: ['DELIVERY#', 'INSTALLATION#', 'ACCOUNT#', 'USER#', 'SESSION#'],
   },
 };
 

@@ -38,6 +38,8 @@ const schema = z
     /** Only for DynamoDB Local; unset in AWS. */
     DYNAMODB_ENDPOINT: z.optional(z.url()),
     GITHUB_APP_SECRET_ARN: z.optional(nonEmpty()),
+    /** The webhook secret(s), apart from the App secret: the webhook function reads only this one. */
+    WEBHOOK_SECRET_ARN: z.optional(nonEmpty()),
     SERVICE_KEYS_SECRET_ARN: z.optional(nonEmpty()),
     /** Local runtime only: a git-ignored JSON file instead of Secrets Manager. */
     LOCAL_SECRETS_FILE: z.optional(nonEmpty()),
@@ -49,9 +51,11 @@ const schema = z
       (env) =>
         env.LOCAL_SECRETS_FILE !== undefined ||
         env.GITHUB_APP_SECRET_ARN !== undefined ||
+        env.WEBHOOK_SECRET_ARN !== undefined ||
         env.SERVICE_KEYS_SECRET_ARN !== undefined,
       {
-        message: 'set GITHUB_APP_SECRET_ARN / SERVICE_KEYS_SECRET_ARN (AWS) or LOCAL_SECRETS_FILE (local)',
+        message:
+          'set GITHUB_APP_SECRET_ARN / WEBHOOK_SECRET_ARN / SERVICE_KEYS_SECRET_ARN (AWS) or LOCAL_SECRETS_FILE (local)',
         path: ['GITHUB_APP_SECRET_ARN'],
       },
     ),
@@ -66,7 +70,12 @@ export type Config = Readonly<{
   dynamodbEndpoint: string | undefined;
   linkPolicy: 'org-owners' | 'org-members';
   secrets:
-    | { kind: 'aws'; appSecretArn: string | undefined; keysSecretArn: string | undefined }
+    | {
+        kind: 'aws';
+        appSecretArn: string | undefined;
+        webhookSecretArn: string | undefined;
+        keysSecretArn: string | undefined;
+      }
     | { kind: 'file'; path: string };
 }>;
 
@@ -97,6 +106,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
         : {
             kind: 'aws' as const,
             appSecretArn: values.GITHUB_APP_SECRET_ARN,
+            webhookSecretArn: values.WEBHOOK_SECRET_ARN,
             keysSecretArn: values.SERVICE_KEYS_SECRET_ARN,
           },
   });

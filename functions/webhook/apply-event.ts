@@ -1,23 +1,20 @@
-import type {
-  GithubAppAuthorizationEvent,
-  InstallationEvent,
-  InstallationRepositoriesEvent,
-  InstallationTargetEvent,
-} from '@octokit/webhooks-types';
-import { toDetails, type GitHubInstallation } from '../shared/installations/github-installations.js';
+import { toDetails } from '../shared/installations/github-installations.js';
 import { logger } from '../shared/logger.js';
 import { getServices } from '../shared/services.js';
 import { InstallationStore } from '../shared/store/installation-store.js';
 import { deleteInstallationTokens } from '../shared/store/installation-token-cache.js';
+import type { HandledDelivery } from './payloads.js';
 
 export type Outcome = 'applied' | 'ignored';
 
 const installations = () => new InstallationStore(getServices().table);
 
-async function onInstallation(payload: InstallationEvent): Promise<Outcome> {
+async function onInstallation(
+  delivery: Extract<HandledDelivery, { kind: 'installation' }>,
+): Promise<Outcome> {
   const { table } = getServices();
-  const details = toDetails(payload.installation as unknown as GitHubInstallation);
-  switch (payload.action) {
+  const details = toDetails(delivery.installation);
+  switch (delivery.action) {
     case 'deleted': {
       const unlinked = await installations().deleteInstallation(details.id, new Date().toISOString());
       await deleteInstallationTokens(table, details.id);
@@ -34,35 +31,34 @@ async function onInstallation(payload: InstallationEvent): Promise<Outcome> {
       await deleteInstallationTokens(table, details.id);
       return applied ? 'applied' : 'ignored';
     }
-    default:
-      return 'ignored';
   }
 }
 
-async function onInstallationRepositories(payload: InstallationRepositoriesEvent): Promise<Outcome> {
-  const details = toDetails(payload.installation as unknown as GitHubInstallation);
+async function onInstallationRepositories(
+  delivery: Extract<HandledDelivery, { kind: 'installation_repositories' }>,
+): Promise<Outcome> {
+  const details = toDetails(delivery.installation);
   return (await installations().applyEventDetails({
     ...details,
-    repositorySelection: payload.repository_selection,
+    repositorySelection: delivery.repositorySelection,
   }))
     ? 'applied'
     : 'ignored';
 }
 
-async function onInstallationTarget(payload: InstallationTargetEvent): Promise<Outcome> {
-  if (payload.action !== 'renamed') return 'ignored';
-  const login = payload.account.login ?? payload.account.slug;
-  if (!login) return 'ignored';
-  const renamed = await installations().renameAccount(payload.installation.id, login);
+async function onInstallationRenamed(
+  delivery: Extract<HandledDelivery, { kind: 'installation_target.renamed' }>,
+): Promise<Outcome> {
+  const { installationId, accountId, login } = delivery;
+  const renamed = await installations().renameAccount(installationId, login);
   // A personal account renamed: the signed-in user's profile shows the new login too.
   const { users } = getServices();
-  const profile = payload.target_type === 'User' ? await users.getProfile(payload.account.id) : undefined;
+  const profile = delivery.targetType === 'User' ? await users.getProfile(accountId) : undefined;
   if (profile) await users.putProfile({ ...profile, login });
   return renamed || profile ? 'applied' : 'ignored';
 }
 
-async function onAuthorizationRevoked(payload: GithubAppAuthorizationEvent): Promise<Outcome> {
-  const userId = payload.sender.id;
+async function onAuthorizationRevoked(userId: number): Promise<Outcome> {
   const { users, sessions } = getServices();
   await users.deleteToken(userId);
   const ended = await sessions.deleteAllForUser(userId);
@@ -70,20 +66,19 @@ async function onAuthorizationRevoked(payload: GithubAppAuthorizationEvent): Pro
   return 'applied';
 }
 
-/** Applies a verified delivery. Every branch is idempotent: a repeat changes nothing more. */
-export async function applyEvent(event: string, payload: Record<string, unknown>): Promise<Outcome> {
-  switch (event) {
+/**
+ * Applies a verified, validated delivery (payloads.ts). Every branch is idempotent: a repeat changes
+ * nothing more.
+ */
+export async function applyEvent(delivery: HandledDelivery): Promise<Outcome> {
+  switch (delivery.kind) {
     case 'installation':
-      return onInstallation(payload as unknown as InstallationEvent);
+      return onInstallation(delivery);
     case 'installation_repositories':
-      return onInstallationRepositories(payload as unknown as InstallationRepositoriesEvent);
-    case 'installation_target':
-      return onInstallationTarget(payload as unknown as InstallationTargetEvent);
-    case 'github_app_authorization':
-      return payload.action === 'revoked'
-        ? onAuthorizationRevoked(payload as unknown as GithubAppAuthorizationEvent)
-        : 'ignored';
-    default:
-      return 'ignored';
+      return onInstallationRepositories(delivery);
+    case 'installation_target.renamed':
+      return onInstallationRenamed(delivery);
+    case 'github_app_authorization.revoked':
+      return onAuthorizationRevoked(delivery.userId);
   }
 }

@@ -1,4 +1,4 @@
-import { verify } from '@octokit/webhooks-methods';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import {
   AppError,
   BadRequestError,
@@ -6,10 +6,12 @@ import {
   UnsupportedMediaTypeError,
 } from '../shared/errors.js';
 import type { HttpRequest } from '../shared/http/request.js';
-import type { GitHubAppCredentials } from '../shared/secrets/index.js';
+import type { WebhookSecrets } from '../shared/secrets/index.js';
 
 /** GitHub caps webhook payloads at 25 MB. */
 export const MAX_PAYLOAD_BYTES = 25 * 1024 * 1024;
+
+const SIGNATURE = /^sha256=([0-9a-f]{64})$/;
 
 class InvalidSignatureError extends AppError {
   readonly statusCode = 401;
@@ -28,13 +30,23 @@ export type VerifiedDelivery = {
 };
 
 /**
- * Checks a delivery before anything else looks at it: GitHub's headers present, JSON, within size,
- * and `X-Hub-Signature-256` valid over the exact bytes received (the current secret, or the previous
- * one while it is being rotated). Only then is the body parsed.
+ * HMAC-SHA256 over the exact bytes, compared in constant time. (@octokit/webhooks-methods' `verify`
+ * takes only a string, and a body decoded to a string and back is not always the bytes GitHub signed.)
+ */
+function signatureMatches(secret: string, body: Buffer, expected: Buffer): boolean {
+  const actual = createHmac('sha256', secret).update(body).digest();
+  return timingSafeEqual(actual, expected);
+}
+
+/**
+ * Checks a delivery before anything else looks at it: GitHub's headers present (before any secret is
+ * read), within size, JSON, and `X-Hub-Signature-256` valid over the bytes as received (base64-decoded
+ * when API Gateway says so) for the current secret or, while it is being rotated, the previous one.
+ * Only then is the body parsed.
  */
 export async function verifyDelivery(
   request: HttpRequest,
-  app: GitHubAppCredentials,
+  loadSecrets: () => Promise<WebhookSecrets>,
 ): Promise<VerifiedDelivery> {
   const event = request.headers['x-github-event'];
   const deliveryId = request.headers['x-github-delivery'];
@@ -54,18 +66,18 @@ export async function verifyDelivery(
   if (!/^application\/json\b/i.test(contentType)) {
     throw new UnsupportedMediaTypeError('Configure the webhook with content type application/json.');
   }
-  const body = request.rawBody.toString('utf8');
-  const secrets = [app.webhookSecret, app.previousWebhookSecret].filter(
-    (secret): secret is string => !!secret,
-  );
-  let valid = false;
-  for (const secret of secrets) {
-    if (await verify(secret, body, signature).catch(() => false)) valid = true;
-  }
+  const digest = SIGNATURE.exec(signature.toLowerCase())?.[1];
+  if (digest === undefined) throw new InvalidSignatureError();
+  const expected = Buffer.from(digest, 'hex');
+  const { webhookSecret, previousWebhookSecret } = await loadSecrets();
+  const valid =
+    signatureMatches(webhookSecret, request.rawBody, expected) ||
+    (previousWebhookSecret !== undefined &&
+      signatureMatches(previousWebhookSecret, request.rawBody, expected));
   if (!valid) throw new InvalidSignatureError();
   let payload: unknown;
   try {
-    payload = JSON.parse(body);
+    payload = JSON.parse(request.rawBody.toString('utf8'));
   } catch {
     throw new BadRequestError('invalid_json', 'The delivery body is not valid JSON.');
   }

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { jest } from '@jest/globals';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { sign } from '@octokit/webhooks-methods';
 import { createRequire } from 'node:module';
+import { logger } from '../../functions/shared/logger.js';
 import { getServices } from '../../functions/shared/services.js';
 import { InstallationStore } from '../../functions/shared/store/installation-store.js';
 import { api, signIn, startService, type ServiceFixture } from '../support/service.js';
@@ -101,6 +103,107 @@ describe('verification comes first', () => {
     const replay = await post('installation', changed, { signature });
     expect(replay.status).toBe(401);
     expect((await details(2))?.accountLogin).toBe('org-2');
+  });
+});
+
+describe('malformed payloads', () => {
+  const valid = installationPayload(900, 'created');
+  const { account: _account, ...withoutAccount } = valid.installation;
+  const malformed: Array<[string, string, Record<string, unknown>, string]> = [
+    ['installation', 'created', { ...valid, installation: withoutAccount }, 'installation.account'],
+    [
+      'installation',
+      'created',
+      { ...valid, installation: { ...valid.installation, id: '900' } },
+      'installation.id',
+    ],
+    ['installation', 'deleted', { action: 'deleted', installation: null }, 'installation'],
+    ['installation', 'created', { action: 'created', sender: valid.sender }, 'installation'],
+    [
+      'installation',
+      'suspend',
+      { ...valid, action: 'suspend', installation: { ...valid.installation, permissions: 'all' } },
+      'installation.permissions',
+    ],
+    [
+      'installation',
+      'created',
+      { ...valid, installation: { ...valid.installation, account: { id: 5, type: 'User' } } },
+      'installation.account',
+    ],
+    ['installation', '5', { ...valid, action: 5 }, 'action'],
+    [
+      'installation_repositories',
+      'added',
+      { ...valid, action: 'added', repository_selection: 42 },
+      'repository_selection',
+    ],
+    [
+      'installation_target',
+      'renamed',
+      { action: 'renamed', installation: { id: 900 }, target_type: 'Organization' },
+      'account',
+    ],
+    [
+      'installation_target',
+      'renamed',
+      { action: 'renamed', account: { id: 1, login: 'x' }, installation: {}, target_type: 'User' },
+      'installation.id',
+    ],
+    ['github_app_authorization', 'revoked', { action: 'revoked', sender: { login: 'octo' } }, 'sender.id'],
+  ];
+
+  it('answers 400 invalid_payload naming the field, records the delivery as invalid and changes nothing', async () => {
+    for (const [event, action, payload, field] of malformed) {
+      const deliveryId = randomUUID();
+      const answer = await post(event, payload, { deliveryId });
+      expect([event, action, answer.status, answer.body.error]).toEqual([
+        event,
+        action,
+        400,
+        'invalid_payload',
+      ]);
+      expect(String(answer.body.message)).toContain(field);
+      const [record] = await scan(`DELIVERY#${deliveryId}`);
+      expect([event, action, record?.status?.S, record?.outcome?.S]).toEqual([
+        event,
+        action,
+        'done',
+        'invalid',
+      ]);
+    }
+    expect(await details(900)).toBeUndefined();
+    expect(await scan('INSTALLATION#900')).toEqual([]);
+  });
+
+  it('logs which field was wrong, never the payload', async () => {
+    const marker = `secret-looking-${randomUUID()}`;
+    const warn = jest.spyOn(logger, 'warn');
+    try {
+      const answer = await post('installation', {
+        ...valid,
+        installation: { ...valid.installation, account: { login: marker } },
+      });
+      expect(answer.status).toBe(400);
+      expect(warn.mock.calls).toEqual([['Invalid webhook payload', { fields: ['installation.account.id'] }]]);
+      expect(JSON.stringify(warn.mock.calls)).not.toContain(marker);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it('answers a redelivery of the same invalid delivery the same way, without processing it again', async () => {
+    const deliveryId = randomUUID();
+    const payload = { ...valid, installation: withoutAccount };
+    const first = await post('installation', payload, { deliveryId });
+    const [before] = await scan(`DELIVERY#${deliveryId}`);
+    const again = await post('installation', payload, { deliveryId });
+    expect(again).toEqual(first);
+    const [after] = await scan(`DELIVERY#${deliveryId}`);
+    // Answered from the record: not claimed, validated or finished a second time.
+    expect(after?.outcome?.S).toBe('invalid');
+    expect(after?.attempts).toEqual({ N: '1' });
+    expect(after?.finishedAt).toEqual(before?.finishedAt);
   });
 });
 

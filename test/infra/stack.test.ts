@@ -4,6 +4,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { createApp } from '../../lib/create-app.js';
+import { THROTTLES } from '../../lib/route-throttles.js';
 import { ROUTES, SERVICE_FUNCTIONS, routeKey, type FunctionName } from '../../lib/service-routes.js';
 
 const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as {
@@ -105,6 +106,9 @@ describe('GitHubAppStack', () => {
 
   it('grants each function only what it uses', () => {
     const appSecret = stack.getLogicalId(stack.node.findChild('GitHubAppSecret').node.defaultChild as never);
+    const webhookSecret = stack.getLogicalId(
+      stack.node.findChild('WebhookSecret').node.defaultChild as never,
+    );
     const keysSecret = stack.getLogicalId(
       stack.node.findChild('ServiceKeysSecret').node.defaultChild as never,
     );
@@ -116,6 +120,7 @@ describe('GitHubAppStack', () => {
       const statements = policyStatementsOf(name);
       expect([name, statements.includes(tableId)]).toEqual([name, spec.access.table]);
       expect([name, statements.includes(appSecret)]).toEqual([name, spec.access.githubAppSecret]);
+      expect([name, statements.includes(webhookSecret)]).toEqual([name, spec.access.webhookSecret]);
       expect([name, statements.includes(keysSecret)]).toEqual([name, spec.access.serviceKeys]);
     }
     // Item-level operations only: no Scan, no table administration.
@@ -130,8 +135,92 @@ describe('GitHubAppStack', () => {
     expect(SERVICE_FUNCTIONS.health.access).toEqual({
       table: false,
       githubAppSecret: false,
+      webhookSecret: false,
       serviceKeys: false,
     });
+  });
+
+  it('lets the public webhook function read the webhook secret and no other secret', () => {
+    const webhookSecret = stack.getLogicalId(
+      stack.node.findChild('WebhookSecret').node.defaultChild as never,
+    );
+    const secretsRead = JSON.parse(policyStatementsOf('webhook')) as Array<{
+      Statement: Array<{ Action: string | string[]; Resource: unknown }>;
+    }>;
+    const secretResources = secretsRead
+      .flatMap((document) => document.Statement)
+      .filter((statement) => [statement.Action].flat().some((action) => action.startsWith('secretsmanager:')))
+      .map((statement) => JSON.stringify(statement.Resource));
+    expect(secretResources).toEqual([JSON.stringify({ Ref: webhookSecret })]);
+    const variables = (template.toJSON().Resources[logicalIdOf('webhook')] as Resource).Properties
+      .Environment as { Variables: Record<string, unknown> };
+    expect(Object.keys(variables.Variables).filter((name) => name.endsWith('_ARN'))).toEqual([
+      'WEBHOOK_SECRET_ARN',
+    ]);
+  });
+
+  it('limits every table statement to the function’s key prefixes (dynamodb:LeadingKeys)', () => {
+    const tableId = stack.getLogicalId(stack.table.node.defaultChild as never);
+    for (const [name, spec] of Object.entries(SERVICE_FUNCTIONS) as [
+      FunctionName,
+      (typeof SERVICE_FUNCTIONS)['health'],
+    ][]) {
+      if (!spec.access.table) continue;
+      const documents = JSON.parse(policyStatementsOf(name)) as Array<{
+        Statement: Array<{ Resource: unknown; Condition?: unknown }>;
+      }>;
+      const tableStatements = documents
+        .flatMap((document) => document.Statement)
+        .filter((statement) => JSON.stringify(statement.Resource).includes(tableId));
+      expect([name, tableStatements.length]).toEqual([name, 1]);
+      expect([name, tableStatements[0]?.Condition]).toEqual([
+        name,
+        {
+          'ForAllValues:StringLike': {
+            'dynamodb:LeadingKeys': (spec.tablePrefixes ?? []).map((prefix) => `${prefix}*`),
+          },
+        },
+      ]);
+    }
+    // The functions the issue names by name, with the narrowest sets the key design allows.
+    expect(SERVICE_FUNCTIONS.session.tablePrefixes).toEqual(['SESSION#', 'USER#']);
+    expect(SERVICE_FUNCTIONS['oauth-callback'].tablePrefixes).not.toContain('DELIVERY#');
+    expect(SERVICE_FUNCTIONS.webhook.tablePrefixes).not.toContain('STATE#');
+  });
+
+  it('declares only prefixes the table’s keys really use', () => {
+    const keysSource = readFileSync(new URL('../../functions/shared/store/keys.ts', import.meta.url), 'utf8');
+    const used = new Set([...keysSource.matchAll(/(?:PK|GSI1PK): `([A-Z]+#)/g)].map((match) => match[1]));
+    for (const [name, spec] of Object.entries(SERVICE_FUNCTIONS)) {
+      for (const prefix of spec.tablePrefixes ?? [])
+        expect([name, prefix, used.has(prefix)]).toEqual([name, prefix, true]);
+    }
+  });
+
+  it('throttles /auth/* and the webhook route on their own, and the rest at the stage default', () => {
+    const [[, stage] = []] = resources('AWS::ApiGatewayV2::Stage');
+    expect(stage?.Properties.DefaultRouteSettings).toMatchObject({
+      ThrottlingRateLimit: THROTTLES.stage.rateLimit,
+      ThrottlingBurstLimit: THROTTLES.stage.burstLimit,
+    });
+    const expected: Record<string, unknown> = {};
+    for (const route of ROUTES) {
+      const limit = route.path.startsWith('/auth/')
+        ? THROTTLES.auth
+        : route.path === '/webhooks/github'
+          ? THROTTLES.webhook
+          : undefined;
+      if (limit)
+        expected[routeKey(route)] = {
+          ThrottlingRateLimit: limit.rateLimit,
+          ThrottlingBurstLimit: limit.burstLimit,
+        };
+    }
+    expect(Object.keys(expected)).toEqual(
+      expect.arrayContaining(['GET /auth/login', 'GET /auth/callback', 'POST /webhooks/github']),
+    );
+    expect(stage?.Properties.RouteSettings).toEqual(expected);
+    expect(THROTTLES.auth.rateLimit).toBeLessThan(THROTTLES.stage.rateLimit);
   });
 
   it('outputs the URLs the GitHub App registration needs and the secret ARNs', () => {
@@ -143,6 +232,7 @@ describe('GitHubAppStack', () => {
         'SetupUrl',
         'WebhookUrl',
         'GitHubAppSecretArn',
+        'WebhookSecretArn',
         'ServiceKeysSecretArn',
       ]),
     );

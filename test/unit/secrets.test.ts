@@ -109,7 +109,20 @@ describe('createFileSecretsSource', () => {
     const path = join(dir, 'override.json');
     writeFileSync(path, JSON.stringify(generated));
     const source = createFileSecretsSource(path, { GITHUB_APP_ID: '987', GITHUB_WEBHOOK_SECRET: 'from-env' });
-    await expect(source.gitHubApp()).resolves.toMatchObject({ appId: '987', webhookSecret: 'from-env' });
+    await expect(source.gitHubApp()).resolves.toMatchObject({ appId: '987' });
+    await expect(source.webhookSecrets()).resolves.toEqual({ webhookSecret: 'from-env' });
+  });
+
+  it('serves the webhook secrets from githubApp, apart from the App credentials', async () => {
+    const path = join(dir, 'webhook.json');
+    const githubApp = { ...generated.githubApp, previousWebhookSecret: 'old' };
+    writeFileSync(path, JSON.stringify({ ...generated, githubApp }));
+    const source = createFileSecretsSource(path, {});
+    await expect(source.webhookSecrets()).resolves.toEqual({
+      webhookSecret: generated.githubApp.webhookSecret,
+      previousWebhookSecret: 'old',
+    });
+    expect(await source.gitHubApp()).not.toHaveProperty('webhookSecret');
   });
 
   it('names the file and setting when it cannot be read', async () => {
@@ -164,6 +177,30 @@ describe('createSecretsManagerSource', () => {
       keysSecretArn: 'arn:ring',
     }).serviceKeys();
     expect([keys.current.keyId, ...keys.others.map((k) => k.keyId)]).toEqual(['b', 'c', 'a']);
+  });
+
+  it('reads the webhook secrets from their own secret, and the App secret without them', async () => {
+    const { webhookSecret: _moved, publicKey: _unused, ...app } = appSecret;
+    secretsManager
+      .on(GetSecretValueCommand, { SecretId: 'arn:app-only' })
+      .resolves({ SecretString: JSON.stringify(app) })
+      .on(GetSecretValueCommand, { SecretId: 'arn:webhook' })
+      .resolves({ SecretString: JSON.stringify({ webhookSecret: 'w1', previousWebhookSecret: 'w0' }) });
+    const source = createSecretsManagerSource({
+      appSecretArn: 'arn:app-only',
+      webhookSecretArn: 'arn:webhook',
+      keysSecretArn: undefined,
+    });
+    await expect(source.webhookSecrets()).resolves.toEqual({
+      webhookSecret: 'w1',
+      previousWebhookSecret: 'w0',
+    });
+    await expect(source.gitHubApp()).resolves.toMatchObject({ appId: app.appId });
+    expect(
+      secretsManager.commandCalls(GetSecretValueCommand).map((call) => call.args[0].input.SecretId),
+    ).toEqual(['arn:webhook', 'arn:app-only']);
+    const unset = createSecretsManagerSource({ appSecretArn: 'arn:app-only', keysSecretArn: undefined });
+    await expect(unset.webhookSecrets()).rejects.toThrow(/WEBHOOK_SECRET_ARN is missing/);
   });
 
   it('explains an App secret the operator has not filled in yet', async () => {

@@ -8,10 +8,13 @@ import {
   type GitHubAppCredentials,
   type SecretsSource,
   type ServiceKeys,
+  type WebhookSecrets,
+  webhookSecretsSchema,
 } from './types.js';
 
 /**
  * The local runtime's secrets: a git-ignored JSON file `{ githubApp: {...}, serviceKeys: { current, retired } }`
+ * (`githubApp` also holds `webhookSecret` and, while rotating, `previousWebhookSecret`)
  * that `npm start` generates. GitHub App settings in the environment (README "Configuration") win over
  * the file, so a real App can be used locally without editing it. Read once per process: after
  * `npm run rotate-keys`, restart the service.
@@ -56,6 +59,9 @@ export function createFileSecretsSource(
   return {
     async gitHubApp(): Promise<GitHubAppCredentials> {
       return parseSecret(gitHubAppCredentialsSchema, (await cachedLoad()).app, `${path} githubApp`);
+    },
+    async webhookSecrets(): Promise<WebhookSecrets> {
+      return parseSecret(webhookSecretsSchema, (await cachedLoad()).app, `${path} githubApp`);
     },
     async serviceKeys(): Promise<ServiceKeys> {
       return (await cachedLoad()).keys;

@@ -3,7 +3,7 @@ import { createFileSecretsSource } from './file-source.js';
 import { createSecretsManagerSource } from './secrets-manager-source.js';
 import type { SecretsSource } from './types.js';
 
-export type { GitHubAppCredentials, SecretsSource, ServiceKeys } from './types.js';
+export type { GitHubAppCredentials, SecretsSource, ServiceKeys, WebhookSecrets } from './types.js';
 
 let source: SecretsSource | undefined;
 
@@ -16,6 +16,7 @@ export function getSecretsSource(): SecretsSource {
       ? createFileSecretsSource(secrets.path)
       : createSecretsManagerSource({
           appSecretArn: secrets.appSecretArn,
+          webhookSecretArn: secrets.webhookSecretArn,
           keysSecretArn: secrets.keysSecretArn,
         });
   return source;

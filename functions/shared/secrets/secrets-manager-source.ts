@@ -8,6 +8,8 @@ import {
   type GitHubAppCredentials,
   type SecretsSource,
   type ServiceKeys,
+  type WebhookSecrets,
+  webhookSecretsSchema,
 } from './types.js';
 
 /** Cached in the container so a warm Lambda does not call Secrets Manager on every request. */
@@ -15,10 +17,12 @@ const MAX_AGE_SECONDS = 300;
 
 export type SecretsManagerSourceOptions = {
   appSecretArn: string | undefined;
+  /** Its own secret, so the public webhook function reads it without the App's private key. */
+  webhookSecretArn?: string | undefined;
   keysSecretArn: string | undefined;
 };
 
-/** Reads both secrets from Secrets Manager through Powertools Parameters (in-memory cache, JSON transform). */
+/** Reads the secrets from Secrets Manager through Powertools Parameters (in-memory cache, JSON transform). */
 export function createSecretsManagerSource(options: SecretsManagerSourceOptions): SecretsSource {
   let keys: { secret: string; keys: ServiceKeys } | undefined;
 
@@ -31,6 +35,10 @@ export function createSecretsManagerSource(options: SecretsManagerSourceOptions)
     async gitHubApp(): Promise<GitHubAppCredentials> {
       const value = await read(options.appSecretArn, 'GITHUB_APP_SECRET_ARN');
       return parseSecret(gitHubAppCredentialsSchema, value, 'GitHub App secret');
+    },
+    async webhookSecrets(): Promise<WebhookSecrets> {
+      const value = await read(options.webhookSecretArn, 'WEBHOOK_SECRET_ARN');
+      return parseSecret(webhookSecretsSchema, value, 'webhook secret');
     },
     async serviceKeys(): Promise<ServiceKeys> {
       const value = await read(options.keysSecretArn, 'SERVICE_KEYS_SECRET_ARN');

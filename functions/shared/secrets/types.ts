@@ -10,12 +10,21 @@ export const gitHubAppCredentialsSchema = z.object({
   clientId: nonEmpty(),
   clientSecret: nonEmpty(),
   privateKey: z.string().check(z.includes('PRIVATE KEY', { message: 'must be the PEM private key' })),
+});
+
+export type GitHubAppCredentials = z.infer<typeof gitHubAppCredentialsSchema>;
+
+/**
+ * The webhook secret(s), kept apart from the App's credentials so the public `webhook` function can
+ * read them without being able to read the private key or client secret.
+ */
+export const webhookSecretsSchema = z.object({
   webhookSecret: nonEmpty(),
   /** Set while rotating the webhook secret: deliveries signed with either verify. */
   previousWebhookSecret: z.optional(nonEmpty()),
 });
 
-export type GitHubAppCredentials = z.infer<typeof gitHubAppCredentialsSchema>;
+export type WebhookSecrets = z.infer<typeof webhookSecretsSchema>;
 
 const keyMaterial = () =>
   z.string().check(z.minLength(32, 'must hold at least 32 characters of random key material'));
@@ -76,6 +85,7 @@ export type ServiceKeys = Readonly<{
 /** One interface, two sources: Secrets Manager in AWS, a git-ignored file locally. */
 export interface SecretsSource {
   gitHubApp(): Promise<GitHubAppCredentials>;
+  webhookSecrets(): Promise<WebhookSecrets>;
   serviceKeys(): Promise<ServiceKeys>;
 }
 

@@ -7,9 +7,21 @@ const PROCESSING_LEASE_MS = 30_000;
 /** GitHub redelivers by hand within days; keep delivery records a week. */
 const RECORD_TTL_SECONDS = 7 * 24 * 3600;
 
-export type DeliveryStart = 'start' | 'done' | 'in_progress';
+/**
+ * What a claim found: ours to process, another invocation's, or done before. A delivery done as
+ * `invalid` (a signed payload the service could not use) carries the fields that were wrong, so a
+ * redelivery of the same bytes gets the same answer without being looked at again.
+ */
+export type DeliveryStart =
+  | { status: 'start' }
+  | { status: 'in_progress' }
+  | { status: 'done'; outcome: 'applied' | 'ignored' }
+  | { status: 'invalid'; fields: string[] };
 
-/** Webhook deliveries by `X-GitHub-Delivery`: processing → done, so effects apply once. */
+/**
+ * Webhook deliveries by `X-GitHub-Delivery`: processing → done (applied, ignored or invalid), so
+ * effects apply once; an operator finds every delivery, invalid ones included, under `DELIVERY#<id>`.
+ */
 export class DeliveryStore {
   constructor(
     private readonly table: Table,
@@ -48,12 +60,17 @@ export class DeliveryStore {
           values: { ':failed': 'failed', ':processing': 'processing', ':now': now },
         },
       );
-      return 'start';
+      return { status: 'start' };
     } catch (error) {
       if (!(error instanceof ConditionFailedError)) throw error;
     }
     const item = await this.table.get(keys.webhookDelivery(deliveryId));
-    return item?.status === 'done' ? 'done' : 'in_progress';
+    if (item?.status !== 'done') return { status: 'in_progress' };
+    if (item.outcome === 'invalid') {
+      const fields = Array.isArray(item.invalidFields) ? item.invalidFields.map(String) : [];
+      return { status: 'invalid', fields };
+    }
+    return { status: 'done', outcome: item.outcome === 'ignored' ? 'ignored' : 'applied' };
   }
 
   async finish(deliveryId: string, outcome: 'applied' | 'ignored'): Promise<void> {
@@ -61,6 +78,24 @@ export class DeliveryStore {
       expression: 'SET #status = :done, outcome = :outcome, finishedAt = :at REMOVE leaseUntil',
       names: { '#status': 'status' },
       values: { ':done': 'done', ':outcome': outcome, ':at': new Date(this.now()).toISOString() },
+    });
+  }
+
+  /**
+   * A signed payload the service cannot use: done, with the wrong fields' paths (never their values).
+   * It is not retried: the same bytes would fail the same way.
+   */
+  async finishInvalid(deliveryId: string, fields: readonly string[]): Promise<void> {
+    await this.table.update(keys.webhookDelivery(deliveryId), {
+      expression:
+        'SET #status = :done, outcome = :invalid, invalidFields = :fields, finishedAt = :at REMOVE leaseUntil',
+      names: { '#status': 'status' },
+      values: {
+        ':done': 'done',
+        ':invalid': 'invalid',
+        ':fields': [...fields],
+        ':at': new Date(this.now()).toISOString(),
+      },
     });
   }
 

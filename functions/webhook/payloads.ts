@@ -1,0 +1,159 @@
+import * as z from 'zod/mini';
+import { BadRequestError } from '../shared/errors.js';
+import type { GitHubInstallation } from '../shared/installations/github-installations.js';
+
+/**
+ * The payloads the service acts on, validated from the fields the handlers use (GitHub's webhook
+ * schemas, narrowed to those fields). A signed delivery that does not match is GitHub's or the
+ * sender's problem, answered 400 `invalid_payload`, never a 500 from deep inside a handler.
+ */
+
+const id = () => z.int().check(z.positive());
+
+/** A user, organization or enterprise: enterprises have a slug instead of a login. */
+const account = z
+  .object({
+    id: id(),
+    login: z.optional(z.string().check(z.minLength(1))),
+    slug: z.optional(z.string().check(z.minLength(1))),
+    type: z.optional(z.string()),
+    avatar_url: z.optional(z.string()),
+  })
+  .check(
+    z.refine((value) => value.login !== undefined || value.slug !== undefined, {
+      message: 'needs a login or a slug',
+    }),
+  );
+
+/** Older payloads carry epoch seconds; stored as ISO strings so "newer than" compares like with like. */
+const timestamp = z.union([
+  z.string(),
+  z.pipe(
+    z.number(),
+    z.transform((seconds) => new Date(seconds * 1000).toISOString()),
+  ),
+]);
+
+const installation = z.object({
+  id: id(),
+  account,
+  app_slug: z.optional(z.string()),
+  target_type: z.optional(z.string()),
+  repository_selection: z.enum(['all', 'selected']),
+  permissions: z.record(z.string(), z.string()),
+  events: z.array(z.string()),
+  suspended_at: z.optional(z.nullable(z.string())),
+  updated_at: z.optional(timestamp),
+});
+
+const installationEvent = z.object({
+  action: z.enum(['created', 'deleted', 'suspend', 'unsuspend', 'new_permissions_accepted']),
+  installation,
+});
+
+const installationRepositoriesEvent = z.object({
+  installation,
+  repository_selection: z.enum(['all', 'selected']),
+});
+
+const installationTargetRenamed = z.object({
+  account,
+  installation: z.object({ id: id() }),
+  target_type: z.string(),
+});
+
+const authorizationRevoked = z.object({ sender: z.object({ id: id() }) });
+
+export type InstallationAction = z.infer<typeof installationEvent>['action'];
+
+/** A delivery the service acts on, with only the fields it uses. */
+export type HandledDelivery =
+  | { kind: 'installation'; action: InstallationAction; installation: GitHubInstallation }
+  | {
+      kind: 'installation_repositories';
+      installation: GitHubInstallation;
+      repositorySelection: 'all' | 'selected';
+    }
+  | {
+      kind: 'installation_target.renamed';
+      installationId: number;
+      accountId: number;
+      login: string;
+      targetType: string;
+    }
+  | { kind: 'github_app_authorization.revoked'; userId: number };
+
+/** Names the fields that are wrong (paths, never values): for the answer, the log and the record. */
+export class InvalidPayloadError extends BadRequestError {
+  constructor(
+    readonly event: string,
+    readonly fields: readonly string[],
+  ) {
+    super('invalid_payload', `The ${event} payload is malformed at: ${fields.join(', ')}.`);
+  }
+}
+
+function parse<T>(schema: z.ZodMiniType<T>, event: string, payload: unknown): T {
+  const result = schema.safeParse(payload);
+  if (result.success) return result.data;
+  const fields = [...new Set(result.error.issues.map((issue) => issue.path.join('.') || '(root)'))];
+  throw new InvalidPayloadError(event, fields);
+}
+
+const toInstallation = (value: z.infer<typeof installation>): GitHubInstallation => ({
+  ...value,
+  app_slug: value.app_slug ?? '',
+  target_type: value.target_type ?? value.account.type ?? 'User',
+  suspended_at: value.suspended_at ?? null,
+});
+
+const INSTALLATION_ACTIONS: ReadonlySet<string> = new Set(installationEvent.shape.action.options);
+
+/**
+ * The delivery to act on, or undefined for an event or action the service does not handle (recorded
+ * as ignored). Throws InvalidPayloadError when a handled one lacks or mistypes a field it needs.
+ */
+export function parseDelivery(event: string, payload: Record<string, unknown>): HandledDelivery | undefined {
+  const action = payload.action;
+  if (action !== undefined && typeof action !== 'string') throw new InvalidPayloadError(event, ['action']);
+  switch (event) {
+    case 'installation': {
+      if (action === undefined || !INSTALLATION_ACTIONS.has(action)) return undefined;
+      const parsed = parse(installationEvent, event, payload);
+      return {
+        kind: 'installation',
+        action: parsed.action,
+        installation: toInstallation(parsed.installation),
+      };
+    }
+    case 'installation_repositories': {
+      const parsed = parse(installationRepositoriesEvent, event, payload);
+      return {
+        kind: 'installation_repositories',
+        installation: toInstallation(parsed.installation),
+        repositorySelection: parsed.repository_selection,
+      };
+    }
+    case 'installation_target': {
+      if (action !== 'renamed') return undefined;
+      const parsed = parse(installationTargetRenamed, event, payload);
+      return {
+        kind: 'installation_target.renamed',
+        installationId: parsed.installation.id,
+        accountId: parsed.account.id,
+        // The refinement above guarantees one of the two.
+        login: parsed.account.login ?? parsed.account.slug ?? '',
+        targetType: parsed.target_type,
+      };
+    }
+    case 'github_app_authorization': {
+      if (action !== 'revoked') return undefined;
+      return {
+        kind: 'github_app_authorization.revoked',
+        userId: parse(authorizationRevoked, event, payload).sender.id,
+      };
+    }
+    default:
+      return undefined;
+  }
+}
