@@ -1,4 +1,12 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import {
+  CfnOutput,
+  Duration,
+  RemovalPolicy,
+  SecretValue,
+  Stack,
+  Validations,
+  type StackProps,
+} from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
   CorsHttpMethod,
@@ -33,6 +41,8 @@ export type GitHubAppStackProps = StackProps & {
   githubWebUrl?: string;
   /** Public base URL if a custom domain fronts the API; defaults to the API's own endpoint. */
   publicBaseUrl?: string;
+  /** Who may link an organization's installation (README "Who may link"); owners unless widened. */
+  linkPolicy?: 'org-owners' | 'org-members';
   logRetentionDays?: RetentionDays;
 };
 
@@ -102,8 +112,7 @@ export class GitHubAppStack extends Stack {
 
     // The operator fills in the App's credentials after deploy (README "Fill the secrets").
     // Its generation settings must never change: CloudFormation would generate a new value and wipe the
-    // credentials an operator filled in. Its generated `webhookSecret` field is no longer read (the
-    // webhook secret has a secret of its own below); README says how to carry it over.
+    // credentials an operator filled in. Its generated `webhookSecret` only seeds the webhook secret below.
     const appSecret = new Secret(this, 'GitHubAppSecret', {
       description: 'GitHub App credentials: appId, slug, clientId, clientSecret, privateKey, webhookSecret',
       generateSecretString: {
@@ -113,15 +122,15 @@ export class GitHubAppStack extends Stack {
         excludePunctuation: true,
       },
     });
-    // Apart from the App secret so the public webhook function can read it and nothing else of the App;
-    // generated so it never has to be invented by hand. `previousWebhookSecret` is added while rotating.
+    // Apart from the App secret so the public webhook function can read it and nothing else of the App.
+    // Created (once) with the App secret's `webhookSecret` through a CloudFormation dynamic reference: on a
+    // new stack that is the generated value, and a stack upgraded from the single App secret keeps the
+    // value GitHub already signs with, so no delivery is refused. Later changes are made here only
+    // (README "Fill the secrets"); `previousWebhookSecret` is added while rotating.
     const webhookSecret = new Secret(this, 'WebhookSecret', {
       description: 'GitHub App webhook secret: webhookSecret (and previousWebhookSecret while rotating)',
-      generateSecretString: {
-        secretStringTemplate: '{}',
-        generateStringKey: 'webhookSecret',
-        passwordLength: 40,
-        excludePunctuation: true,
+      secretObjectValue: {
+        webhookSecret: SecretValue.secretsManager(appSecret.secretArn, { jsonField: 'webhookSecret' }),
       },
     });
     const keysSecret = new Secret(this, 'ServiceKeysSecret', {
@@ -184,6 +193,7 @@ export class GitHubAppStack extends Stack {
       FRONTEND_ORIGINS: props.frontendOrigins.join(','),
       GITHUB_API_URL: props.githubApiUrl ?? 'https://api.github.com',
       GITHUB_WEB_URL: props.githubWebUrl ?? 'https://github.com',
+      LINK_POLICY: props.linkPolicy ?? 'org-owners',
     };
 
     const functions = {} as Record<FunctionName, ServiceFunction>;

@@ -40,6 +40,12 @@ export function readStackSettings(context: ContextReader): GitHubAppStackProps &
       );
     }
   }
+  const linkPolicy = optionalString('linkPolicy') ?? 'org-owners';
+  if (linkPolicy !== 'org-owners' && linkPolicy !== 'org-members') {
+    throw new Error(
+      `CDK context "linkPolicy" must be org-owners (the default) or org-members (README "Who may link")`,
+    );
+  }
   const retention = context('logRetentionDays');
   return {
     stackName: optionalString('stackName') ?? 'GitHubAppAccounts',
@@ -47,6 +53,7 @@ export function readStackSettings(context: ContextReader): GitHubAppStackProps &
     githubApiUrl: optionalString('githubApiUrl'),
     githubWebUrl: optionalString('githubWebUrl'),
     publicBaseUrl: optionalString('publicBaseUrl'),
+    linkPolicy,
     logRetentionDays: retention === undefined ? undefined : retentionDays(retention),
   };
 }

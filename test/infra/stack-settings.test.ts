@@ -27,6 +27,14 @@ describe('readStackSettings', () => {
     });
   });
 
+  it('reads who may link: org owners unless widened on purpose', () => {
+    expect(from({ frontendOrigins: 'https://a.example' }).linkPolicy).toBe('org-owners');
+    expect(from({ frontendOrigins: 'https://a.example', linkPolicy: 'org-members' }).linkPolicy).toBe(
+      'org-members',
+    );
+    expect(() => from({ frontendOrigins: 'https://a.example', linkPolicy: 'anyone' })).toThrow(/linkPolicy/);
+  });
+
   it('names the bad setting', () => {
     expect(() => from({})).toThrow(/frontendOrigins/);
     expect(() => from({ frontendOrigins: 'not a url' })).toThrow(/frontendOrigins.*not a URL/);

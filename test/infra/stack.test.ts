@@ -64,6 +64,15 @@ describe('GitHubAppStack', () => {
     }
   });
 
+  it('tells every function who may link (LINK_POLICY, owners by default)', () => {
+    for (const [, fn] of resources('AWS::Lambda::Function').filter(([, f]) =>
+      JSON.stringify(f.Properties.Environment).includes('TABLE_NAME'),
+    ))
+      expect(fn.Properties).toMatchObject({
+        Environment: { Variables: expect.objectContaining({ LINK_POLICY: 'org-owners' }) as unknown },
+      });
+  });
+
   it('has one table with PK/SK, GSI1, TTL, on-demand billing, PITR, retained', () => {
     template.resourceCountIs('AWS::DynamoDB::Table', 1);
     template.hasResource('AWS::DynamoDB::Table', {
@@ -243,8 +252,30 @@ describe('GitHubAppStack', () => {
     template.hasResourceProperties('AWS::SecretsManager::Secret', {
       GenerateSecretString: Match.objectLike({ GenerateStringKey: 'keyMaterial' }),
     });
+    const resources = template.toJSON().Resources as Record<
+      string,
+      { Properties?: { SecretString?: unknown } }
+    >;
     const text = JSON.stringify(template.toJSON());
-    expect(/PRIVATE KEY|"SecretString"/.test(text)).toBe(false);
+    expect(text).not.toContain('PRIVATE KEY');
+    // The only SecretString is the webhook secret's, a dynamic reference resolved by CloudFormation.
+    const strings = Object.values(resources).flatMap((r) =>
+      r.Properties?.SecretString === undefined ? [] : [JSON.stringify(r.Properties.SecretString)],
+    );
+    expect(strings).toHaveLength(1);
+    expect(strings[0]).toContain('{{resolve:secretsmanager:');
+  });
+
+  it('creates the webhook secret with the value GitHub already knows (the App secret’s webhookSecret)', () => {
+    const secret = stack.node.findChild('WebhookSecret').node.defaultChild as never;
+    const appSecret = stack.node.findChild('GitHubAppSecret').node.defaultChild as never;
+    const { Properties } = template.toJSON().Resources[stack.getLogicalId(secret)] as {
+      Properties: { SecretString?: unknown; GenerateSecretString?: unknown };
+    };
+    expect(Properties.GenerateSecretString).toBeUndefined();
+    const value = JSON.stringify(Properties.SecretString);
+    expect(value).toContain(':SecretString:webhookSecret::}}');
+    expect(value).toContain(`{"Ref":"${stack.getLogicalId(appSecret)}"}`);
   });
 
   it('passes cdk-nag AwsSolutions with every finding acknowledged with a reason', () => {
