@@ -88,18 +88,17 @@ export class Serializer {
     };
   }
 
-  /** GET /user with a user token: the private view of the signed-in user. */
-  privateUser(account: EmulatedAccount) {
+  /** GET /users/{username}: the public profile (GitHub shows an email only when made public). */
+  publicUser(account: EmulatedAccount) {
     const repos = this.world.repositoriesOf(account.id);
     return {
       ...this.simpleUser(account),
-      user_view_type: 'private',
+      user_view_type: 'public',
       name: account.name,
       company: null,
       blog: '',
       location: null,
-      email: account.email,
-      notification_email: account.email,
+      email: null as string | null,
       hireable: null,
       bio: null,
       twitter_username: null,
@@ -109,9 +108,20 @@ export class Serializer {
       following: 0,
       created_at: account.createdAt,
       updated_at: account.createdAt,
+    };
+  }
+
+  /** GET /user with a user token: the private view of the signed-in user. */
+  privateUser(account: EmulatedAccount) {
+    const privateRepos = this.world.repositoriesOf(account.id).filter((repo) => repo.private).length;
+    return {
+      ...this.publicUser(account),
+      user_view_type: 'private',
+      email: account.email,
+      notification_email: account.email,
       private_gists: 0,
-      total_private_repos: repos.filter((repo) => repo.private).length,
-      owned_private_repos: repos.filter((repo) => repo.private).length,
+      total_private_repos: privateRepos,
+      owned_private_repos: privateRepos,
       disk_usage: 0,
       collaborators: 0,
       two_factor_authentication: true,

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { LOCAL_AWS_SETTINGS } from '../../local/dynamodb-local.js';
 import { EmulatorAdmin } from '../../local/github-emulator/admin-client.js';
 import type { LocalSecretsFile } from '../../local/local-secrets.js';
@@ -107,6 +107,16 @@ async function items(): Promise<string[]> {
   return keys.sort();
 }
 
+async function installationItem(id: number) {
+  const { Item } = await dynamo.send(
+    new GetItemCommand({
+      TableName: 'github-app-accounts',
+      Key: { PK: { S: `INSTALLATION#${id}` }, SK: { S: 'META' } },
+    }),
+  );
+  return Item;
+}
+
 async function expectError(response: Response, status: number, error: string) {
   expect(response.status).toBe(status);
   const body = (await response.json()) as { error: string; message: string };
@@ -164,16 +174,7 @@ describe('the App’s power only for those GitHub trusts with it', () => {
   it('setup_action=update from someone who may not link the installation rewrites nothing', async () => {
     const teammate = await signIn('octo-teammate');
     const before = await items();
-    const { Items: [meta] = [] } = await dynamo.send(
-      new ScanCommand({
-        TableName: 'github-app-accounts',
-        FilterExpression: 'PK = :pk AND SK = :sk',
-        ExpressionAttributeValues: {
-          ':pk': { S: `INSTALLATION#${installs['octo-org']}` },
-          ':sk': { S: 'META' },
-        },
-      }),
-    );
+    const meta = await installationItem(installs['octo-org'] ?? 0);
     const back = await teammate.fetch(
       `${app.apiUrl}/auth/callback?installation_id=${installs['octo-org']}&setup_action=update`,
     );
@@ -181,17 +182,7 @@ describe('the App’s power only for those GitHub trusts with it', () => {
       'org_owner_required',
     );
     expect(await items()).toEqual(before);
-    const { Items: [after] = [] } = await dynamo.send(
-      new ScanCommand({
-        TableName: 'github-app-accounts',
-        FilterExpression: 'PK = :pk AND SK = :sk',
-        ExpressionAttributeValues: {
-          ':pk': { S: `INSTALLATION#${installs['octo-org']}` },
-          ':sk': { S: 'META' },
-        },
-      }),
-    );
-    expect(after).toEqual(meta);
+    expect(await installationItem(installs['octo-org'] ?? 0)).toEqual(meta);
   });
 
   it('after a signed installation.deleted, re-linking answers 404 installation_deleted', async () => {

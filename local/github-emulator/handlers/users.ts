@@ -18,26 +18,7 @@ export const usersRoutes: Route[] = [
       // Logins are case-insensitive and a renamed account's old login belongs to nobody (or to whoever took it).
       const account = world.accountByLogin(request.params.username ?? '');
       if (!account) throw noSuchUser();
-      const repos = world.repositoriesOf(account.id);
-      return json(200, {
-        ...serializer.simpleUser(account),
-        user_view_type: 'public',
-        name: account.name,
-        company: null,
-        blog: '',
-        location: null,
-        // GitHub shows an email only when its owner made it public.
-        email: null,
-        hireable: null,
-        bio: null,
-        twitter_username: null,
-        public_repos: repos.filter((repo) => !repo.private).length,
-        public_gists: 0,
-        followers: 0,
-        following: 0,
-        created_at: account.createdAt,
-        updated_at: account.createdAt,
-      });
+      return json(200, serializer.publicUser(account));
     },
   },
 ];
