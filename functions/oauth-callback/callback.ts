@@ -25,7 +25,7 @@ const INSTALLATION_ID = /^[1-9][0-9]{0,19}$/;
 export async function handleCallback(request: HttpRequest): Promise<HttpResponse> {
   if (request.query.state === undefined && request.query.setup_action === 'update')
     return settingsUpdated(request);
-  const { flow, clearCookies } = await takeFlow(request);
+  const { flow, clearCookies, markUsed } = await takeFlow(request);
   const cookies = [...clearCookies];
   const back = (params: Record<string, string>) => redirect(withQuery(flow.returnTo, params), cookies);
 
@@ -37,12 +37,13 @@ export async function handleCallback(request: HttpRequest): Promise<HttpResponse
   const code = request.query.code;
   try {
     if (code) {
-      const signedIn = await signInWithCode(code, flow);
+      const signedIn = await signInWithCode(code, flow, markUsed);
       userId = signedIn.userId;
       cookies.push(signedIn.cookie);
     } else if (flow.purpose === 'install') {
       // "Request user authorization during installation" off: GitHub sends no code; use the session.
       userId = (await requireCaller(request)).userId;
+      await markUsed();
     } else {
       return back({ auth_error: 'missing_code' });
     }

@@ -48,6 +48,8 @@ export async function startSignIn(request: HttpRequest): Promise<HttpResponse> {
 export async function signInWithCode(
   code: string,
   flow: OAuthFlow,
+  /** Runs once GitHub has named the user, before anything is written (the flow's single use). */
+  beforeWrites: () => Promise<void>,
 ): Promise<{ userId: number; userToken: string; cookie: string }> {
   const { users, secrets, github, sessions } = getServices();
   const { sessionKey } = await getCrypto();
@@ -80,6 +82,7 @@ export async function signInWithCode(
   } catch (error) {
     throw failure(error);
   }
+  await beforeWrites();
   await users.putProfile(profile);
   await refreshDisplayLogin(profile);
   await (await getUserTokens()).store(profile.id, pair);

@@ -104,6 +104,19 @@ describe('login CSRF', () => {
     expect(await items()).toEqual(before);
   });
 
+  it('a callback with this browser’s flow cookie but a code GitHub refuses writes nothing', async () => {
+    const before = await items();
+    const start = await fetch(`${fx.api.url}/auth/login`, { redirect: 'manual' });
+    const state = new URL(start.headers.get('location') ?? '').searchParams.get('state') ?? '';
+    const refused = await fetch(`${fx.api.url}/auth/callback?code=made-up&state=${state}`, {
+      redirect: 'manual',
+      headers: { cookie: cookiesSet(start).join('; ') },
+    });
+    expect(refused.status).toBe(302);
+    expect(refused.headers.get('location')).toContain('auth_error=bad_verification_code');
+    expect(await items()).toEqual(before);
+  });
+
   it('refuses Origin: null for cookie-authenticated state changes, whatever the Referer says', async () => {
     const session = await signIn(fx, 'octo-demo');
     const response = await api(fx, session)('/accounts', {

@@ -77,12 +77,15 @@ const sameState = (a: string, b: string) => {
 };
 
 /**
- * The callback's half: the flow whose sealed cookie this browser holds and whose state GitHub sent back,
- * used at most once (a marker keyed by the state's digest, written only after the cookie checked out).
- * 400 `invalid_state` without a state or for a used or expired one; 400 `state_mismatch` when this browser
- * did not start the flow. Also returns the cookies that clear the flow.
+ * The callback's half: the flow whose sealed cookie this browser holds and whose state GitHub sent back.
+ * 400 `invalid_state` without a state or for an expired flow; 400 `state_mismatch` when this browser did
+ * not start the flow. Nothing is written here: `markUsed` records the state as used (400
+ * `invalid_state` if it already was) and is called once the caller is identified, so a request without
+ * a working code or session writes nothing. Also returns the cookies that clear the flow.
  */
-export async function takeFlow(request: HttpRequest): Promise<{ flow: OAuthFlow; clearCookies: string[] }> {
+export async function takeFlow(
+  request: HttpRequest,
+): Promise<{ flow: OAuthFlow; clearCookies: string[]; markUsed: () => Promise<void> }> {
   const { config, states } = getServices();
   const rawState = request.query.state;
   if (!rawState)
@@ -110,14 +113,19 @@ export async function takeFlow(request: HttpRequest): Promise<{ flow: OAuthFlow;
       'This sign-in was not started in this browser (or it has expired). Start signing in again.',
     );
   }
-  const nowSeconds = Math.floor(Date.now() / 1000);
-  if (match.expiresAt <= nowSeconds || !(await states.markUsed(digest(rawState), match.expiresAt))) {
-    throw new BadRequestError(
+  const used = () =>
+    new BadRequestError(
       'invalid_state',
       'This sign-in link was already used or has expired. Start signing in again.',
     );
-  }
+  // A replay is refused before GitHub is asked again; the write that makes the state used comes later.
+  if (match.expiresAt <= Math.floor(Date.now() / 1000) || (await states.isUsed(digest(rawState))))
+    throw used();
+  const { expiresAt } = match;
   return {
+    markUsed: async () => {
+      if (!(await states.markUsed(digest(rawState), expiresAt))) throw used();
+    },
     flow: {
       purpose: match.purpose,
       returnTo: match.returnTo,

@@ -9,6 +9,10 @@ import { ITEM_ABSENT, type Table } from './table.js';
 export class OAuthStateStore {
   constructor(private readonly table: Table) {}
 
+  async isUsed(stateDigest: string): Promise<boolean> {
+    return (await this.table.get(keys.oauthState(stateDigest))) !== undefined;
+  }
+
   /** Records the state as used; false when it already was (a replay). Kept until the flow would expire. */
   async markUsed(stateDigest: string, expiresAtSeconds: number): Promise<boolean> {
     try {
