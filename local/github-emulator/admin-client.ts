@@ -83,7 +83,7 @@ export class EmulatorAdmin {
     headers?: Record<string, string>;
     body?: unknown;
     delayMs?: number;
-    mode?: 'respond' | 'reset';
+    mode?: 'respond' | 'reset' | 'act-then-delay' | 'act-then-reset';
   }) {
     return this.call('POST', '/faults', fault);
   }

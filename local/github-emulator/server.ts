@@ -146,7 +146,23 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
       if (!route) throw new GitHubError(404, 'Not Found');
       body = parseBody(raw, String(req.headers['content-type'] ?? ''));
       const fault = takeFault(method, route, url.pathname);
-      if (fault) {
+      const request: EmulatorRequest = { method, url, params, headers: req.headers, body, credential };
+      if (fault?.mode === 'act-then-delay' || fault?.mode === 'act-then-reset') {
+        // GitHub does the work; only its answer is late or lost.
+        faultId = fault.id;
+        try {
+          response = await route.handle(request, context);
+        } catch (error) {
+          if (!(error instanceof GitHubError)) throw error;
+          response = { status: error.status, body: error.body(), headers: error.headers };
+        }
+        if (fault.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+        if (fault.mode === 'act-then-reset') {
+          record(method, route, url.pathname, credential, 0, body, faultId, undefined);
+          req.socket.destroy();
+          return;
+        }
+      } else if (fault) {
         faultId = fault.id;
         if (fault.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
         if (fault.mode === 'reset') {
@@ -156,7 +172,6 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
         }
         response = { status: fault.status, body: fault.body, headers: fault.headers };
       } else {
-        const request: EmulatorRequest = { method, url, params, headers: req.headers, body, credential };
         response = await route.handle(request, context);
       }
     } catch (error) {

@@ -882,6 +882,32 @@ describe('faults, rate limits and the call log', () => {
     await expect(fetch(`${fx.emulator.url}/app`)).rejects.toThrow();
   });
 
+  it('can let GitHub act and then lose or delay the answer', async () => {
+    const { token, refreshToken: first } = await signIn('octo-teammate');
+    expect(first).toBeDefined();
+    await fx.admin.fault({ route: '/login/oauth/access_token', mode: 'act-then-reset' });
+    const refresh = () =>
+      refreshToken({
+        clientType: 'github-app',
+        clientId: fx.app.clientId,
+        clientSecret: fx.app.clientSecret,
+        refreshToken: first ?? '',
+        request,
+      });
+    await expect(refresh()).rejects.toThrow();
+    // GitHub rotated before the answer was lost: the refresh token and the old access token are spent.
+    expect((await failure(refresh())).status).toBe(400);
+    expect(
+      (await failure(request('GET /user', { headers: { authorization: `token ${token}` } }))).status,
+    ).toBe(401);
+
+    const { token: other } = await signIn('outsider');
+    await fx.admin.fault({ route: '/user', mode: 'act-then-delay', delayMs: 300 });
+    const { data } = await request('GET /user', { headers: { authorization: `token ${other}` } });
+    expect(data.login).toBe('outsider');
+    expect((await fx.admin.calls('GET /user')).at(-1)).toMatchObject({ status: 200 });
+  });
+
   it('puts rate-limit headers on every answer and logs each call with its credential kind', async () => {
     const response = await fetch(`${fx.emulator.url}/user`);
     expect(response.status).toBe(401);

@@ -7,7 +7,8 @@ import { EmulatorAdmin } from '../../local/github-emulator/admin-client.js';
 import { startGitHubEmulator, type GitHubEmulator } from '../../local/github-emulator/server.js';
 import { generateLocalSecrets, type LocalSecretsFile } from '../../local/local-secrets.js';
 import { freePort } from '../../local/ports.js';
-import { createTestTable } from './dynamodb.js';
+import { createTestTable, testDynamoEndpoint } from './dynamodb.js';
+import { startDynamoFaultProxy, type DynamoFaultProxy } from './dynamodb-fault-proxy.js';
 
 export const FRONTEND = 'http://app.test';
 
@@ -18,6 +19,8 @@ export type ServiceFixture = {
   secrets: LocalSecretsFile;
   secretsFile: string;
   table: Awaited<ReturnType<typeof createTestTable>>;
+  /** With `dynamoFaults`: the proxy between the handlers and DynamoDB Local. */
+  dynamo: DynamoFaultProxy | undefined;
   /** The environment the handlers run with (for child processes sharing the table). */
   env: Record<string, string>;
   close(): Promise<void>;
@@ -27,8 +30,13 @@ export type ServiceFixture = {
  * The whole service in the test process: the real handlers behind the local API server, a fresh table
  * in DynamoDB Local, and the GitHub emulator with the App registered (webhooks to the API).
  */
-export async function startService(options: { expiringUserTokens?: boolean } = {}): Promise<ServiceFixture> {
+export async function startService(
+  options: { expiringUserTokens?: boolean; dynamoFaults?: boolean } = {},
+): Promise<ServiceFixture> {
   const table = await createTestTable();
+  // The handlers reach DynamoDB Local through a fault-injecting proxy when a test asks for one; the
+  // fixture's own `table` always talks to DynamoDB Local directly, to observe what really happened.
+  const dynamo = options.dynamoFaults ? await startDynamoFaultProxy(testDynamoEndpoint()) : undefined;
   const emulator = await startGitHubEmulator();
   const admin = new EmulatorAdmin(emulator.url);
   const secrets = generateLocalSecrets();
@@ -39,7 +47,7 @@ export async function startService(options: { expiringUserTokens?: boolean } = {
   const apiBaseUrl = `http://localhost:${port}`;
   const env = {
     TABLE_NAME: table.tableName,
-    DYNAMODB_ENDPOINT: String(process.env.TEST_DYNAMODB_ENDPOINT),
+    DYNAMODB_ENDPOINT: dynamo?.endpoint ?? testDynamoEndpoint(),
     API_BASE_URL: apiBaseUrl,
     FRONTEND_ORIGINS: FRONTEND,
     GITHUB_API_URL: emulator.url,
@@ -66,10 +74,12 @@ export async function startService(options: { expiringUserTokens?: boolean } = {
     secrets,
     secretsFile,
     table,
+    dynamo,
     env: { ...env, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' },
     close: async () => {
       await api.close();
       await emulator.close();
+      await dynamo?.close();
       table.close();
     },
   };

@@ -14,9 +14,15 @@ export type Fault = {
   headers: Record<string, string>;
   body: unknown;
   delayMs: number;
-  /** `respond` answers with status/headers/body; `reset` drops the connection (after any delay). */
-  mode: 'respond' | 'reset';
+  /**
+   * `respond` answers with status/headers/body; `reset` drops the connection (after any delay), GitHub
+   * having done nothing. `act-then-delay` and `act-then-reset` let GitHub do the work (the call takes
+   * effect: a refresh token is rotated, a repository created), then answer late or never.
+   */
+  mode: 'respond' | 'reset' | 'act-then-delay' | 'act-then-reset';
 };
+
+const FAULT_MODES = ['respond', 'reset', 'act-then-delay', 'act-then-reset'] as const;
 
 export type CallRecord = {
   method: string;
@@ -336,7 +342,7 @@ export function adminRoutes(state: AdminState): Route[] {
           documentation_url: 'https://docs.github.com/rest',
         },
         delayMs: Math.max(0, Number(body.delayMs ?? 0) || 0),
-        mode: body.mode === 'reset' ? 'reset' : 'respond',
+        mode: FAULT_MODES.find((mode) => mode === body.mode) ?? 'respond',
       };
       state.faults.push(fault);
       return json(201, fault);
