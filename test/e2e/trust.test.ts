@@ -250,6 +250,28 @@ describe('tombstones and setup_action=update', () => {
     expect(await items()).toEqual(before);
   });
 
+  it('a link racing an uninstall loses: 404 installation_deleted and nothing linked', async () => {
+    await fx.admin.createUser({ login: 'racing-org', type: 'Organization', admins: ['octo-demo'] });
+    const { installation } = await fx.admin.install({ appId: appId(), account: 'racing-org' });
+    const demo = api(fx, await signIn(fx, 'octo-demo'));
+    const accountId = await newAccount(demo, 'Race');
+    // GitHub answers the owner check late; meanwhile the App is uninstalled and the webhook applied.
+    await fx.admin.fault({ route: '/user/memberships/orgs/{org}', mode: 'act-then-delay', delayMs: 1500 });
+    await fx.admin.clearCalls();
+    const linking = demo(`/accounts/${accountId}/installations/${installation.id}`, { method: 'PUT' });
+    // Once the service has read the installation as the App, it is on its way to the (late) owner check.
+    while ((await fx.admin.calls('GET /app/installations/{installation_id}')).length === 0)
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    await fx.admin.uninstall(installation.id);
+    const linked = await linking;
+    expect(linked.status).toBe(404);
+    expect(await linked.json()).toMatchObject({ error: 'installation_deleted' });
+    expect(await new InstallationStore(getServices().table).linksOfAccount(accountId)).toEqual([]);
+    expect((await items()).filter((key) => key.startsWith(`INSTALLATION#${installation.id}|`))).toEqual([
+      `INSTALLATION#${installation.id}|TOMBSTONE`,
+    ]);
+  });
+
   it('setup_action=update by a user who may not link the installation rewrites nothing', async () => {
     const store = new InstallationStore(getServices().table);
     const before = await store.getDetails(installs['octo-org'] ?? 0);
