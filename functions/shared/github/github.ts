@@ -23,6 +23,17 @@ export function createGitHubRequest(
   });
 }
 
+/**
+ * The same client with its own timeout, started afresh for every call it makes (the token refresh waits
+ * longer than other calls: see REFRESH_TIMEOUT_MS in auth/user-tokens.ts).
+ */
+export function withTimeout(request: GitHubRequest, timeoutMs: number): GitHubRequest {
+  const base = (request.endpoint.DEFAULTS.request?.fetch as typeof fetch | undefined) ?? fetch;
+  const timed: typeof fetch = (input, init) =>
+    base(input, { ...init, signal: init?.signal ?? AbortSignal.timeout(timeoutMs) });
+  return request.defaults({ request: { fetch: timed } });
+}
+
 let cached: GitHubRequest | undefined;
 
 /** The container's GitHub client (REST base URL from configuration; OAuth URLs derived from it). */
