@@ -42,7 +42,11 @@ async function expiredSession(login: string) {
   await fx.admin.advanceClock(8 * 3600 + 60);
   await fx.admin.clearCalls();
   const userId = userIdOf(login);
-  return { userId, list: () => call(`/accounts/${id}/installations`), before: await observed.getToken(userId) };
+  return {
+    userId,
+    list: () => call(`/accounts/${id}/installations`),
+    before: await observed.getToken(userId),
+  };
 }
 
 async function openRefreshToken(userId: number): Promise<string> {
