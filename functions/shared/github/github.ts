@@ -6,7 +6,7 @@ import { UpstreamError } from '../errors.js';
 export type GitHubRequest = typeof octokitRequest;
 
 /** GitHub calls give up after this long; a Lambda must answer well inside API Gateway's 30 s. */
-const TIMEOUT_MS = 8000;
+export const TIMEOUT_MS = 8000;
 const DEFAULT_RETRY_AFTER_SECONDS = 5;
 
 const fetchWithTimeout: typeof fetch = (input, init) =>
