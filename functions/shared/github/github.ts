@@ -63,7 +63,7 @@ const NOT_SENT_CODES = new Set([
 function causes(error: unknown): Array<{ name?: unknown; code?: unknown }> {
   const chain: Array<{ name?: unknown; code?: unknown }> = [];
   for (let e: unknown = error; e !== null && typeof e === 'object' && chain.length < 5;) {
-    chain.push(e as { name?: unknown; code?: unknown });
+    chain.push(e);
     e = (e as { cause?: unknown }).cause;
   }
   return chain;
