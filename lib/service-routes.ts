@@ -41,6 +41,12 @@ export type FunctionSpec = Readonly<{
 
 const entry = (name: FunctionName) => `functions/${name}/handler.ts`;
 
+/**
+ * Functions that may refresh a user token: the refresh lease (18 s, auth/user-tokens.ts) plus the
+ * GitHub call it was for (8 s) fit, inside API Gateway's 30 s integration limit.
+ */
+const REFRESHING_TIMEOUT_SECONDS = 29;
+
 export const SERVICE_FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
   health: {
     entry: entry('health'),
@@ -68,6 +74,7 @@ export const SERVICE_FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     access: { table: true, githubAppSecret: true, webhookSecret: false, serviceKeys: true },
     // Accounts, members, invitations; GSI1 `USER#…` (a user's accounts and invitations).
     tablePrefixes: ['SESSION#', 'ACCOUNT#', 'USER#'],
+    timeoutSeconds: REFRESHING_TIMEOUT_SECONDS,
   },
   'list-installations': {
     entry: entry('list-installations'),
@@ -75,12 +82,14 @@ export const SERVICE_FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     access: { table: true, githubAppSecret: true, webhookSecret: false, serviceKeys: true },
     // Membership and links; the user's tokens; the install URL's state.
     tablePrefixes: ['SESSION#', 'ACCOUNT#', 'USER#'],
+    timeoutSeconds: REFRESHING_TIMEOUT_SECONDS,
   },
   'link-installation': {
     entry: entry('link-installation'),
     description: 'Link and unlink installations, verified with GitHub',
     access: { table: true, githubAppSecret: true, webhookSecret: false, serviceKeys: true },
     tablePrefixes: ['SESSION#', 'ACCOUNT#', 'USER#', 'INSTALLATION#'],
+    timeoutSeconds: REFRESHING_TIMEOUT_SECONDS,
   },
   'create-repo': {
     entry: entry('create-repo'),

@@ -1,9 +1,11 @@
 import { refreshToken } from '@octokit/oauth-methods';
+import { RequestError } from '@octokit/request-error';
+import { UnreadableAnswerError, withTimeout } from '../github/github.js';
 import { getCrypto, getServices } from '../services.js';
 import type { HttpRequest } from '../http/request.js';
 import { cookieOptionsFor } from './cookies.js';
 import { authenticate, type Caller } from './sessions.js';
-import { UserTokens } from './user-tokens.js';
+import { REFRESH_TIMEOUT_MS, UserTokens } from './user-tokens.js';
 
 /** The session of the request, checked (401/403 otherwise). */
 export async function requireCaller(request: HttpRequest): Promise<Caller> {
@@ -38,15 +40,23 @@ export async function getUserTokens(): Promise<UserTokens> {
     cipher,
     loginUrl: loginUrl(),
     refresh: async (token) => {
+      // Read before GitHub is asked: a failure here leaves the refresh token unspent.
       const app = await secrets.gitHubApp();
-      const { authentication } = await refreshToken({
-        clientType: 'github-app',
-        clientId: app.clientId,
-        clientSecret: app.clientSecret,
-        refreshToken: token,
-        request: github,
-      });
-      return authentication;
+      try {
+        const { authentication } = await refreshToken({
+          clientType: 'github-app',
+          clientId: app.clientId,
+          clientSecret: app.clientSecret,
+          refreshToken: token,
+          // Its own, longer timeout: abandoning a slow answer would lose the pair GitHub rotated to.
+          request: withTimeout(github, REFRESH_TIMEOUT_MS),
+        });
+        return authentication;
+      } catch (error) {
+        if (error instanceof RequestError || (error as Error).name === 'AbortError') throw error;
+        // oauth-methods fails on a body cut off after GitHub answered (and rotated).
+        throw new UnreadableAnswerError(error);
+      }
     },
   });
   userTokens = { cipher, value };

@@ -1,6 +1,6 @@
 import { ConditionFailedError, ReauthorizationRequiredError, UpstreamError } from '../errors.js';
 import type { TokenCipher } from '../crypto/token-cipher.js';
-import { isGitHubStatus, oauthErrorCode, toUpstreamError } from '../github/github.js';
+import { isGitHubStatus, oauthErrorCode, toUpstreamError, unanswered } from '../github/github.js';
 import { logger } from '../logger.js';
 import { UserStore, type StoredUserToken, type TokenPairInput } from '../store/user-store.js';
 
@@ -25,8 +25,21 @@ export type UserTokenOptions = {
 
 /** Refresh this long before GitHub's expiry, so a token never dies mid-request. */
 export const REFRESH_AHEAD_MS = 5 * 60 * 1000;
-/** A refresh lease outlives the GitHub call it guards (8 s timeout); a crashed holder's lease lapses. */
-export const LEASE_MS = 15_000;
+/**
+ * The refresh call's own timeout (other GitHub calls: 8 s). GitHub rotates before it answers, so a slow
+ * answer abandoned is a pair lost: wait for it, within what a Lambda behind API Gateway (30 s) can spend.
+ */
+export const REFRESH_TIMEOUT_MS = 12_000;
+/** Time the lease keeps for storing the new pair after GitHub answered (the service's own retries). */
+export const STORE_BUDGET_MS = 5_000;
+/**
+ * A refresh lease outlives the GitHub call it guards plus the writes of its result, so nobody else
+ * spends the same refresh token while a live holder still may store the new one; a crashed holder's
+ * lease lapses after this.
+ */
+export const LEASE_MS = REFRESH_TIMEOUT_MS + STORE_BUDGET_MS + 1000;
+/** Writes of a new pair, each one SDK call with the SDK's own retries. */
+const STORE_ATTEMPTS = 4;
 
 /**
  * The one way every function gets a working user-to-server token. Refreshes ahead of expiry, or when
@@ -71,13 +84,14 @@ export class UserTokens {
         await this.options.users.deleteToken(userId);
         throw this.reauthorization();
       }
+      const acquiredAt = this.now();
       const lease = await this.options.users.acquireRefreshLease(
         userId,
         stored.version,
-        this.now(),
+        acquiredAt,
         LEASE_MS,
       );
-      if (lease) return this.refreshUnderLease(userId, stored, lease);
+      if (lease) return this.refreshUnderLease(userId, stored, lease, acquiredAt + LEASE_MS);
       if (this.now() > deadline) {
         throw new UpstreamError(
           'token_refresh_busy',
@@ -110,30 +124,124 @@ export class UserTokens {
     }
   }
 
-  private async refreshUnderLease(userId: number, stored: StoredUserToken, lease: string): Promise<string> {
+  /**
+   * Spends the refresh token and stores what GitHub gave. Every outcome leaves the lease released or
+   * the pair replaced or deleted; the README tables what the user sees at each failure point.
+   */
+  private async refreshUnderLease(
+    userId: number,
+    stored: StoredUserToken,
+    lease: string,
+    leaseUntil: number,
+  ): Promise<string> {
     const refreshToken = this.open(userId, 'refresh', stored.sealedRefreshToken ?? '');
-    let pair: UserTokenPair;
-    try {
-      pair = await this.options.refresh(refreshToken);
-    } catch (error) {
-      const oauthError = oauthErrorCode(error);
-      if (oauthError !== undefined) {
-        // GitHub refused the refresh token (used, expired, revoked): the pair is worthless.
-        logger.info('GitHub refused the refresh token', { userId, oauthError });
-        await this.options.users.deleteToken(userId, lease);
-        throw this.reauthorization();
-      }
-      await this.options.users.releaseRefreshLease(userId, lease);
-      throw toUpstreamError(error, { unavailableAs503: true }) ?? error;
-    }
-    try {
-      await this.options.users.completeRefresh(userId, lease, stored.version, this.seal(userId, pair));
-    } catch (error) {
-      if (!(error instanceof ConditionFailedError)) throw error;
-      // Our lease lapsed before we wrote: the new token is still valid for this request.
-      logger.warn('Refresh lease lost before the new token pair was stored', { userId });
-    }
+    const pair = await this.spend(userId, refreshToken, lease, leaseUntil);
+    await this.storeRefreshed(userId, stored.version, lease, leaseUntil, pair);
     return pair.token;
+  }
+
+  private async spend(
+    userId: number,
+    refreshToken: string,
+    lease: string,
+    leaseUntil: number,
+  ): Promise<UserTokenPair> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.options.refresh(refreshToken);
+      } catch (error) {
+        const oauthError = oauthErrorCode(error);
+        if (oauthError !== undefined) {
+          // GitHub refused the refresh token (used, expired, revoked): the pair is worthless.
+          logger.info('GitHub refused the refresh token', { userId, oauthError });
+          await this.dropPair(userId, lease);
+          throw this.reauthorization();
+        }
+        const fate = unanswered(error);
+        if (
+          fate === 'lost' &&
+          attempt === 1 &&
+          leaseUntil - this.now() >= REFRESH_TIMEOUT_MS + STORE_BUDGET_MS
+        ) {
+          // A connection broken at once may never have carried the call (a kept-alive socket GitHub had
+          // closed): the same token again settles it, a new pair or bad_refresh_token. Nobody else can
+          // spend it meanwhile: we hold the lease.
+          logger.warn('GitHub’s answer to the refresh was lost; trying once more', { userId });
+          continue;
+        }
+        if (fate === 'lost' || fate === 'timed_out' || attempt > 1) {
+          // Sent, unanswered (now or on the first try): GitHub has most likely rotated, and the stored
+          // refresh token is spent. Saying so now beats a 503 whose retry would only spend a GitHub
+          // call to get this 401.
+          logger.warn('GitHub’s answer to the refresh was lost after the call went out', { userId, fate });
+          await this.dropPair(userId, lease);
+          throw this.reauthorization();
+        }
+        // Never sent, or GitHub answered with a failure: the refresh token is unspent; try again later.
+        await this.release(userId, lease);
+        throw toUpstreamError(error, { unavailableAs503: true }) ?? error;
+      }
+    }
+  }
+
+  /**
+   * Writes the new pair, retrying while the lease is ours. If it cannot be stored, this request still
+   * gets the fresh token, and the lease is given back so nobody waits for it to lapse.
+   */
+  private async storeRefreshed(
+    userId: number,
+    version: number,
+    lease: string,
+    leaseUntil: number,
+    pair: UserTokenPair,
+  ): Promise<void> {
+    const sealed = this.seal(userId, pair);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.options.users.completeRefresh(userId, lease, version, sealed);
+        return;
+      } catch (error) {
+        if (error instanceof ConditionFailedError) {
+          // The lease lapsed and was taken (or an earlier attempt landed and its answer was lost).
+          logger.warn('Refresh lease lost before the new token pair was stored', { userId, attempt });
+          return;
+        }
+        const backoff = 100 * 2 ** attempt * (0.5 + Math.random() / 2);
+        if (attempt >= STORE_ATTEMPTS || this.now() + backoff >= leaseUntil) {
+          logger.error('The refreshed token pair could not be stored', {
+            userId,
+            attempt,
+            errorName: (error as Error).name,
+          });
+          await this.release(userId, lease);
+          return;
+        }
+        logger.warn('Storing the refreshed token pair failed; retrying', {
+          userId,
+          attempt,
+          errorName: (error as Error).name,
+        });
+        await this.sleep(backoff);
+      }
+    }
+  }
+
+  /** Deletes the pair under our lease; if DynamoDB fails, the lease lapses and GitHub refuses again. */
+  private async dropPair(userId: number, lease: string): Promise<void> {
+    try {
+      await this.options.users.deleteToken(userId, lease);
+    } catch (error) {
+      logger.warn('Deleting a spent token pair failed', { userId, errorName: (error as Error).name });
+    }
+  }
+
+  /** Best effort: a lease not given back lapses by itself; the caller's own outcome matters more. */
+  private async release(userId: number, lease: string): Promise<void> {
+    try {
+      await this.options.users.releaseRefreshLease(userId, lease);
+    } catch (error) {
+      logger.warn('Releasing the refresh lease failed', { userId, errorName: (error as Error).name });
+    }
   }
 
   private seal(userId: number, pair: UserTokenPair): TokenPairInput {

@@ -6,7 +6,7 @@ import { UpstreamError } from '../errors.js';
 export type GitHubRequest = typeof octokitRequest;
 
 /** GitHub calls give up after this long; a Lambda must answer well inside API Gateway's 30 s. */
-const TIMEOUT_MS = 8000;
+export const TIMEOUT_MS = 8000;
 const DEFAULT_RETRY_AFTER_SECONDS = 5;
 
 const fetchWithTimeout: typeof fetch = (input, init) =>
@@ -23,12 +23,67 @@ export function createGitHubRequest(
   });
 }
 
+/**
+ * The same client with its own timeout, started afresh for every call it makes (the token refresh waits
+ * longer than other calls: see REFRESH_TIMEOUT_MS in auth/user-tokens.ts).
+ */
+export function withTimeout(request: GitHubRequest, timeoutMs: number): GitHubRequest {
+  const base = (request.endpoint.DEFAULTS.request?.fetch as typeof fetch | undefined) ?? fetch;
+  const timed: typeof fetch = (input, init) =>
+    base(input, { ...init, signal: init?.signal ?? AbortSignal.timeout(timeoutMs) });
+  return request.defaults({ request: { fetch: timed } });
+}
+
 let cached: GitHubRequest | undefined;
 
 /** The container's GitHub client (REST base URL from configuration; OAuth URLs derived from it). */
 export function getGitHubRequest(): GitHubRequest {
   cached ??= createGitHubRequest(getConfig().githubApiUrl);
   return cached;
+}
+
+/** GitHub's answer arrived but could not be read (cut off mid-body): GitHub has acted on the call. */
+export class UnreadableAnswerError extends Error {
+  constructor(cause: unknown) {
+    super('GitHub’s answer could not be read', { cause });
+    this.name = 'UnreadableAnswerError';
+  }
+}
+
+/** Connection failures that happen before a request leaves this machine: GitHub never saw the call. */
+const NOT_SENT_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+
+function causes(error: unknown): Array<{ name?: unknown; code?: unknown }> {
+  const chain: Array<{ name?: unknown; code?: unknown }> = [];
+  for (let e: unknown = error; e !== null && typeof e === 'object' && chain.length < 5;) {
+    chain.push(e);
+    e = (e as { cause?: unknown }).cause;
+  }
+  return chain;
+}
+
+/**
+ * What became of a GitHub call that got no answer (undefined: GitHub answered, or not a GitHub call):
+ * `not_sent`: refused or unresolvable before the request went out (undici's error codes), so GitHub
+ * did nothing; `timed_out`: our timeout fired, possibly after GitHub acted; `lost`: the connection broke
+ * or the answer was cut off after the request may have gone out.
+ */
+export function unanswered(error: unknown): 'not_sent' | 'timed_out' | 'lost' | undefined {
+  if (error instanceof UnreadableAnswerError) return 'lost';
+  const chain = causes(error);
+  // @octokit/request rethrows an AbortError as is; a TimeoutError (AbortSignal.timeout) comes wrapped.
+  if (chain[0]?.name === 'AbortError') return 'timed_out';
+  if (!(error instanceof RequestError) || error.response !== undefined) return undefined;
+  if (chain.some((e) => e.name === 'TimeoutError' || e.name === 'AbortError')) return 'timed_out';
+  if (chain.some((e) => typeof e.code === 'string' && NOT_SENT_CODES.has(e.code))) return 'not_sent';
+  return 'lost';
 }
 
 /** GitHub's OAuth error code when the token endpoint refused (`bad_refresh_token`, …). */
