@@ -1,3 +1,4 @@
+import { AppError } from '../shared/errors.js';
 import { createHttpHandler } from '../shared/http/http-handler.js';
 import type { HttpRequest } from '../shared/http/request.js';
 import { json } from '../shared/http/responses.js';
@@ -6,19 +7,27 @@ import { getServices } from '../shared/services.js';
 import { DeliveryStore } from '../shared/store/delivery-store.js';
 import { applyEvent } from './apply-event.js';
 import { InvalidPayloadError, parseDelivery, type HandledDelivery } from './payloads.js';
-import { verifyDelivery } from './verify.js';
+import { verifyDelivery, type VerifiedDelivery } from './verify.js';
 
-async function receive(request: HttpRequest) {
-  // Headers are checked before the secret is read (cheap checks first).
-  const delivery = await verifyDelivery(request, () => getServices().secrets.webhookSecrets());
-  const action = typeof delivery.payload.action === 'string' ? delivery.payload.action : undefined;
-  logger.appendKeys({ deliveryId: delivery.deliveryId, event: delivery.event, action });
-  const deliveries = new DeliveryStore(getServices().table);
-  const claim = await deliveries.begin(delivery.deliveryId, delivery.event, action);
-  if (claim.status === 'done') return json(200, { status: 'duplicate' });
-  if (claim.status === 'invalid') throw new InvalidPayloadError(delivery.event, claim.fields);
-  if (claim.status === 'in_progress') return json(202, { status: 'in_progress' });
+/**
+ * Another invocation holds the delivery (or held it and could not record how it ended). Never a 2xx:
+ * GitHub must record this attempt as failed, so that the redelivery job (or an operator) sends it
+ * again once the lease has lapsed, instead of GitHub showing an event as delivered that nobody applied.
+ */
+class DeliveryInProgressError extends AppError {
+  readonly statusCode = 409;
+  constructor(retryAfterSeconds: number) {
+    super(
+      'delivery_in_progress',
+      'This delivery is being processed. Redeliver it after Retry-After seconds.',
+      {
+        headers: { 'Retry-After': String(retryAfterSeconds) },
+      },
+    );
+  }
+}
 
+async function processDelivery(delivery: VerifiedDelivery, deliveries: DeliveryStore) {
   let handled: HandledDelivery | undefined;
   try {
     handled = parseDelivery(delivery.event, delivery.payload);
@@ -33,18 +42,32 @@ async function receive(request: HttpRequest) {
     await deliveries.finish(delivery.deliveryId, 'ignored');
     return json(202, { status: 'ignored' });
   }
-  let outcome;
-  try {
-    outcome = await applyEvent(handled);
-  } catch (error) {
-    // Recorded as failed, so GitHub's (or an operator's) redelivery is processed again.
-    await deliveries
-      .fail(delivery.deliveryId, error instanceof Error ? error.name : 'error')
-      .catch(() => undefined);
-    throw error;
-  }
+  const outcome = await applyEvent(handled);
   await deliveries.finish(delivery.deliveryId, outcome);
   return json(outcome === 'applied' ? 200 : 202, { status: outcome });
+}
+
+async function receive(request: HttpRequest) {
+  // Headers are checked before the secret is read (cheap checks first).
+  const delivery = await verifyDelivery(request, () => getServices().secrets.webhookSecrets());
+  const action = typeof delivery.payload.action === 'string' ? delivery.payload.action : undefined;
+  logger.appendKeys({ deliveryId: delivery.deliveryId, event: delivery.event, action });
+  const deliveries = new DeliveryStore(getServices().table);
+  const claim = await deliveries.begin(delivery.deliveryId, delivery.event, action);
+  if (claim.status === 'done') return json(200, { status: 'duplicate' });
+  if (claim.status === 'invalid') throw new InvalidPayloadError(delivery.event, claim.fields);
+  if (claim.status === 'in_progress') throw new DeliveryInProgressError(claim.retryAfterSeconds);
+  try {
+    return await processDelivery(delivery, deliveries);
+  } catch (error) {
+    // Applying or recording the outcome failed: release the lease as failed, so a redelivery is
+    // processed at once. If this write fails too, the lease lapses on its own (PROCESSING_LEASE_SECONDS).
+    if (!(error instanceof InvalidPayloadError))
+      await deliveries
+        .fail(delivery.deliveryId, error instanceof Error ? error.name : 'error')
+        .catch(() => undefined);
+    throw error;
+  }
 }
 
 export const handler = createHttpHandler({
