@@ -830,7 +830,7 @@ describe('webhooks', () => {
     await fx.admin.unsuspend(installation.id);
 
     const all = (await request('GET /app/hook/deliveries', { headers, per_page: 100 })).data;
-    const ids: number[] = all.map((delivery) => delivery.id);
+    const ids = all.map((delivery) => Number(delivery.id));
     expect(ids).toEqual([...ids].sort((a, b) => b - a));
     const [unsuspend, suspend, created] = all;
     expect([unsuspend?.action, suspend?.action, created?.action]).toEqual([
@@ -863,7 +863,7 @@ describe('webhooks', () => {
     const before = fx.receiver.hooks.length;
     const accepted = await request('POST /app/hook/deliveries/{delivery_id}/attempts', {
       headers,
-      delivery_id: created?.id ?? 0,
+      delivery_id: Number(created?.id ?? 0),
     });
     expect(accepted.status).toBe(202);
     expect(fx.receiver.hooks.slice(before).map((hook) => hook.headers['x-github-delivery'])).toEqual([

@@ -11,7 +11,7 @@ import type { Table } from './table.js';
 export const PROCESSING_LEASE_SECONDS = 30;
 const PROCESSING_LEASE_MS = PROCESSING_LEASE_SECONDS * 1000;
 /** GitHub redelivers by hand within days; keep delivery records a week. */
-const RECORD_TTL_SECONDS = 7 * 24 * 3600;
+export const DELIVERY_RECORD_TTL_SECONDS = 7 * 24 * 3600;
 
 /**
  * What a claim found: ours to process, another invocation's, or done before. A delivery done as
@@ -58,7 +58,7 @@ export class DeliveryStore {
             ':zero': 0,
             ':one': 1,
             ':started': new Date(now).toISOString(),
-            ':ttl': Math.floor(now / 1000) + RECORD_TTL_SECONDS,
+            ':ttl': Math.floor(now / 1000) + DELIVERY_RECORD_TTL_SECONDS,
           },
         },
         {
