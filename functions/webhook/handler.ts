@@ -27,6 +27,30 @@ class DeliveryInProgressError extends AppError {
   }
 }
 
+/**
+ * Recording an outcome is tried up to this often (each try with the SDK's own retries), within this
+ * time: a DynamoDB that fails fast gets every try, a frozen one no more than GitHub's 10 s allow.
+ */
+const RECORD_ATTEMPTS = 5;
+const RECORD_BUDGET_MS = 2000;
+
+/**
+ * Writes how a delivery ended, retrying while the lease is ours: an applied delivery whose outcome is
+ * not recorded is applied again on redelivery (a no-op, every effect being idempotent, but not "once").
+ */
+async function record(write: () => Promise<void>): Promise<void> {
+  const deadline = Date.now() + RECORD_BUDGET_MS;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await write();
+      return;
+    } catch (error) {
+      if (attempt >= RECORD_ATTEMPTS || Date.now() >= deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 25 * 2 ** attempt));
+    }
+  }
+}
+
 async function processDelivery(delivery: VerifiedDelivery, deliveries: DeliveryStore) {
   let handled: HandledDelivery | undefined;
   try {
@@ -35,15 +59,15 @@ async function processDelivery(delivery: VerifiedDelivery, deliveries: DeliveryS
     if (!(error instanceof InvalidPayloadError)) throw error;
     // Which fields, never the payload: it is the sender's data.
     logger.warn('Invalid webhook payload', { fields: error.fields });
-    await deliveries.finishInvalid(delivery.deliveryId, error.fields);
+    await record(() => deliveries.finishInvalid(delivery.deliveryId, error.fields));
     throw error;
   }
   if (handled === undefined) {
-    await deliveries.finish(delivery.deliveryId, 'ignored');
+    await record(() => deliveries.finish(delivery.deliveryId, 'ignored'));
     return json(202, { status: 'ignored' });
   }
   const outcome = await applyEvent(handled);
-  await deliveries.finish(delivery.deliveryId, outcome);
+  await record(() => deliveries.finish(delivery.deliveryId, outcome));
   return json(outcome === 'applied' ? 200 : 202, { status: outcome });
 }
 
@@ -63,9 +87,9 @@ async function receive(request: HttpRequest) {
     // Applying or recording the outcome failed: release the lease as failed, so a redelivery is
     // processed at once. If this write fails too, the lease lapses on its own (PROCESSING_LEASE_SECONDS).
     if (!(error instanceof InvalidPayloadError))
-      await deliveries
-        .fail(delivery.deliveryId, error instanceof Error ? error.name : 'error')
-        .catch(() => undefined);
+      await record(() =>
+        deliveries.fail(delivery.deliveryId, error instanceof Error ? error.name : 'error'),
+      ).catch(() => undefined);
     throw error;
   }
 }

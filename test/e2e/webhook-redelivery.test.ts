@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { jest } from '@jest/globals';
 import { sign } from '@octokit/webhooks-methods';
+import { getServices } from '../../functions/shared/services.js';
+import { runRedeliveryOnce } from '../../local/redelivery-timer.js';
 import { startService, type ServiceFixture } from '../support/service.js';
 
 let fx: ServiceFixture;
@@ -61,6 +63,27 @@ const deliveryItem = (deliveryId: string) =>
   fx.table.table.get({ PK: `DELIVERY#${deliveryId}`, SK: 'DELIVERY' });
 const installationItem = (id: number) => fx.table.table.get({ PK: `INSTALLATION#${id}`, SK: 'META' });
 
+const WRITES = ['PutItem', 'UpdateItem', 'DeleteItem', 'TransactWriteItems', 'BatchWriteItem'];
+
+/** The emulator's attempts of one delivery, oldest first: [redelivery, status code]. */
+async function attemptsOf(guid: string) {
+  return (await fx.admin.deliveries())
+    .filter((delivery) => delivery.guid === guid)
+    .map((delivery) => [delivery.redelivery, delivery.status_code]);
+}
+
+const appId = () => Number(fx.secrets.githubApp.appId);
+
+/** Installs the App on a new organisation; the `created` delivery's GUID. */
+async function install(login: string) {
+  await fx.admin.createUser({ login, type: 'Organization' });
+  const { installation, delivery } = (await fx.admin.install({ appId: appId(), account: login })) as {
+    installation: { id: number };
+    delivery: { guid: string };
+  };
+  return { installationId: installation.id, guid: delivery.guid };
+}
+
 /** Every write of the delivery's "failed" mark fails, whatever the SDK retries. */
 const failMarkingFailed = () =>
   fx.dynamo?.inject({
@@ -91,5 +114,83 @@ describe('a delivery still processing', () => {
     const later = await post('installation', installationPayload(11, 'created'), deliveryId);
     expect(later).toMatchObject({ status: 200, body: { status: 'applied' } });
     expect(await installationItem(11)).toBeDefined();
+  });
+});
+
+describe('automatic redelivery', () => {
+  it('applies a delivery that failed while DynamoDB was down, with no operator, and only once', async () => {
+    const serviceKeys = jest.spyOn(getServices().secrets, 'serviceKeys');
+    fx.dynamo?.inject({ operations: WRITES, mode: 'fail', count: Infinity });
+    const { installationId, guid } = await install('down-org');
+    fx.dynamo?.clear();
+    const [[, failedStatus] = []] = await attemptsOf(guid);
+    expect(Number(failedStatus)).toBeGreaterThanOrEqual(500);
+    expect(await installationItem(installationId)).toBeUndefined();
+
+    const run = await runRedeliveryOnce();
+    expect(run.redelivered).toEqual([guid]);
+    expect(await installationItem(installationId)).toMatchObject({ accountLogin: 'down-org' });
+    expect(await attemptsOf(guid)).toEqual([
+      [false, failedStatus],
+      [true, 200],
+    ]);
+    const [, redelivered] = (await fx.admin.deliveries()).filter((delivery) => delivery.guid === guid);
+    expect(await deliveryItem(guid)).toMatchObject({ status: 'done', outcome: 'applied', redeliveries: 1 });
+    expect(redelivered).toBeDefined();
+
+    // Idempotent: the next run finds nothing left to redeliver, and GitHub is not asked again.
+    const again = await runRedeliveryOnce();
+    expect(again).toMatchObject({ redelivered: [], complete: true });
+    expect(await attemptsOf(guid)).toHaveLength(2);
+    // The App's JWT only: the job never reads the service's key material.
+    expect(serviceKeys).not.toHaveBeenCalled();
+  });
+
+  it('redelivers a delivery left processing on every run until its lease lapses, then it is applied', async () => {
+    fx.dynamo?.inject({ operations: ['TransactWriteItems'], mode: 'fail', count: Infinity });
+    failMarkingFailed();
+    const { installationId, guid } = await install('stuck-org');
+    fx.dynamo?.clear();
+    expect((await deliveryItem(guid))?.status).toBe('processing');
+
+    const first = await runRedeliveryOnce();
+    expect(first.redelivered).toEqual([guid]);
+    expect((await attemptsOf(guid)).at(-1)).toEqual([true, 409]);
+    expect(await installationItem(installationId)).toBeUndefined();
+
+    advanceClock(31);
+    const second = await runRedeliveryOnce();
+    expect(second.redelivered).toEqual([guid]);
+    expect((await attemptsOf(guid)).at(-1)).toEqual([true, 200]);
+    expect(await installationItem(installationId)).toBeDefined();
+    expect(await deliveryItem(guid)).toMatchObject({ status: 'done', redeliveries: 2 });
+  });
+
+  it('leaves alone a failed delivery that later succeeded, or that the service has processed since', async () => {
+    // Failed, then redelivered by hand with success: GitHub's rule, a later OK attempt of the GUID.
+    fx.dynamo?.inject({ operations: WRITES, mode: 'fail', count: Infinity });
+    const byHand = await install('by-hand-org');
+    fx.dynamo?.clear();
+    await fx.admin.redeliver(byHand.guid);
+    // GitHub could not connect, but the same delivery reached the service another way.
+    const app = fx.emulator.world.apps.get(appId());
+    if (!app) throw new Error('no app');
+    const webhookUrl = app.webhookUrl;
+    app.webhookUrl = 'http://127.0.0.1:9/webhooks/github';
+    const unreachable = await fx.emulator.webhooks.send(
+      app,
+      'installation',
+      installationPayload(12, 'created'),
+    );
+    app.webhookUrl = webhookUrl;
+    if (!unreachable) throw new Error('not sent');
+    expect(await attemptsOf(unreachable.guid)).toEqual([[false, null]]);
+    expect((await post('installation', JSON.parse(unreachable.body), unreachable.guid)).status).toBe(200);
+
+    const run = await runRedeliveryOnce();
+    expect(run.redelivered).toEqual([]);
+    expect(run.processed).toBeGreaterThanOrEqual(1);
+    expect(await attemptsOf(byHand.guid)).toHaveLength(2);
+    expect(await attemptsOf(unreachable.guid)).toHaveLength(1);
   });
 });
