@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { jest } from '@jest/globals';
 import { sign } from '@octokit/webhooks-methods';
 import { getServices } from '../../functions/shared/services.js';
-import { runRedeliveryOnce } from '../../local/redelivery-timer.js';
+import { runRedeliveryOnce, startRedeliveryTimer } from '../../local/redelivery-timer.js';
 import { startService, type ServiceFixture } from '../support/service.js';
 
 let fx: ServiceFixture;
@@ -192,5 +192,27 @@ describe('automatic redelivery', () => {
     expect(run.processed).toBeGreaterThanOrEqual(1);
     expect(await attemptsOf(byHand.guid)).toHaveLength(2);
     expect(await attemptsOf(unreachable.guid)).toHaveLength(1);
+  });
+
+  it('runs on npm start’s timer, as the schedule runs it in AWS', async () => {
+    fx.dynamo?.inject({ operations: WRITES, mode: 'fail', count: Infinity });
+    const { installationId, guid } = await install('timer-org');
+    fx.dynamo?.clear();
+    const redelivered = await new Promise<string[]>((resolve, reject) => {
+      const timer = startRedeliveryTimer({
+        intervalSeconds: 0.1,
+        onRun: (run) => {
+          if (run.redelivered.length === 0) return;
+          timer.stop();
+          resolve(run.redelivered);
+        },
+        onError: (error) => {
+          timer.stop();
+          reject(error instanceof Error ? error : new Error(String(error)));
+        },
+      });
+    });
+    expect(redelivered).toEqual([guid]);
+    expect(await installationItem(installationId)).toBeDefined();
   });
 });
