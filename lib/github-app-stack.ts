@@ -18,6 +18,8 @@ import {
 } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { AttributeType, BillingMode, Table, TableEncryption, type CfnTable } from 'aws-cdk-lib/aws-dynamodb';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -32,6 +34,7 @@ import {
   routeKey,
   type FunctionName,
   type FunctionSpec,
+  type ServiceFunctionName,
 } from './service-routes.js';
 
 export type GitHubAppStackProps = StackProps & {
@@ -44,6 +47,8 @@ export type GitHubAppStackProps = StackProps & {
   /** Who may link an organization's installation (README "Who may link"); owners unless widened. */
   linkPolicy?: 'org-owners' | 'org-members';
   logRetentionDays?: RetentionDays;
+  /** How often failed webhook deliveries are redelivered (README "Automatic redelivery"); default 10. */
+  redeliveryIntervalMinutes?: number;
 };
 
 /** The item-level operations the service uses: no Scan, no table or stream administration. */
@@ -84,7 +89,7 @@ const APP_SECRET_TEMPLATE = {
 export class GitHubAppStack extends Stack {
   readonly table: Table;
   readonly api: HttpApi;
-  readonly functions: Record<FunctionName, ServiceFunction>;
+  readonly functions: Record<ServiceFunctionName, ServiceFunction>;
 
   constructor(scope: Construct, id: string, props: GitHubAppStackProps) {
     super(scope, id, props);
@@ -196,9 +201,9 @@ export class GitHubAppStack extends Stack {
       LINK_POLICY: props.linkPolicy ?? 'org-owners',
     };
 
-    const functions = {} as Record<FunctionName, ServiceFunction>;
+    const functions = {} as Record<ServiceFunctionName, ServiceFunction>;
     for (const [name, spec] of Object.entries(SERVICE_FUNCTIONS) as [
-      FunctionName,
+      ServiceFunctionName,
       typeof SERVICE_FUNCTIONS.health,
     ][]) {
       const environment: Record<string, string> = { ...commonEnvironment };
@@ -215,6 +220,14 @@ export class GitHubAppStack extends Stack {
       functions[name] = fn;
     }
     this.functions = functions;
+
+    // GitHub does not redeliver failed webhook deliveries: this schedule does (README "Automatic redelivery").
+    new Rule(this, 'WebhookRedeliverySchedule', {
+      description: 'Redeliver failed GitHub webhook deliveries',
+      schedule: Schedule.rate(Duration.minutes(props.redeliveryIntervalMinutes ?? 10)),
+      // A failed run is not retried by EventBridge: the next run reads the same attempts again.
+      targets: [new LambdaFunction(functions['webhook-redelivery'].fn, { retryAttempts: 0 })],
+    });
 
     const integrations = new Map<FunctionName, HttpLambdaIntegration>();
     const cfnStage = stage.node.defaultChild as CfnStage;

@@ -2,6 +2,7 @@
  * Which function serves which route, and what each function may touch. Pure data: the CDK stack builds
  * the API and the IAM grants from it, and the local API server dispatches with it, so the two agree.
  */
+/** The functions behind HTTP routes (ROUTES). */
 export type FunctionName =
   | 'health'
   | 'oauth-callback'
@@ -11,6 +12,11 @@ export type FunctionName =
   | 'link-installation'
   | 'create-repo'
   | 'webhook';
+
+/** Functions run on a schedule (EventBridge in AWS, a timer in `npm start`), behind no route. */
+export type ScheduledFunctionName = 'webhook-redelivery';
+
+export type ServiceFunctionName = FunctionName | ScheduledFunctionName;
 
 /**
  * Partition-key prefixes of the table (functions/shared/store/keys.ts). For a Query on GSI1 the leading
@@ -39,7 +45,7 @@ export type FunctionSpec = Readonly<{
   timeoutSeconds?: number;
 }>;
 
-const entry = (name: FunctionName) => `functions/${name}/handler.ts`;
+const entry = (name: ServiceFunctionName) => `functions/${name}/handler.ts`;
 
 /**
  * Functions that may refresh a user token: the refresh lease (18 s, auth/user-tokens.ts) plus the
@@ -47,7 +53,7 @@ const entry = (name: FunctionName) => `functions/${name}/handler.ts`;
  */
 const REFRESHING_TIMEOUT_SECONDS = 29;
 
-export const SERVICE_FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
+export const SERVICE_FUNCTIONS: Readonly<Record<ServiceFunctionName, FunctionSpec>> = {
   health: {
     entry: entry('health'),
     description: 'Liveness probe',
@@ -108,6 +114,16 @@ export const SERVICE_FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     // Deliveries; installations and their tokens; an uninstall deletes the links (`ACCOUNT#…` items,
     // found through GSI1 `INSTALLATION#…`); a revocation deletes the user's token and sessions.
     tablePrefixes: ['DELIVERY#', 'INSTALLATION#', 'ACCOUNT#', 'USER#', 'SESSION#'],
+  },
+  'webhook-redelivery': {
+    // Scheduled: lists the App's deliveries and redelivers failed ones as the App (a JWT from the App
+    // secret); reads and annotates delivery records. No installation tokens, so no service keys.
+    entry: entry('webhook-redelivery'),
+    description: 'Redelivers failed GitHub webhook deliveries (scheduled)',
+    access: { table: true, githubAppSecret: true, webhookSecret: false, serviceKeys: false },
+    tablePrefixes: ['DELIVERY#'],
+    // 20 pages and 100 redeliveries at GitHub's 8 s timeout, four at a time (REDELIVERY_LIMITS).
+    timeoutSeconds: 300,
   },
 };
 

@@ -47,6 +47,7 @@ export function readStackSettings(context: ContextReader): GitHubAppStackProps &
     );
   }
   const retention = context('logRetentionDays');
+  const interval = context('redeliveryIntervalMinutes');
   return {
     stackName: optionalString('stackName') ?? 'GitHubAppAccounts',
     frontendOrigins: origins,
@@ -55,7 +56,19 @@ export function readStackSettings(context: ContextReader): GitHubAppStackProps &
     publicBaseUrl: optionalString('publicBaseUrl'),
     linkPolicy,
     logRetentionDays: retention === undefined ? undefined : retentionDays(retention),
+    redeliveryIntervalMinutes: interval === undefined ? undefined : intervalMinutes(interval),
   };
+}
+
+/** Whole minutes, 1 to 1440: EventBridge's rate() granularity, at most a day between runs. */
+function intervalMinutes(value: unknown): number {
+  const minutes = Number(value);
+  if (!Number.isInteger(minutes) || minutes < 1 || minutes > 1440) {
+    throw new Error(
+      'CDK context "redeliveryIntervalMinutes" must be a whole number of minutes from 1 to 1440 (default 10)',
+    );
+  }
+  return minutes;
 }
 
 function retentionDays(value: unknown): RetentionDays {

@@ -10,6 +10,7 @@ import { LOCAL_AWS_SETTINGS, startDynamoDbLocal, type DynamoDbLocal } from './dy
 import { ensureLocalSecrets } from './local-secrets.js';
 import { assertPortFree } from './ports.js';
 import { startLocalApiServer, type LocalApiServer } from './api-server.js';
+import { startRedeliveryTimer } from './redelivery-timer.js';
 import { DEMO_WORLD, seedDemoWorld } from './github-emulator/seed.js';
 import { startGitHubEmulator } from './github-emulator/server.js';
 
@@ -110,6 +111,22 @@ async function main(): Promise<void> {
     ].join('\n');
   }
 
+  // The EventBridge schedule's stand-in: failed webhook deliveries are redelivered (README "Automatic redelivery").
+  const redeliverySeconds = Number(env.REDELIVERY_INTERVAL_SECONDS ?? 60);
+  if (!Number.isFinite(redeliverySeconds) || redeliverySeconds < 0)
+    throw new Error('REDELIVERY_INTERVAL_SECONDS must be a number of seconds (0 turns redelivery off)');
+  if (redeliverySeconds > 0) {
+    const redelivery = startRedeliveryTimer({
+      intervalSeconds: redeliverySeconds,
+      onRun: (run) => {
+        if (run.redelivered.length > 0)
+          console.log(`webhook redelivery: ${run.redelivered.length} failed deliveries redelivered`);
+      },
+      onError: (error) => console.error(`webhook redelivery failed: ${(error as Error).message}`),
+    });
+    stoppers.push(() => Promise.resolve(redelivery.stop()));
+  }
+
   console.log(
     [
       '',
@@ -118,6 +135,7 @@ async function main(): Promise<void> {
       `  DynamoDB Local ${dynamoEndpoint}   table "${tableName}" ${table === 'created' ? 'created' : 'reused, data kept'}${dynamodb ? ` in ${dataDir}/dynamodb` : ''}`,
       seeded || `  GitHub         ${githubApiUrl} (real GitHub App settings from the environment)`,
       `  Secrets        ${secretsFile}${secretsCreated ? ' (generated)' : ''}`,
+      `  Redelivery     ${redeliverySeconds > 0 ? `failed webhook deliveries every ${redeliverySeconds} s` : 'off'}`,
       `  Frontend       ${frontendOrigins}`,
       '',
       'Ctrl-C stops everything.',

@@ -17,6 +17,24 @@ export type Delivery = {
   error: string | null;
   durationMs: number;
   attempts: number;
+  /** Until the attempt is made: GitHub lists a delivery once it has been attempted. */
+  pending: boolean;
+};
+
+/** GitHub's `hook-delivery-item` (GET /app/hook/deliveries). */
+export type HookDeliveryItem = {
+  id: number;
+  guid: string;
+  delivered_at: string;
+  redelivery: boolean;
+  duration: number;
+  status: string;
+  status_code: number;
+  event: string;
+  action: string | null;
+  installation_id: number | null;
+  repository_id: number | null;
+  throttled_at: string | null;
 };
 
 const HOOK_ID = 424_242;
@@ -37,16 +55,22 @@ export class Webhooks {
     this.deliveries.length = 0;
   }
 
+  /**
+   * Delivers an event. `copies` > 1 posts the same delivery (same GUID) that many times at once, as
+   * GitHub occasionally does: each copy is its own attempt in the log.
+   */
   async send(
     app: EmulatedApp,
     event: string,
     payload: Record<string, unknown>,
+    options: { copies?: number } = {},
   ): Promise<Delivery | undefined> {
     if (!app.webhookUrl || !app.webhookSecret) return undefined;
     const installation = payload.installation as { id?: number } | undefined;
-    const delivery: Delivery = {
+    const guid = this.world.newDeliveryId();
+    const copies = Array.from({ length: Math.max(1, options.copies ?? 1) }, (): Delivery => ({
       id: this.nextId++,
-      guid: this.world.newDeliveryId(),
+      guid,
       event,
       action: typeof payload.action === 'string' ? payload.action : undefined,
       installationId: installation?.id,
@@ -59,15 +83,21 @@ export class Webhooks {
       error: null,
       durationMs: 0,
       attempts: 0,
-    };
-    this.deliveries.push(delivery);
-    await this.post(app, delivery);
-    return delivery;
+      pending: true,
+    }));
+    this.deliveries.push(...copies);
+    await Promise.all(copies.map((delivery) => this.post(app, delivery)));
+    return copies[0];
   }
 
+  /** Sends the latest delivery with this GUID again (the App's "Redeliver" button). */
   async redeliver(guid: string): Promise<Delivery | undefined> {
     const original = [...this.deliveries].reverse().find((delivery) => delivery.guid === guid);
-    if (!original) return undefined;
+    return original ? this.redeliverAttempt(original) : undefined;
+  }
+
+  /** `POST /app/hook/deliveries/{delivery_id}/attempts`: a new attempt of that delivery, same GUID. */
+  async redeliverAttempt(original: Delivery): Promise<Delivery | undefined> {
     const app = this.world.apps.get(original.appId);
     if (!app) return undefined;
     const again: Delivery = {
@@ -75,14 +105,29 @@ export class Webhooks {
       id: this.nextId++,
       redelivery: true,
       deliveredAt: this.world.clock.iso(),
+      statusCode: null,
+      responseBody: null,
+      error: null,
+      durationMs: 0,
+      attempts: 0,
+      pending: true,
     };
     this.deliveries.push(again);
     await this.post(app, again);
     return again;
   }
 
+  /** An App's attempts, newest first, as GitHub lists them (only those already attempted). */
+  attemptsOf(appId: number): Delivery[] {
+    return this.deliveries.filter((delivery) => delivery.appId === appId && !delivery.pending).reverse();
+  }
+
   private async post(app: EmulatedApp, delivery: Delivery): Promise<void> {
-    if (!app.webhookUrl || !app.webhookSecret) return;
+    if (!app.webhookUrl || !app.webhookSecret) {
+      delivery.pending = false;
+      delivery.error = 'failed to connect';
+      return;
+    }
     const started = performance.now();
     delivery.attempts++;
     try {
@@ -109,7 +154,30 @@ export class Webhooks {
       delivery.error = (error as Error).name === 'TimeoutError' ? 'timed out' : (error as Error).message;
     } finally {
       delivery.durationMs = Math.round(performance.now() - started);
+      delivery.pending = false;
     }
+  }
+
+  /**
+   * GitHub's view of one attempt: `status` is "OK" for a 2xx, else what went wrong ("Invalid HTTP
+   * Response: 503", "timed out", …); `status_code` is 0 when no answer came.
+   */
+  static item(delivery: Delivery): HookDeliveryItem {
+    const code = delivery.statusCode ?? 0;
+    return {
+      id: delivery.id,
+      guid: delivery.guid,
+      delivered_at: delivery.deliveredAt,
+      redelivery: delivery.redelivery,
+      duration: delivery.durationMs / 1000,
+      status: delivery.error ?? (code >= 200 && code < 300 ? 'OK' : `Invalid HTTP Response: ${code}`),
+      status_code: code,
+      event: delivery.event,
+      action: delivery.action ?? null,
+      installation_id: delivery.installationId ?? null,
+      repository_id: null,
+      throttled_at: null,
+    };
   }
 
   /** A delivery's public view (no body), as the App's "Recent deliveries" page shows it. */

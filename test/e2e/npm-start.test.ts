@@ -19,6 +19,7 @@ describe('npm start', () => {
     expect(first.output()).toMatch(/API\s+http:\/\/localhost:\d+/);
     expect(first.output()).toContain('table "github-app-accounts" created');
     expect(first.output()).toContain(`emulator at http://localhost:${emulatorPort}`);
+    expect(first.output()).toMatch(/Redelivery\s+failed webhook deliveries every 60 s/);
 
     // The seeded world: the App on octo-demo and octo-org, octo-no-app without it, webhooks sent to the service.
     const world = (await (await fetch(`http://localhost:${emulatorPort}/_emulator/world`)).json()) as {

@@ -27,6 +27,14 @@ describe('readStackSettings', () => {
     });
   });
 
+  it('reads how often failed webhook deliveries are redelivered (minutes; 10 unless set)', () => {
+    expect(from({ frontendOrigins: 'https://a.example' }).redeliveryIntervalMinutes).toBeUndefined();
+    expect(
+      from({ frontendOrigins: 'https://a.example', redeliveryIntervalMinutes: '5' })
+        .redeliveryIntervalMinutes,
+    ).toBe(5);
+  });
+
   it('reads who may link: org owners unless widened on purpose', () => {
     expect(from({ frontendOrigins: 'https://a.example' }).linkPolicy).toBe('org-owners');
     expect(from({ frontendOrigins: 'https://a.example', linkPolicy: 'org-members' }).linkPolicy).toBe(
@@ -42,5 +50,9 @@ describe('readStackSettings', () => {
     expect(() => from({ frontendOrigins: 'https://a.example', logRetentionDays: 42 })).toThrow(
       /logRetentionDays/,
     );
+    for (const redeliveryIntervalMinutes of [0, 2.5, 'soon', 1441])
+      expect(() => from({ frontendOrigins: 'https://a.example', redeliveryIntervalMinutes })).toThrow(
+        /redeliveryIntervalMinutes/,
+      );
   });
 });

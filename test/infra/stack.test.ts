@@ -5,7 +5,13 @@ import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { createApp } from '../../lib/create-app.js';
 import { THROTTLES } from '../../lib/route-throttles.js';
-import { ROUTES, SERVICE_FUNCTIONS, routeKey, type FunctionName } from '../../lib/service-routes.js';
+import { PROCESSING_LEASE_SECONDS } from '../../functions/shared/store/delivery-store.js';
+import {
+  ROUTES,
+  SERVICE_FUNCTIONS,
+  routeKey,
+  type ServiceFunctionName as FunctionName,
+} from '../../lib/service-routes.js';
 
 const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as {
   context: Record<string, unknown>;
@@ -204,6 +210,65 @@ describe('GitHubAppStack', () => {
       for (const prefix of spec.tablePrefixes ?? [])
         expect([name, prefix, used.has(prefix)]).toEqual([name, prefix, true]);
     }
+  });
+
+  it('serves routes with the HTTP functions only: the scheduled redelivery function has no route', () => {
+    const routed = new Set<string>(ROUTES.map((route) => route.fn));
+    expect(routed.has('webhook-redelivery')).toBe(false);
+    for (const name of Object.keys(SERVICE_FUNCTIONS).filter((fn) => fn !== 'webhook-redelivery'))
+      expect([name, routed.has(name)]).toEqual([name, true]);
+    const integrations = JSON.stringify(template.findResources('AWS::ApiGatewayV2::Integration'));
+    expect(integrations).not.toContain(logicalIdOf('webhook-redelivery'));
+  });
+
+  it('runs the webhook redelivery on an EventBridge schedule, every 10 minutes unless -c redeliveryIntervalMinutes says otherwise', () => {
+    const rules = resources('AWS::Events::Rule');
+    expect(rules).toHaveLength(1);
+    const [[, rule] = []] = rules;
+    expect(rule?.Properties).toMatchObject({ ScheduleExpression: 'rate(10 minutes)', State: 'ENABLED' });
+    expect(JSON.stringify(rule?.Properties.Targets)).toContain(logicalIdOf('webhook-redelivery'));
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      Principal: 'events.amazonaws.com',
+      FunctionName: { 'Fn::GetAtt': [logicalIdOf('webhook-redelivery'), 'Arn'] },
+    });
+    const { stack: every5 } = createApp({
+      context: { ...context, frontendOrigins: ['https://app.example.com'], redeliveryIntervalMinutes: 5 },
+    });
+    Template.fromStack(every5).hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(5 minutes)',
+    });
+  });
+
+  it('gives the redelivery function the App secret and the delivery records only, no wildcard action', () => {
+    const appSecret = stack.getLogicalId(stack.node.findChild('GitHubAppSecret').node.defaultChild as never);
+    const documents = JSON.parse(policyStatementsOf('webhook-redelivery')) as Array<{
+      Statement: Array<{ Action: string | string[]; Resource: unknown; Condition?: unknown }>;
+    }>;
+    const statements = documents.flatMap((document) => document.Statement);
+    const actions = statements.flatMap((statement) => [statement.Action].flat());
+    expect(actions.filter((action) => action.includes('*'))).toEqual([]);
+    const secretResources = statements
+      .filter((statement) => [statement.Action].flat().some((action) => action.startsWith('secretsmanager:')))
+      .map((statement) => JSON.stringify(statement.Resource));
+    expect(secretResources).toEqual([JSON.stringify({ Ref: appSecret })]);
+    const tableStatements = statements.filter((statement) =>
+      [statement.Action].flat().some((action) => action.startsWith('dynamodb:')),
+    );
+    expect(tableStatements.map((statement) => statement.Condition)).toEqual([
+      { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['DELIVERY#*'] } },
+    ]);
+    const variables = (template.toJSON().Resources[logicalIdOf('webhook-redelivery')] as Resource).Properties
+      .Environment as { Variables: Record<string, unknown> };
+    expect(Object.keys(variables.Variables).filter((name) => name.endsWith('_ARN'))).toEqual([
+      'GITHUB_APP_SECRET_ARN',
+    ]);
+  });
+
+  it('holds a webhook delivery (processing lease) longer than the webhook function may run', () => {
+    const webhook = template.toJSON().Resources[logicalIdOf('webhook')] as Resource;
+    expect(Number(webhook.Properties.Timeout)).toBeLessThan(PROCESSING_LEASE_SECONDS);
+    expect(PROCESSING_LEASE_SECONDS).toBeLessThanOrEqual(30);
   });
 
   it('throttles /auth/* and the webhook route on their own, and the rest at the stage default', () => {

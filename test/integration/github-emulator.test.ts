@@ -819,6 +819,69 @@ describe('webhooks', () => {
     ]);
   });
 
+  it('lists the App’s deliveries newest first by cursor, and redelivers one through the REST API', async () => {
+    const { token } = await appAuth()({ type: 'app' });
+    const headers = { authorization: `bearer ${token}` };
+    await fx.admin.createUser({ login: 'paged-org', type: 'Organization' });
+    fx.receiver.setStatus(503);
+    const { installation } = await fx.admin.install({ appId: fx.app.id, account: 'paged-org' });
+    fx.receiver.setStatus(200);
+    await fx.admin.suspend(installation.id);
+    await fx.admin.unsuspend(installation.id);
+
+    const all = (await request('GET /app/hook/deliveries', { headers, per_page: 100 })).data;
+    const ids = all.map((delivery) => Number(delivery.id));
+    expect(ids).toEqual([...ids].sort((a, b) => b - a));
+    const [unsuspend, suspend, created] = all;
+    expect([unsuspend?.action, suspend?.action, created?.action]).toEqual([
+      'unsuspend',
+      'suspend',
+      'created',
+    ]);
+    expect(created).toMatchObject({
+      status: 'Invalid HTTP Response: 503',
+      status_code: 503,
+      redelivery: false,
+      event: 'installation',
+      installation_id: installation.id,
+    });
+    expect(suspend).toMatchObject({ status: 'OK', status_code: 200 });
+
+    // Two at a time: the Link header's next URL carries the cursor of the next, older page.
+    const first = await request('GET /app/hook/deliveries', { headers, per_page: 2 });
+    const next = /<([^>]+)>; rel="next"/.exec(first.headers.link ?? '')?.[1] ?? '';
+    const cursor = new URL(next).searchParams.get('cursor') ?? '';
+    expect(cursor).toMatch(/^v1_\d+$/);
+    const second = await request('GET /app/hook/deliveries', { headers, per_page: 2, cursor });
+    expect([...first.data, ...second.data].map((delivery) => delivery.id)).toEqual(
+      all.slice(0, 4).map((delivery) => delivery.id),
+    );
+    const failed = await request('GET /app/hook/deliveries', { headers, per_page: 100, status: 'failure' });
+    expect(failed.data.every((delivery) => delivery.status_code >= 400)).toBe(true);
+    expect(failed.data.map((delivery) => delivery.id)).toContain(created?.id);
+
+    const before = fx.receiver.hooks.length;
+    const accepted = await request('POST /app/hook/deliveries/{delivery_id}/attempts', {
+      headers,
+      delivery_id: Number(created?.id ?? 0),
+    });
+    expect(accepted.status).toBe(202);
+    expect(fx.receiver.hooks.slice(before).map((hook) => hook.headers['x-github-delivery'])).toEqual([
+      created?.guid,
+    ]);
+    const [latest] = (await request('GET /app/hook/deliveries', { headers, per_page: 1 })).data;
+    expect(latest).toMatchObject({ guid: created?.guid, redelivery: true, status: 'OK', status_code: 200 });
+
+    expect(
+      (
+        await failure(
+          request('POST /app/hook/deliveries/{delivery_id}/attempts', { headers, delivery_id: 999_999_999 }),
+        )
+      ).status,
+    ).toBe(404);
+    expect((await failure(request('GET /app/hook/deliveries', { per_page: 1 }))).status).toBe(401);
+  });
+
   it('installs from the install page and sends the user back with installation_id and setup_action', async () => {
     await fx.admin.createUser({ login: 'fresh-org', type: 'Organization', members: ['octo-demo'] });
     const response = await fetch(

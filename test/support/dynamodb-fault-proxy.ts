@@ -1,4 +1,10 @@
-import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /** A DynamoDB operation as its `X-Amz-Target` names it: `PutItem`, `TransactWriteItems`, … */
@@ -7,8 +13,11 @@ export type DynamoOperation = string;
 export type DynamoFault = {
   /** Operations it applies to; all when omitted. */
   operations?: DynamoOperation[];
-  /** Only requests whose JSON body this accepts (e.g. a key prefix). */
-  match?: (body: Record<string, unknown>) => boolean;
+  /**
+   * Only requests whose JSON body (and headers) this accepts, e.g. a key prefix; the SDK's
+   * `amz-sdk-invocation-id` header names one SDK call across its retries.
+   */
+  match?: (body: Record<string, unknown>, headers: IncomingHttpHeaders) => boolean;
   /** How many matching requests it applies to (default 1; Infinity for all). */
   count?: number;
   /**
@@ -49,12 +58,12 @@ export async function startDynamoFaultProxy(target: string): Promise<DynamoFault
   const faults: Array<DynamoFault & { remaining: number }> = [];
   const calls: DynamoFaultProxy['calls'] = [];
 
-  const take = (operation: string, body: Record<string, unknown>) => {
+  const take = (operation: string, body: Record<string, unknown>, headers: IncomingHttpHeaders) => {
     const fault = faults.find(
       (candidate) =>
         candidate.remaining > 0 &&
         (candidate.operations === undefined || candidate.operations.includes(operation)) &&
-        (candidate.match === undefined || candidate.match(body)),
+        (candidate.match === undefined || candidate.match(body, headers)),
     );
     if (fault) {
       fault.remaining--;
@@ -99,7 +108,7 @@ export async function startDynamoFaultProxy(target: string): Promise<DynamoFault
       } catch {
         // not JSON: forwarded as is
       }
-      const fault = take(operation, body);
+      const fault = take(operation, body, req.headers);
       calls.push({ operation, fault: fault?.mode });
       if (fault?.mode === 'freeze') return; // the socket stays open, unanswered
       if (fault?.mode === 'fail') {

@@ -2,10 +2,16 @@ import { ConditionFailedError } from '../errors.js';
 import { keys } from './keys.js';
 import type { Table } from './table.js';
 
-/** A delivery being processed holds this long before a redelivery may take over. */
-const PROCESSING_LEASE_MS = 30_000;
+/**
+ * A delivery being processed holds this long before a redelivery may take over: longer than the webhook
+ * function may run (its Lambda timeout, lib/service-routes.ts), so a lease never lapses under a live
+ * invocation, and short enough that a delivery left `processing` by a crash or a failed write is taken
+ * over by the next redelivery (README "Webhooks").
+ */
+export const PROCESSING_LEASE_SECONDS = 30;
+const PROCESSING_LEASE_MS = PROCESSING_LEASE_SECONDS * 1000;
 /** GitHub redelivers by hand within days; keep delivery records a week. */
-const RECORD_TTL_SECONDS = 7 * 24 * 3600;
+export const DELIVERY_RECORD_TTL_SECONDS = 7 * 24 * 3600;
 
 /**
  * What a claim found: ours to process, another invocation's, or done before. A delivery done as
@@ -14,7 +20,7 @@ const RECORD_TTL_SECONDS = 7 * 24 * 3600;
  */
 export type DeliveryStart =
   | { status: 'start' }
-  | { status: 'in_progress' }
+  | { status: 'in_progress'; retryAfterSeconds: number }
   | { status: 'done'; outcome: 'applied' | 'ignored' }
   | { status: 'invalid'; fields: string[] };
 
@@ -30,7 +36,9 @@ export class DeliveryStore {
 
   /**
    * Claims a delivery. A new one, one that failed, or one whose processing lease lapsed is ours to
-   * process (`start`); one already done is `done`; one another invocation is processing is `in_progress`.
+   * process (`start`); one already done is `done`; one another invocation is processing (or left
+   * `processing` when its holder could not record the outcome) is `in_progress` until the lease lapses.
+   * A record the redelivery job wrote before the service ever saw the delivery has no status: new.
    */
   async begin(deliveryId: string, event: string, action: string | undefined): Promise<DeliveryStart> {
     const now = this.now();
@@ -50,12 +58,12 @@ export class DeliveryStore {
             ':zero': 0,
             ':one': 1,
             ':started': new Date(now).toISOString(),
-            ':ttl': Math.floor(now / 1000) + RECORD_TTL_SECONDS,
+            ':ttl': Math.floor(now / 1000) + DELIVERY_RECORD_TTL_SECONDS,
           },
         },
         {
           expression:
-            'attribute_not_exists(PK) OR #status = :failed OR (#status = :processing AND leaseUntil < :now)',
+            'attribute_not_exists(#status) OR #status = :failed OR (#status = :processing AND leaseUntil < :now)',
           names: { '#status': 'status' },
           values: { ':failed': 'failed', ':processing': 'processing', ':now': now },
         },
@@ -65,7 +73,10 @@ export class DeliveryStore {
       if (!(error instanceof ConditionFailedError)) throw error;
     }
     const item = await this.table.get(keys.webhookDelivery(deliveryId));
-    if (item?.status !== 'done') return { status: 'in_progress' };
+    if (item?.status !== 'done') {
+      const leaseUntil = typeof item?.leaseUntil === 'number' ? item.leaseUntil : now + PROCESSING_LEASE_MS;
+      return { status: 'in_progress', retryAfterSeconds: Math.max(1, Math.ceil((leaseUntil - now) / 1000)) };
+    }
     if (item.outcome === 'invalid') {
       const fields = Array.isArray(item.invalidFields) ? item.invalidFields.map(String) : [];
       return { status: 'invalid', fields };
@@ -99,7 +110,7 @@ export class DeliveryStore {
     });
   }
 
-  /** Processing failed: a redelivery of the same id will be processed again. */
+  /** Processing failed: the lease is released, so a redelivery of the same id is processed at once. */
   async fail(deliveryId: string, reason: string): Promise<void> {
     await this.table.update(keys.webhookDelivery(deliveryId), {
       expression: 'SET #status = :failed, failure = :reason REMOVE leaseUntil',

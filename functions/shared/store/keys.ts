@@ -42,6 +42,8 @@ export const keys = {
     SK: `TOKEN#${scopeHash}`,
   }),
   webhookDelivery: (deliveryId: string) => ({ PK: `DELIVERY#${deliveryId}`, SK: 'DELIVERY' }),
+  /** The redelivery job's checkpoint and last run (no delivery id is empty, so none collides with it). */
+  redeliveryRun: () => ({ PK: `DELIVERY#`, SK: 'REDELIVERY_RUN' }),
   /** A repository creation in progress or done, so a retry of the same request finishes the job. */
   repoCreation: (accountId: string, installationId: string | number, name: string) => ({
     PK: `ACCOUNT#${accountId}`,

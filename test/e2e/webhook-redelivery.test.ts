@@ -1,0 +1,218 @@
+import { randomUUID } from 'node:crypto';
+import { jest } from '@jest/globals';
+import { sign } from '@octokit/webhooks-methods';
+import { getServices } from '../../functions/shared/services.js';
+import { runRedeliveryOnce, startRedeliveryTimer } from '../../local/redelivery-timer.js';
+import { startService, type ServiceFixture } from '../support/service.js';
+
+let fx: ServiceFixture;
+beforeAll(async () => {
+  fx = await startService({ dynamoFaults: true });
+});
+afterAll(() => fx.close());
+afterEach(() => {
+  fx.dynamo?.clear();
+  jest.restoreAllMocks();
+});
+
+/** Moves the service's clock (Date.now) forward, as time passing would: leases lapse. */
+let offsetMs = 0;
+function advanceClock(seconds: number): void {
+  offsetMs += seconds * 1000;
+  const realNow = Date.now.bind(Date);
+  jest.restoreAllMocks();
+  jest.spyOn(Date, 'now').mockImplementation(() => realNow() + offsetMs);
+}
+
+const installationPayload = (id: number, action: string) => ({
+  action,
+  installation: {
+    id,
+    account: { login: `org-${id}`, id: id + 1_000_000, type: 'Organization', avatar_url: 'https://a.test/x' },
+    app_slug: 'platform-app',
+    target_type: 'Organization',
+    repository_selection: 'all',
+    permissions: { metadata: 'read' },
+    events: [],
+    suspended_at: null,
+    updated_at: '2026-01-01T00:00:00Z',
+  },
+  sender: { login: 'octo', id: 1 },
+});
+
+async function post(event: string, payload: unknown, deliveryId: string) {
+  const body = JSON.stringify(payload);
+  const response = await fetch(`${fx.api.url}/webhooks/github`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-github-event': event,
+      'x-github-delivery': deliveryId,
+      'x-hub-signature-256': await sign(fx.secrets.githubApp.webhookSecret, body),
+    },
+    body,
+  });
+  return {
+    status: response.status,
+    retryAfter: response.headers.get('retry-after'),
+    body: (await response.json()) as Record<string, unknown>,
+  };
+}
+
+const deliveryItem = (deliveryId: string) =>
+  fx.table.table.get({ PK: `DELIVERY#${deliveryId}`, SK: 'DELIVERY' });
+const installationItem = (id: number) => fx.table.table.get({ PK: `INSTALLATION#${id}`, SK: 'META' });
+
+const WRITES = ['PutItem', 'UpdateItem', 'DeleteItem', 'TransactWriteItems', 'BatchWriteItem'];
+
+/** The emulator's attempts of one delivery, oldest first: [redelivery, status code]. */
+async function attemptsOf(guid: string) {
+  return (await fx.admin.deliveries())
+    .filter((delivery) => delivery.guid === guid)
+    .map((delivery) => [delivery.redelivery, delivery.status_code]);
+}
+
+const appId = () => Number(fx.secrets.githubApp.appId);
+
+/** Installs the App on a new organisation; the `created` delivery's GUID. */
+async function install(login: string) {
+  await fx.admin.createUser({ login, type: 'Organization' });
+  const { installation, delivery } = (await fx.admin.install({ appId: appId(), account: login })) as {
+    installation: { id: number };
+    delivery: { guid: string };
+  };
+  return { installationId: installation.id, guid: delivery.guid };
+}
+
+/** Every write of the delivery's "failed" mark fails, whatever the SDK retries. */
+const failMarkingFailed = () =>
+  fx.dynamo?.inject({
+    operations: ['UpdateItem'],
+    mode: 'fail',
+    count: Infinity,
+    match: (body) => String(body.UpdateExpression).includes('failure'),
+  });
+
+describe('a delivery still processing', () => {
+  it('answers a redelivery non-2xx with Retry-After, so GitHub records it failed; after the lease it is applied', async () => {
+    const deliveryId = randomUUID();
+    fx.dynamo?.inject({ operations: ['TransactWriteItems'], mode: 'fail', count: Infinity });
+    failMarkingFailed();
+    const first = await post('installation', installationPayload(11, 'created'), deliveryId);
+    expect(first.status).toBe(500);
+    fx.dynamo?.clear();
+    expect((await deliveryItem(deliveryId))?.status).toBe('processing');
+
+    const again = await post('installation', installationPayload(11, 'created'), deliveryId);
+    expect(again.status).toBe(409);
+    expect(again.body.error).toBe('delivery_in_progress');
+    expect(Number(again.retryAfter)).toBeGreaterThan(0);
+    expect(Number(again.retryAfter)).toBeLessThanOrEqual(30);
+    expect(await installationItem(11)).toBeUndefined();
+
+    advanceClock(31);
+    const later = await post('installation', installationPayload(11, 'created'), deliveryId);
+    expect(later).toMatchObject({ status: 200, body: { status: 'applied' } });
+    expect(await installationItem(11)).toBeDefined();
+  });
+});
+
+describe('automatic redelivery', () => {
+  it('applies a delivery that failed while DynamoDB was down, with no operator, and only once', async () => {
+    const serviceKeys = jest.spyOn(getServices().secrets, 'serviceKeys');
+    fx.dynamo?.inject({ operations: WRITES, mode: 'fail', count: Infinity });
+    const { installationId, guid } = await install('down-org');
+    fx.dynamo?.clear();
+    const [[, failedStatus] = []] = await attemptsOf(guid);
+    expect(Number(failedStatus)).toBeGreaterThanOrEqual(500);
+    expect(await installationItem(installationId)).toBeUndefined();
+
+    const run = await runRedeliveryOnce();
+    expect(run.redelivered).toEqual([guid]);
+    expect(await installationItem(installationId)).toMatchObject({ accountLogin: 'down-org' });
+    expect(await attemptsOf(guid)).toEqual([
+      [false, failedStatus],
+      [true, 200],
+    ]);
+    const [, redelivered] = (await fx.admin.deliveries()).filter((delivery) => delivery.guid === guid);
+    expect(await deliveryItem(guid)).toMatchObject({ status: 'done', outcome: 'applied', redeliveries: 1 });
+    expect(redelivered).toBeDefined();
+
+    // Idempotent: the next run finds nothing left to redeliver, and GitHub is not asked again.
+    const again = await runRedeliveryOnce();
+    expect(again).toMatchObject({ redelivered: [], complete: true });
+    expect(await attemptsOf(guid)).toHaveLength(2);
+    // The App's JWT only: the job never reads the service's key material.
+    expect(serviceKeys).not.toHaveBeenCalled();
+  });
+
+  it('redelivers a delivery left processing on every run until its lease lapses, then it is applied', async () => {
+    fx.dynamo?.inject({ operations: ['TransactWriteItems'], mode: 'fail', count: Infinity });
+    failMarkingFailed();
+    const { installationId, guid } = await install('stuck-org');
+    fx.dynamo?.clear();
+    expect((await deliveryItem(guid))?.status).toBe('processing');
+
+    const first = await runRedeliveryOnce();
+    expect(first.redelivered).toEqual([guid]);
+    expect((await attemptsOf(guid)).at(-1)).toEqual([true, 409]);
+    expect(await installationItem(installationId)).toBeUndefined();
+
+    advanceClock(31);
+    const second = await runRedeliveryOnce();
+    expect(second.redelivered).toEqual([guid]);
+    expect((await attemptsOf(guid)).at(-1)).toEqual([true, 200]);
+    expect(await installationItem(installationId)).toBeDefined();
+    expect(await deliveryItem(guid)).toMatchObject({ status: 'done', redeliveries: 2 });
+  });
+
+  it('leaves alone a failed delivery that later succeeded, or that the service has processed since', async () => {
+    // Failed, then redelivered by hand with success: GitHub's rule, a later OK attempt of the GUID.
+    fx.dynamo?.inject({ operations: WRITES, mode: 'fail', count: Infinity });
+    const byHand = await install('by-hand-org');
+    fx.dynamo?.clear();
+    await fx.admin.redeliver(byHand.guid);
+    // GitHub could not connect, but the same delivery reached the service another way.
+    const app = fx.emulator.world.apps.get(appId());
+    if (!app) throw new Error('no app');
+    const webhookUrl = app.webhookUrl;
+    app.webhookUrl = 'http://127.0.0.1:9/webhooks/github';
+    const unreachable = await fx.emulator.webhooks.send(
+      app,
+      'installation',
+      installationPayload(12, 'created'),
+    );
+    app.webhookUrl = webhookUrl;
+    if (!unreachable) throw new Error('not sent');
+    expect(await attemptsOf(unreachable.guid)).toEqual([[false, null]]);
+    expect((await post('installation', JSON.parse(unreachable.body), unreachable.guid)).status).toBe(200);
+
+    const run = await runRedeliveryOnce();
+    expect(run.redelivered).toEqual([]);
+    expect(run.processed).toBeGreaterThanOrEqual(1);
+    expect(await attemptsOf(byHand.guid)).toHaveLength(2);
+    expect(await attemptsOf(unreachable.guid)).toHaveLength(1);
+  });
+
+  it('runs on npm start’s timer, as the schedule runs it in AWS', async () => {
+    fx.dynamo?.inject({ operations: WRITES, mode: 'fail', count: Infinity });
+    const { installationId, guid } = await install('timer-org');
+    fx.dynamo?.clear();
+    const redelivered = await new Promise<string[]>((resolve, reject) => {
+      const timer = startRedeliveryTimer({
+        intervalSeconds: 0.1,
+        onRun: (run) => {
+          if (run.redelivered.length === 0) return;
+          timer.stop();
+          resolve(run.redelivered);
+        },
+        onError: (error) => {
+          timer.stop();
+          reject(error instanceof Error ? error : new Error(String(error)));
+        },
+      });
+    });
+    expect(redelivered).toEqual([guid]);
+    expect(await installationItem(installationId)).toBeDefined();
+  });
+});
