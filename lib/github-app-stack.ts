@@ -22,7 +22,7 @@ import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { TABLE_DEFINITION } from '../functions/shared/store/table-definition.js';
 import { routeThrottle, THROTTLES } from './route-throttles.js';
@@ -49,7 +49,22 @@ export type GitHubAppStackProps = StackProps & {
   logRetentionDays?: RetentionDays;
   /** How often failed webhook deliveries are redelivered (README "Automatic redelivery"); default 10. */
   redeliveryIntervalMinutes?: number;
+  /**
+   * Secrets a previous deployment left behind (they are retained), adopted by ARN or name instead of
+   * creating new ones, so a recreated stack still reads every stored token and session (README).
+   */
+  existingSecrets?: ExistingSecrets;
 };
+
+export type ExistingSecrets = { app?: string; webhook?: string; serviceKeys?: string };
+
+/** A secret adopted by complete ARN (with its 6-character suffix), partial ARN or name. */
+function adoptSecret(scope: Construct, id: string, ref: string): ISecret {
+  if (!ref.startsWith('arn:')) return Secret.fromSecretNameV2(scope, id, ref);
+  return /-[A-Za-z0-9]{6}$/.test(ref)
+    ? Secret.fromSecretCompleteArn(scope, id, ref)
+    : Secret.fromSecretPartialArn(scope, id, ref);
+}
 
 /** The item-level operations the service uses: no Scan, no table or stream administration. */
 export const TABLE_ACTIONS = [
@@ -115,38 +130,54 @@ export class GitHubAppStack extends Stack {
       });
     }
 
+    // The secrets outlive the stack like the table (RETAIN): the table's tokens are sealed with the key
+    // material and its sessions hashed with it, so a recreated stack that adopts the retained secrets
+    // (`-c existingAppSecret=… existingWebhookSecret=… existingServiceKeysSecret=…`) reads them all.
+    const existing = props.existingSecrets ?? {};
     // The operator fills in the App's credentials after deploy (README "Fill the secrets").
     // Its generation settings must never change: CloudFormation would generate a new value and wipe the
     // credentials an operator filled in. Its generated `webhookSecret` only seeds the webhook secret below.
-    const appSecret = new Secret(this, 'GitHubAppSecret', {
-      description: 'GitHub App credentials: appId, slug, clientId, clientSecret, privateKey, webhookSecret',
-      generateSecretString: {
-        secretStringTemplate: JSON.stringify(APP_SECRET_TEMPLATE),
-        generateStringKey: 'webhookSecret',
-        passwordLength: 40,
-        excludePunctuation: true,
-      },
-    });
+    const appSecret = existing.app
+      ? adoptSecret(this, 'GitHubAppSecret', existing.app)
+      : new Secret(this, 'GitHubAppSecret', {
+          description:
+            'GitHub App credentials: appId, slug, clientId, clientSecret, privateKey, webhookSecret',
+          generateSecretString: {
+            secretStringTemplate: JSON.stringify(APP_SECRET_TEMPLATE),
+            generateStringKey: 'webhookSecret',
+            passwordLength: 40,
+            excludePunctuation: true,
+          },
+          removalPolicy: RemovalPolicy.RETAIN,
+        });
     // Apart from the App secret so the public webhook function can read it and nothing else of the App.
     // Created (once) with the App secret's `webhookSecret` through a CloudFormation dynamic reference: on a
     // new stack that is the generated value, and a stack upgraded from the single App secret keeps the
     // value GitHub already signs with, so no delivery is refused. Later changes are made here only
     // (README "Fill the secrets"); `previousWebhookSecret` is added while rotating.
-    const webhookSecret = new Secret(this, 'WebhookSecret', {
-      description: 'GitHub App webhook secret: webhookSecret (and previousWebhookSecret while rotating)',
-      secretObjectValue: {
-        webhookSecret: SecretValue.secretsManager(appSecret.secretArn, { jsonField: 'webhookSecret' }),
-      },
-    });
-    const keysSecret = new Secret(this, 'ServiceKeysSecret', {
-      description: 'Key material for token encryption and session hashing (generated; never leaves AWS)',
-      generateSecretString: {
-        secretStringTemplate: '{}',
-        generateStringKey: 'keyMaterial',
-        passwordLength: 64,
-        excludePunctuation: true,
-      },
-    });
+    const webhookSecret = existing.webhook
+      ? adoptSecret(this, 'WebhookSecret', existing.webhook)
+      : new Secret(this, 'WebhookSecret', {
+          description: 'GitHub App webhook secret: webhookSecret (and previousWebhookSecret while rotating)',
+          secretObjectValue: {
+            webhookSecret: SecretValue.secretsManager(existing.app ?? appSecret.secretArn, {
+              jsonField: 'webhookSecret',
+            }),
+          },
+          removalPolicy: RemovalPolicy.RETAIN,
+        });
+    const keysSecret = existing.serviceKeys
+      ? adoptSecret(this, 'ServiceKeysSecret', existing.serviceKeys)
+      : new Secret(this, 'ServiceKeysSecret', {
+          description: 'Key material for token encryption and session hashing (generated; never leaves AWS)',
+          generateSecretString: {
+            secretStringTemplate: '{}',
+            generateStringKey: 'keyMaterial',
+            passwordLength: 64,
+            excludePunctuation: true,
+          },
+          removalPolicy: RemovalPolicy.RETAIN,
+        });
 
     const accessLogs = new LogGroup(this, 'ApiAccessLogs', {
       retention: logRetention,
@@ -284,13 +315,13 @@ export class GitHubAppStack extends Stack {
   }
 
   /** Each cdk-nag finding that is accepted, with the reason it is acceptable for this service. */
-  private suppressReviewedFindings(...secrets: Secret[]): void {
+  private suppressReviewedFindings(...secrets: ISecret[]): void {
     Validations.of(this.api).acknowledge({
       id: 'AwsSolutions-APIG4',
       reason:
         'Authorization is the service itself: every route but /health, /auth/login and /auth/callback checks the session and the caller’s account role; webhooks are authenticated by their HMAC signature over the raw body. An API Gateway authorizer cannot check account membership.',
     });
-    for (const secret of secrets) {
+    for (const secret of secrets.filter((candidate) => candidate instanceof Secret)) {
       Validations.of(secret).acknowledge({
         id: 'AwsSolutions-SMG4',
         reason:

@@ -1,5 +1,8 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import type { GitHubAppStackProps } from './github-app-stack.js';
+import type { ExistingSecrets, GitHubAppStackProps } from './github-app-stack.js';
+
+const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/;
+const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
 
 type ContextReader = (key: string) => unknown;
 
@@ -48,6 +51,25 @@ export function readStackSettings(context: ContextReader): GitHubAppStackProps &
   }
   const retention = context('logRetentionDays');
   const interval = context('redeliveryIntervalMinutes');
+  const secret = (key: string): string | undefined => {
+    const value = optionalString(key);
+    if (
+      value !== undefined &&
+      !SECRET_ARN.test(value) &&
+      !(SECRET_NAME.test(value) && !value.startsWith('arn:'))
+    )
+      throw new Error(`CDK context "${key}" must be a Secrets Manager secret's ARN or name`);
+    return value;
+  };
+  const existingSecrets = Object.fromEntries(
+    (
+      [
+        ['app', secret('existingAppSecret')],
+        ['webhook', secret('existingWebhookSecret')],
+        ['serviceKeys', secret('existingServiceKeysSecret')],
+      ] as const
+    ).filter(([, value]) => value !== undefined),
+  ) as ExistingSecrets;
   return {
     stackName: optionalString('stackName') ?? 'GitHubAppAccounts',
     frontendOrigins: origins,
@@ -57,6 +79,7 @@ export function readStackSettings(context: ContextReader): GitHubAppStackProps &
     linkPolicy,
     logRetentionDays: retention === undefined ? undefined : retentionDays(retention),
     redeliveryIntervalMinutes: interval === undefined ? undefined : intervalMinutes(interval),
+    existingSecrets,
   };
 }
 

@@ -12,12 +12,15 @@ export type LocalApiServerOptions = {
   frontendOrigins: readonly string[];
   routes?: readonly RouteSpec[];
   loadHandler?: (fn: FunctionName) => Promise<{ handler: HttpLambdaHandler }>;
-  /** Largest request body accepted (API Gateway's payload limit is 10 MB). */
+  /** Largest request body accepted: Lambda's 6 MB request limit (API Gateway alone would take 10 MB). */
   maxBodyBytes?: number;
   onRequest?: (line: { method: string; path: string; status: number; ms: number }) => void;
 };
 
 export type LocalApiServer = { url: string; server: Server; close(): Promise<void> };
+
+/** Lambda refuses a synchronous invocation over 6 MB; API Gateway then answers 413. */
+export const LAMBDA_MAX_REQUEST_BYTES = 6 * 1024 * 1024;
 
 const CORS_METHODS = 'GET,POST,PUT,PATCH,DELETE';
 const CORS_HEADERS = 'content-type,authorization';
@@ -29,7 +32,7 @@ const CORS_HEADERS = 'content-type,authorization';
 export async function startLocalApiServer(options: LocalApiServerOptions): Promise<LocalApiServer> {
   const routes = options.routes ?? ROUTES;
   const load = options.loadHandler ?? ((fn: FunctionName) => HANDLER_LOADERS[fn]());
-  const maxBody = options.maxBodyBytes ?? 10 * 1024 * 1024;
+  const maxBody = options.maxBodyBytes ?? LAMBDA_MAX_REQUEST_BYTES;
   const handlers = new Map<FunctionName, Promise<{ handler: HttpLambdaHandler }>>();
 
   const server = createServer((req, res) => {

@@ -87,3 +87,72 @@ async function waitUntilReady(endpoint: string, timeoutMs = 45_000): Promise<voi
     client.destroy();
   }
 }
+
+export type SupervisedDynamoDbLocal = {
+  endpoint: string;
+  /** The Java process running now (a new one after each restart). */
+  readonly process: ChildProcess;
+  stop(): Promise<void>;
+};
+
+/**
+ * DynamoDB Local that outlives its Java process: when it exits on its own (a crash, an OOM kill, a
+ * `kill -9`) that is reported and it is started again on the same port and data folder, so the API in
+ * front of it keeps going (503 while it is down). More than `maxRestartsPerMinute` exits a minute, or a
+ * restart that keeps failing, is given up and reported through `onGiveUp`.
+ */
+export async function superviseDynamoDbLocal(options: {
+  port: number;
+  dataDir?: string;
+  log: (line: string) => void;
+  onGiveUp: (error: Error) => void;
+  maxRestartsPerMinute?: number;
+}): Promise<SupervisedDynamoDbLocal> {
+  const maxRestarts = options.maxRestartsPerMinute ?? 5;
+  let current = await startDynamoDbLocal(options);
+  let stopped = false;
+  const recentExits: number[] = [];
+
+  const restart = async () => {
+    for (let attempt = 1; !stopped; attempt++) {
+      const now = Date.now();
+      recentExits.push(now);
+      while ((recentExits[0] ?? now) < now - 60_000) recentExits.shift();
+      if (recentExits.length > maxRestarts) {
+        options.onGiveUp(new Error(`DynamoDB Local exited ${recentExits.length} times within a minute`));
+        return;
+      }
+      try {
+        const next = await startDynamoDbLocal(options);
+        if (stopped) return void (await next.stop());
+        current = next;
+        watch(next);
+        options.log(`DynamoDB Local restarted on ${next.endpoint} (pid ${next.process.pid}), data kept.`);
+        return;
+      } catch (error) {
+        options.log(`DynamoDB Local did not restart: ${(error as Error).message}`);
+        await new Promise((resolve) => setTimeout(resolve, 1000 * attempt));
+      }
+    }
+  };
+  const watch = (db: DynamoDbLocal) => {
+    db.process.once('exit', (code, signal) => {
+      if (stopped) return;
+      options.log(
+        `DynamoDB Local stopped unexpectedly (${signal ?? `exit code ${code}`}); restarting it on the same data.`,
+      );
+      void restart();
+    });
+  };
+  watch(current);
+  return {
+    endpoint: current.endpoint,
+    get process() {
+      return current.process;
+    },
+    stop: async () => {
+      stopped = true;
+      await current.stop();
+    },
+  };
+}

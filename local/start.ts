@@ -6,7 +6,12 @@
 import { resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ensureTable } from './create-table.js';
-import { LOCAL_AWS_SETTINGS, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.js';
+import {
+  LOCAL_AWS_SETTINGS,
+  superviseDynamoDbLocal,
+  type SupervisedDynamoDbLocal,
+} from './dynamodb-local.js';
+import { localGitHub } from './github-settings.js';
 import { ensureLocalSecrets } from './local-secrets.js';
 import { assertPortFree } from './ports.js';
 import { startLocalApiServer, type LocalApiServer } from './api-server.js';
@@ -25,8 +30,6 @@ const apiBaseUrl = env.API_BASE_URL ?? `http://localhost:${port}`;
 const frontendOrigins = env.FRONTEND_ORIGINS ?? `http://localhost:5173,http://localhost:${port}`;
 const secretsFile = resolve(env.LOCAL_SECRETS_FILE ?? `${dataDir}/secrets.json`);
 const emulatorPort = Number(env.GITHUB_EMULATOR_PORT ?? 3001);
-// A real (or other) GitHub is used when the environment names one; otherwise the emulator runs.
-const useRealGitHub = Boolean(env.GITHUB_API_URL || env.GITHUB_APP_ID);
 
 const stoppers: Array<() => Promise<void>> = [];
 let stopping = false;
@@ -40,20 +43,28 @@ async function stopAll(code: number): Promise<never> {
 }
 
 async function main(): Promise<void> {
+  // A real (or other) GitHub when the environment names one, else the emulator. Checked first: a
+  // partial set of real App settings stops the start before anything runs.
+  const github = localGitHub(env);
+  const useRealGitHub = github.kind === 'external';
   await assertPortFree(port, 'PORT');
   if (!useRealGitHub) await assertPortFree(emulatorPort, 'GITHUB_EMULATOR_PORT');
 
-  let dynamodb: DynamoDbLocal | undefined;
+  let dynamodb: SupervisedDynamoDbLocal | undefined;
   let dynamoEndpoint = env.DYNAMODB_ENDPOINT;
   if (!dynamoEndpoint) {
     await assertPortFree(dynamoPort, 'DYNAMODB_PORT');
-    dynamodb = await startDynamoDbLocal({ port: dynamoPort, dataDir: `${dataDir}/dynamodb` });
-    stoppers.push(() => dynamodb?.stop() ?? Promise.resolve());
-    dynamodb.process.once('exit', (code) => {
-      if (stopping) return;
-      console.error(`DynamoDB Local stopped unexpectedly (exit code ${code}).`);
-      void stopAll(1);
+    // Restarted on the same data if its Java process exits; the API answers 503 meanwhile.
+    dynamodb = await superviseDynamoDbLocal({
+      port: dynamoPort,
+      dataDir: `${dataDir}/dynamodb`,
+      log: (line) => console.error(line),
+      onGiveUp: (error) => {
+        console.error(`${error.message}: giving up.`);
+        void stopAll(1);
+      },
     });
+    stoppers.push(() => dynamodb?.stop() ?? Promise.resolve());
     dynamoEndpoint = dynamodb.endpoint;
   }
 
@@ -101,6 +112,9 @@ async function main(): Promise<void> {
   if (emulatorUrl) {
     await seedDemoWorld(emulatorUrl, {
       ...secrets.githubApp,
+      // The secret the service verifies with (file-source.ts: the environment wins over the file).
+      webhookSecret:
+        (github.kind === 'emulator' ? github.webhookSecret : undefined) ?? secrets.githubApp.webhookSecret,
       callbackUrl: `${apiBaseUrl}/auth/callback`,
       webhookUrl: `${apiBaseUrl}/webhooks/github`,
     });

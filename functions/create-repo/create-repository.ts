@@ -282,15 +282,28 @@ async function createHoldingLease(input: {
       const upstream = toUpstreamError(error);
       if (!upstream && !(error instanceof RequestError)) throw error;
       logger.warn('Repository created, initial commit failed', { repository: repo.full_name });
+      const repository = { fullName: repo.full_name, htmlUrl: repo.html_url };
+      if (upstream?.code === 'github_rate_limited') {
+        throw new UpstreamError(
+          'github_rate_limited',
+          `The repository ${repo.full_name} was created but GitHub is rate limiting this App, so its initial files are not committed yet. Send the same request again after Retry-After to finish.`,
+          {
+            statusCode: 503,
+            retryAfterSeconds: Number(upstream.headers['Retry-After']),
+            details: { repository },
+            cause: error,
+          },
+        );
+      }
       throw new UpstreamError(
         'commit_failed',
         `The repository ${repo.full_name} was created but its initial files could not be committed. Send the same request again to finish.`,
         {
-          statusCode: 502,
+          statusCode: upstream?.statusCode ?? 502,
           ...(upstream?.headers['Retry-After']
             ? { retryAfterSeconds: Number(upstream.headers['Retry-After']) }
             : {}),
-          details: { repository: { fullName: repo.full_name, htmlUrl: repo.html_url } },
+          details: { repository },
           cause: error,
         },
       );

@@ -113,6 +113,17 @@ export class UpstreamError extends AppError {
   }
 }
 
+/** A dependency of ours (DynamoDB) is throttling or unreachable: nothing was decided, try again shortly. */
+export class ServiceUnavailableError extends AppError {
+  readonly statusCode = 503;
+  constructor(options: { retryAfterSeconds: number; cause?: unknown }) {
+    super('service_unavailable', 'The service is busy or briefly unavailable. Try again shortly.', {
+      cause: options.cause,
+      headers: { 'Retry-After': String(options.retryAfterSeconds) },
+    });
+  }
+}
+
 /** A setting or secret is missing or malformed: an operator's problem, shown to callers as a plain 500. */
 export class ConfigurationError extends Error {
   constructor(message: string) {

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -78,6 +79,91 @@ describe('npm start', () => {
       await expect(start(port, await freePort())).rejects.toThrow(/Port \d+ is already in use.*set PORT/);
     } finally {
       blocker.close();
+    }
+  });
+
+  it('survives DynamoDB Local exiting: reported, restarted on the same data, the API answering on', async () => {
+    const [port, dynamoPort] = [await freePort(), await freePort()];
+    const started = await startNpmStart({
+      dataDir: mkdtempSync(join(tmpdir(), 'npm-start-')),
+      port,
+      dynamoPort,
+    });
+    const client = DynamoDBDocumentClient.from(
+      new DynamoDBClient({ ...LOCAL_AWS_SETTINGS, endpoint: started.dynamoEndpoint }),
+    );
+    try {
+      const key = { PK: 'ACCOUNT#before-crash', SK: 'META' };
+      await client.send(new PutCommand({ TableName: 'github-app-accounts', Item: { ...key, name: 'kept' } }));
+      // A request that needs the table: an unknown (well-formed) session is 401 once the table answered.
+      const me = () =>
+        fetch(`${started.apiUrl}/me`, {
+          headers: { authorization: `Bearer ${'a'.repeat(43)}` },
+          signal: AbortSignal.timeout(10_000),
+        });
+      expect((await me()).status).toBe(401);
+
+      // DynamoDB Local's own Java process (found by its port) dies as a crash would.
+      const java = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' })
+        .split('\n')
+        .find((line) => line.includes('DynamoDBLocal.jar') && line.includes(`-port ${dynamoPort}`));
+      const pid = Number(java?.trim().split(/\s+/)[0]);
+      expect(pid).toBeGreaterThan(0);
+      process.kill(pid, 'SIGKILL');
+
+      let status = 0;
+      for (let attempt = 0; attempt < 180 && status !== 401; attempt++) {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        status = (await me()).status;
+        expect(started.child.exitCode).toBeNull();
+        // While it is down, a request is a 503 to try again, not a crash or a hang.
+        expect([401, 503]).toContain(status);
+      }
+      expect(status).toBe(401);
+      expect(started.output()).toMatch(/DynamoDB Local stopped unexpectedly.*restarting/);
+      expect(started.output()).toMatch(/DynamoDB Local restarted/);
+      const { Item } = await client.send(new GetCommand({ TableName: 'github-app-accounts', Key: key }));
+      expect(Item).toMatchObject({ name: 'kept' });
+      expect((await fetch(`${started.apiUrl}/health`)).status).toBe(200);
+    } finally {
+      client.destroy();
+      expect(await stopNpmStart(started)).toBe(0);
+    }
+    await expect(assertPortFree(dynamoPort, 'DYNAMODB_PORT')).resolves.toBeUndefined();
+  }, 120_000);
+
+  it('refuses a partial set of real GitHub App settings, naming what is missing, before starting anything', async () => {
+    const dynamoPort = await freePort();
+    const outcome = await startNpmStart({
+      dataDir: mkdtempSync(join(tmpdir(), 'npm-start-')),
+      dynamoPort,
+      env: { GITHUB_APP_ID: '12345', GITHUB_CLIENT_ID: 'Iv23real' },
+    }).then(
+      async (started) => {
+        await stopNpmStart(started);
+        return 'started anyway';
+      },
+      (error: Error) => error.message,
+    );
+    expect(outcome).toMatch(/GITHUB_APP_SLUG, GITHUB_CLIENT_SECRET, GITHUB_PRIVATE_KEY are missing/);
+    await expect(assertPortFree(dynamoPort, 'DYNAMODB_PORT')).resolves.toBeUndefined();
+  });
+
+  it("registers the emulator's App with GITHUB_WEBHOOK_SECRET when only that is set, so deliveries verify", async () => {
+    const emulatorPort = await freePort();
+    const started = await startNpmStart({
+      dataDir: mkdtempSync(join(tmpdir(), 'npm-start-')),
+      emulatorPort,
+      env: { GITHUB_WEBHOOK_SECRET: 'a-webhook-secret-from-the-environment' },
+    });
+    try {
+      expect(started.output()).toContain('emulator at');
+      const { deliveries } = (await (
+        await fetch(`http://localhost:${emulatorPort}/_emulator/deliveries`)
+      ).json()) as { deliveries: Array<{ event: string; status_code: number | null }> };
+      expect(deliveries.map((d) => d.status_code)).toEqual([200, 200]);
+    } finally {
+      await stopNpmStart(started);
     }
   });
 });

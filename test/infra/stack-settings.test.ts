@@ -55,4 +55,24 @@ describe('readStackSettings', () => {
         /redeliveryIntervalMinutes/,
       );
   });
+
+  it('reads the secrets to adopt (ARN or name) and refuses anything else', () => {
+    expect(
+      from({
+        frontendOrigins: 'https://a.example',
+        existingAppSecret: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:app-AbCdEf',
+        existingServiceKeysSecret: 'service/keys',
+      }).existingSecrets,
+    ).toEqual({
+      app: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:app-AbCdEf',
+      serviceKeys: 'service/keys',
+    });
+    expect(from({ frontendOrigins: 'https://a.example' }).existingSecrets).toEqual({});
+    expect(() =>
+      from({ frontendOrigins: 'https://a.example', existingWebhookSecret: 'arn:aws:s3:::x' }),
+    ).toThrow(/existingWebhookSecret/);
+    expect(() => from({ frontendOrigins: 'https://a.example', existingAppSecret: 'bad name!' })).toThrow(
+      /existingAppSecret/,
+    );
+  });
 });

@@ -354,3 +354,54 @@ describe('GitHubAppStack', () => {
     expect(() => bad.synth()).toThrow();
   });
 });
+
+describe('stack lifecycle: the secrets outlive the stack, like the table', () => {
+  const APP_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:github-app-AbCdEf';
+  const KEYS_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:service-keys-GhIjKl';
+
+  it('retains all three secrets (and the table) when the stack is deleted or they are replaced', () => {
+    const all = template.toJSON().Resources as Record<
+      string,
+      { Type: string; DeletionPolicy?: string; UpdateReplacePolicy?: string }
+    >;
+    const secrets = Object.values(all).filter((r) => r.Type === 'AWS::SecretsManager::Secret');
+    expect(secrets).toHaveLength(3);
+    for (const kept of [...secrets, ...Object.values(all).filter((r) => r.Type === 'AWS::DynamoDB::Table')]) {
+      expect(kept).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    }
+  });
+
+  it('adopts existing secrets by ARN or name: creates none, and every function reads the adopted ones', () => {
+    const adopted = createApp({
+      context: {
+        ...context,
+        frontendOrigins: ['https://app.example.com'],
+        existingAppSecret: APP_ARN,
+        existingWebhookSecret: 'github-app-webhook',
+        existingServiceKeysSecret: KEYS_ARN,
+      },
+    });
+    const adoptedTemplate = Template.fromStack(adopted.stack);
+    adoptedTemplate.resourceCountIs('AWS::SecretsManager::Secret', 0);
+    const text = JSON.stringify(adoptedTemplate.toJSON());
+    expect(text).toContain(APP_ARN);
+    expect(text).toContain(KEYS_ARN);
+    expect(text).toContain('secret:github-app-webhook');
+    const webhook = adoptedTemplate.toJSON().Resources[
+      adopted.stack.getLogicalId(adopted.stack.functions.webhook.fn.node.defaultChild as never)
+    ] as Resource;
+    expect(JSON.stringify(webhook.Properties.Environment)).toContain('github-app-webhook');
+    expect(() => adopted.app.synth()).not.toThrow();
+  });
+
+  it('seeds a new webhook secret from an adopted App secret', () => {
+    const adopted = createApp({
+      context: { ...context, frontendOrigins: ['https://app.example.com'], existingAppSecret: APP_ARN },
+    });
+    const adoptedTemplate = Template.fromStack(adopted.stack);
+    adoptedTemplate.resourceCountIs('AWS::SecretsManager::Secret', 2);
+    expect(JSON.stringify(adoptedTemplate.toJSON())).toContain(
+      `{{resolve:secretsmanager:${APP_ARN}:SecretString:webhookSecret::}}`,
+    );
+  });
+});

@@ -30,7 +30,8 @@ describe('the DynamoDB fault proxy', () => {
   it('fails named operations with DynamoDB’s error, writing nothing', async () => {
     proxy.inject({ operations: ['PutItem'], mode: 'fail', count: Infinity });
     await expect(proxied.put({ ...key('failed'), value: 1 })).rejects.toMatchObject({
-      name: 'InternalServerError',
+      name: 'ServiceUnavailableError',
+      cause: { name: 'InternalServerError' },
     });
     expect(await direct.table.get(key('failed'))).toBeUndefined();
     expect(await proxied.get(key('plain'))).toMatchObject({ value: 1 }); // other operations pass
@@ -45,7 +46,8 @@ describe('the DynamoDB fault proxy', () => {
       count: Infinity,
     });
     await expect(proxied.get(key('plain'))).rejects.toMatchObject({
-      name: 'ProvisionedThroughputExceededException',
+      name: 'ServiceUnavailableError',
+      cause: { name: 'ProvisionedThroughputExceededException' },
     });
   });
 

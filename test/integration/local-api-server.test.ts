@@ -73,4 +73,15 @@ describe('local API server', () => {
       await small.close();
     }
   });
+
+  it("refuses a body over Lambda's 6 MB request limit by default, as Lambda would, and takes one just under", async () => {
+    const limit = 6 * 1024 * 1024;
+    const over = await fetch(`${api.url}/webhooks/github`, { method: 'POST', body: 'x'.repeat(limit + 1) });
+    expect(over.status).toBe(413);
+    const under = await fetch(`${api.url}/webhooks/github`, {
+      method: 'POST',
+      body: 'x'.repeat(limit - 1024),
+    });
+    expect(under.status).toBe(400); // reached the handler: no GitHub headers
+  });
 });

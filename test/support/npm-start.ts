@@ -5,6 +5,15 @@ import { freePort } from '../../local/ports.js';
 
 const root = resolve(fileURLToPath(import.meta.url), '../../..');
 
+const GITHUB_SETTINGS = [
+  'GITHUB_APP_ID',
+  'GITHUB_APP_SLUG',
+  'GITHUB_CLIENT_ID',
+  'GITHUB_CLIENT_SECRET',
+  'GITHUB_PRIVATE_KEY',
+  'GITHUB_WEBHOOK_SECRET',
+];
+
 export type NpmStart = {
   child: ChildProcess;
   output: () => string;
@@ -33,12 +42,19 @@ export async function startNpmStart(options: {
     DYNAMODB_PORT: String(dynamoPort),
     GITHUB_EMULATOR_PORT: String(emulatorPort),
     LOCAL_DATA_DIR: options.dataDir,
-    ...options.env,
   };
-  for (const name of ['DYNAMODB_ENDPOINT', 'GITHUB_API_URL', 'GITHUB_WEB_URL', 'GITHUB_APP_ID', 'TABLE_NAME'])
+  // Nothing of the test process's own settings leaks in; only what the test asks for.
+  for (const name of [
+    ...GITHUB_SETTINGS,
+    'DYNAMODB_ENDPOINT',
+    'GITHUB_API_URL',
+    'GITHUB_WEB_URL',
+    'TABLE_NAME',
+  ])
     delete env[name];
   for (const name of ['LOCAL_SECRETS_FILE', 'API_BASE_URL', 'FRONTEND_ORIGINS']) delete env[name];
   delete env.NODE_OPTIONS; // jest's --experimental-vm-modules is not for the service
+  Object.assign(env, options.env);
   const child = spawn(process.execPath, [join(root, 'node_modules/tsx/dist/cli.mjs'), 'local/start.ts'], {
     cwd: root,
     env,

@@ -10,10 +10,9 @@ import { REFRESH_TIMEOUT_MS, UserTokens } from './user-tokens.js';
 /** The session of the request, checked (401/403 otherwise). */
 export async function requireCaller(request: HttpRequest): Promise<Caller> {
   const { sessions, config } = getServices();
-  const { sessionKey } = await getCrypto();
   return authenticate(request, {
     store: sessions,
-    sessionKey,
+    sessionKey: async () => (await getCrypto()).sessionKey,
     // The API's own origin counts too (a page served by the API itself, e.g. local tooling).
     allowedOrigins: [...config.frontendOrigins, new URL(config.apiBaseUrl).origin],
     cookie: cookieOptionsFor(config.apiBaseUrl),

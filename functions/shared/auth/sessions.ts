@@ -69,12 +69,14 @@ function originOf(request: HttpRequest): string | undefined {
  * Who is calling: the session from the cookie or `Authorization: Bearer`. A missing, malformed,
  * unknown or expired session is 401. A state-changing request authenticated by cookie must come from a
  * configured frontend origin (CSRF); bearer requests carry no ambient credential and need no check.
+ * The cheap checks (present, well-formed) come before the session key is read or the table asked.
  */
 export async function authenticate(
   request: HttpRequest,
   deps: {
     store: SessionStore;
-    sessionKey: SecretHasher;
+    /** Read only once the request carries a well-formed session: garbage never costs a secret read. */
+    sessionKey: () => Promise<SecretHasher>;
     allowedOrigins: readonly string[];
     cookie: CookieOptions;
   },
@@ -86,7 +88,7 @@ export async function authenticate(
   if (!id) throw new UnauthorizedError('unauthenticated', 'Sign in with GitHub first.');
   if (!SESSION_ID.test(id))
     throw new UnauthorizedError('invalid_session', 'The session is not valid. Sign in again.');
-  const found = await findSession(deps.store, deps.sessionKey, id);
+  const found = await findSession(deps.store, await deps.sessionKey(), id);
   if (!found) throw new UnauthorizedError('invalid_session', 'The session is not valid. Sign in again.');
   const via = bearer ? 'bearer' : 'cookie';
   if (via === 'cookie' && !SAFE_METHODS.has(request.event.requestContext.http.method.toUpperCase())) {

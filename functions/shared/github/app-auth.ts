@@ -80,6 +80,9 @@ async function installationToken(
     return token;
   } catch (error) {
     await state.cache.release(cacheKey(installationId, permissions));
+    // Throttling first: a rate-limited 403 is never read as "suspended".
+    const upstream = toUpstreamError(error);
+    if (upstream) throw upstream;
     if (error instanceof RequestError && error.status === 403 && /suspended/i.test(error.message)) {
       throw suspended();
     }
@@ -93,7 +96,7 @@ async function installationToken(
         `The App's installation does not grant ${wanted}. Accept the App's requested permissions on GitHub.`,
       );
     }
-    throw toUpstreamError(error) ?? error;
+    throw error;
   }
 }
 

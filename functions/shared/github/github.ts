@@ -2,6 +2,7 @@ import { request as octokitRequest } from '@octokit/request';
 import { RequestError } from '@octokit/request-error';
 import { getConfig } from '../config.js';
 import { UpstreamError } from '../errors.js';
+import { upstreamForAnswer } from './throttling.js';
 
 export type GitHubRequest = typeof octokitRequest;
 
@@ -97,21 +98,11 @@ export function isGitHubStatus(error: unknown, status: number): boolean {
   return error instanceof RequestError && error.response !== undefined && error.status === status;
 }
 
-function retryAfter(error: RequestError): number | undefined {
-  const headers = error.response?.headers ?? {};
-  const value = Number(headers['retry-after']);
-  if (Number.isFinite(value) && value >= 0) return Math.ceil(value);
-  if (headers['x-ratelimit-remaining'] === '0') {
-    const reset = Number(headers['x-ratelimit-reset']);
-    if (Number.isFinite(reset)) return Math.max(1, reset - Math.floor(Date.now() / 1000));
-  }
-  return undefined;
-}
-
 /**
- * Turns a failed GitHub call into what our callers see: rate limits and timeouts are 503 with
- * Retry-After, GitHub's own 5xx a 502 (or 503 when `unavailableAs503`). Returns undefined for answers
- * the caller must interpret itself (404, 422, …).
+ * Turns a failed GitHub call into what our callers see: throttling (see throttling.ts) and timeouts
+ * are 503 with Retry-After, GitHub's 503 a 503, its other 5xx a 502 (or 503 when `unavailableAs503`).
+ * Returns undefined for answers the caller must interpret itself (404, 422, a plain 403, …). Callers
+ * ask this first, so a rate limit is never read as a refusal.
  */
 export function toUpstreamError(
   error: unknown,
@@ -125,20 +116,5 @@ export function toUpstreamError(
       cause: error,
     });
   }
-  const wait = retryAfter(error);
-  if ((error.status === 403 || error.status === 429) && wait !== undefined) {
-    return new UpstreamError('github_rate_limited', 'GitHub is rate limiting this App. Try again later.', {
-      statusCode: 503,
-      retryAfterSeconds: wait,
-      cause: error,
-    });
-  }
-  if (error.status >= 500) {
-    return new UpstreamError('github_unavailable', 'GitHub failed to answer. Try again shortly.', {
-      statusCode: options.unavailableAs503 ? 503 : 502,
-      retryAfterSeconds: wait ?? DEFAULT_RETRY_AFTER_SECONDS,
-      cause: error,
-    });
-  }
-  return undefined;
+  return upstreamForAnswer(error.status, error.response.headers, error, options);
 }

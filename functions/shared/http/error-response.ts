@@ -1,4 +1,5 @@
 import { AppError } from '../errors.js';
+import { upstreamForAnswer } from '../github/throttling.js';
 import { logger } from '../logger.js';
 import { json, type HttpResponse } from './responses.js';
 
@@ -9,7 +10,9 @@ function isMiddyHttpError(error: unknown): error is MiddyHttpError {
 }
 
 /** @octokit/request's RequestError (named HttpError), recognised without importing octokit everywhere. */
-function isGitHubRequestError(error: unknown): error is Error & { status: number } {
+function isGitHubRequestError(
+  error: unknown,
+): error is Error & { status: number; response?: { headers?: Record<string, string | number | undefined> } } {
   return (
     error instanceof Error &&
     error.name === 'HttpError' &&
@@ -24,6 +27,11 @@ function isGitHubRequestError(error: unknown): error is Error & { status: number
  * body says nothing about the cause.
  */
 export function errorToResponse(error: unknown): HttpResponse {
+  if (isGitHubRequestError(error)) {
+    // A throttled or unavailable GitHub no caller translated is still a 503 with Retry-After.
+    const upstream = upstreamForAnswer(error.status, error.response?.headers ?? {}, error);
+    if (upstream) return errorToResponse(upstream);
+  }
   if (error instanceof AppError) {
     if (error.statusCode >= 500 && error.statusCode !== 501)
       logger.error('Request failed upstream', { error });

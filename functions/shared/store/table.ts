@@ -11,7 +11,7 @@ import {
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { getConfig } from '../config.js';
-import { ConditionFailedError } from '../errors.js';
+import { ConditionFailedError, ServiceUnavailableError } from '../errors.js';
 import { GSI1, TABLE_DEFINITION } from './table-definition.js';
 import type { ItemKey } from './keys.js';
 
@@ -45,6 +45,63 @@ function isConditionalFailure(error: unknown): boolean {
   );
 }
 
+/** Cancellation reasons that say "busy", not "no": the same transaction may succeed a moment later. */
+const TRANSIENT_REASONS = new Set([
+  'ThrottlingError',
+  'ProvisionedThroughputExceeded',
+  'RequestLimitExceeded',
+  'TransactionConflict',
+]);
+const THROTTLED = new Set([
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'TransactionConflictException',
+  'TransactionInProgressException',
+]);
+/** No answer at all: refused, reset, unreachable (Node's codes); timed out (the SDK's TimeoutError). */
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+
+/**
+ * Whether DynamoDB was throttling, failing on its side or unreachable once the SDK's own retries were
+ * spent: the caller may simply try again. (Validation errors, a missing table or denied access are
+ * our bugs or an operator's, and stay 500s.)
+ */
+export function isDynamoUnavailable(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { name, code, message, $fault, CancellationReasons } = error as {
+    name?: unknown;
+    code?: unknown;
+    message?: unknown;
+    $fault?: unknown;
+    CancellationReasons?: Array<{ Code?: string }>;
+  };
+  if (typeof name === 'string' && (THROTTLED.has(name) || name === 'TimeoutError')) return true;
+  if (name === 'TransactionCanceledException')
+    return (CancellationReasons ?? []).some((reason) => TRANSIENT_REASONS.has(reason.Code ?? ''));
+  if ($fault === 'server') return true;
+  if (NETWORK_CODES.has(String(code))) return true;
+  // Node's network errors from another realm (a VM context) reach us only as the SDK's wrapper message.
+  return typeof message === 'string' && NETWORK_MESSAGE.test(message);
+}
+
+const NETWORK_MESSAGE = new RegExp(
+  `^AWS SDK error wrapper for .*(TimeoutError|socket hang up|${[...NETWORK_CODES].join('|')})`,
+);
+
+/** How long a caller is asked to wait after DynamoDB trouble: a throttle or blip passes in seconds. */
+const RETRY_AFTER_SECONDS = 2;
+
 function failedOperations(error: unknown): number[] {
   const reasons = (error as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons ?? [];
   return reasons.flatMap((reason, index) => (reason.Code === 'ConditionalCheckFailed' ? [index] : []));
@@ -53,7 +110,8 @@ function failedOperations(error: unknown): number[] {
 /**
  * The single-table adapter: generic, expiry-aware reads and conditional writes. DynamoDB's TTL deletes
  * lazily (up to days late), so every read here treats an item past `expiresAt` as absent.
- * SDK condition failures become ConditionFailedError, so services never see SDK error names.
+ * SDK condition failures become ConditionFailedError and throttling or unavailability (after the
+ * client's bounded retries) ServiceUnavailableError (503), so services never see SDK error names.
  */
 export class Table {
   readonly client: DynamoDBDocumentClient;
@@ -75,12 +133,14 @@ export class Table {
     key: ItemKey,
     options: { consistent?: boolean } = {},
   ): Promise<T | undefined> {
-    const { Item: item } = await this.client.send(
-      new GetCommand({
-        TableName: this.tableName,
-        Key: primaryKey(key),
-        ConsistentRead: options.consistent ?? true,
-      }),
+    const { Item: item } = await this.guard(() =>
+      this.client.send(
+        new GetCommand({
+          TableName: this.tableName,
+          Key: primaryKey(key),
+          ConsistentRead: options.consistent ?? true,
+        }),
+      ),
     );
     return item && this.isLive(item) ? (item as T) : undefined;
   }
@@ -208,8 +268,8 @@ export class Table {
       for (let attempt = 0; requests.length > 0; attempt++) {
         if (attempt > 8) throw new Error('DynamoDB kept batch deletes unprocessed');
         if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
-        const { UnprocessedItems } = await this.client.send(
-          new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } }),
+        const { UnprocessedItems } = await this.guard(() =>
+          this.client.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } })),
         );
         requests = (UnprocessedItems?.[this.tableName] ?? []) as typeof requests;
       }
@@ -225,8 +285,10 @@ export class Table {
     const items: T[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
-      const page = await this.client.send(
-        new QueryCommand({ ...params, TableName: this.tableName, ExclusiveStartKey: startKey }),
+      const page = await this.guard(() =>
+        this.client.send(
+          new QueryCommand({ ...params, TableName: this.tableName, ExclusiveStartKey: startKey }),
+        ),
       );
       for (const item of page.Items ?? []) if (this.isLive(item)) items.push(item as T);
       startKey = page.LastEvaluatedKey;
@@ -243,6 +305,8 @@ export class Table {
           cause: error,
           failedOperations: failedOperations(error),
         });
+      if (isDynamoUnavailable(error))
+        throw new ServiceUnavailableError({ retryAfterSeconds: RETRY_AFTER_SECONDS, cause: error });
       throw error;
     }
   }
@@ -276,11 +340,32 @@ export type TransactOperation =
     }
   | { check: ItemKey; condition: Condition };
 
+/**
+ * How long DynamoDB may take: a request that gets no connection within 1 s or no answer within 1 s is
+ * abandoned and retried, 3 attempts in all (the SDK's standard backoff between them), so a frozen or
+ * unreachable DynamoDB costs a request about 3.5 s before it answers 503, well inside API Gateway's
+ * 30 s and GitHub's 10 s for webhooks. DynamoDB answers single-item requests in milliseconds.
+ */
+export const DYNAMODB_CLIENT_LIMITS = {
+  maxAttempts: 3,
+  connectionTimeoutMs: 1000,
+  requestTimeoutMs: 1000,
+} as const;
+
 /** The document client, created once per container and shared by every store. */
 export function createDocumentClient(
   options: { endpoint?: string | undefined } = {},
 ): DynamoDBDocumentClient {
-  const client = new DynamoDBClient(options.endpoint ? { endpoint: options.endpoint } : {});
+  const client = new DynamoDBClient({
+    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+    maxAttempts: DYNAMODB_CLIENT_LIMITS.maxAttempts,
+    // The SDK's own NodeHttpHandler, configured by its options (no timeouts at all by default).
+    requestHandler: {
+      connectionTimeout: DYNAMODB_CLIENT_LIMITS.connectionTimeoutMs,
+      requestTimeout: DYNAMODB_CLIENT_LIMITS.requestTimeoutMs,
+      throwOnRequestTimeout: true,
+    },
+  });
   return DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
   });
