@@ -99,7 +99,9 @@ describe('a delivery still processing', () => {
     fx.dynamo?.inject({ operations: ['TransactWriteItems'], mode: 'fail', count: Infinity });
     failMarkingFailed();
     const first = await post('installation', installationPayload(11, 'created'), deliveryId);
-    expect(first.status).toBe(500);
+    // DynamoDB failing is 503 service_unavailable: GitHub records the attempt as failed.
+    expect(first.status).toBe(503);
+    expect(first.headers.get('retry-after')).not.toBeNull();
     fx.dynamo?.clear();
     expect((await deliveryItem(deliveryId))?.status).toBe('processing');
 
