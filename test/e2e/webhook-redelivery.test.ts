@@ -101,7 +101,7 @@ describe('a delivery still processing', () => {
     const first = await post('installation', installationPayload(11, 'created'), deliveryId);
     // DynamoDB failing is 503 service_unavailable: GitHub records the attempt as failed.
     expect(first.status).toBe(503);
-    expect(first.headers.get('retry-after')).not.toBeNull();
+    expect(first.retryAfter).not.toBeNull();
     fx.dynamo?.clear();
     expect((await deliveryItem(deliveryId))?.status).toBe('processing');
 
