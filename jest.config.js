@@ -4,6 +4,8 @@ export default {
   extensionsToTreatAsEsm: ['.ts'],
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
+  // The bundle suite needs `cdk synth` first: npm run test:bundles (jest.bundles.config.js).
+  testPathIgnorePatterns: ['/node_modules/', '/test/bundles/'],
   moduleNameMapper: {
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },

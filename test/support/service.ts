@@ -85,6 +85,9 @@ export async function startService(
   };
 }
 
+/** Where the API under test listens: the in-process service, or the bundles in a child process. */
+export type ApiTarget = { api: { url: string } };
+
 export type Browser = { cookie: string | undefined; sessionId: string | undefined };
 
 function cookieFrom(response: Response, name = 'session'): string | undefined {
@@ -101,7 +104,7 @@ export function cookiesSet(response: Response): string[] {
  * Signs `login` in the way a browser does: /auth/login → GitHub's authorize page (the emulator picks
  * the user from `login=`) → /auth/callback → back on the frontend with a session cookie.
  */
-export async function signIn(fx: ServiceFixture, login: string, returnTo = `${FRONTEND}/home`) {
+export async function signIn(fx: ApiTarget, login: string, returnTo = `${FRONTEND}/home`) {
   const start = await fetch(`${fx.api.url}/auth/login?returnTo=${encodeURIComponent(returnTo)}`, {
     redirect: 'manual',
   });
@@ -141,7 +144,7 @@ export async function startInstall(session: { sessionId?: string | undefined }, 
 }
 
 /** fetch against the API with a session, as a non-browser client (Bearer) or a browser (cookie + Origin). */
-export function api(fx: ServiceFixture, session: { sessionId?: string | undefined }) {
+export function api(fx: ApiTarget, session: { sessionId?: string | undefined }) {
   return (path: string, init: RequestInit & { json?: unknown; asBrowser?: boolean } = {}) => {
     const headers = new Headers(init.headers);
     if (init.asBrowser) {

