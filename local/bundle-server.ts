@@ -3,26 +3,40 @@
  * route's function is the `index.mjs` its Lambda would load. Started by the bundle suite
  * (test/bundles/) as a plain Node process on Lambda's Node version, with the environment the stack
  * gives the functions (local/bundles.ts bundleEnvironment). Prints `READY <url> <node version>`.
+ * With `--run webhook-redelivery` it instead invokes that scheduled bundle once, as EventBridge would,
+ * and prints `RESULT <json>`.
  *
  *   BUNDLES_DIR  the cdk.out folder (default cdk.out)
  *   PORT         port to listen on (default: a free one)
  */
 import { pathToFileURL } from 'node:url';
 import type { HttpLambdaHandler } from '../functions/shared/http/http-handler.js';
+import type { ScheduledEvent } from '../functions/webhook-redelivery/handler.js';
+import type { ServiceFunctionName } from '../lib/service-routes.js';
+import { lambdaContext } from './api-event.js';
 import { startLocalApiServer } from './api-server.js';
 import { readBundles } from './bundles.js';
+import { scheduledEvent } from './redelivery-timer.js';
 
 const bundles = readBundles(process.env.BUNDLES_DIR ?? 'cdk.out');
-const frontendOrigins = (process.env.FRONTEND_ORIGINS ?? '').split(',').map((origin) => origin.trim());
+const load = async <T>(fn: ServiceFunctionName) => (await import(pathToFileURL(bundles[fn].file).href)) as T;
 
-const api = await startLocalApiServer({
-  port: Number(process.env.PORT ?? 0),
-  frontendOrigins,
-  loadHandler: async (fn) =>
-    (await import(pathToFileURL(bundles[fn].file).href)) as { handler: HttpLambdaHandler },
-});
-process.stdout.write(`READY ${api.url} ${process.version}\n`);
-
-const stop = () => void api.close().then(() => process.exit(0));
-process.on('SIGTERM', stop);
-process.on('SIGINT', stop);
+if (process.argv[2] === '--run') {
+  if (process.argv[3] !== 'webhook-redelivery')
+    throw new Error('--run: only webhook-redelivery runs on a schedule');
+  const { handler } = await load<{
+    handler: (event: ScheduledEvent, context: ReturnType<typeof lambdaContext>) => Promise<unknown>;
+  }>('webhook-redelivery');
+  const result = await handler(scheduledEvent(), lambdaContext('webhook-redelivery', 300_000));
+  process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
+} else {
+  const api = await startLocalApiServer({
+    port: Number(process.env.PORT ?? 0),
+    frontendOrigins: (process.env.FRONTEND_ORIGINS ?? '').split(',').map((origin) => origin.trim()),
+    loadHandler: (fn) => load<{ handler: HttpLambdaHandler }>(fn),
+  });
+  process.stdout.write(`READY ${api.url} ${process.version}\n`);
+  const stop = () => void api.close().then(() => process.exit(0));
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}

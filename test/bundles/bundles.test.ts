@@ -166,3 +166,22 @@ it('round-trips an invitation: invite, see it, accept, become a member', async (
   const me = (await (await ivy('/me')).json()) as { accounts: Array<{ id: string; role: string }> };
   expect(me.accounts).toEqual([{ id: team, name: 'Bundled team', role: 'admin' }]);
 });
+
+it('the webhook-redelivery bundle redelivers a delivery that failed while the API was down', async () => {
+  await fx.admin.createUser({ login: 'late-org', type: 'Organization', admins: ['bob'] });
+  await fx.stopApi();
+  const { installation } = await fx.admin.install({ appId: appId(), account: 'late-org' });
+  await fx.startApi();
+  const failed = (await fx.admin.deliveries()).filter(
+    (d) => d.event === 'installation' && d.status_code !== 200,
+  );
+  expect(failed).toHaveLength(1);
+  const summary = await fx.runRedelivery();
+  expect(summary.redelivered).toEqual([failed[0]?.guid]);
+  const attempts = (await fx.admin.deliveries()).filter((d) => d.guid === failed[0]?.guid);
+  expect(attempts.map((d) => [d.redelivery, d.status_code === 200])).toContainEqual([true, true]);
+  const bob = await session('bob');
+  expect((await bob(`/accounts/${team}/installations/${installation.id}`, { method: 'PUT' })).status).toBe(
+    201,
+  );
+});

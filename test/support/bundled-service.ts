@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import type { RedeliveryRunSummary } from '../../functions/shared/store/redelivery-store.js';
 import { bundleEnvironment, readBundles } from '../../local/bundles.js';
 import { EmulatorAdmin } from '../../local/github-emulator/admin-client.js';
 import { startGitHubEmulator, type GitHubEmulator } from '../../local/github-emulator/server.js';
@@ -32,6 +33,11 @@ export type BundledService = {
   /** The environment the bundles run with (the stack's, with local stand-ins). */
   env: Record<string, string>;
   output(): string;
+  /** Stops and restarts the API server (same port): GitHub's deliveries fail meanwhile. */
+  stopApi(): Promise<void>;
+  startApi(): Promise<void>;
+  /** Invokes the webhook-redelivery bundle once, as its EventBridge schedule would. */
+  runRedelivery(): Promise<RedeliveryRunSummary>;
   close(): Promise<void>;
 };
 
@@ -77,44 +83,66 @@ export async function startBundledService(): Promise<BundledService> {
     logLevel: 'error',
     plugins: [
       {
+        // The server's own loaders of the TypeScript handlers (local/handlers.ts, redelivery-timer.ts)
+        // stay out of it: never called here, the bundles replace them.
         name: 'no-source-handlers',
         setup(b) {
-          b.onResolve({ filter: /\/handlers\.js$/ }, () => ({ path: 'handlers', namespace: 'stub' }));
-          b.onLoad({ filter: /.*/, namespace: 'stub' }, () => ({
-            contents: 'export const HANDLER_LOADERS = {};',
-            loader: 'js',
-          }));
+          b.onResolve({ filter: /\/functions\//, namespace: 'file' }, (args) =>
+            args.kind === 'dynamic-import' ? { path: args.path, external: true } : undefined,
+          );
         },
       },
     ],
   });
 
-  const child: ChildProcess = spawn(LAMBDA_NODE, [server], {
-    cwd: root,
+  const childEnv = {
     // Only what Lambda would have: the function environment (NODE_OPTIONS included) and AWS settings.
-    env: {
-      PATH: process.env.PATH ?? '',
-      ...env,
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-      POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT',
-      BUNDLES_DIR: bundlesDir,
-      PORT: String(port),
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+    PATH: process.env.PATH ?? '',
+    ...env,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT',
+    BUNDLES_DIR: bundlesDir,
+    PORT: String(port),
+  };
   let output = '';
-  const ready = await new Promise<{ url: string; version: string }>((done, fail) => {
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /READY (\S+) (\S+)/.exec(output);
-      if (match?.[1] && match[2]) done({ url: match[1], version: match[2] });
+  /** Runs the compiled server on Lambda's Node until `pattern` shows in its output. */
+  function run(args: string[], pattern: RegExp): { child: ChildProcess; match: Promise<RegExpExecArray> } {
+    const child = spawn(LAMBDA_NODE, [server, ...args], {
+      cwd: root,
+      env: childEnv,
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
-    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.on('exit', (code) => fail(new Error(`bundle server exited ${code}:\n${output}`)));
-  });
+    let own = '';
+    const match = new Promise<RegExpExecArray>((done, fail) => {
+      child.stdout?.on('data', (chunk: Buffer) => {
+        own += chunk.toString();
+        output += chunk.toString();
+        const found = pattern.exec(own);
+        if (found) done(found);
+      });
+      child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      child.on('exit', (code) => fail(new Error(`bundle server exited ${code}:\n${output}`)));
+    });
+    return { child, match };
+  }
+  let apiChild: ChildProcess | undefined;
+  async function startApi(): Promise<{ url: string; version: string }> {
+    const started = run([], /READY (\S+) (\S+)/);
+    apiChild = started.child;
+    const [, url = '', version = ''] = await started.match;
+    return { url, version };
+  }
+  async function stopApi(): Promise<void> {
+    const child = apiChild;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await exited;
+  }
+  const ready = await startApi();
 
   await admin.registerApp({
     id: Number(secrets.githubApp.appId),
@@ -136,12 +164,14 @@ export async function startBundledService(): Promise<BundledService> {
     table,
     env,
     output: () => output,
+    stopApi,
+    startApi: async () => void (await startApi()),
+    runRedelivery: async () =>
+      JSON.parse(
+        (await run(['--run', 'webhook-redelivery'], /RESULT (.*)\n/).match)[1] ?? '',
+      ) as RedeliveryRunSummary,
     close: async () => {
-      if (child.exitCode === null) {
-        const exited = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
-        await exited;
-      }
+      await stopApi();
       await emulator.close();
       table.close();
     },
