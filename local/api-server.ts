@@ -1,6 +1,9 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { HttpLambdaHandler } from '../functions/shared/http/http-handler.js';
+import { INVOCATION_SCOPE, type InvocationScope } from '../functions/shared/logger.js';
 import { ROUTES, type FunctionName, type RouteSpec } from '../lib/service-routes.js';
 import { lambdaContext, matchRoute, toApiGatewayEvent } from './api-event.js';
 import { HANDLER_LOADERS } from './handlers.js';
@@ -14,8 +17,11 @@ export type LocalApiServerOptions = {
   loadHandler?: (fn: FunctionName) => Promise<{ handler: HttpLambdaHandler }>;
   /** Largest request body accepted: Lambda's 6 MB request limit (API Gateway alone would take 10 MB). */
   maxBodyBytes?: number;
-  onRequest?: (line: { method: string; path: string; status: number; ms: number }) => void;
+  onRequest?: (line: RequestLine) => void;
 };
+
+/** What `npm start` prints for each request; requestId is the one in x-request-id and the log lines. */
+export type RequestLine = { method: string; path: string; status: number; ms: number; requestId: string };
 
 export type LocalApiServer = { url: string; server: Server; close(): Promise<void> };
 
@@ -34,10 +40,17 @@ export async function startLocalApiServer(options: LocalApiServerOptions): Promi
   const load = options.loadHandler ?? ((fn: FunctionName) => HANDLER_LOADERS[fn]());
   const maxBody = options.maxBodyBytes ?? LAMBDA_MAX_REQUEST_BYTES;
   const handlers = new Map<FunctionName, Promise<{ handler: HttpLambdaHandler }>>();
+  // Lambda runs one invocation per container at a time; this process runs them all at once. Each
+  // invocation runs in its own scope, where the handlers' logger is a child of its own (logger.ts).
+  const globals = globalThis as { [INVOCATION_SCOPE]?: AsyncLocalStorage<InvocationScope> };
+  const invocations = (globals[INVOCATION_SCOPE] ??= new AsyncLocalStorage<InvocationScope>());
 
   const server = createServer((req, res) => {
     const started = performance.now();
-    handle(req, res)
+    // API Gateway's request id: in the event, and in x-request-id on every answer, its own ones too.
+    const requestId = randomUUID();
+    res.setHeader('x-request-id', requestId);
+    handle(req, res, requestId)
       .catch((error: unknown) => {
         // What API Gateway answers when the integration itself fails.
         process.stderr.write(`local api: ${(error as Error).stack ?? String(error)}\n`);
@@ -50,11 +63,12 @@ export async function startLocalApiServer(options: LocalApiServerOptions): Promi
           path: (req.url ?? '').split('?')[0] ?? '',
           status: res.statusCode,
           ms: Math.round(performance.now() - started),
+          requestId,
         });
       });
   });
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function handle(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
     const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
     const method = (req.method ?? 'GET').toUpperCase();
     const origin = req.headers.origin;
@@ -86,6 +100,7 @@ export async function startLocalApiServer(options: LocalApiServerOptions): Promi
     const event = toApiGatewayEvent(
       { method, url, headers: req.headers, body, sourceIp: req.socket.remoteAddress ?? '127.0.0.1' },
       match,
+      requestId,
     );
     let loaded = handlers.get(match.route.fn);
     if (!loaded) {
@@ -93,7 +108,7 @@ export async function startLocalApiServer(options: LocalApiServerOptions): Promi
       handlers.set(match.route.fn, loaded);
     }
     const { handler } = await loaded;
-    const result = await handler(event, lambdaContext(match.route.fn));
+    const result = await invocations.run(new Map(), () => handler(event, lambdaContext(match.route.fn)));
     for (const [name, value] of Object.entries(result.headers ?? {})) {
       // middy's security headers set Server/X-Powered-By to undefined to mean "send none".
       if (value !== undefined) res.setHeader(name, String(value));

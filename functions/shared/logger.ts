@@ -1,3 +1,4 @@
+import type { AsyncLocalStorage } from 'node:async_hooks';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { redactingReplacer } from './redact.js';
 
@@ -5,7 +6,45 @@ import { redactingReplacer } from './redact.js';
  * One logger per container. Every line passes through the redacting replacer, so a token that reaches
  * a log call by mistake is still never written.
  */
-export const logger = new Logger({
+const containerLogger = new Logger({
   serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'github-app-accounts',
   jsonReplacerFn: redactingReplacer,
+});
+
+/**
+ * Where a host that runs several invocations at once in one process (the local API server, never
+ * Lambda) keeps each invocation's scope. A global symbol, so that every copy of this module (one per
+ * bundle) finds the same storage.
+ */
+export const INVOCATION_SCOPE = Symbol.for('github-app-accounts.invocation-scope');
+
+/** One invocation's state: its own child of each container logger. */
+export type InvocationScope = Map<Logger, Logger>;
+
+function currentLogger(): Logger {
+  const storage = (globalThis as { [INVOCATION_SCOPE]?: AsyncLocalStorage<InvocationScope> })[
+    INVOCATION_SCOPE
+  ];
+  const scope = storage?.getStore();
+  if (!scope) return containerLogger;
+  let child = scope.get(containerLogger);
+  if (!child) {
+    child = containerLogger.createChild();
+    scope.set(containerLogger, child);
+  }
+  return child;
+}
+
+/**
+ * The logger every module imports. In Lambda (one invocation per container at a time) it is the
+ * container logger itself. Under a host that runs invocations concurrently, each invocation gets its
+ * own child, so the keys one request appends (requestId, routeKey, userId…) never reach another's lines.
+ */
+export const logger: Logger = new Proxy(containerLogger, {
+  get(_target, property) {
+    const current = currentLogger();
+    const value: unknown = Reflect.get(current, property, current);
+    // Bound to the real instance: Logger keeps its state in private fields, which a proxy cannot reach.
+    return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(current) : value;
+  },
 });
