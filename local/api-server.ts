@@ -1,12 +1,11 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { HttpLambdaHandler } from '../functions/shared/http/http-handler.js';
-import { INVOCATION_SCOPE, type InvocationScope } from '../functions/shared/logger.js';
 import { ROUTES, type FunctionName, type RouteSpec } from '../lib/service-routes.js';
 import { lambdaContext, matchRoute, toApiGatewayEvent } from './api-event.js';
 import { HANDLER_LOADERS } from './handlers.js';
+import { inInvocationScope } from './invocation-scope.js';
 
 export type LocalApiServerOptions = {
   port: number;
@@ -40,10 +39,6 @@ export async function startLocalApiServer(options: LocalApiServerOptions): Promi
   const load = options.loadHandler ?? ((fn: FunctionName) => HANDLER_LOADERS[fn]());
   const maxBody = options.maxBodyBytes ?? LAMBDA_MAX_REQUEST_BYTES;
   const handlers = new Map<FunctionName, Promise<{ handler: HttpLambdaHandler }>>();
-  // Lambda runs one invocation per container at a time; this process runs them all at once. Each
-  // invocation runs in its own scope, where the handlers' logger is a child of its own (logger.ts).
-  const globals = globalThis as { [INVOCATION_SCOPE]?: AsyncLocalStorage<InvocationScope> };
-  const invocations = (globals[INVOCATION_SCOPE] ??= new AsyncLocalStorage<InvocationScope>());
 
   const server = createServer((req, res) => {
     const started = performance.now();
@@ -108,7 +103,7 @@ export async function startLocalApiServer(options: LocalApiServerOptions): Promi
       handlers.set(match.route.fn, loaded);
     }
     const { handler } = await loaded;
-    const result = await invocations.run(new Map(), () => handler(event, lambdaContext(match.route.fn)));
+    const result = await inInvocationScope(() => handler(event, lambdaContext(match.route.fn)));
     for (const [name, value] of Object.entries(result.headers ?? {})) {
       // middy's security headers set Server/X-Powered-By to undefined to mean "send none".
       if (value !== undefined) res.setHeader(name, String(value));

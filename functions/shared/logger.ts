@@ -1,5 +1,6 @@
 import type { AsyncLocalStorage } from 'node:async_hooks';
 import { Logger } from '@aws-lambda-powertools/logger';
+import { INVOCATION_SCOPE, type InvocationScope } from './invocation-scope.js';
 import { redactingReplacer } from './redact.js';
 
 /**
@@ -10,16 +11,6 @@ const containerLogger = new Logger({
   serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'github-app-accounts',
   jsonReplacerFn: redactingReplacer,
 });
-
-/**
- * Where a host that runs several invocations at once in one process (the local API server, never
- * Lambda) keeps each invocation's scope. A global symbol, so that every copy of this module (one per
- * bundle) finds the same storage.
- */
-export const INVOCATION_SCOPE = Symbol.for('github-app-accounts.invocation-scope');
-
-/** One invocation's state: its own child of each container logger. */
-export type InvocationScope = Map<Logger, Logger>;
 
 function currentLogger(): Logger {
   const storage = (globalThis as { [INVOCATION_SCOPE]?: AsyncLocalStorage<InvocationScope> })[
