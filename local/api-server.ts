@@ -48,7 +48,7 @@ export async function startLocalApiServer(options: LocalApiServerOptions): Promi
     handle(req, res, requestId)
       .catch((error: unknown) => {
         // What API Gateway answers when the integration itself fails.
-        process.stderr.write(`local api: ${(error as Error).stack ?? String(error)}\n`);
+        process.stderr.write(`local api: ${requestId} ${(error as Error).stack ?? String(error)}\n`);
         if (!res.headersSent) writeJson(res, 500, { message: 'Internal Server Error' });
         else res.end();
       })
@@ -72,6 +72,7 @@ export async function startLocalApiServer(options: LocalApiServerOptions): Promi
       res.setHeader('Access-Control-Allow-Origin', allowedOrigin);
       res.setHeader('Access-Control-Allow-Credentials', 'true');
       res.setHeader('Vary', 'Origin');
+      res.setHeader('Access-Control-Expose-Headers', 'x-request-id');
     }
     if (method === 'OPTIONS' && req.headers['access-control-request-method']) {
       if (allowedOrigin) {

@@ -12,6 +12,9 @@ const containerLogger = new Logger({
   jsonReplacerFn: redactingReplacer,
 });
 
+/** The fields every Logger has of its own; anything else found on the container logger was set later. */
+const INSTANCE_FIELDS = new Set<string | symbol>(Reflect.ownKeys(containerLogger));
+
 function currentLogger(): Logger {
   const storage = (globalThis as { [INVOCATION_SCOPE]?: AsyncLocalStorage<InvocationScope> })[
     INVOCATION_SCOPE
@@ -32,7 +35,10 @@ function currentLogger(): Logger {
  * own child, so the keys one request appends (requestId, routeKey, userId…) never reach another's lines.
  */
 export const logger: Logger = new Proxy(containerLogger, {
-  get(_target, property) {
+  get(target, property) {
+    // Set through this proxy (a test's jest.spyOn): used as it is, on every invocation.
+    if (Object.hasOwn(target, property) && !INSTANCE_FIELDS.has(property))
+      return Reflect.get(target, property);
     const current = currentLogger();
     const value: unknown = Reflect.get(current, property, current);
     // Bound to the real instance: Logger keeps its state in private fields, which a proxy cannot reach.

@@ -3,7 +3,7 @@ import { captureOutput } from '../support/capture-output.js';
 // Every line, so each request logs something; set before the logger module loads.
 process.env.POWERTOOLS_LOG_LEVEL = 'DEBUG';
 const output = captureOutput();
-const { api, signIn, startService } = await import('../support/service.js');
+const { api, FRONTEND, signIn, startService } = await import('../support/service.js');
 
 afterAll(() => output.restore());
 
@@ -83,6 +83,9 @@ describe('correlated logs', () => {
       expect(lines.some((line) => line.level === 'DEBUG' && typeof line.reason === 'string')).toBe(true);
       const unknown = await fetch(`${fx.api.url}/no-such-route`);
       expect(unknown.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+      // A frontend on an allowed origin may read it.
+      const fromFrontend = await fetch(`${fx.api.url}/health`, { headers: { origin: FRONTEND } });
+      expect(fromFrontend.headers.get('access-control-expose-headers')).toBe('x-request-id');
     } finally {
       await fx.close();
     }
