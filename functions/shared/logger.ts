@@ -38,7 +38,7 @@ export const logger: Logger = new Proxy(containerLogger, {
   get(target, property) {
     // Set through this proxy (a test's jest.spyOn): used as it is, on every invocation.
     if (Object.hasOwn(target, property) && !INSTANCE_FIELDS.has(property))
-      return Reflect.get(target, property);
+      return Reflect.get(target, property) as unknown;
     const current = currentLogger();
     const value: unknown = Reflect.get(current, property, current);
     // Bound to the real instance: Logger keeps its state in private fields, which a proxy cannot reach.
