@@ -197,6 +197,8 @@ export class GitHubAppStack extends Stack {
           CorsHttpMethod.DELETE,
         ],
         allowHeaders: ['content-type', 'authorization'],
+        // A frontend can read the correlation id of an answer (README "Logs").
+        exposeHeaders: ['x-request-id'],
         maxAge: Duration.hours(1),
       },
     });

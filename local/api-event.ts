@@ -49,7 +49,11 @@ export type RawRequest = {
 };
 
 /** Builds the API Gateway HTTP API payload v2.0 event a Lambda would receive for this request. */
-export function toApiGatewayEvent(request: RawRequest, match: RouteMatch): APIGatewayProxyEventV2 {
+export function toApiGatewayEvent(
+  request: RawRequest,
+  match: RouteMatch,
+  requestId: string = randomUUID(),
+): APIGatewayProxyEventV2 {
   const headers: Record<string, string> = {};
   let cookies: string[] | undefined;
   for (const [name, value] of Object.entries(request.headers)) {
@@ -72,7 +76,6 @@ export function toApiGatewayEvent(request: RawRequest, match: RouteMatch): APIGa
   const text = isTextContentType(headers['content-type']);
   const now = new Date();
   const routeKey = `${match.route.method} ${match.route.path}`;
-  const requestId = randomUUID();
   return {
     version: '2.0',
     routeKey,

@@ -1,9 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { HttpLambdaHandler } from '../functions/shared/http/http-handler.js';
 import { ROUTES, type FunctionName, type RouteSpec } from '../lib/service-routes.js';
 import { lambdaContext, matchRoute, toApiGatewayEvent } from './api-event.js';
 import { HANDLER_LOADERS } from './handlers.js';
+import { inInvocationScope } from './invocation-scope.js';
 
 export type LocalApiServerOptions = {
   port: number;
@@ -14,8 +16,11 @@ export type LocalApiServerOptions = {
   loadHandler?: (fn: FunctionName) => Promise<{ handler: HttpLambdaHandler }>;
   /** Largest request body accepted: Lambda's 6 MB request limit (API Gateway alone would take 10 MB). */
   maxBodyBytes?: number;
-  onRequest?: (line: { method: string; path: string; status: number; ms: number }) => void;
+  onRequest?: (line: RequestLine) => void;
 };
+
+/** What `npm start` prints for each request; requestId is the one in x-request-id and the log lines. */
+export type RequestLine = { method: string; path: string; status: number; ms: number; requestId: string };
 
 export type LocalApiServer = { url: string; server: Server; close(): Promise<void> };
 
@@ -37,10 +42,13 @@ export async function startLocalApiServer(options: LocalApiServerOptions): Promi
 
   const server = createServer((req, res) => {
     const started = performance.now();
-    handle(req, res)
+    // API Gateway's request id: in the event, and in x-request-id on every answer, its own ones too.
+    const requestId = randomUUID();
+    res.setHeader('x-request-id', requestId);
+    handle(req, res, requestId)
       .catch((error: unknown) => {
         // What API Gateway answers when the integration itself fails.
-        process.stderr.write(`local api: ${(error as Error).stack ?? String(error)}\n`);
+        process.stderr.write(`local api: ${requestId} ${(error as Error).stack ?? String(error)}\n`);
         if (!res.headersSent) writeJson(res, 500, { message: 'Internal Server Error' });
         else res.end();
       })
@@ -50,11 +58,12 @@ export async function startLocalApiServer(options: LocalApiServerOptions): Promi
           path: (req.url ?? '').split('?')[0] ?? '',
           status: res.statusCode,
           ms: Math.round(performance.now() - started),
+          requestId,
         });
       });
   });
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function handle(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
     const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
     const method = (req.method ?? 'GET').toUpperCase();
     const origin = req.headers.origin;
@@ -63,6 +72,7 @@ export async function startLocalApiServer(options: LocalApiServerOptions): Promi
       res.setHeader('Access-Control-Allow-Origin', allowedOrigin);
       res.setHeader('Access-Control-Allow-Credentials', 'true');
       res.setHeader('Vary', 'Origin');
+      res.setHeader('Access-Control-Expose-Headers', 'x-request-id');
     }
     if (method === 'OPTIONS' && req.headers['access-control-request-method']) {
       if (allowedOrigin) {
@@ -86,6 +96,7 @@ export async function startLocalApiServer(options: LocalApiServerOptions): Promi
     const event = toApiGatewayEvent(
       { method, url, headers: req.headers, body, sourceIp: req.socket.remoteAddress ?? '127.0.0.1' },
       match,
+      requestId,
     );
     let loaded = handlers.get(match.route.fn);
     if (!loaded) {
@@ -93,7 +104,7 @@ export async function startLocalApiServer(options: LocalApiServerOptions): Promi
       handlers.set(match.route.fn, loaded);
     }
     const { handler } = await loaded;
-    const result = await handler(event, lambdaContext(match.route.fn));
+    const result = await inInvocationScope(() => handler(event, lambdaContext(match.route.fn)));
     for (const [name, value] of Object.entries(result.headers ?? {})) {
       // middy's security headers set Server/X-Powered-By to undefined to mean "send none".
       if (value !== undefined) res.setHeader(name, String(value));

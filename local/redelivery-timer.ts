@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { ScheduledEvent } from '../functions/webhook-redelivery/handler.js';
 import type { RedeliveryRunSummary } from '../functions/shared/store/redelivery-store.js';
 import { lambdaContext } from './api-event.js';
+import { inInvocationScope } from './invocation-scope.js';
 
 export type RedeliveryTimer = { stop(): void };
 
@@ -23,7 +24,7 @@ export function scheduledEvent(): ScheduledEvent {
 /** Runs the very handler the schedule invokes in AWS, once, as EventBridge would. */
 export async function runRedeliveryOnce(): Promise<RedeliveryRunSummary> {
   const { handler } = await import('../functions/webhook-redelivery/handler.js');
-  return handler(scheduledEvent(), lambdaContext('webhook-redelivery', 300_000));
+  return inInvocationScope(() => handler(scheduledEvent(), lambdaContext('webhook-redelivery', 300_000)));
 }
 
 /**

@@ -15,6 +15,7 @@ import { localGitHub } from './github-settings.js';
 import { ensureLocalSecrets } from './local-secrets.js';
 import { assertPortFree } from './ports.js';
 import { startLocalApiServer, type LocalApiServer } from './api-server.js';
+import { parseLogSettings, printHandlerOutputAsText, requestLine } from './log-output.js';
 import { startRedeliveryTimer } from './redelivery-timer.js';
 import { DEMO_WORLD, seedDemoWorld } from './github-emulator/seed.js';
 import { startGitHubEmulator } from './github-emulator/server.js';
@@ -30,6 +31,7 @@ const apiBaseUrl = env.API_BASE_URL ?? `http://localhost:${port}`;
 const frontendOrigins = env.FRONTEND_ORIGINS ?? `http://localhost:5173,http://localhost:${port}`;
 const secretsFile = resolve(env.LOCAL_SECRETS_FILE ?? `${dataDir}/secrets.json`);
 const emulatorPort = Number(env.GITHUB_EMULATOR_PORT ?? 3001);
+const logs = parseLogSettings(env);
 
 const stoppers: Array<() => Promise<void>> = [];
 let stopping = false;
@@ -97,13 +99,14 @@ async function main(): Promise<void> {
     LOCAL_SECRETS_FILE: secretsFile,
     GITHUB_API_URL: githubApiUrl,
     GITHUB_WEB_URL: githubWebUrl,
-    POWERTOOLS_LOG_LEVEL: env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+    POWERTOOLS_LOG_LEVEL: logs.level,
   });
+  if (logs.format === 'text') printHandlerOutputAsText();
 
   const api: LocalApiServer = await startLocalApiServer({
     port,
     frontendOrigins: frontendOrigins.split(',').map((origin) => origin.trim()),
-    onRequest: ({ method, path, status, ms }) => console.log(`${method} ${path} → ${status} (${ms} ms)`),
+    onRequest: (line) => console.log(requestLine(line)),
   });
   stoppers.push(() => api.close());
 

@@ -1,6 +1,7 @@
 import { refreshToken } from '@octokit/oauth-methods';
 import { RequestError } from '@octokit/request-error';
 import { UnreadableAnswerError, withTimeout } from '../github/github.js';
+import { logger } from '../logger.js';
 import { getCrypto, getServices } from '../services.js';
 import type { HttpRequest } from '../http/request.js';
 import { cookieOptionsFor } from './cookies.js';
@@ -10,13 +11,16 @@ import { REFRESH_TIMEOUT_MS, UserTokens } from './user-tokens.js';
 /** The session of the request, checked (401/403 otherwise). */
 export async function requireCaller(request: HttpRequest): Promise<Caller> {
   const { sessions, config } = getServices();
-  return authenticate(request, {
+  const caller = await authenticate(request, {
     store: sessions,
     sessionKey: async () => (await getCrypto()).sessionKey,
     // The API's own origin counts too (a page served by the API itself, e.g. local tooling).
     allowedOrigins: [...config.frontendOrigins, new URL(config.apiBaseUrl).origin],
     cookie: cookieOptionsFor(config.apiBaseUrl),
   });
+  // Known from here on: every later line of this request says whose it is.
+  logger.appendKeys({ userId: caller.userId });
+  return caller;
 }
 
 export function loginUrl(): string {

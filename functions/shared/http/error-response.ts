@@ -22,6 +22,21 @@ function isGitHubRequestError(
 }
 
 /**
+ * A 4xx is the caller's mistake, not an incident: one INFO line says which, and at DEBUG
+ * (`LOG_LEVEL=debug` locally) a second one says why, with the message the caller was given and its
+ * details. Neither carries the request's body or credentials.
+ */
+function rejected(status: number, code: string, reason: string, details: object = {}): void {
+  logger.info('Request rejected', { status, code });
+  logger.debug('Rejection reason', {
+    status,
+    code,
+    reason,
+    ...(Object.keys(details).length > 0 ? { details } : {}),
+  });
+}
+
+/**
  * The one place errors become HTTP answers. Typed AppErrors keep their status, code and message;
  * middy's parser errors get our codes; everything else is logged and answered with a generic 500 whose
  * body says nothing about the cause.
@@ -35,7 +50,7 @@ export function errorToResponse(error: unknown): HttpResponse {
   if (error instanceof AppError) {
     if (error.statusCode >= 500 && error.statusCode !== 501)
       logger.error('Request failed upstream', { error });
-    else logger.info('Request rejected', { status: error.statusCode, code: error.code });
+    else rejected(error.statusCode, error.code, error.message, error.details);
     return json(
       error.statusCode,
       { ...error.details, error: error.code, message: error.message },
@@ -44,11 +59,13 @@ export function errorToResponse(error: unknown): HttpResponse {
   }
   if (isMiddyHttpError(error) && error.cause?.package === '@middy/http-json-body-parser') {
     if (error.message === 'Unsupported Media Type') {
+      rejected(415, 'unsupported_media_type', 'The Content-Type is not application/json.');
       return json(415, {
         error: 'unsupported_media_type',
         message: 'Content-Type must be application/json.',
       });
     }
+    rejected(400, 'invalid_json', 'The body did not parse as JSON.');
     return json(400, { error: 'invalid_json', message: 'The request body is not valid JSON.' });
   }
   if (isGitHubRequestError(error)) {
@@ -60,6 +77,7 @@ export function errorToResponse(error: unknown): HttpResponse {
     });
   }
   if (isMiddyHttpError(error) && error.expose === true && error.statusCode < 500) {
+    rejected(error.statusCode, 'bad_request', error.message);
     return json(error.statusCode, { error: 'bad_request', message: error.message });
   }
   logger.error('Unhandled error', { error });

@@ -41,13 +41,20 @@ export function createHttpHandler(routes: RouteTable): HttpLambdaHandler {
     return route.handle(toHttpRequest(event, body, rawBodies.get(event) ?? rawBodyOf(event)));
   };
 
+  // API Gateway's request id is the correlation id: on every log line and, as x-request-id, every answer.
   const requestKeys: Middleware = {
     before: (request) => {
+      const accountId = request.event.pathParameters?.accountId;
       logger.appendKeys({
         requestId: request.event.requestContext.requestId,
         routeKey: request.event.routeKey,
+        ...(accountId === undefined ? {} : { accountId }),
       });
     },
+  };
+  const requestIdHeader: Middleware = {
+    after: (request) => withRequestId(request),
+    onError: (request) => withRequestId(request),
   };
   const errorResponses: Middleware = {
     onError: (request) => {
@@ -64,11 +71,22 @@ export function createHttpHandler(routes: RouteTable): HttpLambdaHandler {
 
   return middy<APIGatewayProxyEventV2, HttpResponse>(dispatch)
     .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(requestIdHeader)
     .use(requestKeys)
     .use(httpHeaderNormalizer())
     .use(httpSecurityHeaders())
     .use(errorResponses)
     .use(jsonBodies);
+}
+
+/** Runs after errorResponses' onError (it is used before it), so error answers carry the header too. */
+function withRequestId(request: { event: APIGatewayProxyEventV2; response: HttpResponse | null }): void {
+  if (!request.response) return;
+  logger.debug('Answered', { status: request.response.statusCode });
+  request.response.headers = {
+    ...request.response.headers,
+    'x-request-id': request.event.requestContext.requestId,
+  };
 }
 
 type Middleware = MiddlewareObj<APIGatewayProxyEventV2, HttpResponse, Error, Context>;
