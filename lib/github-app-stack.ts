@@ -24,6 +24,7 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import { ApiDomain, type CustomDomainSettings } from './api-domain.js';
 import { TABLE_DEFINITION } from '../functions/shared/store/table-definition.js';
 import { routeThrottle, THROTTLES } from './route-throttles.js';
 import { ServiceFunction } from './service-function.js';
@@ -44,6 +45,8 @@ export type GitHubAppStackProps = StackProps & {
   githubWebUrl?: string;
   /** Public base URL if a custom domain fronts the API; defaults to the API's own endpoint. */
   publicBaseUrl?: string;
+  /** A custom domain the stack serves the API on (README "Custom domain"); sets publicBaseUrl. */
+  customDomain?: CustomDomainSettings;
   /** Who may link an organization's installation (README "Who may link"); owners unless widened. */
   linkPolicy?: 'org-owners' | 'org-members';
   logRetentionDays?: RetentionDays;
@@ -225,6 +228,7 @@ export class GitHubAppStack extends Stack {
       },
     });
 
+    if (props.customDomain) new ApiDomain(this, 'ApiDomain', { ...props.customDomain, api: this.api, stage });
     const baseUrl = (props.publicBaseUrl ?? this.api.apiEndpoint).replace(/\/+$/, '');
     const commonEnvironment = {
       API_BASE_URL: baseUrl,
@@ -346,7 +350,7 @@ export class GitHubAppStack extends Stack {
         {
           id: 'AwsSolutions-L1',
           reason:
-            'nodejs22.x is the runtime the project targets (DESIGN.md); moving to a newer runtime is a tested, deliberate change.',
+            'nodejs22.x is the runtime the project targets (README "Deploy"); moving to a newer runtime is a tested, deliberate change.',
         },
       );
     }

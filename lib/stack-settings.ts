@@ -1,4 +1,5 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { CustomDomainSettings } from './api-domain.js';
 import type { ExistingSecrets, GitHubAppStackProps } from './github-app-stack.js';
 
 const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/;
@@ -29,20 +30,12 @@ export function readStackSettings(context: ContextReader): GitHubAppStackProps &
     if (typeof value !== 'string') throw new Error(`CDK context "${key}" must be a string`);
     return value;
   };
-  const origins = list('frontendOrigins');
-  for (const origin of origins) {
-    let parsed: URL;
-    try {
-      parsed = new URL(origin);
-    } catch {
-      throw new Error(`CDK context "frontendOrigins" holds "${origin}", which is not a URL`);
-    }
-    if (parsed.origin !== origin.replace(/\/+$/, '')) {
-      throw new Error(
-        `CDK context "frontendOrigins" holds "${origin}": give an origin (scheme://host[:port]) only`,
-      );
-    }
-  }
+  if (context('frontendOrigins') === undefined)
+    throw new Error(
+      'CDK context "frontendOrigins" is required: the origins of your frontend, e.g. -c frontendOrigins=https://app.example.com (README "Deploy")',
+    );
+  const origins = [...new Set(list('frontendOrigins').map(normalizeOrigin))];
+  if (origins.length === 0) throw new Error('CDK context "frontendOrigins" must name at least one origin');
   const linkPolicy = optionalString('linkPolicy') ?? 'org-owners';
   if (linkPolicy !== 'org-owners' && linkPolicy !== 'org-members') {
     throw new Error(
@@ -75,12 +68,89 @@ export function readStackSettings(context: ContextReader): GitHubAppStackProps &
     frontendOrigins: origins,
     githubApiUrl: optionalString('githubApiUrl'),
     githubWebUrl: optionalString('githubWebUrl'),
-    publicBaseUrl: optionalString('publicBaseUrl'),
+    ...apiDomain(optionalString),
     linkPolicy,
     logRetentionDays: retention === undefined ? undefined : retentionDays(retention),
     redeliveryIntervalMinutes: interval === undefined ? undefined : intervalMinutes(interval),
     existingSecrets,
   };
+}
+
+const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+const CERTIFICATE_ARN = /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]+$/;
+const HOSTED_ZONE_ID = /^Z[A-Z0-9]{1,31}$/;
+
+/**
+ * Scheme, host and port only, as a browser sends it in `Origin`: a trailing slash is dropped (CORS
+ * compares origins exactly, so `https://app.example.com/` would never match), anything more is refused.
+ */
+export function normalizeOrigin(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new Error(`CDK context "frontendOrigins" holds "${value}", which is not a URL`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new Error(
+      `CDK context "frontendOrigins" holds "${value}": an origin must be https:// (or http://)`,
+    );
+  if (
+    url.pathname !== '/' ||
+    url.search !== '' ||
+    url.hash !== '' ||
+    url.username !== '' ||
+    url.password !== ''
+  )
+    throw new Error(
+      `CDK context "frontendOrigins" holds "${value}": give an origin (scheme://host[:port]) only, no path`,
+    );
+  return url.origin;
+}
+
+/**
+ * Where the API is served: `domainName` (+ `certificateArn`, optionally a Route 53 record) is a custom
+ * domain the stack creates, and implies the public base URL `https://<domainName>`; `publicBaseUrl` is
+ * for a domain managed outside the stack. One or the other, not both.
+ */
+function apiDomain(optionalString: (key: string) => string | undefined): {
+  publicBaseUrl?: string;
+  customDomain?: CustomDomainSettings;
+} {
+  const publicBaseUrl = optionalString('publicBaseUrl');
+  const domainName = optionalString('domainName')?.toLowerCase();
+  const certificateArn = optionalString('certificateArn');
+  const hostedZoneId = optionalString('hostedZoneId');
+  const hostedZoneName = optionalString('hostedZoneName');
+  if (domainName === undefined) {
+    for (const [key, value] of Object.entries({ certificateArn, hostedZoneId, hostedZoneName }))
+      if (value !== undefined) throw new Error(`CDK context "${key}" needs "domainName"`);
+    return { publicBaseUrl };
+  }
+  if (publicBaseUrl !== undefined)
+    throw new Error(
+      'CDK context "publicBaseUrl" and "domainName" exclude each other: domainName implies https://<domainName>',
+    );
+  if (!HOSTNAME.test(domainName))
+    throw new Error(`CDK context "domainName" must be a host name such as api.example.com`);
+  if (certificateArn === undefined || !CERTIFICATE_ARN.test(certificateArn))
+    throw new Error(
+      'CDK context "domainName" needs "certificateArn": the ARN of an ACM certificate for it, in the stack\'s region',
+    );
+  if ((hostedZoneId === undefined) !== (hostedZoneName === undefined))
+    throw new Error('CDK context "hostedZoneId" and "hostedZoneName" go together (both, or neither)');
+  if (hostedZoneId !== undefined && hostedZoneName !== undefined) {
+    if (!HOSTED_ZONE_ID.test(hostedZoneId))
+      throw new Error('CDK context "hostedZoneId" must be a Route 53 hosted zone ID such as Z0123456789ABC');
+    const zone = hostedZoneName.toLowerCase().replace(/\.$/, '');
+    if (domainName !== zone && !domainName.endsWith(`.${zone}`))
+      throw new Error(`CDK context "domainName" (${domainName}) is not in the hosted zone ${zone}`);
+    return {
+      publicBaseUrl: `https://${domainName}`,
+      customDomain: { domainName, certificateArn, hostedZone: { id: hostedZoneId, name: zone } },
+    };
+  }
+  return { publicBaseUrl: `https://${domainName}`, customDomain: { domainName, certificateArn } };
 }
 
 /** Whole minutes, 1 to 1440: EventBridge's rate() granularity, at most a day between runs. */

@@ -4,7 +4,7 @@
  *   2. cold-start import time of each bundle in a fresh Node process (median of 7);
  *   3. warm request latency through the local API server with DynamoDB Local (p50/p95/p99);
  *   4. GitHub calls per operation, from the emulator's call log.
- * Reference (DESIGN.md, same bundling on these machines): a Probot + adapter-aws-lambda handler is
+ * Reference (README "Benchmarks", same bundling on these machines): a Probot + adapter-aws-lambda handler is
  * about 2.6 MB and 450 ms to import.
  */
 import { execFileSync } from 'node:child_process';

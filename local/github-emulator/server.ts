@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { GitHubError } from './errors.js';
 import { adminRoutes, type AdminState, type CallRecord, type Fault } from './handlers/admin.js';
+import { appManifestRoutes } from './handlers/app-manifests.js';
 import { appRoutes } from './handlers/app.js';
 import { oauthRoutes } from './handlers/oauth.js';
 import { repoRoutes } from './handlers/repos.js';
@@ -71,6 +72,7 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
   const state: AdminState = { faults: [], calls: [], nextFaultId: 1 };
   const routes: Route[] = [
     ...appRoutes,
+    ...appManifestRoutes,
     ...userRoutes,
     ...orgRoutes,
     ...usersRoutes,

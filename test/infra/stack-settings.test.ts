@@ -76,3 +76,101 @@ describe('readStackSettings', () => {
     );
   });
 });
+
+describe('frontendOrigins (deploy from zero)', () => {
+  it('has no default: without it, synth stops with a message naming it', () => {
+    expect(() => from({})).toThrow(/"frontendOrigins" is required/);
+    expect(() => from({ frontendOrigins: '' })).toThrow(/frontendOrigins/);
+    expect(() => from({ frontendOrigins: [] })).toThrow(/frontendOrigins/);
+  });
+
+  it('normalizes origins to scheme, host and port: a trailing slash is dropped, duplicates merged', () => {
+    expect(
+      from({
+        frontendOrigins: 'https://App.Example.com/, https://app.example.com:443, http://localhost:5173/',
+      }).frontendOrigins,
+    ).toEqual(['https://app.example.com', 'http://localhost:5173']);
+    expect(from({ frontendOrigins: ['https://a.example:8443/'] }).frontendOrigins).toEqual([
+      'https://a.example:8443',
+    ]);
+  });
+
+  it('refuses a path, query, fragment, credentials or a scheme other than http(s)', () => {
+    for (const origin of [
+      'https://a.example/app',
+      'https://a.example/app/',
+      'https://a.example/?x=1',
+      'https://a.example/#top',
+      'https://user@a.example',
+      'ftp://a.example',
+      'javascript:alert(1)',
+    ])
+      expect(() => from({ frontendOrigins: origin })).toThrow(/frontendOrigins/);
+  });
+});
+
+describe('custom domain', () => {
+  const CERT = 'arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789';
+  const base = { frontendOrigins: 'https://app.example.com' };
+
+  it('domainName + certificateArn: the stack serves the API there, and it is the public base URL', () => {
+    expect(from({ ...base, domainName: 'API.example.com', certificateArn: CERT })).toMatchObject({
+      publicBaseUrl: 'https://api.example.com',
+      customDomain: { domainName: 'api.example.com', certificateArn: CERT },
+    });
+    expect(from(base).customDomain).toBeUndefined();
+  });
+
+  it('adds a Route 53 record when the hosted zone is given', () => {
+    expect(
+      from({
+        ...base,
+        domainName: 'api.example.com',
+        certificateArn: CERT,
+        hostedZoneId: 'Z0123456789ABC',
+        hostedZoneName: 'example.com.',
+      }).customDomain,
+    ).toEqual({
+      domainName: 'api.example.com',
+      certificateArn: CERT,
+      hostedZone: { id: 'Z0123456789ABC', name: 'example.com' },
+    });
+  });
+
+  it('publicBaseUrl stays for a domain managed outside the stack', () => {
+    const settings = from({ ...base, publicBaseUrl: 'https://api.example.com' });
+    expect(settings.publicBaseUrl).toBe('https://api.example.com');
+    expect(settings.customDomain).toBeUndefined();
+  });
+
+  it('refuses incomplete or contradictory domain settings, naming the key', () => {
+    expect(() => from({ ...base, domainName: 'api.example.com' })).toThrow(/certificateArn/);
+    expect(() => from({ ...base, domainName: 'api.example.com', certificateArn: 'arn:aws:s3:::x' })).toThrow(
+      /certificateArn/,
+    );
+    expect(() => from({ ...base, certificateArn: CERT })).toThrow(/"certificateArn" needs "domainName"/);
+    expect(() => from({ ...base, domainName: 'https://api.example.com', certificateArn: CERT })).toThrow(
+      /domainName/,
+    );
+    expect(() =>
+      from({
+        ...base,
+        domainName: 'api.example.com',
+        certificateArn: CERT,
+        publicBaseUrl: 'https://x.example',
+      }),
+    ).toThrow(/publicBaseUrl.*domainName/);
+    expect(() =>
+      from({ ...base, domainName: 'api.example.com', certificateArn: CERT, hostedZoneId: 'Z0123456789ABC' }),
+    ).toThrow(/hostedZoneName/);
+    expect(() =>
+      from({
+        ...base,
+        domainName: 'api.example.com',
+        certificateArn: CERT,
+        hostedZoneId: 'Z0123456789ABC',
+        hostedZoneName: 'other.org',
+      }),
+    ).toThrow(/not in the hosted zone/);
+  });
+});

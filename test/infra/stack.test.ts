@@ -405,3 +405,90 @@ describe('stack lifecycle: the secrets outlive the stack, like the table', () =>
     );
   });
 });
+
+describe('deploy settings: frontend origins and the custom domain', () => {
+  const CERT = 'arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789';
+  const outputs = (t: Template) => t.toJSON().Outputs as Record<string, { Value: unknown }>;
+
+  it('cdk.json names no frontend origin, so synth without -c frontendOrigins fails naming it', () => {
+    expect(cdkJson.context.frontendOrigins).toBeUndefined();
+    expect(() => createApp({ context })).toThrow(/frontendOrigins/);
+  });
+
+  it('puts normalized origins into CORS and the functions (no trailing slash)', () => {
+    const built = createApp({ context: { ...context, frontendOrigins: 'https://app.example.com/' } });
+    const t = Template.fromStack(built.stack);
+    t.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      CorsConfiguration: Match.objectLike({ AllowOrigins: ['https://app.example.com'] }),
+    });
+    expect(built.stack.functions.session.fn.node.defaultChild).toBeDefined();
+    const session = t.toJSON().Resources[
+      built.stack.getLogicalId(built.stack.functions.session.fn.node.defaultChild as never)
+    ] as Resource;
+    expect(JSON.stringify(session.Properties.Environment)).toContain(
+      '"FRONTEND_ORIGINS":"https://app.example.com"',
+    );
+  });
+
+  it('without a custom domain: no domain resources, and the API is on its execute-api endpoint', () => {
+    template.resourceCountIs('AWS::ApiGatewayV2::DomainName', 0);
+    template.resourceCountIs('AWS::ApiGatewayV2::ApiMapping', 0);
+    template.resourceCountIs('AWS::Route53::RecordSet', 0);
+    expect(JSON.stringify(outputs(template).ApiUrl?.Value)).toContain('ApiEndpoint');
+  });
+
+  it('domainName + certificateArn: a domain mapped to the $default stage; it is the public base URL', () => {
+    const built = createApp({
+      context: {
+        ...context,
+        frontendOrigins: 'https://app.example.com',
+        domainName: 'api.example.com',
+        certificateArn: CERT,
+      },
+    });
+    const t = Template.fromStack(built.stack);
+    t.resourceCountIs('AWS::ApiGatewayV2::DomainName', 1);
+    t.hasResourceProperties('AWS::ApiGatewayV2::DomainName', {
+      DomainName: 'api.example.com',
+      DomainNameConfigurations: [Match.objectLike({ CertificateArn: CERT, EndpointType: 'REGIONAL' })],
+    });
+    t.resourceCountIs('AWS::ApiGatewayV2::ApiMapping', 1);
+    t.hasResourceProperties('AWS::ApiGatewayV2::ApiMapping', { Stage: '$default' });
+    t.resourceCountIs('AWS::Route53::RecordSet', 0);
+    const out = outputs(t);
+    expect(out.ApiUrl?.Value).toBe('https://api.example.com');
+    expect(out.OAuthCallbackUrl?.Value).toBe('https://api.example.com/auth/callback');
+    expect(out.CustomDomainTarget).toBeDefined();
+    const session = t.toJSON().Resources[
+      built.stack.getLogicalId(built.stack.functions.session.fn.node.defaultChild as never)
+    ] as Resource;
+    expect(JSON.stringify(session.Properties.Environment)).toContain(
+      '"API_BASE_URL":"https://api.example.com"',
+    );
+    // cdk-nag: no unacknowledged finding on the new resources.
+    expect(() => built.app.synth()).not.toThrow();
+  });
+
+  it('adds the Route 53 alias record when the hosted zone is given', () => {
+    const built = createApp({
+      context: {
+        ...context,
+        frontendOrigins: 'https://app.example.com',
+        domainName: 'api.example.com',
+        certificateArn: CERT,
+        hostedZoneId: 'Z0123456789ABC',
+        hostedZoneName: 'example.com',
+      },
+    });
+    const t = Template.fromStack(built.stack);
+    t.resourceCountIs('AWS::Route53::RecordSet', 1);
+    t.hasResourceProperties('AWS::Route53::RecordSet', {
+      Name: 'api.example.com.',
+      Type: 'A',
+      HostedZoneId: 'Z0123456789ABC',
+      AliasTarget: Match.objectLike({ DNSName: Match.anyValue() }),
+    });
+    expect(outputs(t).CustomDomainTarget).toBeUndefined();
+    expect(() => built.app.synth()).not.toThrow();
+  });
+});

@@ -988,6 +988,41 @@ describe('faults, rate limits and the call log', () => {
   });
 });
 
+describe('App manifest flow', () => {
+  it('creates the App from a posted manifest and converts the code once into its credentials', async () => {
+    const manifest = {
+      name: 'Manifest App',
+      url: 'https://app.example.com',
+      redirect_url: 'https://register.example/done',
+      callback_urls: ['https://api.example.com/auth/callback'],
+      hook_attributes: { url: 'https://api.example.com/webhooks/github' },
+      request_oauth_on_install: true,
+    };
+    const created = await fetch(`${fx.emulator.url}/settings/apps/new?state=s1&login=octo-demo`, {
+      method: 'POST',
+      body: new URLSearchParams({ manifest: JSON.stringify(manifest) }),
+      redirect: 'manual',
+    });
+    expect(created.status).toBe(302);
+    const back = new URL(created.headers.get('location') ?? '');
+    expect(back.origin + back.pathname).toBe('https://register.example/done');
+    expect(back.searchParams.get('state')).toBe('s1');
+    const code = back.searchParams.get('code') ?? '';
+    const { status, data } = await request('POST /app-manifests/{code}/conversions', { code });
+    expect(status).toBe(201);
+    expect(data).toMatchObject({ slug: 'manifest-app', owner: { login: 'octo-demo' } });
+    expect(data.pem).toContain('PRIVATE KEY');
+    expect(data.webhook_secret).toMatch(/^[0-9a-f]{40}$/);
+    expect((await failure(request('POST /app-manifests/{code}/conversions', { code }))).status).toBe(404);
+    const bad = await fetch(`${fx.emulator.url}/settings/apps/new?login=octo-demo`, {
+      method: 'POST',
+      body: new URLSearchParams({ manifest: JSON.stringify({ name: 'No Homepage' }) }),
+      redirect: 'manual',
+    });
+    expect(bad.status).toBe(422);
+  });
+});
+
 describe('every emulated response validates against GitHub’s OpenAPI description', () => {
   it('checks each recorded answer of this suite and covers every emulated REST operation', () => {
     const openapi = new GitHubOpenApi();

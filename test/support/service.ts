@@ -31,7 +31,15 @@ export type ServiceFixture = {
  * in DynamoDB Local, and the GitHub emulator with the App registered (webhooks to the API).
  */
 export async function startService(
-  options: { expiringUserTokens?: boolean; dynamoFaults?: boolean } = {},
+  options: {
+    expiringUserTokens?: boolean;
+    dynamoFaults?: boolean;
+    /**
+     * The App's install setting (README "Register the GitHub App"): 'oauth' (the default) ticks
+     * "Request user authorization (OAuth) during installation"; 'setup-url' uses the Setup URL instead.
+     */
+    installMode?: 'oauth' | 'setup-url';
+  } = {},
 ): Promise<ServiceFixture> {
   const table = await createTestTable();
   // The handlers reach DynamoDB Local through a fault-injecting proxy when a test asks for one; the
@@ -66,6 +74,9 @@ export async function startService(
     webhookSecret: secrets.githubApp.webhookSecret,
     callbackUrls: [`${apiBaseUrl}/auth/callback`],
     ...(options.expiringUserTokens === undefined ? {} : { expiringUserTokens: options.expiringUserTokens }),
+    ...(options.installMode === 'setup-url'
+      ? { requestOAuthOnInstall: false, setupUrl: `${apiBaseUrl}/auth/callback` }
+      : {}),
   });
   return {
     api,
