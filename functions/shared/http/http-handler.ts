@@ -6,6 +6,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { NotFoundError } from '../errors.js';
 import { logger } from '../logger.js';
+import { flushMetrics } from '../metrics.js';
 import { errorToResponse } from './error-response.js';
 import { rawBodyOf, toHttpRequest, type HttpRequest } from './request.js';
 import type { HttpResponse } from './responses.js';
@@ -64,6 +65,7 @@ export function createHttpHandler(routes: RouteTable): HttpLambdaHandler {
 
   return middy<APIGatewayProxyEventV2, HttpResponse>(dispatch)
     .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(flushMetrics())
     .use(requestKeys)
     .use(httpHeaderNormalizer())
     .use(httpSecurityHeaders())

@@ -14,6 +14,7 @@ import { getConfig } from '../config.js';
 import { ConditionFailedError, ServiceUnavailableError } from '../errors.js';
 import { GSI1, TABLE_DEFINITION } from './table-definition.js';
 import type { ItemKey } from './keys.js';
+import { count, METRIC } from '../metrics.js';
 
 export type Item = Record<string, unknown> & { PK: string; SK: string };
 
@@ -300,11 +301,14 @@ export class Table {
     try {
       return await operation();
     } catch (error) {
-      if (isConditionalFailure(error))
+      if (isConditionalFailure(error)) {
+        // Most are expected (idempotency, leases); a rising count means contention worth a look.
+        count(METRIC.conditionalCheckConflicts);
         throw new ConditionFailedError(undefined, {
           cause: error,
           failedOperations: failedOperations(error),
         });
+      }
       if (isDynamoUnavailable(error))
         throw new ServiceUnavailableError({ retryAfterSeconds: RETRY_AFTER_SECONDS, cause: error });
       throw error;
