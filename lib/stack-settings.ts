@@ -86,7 +86,7 @@ export function readStackSettings(context: ContextReader): GitHubAppStackProps &
     logRetentionDays: retention === undefined ? undefined : retentionDays(retention),
     redeliveryIntervalMinutes: interval === undefined ? undefined : intervalMinutes(interval),
     existingSecrets,
-    tracing: tracing === undefined ? undefined : String(tracing) === 'true',
+    tracing: tracing === undefined ? undefined : tracing === true || tracing === 'true',
     alarmEmail,
   };
 }
