@@ -241,7 +241,11 @@ export class Observability extends Construct {
           'failed',
           'invalid',
         ]),
-        [serviceMetric(METRIC.webhookInvalidSignatures), serviceMetric(METRIC.redeliveries)],
+        [
+          serviceMetric(METRIC.webhookInvalidSignatures),
+          serviceMetric(METRIC.redeliveries),
+          redeliveryFailed,
+        ],
       ),
       graph(
         'Token refreshes',
