@@ -98,6 +98,8 @@ async function main(): Promise<void> {
     GITHUB_API_URL: githubApiUrl,
     GITHUB_WEB_URL: githubWebUrl,
     POWERTOOLS_LOG_LEVEL: env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+    // EMF metric lines only with LOG_FORMAT=json (the raw output Lambda would write); not by default.
+    POWERTOOLS_METRICS_DISABLED: env.POWERTOOLS_METRICS_DISABLED ?? String(env.LOG_FORMAT !== 'json'),
   });
 
   const api: LocalApiServer = await startLocalApiServer({

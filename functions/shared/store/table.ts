@@ -15,6 +15,7 @@ import { ConditionFailedError, ServiceUnavailableError } from '../errors.js';
 import { GSI1, TABLE_DEFINITION } from './table-definition.js';
 import type { ItemKey } from './keys.js';
 import { count, METRIC } from '../metrics.js';
+import { tracer } from '../tracer.js';
 
 export type Item = Record<string, unknown> & { PK: string; SK: string };
 
@@ -370,6 +371,8 @@ export function createDocumentClient(
       throwOnRequestTimeout: true,
     },
   });
+  // Each DynamoDB call a subsegment of the invocation's trace (a no-op outside Lambda).
+  tracer.captureAWSv3Client(client);
   return DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
   });
