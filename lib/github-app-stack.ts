@@ -27,6 +27,7 @@ import type { Construct } from 'constructs';
 import { ApiDomain, type CustomDomainSettings } from './api-domain.js';
 import { TABLE_DEFINITION } from '../functions/shared/store/table-definition.js';
 import { routeThrottle, THROTTLES } from './route-throttles.js';
+import { Observability } from './observability.js';
 import { ServiceFunction } from './service-function.js';
 import {
   PUBLIC_PATHS,
@@ -57,6 +58,10 @@ export type GitHubAppStackProps = StackProps & {
    * creating new ones, so a recreated stack still reads every stored token and session (README).
    */
   existingSecrets?: ExistingSecrets;
+  /** X-Ray active tracing on every function; on unless false (`-c tracing=false`). */
+  tracing?: boolean;
+  /** `-c alarmEmail=…`: an address subscribed to the alarm topic. */
+  alarmEmail?: string;
 };
 
 export type ExistingSecrets = { app?: string; webhook?: string; serviceKeys?: string };
@@ -108,6 +113,7 @@ export class GitHubAppStack extends Stack {
   readonly table: Table;
   readonly api: HttpApi;
   readonly functions: Record<ServiceFunctionName, ServiceFunction>;
+  readonly observability: Observability;
 
   constructor(scope: Construct, id: string, props: GitHubAppStackProps) {
     super(scope, id, props);
@@ -248,7 +254,12 @@ export class GitHubAppStack extends Stack {
       if (spec.access.githubAppSecret) environment.GITHUB_APP_SECRET_ARN = appSecret.secretArn;
       if (spec.access.webhookSecret) environment.WEBHOOK_SECRET_ARN = webhookSecret.secretArn;
       if (spec.access.serviceKeys) environment.SERVICE_KEYS_SECRET_ARN = keysSecret.secretArn;
-      const fn = new ServiceFunction(this, pascalCase(name), { spec, environment, logRetention });
+      const fn = new ServiceFunction(this, pascalCase(name), {
+        spec,
+        environment,
+        logRetention,
+        tracing: props.tracing,
+      });
       // The table is encrypted with an AWS-owned key: no KMS grant is needed beside this statement.
       if (spec.access.table) fn.fn.addToRolePolicy(tableStatement(this.table, spec));
       if (spec.access.githubAppSecret) appSecret.grantRead(fn.fn);
@@ -317,6 +328,13 @@ export class GitHubAppStack extends Stack {
     new CfnOutput(this, 'ServiceKeysSecretArn', { value: keysSecret.secretArn });
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
 
+    this.observability = new Observability(this, 'Observability', {
+      api: this.api,
+      table: this.table,
+      functions,
+      alarmEmail: props.alarmEmail,
+    });
+
     this.suppressReviewedFindings(appSecret, webhookSecret, keysSecret);
   }
 
@@ -346,6 +364,11 @@ export class GitHubAppStack extends Stack {
           id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
           reason:
             'AWSLambdaBasicExecutionRole only allows writing the function’s own CloudWatch logs: the least a Lambda needs.',
+        },
+        {
+          id: 'AwsSolutions-IAM5[Resource::*]',
+          reason:
+            'X-Ray active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions, so the statement CDK adds names "*".',
         },
         {
           id: 'AwsSolutions-L1',

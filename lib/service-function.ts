@@ -1,10 +1,11 @@
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { METRICS_NAMESPACE } from '../functions/shared/metrics.js';
 import { BUNDLING } from './bundling.js';
 import type { FunctionSpec } from './service-routes.js';
 
@@ -14,6 +15,8 @@ export type ServiceFunctionProps = {
   spec: FunctionSpec;
   environment: Record<string, string>;
   logRetention: RetentionDays;
+  /** X-Ray active tracing (on unless `-c tracing=false`). */
+  tracing?: boolean;
 };
 
 /**
@@ -39,11 +42,14 @@ export class ServiceFunction extends Construct {
       memorySize: props.spec.memoryMb ?? 512,
       timeout: Duration.seconds(props.spec.timeoutSeconds ?? 15),
       logGroup,
+      tracing: props.tracing === false ? Tracing.DISABLED : Tracing.ACTIVE,
       projectRoot: REPO_ROOT,
       depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: 'github-app-accounts',
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        POWERTOOLS_TRACE_ENABLED: String(props.tracing !== false),
         ...props.environment,
       },
       bundling: {

@@ -63,6 +63,12 @@ export function readStackSettings(context: ContextReader): GitHubAppStackProps &
       ] as const
     ).filter(([, value]) => value !== undefined),
   ) as ExistingSecrets;
+  const tracing = context('tracing');
+  if (tracing !== undefined && ![true, false, 'true', 'false'].includes(tracing as never))
+    throw new Error('CDK context "tracing" must be true (the default) or false');
+  const alarmEmail = optionalString('alarmEmail');
+  if (alarmEmail !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(alarmEmail))
+    throw new Error('CDK context "alarmEmail" must be an e-mail address');
   return {
     stackName: optionalString('stackName') ?? 'GitHubAppAccounts',
     frontendOrigins: origins,
@@ -73,6 +79,8 @@ export function readStackSettings(context: ContextReader): GitHubAppStackProps &
     logRetentionDays: retention === undefined ? undefined : retentionDays(retention),
     redeliveryIntervalMinutes: interval === undefined ? undefined : intervalMinutes(interval),
     existingSecrets,
+    tracing: tracing === undefined ? undefined : tracing === true || tracing === 'true',
+    alarmEmail,
   };
 }
 

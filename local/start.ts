@@ -100,6 +100,8 @@ async function main(): Promise<void> {
     GITHUB_API_URL: githubApiUrl,
     GITHUB_WEB_URL: githubWebUrl,
     POWERTOOLS_LOG_LEVEL: logs.level,
+    // EMF metric lines only with LOG_FORMAT=json (the raw output Lambda would write); not by default.
+    POWERTOOLS_METRICS_DISABLED: env.POWERTOOLS_METRICS_DISABLED ?? String(logs.format !== 'json'),
   });
   if (logs.format === 'text') printHandlerOutputAsText();
 

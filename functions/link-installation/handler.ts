@@ -8,6 +8,7 @@ import { installationView, linkVerifiedInstallation } from '../shared/installati
 import { getServices } from '../shared/services.js';
 import { AccountStore } from '../shared/store/account-store.js';
 import { InstallationStore } from '../shared/store/installation-store.js';
+import { count, METRIC } from '../shared/metrics.js';
 
 /** The caller (an owner or admin of the account) and the installation the route names. */
 async function managerRequest(request: HttpRequest) {
@@ -26,6 +27,7 @@ export const handler = createHttpHandler({
   'PUT /accounts/{accountId}/installations/{installationId}': {
     handle: async (request) => {
       const { created, details } = await linkVerifiedInstallation(await managerRequest(request));
+      if (created) count(METRIC.installationLinks);
       return json(created ? 201 : 200, installationView(details, true));
     },
   },
@@ -33,6 +35,7 @@ export const handler = createHttpHandler({
     handle: async (request) => {
       const { accountId, installationId } = await managerRequest(request);
       await new InstallationStore(getServices().table).unlink(accountId, installationId);
+      count(METRIC.installationUnlinks);
       return noContent();
     },
   },

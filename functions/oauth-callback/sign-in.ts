@@ -11,6 +11,7 @@ import type { HttpRequest } from '../shared/http/request.js';
 import { redirect, type HttpResponse } from '../shared/http/responses.js';
 import { logger } from '../shared/logger.js';
 import { getCrypto, getServices } from '../shared/services.js';
+import { count, METRIC } from '../shared/metrics.js';
 
 /** A sign-in outcome the frontend is told about as `?auth_error=<reason>`. */
 export class SignInFailed extends Error {
@@ -93,6 +94,7 @@ export async function signInWithCode(
     cookieOptionsFor(getServices().config.apiBaseUrl),
   );
   logger.info('User signed in', { userId: profile.id });
+  count(METRIC.signIns);
   return { userId: profile.id, userToken: pair.token, cookie: session.cookie };
 }
 

@@ -1,8 +1,11 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { Context, EventBridgeEvent } from 'aws-lambda';
 import { logger } from '../shared/logger.js';
+import { count, flushMetrics, METRIC } from '../shared/metrics.js';
 import { getServices } from '../shared/services.js';
+import { tracer } from '../shared/tracer.js';
 import { RedeliveryStore, type RedeliveryRunSummary } from '../shared/store/redelivery-store.js';
 import { appDeliveries } from './app-deliveries.js';
 import { redeliverFailedDeliveries } from './redeliver-failed.js';
@@ -20,6 +23,7 @@ async function run(): Promise<RedeliveryRunSummary> {
     store: new RedeliveryStore(table),
   });
   const { redelivered, ...counts } = summary;
+  count(METRIC.redeliveries, undefined, redelivered.length);
   logger.info('Webhook redelivery run', {
     ...counts,
     redelivered: redelivered.length,
@@ -31,4 +35,9 @@ async function run(): Promise<RedeliveryRunSummary> {
 export const handler: (event: ScheduledEvent, context: Context) => Promise<RedeliveryRunSummary> = middy<
   ScheduledEvent,
   RedeliveryRunSummary
->(run).use(injectLambdaContext(logger, { resetKeys: true }));
+>(run)
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(flushMetrics())
+  .use(captureLambdaHandler(tracer, { captureResponse: false }))
+  // A run that throws is what the redelivery-job alarm watches (beside the function's Errors).
+  .use({ onError: () => count(METRIC.redeliveryRunFailures) });

@@ -3,6 +3,7 @@ import { createHttpHandler } from '../shared/http/http-handler.js';
 import type { HttpRequest } from '../shared/http/request.js';
 import { json } from '../shared/http/responses.js';
 import { logger } from '../shared/logger.js';
+import { count, METRIC } from '../shared/metrics.js';
 import { getServices } from '../shared/services.js';
 import { DeliveryStore } from '../shared/store/delivery-store.js';
 import { applyEvent } from './apply-event.js';
@@ -78,12 +79,21 @@ async function receive(request: HttpRequest) {
   logger.appendKeys({ deliveryId: delivery.deliveryId, event: delivery.event, action });
   const deliveries = new DeliveryStore(getServices().table);
   const claim = await deliveries.begin(delivery.deliveryId, delivery.event, action);
-  if (claim.status === 'done') return json(200, { status: 'duplicate' });
-  if (claim.status === 'invalid') throw new InvalidPayloadError(delivery.event, claim.fields);
+  if (claim.status === 'done') {
+    count(METRIC.webhookDeliveries, { outcome: 'duplicate' });
+    return json(200, { status: 'duplicate' });
+  }
+  if (claim.status === 'invalid') {
+    count(METRIC.webhookDeliveries, { outcome: 'invalid' });
+    throw new InvalidPayloadError(delivery.event, claim.fields);
+  }
   if (claim.status === 'in_progress') throw new DeliveryInProgressError(claim.retryAfterSeconds);
   try {
-    return await processDelivery(delivery, deliveries);
+    const response = await processDelivery(delivery, deliveries);
+    count(METRIC.webhookDeliveries, { outcome: response.statusCode === 200 ? 'applied' : 'ignored' });
+    return response;
   } catch (error) {
+    count(METRIC.webhookDeliveries, { outcome: error instanceof InvalidPayloadError ? 'invalid' : 'failed' });
     // Applying or recording the outcome failed: release the lease as failed, so a redelivery is
     // processed at once. If this write fails too, the lease lapses on its own (PROCESSING_LEASE_SECONDS).
     if (!(error instanceof InvalidPayloadError))

@@ -6,6 +6,7 @@ import {
   UnsupportedMediaTypeError,
 } from '../shared/errors.js';
 import type { HttpRequest } from '../shared/http/request.js';
+import { count, METRIC } from '../shared/metrics.js';
 import type { WebhookSecrets } from '../shared/secrets/index.js';
 
 /** GitHub caps webhook payloads at 25 MB. */
@@ -16,6 +17,8 @@ const SIGNATURE = /^sha256=([0-9a-f]{64})$/;
 class InvalidSignatureError extends AppError {
   readonly statusCode = 401;
   constructor() {
+    // Counted apart from failed deliveries: a wrong secret or a stranger, not a fault of ours.
+    count(METRIC.webhookInvalidSignatures);
     super(
       'invalid_signature',
       'X-Hub-Signature-256 does not match the body for the configured webhook secret.',

@@ -2,6 +2,7 @@ import { ConditionFailedError, ReauthorizationRequiredError, UpstreamError } fro
 import type { TokenCipher } from '../crypto/token-cipher.js';
 import { isGitHubStatus, oauthErrorCode, toUpstreamError, unanswered } from '../github/github.js';
 import { logger } from '../logger.js';
+import { count, METRIC } from '../metrics.js';
 import { UserStore, type StoredUserToken, type TokenPairInput } from '../store/user-store.js';
 
 /** What GitHub hands out on sign-in and on refresh. */
@@ -148,9 +149,12 @@ export class UserTokens {
   ): Promise<UserTokenPair> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.options.refresh(refreshToken);
+        const pair = await this.options.refresh(refreshToken);
+        count(METRIC.tokenRefreshes);
+        return pair;
       } catch (error) {
         const oauthError = oauthErrorCode(error);
+        count(METRIC.tokenRefreshFailures, { reason: refreshFailureReason(error, oauthError) });
         if (oauthError !== undefined) {
           // GitHub refused the refresh token (used, expired, revoked): the pair is worthless.
           logger.info('GitHub refused the refresh token', { userId, oauthError });
@@ -269,6 +273,20 @@ export class UserTokens {
   }
 
   private reauthorization(): ReauthorizationRequiredError {
+    count(METRIC.reauthorizationRequired);
     return new ReauthorizationRequiredError(this.options.loginUrl);
   }
+}
+
+/**
+ * Why a refresh failed, from a small fixed set (a metric dimension): GitHub refused the refresh token,
+ * throttled us, failed, or never answered.
+ */
+function refreshFailureReason(error: unknown, oauthError: string | undefined): string {
+  if (oauthError !== undefined) return 'refused';
+  const fate = unanswered(error);
+  if (fate !== undefined) return fate;
+  const upstream = toUpstreamError(error);
+  if (upstream?.code === 'github_rate_limited') return 'rate_limited';
+  return upstream === undefined ? 'error' : 'github_error';
 }

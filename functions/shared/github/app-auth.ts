@@ -1,5 +1,6 @@
 import { createAppAuth } from '@octokit/auth-app';
 import { RequestError } from '@octokit/request-error';
+import { count, METRIC } from '../metrics.js';
 import { ConflictError, ForbiddenError } from '../errors.js';
 import { getCrypto, getServices } from '../services.js';
 import type { GitHubAppCredentials } from '../secrets/index.js';
@@ -39,10 +40,18 @@ export async function getAppAuth(): Promise<AppAuthState> {
       request: github,
       cache: {
         // auth-app treats a falsy answer as a miss, though its type says string.
-        get: (key: string) => cache.get(key) as Promise<string>,
+        get: async (key: string) => {
+          const token = await cache.get(key);
+          if (token) count(METRIC.installationTokenCacheHits);
+          return token as string;
+        },
         // auth-app awaits what set returns (its type says any), so the token is stored before use.
         // eslint-disable-next-line @typescript-eslint/no-misused-promises
-        set: (key: string, value: string): Promise<void> => cache.set(key, value),
+        set: (key: string, value: string): Promise<void> => {
+          // auth-app stores only what it has just minted.
+          count(METRIC.installationTokenMints);
+          return cache.set(key, value);
+        },
       },
     });
     cached = {

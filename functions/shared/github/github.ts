@@ -2,7 +2,8 @@ import { request as octokitRequest } from '@octokit/request';
 import { RequestError } from '@octokit/request-error';
 import { getConfig } from '../config.js';
 import { UpstreamError } from '../errors.js';
-import { upstreamForAnswer } from './throttling.js';
+import { count, METRIC, percent } from '../metrics.js';
+import { gitHubThrottleSeconds, upstreamForAnswer } from './throttling.js';
 
 export type GitHubRequest = typeof octokitRequest;
 
@@ -13,6 +14,31 @@ const DEFAULT_RETRY_AFTER_SECONDS = 5;
 const fetchWithTimeout: typeof fetch = (input, init) =>
   fetch(input, { ...init, signal: init?.signal ?? AbortSignal.timeout(TIMEOUT_MS) });
 
+/**
+ * Counts every answer GitHub gives, in one place (every client here is built on this fetch): its status
+ * class, throttling (`GitHubRateLimited`, as throttling.ts reads it) and how much of the rate limit is
+ * left, as a percentage so one alarm threshold fits every limit.
+ */
+export function observeGitHubAnswer(response: Response): void {
+  const statusClass = `${Math.floor(response.status / 100)}xx`;
+  if (['2xx', '3xx', '4xx', '5xx'].includes(statusClass))
+    count(METRIC.githubAnswers, { statusClass: statusClass as '2xx' | '3xx' | '4xx' | '5xx' });
+  const headers = Object.fromEntries(response.headers);
+  if (gitHubThrottleSeconds(response.status, headers) !== undefined) count(METRIC.githubRateLimited);
+  const remaining = Number(headers['x-ratelimit-remaining']);
+  const limit = Number(headers['x-ratelimit-limit']);
+  if (headers['x-ratelimit-remaining'] !== undefined && Number.isFinite(remaining) && limit > 0)
+    percent(METRIC.githubRateLimitRemainingPercent, (100 * remaining) / limit);
+}
+
+function observed(fetchImpl: typeof fetch): typeof fetch {
+  return async (input, init) => {
+    const response = await fetchImpl(input, init);
+    observeGitHubAnswer(response);
+    return response;
+  };
+}
+
 export function createGitHubRequest(
   baseUrl: string,
   fetchImpl: typeof fetch = fetchWithTimeout,
@@ -20,7 +46,7 @@ export function createGitHubRequest(
   return octokitRequest.defaults({
     baseUrl,
     headers: { 'user-agent': 'github-app-accounts', 'x-github-api-version': '2022-11-28' },
-    request: { fetch: fetchImpl },
+    request: { fetch: observed(fetchImpl) },
   });
 }
 

@@ -3,9 +3,12 @@ import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import httpSecurityHeaders from '@middy/http-security-headers';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { NotFoundError } from '../errors.js';
 import { logger } from '../logger.js';
+import { flushMetrics } from '../metrics.js';
+import { tracer } from '../tracer.js';
 import { errorToResponse } from './error-response.js';
 import { rawBodyOf, toHttpRequest, type HttpRequest } from './request.js';
 import type { HttpResponse } from './responses.js';
@@ -72,6 +75,8 @@ export function createHttpHandler(routes: RouteTable): HttpLambdaHandler {
   return middy<APIGatewayProxyEventV2, HttpResponse>(dispatch)
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(requestIdHeader)
+    .use(flushMetrics())
+    .use(captureLambdaHandler(tracer, { captureResponse: false }))
     .use(requestKeys)
     .use(httpHeaderNormalizer())
     .use(httpSecurityHeaders())

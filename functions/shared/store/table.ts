@@ -14,6 +14,8 @@ import { getConfig } from '../config.js';
 import { ConditionFailedError, ServiceUnavailableError } from '../errors.js';
 import { GSI1, TABLE_DEFINITION } from './table-definition.js';
 import type { ItemKey } from './keys.js';
+import { count, METRIC } from '../metrics.js';
+import { tracer } from '../tracer.js';
 
 export type Item = Record<string, unknown> & { PK: string; SK: string };
 
@@ -300,11 +302,14 @@ export class Table {
     try {
       return await operation();
     } catch (error) {
-      if (isConditionalFailure(error))
+      if (isConditionalFailure(error)) {
+        // Most are expected (idempotency, leases); a rising count means contention worth a look.
+        count(METRIC.conditionalCheckConflicts);
         throw new ConditionFailedError(undefined, {
           cause: error,
           failedOperations: failedOperations(error),
         });
+      }
       if (isDynamoUnavailable(error))
         throw new ServiceUnavailableError({ retryAfterSeconds: RETRY_AFTER_SECONDS, cause: error });
       throw error;
@@ -366,6 +371,8 @@ export function createDocumentClient(
       throwOnRequestTimeout: true,
     },
   });
+  // Each DynamoDB call a subsegment of the invocation's trace (a no-op outside Lambda).
+  tracer.captureAWSv3Client(client);
   return DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
   });

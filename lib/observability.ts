@@ -1,0 +1,290 @@
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
+import {
+  Alarm,
+  AlarmStatusWidget,
+  ComparisonOperator,
+  Dashboard,
+  GraphWidget,
+  MathExpression,
+  Metric,
+  TextWidget,
+  TreatMissingData,
+  type IMetric,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { Operation, type Table } from 'aws-cdk-lib/aws-dynamodb';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Construct } from 'constructs';
+import { METRIC, METRICS_NAMESPACE, SERVICE_NAME, type MetricName } from '../functions/shared/metrics.js';
+import type { ServiceFunction } from './service-function.js';
+import type { ServiceFunctionName } from './service-routes.js';
+
+export type ObservabilityProps = {
+  api: HttpApi;
+  table: Table;
+  functions: Record<ServiceFunctionName, ServiceFunction>;
+  /** `-c alarmEmail=…`: subscribed to the alarm topic (it must confirm the subscription). */
+  alarmEmail?: string;
+};
+
+/** The thresholds the alarms use (README "Runbook" explains each). */
+export const ALARM_THRESHOLDS = {
+  api5xxPercent: 5,
+  apiP99Ms: 5000,
+  durationOfTimeoutPercent: 80,
+  webhookFailures: 3,
+  refreshFailurePercent: 20,
+  refreshMinimumAttempts: 5,
+  githubRemainingPercent: 10,
+} as const;
+
+const FIVE_MINUTES = Duration.minutes(5);
+
+/** Operations the service sends to DynamoDB (for the per-operation system-error metrics). */
+const TABLE_OPERATIONS = [
+  Operation.GET_ITEM,
+  Operation.PUT_ITEM,
+  Operation.UPDATE_ITEM,
+  Operation.DELETE_ITEM,
+  Operation.QUERY,
+  Operation.BATCH_WRITE_ITEM,
+  Operation.TRANSACT_WRITE_ITEMS,
+];
+
+/** One of the service's own metrics (functions/shared/metrics.ts), as the alarms and dashboard read it. */
+export function serviceMetric(
+  name: MetricName,
+  options: { dimensions?: Record<string, string>; statistic?: string; period?: Duration } = {},
+): Metric {
+  return new Metric({
+    namespace: METRICS_NAMESPACE,
+    metricName: name,
+    dimensionsMap: { service: SERVICE_NAME, ...options.dimensions },
+    statistic: options.statistic ?? 'Sum',
+    period: options.period ?? FIVE_MINUTES,
+  });
+}
+
+/**
+ * What an operator watches: an SNS topic every alarm notifies (with an optional e-mail subscription),
+ * one alarm per signal with a fixed AlarmName (`<stack>-<signal>`, each a README runbook heading), and
+ * one dashboard with the same signals.
+ */
+export class Observability extends Construct {
+  readonly topic: Topic;
+  readonly alarms: Alarm[] = [];
+  readonly dashboard: Dashboard;
+
+  constructor(scope: Construct, id: string, props: ObservabilityProps) {
+    super(scope, id);
+    const prefix = Stack.of(this).stackName;
+    this.topic = new Topic(this, 'AlarmTopic', {
+      displayName: `${prefix} alarms`,
+      enforceSSL: true,
+    });
+    if (props.alarmEmail) this.topic.addSubscription(new EmailSubscription(props.alarmEmail));
+    Validations.of(this.topic).acknowledge({
+      id: 'AwsSolutions-SNS2',
+      reason:
+        'Alarm notifications carry alarm names and states only, no customer data; an AWS-managed SNS key cannot be used by CloudWatch alarms, and a customer key per stack is not worth its cost here.',
+    });
+
+    const alarm = (
+      name: string,
+      metric: IMetric,
+      threshold: number,
+      description: string,
+      comparison = ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    ) => {
+      const created = new Alarm(this, name, {
+        alarmName: `${prefix}-${name}`,
+        alarmDescription: `${description} Runbook: README "${prefix}-${name}".`,
+        metric,
+        threshold,
+        evaluationPeriods: 1,
+        comparisonOperator: comparison,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+      created.addAlarmAction(new SnsAction(this.topic));
+      this.alarms.push(created);
+      return created;
+    };
+
+    // API: the 5xx share of requests, and p99 latency.
+    const { api } = props;
+    const api5xxRate = new MathExpression({
+      expression: 'IF(requests > 0, 100 * errors / requests, 0)',
+      usingMetrics: {
+        errors: api.metricServerError({ period: FIVE_MINUTES, statistic: 'Sum' }),
+        requests: api.metricCount({ period: FIVE_MINUTES, statistic: 'Sum' }),
+      },
+      label: 'API 5xx %',
+      period: FIVE_MINUTES,
+    });
+    alarm('Api5xxRate', api5xxRate, ALARM_THRESHOLDS.api5xxPercent, 'API answers 5xx to ≥ 5 % of requests.');
+    const apiP99 = api.metricLatency({ period: FIVE_MINUTES, statistic: 'p99' });
+    alarm('ApiLatencyP99', apiP99, ALARM_THRESHOLDS.apiP99Ms, 'API p99 latency ≥ 5 s.');
+
+    // Each function: errors, throttles, and a duration close to its timeout.
+    for (const [name, service] of Object.entries(props.functions)) {
+      const fn = service.fn;
+      const label = pascalCase(name);
+      const timeoutMs = (fn.timeout ?? Duration.seconds(3)).toMilliseconds();
+      alarm(`${label}-Errors`, fn.metricErrors({ period: FIVE_MINUTES }), 1, `${name} threw or timed out.`);
+      alarm(`${label}-Throttles`, fn.metricThrottles({ period: FIVE_MINUTES }), 1, `${name} was throttled.`);
+      alarm(
+        `${label}-DurationNearTimeout`,
+        fn.metricDuration({ period: FIVE_MINUTES, statistic: 'Maximum' }),
+        Math.floor((timeoutMs * ALARM_THRESHOLDS.durationOfTimeoutPercent) / 100),
+        `${name} ran for ≥ 80 % of its ${timeoutMs / 1000} s timeout.`,
+      );
+    }
+
+    // DynamoDB: throttled requests (on-demand tables throttle too) and DynamoDB's own errors.
+    const { table } = props;
+    const tableThrottles = new MathExpression({
+      expression: 'reads + writes',
+      usingMetrics: {
+        reads: table.metric('ReadThrottleEvents', { period: FIVE_MINUTES, statistic: 'Sum' }),
+        writes: table.metric('WriteThrottleEvents', { period: FIVE_MINUTES, statistic: 'Sum' }),
+      },
+      label: 'DynamoDB throttle events',
+      period: FIVE_MINUTES,
+    });
+    alarm('DynamoDbThrottles', tableThrottles, 1, 'DynamoDB throttled requests to the table.');
+    const tableErrors = table.metricSystemErrorsForOperations({
+      operations: TABLE_OPERATIONS,
+      period: FIVE_MINUTES,
+    });
+    alarm('DynamoDbSystemErrors', tableErrors, 1, 'DynamoDB answered requests with 5xx errors.');
+
+    // Webhooks: deliveries that failed (not invalid signatures), and redelivery runs that failed.
+    const webhookFailed = serviceMetric(METRIC.webhookDeliveries, { dimensions: { outcome: 'failed' } });
+    alarm(
+      'WebhookDeliveriesFailed',
+      webhookFailed,
+      ALARM_THRESHOLDS.webhookFailures,
+      'Webhook deliveries failed while being applied (GitHub will show them failed).',
+    );
+    const redeliveryFailed = serviceMetric(METRIC.redeliveryRunFailures, { period: Duration.hours(1) });
+    alarm('WebhookRedeliveryFailed', redeliveryFailed, 1, 'The scheduled redelivery job failed.');
+
+    // User-token refreshes failing above a share of attempts (with a minimum of attempts).
+    const refreshFailureRate = new MathExpression({
+      expression: `IF(ok + failed >= ${ALARM_THRESHOLDS.refreshMinimumAttempts}, 100 * failed / (ok + failed), 0)`,
+      usingMetrics: {
+        ok: serviceMetric(METRIC.tokenRefreshes, { period: Duration.minutes(15) }),
+        failed: serviceMetric(METRIC.tokenRefreshFailures, { period: Duration.minutes(15) }),
+      },
+      label: 'Token refresh failure %',
+      period: Duration.minutes(15),
+    });
+    alarm(
+      'TokenRefreshFailureRate',
+      refreshFailureRate,
+      ALARM_THRESHOLDS.refreshFailurePercent,
+      'Over 20 % of user-token refreshes failed.',
+    );
+
+    // GitHub rate limiting: throttled answers, and the lowest share of the limit left.
+    const rateLimited = serviceMetric(METRIC.githubRateLimited);
+    alarm('GitHubRateLimited', rateLimited, 1, 'GitHub rate-limited the App (403/429 throttling).');
+    const remaining = serviceMetric(METRIC.githubRateLimitRemainingPercent, { statistic: 'Minimum' });
+    alarm(
+      'GitHubRateLimitLow',
+      remaining,
+      ALARM_THRESHOLDS.githubRemainingPercent,
+      'Less than 10 % of a GitHub rate limit was left.',
+      ComparisonOperator.LESS_THAN_THRESHOLD,
+    );
+
+    this.dashboard = new Dashboard(this, 'Dashboard', {
+      dashboardName: prefix,
+      defaultInterval: Duration.hours(3),
+    });
+    const fnMetrics = (pick: (service: ServiceFunction) => IMetric) =>
+      Object.values(props.functions).map(pick);
+    const byDimension = (name: MetricName, key: string, values: string[]) =>
+      values.map((value) => serviceMetric(name, { dimensions: { [key]: value } }).with({ label: value }));
+    const graph = (title: string, left: IMetric[], right: IMetric[] = []) =>
+      new GraphWidget({ title, left, right, width: 8, height: 6 });
+    this.dashboard.addWidgets(
+      new TextWidget({
+        markdown: `# ${prefix}\nAlarms notify the SNS topic; each has a runbook entry in the README under its name.`,
+        width: 24,
+        height: 2,
+      }),
+      new AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24, height: 6 }),
+      graph('API requests and 5xx %', [api.metricCount({ period: FIVE_MINUTES })], [api5xxRate]),
+      graph('API latency p50 / p99', [api.metricLatency({ statistic: 'p50' }), apiP99]),
+      graph('DynamoDB throttles and system errors', [tableThrottles, tableErrors]),
+      graph(
+        'Function errors',
+        fnMetrics((s) => s.fn.metricErrors({ period: FIVE_MINUTES })),
+      ),
+      graph(
+        'Function throttles',
+        fnMetrics((s) => s.fn.metricThrottles({ period: FIVE_MINUTES })),
+      ),
+      graph(
+        'Function max duration',
+        fnMetrics((s) => s.fn.metricDuration({ statistic: 'Maximum' })),
+      ),
+      graph(
+        'Webhook deliveries by outcome',
+        byDimension(METRIC.webhookDeliveries, 'outcome', [
+          'applied',
+          'ignored',
+          'duplicate',
+          'failed',
+          'invalid',
+        ]),
+        [
+          serviceMetric(METRIC.webhookInvalidSignatures),
+          serviceMetric(METRIC.redeliveries),
+          redeliveryFailed,
+        ],
+      ),
+      graph(
+        'Token refreshes',
+        [serviceMetric(METRIC.tokenRefreshes), serviceMetric(METRIC.tokenRefreshFailures)],
+        [serviceMetric(METRIC.reauthorizationRequired), refreshFailureRate],
+      ),
+      graph(
+        'Refresh failures by reason',
+        byDimension(METRIC.tokenRefreshFailures, 'reason', [
+          'refused',
+          'rate_limited',
+          'github_error',
+          'not_sent',
+          'timed_out',
+          'lost',
+          'error',
+        ]),
+      ),
+      graph(
+        'GitHub answers by status class',
+        byDimension(METRIC.githubAnswers, 'statusClass', ['2xx', '3xx', '4xx', '5xx']),
+        [rateLimited],
+      ),
+      graph('GitHub rate limit left (lowest %)', [remaining]),
+      graph('Activity', [
+        serviceMetric(METRIC.signIns),
+        serviceMetric(METRIC.installationLinks),
+        serviceMetric(METRIC.installationUnlinks),
+        serviceMetric(METRIC.repositoriesCreated),
+      ]),
+      graph(
+        'Installation tokens and DynamoDB conflicts',
+        [serviceMetric(METRIC.installationTokenMints), serviceMetric(METRIC.installationTokenCacheHits)],
+        [serviceMetric(METRIC.conditionalCheckConflicts)],
+      ),
+    );
+  }
+}
+
+function pascalCase(name: string): string {
+  return name.replace(/(^|-)([a-z])/g, (_match, _dash: string, letter: string) => letter.toUpperCase());
+}
