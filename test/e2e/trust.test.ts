@@ -256,7 +256,13 @@ describe('tombstones and setup_action=update', () => {
     const demo = api(fx, await signIn(fx, 'octo-demo'));
     const accountId = await newAccount(demo, 'Race');
     // GitHub answers the owner check late; meanwhile the App is uninstalled and the webhook applied.
-    await fx.admin.fault({ route: '/user/memberships/orgs/{org}', mode: 'act-then-delay', delayMs: 1500 });
+    // (A late answer saying "owner", whenever the request arrives: the uninstall may overtake it.)
+    await fx.admin.fault({
+      route: '/user/memberships/orgs/{org}',
+      status: 200,
+      delayMs: 1500,
+      body: { state: 'active', role: 'admin' },
+    });
     await fx.admin.clearCalls();
     const linking = demo(`/accounts/${accountId}/installations/${installation.id}`, { method: 'PUT' });
     // Once the service has read the installation as the App, it is on its way to the (late) owner check.
