@@ -160,6 +160,15 @@ export const ROUTES: readonly RouteSpec[] = [
   { method: 'POST', path: '/webhooks/github', fn: 'webhook' },
 ];
 
+/**
+ * API Gateway's `$default` route: every request no route matches goes to this function, which answers
+ * 404 `not_found` or 405 `method_not_allowed` in the contract's error shape (the local server does the same).
+ */
+export const DEFAULT_ROUTE = { routeKey: '$default', fn: 'health' } as const satisfies {
+  routeKey: string;
+  fn: FunctionName;
+};
+
 export const routeKey = (route: Pick<RouteSpec, 'method' | 'path'>) => `${route.method} ${route.path}`;
 
 /** Paths GitHub is told about when the App is registered (README). */

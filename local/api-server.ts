@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { HttpLambdaHandler } from '../functions/shared/http/http-handler.js';
-import { ROUTES, type FunctionName, type RouteSpec } from '../lib/service-routes.js';
+import { DEFAULT_ROUTE, ROUTES, type FunctionName, type RouteSpec } from '../lib/service-routes.js';
 import { lambdaContext, matchRoute, toApiGatewayEvent } from './api-event.js';
 import { HANDLER_LOADERS } from './handlers.js';
 
@@ -78,22 +78,24 @@ export async function startLocalApiServer(options: LocalApiServerOptions): Promi
       writeJson(res, 413, { message: 'Request Entity Too Large' });
       return;
     }
-    const match = matchRoute(routes, method, url.pathname);
-    if (!match) {
-      writeJson(res, 404, { message: 'Not Found' });
-      return;
-    }
+    // Like API Gateway: a request no route matches goes to the `$default` route's function (404/405).
+    const matched = matchRoute(routes, method, url.pathname);
+    const fn = matched?.route.fn ?? DEFAULT_ROUTE.fn;
     const event = toApiGatewayEvent(
       { method, url, headers: req.headers, body, sourceIp: req.socket.remoteAddress ?? '127.0.0.1' },
-      match,
+      matched ?? {
+        route: { method, path: url.pathname },
+        pathParameters: {},
+        routeKey: DEFAULT_ROUTE.routeKey,
+      },
     );
-    let loaded = handlers.get(match.route.fn);
+    let loaded = handlers.get(fn);
     if (!loaded) {
-      loaded = load(match.route.fn);
-      handlers.set(match.route.fn, loaded);
+      loaded = load(fn);
+      handlers.set(fn, loaded);
     }
     const { handler } = await loaded;
-    const result = await handler(event, lambdaContext(match.route.fn));
+    const result = await handler(event, lambdaContext(fn));
     for (const [name, value] of Object.entries(result.headers ?? {})) {
       // middy's security headers set Server/X-Powered-By to undefined to mean "send none".
       if (value !== undefined) res.setHeader(name, String(value));
