@@ -42,4 +42,30 @@ describe('openapi.yaml', () => {
       }
     }
   });
+
+  it('declares the shared 429, 500 and 503 answers on every operation', () => {
+    for (const [path, item] of Object.entries(document.paths)) {
+      for (const [method, operation] of Object.entries(item)) {
+        if (!METHODS.has(method)) continue;
+        expect([
+          `${method} ${path}`,
+          operation.responses?.['429'],
+          operation.responses?.['500'],
+          operation.responses?.['503'],
+        ]).toEqual([
+          `${method} ${path}`,
+          { $ref: '#/components/responses/TooManyRequests' },
+          { $ref: '#/components/responses/InternalServerError' },
+          { $ref: '#/components/responses/ServiceUnavailable' },
+        ]);
+      }
+    }
+  });
+
+  it('is linted by the presets as they are: no rule switched off or softened', () => {
+    const config = (name: string) =>
+      parse(readFileSync(new URL(`../../${name}`, import.meta.url), 'utf8')) as unknown;
+    expect(config('redocly.yaml')).toEqual({ extends: ['recommended'] });
+    expect(config('.spectral.yaml')).toEqual({ extends: ['spectral:oas'] });
+  });
 });
