@@ -15,6 +15,16 @@ export type LocalApiServerOptions = {
   /** Largest request body accepted: Lambda's 6 MB request limit (API Gateway alone would take 10 MB). */
   maxBodyBytes?: number;
   onRequest?: (line: { method: string; path: string; status: number; ms: number }) => void;
+  /** Every answer as sent (tests check each against openapi.yaml). */
+  onResponse?: (answer: ObservedResponse) => void;
+};
+
+export type ObservedResponse = {
+  method: string;
+  path: string;
+  status: number;
+  headers: Record<string, string | number | string[] | undefined>;
+  body: Buffer;
 };
 
 export type LocalApiServer = { url: string; server: Server; close(): Promise<void> };
@@ -41,7 +51,7 @@ export async function startLocalApiServer(options: LocalApiServerOptions): Promi
       .catch((error: unknown) => {
         // What API Gateway answers when the integration itself fails.
         process.stderr.write(`local api: ${(error as Error).stack ?? String(error)}\n`);
-        if (!res.headersSent) writeJson(res, 500, { message: 'Internal Server Error' });
+        if (!res.headersSent) answerJson(req, res, 500, { message: 'Internal Server Error' });
         else res.end();
       })
       .finally(() => {
@@ -53,6 +63,18 @@ export async function startLocalApiServer(options: LocalApiServerOptions): Promi
         });
       });
   });
+
+  /** API Gateway's own answers (bare `{ message }`), reported like the handlers' ones. */
+  function answerJson(req: IncomingMessage, res: ServerResponse, status: number, body: unknown): void {
+    const payload = writeJson(res, status, body);
+    options.onResponse?.({
+      method: (req.method ?? 'GET').toUpperCase(),
+      path: (req.url ?? '').split('?')[0] ?? '',
+      status,
+      headers: res.getHeaders(),
+      body: payload,
+    });
+  }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
@@ -75,7 +97,7 @@ export async function startLocalApiServer(options: LocalApiServerOptions): Promi
     }
     const body = await readBody(req, maxBody);
     if (body === 'too_large') {
-      writeJson(res, 413, { message: 'Request Entity Too Large' });
+      answerJson(req, res, 413, { message: 'Request Entity Too Large' });
       return;
     }
     // Like API Gateway: a request no route matches goes to the `$default` route's function (404/405).
@@ -106,6 +128,13 @@ export async function startLocalApiServer(options: LocalApiServerOptions): Promi
         ? Buffer.alloc(0)
         : Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8');
     res.writeHead(result.statusCode).end(payload);
+    options.onResponse?.({
+      method,
+      path: url.pathname,
+      status: result.statusCode,
+      headers: res.getHeaders(),
+      body: payload,
+    });
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -138,7 +167,9 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | '
   return Buffer.concat(chunks);
 }
 
-function writeJson(res: ServerResponse, status: number, body: unknown): void {
+function writeJson(res: ServerResponse, status: number, body: unknown): Buffer {
+  const payload = Buffer.from(JSON.stringify(body));
   res.setHeader('Content-Type', 'application/json');
-  res.writeHead(status).end(JSON.stringify(body));
+  res.writeHead(status).end(payload);
+  return payload;
 }
