@@ -43,17 +43,19 @@ describe('openapi.yaml', () => {
     }
   });
 
-  it('declares the shared 429, 500 and 503 answers on every operation', () => {
+  it('declares the shared 413, 429, 500 and 503 answers on every operation', () => {
     for (const [path, item] of Object.entries(document.paths)) {
       for (const [method, operation] of Object.entries(item)) {
         if (!METHODS.has(method)) continue;
         expect([
           `${method} ${path}`,
+          operation.responses?.['413'],
           operation.responses?.['429'],
           operation.responses?.['500'],
           operation.responses?.['503'],
         ]).toEqual([
           `${method} ${path}`,
+          { $ref: '#/components/responses/PayloadTooLarge' },
           { $ref: '#/components/responses/TooManyRequests' },
           { $ref: '#/components/responses/InternalServerError' },
           { $ref: '#/components/responses/ServiceUnavailable' },
