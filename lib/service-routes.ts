@@ -56,7 +56,7 @@ const REFRESHING_TIMEOUT_SECONDS = 29;
 export const SERVICE_FUNCTIONS: Readonly<Record<ServiceFunctionName, FunctionSpec>> = {
   health: {
     entry: entry('health'),
-    description: 'Liveness probe',
+    description: 'Liveness probe; answers unmatched routes ($default: 404 or 405)',
     access: { table: false, githubAppSecret: false, webhookSecret: false, serviceKeys: false },
   },
   'oauth-callback': {
