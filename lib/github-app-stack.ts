@@ -29,7 +29,9 @@ import { TABLE_DEFINITION } from '../functions/shared/store/table-definition.js'
 import { routeThrottle, THROTTLES } from './route-throttles.js';
 import { Observability } from './observability.js';
 import { ServiceFunction } from './service-function.js';
+import { addDefaultRoute } from './default-route.js';
 import {
+  DEFAULT_ROUTE,
   PUBLIC_PATHS,
   ROUTES,
   SERVICE_FUNCTIONS,
@@ -303,6 +305,7 @@ export class GitHubAppStack extends Stack {
       }
     }
     cfnStage.routeSettings = routeSettings;
+    addDefaultRoute(this.api, functions[DEFAULT_ROUTE.fn].fn, integrations.get(DEFAULT_ROUTE.fn));
 
     new CfnOutput(this, 'ApiUrl', { value: baseUrl, description: 'Base URL of the HTTP API' });
     new CfnOutput(this, 'OAuthCallbackUrl', {

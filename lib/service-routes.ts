@@ -56,7 +56,7 @@ const REFRESHING_TIMEOUT_SECONDS = 29;
 export const SERVICE_FUNCTIONS: Readonly<Record<ServiceFunctionName, FunctionSpec>> = {
   health: {
     entry: entry('health'),
-    description: 'Liveness probe',
+    description: 'Liveness probe; answers unmatched routes ($default: 404 or 405)',
     access: { table: false, githubAppSecret: false, webhookSecret: false, serviceKeys: false },
   },
   'oauth-callback': {
@@ -159,6 +159,15 @@ export const ROUTES: readonly RouteSpec[] = [
   { method: 'POST', path: '/accounts/{accountId}/repositories', fn: 'create-repo' },
   { method: 'POST', path: '/webhooks/github', fn: 'webhook' },
 ];
+
+/**
+ * API Gateway's `$default` route: every request no route matches goes to this function, which answers
+ * 404 `not_found` or 405 `method_not_allowed` in the contract's error shape (the local server does the same).
+ */
+export const DEFAULT_ROUTE = { routeKey: '$default', fn: 'health' } as const satisfies {
+  routeKey: string;
+  fn: FunctionName;
+};
 
 export const routeKey = (route: Pick<RouteSpec, 'method' | 'path'>) => `${route.method} ${route.path}`;
 

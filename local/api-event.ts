@@ -3,14 +3,19 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import type { RouteSpec } from '../lib/service-routes.js';
 
-export type RouteMatch = { route: RouteSpec; pathParameters: Record<string, string> };
+export type RouteMatch = {
+  route: { method: string; path: string };
+  pathParameters: Record<string, string>;
+  /** Set for API Gateway's `$default` route, whose route key is not `METHOD /path`. */
+  routeKey?: string;
+};
 
 /** Matches a request against the route table as API Gateway does: exact segments, `{name}` captures one. */
 export function matchRoute(
   routes: readonly RouteSpec[],
   method: string,
   path: string,
-): RouteMatch | undefined {
+): (RouteMatch & { route: RouteSpec }) | undefined {
   const segments = path.split('/').slice(1);
   for (const route of routes) {
     if (route.method !== method) continue;
@@ -75,7 +80,7 @@ export function toApiGatewayEvent(
   }
   const text = isTextContentType(headers['content-type']);
   const now = new Date();
-  const routeKey = `${match.route.method} ${match.route.path}`;
+  const routeKey = match.routeKey ?? `${match.route.method} ${match.route.path}`;
   return {
     version: '2.0',
     routeKey,

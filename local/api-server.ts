@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { HttpLambdaHandler } from '../functions/shared/http/http-handler.js';
-import { ROUTES, type FunctionName, type RouteSpec } from '../lib/service-routes.js';
+import { DEFAULT_ROUTE, ROUTES, type FunctionName, type RouteSpec } from '../lib/service-routes.js';
 import { lambdaContext, matchRoute, toApiGatewayEvent } from './api-event.js';
 import { HANDLER_LOADERS } from './handlers.js';
 import { inInvocationScope } from './invocation-scope.js';
@@ -17,6 +17,16 @@ export type LocalApiServerOptions = {
   /** Largest request body accepted: Lambda's 6 MB request limit (API Gateway alone would take 10 MB). */
   maxBodyBytes?: number;
   onRequest?: (line: RequestLine) => void;
+  /** Every answer as sent (tests check each against openapi.yaml). */
+  onResponse?: (answer: ObservedResponse) => void;
+};
+
+export type ObservedResponse = {
+  method: string;
+  path: string;
+  status: number;
+  headers: Record<string, string | number | string[] | undefined>;
+  body: Buffer;
 };
 
 /** What `npm start` prints for each request; requestId is the one in x-request-id and the log lines. */
@@ -49,7 +59,7 @@ export async function startLocalApiServer(options: LocalApiServerOptions): Promi
       .catch((error: unknown) => {
         // What API Gateway answers when the integration itself fails.
         process.stderr.write(`local api: ${requestId} ${(error as Error).stack ?? String(error)}\n`);
-        if (!res.headersSent) writeJson(res, 500, { message: 'Internal Server Error' });
+        if (!res.headersSent) answerJson(req, res, 500, { message: 'Internal Server Error' });
         else res.end();
       })
       .finally(() => {
@@ -62,6 +72,18 @@ export async function startLocalApiServer(options: LocalApiServerOptions): Promi
         });
       });
   });
+
+  /** API Gateway's own answers (bare `{ message }`), reported like the handlers' ones. */
+  function answerJson(req: IncomingMessage, res: ServerResponse, status: number, body: unknown): void {
+    const payload = writeJson(res, status, body);
+    options.onResponse?.({
+      method: (req.method ?? 'GET').toUpperCase(),
+      path: (req.url ?? '').split('?')[0] ?? '',
+      status,
+      headers: res.getHeaders(),
+      body: payload,
+    });
+  }
 
   async function handle(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
     const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
@@ -85,26 +107,28 @@ export async function startLocalApiServer(options: LocalApiServerOptions): Promi
     }
     const body = await readBody(req, maxBody);
     if (body === 'too_large') {
-      writeJson(res, 413, { message: 'Request Entity Too Large' });
+      answerJson(req, res, 413, { message: 'Request Entity Too Large' });
       return;
     }
-    const match = matchRoute(routes, method, url.pathname);
-    if (!match) {
-      writeJson(res, 404, { message: 'Not Found' });
-      return;
-    }
+    // Like API Gateway: a request no route matches goes to the `$default` route's function (404/405).
+    const matched = matchRoute(routes, method, url.pathname);
+    const fn = matched?.route.fn ?? DEFAULT_ROUTE.fn;
     const event = toApiGatewayEvent(
       { method, url, headers: req.headers, body, sourceIp: req.socket.remoteAddress ?? '127.0.0.1' },
-      match,
+      matched ?? {
+        route: { method, path: url.pathname },
+        pathParameters: {},
+        routeKey: DEFAULT_ROUTE.routeKey,
+      },
       requestId,
     );
-    let loaded = handlers.get(match.route.fn);
+    let loaded = handlers.get(fn);
     if (!loaded) {
-      loaded = load(match.route.fn);
-      handlers.set(match.route.fn, loaded);
+      loaded = load(fn);
+      handlers.set(fn, loaded);
     }
     const { handler } = await loaded;
-    const result = await inInvocationScope(() => handler(event, lambdaContext(match.route.fn)));
+    const result = await inInvocationScope(() => handler(event, lambdaContext(fn)));
     for (const [name, value] of Object.entries(result.headers ?? {})) {
       // middy's security headers set Server/X-Powered-By to undefined to mean "send none".
       if (value !== undefined) res.setHeader(name, String(value));
@@ -115,6 +139,13 @@ export async function startLocalApiServer(options: LocalApiServerOptions): Promi
         ? Buffer.alloc(0)
         : Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8');
     res.writeHead(result.statusCode).end(payload);
+    options.onResponse?.({
+      method,
+      path: url.pathname,
+      status: result.statusCode,
+      headers: res.getHeaders(),
+      body: payload,
+    });
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -147,7 +178,9 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | '
   return Buffer.concat(chunks);
 }
 
-function writeJson(res: ServerResponse, status: number, body: unknown): void {
+function writeJson(res: ServerResponse, status: number, body: unknown): Buffer {
+  const payload = Buffer.from(JSON.stringify(body));
   res.setHeader('Content-Type', 'application/json');
-  res.writeHead(status).end(JSON.stringify(body));
+  res.writeHead(status).end(payload);
+  return payload;
 }

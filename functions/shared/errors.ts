@@ -62,6 +62,14 @@ export class NotFoundError extends AppError {
   }
 }
 
+/** The path exists, the method does not: `Allow` lists the methods it has. */
+export class MethodNotAllowedError extends AppError {
+  readonly statusCode = 405;
+  constructor(allowed: readonly string[], message: string) {
+    super('method_not_allowed', message, { headers: { Allow: allowed.join(', ') } });
+  }
+}
+
 export class ConflictError extends AppError {
   readonly statusCode = 409;
   constructor(code: string, message: string) {

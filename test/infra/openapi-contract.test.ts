@@ -42,4 +42,56 @@ describe('openapi.yaml', () => {
       }
     }
   });
+
+  it('declares the shared 413, 429, 500 and 503 answers on every operation', () => {
+    for (const [path, item] of Object.entries(document.paths)) {
+      for (const [method, operation] of Object.entries(item)) {
+        if (!METHODS.has(method)) continue;
+        expect([
+          `${method} ${path}`,
+          operation.responses?.['413'],
+          operation.responses?.['429'],
+          operation.responses?.['500'],
+          operation.responses?.['503'],
+        ]).toEqual([
+          `${method} ${path}`,
+          { $ref: '#/components/responses/PayloadTooLarge' },
+          { $ref: '#/components/responses/TooManyRequests' },
+          { $ref: '#/components/responses/InternalServerError' },
+          { $ref: '#/components/responses/ServiceUnavailable' },
+        ]);
+      }
+    }
+  });
+
+  it('is linted by the presets as they are: no rule switched off or softened', () => {
+    const config = (name: string) =>
+      parse(readFileSync(new URL(`../../${name}`, import.meta.url), 'utf8')) as unknown;
+    expect(config('redocly.yaml')).toEqual({ extends: ['recommended'] });
+    expect(config('.spectral.yaml')).toEqual({ extends: ['spectral:oas'] });
+  });
+});
+
+describe('error codes', () => {
+  it('lists in openapi.yaml every error code the functions answer', async () => {
+    const { readdirSync } = await import('node:fs');
+    const root = new URL('../../functions/', import.meta.url);
+    const files = readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((file) =>
+      file.endsWith('.ts'),
+    );
+    const text = readFileSync(new URL('../../openapi.yaml', import.meta.url), 'utf8');
+    const codes = new Set<string>();
+    for (const file of files) {
+      const source = readFileSync(new URL(file, root), 'utf8');
+      // Typed errors' codes (`new XError('code'`), literal bodies (`error: 'code'`) and redirect outcomes.
+      const patterns = [
+        /new \w+Error\(\s*'([a-z_]+)'/g,
+        /\berror: '([a-z_]+)'/g,
+        /\b(?:auth_error|install_error): '([a-z_]+)'/g,
+      ];
+      for (const pattern of patterns) for (const match of source.matchAll(pattern)) codes.add(match[1] ?? '');
+    }
+    expect(codes.size).toBeGreaterThan(30);
+    expect([...codes].filter((code) => !text.includes(`\`${code}\``)).sort()).toEqual([]);
+  });
 });

@@ -7,6 +7,7 @@ import { createApp } from '../../lib/create-app.js';
 import { THROTTLES } from '../../lib/route-throttles.js';
 import { PROCESSING_LEASE_SECONDS } from '../../functions/shared/store/delivery-store.js';
 import {
+  DEFAULT_ROUTE,
   ROUTES,
   SERVICE_FUNCTIONS,
   routeKey,
@@ -43,10 +44,15 @@ describe('GitHubAppStack', () => {
     const routes = resources('AWS::ApiGatewayV2::Route')
       .map(([, route]) => route.Properties.RouteKey)
       .sort();
-    expect(routes).toEqual(ROUTES.map(routeKey).sort());
-    for (const route of ROUTES) {
+    // Plus `$default`: unmatched requests get the contract's 404/405 from DEFAULT_ROUTE's function.
+    expect(routes).toEqual([...ROUTES.map(routeKey), DEFAULT_ROUTE.routeKey].sort());
+    const keyed = [
+      ...ROUTES.map((route) => ({ key: routeKey(route), fn: route.fn })),
+      { key: DEFAULT_ROUTE.routeKey, fn: DEFAULT_ROUTE.fn },
+    ];
+    for (const route of keyed) {
       const [, routeResource] = resources('AWS::ApiGatewayV2::Route').find(
-        ([, r]) => r.Properties.RouteKey === routeKey(route),
+        ([, r]) => r.Properties.RouteKey === route.key,
       ) ?? [undefined, undefined];
       const target = JSON.stringify(routeResource?.Properties.Target);
       const integrationId = /"([A-Za-z0-9]+Integration[A-Za-z0-9]*)"/.exec(target)?.[1] ?? '';

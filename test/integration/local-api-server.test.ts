@@ -42,10 +42,34 @@ describe('local API server', () => {
     },
   );
 
-  it('answers unknown paths as API Gateway does', async () => {
-    const response = await fetch(`${api.url}/nope`);
-    expect(response.status).toBe(404);
-    expect(await response.json()).toEqual({ message: 'Not Found' });
+  it('answers unknown paths 404 not_found in the contract shape, as the $default route does in AWS', async () => {
+    for (const path of ['/nope', '/accounts/a/b/c', '/']) {
+      const response = await fetch(`${api.url}${path}`, { method: 'POST' });
+      expect([path, response.status]).toEqual([path, 404]);
+      expect(await response.json()).toEqual({ error: 'not_found', message: expect.any(String) as string });
+    }
+  });
+
+  it('answers a known path with another method 405 method_not_allowed, with Allow', async () => {
+    const cases = [
+      ['POST', '/health', 'GET'],
+      ['PUT', '/accounts/acct', 'GET, PATCH, DELETE'],
+      ['GET', '/webhooks/github', 'POST'],
+      ['POST', '/accounts/acct/installations/new', 'GET, PUT, DELETE'],
+    ] as const;
+    for (const [method, path, allow] of cases) {
+      const response = await fetch(`${api.url}${path}`, { method });
+      expect([method, path, response.status, response.headers.get('allow')]).toEqual([
+        method,
+        path,
+        405,
+        allow,
+      ]);
+      expect(await response.json()).toEqual({
+        error: 'method_not_allowed',
+        message: expect.any(String) as string,
+      });
+    }
   });
 
   it('answers CORS preflights for configured origins only, with credentials', async () => {

@@ -9,8 +9,11 @@ import { generateLocalSecrets, type LocalSecretsFile } from '../../local/local-s
 import { freePort } from '../../local/ports.js';
 import { createTestTable, testDynamoEndpoint } from './dynamodb.js';
 import { startDynamoFaultProxy, type DynamoFaultProxy } from './dynamodb-fault-proxy.js';
+import { ServiceContract } from './service-contract.js';
 
 export const FRONTEND = 'http://app.test';
+
+let contract: ServiceContract | undefined;
 
 export type ServiceFixture = {
   api: LocalApiServer;
@@ -23,6 +26,8 @@ export type ServiceFixture = {
   dynamo: DynamoFaultProxy | undefined;
   /** The environment the handlers run with (for child processes sharing the table). */
   env: Record<string, string>;
+  /** Answers so far that broke openapi.yaml (close() fails the suite if any). */
+  contractViolations: string[];
   close(): Promise<void>;
 };
 
@@ -63,7 +68,17 @@ export async function startService(
     LOCAL_SECRETS_FILE: secretsFile,
   };
   Object.assign(process.env, env);
-  const api = await startLocalApiServer({ port, frontendOrigins: [FRONTEND] });
+  // Every answer any suite sees is checked against openapi.yaml: the contract is what is observed.
+  contract ??= new ServiceContract();
+  const contractViolations: string[] = [];
+  const api = await startLocalApiServer({
+    port,
+    frontendOrigins: [FRONTEND],
+    onResponse: (answer) => {
+      const violation = contract?.violation(answer);
+      if (violation) contractViolations.push(violation);
+    },
+  });
   await admin.registerApp({
     id: Number(secrets.githubApp.appId),
     slug: secrets.githubApp.slug,
@@ -87,11 +102,15 @@ export async function startService(
     table,
     dynamo,
     env: { ...env, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' },
+    contractViolations,
     close: async () => {
       await api.close();
       await emulator.close();
       await dynamo?.close();
       table.close();
+      if (contractViolations.length > 0) {
+        throw new Error(`Answers that break openapi.yaml:\n${[...new Set(contractViolations)].join('\n')}`);
+      }
     },
   };
 }
