@@ -35,6 +35,7 @@ function median(values: number[]): number {
 }
 
 async function bundles() {
+  const tracingCost: Array<[string, number]> = [];
   const dir = mkdtempSync(join(tmpdir(), 'bench-bundles-'));
   console.log(
     '\n1-2. Bundles (esbuild, ESM, minified, AWS SDK bundled) and cold import time (median of 7 fresh processes)',
@@ -58,27 +59,44 @@ async function bundles() {
       logLevel: 'silent',
     });
     const bytes = statSync(outfile).size;
-    const times: number[] = [];
-    for (let i = 0; i < 7; i++) {
-      const out = execFileSync(
-        process.execPath,
-        [
-          '--input-type=module',
-          '-e',
-          `const t=performance.now();await import(${JSON.stringify(`file://${outfile}`)});console.log(performance.now()-t)`,
-        ],
-        {
-          env: { PATH: process.env.PATH, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-          encoding: 'utf8',
-        },
+    // Interleaved, so both sides see the same machine: tracing off, then on (a Lambda-like environment
+    // in which Powertools Tracer and the X-Ray SDK start), seven fresh processes each.
+    const lambdaEnv = {
+      PATH: process.env.PATH,
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      AWS_LAMBDA_FUNCTION_NAME: name,
+      AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
+      AWS_REGION: 'us-east-1',
+    };
+    const importMs = (tracing: boolean) =>
+      Number(
+        execFileSync(
+          process.execPath,
+          [
+            '--input-type=module',
+            '-e',
+            `const t=performance.now();await import(${JSON.stringify(`file://${outfile}`)});console.log(performance.now()-t)`,
+          ],
+          { env: { ...lambdaEnv, POWERTOOLS_TRACE_ENABLED: String(tracing) }, encoding: 'utf8' },
+        ).trim(),
       );
-      times.push(Number(out.trim()));
+    const times: number[] = [];
+    const traced: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      times.push(importMs(false));
+      traced.push(importMs(true));
     }
+    tracingCost.push([name, median(traced) - median(times)]);
     const ms = median(times);
     console.log(
       `${name.padEnd(20)} ${`${(bytes / 1024).toFixed(0)} KB`.padStart(8)}   ${(PROBOT.bytes / bytes).toFixed(1).padStart(10)}×          ${ms.toFixed(0).padStart(6)}     ${(PROBOT.importMs / ms).toFixed(1).padStart(8)}×`,
     );
   }
+  console.log(
+    '\nCold-start cost of tracing (import ms with POWERTOOLS_TRACE_ENABLED=true minus false, medians):',
+  );
+  for (const [name, extra] of tracingCost)
+    console.log(`${name.padEnd(20)} ${extra >= 0 ? '+' : ''}${extra.toFixed(1)} ms`);
 }
 
 async function service() {
@@ -96,7 +114,7 @@ async function service() {
   try {
     const appId = Number(fx.secrets.githubApp.appId);
     await fx.admin.createUser({ login: 'bench' });
-    await fx.admin.createUser({ login: 'bench-org', type: 'Organization', members: ['bench'] });
+    await fx.admin.createUser({ login: 'bench-org', type: 'Organization', admins: ['bench'] });
     const orgInstall = (await fx.admin.install({ appId, account: 'bench-org' })).installation.id;
     await fx.admin.install({ appId, account: 'bench' });
 
@@ -208,7 +226,7 @@ async function service() {
 
     console.log('\n4. GitHub calls per operation (emulator call log)');
     console.log(`sign-in (browser authorize + code exchange + /user) ${signInCalls}`);
-    console.log(`link an installation (reach check + App read)     ${linkCalls}`);
+    console.log(`link an org installation (owner check + App read)     ${linkCalls}`);
     console.log(`list installations (2 reachable)                  ${listCalls}`);
     console.log(`create org repo + 3 files, token minted           ${firstRepoCalls}`);
     console.log(`create org repo + 3 files, token cached           ${secondRepoCalls}`);
