@@ -3,6 +3,7 @@ import { jest } from '@jest/globals';
 import { InstallationStore } from '../../functions/shared/store/installation-store.js';
 import { runRedeliveryOnce } from '../../local/redelivery-timer.js';
 import { startService, type ServiceFixture } from '../support/service.js';
+import { installationPayload } from '../support/events.js';
 
 const DELIVERIES = 1000;
 const CONCURRENCY = 20;
@@ -21,26 +22,7 @@ beforeAll(async () => {
 });
 afterAll(() => fx.close());
 
-const payload = (id: number) => ({
-  action: 'created',
-  installation: {
-    id,
-    account: {
-      login: `load-${id}`,
-      id: id + 1_000_000,
-      type: 'Organization',
-      avatar_url: 'https://a.test/x',
-    },
-    app_slug: 'platform-app',
-    target_type: 'Organization',
-    repository_selection: 'all',
-    permissions: { metadata: 'read' },
-    events: [],
-    suspended_at: null,
-    updated_at: '2026-01-01T00:00:00Z',
-  },
-  sender: { login: 'octo', id: 1 },
-});
+const payload = (id: number) => installationPayload(id, 'created', {}, `load-${id}`);
 
 async function scan() {
   const items: Array<Record<string, { S?: string; N?: string }>> = [];

@@ -4,6 +4,7 @@ import { sign } from '@octokit/webhooks-methods';
 import { getServices } from '../../functions/shared/services.js';
 import { runRedeliveryOnce, startRedeliveryTimer } from '../../local/redelivery-timer.js';
 import { startService, type ServiceFixture } from '../support/service.js';
+import { installationPayload } from '../support/events.js';
 
 let fx: ServiceFixture;
 beforeAll(async () => {
@@ -23,22 +24,6 @@ function advanceClock(seconds: number): void {
   jest.restoreAllMocks();
   jest.spyOn(Date, 'now').mockImplementation(() => realNow() + offsetMs);
 }
-
-const installationPayload = (id: number, action: string) => ({
-  action,
-  installation: {
-    id,
-    account: { login: `org-${id}`, id: id + 1_000_000, type: 'Organization', avatar_url: 'https://a.test/x' },
-    app_slug: 'platform-app',
-    target_type: 'Organization',
-    repository_selection: 'all',
-    permissions: { metadata: 'read' },
-    events: [],
-    suspended_at: null,
-    updated_at: '2026-01-01T00:00:00Z',
-  },
-  sender: { login: 'octo', id: 1 },
-});
 
 async function post(event: string, payload: unknown, deliveryId: string) {
   const body = JSON.stringify(payload);

@@ -8,6 +8,7 @@ import { logger } from '../../functions/shared/logger.js';
 import { getServices } from '../../functions/shared/services.js';
 import { InstallationStore } from '../../functions/shared/store/installation-store.js';
 import { api, signIn, startService, type ServiceFixture } from '../support/service.js';
+import { installationPayload } from '../support/events.js';
 
 let fx: ServiceFixture;
 beforeAll(async () => {
@@ -43,28 +44,6 @@ async function scan(prefix: string) {
   const { Items = [] } = await fx.table.raw.send(new ScanCommand({ TableName: fx.table.tableName }));
   return Items.filter((item) => item.PK?.S?.startsWith(prefix));
 }
-
-const installationPayload = (id: number, action: string, overrides: Record<string, unknown> = {}) => ({
-  action,
-  installation: {
-    id,
-    account: {
-      login: `org-${id}`,
-      id: id + 1_000_000,
-      type: 'Organization',
-      avatar_url: 'https://avatars.test/x',
-    },
-    app_slug: 'platform-app',
-    target_type: 'Organization',
-    repository_selection: 'all',
-    permissions: { administration: 'write', contents: 'write', metadata: 'read' },
-    events: [],
-    suspended_at: null,
-    updated_at: '2026-01-01T00:00:00Z',
-    ...overrides,
-  },
-  sender: { login: 'octo', id: 1 },
-});
 
 const details = (id: number) => new InstallationStore(getServices().table).getDetails(id);
 

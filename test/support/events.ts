@@ -31,3 +31,26 @@ export function apiEvent(
 export function context(name = 'test'): Context {
   return lambdaContext(name);
 }
+
+/** A signed-webhook `installation` payload as GitHub sends it, for installation `id` on `org-<id>`. */
+export const installationPayload = (
+  id: number,
+  action: string,
+  overrides: Record<string, unknown> = {},
+  login = `org-${id}`,
+) => ({
+  action,
+  installation: {
+    id,
+    account: { login, id: id + 1_000_000, type: 'Organization', avatar_url: 'https://avatars.test/x' },
+    app_slug: 'platform-app',
+    target_type: 'Organization',
+    repository_selection: 'all',
+    permissions: { administration: 'write', contents: 'write', metadata: 'read' },
+    events: [],
+    suspended_at: null,
+    updated_at: '2026-01-01T00:00:00Z',
+    ...overrides,
+  },
+  sender: { login: 'octo', id: 1 },
+});
