@@ -45,6 +45,16 @@ const TIMEOUT_MS = 10_000; // GitHub gives up on a delivery after 10 seconds
  * `X-Hub-Signature-256` (and the legacy SHA-1 one) over the exact bytes sent, Hookshot user agent.
  * Every delivery and its answer is recorded; a delivery can be sent again with the same GUID.
  */
+/** A delivery attempt before the App has answered it. */
+const NOT_YET_ANSWERED = {
+  statusCode: null,
+  responseBody: null,
+  error: null,
+  durationMs: 0,
+  attempts: 0,
+  pending: true,
+} as const;
+
 export class Webhooks {
   readonly deliveries: Delivery[] = [];
   private nextId = 1;
@@ -78,12 +88,7 @@ export class Webhooks {
       body: JSON.stringify(payload),
       deliveredAt: this.world.clock.iso(),
       redelivery: false,
-      statusCode: null,
-      responseBody: null,
-      error: null,
-      durationMs: 0,
-      attempts: 0,
-      pending: true,
+      ...NOT_YET_ANSWERED,
     }));
     this.deliveries.push(...copies);
     await Promise.all(copies.map((delivery) => this.post(app, delivery)));
@@ -105,12 +110,7 @@ export class Webhooks {
       id: this.nextId++,
       redelivery: true,
       deliveredAt: this.world.clock.iso(),
-      statusCode: null,
-      responseBody: null,
-      error: null,
-      durationMs: 0,
-      attempts: 0,
-      pending: true,
+      ...NOT_YET_ANSWERED,
     };
     this.deliveries.push(again);
     await this.post(app, again);

@@ -4,6 +4,7 @@ import { sign } from '@octokit/webhooks-methods';
 import { METRIC, METRICS_NAMESPACE, SERVICE_NAME } from '../../functions/shared/metrics.js';
 import { getServices } from '../../functions/shared/services.js';
 import { captureOutput } from '../support/capture-output.js';
+import { installationPayload } from '../support/events.js';
 import { api, signIn, startService, type ServiceFixture } from '../support/service.js';
 
 /**
@@ -82,27 +83,7 @@ it('a webhook delivery that fails emits WebhookDeliveries outcome=failed; a bad 
       return Promise.reject(new Error('injected DynamoDB fault'));
     return send(command as never);
   }) as typeof client.send;
-  const body = JSON.stringify({
-    action: 'created',
-    installation: {
-      id: 777,
-      account: {
-        login: 'org-777',
-        id: 1_000_777,
-        type: 'Organization',
-        avatar_url: 'https://avatars.test/x',
-      },
-      app_slug: 'platform-app',
-      target_type: 'Organization',
-      repository_selection: 'all',
-      permissions: { administration: 'write', contents: 'write', metadata: 'read' },
-      events: [],
-      created_at: '2026-01-01T00:00:00Z',
-      updated_at: '2026-01-01T00:00:00Z',
-      suspended_at: null,
-    },
-    sender: { login: 'org-owner', id: 5, type: 'User' },
-  });
+  const body = JSON.stringify(installationPayload(777, 'created'));
   const deliver = async (signature: string) =>
     (
       await fetch(`${fx.api.url}/webhooks/github`, {
