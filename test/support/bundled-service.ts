@@ -12,7 +12,7 @@ import { startGitHubEmulator, type GitHubEmulator } from '../../local/github-emu
 import { generateLocalSecrets, type LocalSecretsFile } from '../../local/local-secrets.js';
 import { freePort } from '../../local/ports.js';
 import { createTestTable, testDynamoEndpoint } from './dynamodb.js';
-import { FRONTEND } from './service.js';
+import { FRONTEND, registerServiceApp } from './service.js';
 
 const root = resolve(fileURLToPath(import.meta.url), '../../..');
 
@@ -148,16 +148,7 @@ export async function startBundledService(): Promise<BundledService> {
   }
   const ready = await startApi();
 
-  await admin.registerApp({
-    id: Number(secrets.githubApp.appId),
-    slug: secrets.githubApp.slug,
-    clientId: secrets.githubApp.clientId,
-    clientSecret: secrets.githubApp.clientSecret,
-    publicKey: secrets.githubApp.publicKey,
-    webhookUrl: `${apiBaseUrl}/webhooks/github`,
-    webhookSecret: secrets.githubApp.webhookSecret,
-    callbackUrls: [`${apiBaseUrl}/auth/callback`],
-  });
+  await registerServiceApp(admin, secrets, apiBaseUrl);
 
   return {
     api: { url: ready.url },

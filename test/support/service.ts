@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { startLocalApiServer, type LocalApiServer } from '../../local/api-server.js';
 import { EmulatorAdmin } from '../../local/github-emulator/admin-client.js';
+import type { AppRegistration } from '../../local/github-emulator/world.js';
 import { startGitHubEmulator, type GitHubEmulator } from '../../local/github-emulator/server.js';
 import { generateLocalSecrets, type LocalSecretsFile } from '../../local/local-secrets.js';
 import { freePort } from '../../local/ports.js';
@@ -79,15 +80,7 @@ export async function startService(
       if (violation) contractViolations.push(violation);
     },
   });
-  await admin.registerApp({
-    id: Number(secrets.githubApp.appId),
-    slug: secrets.githubApp.slug,
-    clientId: secrets.githubApp.clientId,
-    clientSecret: secrets.githubApp.clientSecret,
-    publicKey: secrets.githubApp.publicKey,
-    webhookUrl: `${apiBaseUrl}/webhooks/github`,
-    webhookSecret: secrets.githubApp.webhookSecret,
-    callbackUrls: [`${apiBaseUrl}/auth/callback`],
+  await registerServiceApp(admin, secrets, apiBaseUrl, {
     ...(options.expiringUserTokens === undefined ? {} : { expiringUserTokens: options.expiringUserTokens }),
     ...(options.installMode === 'setup-url'
       ? { requestOAuthOnInstall: false, setupUrl: `${apiBaseUrl}/auth/callback` }
@@ -117,6 +110,26 @@ export async function startService(
 
 /** Where the API under test listens: the in-process service, or the bundles in a child process. */
 export type ApiTarget = { api: { url: string } };
+
+/** Registers the service's App with the emulator: its keys and secrets, webhooks and callback to the API. */
+export function registerServiceApp(
+  admin: EmulatorAdmin,
+  secrets: LocalSecretsFile,
+  apiBaseUrl: string,
+  extra: Partial<AppRegistration> = {},
+) {
+  return admin.registerApp({
+    id: Number(secrets.githubApp.appId),
+    slug: secrets.githubApp.slug,
+    clientId: secrets.githubApp.clientId,
+    clientSecret: secrets.githubApp.clientSecret,
+    publicKey: secrets.githubApp.publicKey,
+    webhookUrl: `${apiBaseUrl}/webhooks/github`,
+    webhookSecret: secrets.githubApp.webhookSecret,
+    callbackUrls: [`${apiBaseUrl}/auth/callback`],
+    ...extra,
+  });
+}
 
 export type Browser = { cookie: string | undefined; sessionId: string | undefined };
 
