@@ -11,6 +11,7 @@ export type FunctionName =
   | 'list-installations'
   | 'link-installation'
   | 'create-repo'
+  | 'repositories'
   | 'webhook';
 
 /** Functions run on a schedule (EventBridge in AWS, a timer in `npm start`), behind no route. */
@@ -105,6 +106,14 @@ export const SERVICE_FUNCTIONS: Readonly<Record<ServiceFunctionName, FunctionSpe
     tablePrefixes: ['SESSION#', 'ACCOUNT#', 'USER#', 'INSTALLATION#'],
     timeoutSeconds: 29,
   },
+  repositories: {
+    entry: entry('repositories'),
+    description: 'Repositories of linked installations: list, read (import) and commit',
+    // Installation tokens only (narrowed per repository); membership, links and installation details.
+    access: { table: true, githubAppSecret: true, webhookSecret: false, serviceKeys: true },
+    tablePrefixes: ['SESSION#', 'ACCOUNT#', 'USER#', 'INSTALLATION#'],
+    timeoutSeconds: 29,
+  },
   webhook: {
     // Public and unauthenticated until the signature checks: the webhook secret only, never the App's
     // private key or client secret; deletes cached tokens but never decrypts them (no service keys).
@@ -157,6 +166,15 @@ export const ROUTES: readonly RouteSpec[] = [
   { method: 'PUT', path: '/accounts/{accountId}/installations/{installationId}', fn: 'link-installation' },
   { method: 'DELETE', path: '/accounts/{accountId}/installations/{installationId}', fn: 'link-installation' },
   { method: 'POST', path: '/accounts/{accountId}/repositories', fn: 'create-repo' },
+  { method: 'GET', path: '/accounts/{accountId}/repositories', fn: 'repositories' },
+  { method: 'GET', path: '/accounts/{accountId}/repositories/{owner}/{repo}/tree', fn: 'repositories' },
+  // `{path+}`: API Gateway's greedy variable (the rest of the path, slashes included).
+  {
+    method: 'GET',
+    path: '/accounts/{accountId}/repositories/{owner}/{repo}/contents/{path+}',
+    fn: 'repositories',
+  },
+  { method: 'POST', path: '/accounts/{accountId}/repositories/{owner}/{repo}/commits', fn: 'repositories' },
   { method: 'POST', path: '/webhooks/github', fn: 'webhook' },
 ];
 

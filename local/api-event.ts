@@ -20,10 +20,18 @@ export function matchRoute(
   for (const route of routes) {
     if (route.method !== method) continue;
     const template = route.path.split('/').slice(1);
-    if (template.length !== segments.length) continue;
+    const greedy = /^\{(\w+)\+\}$/.exec(template.at(-1) ?? '')?.[1];
+    if (greedy ? segments.length < template.length : template.length !== segments.length) continue;
     const pathParameters: Record<string, string> = {};
     const matches = template.every((part, index) => {
       const segment = segments[index] ?? '';
+      if (greedy && index === template.length - 1) {
+        // API Gateway's `{name+}`: the rest of the path, slashes included, under `name`.
+        const rest = segments.slice(index);
+        if (rest.some((piece) => piece === '')) return false;
+        pathParameters[greedy] = rest.map(decodeURIComponent).join('/');
+        return true;
+      }
       const capture = /^\{(\w+)\}$/.exec(part);
       if (capture?.[1]) {
         if (segment === '') return false;

@@ -10,5 +10,6 @@ export const HANDLER_LOADERS: Record<FunctionName, () => Promise<{ handler: Http
   'list-installations': () => import('../functions/list-installations/handler.js'),
   'link-installation': () => import('../functions/link-installation/handler.js'),
   'create-repo': () => import('../functions/create-repo/handler.js'),
+  repositories: () => import('../functions/repositories/handler.js'),
   webhook: () => import('../functions/webhook/handler.js'),
 };

@@ -58,7 +58,7 @@ function isNameTaken(error: unknown): boolean {
 
 async function actorFor(caller: Caller, details: InstallationDetails): Promise<Actor> {
   if (details.accountType === 'Organization') {
-    return (call) => withInstallationToken(details.id, REPOSITORY_PERMISSIONS, call);
+    return (call) => withInstallationToken(details.id, { permissions: REPOSITORY_PERMISSIONS }, call);
   }
   // GitHub does not let an installation token create a repository on a personal account: only the
   // account's owner, with their own user token, can.

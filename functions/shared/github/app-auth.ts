@@ -64,13 +64,20 @@ export async function getAppAuth(): Promise<AppAuthState> {
   return cached;
 }
 
+/** What an installation token is narrowed to: permissions and, optionally, repositories by name. */
+export type TokenScope = {
+  permissions: Record<string, 'read' | 'write'>;
+  /** Lower-case names (one spelling per repository, so the cache keys of one scope agree). */
+  repositoryNames?: readonly string[];
+};
+
 /** auth-app's cache key for these options (installation id first), as its cache sees it. */
-function cacheKey(installationId: number, permissions: Record<string, string>): string {
-  const scope = Object.keys(permissions)
+function cacheKey(installationId: number, scope: TokenScope): string {
+  const permissions = Object.keys(scope.permissions)
     .sort()
-    .map((name) => (permissions[name] === 'read' ? name : `${name}!`))
+    .map((name) => (scope.permissions[name] === 'read' ? name : `${name}!`))
     .join(',');
-  return [installationId, scope].filter(Boolean).join('|');
+  return [installationId, (scope.repositoryNames ?? []).join(','), permissions].filter(Boolean).join('|');
 }
 
 const suspended = () =>
@@ -79,21 +86,28 @@ const suspended = () =>
     'The GitHub App installation is suspended: unsuspend it on GitHub first.',
   );
 
-async function installationToken(
-  state: AppAuthState,
-  installationId: number,
-  permissions: Record<string, string>,
-) {
+async function installationToken(state: AppAuthState, installationId: number, scope: TokenScope) {
+  const { permissions } = scope;
+  const repositoryNames = scope.repositoryNames?.length ? [...scope.repositoryNames] : undefined;
   try {
-    const { token } = await state.auth({ type: 'installation', installationId, permissions });
+    const { token } = await state.auth({
+      type: 'installation',
+      installationId,
+      permissions,
+      ...(repositoryNames ? { repositoryNames } : {}),
+    });
     return token;
   } catch (error) {
-    await state.cache.release(cacheKey(installationId, permissions));
+    await state.cache.release(cacheKey(installationId, scope));
     // Throttling first: a rate-limited 403 is never read as "suspended".
     const upstream = toUpstreamError(error);
     if (upstream) throw upstream;
     if (error instanceof RequestError && error.status === 403 && /suspended/i.test(error.message)) {
       throw suspended();
+    }
+    if (error instanceof RequestError && error.status === 422 && repositoryNames) {
+      // "There is at least one repository that does not exist or is not accessible to the parent installation."
+      if (/repositor/i.test(error.message)) throw new RepositoryNotReachableError(error);
     }
     if (error instanceof RequestError && error.status === 422) {
       // GitHub refuses to narrow to permissions the installation lacks (never widens).
@@ -109,22 +123,32 @@ async function installationToken(
   }
 }
 
+/** GitHub would not narrow a token to the named repositories: the installation does not reach one of them. */
+export class RepositoryNotReachableError extends Error {
+  constructor(cause: unknown) {
+    super('A repository is not accessible to the installation.', { cause });
+    this.name = 'RepositoryNotReachableError';
+  }
+}
+
 /**
- * Runs GitHub calls with an installation token narrowed to `permissions`. A token GitHub rejects (401:
- * expired early, revoked) is dropped from the shared cache and replaced once.
+ * Runs GitHub calls with an installation token narrowed to `scope` (permissions, and repositories if
+ * named). A token GitHub rejects (401: expired early, revoked) is dropped from
+ * the shared cache and replaced once. Narrowing to repositories the installation does not reach throws
+ * RepositoryNotReachableError.
  */
 export async function withInstallationToken<T>(
   installationId: number,
-  permissions: Record<string, 'read' | 'write'>,
+  scope: TokenScope,
   call: (token: string) => Promise<T>,
 ): Promise<T> {
   const state = await getAppAuth();
-  const token = await installationToken(state, installationId, permissions);
+  const token = await installationToken(state, installationId, scope);
   try {
     return await call(token);
   } catch (error) {
     if (!isGitHubStatus(error, 401)) throw error;
   }
   await state.cache.invalidate(installationId, token);
-  return call(await installationToken(state, installationId, permissions));
+  return call(await installationToken(state, installationId, scope));
 }

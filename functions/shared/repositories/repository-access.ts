@@ -1,0 +1,80 @@
+import { requireMember } from '../accounts/membership.js';
+import type { Caller } from '../auth/sessions.js';
+import { ConflictError, NotFoundError } from '../errors.js';
+import { RepositoryNotReachableError, withInstallationToken } from '../github/app-auth.js';
+import { isGitHubStatus, toUpstreamError } from '../github/github.js';
+import { getServices } from '../services.js';
+import { AccountStore, type Member } from '../store/account-store.js';
+import { InstallationStore, type InstallationDetails } from '../store/installation-store.js';
+
+export const repositoryNotFound = () =>
+  new NotFoundError(
+    'repository_not_found',
+    'No such repository is reachable through the installations linked to this account.',
+  );
+
+/** A repository of an installation linked to the account, and a way to call GitHub on it alone. */
+export type LinkedRepository = {
+  member: Member;
+  installation: InstallationDetails;
+  owner: string;
+  repo: string;
+  /**
+   * Runs GitHub calls with an installation token narrowed to this one repository and `permissions`
+   * (cached per scope). GitHub's 404 for the repository (removed from the installation meanwhile, deleted,
+   * renamed) becomes 404 `repository_not_found`; throttling and outages their 503/502. A 404 that
+   * means something else (a missing path or ref) must be handled inside `call`.
+   */
+  withToken<T>(
+    permissions: Record<string, 'read' | 'write'>,
+    call: (token: string) => Promise<T>,
+  ): Promise<T>;
+};
+
+/**
+ * The repository `{owner}/{repo}` if, and only if, the caller is a member of the account and one of the
+ * account's linked installations reaches it: the installation of the owner's GitHub account, which must
+ * not be suspended, and GitHub must agree to narrow a token to the repository (it refuses for a
+ * repository outside the installation's selection). Anything else is 404 `repository_not_found`, the
+ * same answer whether the repository exists elsewhere or not.
+ */
+export async function resolveLinkedRepository(
+  caller: Caller,
+  accountId: string,
+  owner: string,
+  repo: string,
+): Promise<LinkedRepository> {
+  const { table } = getServices();
+  const installations = new InstallationStore(table);
+  const [member, links] = await Promise.all([
+    requireMember(new AccountStore(table), accountId, caller.userId),
+    installations.linksOfAccount(accountId),
+  ]);
+  const details = await Promise.all(links.map((link) => installations.getDetails(link.installationId)));
+  const installation = details.find(
+    (candidate) => candidate !== undefined && candidate.accountLogin.toLowerCase() === owner.toLowerCase(),
+  );
+  if (!installation) throw repositoryNotFound();
+  if (installation.suspendedAt) {
+    throw new ConflictError(
+      'installation_suspended',
+      'The GitHub App installation is suspended: unsuspend it on GitHub first.',
+    );
+  }
+  const repositoryNames = [repo.toLowerCase()];
+  return {
+    member,
+    installation,
+    owner: installation.accountLogin,
+    repo,
+    withToken: async (permissions, call) => {
+      try {
+        return await withInstallationToken(installation.id, { permissions, repositoryNames }, call);
+      } catch (error) {
+        if (error instanceof RepositoryNotReachableError || isGitHubStatus(error, 404))
+          throw repositoryNotFound();
+        throw toUpstreamError(error) ?? error;
+      }
+    },
+  };
+}
