@@ -96,12 +96,20 @@ export class EmulatorAdmin {
           method: string;
           route: string;
           credential: string;
+          path: string;
           status: number;
+          startMs: number;
+          endMs: number;
           grantType?: string;
           body?: unknown;
         }>;
       }>('GET', `/calls${query}`)
     ).calls;
+  }
+
+  /** Every REST answer takes at least this long (0: as fast as it can). */
+  setLatency(latencyMs: number) {
+    return this.call('PUT', '/latency', { latencyMs });
   }
 
   clearCalls() {

@@ -69,7 +69,7 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
   const serializer = new Serializer(world, () => baseUrl);
   const webhooks = new Webhooks(world);
   const context: EmulatorContext = { world, serializer, webhooks, baseUrl: () => baseUrl };
-  const state: AdminState = { faults: [], calls: [], nextFaultId: 1 };
+  const state: AdminState = { faults: [], calls: [], nextFaultId: 1, latencyMs: 0 };
   const routes: Route[] = [
     ...appRoutes,
     ...appManifestRoutes,
@@ -116,6 +116,7 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
   };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const startMs = Date.now();
     const url = new URL(req.url ?? '/', baseUrl || `http://${req.headers.host ?? 'localhost'}`);
     const method = (req.method ?? 'GET').toUpperCase();
     const raw = await readBody(req);
@@ -134,6 +135,9 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
       route?.kind === 'admin'
         ? ({ kind: 'none' } as const)
         : resolveCredential(world, req.headers.authorization);
+    // The configured latency, before GitHub acts: parallel calls overlap in it, sequential ones add up.
+    if (route && route.kind !== 'admin' && state.latencyMs > 0)
+      await new Promise((resolve) => setTimeout(resolve, state.latencyMs));
     const common: Record<string, string> = {
       Date: new Date(world.clock.nowMs()).toUTCString(),
       'x-github-request-id': randomBytes(8).toString('hex').toUpperCase(),
@@ -160,7 +164,7 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
         }
         if (fault.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
         if (fault.mode === 'act-then-reset') {
-          record(method, route, url.pathname, credential, 0, body, faultId, undefined);
+          record(method, route, url.pathname, credential, 0, body, faultId, undefined, startMs);
           req.socket.destroy();
           return;
         }
@@ -168,7 +172,7 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
         faultId = fault.id;
         if (fault.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
         if (fault.mode === 'reset') {
-          record(method, route, url.pathname, credential, 0, body, faultId, undefined);
+          record(method, route, url.pathname, credential, 0, body, faultId, undefined, startMs);
           req.socket.destroy();
           return;
         }
@@ -206,7 +210,8 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
       headers['Content-Type'] = 'application/json; charset=utf-8';
       payload = JSON.stringify(response.body);
     }
-    if (route) record(method, route, url.pathname, credential, response.status, body, faultId, response.body);
+    if (route)
+      record(method, route, url.pathname, credential, response.status, body, faultId, response.body, startMs);
     res.writeHead(response.status, headers).end(payload);
   }
 
@@ -219,6 +224,7 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
     requestBody: Record<string, unknown> | undefined,
     fault: number | undefined,
     responseBody: unknown,
+    startMs: number,
   ): void {
     if (route.kind === 'admin') return;
     const call: CallRecord = {
@@ -228,6 +234,8 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
       credential: credential.kind,
       status,
       at: world.clock.iso(),
+      startMs,
+      endMs: Date.now(),
     };
     if (route.template === '/login/oauth/access_token') {
       call.grantType =

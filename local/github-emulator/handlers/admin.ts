@@ -31,12 +31,22 @@ export type CallRecord = {
   credential: string;
   status: number;
   at: string;
+  /** Wall-clock milliseconds (Date.now) when the request arrived and when its answer was sent, so
+   * that calls made in parallel visibly overlap (the emulator clock `at` may be advanced in tests). */
+  startMs: number;
+  endMs: number;
   grantType?: string;
   fault?: number;
   body?: unknown;
 };
 
-export type AdminState = { faults: Fault[]; calls: CallRecord[]; nextFaultId: number };
+export type AdminState = {
+  faults: Fault[];
+  calls: CallRecord[];
+  nextFaultId: number;
+  /** Added to every REST answer (not the control API), like the network distance to GitHub. */
+  latencyMs: number;
+};
 
 const bad = (message: string) => new GitHubError(400, message);
 
@@ -81,6 +91,7 @@ export function adminRoutes(state: AdminState): Route[] {
       context.webhooks.reset();
       state.faults.length = 0;
       state.calls.length = 0;
+      state.latencyMs = 0;
       return json(200, { reset: true });
     }),
     admin('POST', '/apps', (request, context) => {
@@ -325,6 +336,19 @@ export function adminRoutes(state: AdminState): Route[] {
       context.world.clock.advance(seconds);
       return json(200, { now: context.world.clock.iso() });
     }),
+    admin('PUT', '/latency', (request) => {
+      const latencyMs = request.body?.latencyMs;
+      if (
+        typeof latencyMs !== 'number' ||
+        !Number.isInteger(latencyMs) ||
+        latencyMs < 0 ||
+        latencyMs > 60_000
+      )
+        throw bad('latencyMs must be an integer from 0 to 60000');
+      state.latencyMs = latencyMs;
+      return json(200, { latencyMs });
+    }),
+    admin('GET', '/latency', () => json(200, { latencyMs: state.latencyMs })),
     admin('GET', '/clock', (_request, context) => json(200, { now: context.world.clock.iso() })),
     admin('POST', '/faults', (request) => {
       const body = request.body ?? {};
