@@ -107,6 +107,28 @@ export class EmulatorAdmin {
     ).calls;
   }
 
+  /** Repositories with one commit each (`files`: path → content; default a README). */
+  async createRepositories(
+    owner: string,
+    input: {
+      names?: string[];
+      count?: number;
+      prefix?: string;
+      files?: Record<string, string>;
+      private?: boolean;
+      isTemplate?: boolean;
+      description?: string;
+    },
+  ) {
+    return (
+      await this.call<{ repositories: Array<{ id: number; fullName: string }> }>(
+        'POST',
+        `/users/${owner}/repos`,
+        input,
+      )
+    ).repositories;
+  }
+
   /** Every REST answer takes at least this long (0: as fast as it can). */
   setLatency(latencyMs: number) {
     return this.call('PUT', '/latency', { latencyMs });

@@ -77,6 +77,10 @@ export type EmulatedRepository = {
   name: string;
   description: string | null;
   private: boolean;
+  /** Archived repositories are read-only: GitHub refuses every write with 403. */
+  archived: boolean;
+  /** "Template repository": others may generate new repositories from it. */
+  isTemplate: boolean;
   defaultBranch: string;
   createdAt: string;
   updatedAt: string;
@@ -419,6 +423,7 @@ export class World {
     name: string;
     description: string | null;
     private: boolean;
+    isTemplate?: boolean;
   }): EmulatedRepository {
     const repo: EmulatedRepository = {
       id: this.nextId.repository++,
@@ -426,6 +431,8 @@ export class World {
       name: input.name,
       description: input.description,
       private: input.private,
+      archived: false,
+      isTemplate: input.isTemplate ?? false,
       defaultBranch: 'main',
       createdAt: this.clock.iso(),
       updatedAt: this.clock.iso(),
@@ -435,6 +442,39 @@ export class World {
     };
     this.repositories.set(repo.id, repo);
     return repo;
+  }
+
+  /**
+   * One commit holding `files` (path → content) on the default branch of an empty repository, as a push
+   * would make it: what the control API uses to give repositories content.
+   */
+  commitFiles(repo: EmulatedRepository, files: Record<string, string | Buffer>, message: string): string {
+    const changes = Object.entries(files).map(([path, content]) => ({
+      path,
+      mode: '100644' as const,
+      type: 'blob' as const,
+      sha: repo.git.putBlob(Buffer.isBuffer(content) ? content : Buffer.from(content)),
+    }));
+    const ref = `refs/heads/${repo.defaultBranch}`;
+    const parent = repo.git.refs.get(ref);
+    const parentTree = parent ? repo.git.commits.get(parent)?.tree : undefined;
+    const tree = repo.git.buildTree(parentTree, changes);
+    const owner = this.account(repo.ownerId);
+    const who = {
+      name: owner.name ?? owner.login,
+      email: `${owner.login}@users.noreply.github.test`,
+      date: this.clock.iso(),
+    };
+    const commit = repo.git.putCommit({
+      tree,
+      parents: parent ? [parent] : [],
+      message,
+      author: who,
+      committer: who,
+    });
+    repo.git.refs.set(ref, commit.sha);
+    repo.pushedAt = this.clock.iso();
+    return commit.sha;
   }
 
   newDeliveryId(): string {

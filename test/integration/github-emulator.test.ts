@@ -986,6 +986,64 @@ describe('faults, rate limits and the call log', () => {
       .map((call) => call.grantType);
     expect(grants).toEqual(expect.arrayContaining(['authorization_code', 'refresh_token']));
   });
+
+  it('waits the configured latency on REST answers: sequential calls add up, parallel ones overlap', async () => {
+    await fx.admin.setLatency(150);
+    try {
+      // The call log stays whole (the OpenAPI check below reads it): only this test's calls are looked at.
+      const before = (await fx.admin.calls()).length;
+      await fetch(`${fx.emulator.url}/user`);
+      await fetch(`${fx.emulator.url}/user`);
+      await Promise.all([fetch(`${fx.emulator.url}/app`), fetch(`${fx.emulator.url}/app`)]);
+      const calls = (await fx.admin.calls()).slice(before);
+      expect(calls).toHaveLength(4);
+      for (const call of calls) expect(call.endMs - call.startMs).toBeGreaterThanOrEqual(150);
+      const [first, second, third, fourth] = calls as [
+        (typeof calls)[0],
+        (typeof calls)[0],
+        (typeof calls)[0],
+        (typeof calls)[0],
+      ];
+      expect(second.startMs).toBeGreaterThanOrEqual(first.endMs); // one after the other
+      expect(Math.max(third.startMs, fourth.startMs)).toBeLessThan(Math.min(third.endMs, fourth.endMs)); // overlapping
+    } finally {
+      await fx.admin.setLatency(0);
+    }
+  });
+});
+
+describe('control API: repositories', () => {
+  it('creates repositories with one commit of their files, as templates or private if asked', async () => {
+    const made = await fx.admin.createRepositories('octo-org', {
+      names: ['seeded-template'],
+      isTemplate: true,
+      private: true,
+      files: { 'package.json': '{"name":"seeded"}\n', 'src/index.ts': 'export {};\n' },
+    });
+    expect(made).toEqual([{ id: expect.any(Number), fullName: 'octo-org/seeded-template' }]);
+    const bulk = await fx.admin.createRepositories('octo-org', { count: 3, prefix: 'bulk' });
+    expect(bulk.map((repo) => repo.fullName)).toEqual([
+      'octo-org/bulk-0001',
+      'octo-org/bulk-0002',
+      'octo-org/bulk-0003',
+    ]);
+    const { token } = await appAuth()({ type: 'installation', installationId: installations.org });
+    const headers = { authorization: `token ${token}` };
+    const { data: repo } = await request('GET /repos/{owner}/{repo}', {
+      owner: 'octo-org',
+      repo: 'seeded-template',
+      headers,
+    });
+    expect(repo).toMatchObject({ is_template: true, private: true, archived: false, default_branch: 'main' });
+    const { data: file } = await request('GET /repos/{owner}/{repo}/contents/{path}', {
+      owner: 'octo-org',
+      repo: 'seeded-template',
+      path: 'src/index.ts',
+      headers,
+    });
+    expect(Buffer.from((file as { content: string }).content, 'base64').toString()).toBe('export {};\n');
+    await expect(fx.admin.createRepositories('octo-org', { names: ['bulk-0001'] })).rejects.toThrow(/taken/);
+  });
 });
 
 describe('App manifest flow', () => {

@@ -308,6 +308,38 @@ export function adminRoutes(state: AdminState): Route[] {
         delivery: delivered(delivery),
       });
     }),
+    // Repositories as someone would make them on github.com: `names` or `count` × `prefix`-NNNN, each with
+    // one commit of `files` (path → UTF-8 content; default a README), optionally private or a template.
+    admin('POST', '/users/{login}/repos', (request, context) => {
+      const owner = accountOrThrow(context, request.params.login);
+      const body = request.body ?? {};
+      const count = typeof body.count === 'number' ? body.count : undefined;
+      const prefix = stringField(body, 'prefix') ?? 'repo';
+      const names = Array.isArray(body.names)
+        ? body.names.map(String)
+        : count !== undefined && Number.isInteger(count) && count > 0 && count <= 5000
+          ? Array.from({ length: count }, (_, index) => `${prefix}-${String(index + 1).padStart(4, '0')}`)
+          : undefined;
+      if (!names || names.length === 0) throw bad('names (a list) or count (1 to 5000) is required');
+      const files =
+        typeof body.files === 'object' && body.files !== null && !Array.isArray(body.files)
+          ? Object.fromEntries(Object.entries(body.files).map(([path, content]) => [path, String(content)]))
+          : undefined;
+      const created = names.map((name) => {
+        if (!/^[A-Za-z0-9._-]{1,100}$/.test(name) || context.world.repository(owner.login, name))
+          throw bad(`${owner.login}/${name}: invalid or taken name`);
+        const repo = context.world.createRepository({
+          ownerId: owner.id,
+          name,
+          description: stringField(body, 'description') ?? null,
+          private: body.private === true,
+          isTemplate: body.isTemplate === true,
+        });
+        context.world.commitFiles(repo, files ?? { 'README.md': `# ${name}\n` }, 'Initial commit');
+        return { id: repo.id, fullName: `${owner.login}/${repo.name}` };
+      });
+      return json(201, { repositories: created });
+    }),
     admin('POST', '/authorizations/revoke', async (request, context) => {
       const user = accountOrThrow(context, stringField(request.body, 'login'));
       const apps =
