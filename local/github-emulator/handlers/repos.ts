@@ -44,8 +44,11 @@ function coversRepository(
   return true;
 }
 
-/** Finds a repository the caller may use with `permission` at `level`, answering as GitHub would otherwise. */
-function accessRepository(
+/**
+ * Finds a repository the caller may use with `permission` at `level`, answering as GitHub would
+ * otherwise. Writes to an archived repository are refused as GitHub refuses them (403, read-only).
+ */
+export function accessRepository(
   request: EmulatorRequest,
   context: EmulatorContext,
   permission: 'contents' | 'administration' | 'metadata',
@@ -62,10 +65,12 @@ function accessRepository(
     credential.kind === 'installation_token' ? credential.token.permissions : installation.permissions;
   const effective = permission === 'metadata' ? true : grants(granted, permission, level);
   if (!effective) throw notAccessibleByIntegration();
+  if (level === 'write' && repo.archived)
+    throw new GitHubError(403, 'Repository was archived so is read-only.');
   return { repo, credential };
 }
 
-function actor(context: EmulatorContext, credential: TokenCredential): GitPerson {
+export function actor(context: EmulatorContext, credential: TokenCredential): GitPerson {
   const date = context.world.clock.iso();
   if (credential.kind === 'user_token') {
     return { name: credential.user.name ?? credential.user.login, email: credential.user.email ?? '', date };
@@ -142,7 +147,7 @@ function requireNonEmpty(repo: EmulatedRepository) {
   if (repo.git.isEmpty()) throw emptyRepository();
 }
 
-function headOf(repo: EmulatedRepository, ref: string | null): string | undefined {
+export function headOf(repo: EmulatedRepository, ref: string | null): string | undefined {
   const name = ref ?? repo.defaultBranch;
   if (/^[0-9a-f]{40}$/.test(name) && repo.git.commits.has(name)) return name;
   return (
