@@ -1081,6 +1081,70 @@ describe('App manifest flow', () => {
   });
 });
 
+describe('GET /installation/repositories', () => {
+  it('lists the installation’s selection, narrowed by the token, 100 a page with Link, by id', async () => {
+    await fx.admin.createUser({ login: 'list-org', type: 'Organization', members: ['octo-demo'] });
+    const made = await fx.admin.createRepositories('list-org', { count: 150, prefix: 'lst' });
+    const installationId = (await fx.admin.install({ appId: fx.app.id, account: 'list-org' })).installation
+      .id;
+    const auth = appAuth();
+    const { token } = await auth({ type: 'installation', installationId, permissions: { metadata: 'read' } });
+    const headers = { authorization: `token ${token}` };
+    const first = await request('GET /installation/repositories', { per_page: 100, headers });
+    expect(first.data.total_count).toBe(150);
+    expect(first.data.repository_selection).toBe('all');
+    expect(first.data.repositories).toHaveLength(100);
+    expect(first.headers.link).toMatch(/[?&]page=2[^>]*>; rel="last"/);
+    const second = await request('GET /installation/repositories', { per_page: 100, page: 2, headers });
+    expect(second.data.repositories).toHaveLength(50);
+    expect(second.headers.link).not.toMatch(/rel="next"/);
+    const ids = [...first.data.repositories, ...second.data.repositories].map((repo) => repo.id);
+    expect(ids).toEqual(made.map((repo) => repo.id).sort((a, b) => a - b));
+    // per_page above 100 is 100, as on GitHub.
+    const capped = await request('GET /installation/repositories', { per_page: 500, headers });
+    expect(capped.data.repositories).toHaveLength(100);
+
+    // Removed from the selection: gone from the list, for tokens minted before too.
+    await fx.admin.call('POST', `/installations/${installationId}/repositories`, {
+      remove: ['lst-0001', 'lst-0002'],
+    });
+    const after = await request('GET /installation/repositories', { per_page: 100, page: 2, headers });
+    expect(after.data.total_count).toBe(148);
+    expect(after.data.repository_selection).toBe('selected');
+    expect(after.data.repositories.map((repo) => repo.name)).not.toContain('lst-0001');
+
+    // A token narrowed to one repository sees only that one.
+    const narrowed = await auth({
+      type: 'installation',
+      installationId,
+      repositoryNames: ['lst-0003'],
+      permissions: { metadata: 'read' },
+    });
+    const one = await request('GET /installation/repositories', {
+      headers: { authorization: `token ${narrowed.token}` },
+    });
+    expect(one.data).toMatchObject({ total_count: 1, repository_selection: 'selected' });
+    expect(one.data.repositories.map((repo) => repo.full_name)).toEqual(['list-org/lst-0003']);
+    expect(one.headers.link).toBeUndefined();
+
+    // Only an installation token may list; a suspended installation's tokens are refused.
+    const user = await signIn('octo-demo');
+    const asUser = await failure(
+      request('GET /installation/repositories', { headers: { authorization: `token ${user.token}` } }),
+    );
+    expect(asUser.status).toBe(403);
+    expect((await failure(request('GET /installation/repositories'))).status).toBe(401);
+    await fx.admin.suspend(installationId);
+    const suspended = await failure(request('GET /installation/repositories', { headers }));
+    expect(suspended.status).toBe(403);
+    expect(suspended.response?.data?.message).toBe('This installation has been suspended');
+    await fx.admin.unsuspend(installationId);
+    await expect(request('GET /installation/repositories', { headers })).resolves.toMatchObject({
+      status: 200,
+    });
+  });
+});
+
 describe('every emulated response validates against GitHub’s OpenAPI description', () => {
   it('checks each recorded answer of this suite and covers every emulated REST operation', () => {
     const openapi = new GitHubOpenApi();
