@@ -71,7 +71,7 @@ beforeAll(async () => {
 afterAll(() => fx.close());
 
 async function list(who: string, account: string, query: Record<string, string | number> = {}) {
-  const search = new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)]));
+  const search = new URLSearchParams(Object.entries(query).map(([k, v]): [string, string] => [k, String(v)]));
   const response = await (sessions[who] as Call)(
     `/accounts/${account}/repositories${search.size ? `?${search.toString()}` : ''}`,
   );
