@@ -256,7 +256,7 @@ describe('GET /accounts/{accountId}/repositories', () => {
     expect(body.installations).toEqual([{ id: installationId, account: 'small-org', status: 'ok' }]);
   });
 
-  it('a suspended installation’s repositories are not listed, even with a token cached before', async () => {
+  it('a suspended installation’s repositories are not listed, the others still are', async () => {
     const installationId = installs['sus-org'] ?? 0;
     const before = await list('bob', accounts.a, { q: 'sus' });
     expect(before.body.repositories.map((repo) => repo.name)).toEqual(['sus-1', 'sus-2']);
@@ -305,6 +305,17 @@ describe('GET /accounts/{accountId}/repositories', () => {
     const { body } = await list('alice', accounts.c);
     expect(body.repositories.map((repo) => repo.fullName)).toEqual(['one-org/one-1', 'one-org/one-2']);
     expect(body.installations.map((entry) => entry.id)).toEqual([installs['one-org']]);
+  });
+
+  it('an installation uninstalled without the service hearing of it shows as unavailable, with nothing listed', async () => {
+    // The deletion webhook is missed: the link is still in the table, GitHub no longer knows the installation.
+    fx.emulator.world.uninstall(installs['one-org'] ?? 0);
+    const { status, body } = await list('alice', accounts.c);
+    expect(status).toBe(200);
+    expect(body.repositories).toEqual([]);
+    expect(body.installations).toEqual([
+      { id: installs['one-org'], account: 'one-org', status: 'unavailable' },
+    ]);
   });
 
   it('writes nothing to the table (but the shared token cache when a token is minted)', async () => {
