@@ -28,7 +28,8 @@ type ListBody = {
 const SMALL = ['api', 'API-gateway', 'web', 'docs', 'Rapid', 'tools', 'zeta', 'alpha', 'beta', 'gamma'];
 
 beforeAll(async () => {
-  fx = await startService();
+  // Through the DynamoDB fault proxy, so a test can throttle the table under the list.
+  fx = await startService({ dynamoFaults: true });
   const appId = Number(fx.secrets.githubApp.appId);
   for (const login of ['alice', 'bob', 'eve']) await fx.admin.createUser({ login });
   for (const org of ['small-org', 'big-org', 'sus-org', 'one-org', 'two-org']) {
@@ -316,6 +317,25 @@ describe('GET /accounts/{accountId}/repositories', () => {
     expect(body.installations).toEqual([
       { id: installs['one-org'], account: 'one-org', status: 'unavailable' },
     ]);
+  });
+
+  it('the table throttling under an installation’s token is 503, never an empty list', async () => {
+    const proxy = fx.dynamo;
+    if (!proxy) throw new Error('the fixture runs through the fault proxy');
+    proxy.inject({
+      operations: ['GetItem'],
+      match: (body) => JSON.stringify(body).includes('TOKEN#'),
+      mode: 'fail',
+      count: Infinity,
+      errorType: 'ProvisionedThroughputExceededException',
+      status: 400,
+    });
+    try {
+      const { status, body } = await list('bob', accounts.a, { installationId: installs['small-org'] ?? 0 });
+      expect({ status, error: body.error }).toEqual({ status: 503, error: 'service_unavailable' });
+    } finally {
+      proxy.clear();
+    }
   });
 
   it('writes nothing to the table (but the shared token cache when a token is minted)', async () => {

@@ -172,7 +172,12 @@ function outcomeOfFailure(installationId: number, error: unknown): Outcome {
   if (error instanceof AppError && error.code === 'installation_suspended') return { status: 'suspended' };
   if (error instanceof RequestError && error.status === 403 && /suspended/i.test(error.message))
     return { status: 'suspended' };
-  if (!(error instanceof RequestError) && !(error instanceof AppError)) throw error;
+  const fromGitHub =
+    error instanceof RequestError ||
+    error instanceof UpstreamError ||
+    (error instanceof AppError && error.code === 'insufficient_installation_permissions');
+  // The table throttling (503 service_unavailable) or anything unexpected is the list's failure.
+  if (!fromGitHub) throw error;
   logger.warn('An installation’s repositories could not be read', {
     installationId,
     status: error instanceof RequestError ? error.status : error.statusCode,
