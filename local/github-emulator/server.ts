@@ -7,6 +7,7 @@ import { appManifestRoutes } from './handlers/app-manifests.js';
 import { appRoutes } from './handlers/app.js';
 import { oauthRoutes } from './handlers/oauth.js';
 import { repoRoutes } from './handlers/repos.js';
+import { repoSettingsRoutes } from './handlers/repo-settings.js';
 import { orgRoutes } from './handlers/orgs.js';
 import { userRoutes } from './handlers/user.js';
 import { usersRoutes } from './handlers/users.js';
@@ -77,6 +78,7 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
     ...orgRoutes,
     ...usersRoutes,
     ...repoRoutes,
+    ...repoSettingsRoutes,
     ...oauthRoutes,
     ...adminRoutes(state),
   ];
