@@ -23,7 +23,10 @@ export type RepositoryUpdate = {
 export const archivedReadOnly = () => new GitHubError(403, 'Repository was archived so is read-only.');
 
 const invalid = (property: string, value: unknown, type: string) =>
-  validationFailed(`Invalid request.\n\nFor 'properties/${property}', ${JSON.stringify(value)} is not ${type}.`, []);
+  validationFailed(
+    `Invalid request.\n\nFor 'properties/${property}', ${JSON.stringify(value)} is not ${type}.`,
+    [],
+  );
 
 /** GitHub's request body of PATCH /repos/{owner}/{repo}, type-checked as GitHub does (422). */
 export function parseRepositoryUpdate(body: Record<string, unknown> | undefined): RepositoryUpdate {
@@ -124,7 +127,8 @@ export async function updateRepository(
   if (events.length > 0) repo.updatedAt = context.world.clock.iso();
 
   const deliveries: Delivery[] = [];
-  for (const event of events) deliveries.push(...(await sendRepositoryEvent(context, { ...event, repo, sender })));
+  for (const event of events)
+    deliveries.push(...(await sendRepositoryEvent(context, { ...event, repo, sender })));
   return deliveries;
 }
 
@@ -159,7 +163,12 @@ export async function transferRepository(
   if (from.id === newOwner.id) throw new GitHubError(422, 'The repository already belongs to this account.');
   if (context.world.repository(newOwner.login, repo.name))
     throw validationFailed('Validation Failed', [
-      { resource: 'Repository', code: 'custom', field: 'name', message: 'name already exists on this account' },
+      {
+        resource: 'Repository',
+        code: 'custom',
+        field: 'name',
+        message: 'name already exists on this account',
+      },
     ]);
   const deliveries = await removeFromSelections(context, repo, sender);
   repo.ownerId = newOwner.id;

@@ -32,9 +32,10 @@ export function senderPayload(context: EmulatorContext, sender: RepositorySender
   if (!isApp(sender)) return context.serializer.simpleUser(sender);
   const botId = 10_000_000 + sender.id;
   const login = `${sender.slug}[bot]`;
+  // URLs carry the login escaped (`%5Bbot%5D`), as GitHub's do; the page is the App's.
   const base = context.serializer.simpleUser({
     id: botId,
-    login,
+    login: encodeURIComponent(login),
     type: 'User',
     name: null,
     email: null,
@@ -42,7 +43,13 @@ export function senderPayload(context: EmulatorContext, sender: RepositorySender
     adminIds: new Set(),
     createdAt: sender.createdAt,
   });
-  return { ...base, node_id: context.serializer.nodeId('Bot', botId), type: 'Bot' };
+  return {
+    ...base,
+    login,
+    node_id: context.serializer.nodeId('Bot', botId),
+    html_url: `${context.baseUrl()}/apps/${sender.slug}`,
+    type: 'Bot',
+  };
 }
 
 /** True when the installation reaches the repository: all of its account's, or a selected one. */
@@ -84,9 +91,7 @@ export function repositoryEventPayload(
     action: change.action,
     ...(change.changes ? { changes: change.changes } : {}),
     repository: repositoryPayload(context, change.repo),
-    ...(owner.type === 'Organization'
-      ? { organization: context.serializer.organizationSimple(owner) }
-      : {}),
+    ...(owner.type === 'Organization' ? { organization: context.serializer.organizationSimple(owner) } : {}),
     installation: {
       id: installation.id,
       node_id: context.serializer.nodeId('Installation', installation.id),

@@ -96,7 +96,10 @@ function person(value: unknown, fallback: GitPerson): GitPerson {
 /** Who acts with a token, as GitHub names the sender of the events it causes: the user, or the App. */
 export function senderOf(context: EmulatorContext, credential: TokenCredential): RepositorySender {
   if (credential.kind === 'user_token') return credential.user;
-  return context.world.apps.get(credential.installation.appId) ?? context.world.account(credential.installation.accountId);
+  return (
+    context.world.apps.get(credential.installation.appId) ??
+    context.world.account(credential.installation.accountId)
+  );
 }
 
 /**
