@@ -134,7 +134,8 @@ export class EmulatorAdmin {
       names?: string[];
       count?: number;
       prefix?: string;
-      files?: Record<string, string>;
+      /** Path → UTF-8 text, or `{ base64 }` for bytes (a binary file). */
+      files?: Record<string, string | { base64: string }>;
       private?: boolean;
       isTemplate?: boolean;
       description?: string;

@@ -1377,6 +1377,21 @@ describe('repository settings and repository events', () => {
     expect(fx.emulator.world.repository('settings-org', 'ui-renamed')).toBeUndefined();
   });
 
+  it('the control route makes binary files from base64', async () => {
+    const bytes = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0xff, 0x10]);
+    await fx.admin.createRepositories('settings-org', {
+      names: ['with-binary'],
+      files: { 'logo.png': { base64: bytes.toString('base64') }, 'README.md': '# x\n' },
+    });
+    const { data } = await request('GET /repos/{owner}/{repo}/contents/{path}', {
+      owner: 'settings-org',
+      repo: 'with-binary',
+      path: 'logo.png',
+      headers: await tokenFor(watched.org),
+    });
+    expect(Buffer.from((data as { content: string }).content, 'base64')).toEqual(bytes);
+  });
+
   it('a transfer keeps the id: the old selection loses it, the new owner’s installation hears transferred', async () => {
     await fx.admin.createRepositories('selected-org', { names: ['moving'] });
     await fx.admin.call('POST', `/installations/${watched.selected}/repositories`, { add: ['moving'] });

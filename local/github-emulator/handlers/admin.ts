@@ -95,6 +95,17 @@ function repositoryOrThrow(context: EmulatorContext, request: EmulatorRequest): 
   return repo;
 }
 
+/** A file's content in the control API: UTF-8 text, or `{ base64 }` for any bytes. */
+function fileContent(content: unknown): string | Buffer {
+  if (
+    typeof content === 'object' &&
+    content !== null &&
+    typeof (content as { base64?: unknown }).base64 === 'string'
+  )
+    return Buffer.from((content as { base64: string }).base64, 'base64');
+  return String(content);
+}
+
 /** The control API's view of a repository after a change. */
 function repositoryState(context: EmulatorContext, repo: EmulatedRepository) {
   return {
@@ -356,7 +367,8 @@ export function adminRoutes(state: AdminState): Route[] {
       });
     }),
     // Repositories as someone would make them on github.com: `names` or `count` × `prefix`-NNNN, each with
-    // one commit of `files` (path → UTF-8 content; default a README), optionally private or a template.
+    // one commit of `files` (path → UTF-8 content or `{ base64 }` for bytes; default a README),
+    // optionally private or a template.
     admin('POST', '/users/{login}/repos', async (request, context) => {
       const owner = accountOrThrow(context, request.params.login);
       const body = request.body ?? {};
@@ -370,7 +382,9 @@ export function adminRoutes(state: AdminState): Route[] {
       if (!names || names.length === 0) throw bad('names (a list) or count (1 to 5000) is required');
       const files =
         typeof body.files === 'object' && body.files !== null && !Array.isArray(body.files)
-          ? Object.fromEntries(Object.entries(body.files).map(([path, content]) => [path, String(content)]))
+          ? Object.fromEntries(
+              Object.entries(body.files).map(([path, content]) => [path, fileContent(content)]),
+            )
           : undefined;
       for (const name of names) {
         if (!/^[A-Za-z0-9._-]{1,100}$/.test(name) || context.world.repository(owner.login, name))
