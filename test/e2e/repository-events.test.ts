@@ -60,17 +60,29 @@ const readRepository = (name: string) =>
   );
 
 describe('repository events', () => {
-  it('a malformed repository payload is 400 invalid_payload, recorded as invalid', async () => {
-    const deliveryId = randomUUID();
-    const answer = await post(
-      { action: 'renamed', repository: { id: 'seven', full_name: 'a/b' }, installation: { id: 1 } },
-      deliveryId,
-    );
-    expect(answer.status).toBe(400);
-    expect(answer.body).toMatchObject({ error: 'invalid_payload' });
-    expect(String(answer.body.message)).toContain('repository.id');
-    const record = await deliveryRecord(deliveryId);
-    expect([record?.status?.S, record?.outcome?.S]).toEqual(['done', 'invalid']);
+  it('a malformed repository payload is 400 invalid_payload naming the field, recorded as invalid', async () => {
+    const malformed: Array<[Record<string, unknown>, string]> = [
+      [
+        { action: 'renamed', repository: { id: 'seven', full_name: 'a/b' }, installation: { id: 1 } },
+        'repository.id',
+      ],
+      [{ action: 'deleted', installation: { id: 1 } }, 'repository'],
+      [
+        { action: 'archived', repository: { id: 7, full_name: 'a/b' }, installation: { id: -1 } },
+        'installation.id',
+      ],
+    ];
+    for (const [payload, field] of malformed) {
+      const deliveryId = randomUUID();
+      const answer = await post(payload, deliveryId);
+      expect([answer.status, answer.body.error]).toEqual([400, 'invalid_payload']);
+      expect(String(answer.body.message)).toContain(field);
+      const record = await deliveryRecord(deliveryId);
+      expect([record?.status?.S, record?.outcome?.S]).toEqual(['done', 'invalid']);
+    }
+    // An action GitHub may add later is recorded as ignored, not refused.
+    const unknown = await post({ action: 'someday', repository: { id: 7 } });
+    expect(unknown).toEqual({ status: 202, body: { status: 'ignored' } });
   });
 
   it('changes that leave names alone reach the service as signed deliveries, recorded as ignored', async () => {
@@ -101,7 +113,13 @@ describe('repository events', () => {
     expect(deliveries.map((delivery) => [delivery.action, delivery.status_code])).toEqual([['deleted', 200]]);
     expect(await cachedTokens()).toEqual([]);
     await fx.admin.createRepositories('events-org', { names: ['web'] });
+    await fx.admin.clearCalls();
     const again = await readRepository('web');
+    // The event cost no GitHub call; the next read mints one token, then reads.
+    expect((await fx.admin.calls()).map((call) => `${call.method} ${call.route}`)).toEqual([
+      'POST /app/installations/{installation_id}/access_tokens',
+      'GET /repos/{owner}/{repo}',
+    ]);
     expect(again.status).toBe(200);
     expect(again.id).not.toBe(first.id);
 
