@@ -139,6 +139,8 @@ export class EmulatorAdmin {
       private?: boolean;
       isTemplate?: boolean;
       description?: string;
+      /** Who made them (the `repository` events' sender); default the owner, or the org's first owner. */
+      by?: string;
     },
   ) {
     return (
