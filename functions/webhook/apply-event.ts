@@ -66,6 +66,28 @@ async function onAuthorizationRevoked(userId: number): Promise<Outcome> {
   return 'applied';
 }
 
+/** Changes after which a repository name may name another repository (or none). */
+const NAME_CHANGES: ReadonlySet<string> = new Set(['deleted', 'renamed', 'transferred']);
+
+/**
+ * The service keeps no repository index (listing reads GitHub live), so most repository events change
+ * nothing and are recorded as ignored. But installation tokens are cached narrowed to repositories by
+ * name, and GitHub binds a token to the repository ids at minting: once a name is freed (deleted,
+ * renamed, transferred) a new repository under it would be out of the cached token's reach for up to
+ * an hour. Those events drop the installation's cached tokens; the next call mints afresh.
+ */
+async function onRepository(delivery: Extract<HandledDelivery, { kind: 'repository' }>): Promise<Outcome> {
+  const { repositoryId, installationId, action } = delivery;
+  if (installationId === undefined || !NAME_CHANGES.has(action)) return 'ignored';
+  const dropped = await deleteInstallationTokens(getServices().table, installationId);
+  logger.info('Repository name freed: cached installation tokens dropped', {
+    installationId,
+    repositoryId,
+    tokens: dropped,
+  });
+  return 'applied';
+}
+
 /**
  * Applies a verified, validated delivery (payloads.ts). Every branch is idempotent: a repeat changes
  * nothing more.
@@ -80,5 +102,7 @@ export async function applyEvent(delivery: HandledDelivery): Promise<Outcome> {
       return onInstallationRenamed(delivery);
     case 'github_app_authorization.revoked':
       return onAuthorizationRevoked(delivery.userId);
+    case 'repository':
+      return onRepository(delivery);
   }
 }

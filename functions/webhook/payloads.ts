@@ -64,6 +64,28 @@ const installationTargetRenamed = z.object({
 
 const authorizationRevoked = z.object({ sender: z.object({ id: id() }) });
 
+/** GitHub's `repository` actions (webhook-repository-*). */
+const REPOSITORY_ACTIONS = [
+  'created',
+  'deleted',
+  'archived',
+  'unarchived',
+  'edited',
+  'renamed',
+  'transferred',
+  'publicized',
+  'privatized',
+] as const;
+
+/** An App's delivery names its installation; a repository or organization webhook's does not. */
+const repositoryEvent = z.object({
+  action: z.enum(REPOSITORY_ACTIONS),
+  repository: z.object({ id: id(), full_name: z.string().check(z.minLength(3)) }),
+  installation: z.optional(z.object({ id: id() })),
+});
+
+export type RepositoryAction = (typeof REPOSITORY_ACTIONS)[number];
+
 export type InstallationAction = z.infer<typeof installationEvent>['action'];
 
 /** A delivery the service acts on, with only the fields it uses. */
@@ -81,7 +103,14 @@ export type HandledDelivery =
       login: string;
       targetType: string;
     }
-  | { kind: 'github_app_authorization.revoked'; userId: number };
+  | { kind: 'github_app_authorization.revoked'; userId: number }
+  | {
+      kind: 'repository';
+      action: RepositoryAction;
+      installationId: number | undefined;
+      repositoryId: number;
+      fullName: string;
+    };
 
 /** Names the fields that are wrong (paths, never values): for the answer, the log and the record. */
 export class InvalidPayloadError extends BadRequestError {
@@ -151,6 +180,18 @@ export function parseDelivery(event: string, payload: Record<string, unknown>): 
       return {
         kind: 'github_app_authorization.revoked',
         userId: parse(authorizationRevoked, event, payload).sender.id,
+      };
+    }
+    case 'repository': {
+      if (action === undefined || !(REPOSITORY_ACTIONS as readonly string[]).includes(action))
+        return undefined;
+      const parsed = parse(repositoryEvent, event, payload);
+      return {
+        kind: 'repository',
+        action: parsed.action,
+        installationId: parsed.installation?.id,
+        repositoryId: parsed.repository.id,
+        fullName: parsed.repository.full_name,
       };
     }
     default:

@@ -1,5 +1,25 @@
 import type { AppRegistration } from './world.js';
 
+/** A repository as the control API reports it after a change. */
+export type RepositoryState = {
+  id: number;
+  fullName: string;
+  private: boolean;
+  archived: boolean;
+  isTemplate: boolean;
+  defaultBranch: string;
+};
+
+/** A webhook delivery as the control API reports it (Webhooks.summary). */
+export type DeliverySummary = {
+  guid: string;
+  event: string;
+  action: string | null;
+  installation_id: number | null;
+  status_code: number | null;
+  payload: Record<string, unknown>;
+};
+
 /** A small typed client for the emulator's /_emulator/ control API, for scripts, tests and npm start. */
 export class EmulatorAdmin {
   constructor(readonly baseUrl: string) {}
@@ -114,10 +134,13 @@ export class EmulatorAdmin {
       names?: string[];
       count?: number;
       prefix?: string;
-      files?: Record<string, string>;
+      /** Path → UTF-8 text, or `{ base64 }` for bytes (a binary file). */
+      files?: Record<string, string | { base64: string }>;
       private?: boolean;
       isTemplate?: boolean;
       description?: string;
+      /** Who made them (the `repository` events' sender); default the owner, or the org's first owner. */
+      by?: string;
     },
   ) {
     return (
@@ -127,6 +150,62 @@ export class EmulatorAdmin {
         input,
       )
     ).repositories;
+  }
+
+  /**
+   * Changes a repository as a person on github.com would (`by`, else its owner): rename (keeps the id),
+   * archive/unarchive, visibility, template, description, default branch. Sends `repository` events.
+   */
+  updateRepository(
+    owner: string,
+    repo: string,
+    change: {
+      name?: string;
+      archived?: boolean;
+      visibility?: 'public' | 'private';
+      isTemplate?: boolean;
+      description?: string | null;
+      defaultBranch?: string;
+      by?: string;
+    },
+  ) {
+    return this.call<{ repository: RepositoryState; deliveries: DeliverySummary[] }>(
+      'PATCH',
+      `/repos/${owner}/${repo}`,
+      change,
+    );
+  }
+
+  renameRepository(owner: string, repo: string, name: string) {
+    return this.updateRepository(owner, repo, { name });
+  }
+
+  archiveRepository(owner: string, repo: string, archived = true) {
+    return this.updateRepository(owner, repo, { archived });
+  }
+
+  setRepositoryVisibility(owner: string, repo: string, visibility: 'public' | 'private') {
+    return this.updateRepository(owner, repo, { visibility });
+  }
+
+  makeTemplate(owner: string, repo: string, isTemplate = true) {
+    return this.updateRepository(owner, repo, { isTemplate });
+  }
+
+  deleteRepository(owner: string, repo: string) {
+    return this.call<{ deleted: RepositoryState; deliveries: DeliverySummary[] }>(
+      'DELETE',
+      `/repos/${owner}/${repo}`,
+    );
+  }
+
+  /** Moves the repository to `newOwner`, keeping its id (installations that had selected it lose it). */
+  transferRepository(owner: string, repo: string, newOwner: string) {
+    return this.call<{ repository: RepositoryState; deliveries: DeliverySummary[] }>(
+      'POST',
+      `/repos/${owner}/${repo}/transfer`,
+      { newOwner },
+    );
   }
 
   /** Every REST answer takes at least this long (0: as fast as it can). */

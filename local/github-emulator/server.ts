@@ -8,6 +8,7 @@ import { appRoutes } from './handlers/app.js';
 import { installationRoutes } from './handlers/installation.js';
 import { oauthRoutes } from './handlers/oauth.js';
 import { repoRoutes } from './handlers/repos.js';
+import { repoSettingsRoutes } from './handlers/repo-settings.js';
 import { orgRoutes } from './handlers/orgs.js';
 import { userRoutes } from './handlers/user.js';
 import { usersRoutes } from './handlers/users.js';
@@ -79,6 +80,7 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
     ...usersRoutes,
     ...repoRoutes,
     ...installationRoutes,
+    ...repoSettingsRoutes,
     ...oauthRoutes,
     ...adminRoutes(state),
   ];

@@ -33,6 +33,10 @@ describe('npm start', () => {
       'octo-teammate',
     ]);
     expect(world.accounts.map((a) => a.login)).toContain('octo-no-app');
+    // octo-org's repositories: web-app with content to import, and 300 more so the list pages.
+    const { repositories } = world as unknown as { repositories: string[] };
+    expect(repositories).toContain('octo-org/web-app');
+    expect(repositories.filter((name) => name.startsWith('octo-org/service-'))).toHaveLength(300);
     const { deliveries } = (await (
       await fetch(`http://localhost:${emulatorPort}/_emulator/deliveries`)
     ).json()) as {

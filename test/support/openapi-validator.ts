@@ -84,6 +84,21 @@ export class GitHubOpenApi {
     return `${pointer}/content/${segment('application/json')}/schema`;
   }
 
+  /** Validation errors of `value` against one of GitHub's component schemas (`webhook-repository-created`, …). */
+  validateSchema(name: string, value: unknown): string[] {
+    const pointer = `#/components/schemas/${segment(name)}`;
+    if (!this.document.components.schemas?.[name]) return [`no schema ${name}`];
+    let validator = this.compiled.get(pointer);
+    if (!validator) {
+      validator = this.ajv.compile({ $ref: `github${pointer}` });
+      this.compiled.set(pointer, validator);
+    }
+    if (validator(JSON.parse(JSON.stringify(value ?? null)))) return [];
+    return (validator.errors ?? []).map(
+      (error) => `${error.instancePath || '/'} ${error.message ?? ''} ${JSON.stringify(error.params)}`,
+    );
+  }
+
   /** Returns the validation errors (empty when the body matches), or undefined when GitHub documents no body. */
   validate(method: string, template: string, status: number, body: unknown): string[] | undefined {
     const erratum = ERRATA[`${method} ${template} ${status}`];

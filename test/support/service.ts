@@ -45,6 +45,8 @@ export async function startService(
      * "Request user authorization (OAuth) during installation"; 'setup-url' uses the Setup URL instead.
      */
     installMode?: 'oauth' | 'setup-url';
+    /** Events the App subscribes to (installations made afterwards copy them), e.g. `['repository']`. */
+    appEvents?: string[];
   } = {},
 ): Promise<ServiceFixture> {
   const table = await createTestTable();
@@ -85,6 +87,7 @@ export async function startService(
     ...(options.installMode === 'setup-url'
       ? { requestOAuthOnInstall: false, setupUrl: `${apiBaseUrl}/auth/callback` }
       : {}),
+    ...(options.appEvents ? { events: options.appEvents } : {}),
   });
   return {
     api,

@@ -1,8 +1,16 @@
 import { GitHubError, notFound } from '../errors.js';
 import { installationPayload, installationRepositories, sendInstallationEvent } from '../events.js';
 import { json, stringField, type EmulatorContext, type EmulatorRequest, type Route } from '../http.js';
+import {
+  deleteRepository,
+  parseRepositoryUpdate,
+  transferRepository,
+  updateRepository,
+  type RepositoryUpdate,
+} from '../repository-changes.js';
+import { sendRepositoryEvent } from '../repository-events.js';
 import { Webhooks } from '../webhooks.js';
-import type { EmulatedAccount, EmulatedInstallation, Permissions } from '../world.js';
+import type { EmulatedAccount, EmulatedInstallation, EmulatedRepository, Permissions } from '../world.js';
 
 export type Fault = {
   id: number;
@@ -72,6 +80,56 @@ function senderFor(
   const account = context.world.account(installation.accountId);
   const member = [...account.memberIds][0];
   return account.type === 'User' || member === undefined ? account : context.world.account(member);
+}
+
+/** Who changes a repository on github.com: `by`, else the owner, else the organisation's first owner or member. */
+function personFor(context: EmulatorContext, owner: EmulatedAccount, by?: unknown): EmulatedAccount {
+  if (typeof by === 'string') return accountOrThrow(context, by);
+  const person = [...owner.adminIds, ...owner.memberIds][0];
+  return owner.type === 'User' || person === undefined ? owner : context.world.account(person);
+}
+
+function repositoryOrThrow(context: EmulatorContext, request: EmulatorRequest): EmulatedRepository {
+  const repo = context.world.repository(request.params.owner ?? '', request.params.repo ?? '');
+  if (!repo) throw notFound();
+  return repo;
+}
+
+/** A file's content in the control API: UTF-8 text, or `{ base64 }` for any bytes. */
+function fileContent(content: unknown): string | Buffer {
+  if (
+    typeof content === 'object' &&
+    content !== null &&
+    typeof (content as { base64?: unknown }).base64 === 'string'
+  )
+    return Buffer.from((content as { base64: string }).base64, 'base64');
+  return String(content);
+}
+
+/** The control API's view of a repository after a change. */
+function repositoryState(context: EmulatorContext, repo: EmulatedRepository) {
+  return {
+    id: repo.id,
+    fullName: `${context.world.account(repo.ownerId).login}/${repo.name}`,
+    private: repo.private,
+    archived: repo.archived,
+    isTemplate: repo.isTemplate,
+    defaultBranch: repo.defaultBranch,
+  };
+}
+
+/** The control API's body (camelCase) as PATCH /repos/{owner}/{repo} would take it. */
+function controlUpdate(body: Record<string, unknown> | undefined): RepositoryUpdate {
+  const source = body ?? {};
+  return parseRepositoryUpdate({
+    ...(source.name !== undefined ? { name: source.name } : {}),
+    ...(source.description !== undefined ? { description: source.description } : {}),
+    ...(source.visibility !== undefined ? { visibility: source.visibility } : {}),
+    ...(source.private !== undefined ? { private: source.private } : {}),
+    ...(source.isTemplate !== undefined ? { is_template: source.isTemplate } : {}),
+    ...(source.defaultBranch !== undefined ? { default_branch: source.defaultBranch } : {}),
+    ...(source.archived !== undefined ? { archived: source.archived } : {}),
+  });
 }
 
 const delivered = (delivery: Awaited<ReturnType<Webhooks['send']>>) =>
@@ -309,8 +367,9 @@ export function adminRoutes(state: AdminState): Route[] {
       });
     }),
     // Repositories as someone would make them on github.com: `names` or `count` × `prefix`-NNNN, each with
-    // one commit of `files` (path → UTF-8 content; default a README), optionally private or a template.
-    admin('POST', '/users/{login}/repos', (request, context) => {
+    // one commit of `files` (path → UTF-8 content or `{ base64 }` for bytes; default a README),
+    // optionally private or a template.
+    admin('POST', '/users/{login}/repos', async (request, context) => {
       const owner = accountOrThrow(context, request.params.login);
       const body = request.body ?? {};
       const count = typeof body.count === 'number' ? body.count : undefined;
@@ -323,11 +382,16 @@ export function adminRoutes(state: AdminState): Route[] {
       if (!names || names.length === 0) throw bad('names (a list) or count (1 to 5000) is required');
       const files =
         typeof body.files === 'object' && body.files !== null && !Array.isArray(body.files)
-          ? Object.fromEntries(Object.entries(body.files).map(([path, content]) => [path, String(content)]))
+          ? Object.fromEntries(
+              Object.entries(body.files).map(([path, content]) => [path, fileContent(content)]),
+            )
           : undefined;
-      const created = names.map((name) => {
+      for (const name of names) {
         if (!/^[A-Za-z0-9._-]{1,100}$/.test(name) || context.world.repository(owner.login, name))
           throw bad(`${owner.login}/${name}: invalid or taken name`);
+      }
+      const sender = personFor(context, owner, body.by);
+      const repos = names.map((name) => {
         const repo = context.world.createRepository({
           ownerId: owner.id,
           name,
@@ -336,9 +400,44 @@ export function adminRoutes(state: AdminState): Route[] {
           isTemplate: body.isTemplate === true,
         });
         context.world.commitFiles(repo, files ?? { 'README.md': `# ${name}\n` }, 'Initial commit');
-        return { id: repo.id, fullName: `${owner.login}/${repo.name}` };
+        return repo;
       });
-      return json(201, { repositories: created });
+      // Events once all exist (the App only hears of them if its installation reaches them).
+      for (const repo of repos) await sendRepositoryEvent(context, { action: 'created', repo, sender });
+      return json(201, {
+        repositories: repos.map((repo) => ({ id: repo.id, fullName: `${owner.login}/${repo.name}` })),
+      });
+    }),
+    // A repository changed on github.com by a person (`by`, else its owner): the same rules and events
+    // as PATCH /repos/{owner}/{repo}, without a token.
+    admin('PATCH', '/repos/{owner}/{repo}', async (request, context) => {
+      const repo = repositoryOrThrow(context, request);
+      const sender = personFor(context, context.world.account(repo.ownerId), request.body?.by);
+      const deliveries = await updateRepository(context, repo, controlUpdate(request.body), sender);
+      return json(200, {
+        repository: repositoryState(context, repo),
+        deliveries: deliveries.map((delivery) => Webhooks.summary(delivery)),
+      });
+    }),
+    admin('DELETE', '/repos/{owner}/{repo}', async (request, context) => {
+      const repo = repositoryOrThrow(context, request);
+      const by = request.url.searchParams.get('by') ?? undefined;
+      const sender = personFor(context, context.world.account(repo.ownerId), by);
+      const deliveries = await deleteRepository(context, repo, sender);
+      return json(200, {
+        deleted: repositoryState(context, repo),
+        deliveries: deliveries.map((delivery) => Webhooks.summary(delivery)),
+      });
+    }),
+    admin('POST', '/repos/{owner}/{repo}/transfer', async (request, context) => {
+      const repo = repositoryOrThrow(context, request);
+      const newOwner = accountOrThrow(context, stringField(request.body, 'newOwner'));
+      const sender = personFor(context, context.world.account(repo.ownerId), request.body?.by);
+      const deliveries = await transferRepository(context, repo, newOwner, sender);
+      return json(200, {
+        repository: repositoryState(context, repo),
+        deliveries: deliveries.map((delivery) => Webhooks.summary(delivery)),
+      });
     }),
     admin('POST', '/authorizations/revoke', async (request, context) => {
       const user = accountOrThrow(context, stringField(request.body, 'login'));

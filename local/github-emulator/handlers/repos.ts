@@ -16,6 +16,7 @@ import {
   type EmulatedInstallation,
   type EmulatedRepository,
 } from '../world.js';
+import { sendRepositoryEvent, type RepositorySender } from '../repository-events.js';
 import { paginate } from './paginate.js';
 
 type TokenCredential = Extract<Credential, { kind: 'user_token' } | { kind: 'installation_token' }>;
@@ -53,6 +54,8 @@ export function accessRepository(
   context: EmulatorContext,
   permission: 'contents' | 'administration' | 'metadata',
   level: 'read' | 'write',
+  /** Settings routes decide themselves: an archived repository may still be unarchived or deleted. */
+  options: { archivedWritable?: boolean } = {},
 ): { repo: EmulatedRepository; credential: TokenCredential } {
   const repo = context.world.repository(request.params.owner ?? '', request.params.repo ?? '');
   const credential = requireToken(request);
@@ -65,7 +68,7 @@ export function accessRepository(
     credential.kind === 'installation_token' ? credential.token.permissions : installation.permissions;
   const effective = permission === 'metadata' ? true : grants(granted, permission, level);
   if (!effective) throw notAccessibleByIntegration();
-  if (level === 'write' && repo.archived)
+  if (level === 'write' && repo.archived && !options.archivedWritable)
     throw new GitHubError(403, 'Repository was archived so is read-only.');
   return { repo, credential };
 }
@@ -90,8 +93,20 @@ function person(value: unknown, fallback: GitPerson): GitPerson {
   };
 }
 
-/** Creates a repository as POST /user/repos and POST /orgs/{org}/repos do, with GitHub's name rules. */
-function createRepository(
+/** Who acts with a token, as GitHub names the sender of the events it causes: the user, or the App. */
+export function senderOf(context: EmulatorContext, credential: TokenCredential): RepositorySender {
+  if (credential.kind === 'user_token') return credential.user;
+  return (
+    context.world.apps.get(credential.installation.appId) ??
+    context.world.account(credential.installation.accountId)
+  );
+}
+
+/**
+ * Creates a repository as POST /user/repos and POST /orgs/{org}/repos do, with GitHub's name rules,
+ * and sends the `repository` `created` event.
+ */
+async function createRepository(
   request: EmulatorRequest,
   context: EmulatorContext,
   owner: EmulatedAccount,
@@ -140,6 +155,7 @@ function createRepository(
     repo.git.refs.set(`refs/heads/${repo.defaultBranch}`, commit.sha);
     repo.pushedAt = world.clock.iso();
   }
+  await sendRepositoryEvent(context, { action: 'created', repo, sender: senderOf(context, credential) });
   return json(201, serializer.repository(repo));
 }
 
