@@ -8,6 +8,7 @@ import { appRoutes } from './handlers/app.js';
 import { oauthRoutes } from './handlers/oauth.js';
 import { repoRoutes } from './handlers/repos.js';
 import { orgRoutes } from './handlers/orgs.js';
+import { templateRoutes } from './handlers/templates.js';
 import { userRoutes } from './handlers/user.js';
 import { usersRoutes } from './handlers/users.js';
 import {
@@ -77,6 +78,7 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
     ...orgRoutes,
     ...usersRoutes,
     ...repoRoutes,
+    ...templateRoutes,
     ...oauthRoutes,
     ...adminRoutes(state),
   ];
