@@ -26,7 +26,7 @@ import {
   isGitHubStatus,
   looksLikePlaceholder,
   readCommit,
-  readHead,
+  readHeadCommit,
   repositoryChanged,
   type Branch,
 } from './initial-commit.js';
@@ -95,7 +95,7 @@ async function placeholderOf(
     if (recorded.status === 'created') return { done: recorded.result };
     if (recorded.placeholderSha) return { placeholder: recorded.placeholderSha };
   }
-  const head = await readCommit(branch, await readHead(branch));
+  const head = await readHeadCommit(branch);
   if (!looksLikePlaceholder(head)) throw repositoryChanged(branch);
   const after = await creations.recordPlaceholder(...claim, requestHash, head.sha);
   if (after?.status === 'created') return { done: after.result };

@@ -48,6 +48,23 @@ export async function readCommit(branch: Branch, sha: string): Promise<CommitInf
   };
 }
 
+/** The branch's head commit in one call (the newest entry of the branch's history). */
+export async function readHeadCommit(branch: Branch): Promise<CommitInfo> {
+  const { data } = await branch.github('GET /repos/{owner}/{repo}/commits', {
+    ...params(branch),
+    sha: branch.name,
+    per_page: 1,
+  });
+  const [head] = data;
+  if (!head) throw new Error(`GitHub listed no commit on ${branch.fullName}@${branch.name}`);
+  return {
+    sha: head.sha,
+    parents: head.parents.map((parent) => parent.sha),
+    tree: head.commit.tree.sha,
+    message: head.commit.message,
+  };
+}
+
 /**
  * Whether a commit looks like the one `auto_init` makes: the first commit of the history (no parents)
  * with GitHub's message. Used only when the placeholder was never recorded (a crash between creating the

@@ -116,11 +116,10 @@ describe('POST /accounts/{accountId}/repositories with a template', () => {
       defaultBranch: 'main',
       commitSha: expect.stringMatching(/^[0-9a-f]{40}$/) as string,
     });
-    // Generate, read the generated commit, then tree (on the template's tree), commit, fast-forward.
+    // Generate, read the generated head commit, then tree (on the template's tree), commit, fast-forward.
     expect(await gitHubCalls()).toEqual([
       'POST /repos/{template_owner}/{template_repo}/generate',
-      'GET /repos/{owner}/{repo}/git/ref/{ref}',
-      'GET /repos/{owner}/{repo}/git/commits/{commit_sha}',
+      'GET /repos/{owner}/{repo}/commits',
       'POST /repos/{owner}/{repo}/git/trees',
       'POST /repos/{owner}/{repo}/git/commits',
       'PATCH /repos/{owner}/{repo}/git/refs/{ref}',
@@ -145,7 +144,7 @@ describe('POST /accounts/{accountId}/repositories with a template', () => {
     // A generated repository can be empty for a moment while GitHub copies the template.
     await fx.admin.fault({
       method: 'GET',
-      route: '/repos/{owner}/{repo}/git/ref/{ref}',
+      route: '/repos/{owner}/{repo}/commits',
       status: 409,
       body: { message: 'Git Repository is empty.', documentation_url: 'https://docs.github.com/rest' },
     });
@@ -159,7 +158,7 @@ describe('POST /accounts/{accountId}/repositories with a template', () => {
     expect(await response.json()).toMatchObject({ fullName: 'alice/my-project' });
     const generate = await fx.admin.calls('POST /repos/{template_owner}/{template_repo}/generate');
     expect(generate.at(-1)?.credential).toBe('user_token');
-    const headReads = await fx.admin.calls('GET /repos/{owner}/{repo}/git/ref/{ref}');
+    const headReads = await fx.admin.calls('GET /repos/{owner}/{repo}/commits');
     expect(headReads.map((call) => call.status)).toEqual([409, 200]); // "empty", then retried
     const back = await readBack('alice', 'my-project');
     expect(back.messages).toEqual(['Add initial files', 'Initial commit']);
