@@ -1194,6 +1194,32 @@ describe('POST /repos/{template_owner}/{template_repo}/generate', () => {
     const outsider = (await signIn('outsider')).token;
     expect((await failure(generate('octo-org/gen-template', { name: 'x' }, outsider))).status).toBe(404);
   });
+
+  it('lets a user token generate into an organisation of theirs where the App is installed', async () => {
+    const { token } = await signIn('octo-teammate');
+    const { data } = await generate('octo-org/gen-template', { owner: 'octo-org', name: 'team-copy' }, token);
+    expect(data).toMatchObject({ full_name: 'octo-org/team-copy', owner: { login: 'octo-org' } });
+  });
+
+  it('adds what the App generates to an installation with selected repositories', async () => {
+    const otherOrg = fx.emulator.world.accountByLogin('other-org');
+    const installation = fx.emulator.world.installationFor(fx.app.id, otherOrg?.id ?? 0);
+    if (!installation) throw new Error('no installation on other-org');
+    installation.repositorySelection = 'selected';
+    try {
+      const { token } = await appAuth()({ type: 'installation', installationId: installation.id });
+      const { data } = await generate('other-org/public-template', { name: 'selected-copy' }, token);
+      expect(installation.selectedRepositoryIds.has(data.id)).toBe(true);
+      const { data: read } = await request('GET /repos/{owner}/{repo}', {
+        owner: 'other-org',
+        repo: 'selected-copy',
+        headers: { authorization: `token ${token}` },
+      });
+      expect(read.template_repository?.full_name).toBe('other-org/public-template');
+    } finally {
+      installation.repositorySelection = 'all';
+    }
+  });
 });
 
 describe('App manifest flow', () => {
