@@ -21,7 +21,7 @@ export const DEMO_WORLD = {
 } as const;
 
 /** The files of `octo-org/project-template`. */
-const TEMPLATE_FILES: Record<string, string> = {
+export const PROJECT_TEMPLATE_FILES: Record<string, string> = {
   'README.md': '# Project template\n\nA small TypeScript project to start from.\n',
   'package.json': `${JSON.stringify(
     {
@@ -52,6 +52,19 @@ const TEMPLATE_FILES: Record<string, string> = {
     '',
   ].join('\n'),
 };
+
+/**
+ * The template repository `<owner>/project-template` to create projects from
+ * (POST /accounts/{accountId}/repositories with `template`); tests seed the same one.
+ */
+export async function seedProjectTemplate(admin: EmulatorAdmin, owner: string) {
+  return admin.createRepositories(owner, {
+    names: [DEMO_WORLD.template],
+    isTemplate: true,
+    description: 'A starting point for new projects',
+    files: PROJECT_TEMPLATE_FILES,
+  });
+}
 
 /**
  * The world `npm start` shows: `octo-demo` with the App on their personal account, `octo-org`
@@ -85,13 +98,7 @@ export async function seedDemoWorld(emulatorUrl: string, app: DemoApp): Promise<
     callbackUrls: [app.callbackUrl],
     setupUrl: app.callbackUrl,
   });
-  // A template repository to create projects from (POST /accounts/{accountId}/repositories, `template`).
-  await admin.createRepositories(DEMO_WORLD.org, {
-    names: [DEMO_WORLD.template],
-    isTemplate: true,
-    description: 'A starting point for new projects',
-    files: TEMPLATE_FILES,
-  });
+  await seedProjectTemplate(admin, DEMO_WORLD.org);
   const personal = await admin.install({ appId: registered.id, account: DEMO_WORLD.user });
   const org = await admin.install({ appId: registered.id, account: DEMO_WORLD.org });
   return { installations: [personal.installation.id, org.installation.id] };

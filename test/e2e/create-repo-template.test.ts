@@ -1,5 +1,6 @@
 import { createAppAuth } from '@octokit/auth-app';
 import { request as octokitRequest } from '@octokit/request';
+import { PROJECT_TEMPLATE_FILES, seedProjectTemplate } from '../../local/github-emulator/seed.js';
 import { api, signIn, startService, type ServiceFixture } from '../support/service.js';
 
 let fx: ServiceFixture;
@@ -8,12 +9,8 @@ const installs: Record<string, number> = {};
 type Call = ReturnType<typeof api>;
 const sessions: Record<string, Call> = {};
 
-const TEMPLATE_FILES = {
-  'README.md': '# Project template\n',
-  'package.json': '{ "name": "project-template" }\n',
-  'src/index.ts': 'export const hello = "world";\n',
-  '.github/workflows/ci.yml': 'on: push\n',
-};
+// The template `npm start` seeds, seeded the same way.
+const TEMPLATE_FILES = PROJECT_TEMPLATE_FILES;
 
 beforeAll(async () => {
   fx = await startService();
@@ -26,12 +23,7 @@ beforeAll(async () => {
   for (const target of ['alice', 'octo-org']) {
     installs[target] = (await fx.admin.install({ appId, account: target })).installation.id;
   }
-  await fx.admin.createRepositories('octo-org', {
-    names: ['project-template'],
-    isTemplate: true,
-    private: true,
-    files: TEMPLATE_FILES,
-  });
+  await seedProjectTemplate(fx.admin, 'octo-org');
   await fx.admin.createRepositories('octo-org', { names: ['plain-repo'], private: true });
   await fx.admin.createRepositories('far-org', {
     names: ['secret-template'],

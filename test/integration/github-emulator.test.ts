@@ -1209,7 +1209,7 @@ describe('POST /repos/{template_owner}/{template_repo}/generate', () => {
     try {
       const { token } = await appAuth()({ type: 'installation', installationId: installation.id });
       const { data } = await generate('other-org/public-template', { name: 'selected-copy' }, token);
-      expect(installation.selectedRepositoryIds.has(data.id)).toBe(true);
+      expect(installation.selectedRepositoryIds.has(Number(data.id))).toBe(true);
       const { data: read } = await request('GET /repos/{owner}/{repo}', {
         owner: 'other-org',
         repo: 'selected-copy',
