@@ -272,6 +272,14 @@ async function createHoldingLease(input: {
       }
       return rethrowUpstream(error);
     }
+    if (request.template && isGitHubStatus(error, 409)) {
+      // "Git Repository is empty.": a template without a commit has nothing to generate from.
+      await creations.abandon(...claim, lease);
+      throw new ConflictError(
+        'template_empty',
+        `The template ${request.template.owner}/${request.template.repo} has no commits yet: there is nothing to create from.`,
+      );
+    }
     if (isNameTaken(error) && lease.resumed) {
       // Our own earlier attempt created it; carry on from there.
       repo = await act(async (token) => {

@@ -202,6 +202,29 @@ describe('POST /accounts/{accountId}/repositories with a template', () => {
     expect(repoCount()).toBe(before);
   });
 
+  it('answers 409 template_empty for a template without a commit, leaving nothing behind', async () => {
+    const org = fx.emulator.world.accountByLogin('octo-org');
+    fx.emulator.world.createRepository({
+      ownerId: org?.id ?? 0,
+      name: 'empty-template',
+      description: null,
+      private: true,
+      isTemplate: true,
+    });
+    const before = repoCount();
+    const body = {
+      installationId: installs['octo-org'],
+      name: 'from-empty',
+      template: { owner: 'octo-org', repo: 'empty-template' },
+    };
+    const response = await create('alice', body);
+    expect(response.status).toBe(409);
+    expect(await response.json()).toMatchObject({ error: 'template_empty' });
+    expect(repoCount()).toBe(before);
+    const plain = await create('alice', { installationId: body.installationId, name: body.name });
+    expect(plain.status).toBe(201);
+  });
+
   it('refuses a malformed template with 400 invalid_template before calling GitHub', async () => {
     await fx.admin.clearCalls();
     for (const bad of [
