@@ -249,6 +249,46 @@ describe('POST /accounts/{accountId}/repositories with a template', () => {
     expect(await gitHubCalls()).toEqual([]);
   });
 
+  it('GitHub generated the repository but its answer was lost: the same request finishes on it', async () => {
+    const body = { installationId: installs['octo-org'], name: 'answer-lost', template, files: added };
+    await fx.admin.fault({
+      method: 'POST',
+      route: '/repos/{template_owner}/{template_repo}/generate',
+      mode: 'act-then-reset',
+    });
+    const failed = await create('alice', body);
+    expect(failed.status).toBeGreaterThanOrEqual(502);
+    await fx.admin.call('DELETE', '/faults');
+    const before = repoCount();
+    expect(fx.emulator.world.repository('octo-org', 'answer-lost')).toBeDefined();
+    const retried = await create('alice', body);
+    expect(retried.status).toBe(201);
+    expect(repoCount()).toBe(before);
+    const back = await readBack('octo-org', 'answer-lost');
+    expect(back.messages).toEqual(['Add initial files', 'Initial commit']);
+    expect(back.files['src/service.ts']).toBe('export const service = true;\n');
+  });
+
+  it('a retry never adopts a repository that was not generated from the template: 409, left as it is', async () => {
+    const body = { installationId: installs['octo-org'], name: 'someone-elses', template, files: added };
+    await fx.admin.fault({
+      method: 'POST',
+      route: '/repos/{template_owner}/{template_repo}/generate',
+      status: 500,
+      count: 5,
+    });
+    expect((await create('alice', body)).status).toBe(502); // nothing generated
+    await fx.admin.call('DELETE', '/faults');
+    // Meanwhile someone else creates that name, with a parentless "Initial commit" of their own.
+    await fx.admin.createRepositories('octo-org', { names: ['someone-elses'] });
+    const theirs = fx.emulator.world.repository('octo-org', 'someone-elses');
+    const head = theirs?.git.refs.get('refs/heads/main');
+    const response = await create('alice', body);
+    expect(response.status).toBe(409);
+    expect(await response.json()).toMatchObject({ error: 'repository_exists' });
+    expect(theirs?.git.refs.get('refs/heads/main')).toBe(head);
+  });
+
   it('after a failed commit step the same request finishes, a repeat answers the same, another request gets 409', async () => {
     const body = { installationId: installs['octo-org'], name: 'half-done', template, files: added };
     await fx.admin.fault({
