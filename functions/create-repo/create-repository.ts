@@ -26,11 +26,11 @@ import {
   isGitHubStatus,
   looksLikePlaceholder,
   readCommit,
-  readHead,
+  readHeadCommit,
   repositoryChanged,
   type Branch,
 } from './initial-commit.js';
-import type { RepositoryFile, RepositoryRequest } from './repository-request.js';
+import type { RepositoryFile, RepositoryRequest, RepositoryTemplate } from './repository-request.js';
 
 /** What repository creation needs from an installation token, and nothing more. */
 export const REPOSITORY_PERMISSIONS = {
@@ -48,6 +48,7 @@ type GitHubRepository = {
   default_branch: string;
   name: string;
   owner: { login: string };
+  template_repository?: { full_name: string } | null;
 };
 
 function isNameTaken(error: unknown): boolean {
@@ -76,7 +77,7 @@ async function actorFor(caller: Caller, details: InstallationDetails): Promise<A
  * The placeholder the files go on top of (with the head, if it was read just now), or the finished
  * result of an identical request.
  */
-type Base = { placeholder: string; head?: string } | { done: CreatedRepository };
+type Base = { placeholder: string; head?: string; placeholderTree?: string } | { done: CreatedRepository };
 
 /**
  * The placeholder commit of this creation: as recorded right after the repository was created or, if
@@ -94,27 +95,39 @@ async function placeholderOf(
     if (recorded.status === 'created') return { done: recorded.result };
     if (recorded.placeholderSha) return { placeholder: recorded.placeholderSha };
   }
-  const head = await readCommit(branch, await readHead(branch));
+  const head = await readHeadCommit(branch);
   if (!looksLikePlaceholder(head)) throw repositoryChanged(branch);
   const after = await creations.recordPlaceholder(...claim, requestHash, head.sha);
   if (after?.status === 'created') return { done: after.result };
-  if (after?.placeholderSha) return { placeholder: after.placeholderSha, head: head.sha };
+  if (after?.placeholderSha) {
+    return after.placeholderSha === head.sha
+      ? { placeholder: head.sha, head: head.sha, placeholderTree: head.tree }
+      : { placeholder: after.placeholderSha, head: head.sha };
+  }
   throw new ConflictError('creation_in_progress', `Another request took over creating ${branch.fullName}.`);
 }
 
-/** Commits the files on the placeholder; GitHub may briefly call a just-created repository empty. */
+/**
+ * Commits the files on the placeholder; GitHub may briefly call a just-created repository empty (and a
+ * generated one stays empty until GitHub has copied the template). On a repository generated from a
+ * template the files go on top of the template's tree (`onTemplate`); on `auto_init`'s they replace it.
+ */
 async function commitInitialFiles(
   branch: Branch,
   files: RepositoryFile[],
   creations: RepoCreationStore,
   claim: readonly [string, number, string],
   requestHash: string,
+  onTemplate: boolean,
 ): Promise<{ commitSha: string } | { done: CreatedRepository }> {
   for (let attempt = 0; ; attempt++) {
     try {
       const base = await placeholderOf(branch, creations, claim, requestHash);
       if ('done' in base) return base;
-      return { commitSha: await commitOnPlaceholder(branch, files, base.placeholder, base.head) };
+      const baseTree = onTemplate
+        ? (base.placeholderTree ?? (await readCommit(branch, base.placeholder)).tree)
+        : undefined;
+      return { commitSha: await commitOnPlaceholder(branch, files, base.placeholder, base.head, baseTree) };
     } catch (error) {
       // "Git Repository is empty." (409 from GitHub, not our own ConflictError).
       if (!isGitHubStatus(error, 409) || attempt >= 3) throw error;
@@ -219,6 +232,21 @@ async function createHoldingLease(input: {
   try {
     repo = await act(async (token) => {
       const headers = { authorization: `token ${token}` };
+      if (request.template) {
+        // GitHub gives the new repository one "Initial commit" with the template's files: the
+        // placeholder the given files go on, exactly as auto_init's commit is below.
+        const { data } = await github('POST /repos/{template_owner}/{template_repo}/generate', {
+          template_owner: request.template.owner,
+          template_repo: request.template.repo,
+          owner: details.accountLogin,
+          name: request.name,
+          ...(request.description !== undefined ? { description: request.description } : {}),
+          private: request.private,
+          include_all_branches: request.template.includeAllBranches,
+          headers,
+        });
+        return data;
+      }
       const fields = {
         name: request.name,
         ...(request.description !== undefined ? { description: request.description } : {}),
@@ -234,6 +262,24 @@ async function createHoldingLease(input: {
       return data;
     });
   } catch (error) {
+    if (request.template && isGitHubStatus(error, 404)) {
+      // GitHub answers 404 alike for a template the actor cannot read and for a repository that is not
+      // a template; only the failure path pays for telling them apart.
+      const problem = await templateProblem(act, request.template);
+      if (problem) {
+        await creations.abandon(...claim, lease);
+        throw problem;
+      }
+      return rethrowUpstream(error);
+    }
+    if (request.template && isGitHubStatus(error, 409)) {
+      // "Git Repository is empty.": a template without a commit has nothing to generate from.
+      await creations.abandon(...claim, lease);
+      throw new ConflictError(
+        'template_empty',
+        `The template ${request.template.owner}/${request.template.repo} has no commits yet: there is nothing to create from.`,
+      );
+    }
     if (isNameTaken(error) && lease.resumed) {
       // Our own earlier attempt created it; carry on from there.
       repo = await act(async (token) => {
@@ -244,6 +290,14 @@ async function createHoldingLease(input: {
         });
         return data;
       }).catch(rethrowUpstream);
+      if (request.template && !fromTemplate(repo, request.template)) {
+        // Someone else's repository took the name meanwhile: nothing of this request's exists.
+        await creations.abandon(...claim, lease);
+        throw new ConflictError(
+          'repository_exists',
+          `A repository named ${request.name} already exists in ${details.accountLogin}.`,
+        );
+      }
     } else if (isNameTaken(error)) {
       await creations.abandon(...claim, lease);
       throw new ConflictError(
@@ -276,6 +330,7 @@ async function createHoldingLease(input: {
           creations,
           claim,
           request.hash,
+          request.template !== undefined,
         ),
       );
     } catch (error) {
@@ -319,6 +374,47 @@ async function createHoldingLease(input: {
   };
   await creations.finish(...claim, request.hash, result);
   return result;
+}
+
+function fromTemplate(repo: GitHubRepository, template: RepositoryTemplate): boolean {
+  const expected = `${template.owner}/${template.repo}`.toLowerCase();
+  return repo.template_repository?.full_name.toLowerCase() === expected;
+}
+
+/**
+ * Why generating from `template` failed with 404, as the actor sees it: a repository they cannot read
+ * (or none) → 404 template_not_found; one that is not marked as a template → 400 not_a_template.
+ * Undefined when the template is fine (the 404 was about something else).
+ */
+async function templateProblem(act: Actor, template: RepositoryTemplate) {
+  const { github } = getServices();
+  const name = `${template.owner}/${template.repo}`;
+  const isTemplate = await act(async (token) => {
+    try {
+      const { data } = await github('GET /repos/{owner}/{repo}', {
+        owner: template.owner,
+        repo: template.repo,
+        headers: { authorization: `token ${token}` },
+      });
+      return data.is_template === true;
+    } catch (error) {
+      if (isGitHubStatus(error, 404)) return undefined;
+      throw error;
+    }
+  }).catch(rethrowUpstream);
+  if (isTemplate === undefined) {
+    return new NotFoundError(
+      'template_not_found',
+      `No template repository ${name} that can be used here: it must be public, or (organisations) in the same organisation within the installation's repositories, or (personal accounts) reachable by you through the App.`,
+    );
+  }
+  if (!isTemplate) {
+    return new BadRequestError(
+      'not_a_template',
+      `${name} is not a template repository: mark it as one in its settings on GitHub ("Template repository") first.`,
+    );
+  }
+  return undefined;
 }
 
 /**

@@ -48,6 +48,23 @@ export async function readCommit(branch: Branch, sha: string): Promise<CommitInf
   };
 }
 
+/** The branch's head commit in one call (the newest entry of the branch's history). */
+export async function readHeadCommit(branch: Branch): Promise<CommitInfo> {
+  const { data } = await branch.github('GET /repos/{owner}/{repo}/commits', {
+    ...params(branch),
+    sha: branch.name,
+    per_page: 1,
+  });
+  const [head] = data;
+  if (!head) throw new Error(`GitHub listed no commit on ${branch.fullName}@${branch.name}`);
+  return {
+    sha: head.sha,
+    parents: head.parents.map((parent) => parent.sha),
+    tree: head.commit.tree.sha,
+    message: head.commit.message,
+  };
+}
+
 /**
  * Whether a commit looks like the one `auto_init` makes: the first commit of the history (no parents)
  * with GitHub's message. Used only when the placeholder was never recorded (a crash between creating the
@@ -64,8 +81,11 @@ export function repositoryChanged(branch: Branch): ConflictError {
   );
 }
 
-/** The files as a tree of their own (no base tree: exactly these files). UTF-8 text goes inline. */
-async function createTree(branch: Branch, files: RepositoryFile[]): Promise<string> {
+/**
+ * The files as a tree: exactly these files, or (`baseTree`, a repository generated from a template) the
+ * base tree with these files added or replaced. UTF-8 text goes inline.
+ */
+async function createTree(branch: Branch, files: RepositoryFile[], baseTree?: string): Promise<string> {
   const tree = await Promise.all(
     files.map(async (file) => {
       const text = file.content.toString('utf8');
@@ -80,7 +100,11 @@ async function createTree(branch: Branch, files: RepositoryFile[]): Promise<stri
       return { path: file.path, mode: '100644' as const, type: 'blob' as const, sha: data.sha };
     }),
   );
-  const { data } = await branch.github('POST /repos/{owner}/{repo}/git/trees', { ...params(branch), tree });
+  const { data } = await branch.github('POST /repos/{owner}/{repo}/git/trees', {
+    ...params(branch),
+    tree,
+    ...(baseTree ? { base_tree: baseTree } : {}),
+  });
   return data.sha;
 }
 
@@ -95,10 +119,11 @@ async function adoptIfOurs(
   placeholder: string,
   head: string,
   ourTree?: string,
+  baseTree?: string,
 ): Promise<string> {
   const commit = await readCommit(branch, head);
   if (commit.parents.length === 1 && commit.parents[0] === placeholder) {
-    const tree = ourTree ?? (await createTree(branch, files));
+    const tree = ourTree ?? (await createTree(branch, files, baseTree));
     if (commit.tree === tree) return head;
   }
   throw repositoryChanged(branch);
@@ -116,10 +141,12 @@ export async function commitOnPlaceholder(
   placeholder: string,
   /** The head when the caller has only just read it. */
   knownHead?: string,
+  /** The files go on top of this tree (the template's) instead of replacing the placeholder's. */
+  baseTree?: string,
 ): Promise<string> {
   const head = knownHead ?? (await readHead(branch));
-  if (head !== placeholder) return adoptIfOurs(branch, files, placeholder, head);
-  const tree = await createTree(branch, files);
+  if (head !== placeholder) return adoptIfOurs(branch, files, placeholder, head, undefined, baseTree);
+  const tree = await createTree(branch, files, baseTree);
   const { data: commit } = await branch.github('POST /repos/{owner}/{repo}/git/commits', {
     ...params(branch),
     message: FILES_MESSAGE,

@@ -17,6 +17,13 @@ const body = z.strictObject({
   name: z.string(),
   description: z.optional(z.string().check(z.maxLength(350))),
   private: z.optional(z.boolean()),
+  template: z.optional(
+    z.strictObject({
+      owner: z.string(),
+      repo: z.string(),
+      includeAllBranches: z.optional(z.boolean()),
+    }),
+  ),
   files: z.optional(
     z.array(
       z.strictObject({
@@ -29,11 +36,14 @@ const body = z.strictObject({
 });
 
 export type RepositoryFile = { path: string; content: Buffer };
+/** The template repository to generate from (GitHub's "Create a repository using a template"). */
+export type RepositoryTemplate = { owner: string; repo: string; includeAllBranches: boolean };
 export type RepositoryRequest = {
   installationId: number;
   name: string;
   description: string | undefined;
   private: boolean;
+  template: RepositoryTemplate | undefined;
   files: RepositoryFile[];
   /** Identifies "the same request" for retries. */
   hash: string;
@@ -47,6 +57,21 @@ export function checkRepositoryName(name: string): void {
       'Repository names use letters, digits, ".", "-" and "_" (at most 100), and cannot be "." or ".." or end in ".git".',
     );
   }
+}
+
+/** GitHub's login rules: letters, digits and single inner hyphens, at most 39. */
+const GITHUB_LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/;
+
+function parseTemplate(input: z.infer<typeof body>['template']): RepositoryTemplate | undefined {
+  if (!input) return undefined;
+  const validRepo = /^[A-Za-z0-9._-]{1,100}$/.test(input.repo) && input.repo !== '.' && input.repo !== '..';
+  if (!GITHUB_LOGIN.test(input.owner) || !validRepo) {
+    throw new BadRequestError(
+      'invalid_template',
+      'template.owner must be a GitHub login and template.repo a repository name (letters, digits, ".", "-", "_").',
+    );
+  }
+  return { owner: input.owner, repo: input.repo, includeAllBranches: input.includeAllBranches ?? false };
 }
 
 /** Only paths Git itself would write: no `.git` aliases, no escapes, nothing malformed. */
@@ -64,6 +89,7 @@ function checkPath(path: string): void {
 export function parseRepositoryRequest(raw: unknown): RepositoryRequest {
   const input = parseBody(body, raw);
   checkRepositoryName(input.name);
+  const template = parseTemplate(input.template);
   const files = input.files ?? [];
   if (files.length > LIMITS.files) {
     throw new BadRequestError(
@@ -96,7 +122,16 @@ export function parseRepositoryRequest(raw: unknown): RepositoryRequest {
   }
   const hash = createHash('sha256');
   hash.update(
-    JSON.stringify([input.installationId, input.name, input.description ?? null, input.private ?? true]),
+    JSON.stringify([
+      input.installationId,
+      input.name,
+      input.description ?? null,
+      input.private ?? true,
+      // Only when given, so that requests without a template keep the hashes they always had.
+      ...(template
+        ? [template.owner.toLowerCase(), template.repo.toLowerCase(), template.includeAllBranches]
+        : []),
+    ]),
   );
   for (const file of decoded) hash.update(`\0${file.path}\0`).update(file.content);
   return {
@@ -104,6 +139,7 @@ export function parseRepositoryRequest(raw: unknown): RepositoryRequest {
     name: input.name,
     description: input.description,
     private: input.private ?? true,
+    template,
     files: decoded,
     hash: hash.digest('hex'),
   };

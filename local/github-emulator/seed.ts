@@ -17,11 +17,59 @@ export const DEMO_WORLD = {
   teammate: 'octo-teammate',
   org: 'octo-org',
   orgWithoutApp: 'octo-no-app',
+  template: 'project-template',
 } as const;
+
+/** The files of `octo-org/project-template`. */
+export const PROJECT_TEMPLATE_FILES: Record<string, string> = {
+  'README.md': '# Project template\n\nA small TypeScript project to start from.\n',
+  'package.json': `${JSON.stringify(
+    {
+      name: 'project-template',
+      version: '0.1.0',
+      private: true,
+      type: 'module',
+      scripts: { build: 'tsc', test: 'node --test' },
+      devDependencies: { typescript: '^5.6.0' },
+    },
+    null,
+    2,
+  )}\n`,
+  'src/index.ts': 'export function hello(name: string): string {\n  return `Hello, ${name}!`;\n}\n',
+  '.github/workflows/ci.yml': [
+    'name: CI',
+    'on: [push, pull_request]',
+    'jobs:',
+    '  build:',
+    '    runs-on: ubuntu-latest',
+    '    steps:',
+    '      - uses: actions/checkout@v4',
+    '      - uses: actions/setup-node@v4',
+    '        with:',
+    '          node-version: 22',
+    '      - run: npm install',
+    '      - run: npm run build',
+    '',
+  ].join('\n'),
+};
+
+/**
+ * The template repository `<owner>/project-template` to create projects from
+ * (POST /accounts/{accountId}/repositories with `template`); tests seed the same one.
+ */
+export async function seedProjectTemplate(admin: EmulatorAdmin, owner: string) {
+  return admin.createRepositories(owner, {
+    names: [DEMO_WORLD.template],
+    isTemplate: true,
+    description: 'A starting point for new projects',
+    files: PROJECT_TEMPLATE_FILES,
+  });
+}
 
 /**
  * The world `npm start` shows: `octo-demo` with the App on their personal account, `octo-org`
- * (owner octo-demo, member octo-teammate) with the App installed, and `octo-no-app` without it.
+ * (owner octo-demo, member octo-teammate) with the App installed and the template repository
+ * `octo-org/project-template`, and `octo-no-app` without the App.
  */
 export async function seedDemoWorld(emulatorUrl: string, app: DemoApp): Promise<{ installations: number[] }> {
   const admin = new EmulatorAdmin(emulatorUrl);
@@ -53,6 +101,7 @@ export async function seedDemoWorld(emulatorUrl: string, app: DemoApp): Promise<
     // As the App registration asks (README "Register the GitHub App", scripts/register-app.ts).
     events: ['repository'],
   });
+  await seedProjectTemplate(admin, DEMO_WORLD.org);
   const personal = await admin.install({ appId: registered.id, account: DEMO_WORLD.user });
   const org = await admin.install({ appId: registered.id, account: DEMO_WORLD.org });
   return { installations: [personal.installation.id, org.installation.id] };

@@ -203,7 +203,17 @@ export class Serializer {
     };
   }
 
+  /** GitHub's full repository; `template_repository` names the template it was generated from. */
   repository(repo: EmulatedRepository) {
+    const template =
+      repo.templateRepositoryId === undefined
+        ? undefined
+        : this.world.repositories.get(repo.templateRepositoryId);
+    const fields = this.repositoryFields(repo);
+    return template ? { ...fields, template_repository: this.repositoryFields(template) } : fields;
+  }
+
+  private repositoryFields(repo: EmulatedRepository) {
     const owner = this.world.account(repo.ownerId);
     const fullName = `${owner.login}/${repo.name}`;
     const url = this.api(`/repos/${fullName}`);

@@ -10,6 +10,7 @@ import { oauthRoutes } from './handlers/oauth.js';
 import { repoRoutes } from './handlers/repos.js';
 import { repoSettingsRoutes } from './handlers/repo-settings.js';
 import { orgRoutes } from './handlers/orgs.js';
+import { templateRoutes } from './handlers/templates.js';
 import { userRoutes } from './handlers/user.js';
 import { usersRoutes } from './handlers/users.js';
 import {
@@ -81,6 +82,7 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
     ...repoRoutes,
     ...installationRoutes,
     ...repoSettingsRoutes,
+    ...templateRoutes,
     ...oauthRoutes,
     ...adminRoutes(state),
   ];

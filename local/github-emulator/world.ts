@@ -81,6 +81,8 @@ export type EmulatedRepository = {
   archived: boolean;
   /** "Template repository": others may generate new repositories from it. */
   isTemplate: boolean;
+  /** The template it was generated from (POST /repos/{template_owner}/{template_repo}/generate). */
+  templateRepositoryId?: number;
   defaultBranch: string;
   createdAt: string;
   updatedAt: string;

@@ -122,14 +122,14 @@ describe('POST /accounts/{accountId}/repositories', () => {
       defaultBranch: 'main',
       commitSha: expect.stringMatching(/^[0-9a-f]{40}$/) as string,
     });
-    // GitHub calls: create, read the placeholder, tree, commit, fast-forward (token mints aside).
+    // GitHub calls: create, read the placeholder (head commit, one call), tree, commit, fast-forward
+    // (token mints aside).
     const calls = (await fx.admin.calls())
       .map((call) => `${call.method} ${call.route}`)
       .filter((call) => !call.endsWith('/access_tokens'));
     expect(calls).toEqual([
       'POST /orgs/{org}/repos',
-      'GET /repos/{owner}/{repo}/git/ref/{ref}',
-      'GET /repos/{owner}/{repo}/git/commits/{commit_sha}',
+      'GET /repos/{owner}/{repo}/commits',
       'POST /repos/{owner}/{repo}/git/trees',
       'POST /repos/{owner}/{repo}/git/commits',
       'PATCH /repos/{owner}/{repo}/git/refs/{ref}',
@@ -478,7 +478,7 @@ describe('a retry never destroys commits the service did not make', () => {
 
   it('placeholder never recorded: a retry builds on an untouched auto_init commit, refuses a moved branch', async () => {
     const failHeadRead = () =>
-      fx.admin.fault({ method: 'GET', route: '/repos/{owner}/{repo}/git/ref/{ref}', status: 500 });
+      fx.admin.fault({ method: 'GET', route: '/repos/{owner}/{repo}/commits', status: 500 });
     for (const name of ['unrecorded-clean', 'unrecorded-pushed']) {
       await failHeadRead();
       const failed = await create('alice', { installationId: installs['octo-org'], name, files: template });
