@@ -1,3 +1,4 @@
+import type { Serializer } from './serialize.js';
 import type { EmulatorContext } from './http.js';
 import type { Delivery } from './webhooks.js';
 import type { EmulatedAccount, EmulatedApp, EmulatedInstallation, EmulatedRepository } from './world.js';
@@ -74,9 +75,19 @@ export function repositoryEventRecipients(context: EmulatorContext, repo: Emulat
   );
 }
 
-/** A repository in a webhook payload (GitHub's `repository-webhooks`: no caller `permissions`). */
+/**
+ * A repository in a webhook payload (GitHub's `repository-webhooks`): no caller `permissions`, and no
+ * `template_repository` (its webhook schema wants strings where a repository has nulls; the REST
+ * answer carries it).
+ */
 function repositoryPayload(context: EmulatorContext, repo: EmulatedRepository) {
-  const { permissions: _permissions, ...repository } = context.serializer.repository(repo);
+  const {
+    permissions: _permissions,
+    template_repository: _template,
+    ...repository
+  } = context.serializer.repository(repo) as ReturnType<Serializer['repository']> & {
+    template_repository?: unknown;
+  };
   return repository;
 }
 

@@ -1522,6 +1522,26 @@ describe('repository settings and repository events', () => {
     expect(summary(whileSuspended)).toEqual([]);
   });
 
+  it('generating from a template sends created, by the App’s bot', async () => {
+    await fx.admin.createRepositories('settings-org', { names: ['tpl-source'], isTemplate: true });
+    const headers = await tokenFor(watched.org);
+    const hooks = await hooksDuring(() =>
+      request('POST /repos/{template_owner}/{template_repo}/generate', {
+        template_owner: 'settings-org',
+        template_repo: 'tpl-source',
+        owner: 'settings-org',
+        name: 'from-tpl',
+        headers,
+      }),
+    );
+    expect(summary(hooks)).toEqual([['repository', 'created', watched.org]]);
+    expectGitHubShapes(hooks);
+    expect(hooks[0]?.payload).toMatchObject({
+      repository: { full_name: 'settings-org/from-tpl' },
+      sender: { login: 'repo-watcher[bot]', type: 'Bot' },
+    });
+  });
+
   it('the control API renames, archives, changes visibility, makes templates and deletes, with events', async () => {
     await fx.admin.createRepositories('settings-org', { names: ['ui-made'] });
     const id = fx.emulator.world.repository('settings-org', 'ui-made')?.id;
