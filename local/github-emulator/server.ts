@@ -5,6 +5,7 @@ import { GitHubError } from './errors.js';
 import { adminRoutes, type AdminState, type CallRecord, type Fault } from './handlers/admin.js';
 import { appManifestRoutes } from './handlers/app-manifests.js';
 import { appRoutes } from './handlers/app.js';
+import { gitTreeRoutes } from './handlers/git-trees.js';
 import { oauthRoutes } from './handlers/oauth.js';
 import { repoRoutes } from './handlers/repos.js';
 import { orgRoutes } from './handlers/orgs.js';
@@ -77,6 +78,7 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
     ...orgRoutes,
     ...usersRoutes,
     ...repoRoutes,
+    ...gitTreeRoutes(),
     ...oauthRoutes,
     ...adminRoutes(state),
   ];
