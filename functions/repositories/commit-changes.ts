@@ -1,0 +1,224 @@
+import type { Caller } from '../shared/auth/sessions.js';
+import { AppError, BadRequestError, ConflictError, NotFoundError } from '../shared/errors.js';
+import { isGitHubStatus } from '../shared/github/github.js';
+import {
+  repositoryArchived,
+  resolveLinkedRepository,
+  type LinkedRepository,
+} from '../shared/repositories/repository-access.js';
+import { getServices } from '../shared/services.js';
+import type { CommitFile, CommitRequest } from './commit-request.js';
+
+export type CommitAnswer = { sha: string; htmlUrl: string; branch: string };
+
+class HeadMovedError extends AppError {
+  readonly statusCode = 409;
+  constructor(branch: string, currentSha: string | null) {
+    super(
+      'head_moved',
+      currentSha === null
+        ? `The branch ${branch} does not exist (any more): nothing was committed.`
+        : `The branch ${branch} is at ${currentSha}, not where this commit expected it: nothing was committed. Read it again and retry.`,
+      { details: { currentSha } },
+    );
+  }
+}
+
+/** Git trailers go in the message's last paragraph: join it when it already is one, else start one. */
+export function withCoAuthor(message: string, user: { id: number; login: string }): string {
+  const trailer = `Co-authored-by: ${user.login} <${user.id}+${user.login}@users.noreply.github.com>`;
+  const trimmed = message.trimEnd();
+  const paragraphs = trimmed.split(/\n\s*\n/);
+  const last = paragraphs[paragraphs.length - 1] ?? '';
+  const isTrailerBlock =
+    paragraphs.length > 1 && last.split('\n').every((line) => /^[A-Za-z0-9-]+: \S/.test(line));
+  if (isTrailerBlock && last.includes(trailer)) return `${trimmed}\n`;
+  return `${trimmed}${isTrailerBlock ? '\n' : '\n\n'}${trailer}\n`;
+}
+
+type Git = {
+  repository: LinkedRepository;
+  token: string;
+};
+
+function call(git: Git) {
+  const { github } = getServices();
+  const base = {
+    owner: git.repository.owner,
+    repo: git.repository.repo,
+    headers: { authorization: `token ${git.token}` },
+  };
+  return { github, base };
+}
+
+/** The branch's head, or undefined when it does not exist (GitHub's 404, or 409 for an empty repository). */
+async function readHead(git: Git, branch: string): Promise<string | undefined> {
+  const { github, base } = call(git);
+  try {
+    const { data } = await github('GET /repos/{owner}/{repo}/git/ref/{ref}', {
+      ...base,
+      ref: `heads/${branch}`,
+    });
+    return data.object.sha;
+  } catch (error) {
+    if (isGitHubStatus(error, 404)) return undefined;
+    if (isGitHubStatus(error, 409)) throw emptyRepository();
+    throw error;
+  }
+}
+
+const emptyRepository = () =>
+  new ConflictError(
+    'repository_empty',
+    'The repository has no commits yet: GitHub cannot add commits through its API until it has one.',
+  );
+
+async function treeOf(git: Git, commitSha: string): Promise<string | undefined> {
+  const { github, base } = call(git);
+  try {
+    const { data } = await github('GET /repos/{owner}/{repo}/git/commits/{commit_sha}', {
+      ...base,
+      commit_sha: commitSha,
+    });
+    return data.tree.sha;
+  } catch (error) {
+    if (isGitHubStatus(error, 404) || isGitHubStatus(error, 422)) return undefined;
+    throw error;
+  }
+}
+
+/** Where the commit goes on top of: the branch's head, or for a new branch the head of its base. */
+async function startingPoint(
+  git: Git,
+  request: CommitRequest,
+): Promise<{ parent: string; tree: string; exists: boolean }> {
+  const { github, base } = call(git);
+  // With an expected head, its tree is read alongside the ref: one round trip instead of two.
+  const [head, expectedTree] = await Promise.all([
+    readHead(git, request.branch),
+    request.expectedHeadSha ? treeOf(git, request.expectedHeadSha) : undefined,
+  ]);
+  if (head !== undefined) {
+    if (request.expectedHeadSha !== undefined && request.expectedHeadSha !== head)
+      throw new HeadMovedError(request.branch, head);
+    const tree = expectedTree ?? (await treeOf(git, head));
+    if (!tree) throw new HeadMovedError(request.branch, head);
+    return { parent: head, tree, exists: true };
+  }
+  let baseBranch = request.baseBranch;
+  if (baseBranch === undefined) {
+    // Also the archived check before anything is written (the repository's own 404 is mapped outside).
+    const { data } = await github('GET /repos/{owner}/{repo}', base);
+    if (data.archived) throw repositoryArchived();
+    baseBranch = data.default_branch;
+  }
+  const baseHead = await readHead(git, baseBranch);
+  if (baseHead === undefined) {
+    return git.repository.notFoundAs(
+      git.token,
+      new NotFoundError('branch_not_found', `The base branch ${baseBranch} does not exist.`),
+    );
+  }
+  // For a new branch, the expected head is the commit it starts from (where the caller read the tree).
+  if (request.expectedHeadSha !== undefined && request.expectedHeadSha !== baseHead)
+    throw new HeadMovedError(baseBranch, baseHead);
+  const tree = expectedTree ?? (await treeOf(git, baseHead));
+  if (!tree) throw new HeadMovedError(baseBranch, baseHead);
+  return { parent: baseHead, tree, exists: false };
+}
+
+/** UTF-8 text goes inline in the tree; anything else becomes a blob first (all in parallel). */
+async function treeEntries(git: Git, files: CommitFile[], deletions: string[]) {
+  const { github, base } = call(git);
+  const written = await Promise.all(
+    files.map(async (file) => {
+      const text = file.content.toString('utf8');
+      if (Buffer.from(text, 'utf8').equals(file.content))
+        return { path: file.path, mode: file.mode, type: 'blob' as const, content: text };
+      const { data } = await github('POST /repos/{owner}/{repo}/git/blobs', {
+        ...base,
+        content: file.content.toString('base64'),
+        encoding: 'base64',
+      });
+      return { path: file.path, mode: file.mode, type: 'blob' as const, sha: data.sha };
+    }),
+  );
+  const deleted = deletions.map((path) => ({
+    path,
+    mode: '100644' as const,
+    type: 'blob' as const,
+    sha: null,
+  }));
+  return [...written, ...deleted];
+}
+
+/**
+ * Commits `request` as one commit by the App, never forcing: the branch moves only as a fast forward from
+ * the head this commit was built on, so a concurrent writer makes it a 409 `head_moved` (with the head
+ * now), never a lost commit. Calls with a cached token: ref (+ the expected head's commit, in parallel),
+ * the head's commit if not already read, blobs for non-UTF-8 files (parallel), tree, commit, ref update;
+ * a new branch adds the repository (default branch) unless `baseBranch` is given, and the base's ref.
+ */
+export async function commitChanges(
+  caller: Caller,
+  accountId: string,
+  owner: string,
+  repo: string,
+  request: CommitRequest,
+): Promise<CommitAnswer> {
+  const [repository, profile] = await Promise.all([
+    resolveLinkedRepository(caller, accountId, owner, repo),
+    getServices().users.getProfile(caller.userId),
+  ]);
+  const coAuthor = { id: caller.userId, login: profile?.login ?? repository.member.login };
+  return repository.withToken({ contents: 'write' }, async (token) => {
+    const git = { repository, token };
+    const { github, base } = call(git);
+    const start = await startingPoint(git, request);
+    const tree = await (async () => {
+      try {
+        const { data } = await github('POST /repos/{owner}/{repo}/git/trees', {
+          ...base,
+          base_tree: start.tree,
+          tree: await treeEntries(git, request.files, request.deletions),
+        });
+        return data.sha;
+      } catch (error) {
+        // GitHub refuses a tree that deletes a path it does not hold.
+        if (isGitHubStatus(error, 422) && request.deletions.length > 0)
+          throw new BadRequestError(
+            'invalid_deletion',
+            'A path to delete is not a file in the branch (GitHub refused the tree).',
+          );
+        throw error;
+      }
+    })();
+    const { data: commit } = await github('POST /repos/{owner}/{repo}/git/commits', {
+      ...base,
+      message: withCoAuthor(request.message, coAuthor),
+      tree,
+      parents: [start.parent],
+    });
+    try {
+      if (start.exists) {
+        await github('PATCH /repos/{owner}/{repo}/git/refs/{ref}', {
+          ...base,
+          ref: `heads/${request.branch}`,
+          sha: commit.sha,
+          force: false,
+        });
+      } else {
+        await github('POST /repos/{owner}/{repo}/git/refs', {
+          ...base,
+          ref: `refs/heads/${request.branch}`,
+          sha: commit.sha,
+        });
+      }
+    } catch (error) {
+      // "Update is not a fast forward" / "Reference already exists": someone else moved or made the branch.
+      if (!isGitHubStatus(error, 422)) throw error;
+      throw new HeadMovedError(request.branch, (await readHead(git, request.branch)) ?? null);
+    }
+    return { sha: commit.sha, htmlUrl: commit.html_url, branch: request.branch };
+  });
+}
