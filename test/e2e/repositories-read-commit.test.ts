@@ -263,6 +263,19 @@ describe('committing', () => {
     );
     expect(history.map((entry) => entry.sha)).toEqual([answer.sha, mainBefore]);
 
+    // Read back through the service at the new branch (a ref with a slash).
+    const atBranch = await body<{ entries: Array<{ path: string }> }>(
+      await bob(`${base('app-one')}/tree?ref=feature/one`),
+    );
+    expect(atBranch.entries.map((entry) => entry.path)).toEqual(
+      expect.arrayContaining(['img/logo.png', 'notes/a.txt', 'scripts/run.sh']),
+    );
+    expect(atBranch.entries.map((entry) => entry.path)).not.toContain('old.txt');
+    const logo = await body<{ content: string }>(
+      await bob(`${base('app-one')}/contents/img/logo.png?ref=${encodeURIComponent('feature/one')}`),
+    );
+    expect(Buffer.from(logo.content, 'base64').equals(binary)).toBe(true);
+
     // On the existing branch, with the expected head: five calls, ref and head commit read together.
     await fx.admin.clearCalls();
     const next = await bob(`${base('app-one')}/commits`, {
@@ -411,18 +424,16 @@ describe('committing', () => {
 });
 
 describe('who and what may be reached', () => {
-  const routes = (repo: string, account: string, owner = 'octo-org') => [
-    () => (account === accountB ? sessions.carol : sessions.bob)!(`${base(repo, account, owner)}/tree`),
-    () =>
-      (account === accountB ? sessions.carol : sessions.bob)!(
-        `${base(repo, account, owner)}/contents/README.md`,
-      ),
-    () =>
-      (account === accountB ? sessions.carol : sessions.bob)!(`${base(repo, account, owner)}/commits`, {
-        method: 'POST',
-        json: commitBody({ branch: 'intruder' }),
-      }),
-  ];
+  const routes = (repo: string, account: string, owner = 'octo-org') => {
+    // Carol is the member of account B; Bob of account A.
+    const who = (account === accountB ? sessions.carol : sessions.bob) as Call;
+    const at = base(repo, account, owner);
+    return [
+      () => who(`${at}/tree`),
+      () => who(`${at}/contents/README.md`),
+      () => who(`${at}/commits`, { method: 'POST', json: commitBody({ branch: 'intruder' }) }),
+    ];
+  };
   async function expectNotFound(repo: string, account: string, owner = 'octo-org') {
     for (const route of routes(repo, account, owner)) {
       const response = await route();

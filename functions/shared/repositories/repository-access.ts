@@ -1,6 +1,6 @@
 import { requireMember } from '../accounts/membership.js';
 import type { Caller } from '../auth/sessions.js';
-import type { AppError} from '../errors.js';
+import type { AppError } from '../errors.js';
 import { ConflictError, ForbiddenError, NotFoundError } from '../errors.js';
 import { RepositoryNotReachableError, withInstallationToken } from '../github/app-auth.js';
 import { isGitHubStatus, toUpstreamError } from '../github/github.js';
