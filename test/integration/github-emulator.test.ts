@@ -1127,7 +1127,7 @@ describe('git trees, blobs and contents', () => {
     }
   });
 
-  it('answers contents as GitHub does: files, directories, files over 1 MB without content, and blobs', async () => {
+  it('answers contents as GitHub does (files, directories, files over 1 MB without content), blobs and branches', async () => {
     const { data: dir } = await request('GET /repos/{owner}/{repo}/contents/{path}', {
       ...params,
       path: 'src',
@@ -1147,6 +1147,16 @@ describe('git trees, blobs and contents', () => {
     });
     expect(blob.encoding).toBe('base64');
     expect(Buffer.from(blob.content, 'base64').equals(big)).toBe(true);
+    const { data: branch } = await request('GET /repos/{owner}/{repo}/branches/{branch}', {
+      ...params,
+      branch: 'main',
+    });
+    const head = fx.emulator.world.repository('octo-org', 'tree-repo')?.git.refs.get('refs/heads/main');
+    expect(branch).toMatchObject({ name: 'main', protected: false, commit: { sha: head } });
+    const noBranch = await failure(
+      request('GET /repos/{owner}/{repo}/branches/{branch}', { ...params, branch: 'nope' }),
+    );
+    expect([noBranch.status, noBranch.response?.data?.message]).toEqual([404, 'Branch not found']);
     const missingRef = await failure(
       request('GET /repos/{owner}/{repo}/contents/{path}', { ...params, path: 'README.md', ref: 'nope' }),
     );

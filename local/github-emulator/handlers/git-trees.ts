@@ -41,8 +41,8 @@ function* walk(repo: EmulatedRepository, treeSha: string, prefix: string): Gener
 }
 
 /**
- * `GET /repos/{owner}/{repo}/git/trees/{tree_sha}` (with `recursive`: any value lists the whole tree)
- * and `GET /repos/{owner}/{repo}/git/blobs/{file_sha}`, plus a control route that lowers the
+ * `GET /repos/{owner}/{repo}/git/trees/{tree_sha}` (with `recursive`: any value lists the whole tree),
+ * `GET /repos/{owner}/{repo}/git/blobs/{file_sha}` and `GET /repos/{owner}/{repo}/branches/{branch}`, plus a control route that lowers the
  * recursive-tree limits so a test can see `truncated: true` on a small tree.
  */
 export function gitTreeRoutes(): Route[] {
@@ -105,6 +105,32 @@ export function gitTreeRoutes(): Route[] {
           // GitHub wraps base64 at 60 characters, as the contents API does.
           content: (content.toString('base64').match(/.{1,60}/g) ?? []).join('\n') + '\n',
           encoding: 'base64',
+        });
+      },
+    },
+    {
+      // A branch with its head commit (and so its tree) in one answer; unprotected, as the emulator has no protection.
+      method: 'GET',
+      template: '/repos/{owner}/{repo}/branches/{branch+}',
+      kind: 'rest',
+      handle: (request, context) => {
+        const { repo } = accessRepository(request, context, 'contents', 'read');
+        const name = request.params.branch ?? '';
+        const sha = repo.git.refs.get(`refs/heads/${name}`);
+        const commit = sha ? repo.git.commits.get(sha) : undefined;
+        if (!commit) throw new GitHubError(404, 'Branch not found');
+        const owner = context.world.account(repo.ownerId).login;
+        const url = `${context.baseUrl()}/repos/${owner}/${repo.name}/branches/${name}`;
+        return json(200, {
+          name,
+          commit: context.serializer.commit(repo, commit),
+          _links: { self: url, html: `${context.baseUrl()}/${owner}/${repo.name}/tree/${name}` },
+          protected: false,
+          protection: {
+            enabled: false,
+            required_status_checks: { enforcement_level: 'off', contexts: [], checks: [] },
+          },
+          protection_url: `${url}/protection`,
         });
       },
     },
