@@ -1,5 +1,5 @@
 import type { Caller } from '../shared/auth/sessions.js';
-import { AppError, BadRequestError, ConflictError, NotFoundError } from '../shared/errors.js';
+import { AppError, BadRequestError, NotFoundError } from '../shared/errors.js';
 import { isGitHubStatus } from '../shared/github/github.js';
 import {
   repositoryArchived,
@@ -51,7 +51,7 @@ function call(git: Git) {
   return { github, base };
 }
 
-/** The branch's head, or undefined when it does not exist (GitHub's 404, or 409 for an empty repository). */
+/** The branch's head now, or undefined when it does not exist. */
 async function readHead(git: Git, branch: string): Promise<string | undefined> {
   const { github, base } = call(git);
   try {
@@ -62,27 +62,22 @@ async function readHead(git: Git, branch: string): Promise<string | undefined> {
     return data.object.sha;
   } catch (error) {
     if (isGitHubStatus(error, 404)) return undefined;
-    if (isGitHubStatus(error, 409)) throw emptyRepository();
     throw error;
   }
 }
 
-const emptyRepository = () =>
-  new ConflictError(
-    'repository_empty',
-    'The repository has no commits yet: GitHub cannot add commits through its API until it has one.',
-  );
-
-async function treeOf(git: Git, commitSha: string): Promise<string | undefined> {
+/**
+ * A branch's head and that commit's tree in one call, or undefined when there is no such branch
+ * (GitHub's 404 "Branch not found", also for an empty repository). Any other 404 is the repository's
+ * own (gone, or removed from the installation) and is left to `withToken`.
+ */
+async function readBranch(git: Git, branch: string): Promise<{ sha: string; tree: string } | undefined> {
   const { github, base } = call(git);
   try {
-    const { data } = await github('GET /repos/{owner}/{repo}/git/commits/{commit_sha}', {
-      ...base,
-      commit_sha: commitSha,
-    });
-    return data.tree.sha;
+    const { data } = await github('GET /repos/{owner}/{repo}/branches/{branch}', { ...base, branch });
+    return { sha: data.commit.sha, tree: data.commit.commit.tree.sha };
   } catch (error) {
-    if (isGitHubStatus(error, 404) || isGitHubStatus(error, 422)) return undefined;
+    if (isGitHubStatus(error, 404) && /branch not found/i.test((error as Error).message)) return undefined;
     throw error;
   }
 }
@@ -93,38 +88,26 @@ async function startingPoint(
   request: CommitRequest,
 ): Promise<{ parent: string; tree: string; exists: boolean }> {
   const { github, base } = call(git);
-  // With an expected head, its tree is read alongside the ref: one round trip instead of two.
-  const [head, expectedTree] = await Promise.all([
-    readHead(git, request.branch),
-    request.expectedHeadSha ? treeOf(git, request.expectedHeadSha) : undefined,
-  ]);
+  const head = await readBranch(git, request.branch);
   if (head !== undefined) {
-    if (request.expectedHeadSha !== undefined && request.expectedHeadSha !== head)
-      throw new HeadMovedError(request.branch, head);
-    const tree = expectedTree ?? (await treeOf(git, head));
-    if (!tree) throw new HeadMovedError(request.branch, head);
-    return { parent: head, tree, exists: true };
+    if (request.expectedHeadSha !== undefined && request.expectedHeadSha !== head.sha)
+      throw new HeadMovedError(request.branch, head.sha);
+    return { parent: head.sha, tree: head.tree, exists: true };
   }
   let baseBranch = request.baseBranch;
   if (baseBranch === undefined) {
-    // Also the archived check before anything is written (the repository's own 404 is mapped outside).
+    // Also the archived check before anything is written.
     const { data } = await github('GET /repos/{owner}/{repo}', base);
     if (data.archived) throw repositoryArchived();
     baseBranch = data.default_branch;
   }
-  const baseHead = await readHead(git, baseBranch);
-  if (baseHead === undefined) {
-    return git.repository.notFoundAs(
-      git.token,
-      new NotFoundError('branch_not_found', `The base branch ${baseBranch} does not exist.`),
-    );
-  }
+  const start = await readBranch(git, baseBranch);
+  if (start === undefined)
+    throw new NotFoundError('branch_not_found', `The base branch ${baseBranch} does not exist.`);
   // For a new branch, the expected head is the commit it starts from (where the caller read the tree).
-  if (request.expectedHeadSha !== undefined && request.expectedHeadSha !== baseHead)
-    throw new HeadMovedError(baseBranch, baseHead);
-  const tree = expectedTree ?? (await treeOf(git, baseHead));
-  if (!tree) throw new HeadMovedError(baseBranch, baseHead);
-  return { parent: baseHead, tree, exists: false };
+  if (request.expectedHeadSha !== undefined && request.expectedHeadSha !== start.sha)
+    throw new HeadMovedError(baseBranch, start.sha);
+  return { parent: start.sha, tree: start.tree, exists: false };
 }
 
 /** UTF-8 text goes inline in the tree; anything else becomes a blob first (all in parallel). */
@@ -155,9 +138,10 @@ async function treeEntries(git: Git, files: CommitFile[], deletions: string[]) {
 /**
  * Commits `request` as one commit by the App, never forcing: the branch moves only as a fast forward from
  * the head this commit was built on, so a concurrent writer makes it a 409 `head_moved` (with the head
- * now), never a lost commit. Calls with a cached token: ref (+ the expected head's commit, in parallel),
- * the head's commit if not already read, blobs for non-UTF-8 files (parallel), tree, commit, ref update;
- * a new branch adds the repository (default branch) unless `baseBranch` is given, and the base's ref.
+ * now), never a lost commit. GitHub calls with a cached token: the branch (head and tree), blobs for
+ * non-UTF-8 files (in parallel), tree, commit, ref update: 4 + blobs. A new branch: its 404, the
+ * repository (default branch) unless `baseBranch` is given, the base branch, tree, commit, new ref:
+ * 5 or 6 + blobs.
  */
 export async function commitChanges(
   caller: Caller,

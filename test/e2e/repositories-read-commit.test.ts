@@ -223,11 +223,12 @@ describe('committing', () => {
       branch: 'feature/one',
     });
     const calls = await gitHubCalls();
+    // The branch (404), the repository (default branch, archived?), the base branch (head and tree),
+    // one blob (the only non-UTF-8 file), the tree, the commit, the new ref.
     expect(calls).toEqual([
-      'GET /repos/{owner}/{repo}/git/ref/{ref}',
+      'GET /repos/{owner}/{repo}/branches/{branch}',
       'GET /repos/{owner}/{repo}',
-      'GET /repos/{owner}/{repo}/git/ref/{ref}',
-      'GET /repos/{owner}/{repo}/git/commits/{commit_sha}',
+      'GET /repos/{owner}/{repo}/branches/{branch}',
       'POST /repos/{owner}/{repo}/git/blobs',
       'POST /repos/{owner}/{repo}/git/trees',
       'POST /repos/{owner}/{repo}/git/commits',
@@ -276,23 +277,19 @@ describe('committing', () => {
     );
     expect(Buffer.from(logo.content, 'base64').equals(binary)).toBe(true);
 
-    // On the existing branch, with the expected head: five calls, ref and head commit read together.
+    // On the existing branch, with the expected head: four calls.
     await fx.admin.clearCalls();
     const next = await bob(`${base('app-one')}/commits`, {
       method: 'POST',
       json: commitBody({ expectedHeadSha: answer.sha }),
     });
     expect(next.status).toBe(201);
-    expect(await gitHubCalls()).toEqual(
-      expect.arrayContaining([
-        'GET /repos/{owner}/{repo}/git/ref/{ref}',
-        'GET /repos/{owner}/{repo}/git/commits/{commit_sha}',
-        'POST /repos/{owner}/{repo}/git/trees',
-        'POST /repos/{owner}/{repo}/git/commits',
-        'PATCH /repos/{owner}/{repo}/git/refs/{ref}',
-      ]),
-    );
-    expect(await gitHubCalls()).toHaveLength(5);
+    expect(await gitHubCalls()).toEqual([
+      'GET /repos/{owner}/{repo}/branches/{branch}',
+      'POST /repos/{owner}/{repo}/git/trees',
+      'POST /repos/{owner}/{repo}/git/commits',
+      'PATCH /repos/{owner}/{repo}/git/refs/{ref}',
+    ]);
     expect(repo.git.commits.get(head('app-one', 'feature/one') ?? '')?.parents).toEqual([answer.sha]);
   });
 
@@ -413,6 +410,33 @@ describe('committing', () => {
     expect(await gitHubCalls()).toEqual([]);
   });
 
+  it('a new branch from baseBranch (five calls), the expected head being the base’s', async () => {
+    const baseHead = head('app-one', 'feature/one') ?? '';
+    await fx.admin.clearCalls();
+    const response = await bob(`${base('app-one')}/commits`, {
+      method: 'POST',
+      json: commitBody({ branch: 'feature/three', baseBranch: 'feature/one', expectedHeadSha: baseHead }),
+    });
+    expect(response.status).toBe(201);
+    expect(repository('app-one').git.commits.get(head('app-one', 'feature/three') ?? '')?.parents).toEqual([
+      baseHead,
+    ]);
+    expect(await gitHubCalls()).toEqual([
+      'GET /repos/{owner}/{repo}/branches/{branch}',
+      'GET /repos/{owner}/{repo}/branches/{branch}',
+      'POST /repos/{owner}/{repo}/git/trees',
+      'POST /repos/{owner}/{repo}/git/commits',
+      'POST /repos/{owner}/{repo}/git/refs',
+    ]);
+    const stale = await bob(`${base('app-one')}/commits`, {
+      method: 'POST',
+      json: commitBody({ branch: 'feature/four', baseBranch: 'main', expectedHeadSha: baseHead }),
+    });
+    expect(stale.status).toBe(409);
+    expect(await body(stale)).toMatchObject({ error: 'head_moved', currentSha: head('app-one') });
+    expect(head('app-one', 'feature/four')).toBeUndefined();
+  });
+
   it('a missing base branch is 404 branch_not_found', async () => {
     const response = await bob(`${base('app-one')}/commits`, {
       method: 'POST',
@@ -456,6 +480,17 @@ describe('who and what may be reached', () => {
     expect((await bob(`${base('removable')}/tree`)).status).toBe(200);
     expect((await bob(`${base('removable')}/contents/README.md`)).status).toBe(200);
     await fx.admin.call('POST', `/installations/${installs.octo}/repositories`, { remove: ['removable'] });
+    await fx.admin.clearCalls();
+    for (const path of ['tree', 'contents/README.md']) {
+      const response = await bob(`${base('removable')}/${path}`);
+      expect([path, response.status, (await body(response)).error]).toEqual([
+        path,
+        404,
+        'repository_not_found',
+      ]);
+    }
+    // The narrowed read token was cached: no new one was asked for, GitHub's 404 on it decided.
+    expect((await fx.admin.calls()).filter((call) => call.route.includes('access_tokens'))).toEqual([]);
     await expectNotFound('removable', accountA);
   });
 
