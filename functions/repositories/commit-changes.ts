@@ -136,6 +136,47 @@ async function treeEntries(git: Git, files: CommitFile[], deletions: string[]) {
 }
 
 /**
+ * Points the branch at `commitSha`, only as a fast forward from `start.parent` (or creates it), never
+ * forcing. GitHub's refusal (422 "Update is not a fast forward" / "Reference already exists") is read
+ * against the head now: moved by someone else → 409 `head_moved`; already at our commit → done; not
+ * moved at all (a refusal for another reason) → tried once more, then GitHub's error stands.
+ */
+async function moveBranch(
+  git: Git,
+  branch: string,
+  start: { parent: string; exists: boolean },
+  commitSha: string,
+): Promise<void> {
+  const { github, base } = call(git);
+  const update = () =>
+    start.exists
+      ? github('PATCH /repos/{owner}/{repo}/git/refs/{ref}', {
+          ...base,
+          ref: `heads/${branch}`,
+          sha: commitSha,
+          force: false,
+        })
+      : github('POST /repos/{owner}/{repo}/git/refs', {
+          ...base,
+          ref: `refs/heads/${branch}`,
+          sha: commitSha,
+        });
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await update();
+      return;
+    } catch (error) {
+      if (!isGitHubStatus(error, 422)) throw error;
+      const now = (await readHead(git, branch)) ?? null;
+      if (now === commitSha) return;
+      const unmoved = start.exists ? now === start.parent : now === null;
+      if (!unmoved) throw new HeadMovedError(branch, now);
+      if (attempt === 2) throw error;
+    }
+  }
+}
+
+/**
  * Commits `request` as one commit by the App, never forcing: the branch moves only as a fast forward from
  * the head this commit was built on, so a concurrent writer makes it a 409 `head_moved` (with the head
  * now), never a lost commit. GitHub calls with a cached token: the branch (head and tree), blobs for
@@ -183,26 +224,7 @@ export async function commitChanges(
       tree,
       parents: [start.parent],
     });
-    try {
-      if (start.exists) {
-        await github('PATCH /repos/{owner}/{repo}/git/refs/{ref}', {
-          ...base,
-          ref: `heads/${request.branch}`,
-          sha: commit.sha,
-          force: false,
-        });
-      } else {
-        await github('POST /repos/{owner}/{repo}/git/refs', {
-          ...base,
-          ref: `refs/heads/${request.branch}`,
-          sha: commit.sha,
-        });
-      }
-    } catch (error) {
-      // "Update is not a fast forward" / "Reference already exists": someone else moved or made the branch.
-      if (!isGitHubStatus(error, 422)) throw error;
-      throw new HeadMovedError(request.branch, (await readHead(git, request.branch)) ?? null);
-    }
+    await moveBranch(git, request.branch, start, commit.sha);
     return { sha: commit.sha, htmlUrl: commit.html_url, branch: request.branch };
   });
 }

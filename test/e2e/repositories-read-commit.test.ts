@@ -309,6 +309,27 @@ describe('committing', () => {
     expect((await gitHubCalls()).filter((call) => !call.startsWith('GET'))).toEqual([]);
   });
 
+  it('a ref update GitHub refuses while the head has not moved is tried once more, never forced', async () => {
+    const before = head('app-one', 'feature/one');
+    await fx.admin.fault({
+      method: 'PATCH',
+      route: '/repos/{owner}/{repo}/git/refs/{ref}',
+      status: 422,
+      body: { message: 'Reference cannot be updated', documentation_url: 'https://docs.github.com/rest' },
+    });
+    await fx.admin.clearCalls();
+    const response = await bob(`${base('app-one')}/commits`, {
+      method: 'POST',
+      json: commitBody({ message: 'After a refusal', expectedHeadSha: before }),
+    });
+    expect(response.status).toBe(201);
+    const { sha } = await body<{ sha: string }>(response);
+    expect(head('app-one', 'feature/one')).toBe(sha);
+    expect(repository('app-one').git.commits.get(sha)?.parents).toEqual([before]);
+    const updates = (await fx.admin.calls()).filter((call) => call.method === 'PATCH');
+    expect(updates.map((call) => call.status)).toEqual([422, 200]);
+  });
+
   it('10 concurrent commits on the same head: one 201, nine 409 head_moved, a linear history', async () => {
     const start = head('concurrent') ?? '';
     const answers = await Promise.all(
