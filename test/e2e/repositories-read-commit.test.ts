@@ -458,6 +458,24 @@ describe('committing', () => {
     expect(head('app-one', 'feature/four')).toBeUndefined();
   });
 
+  it('a deletion GitHub refuses (a path the branch does not hold) is 400 invalid_deletion, nothing moves', async () => {
+    const before = head('app-one', 'feature/one');
+    // GitHub's answer to a tree that deletes a missing path (the emulator deletes nothing silently).
+    await fx.admin.fault({
+      method: 'POST',
+      route: '/repos/{owner}/{repo}/git/trees',
+      status: 422,
+      body: { message: 'GitRPC::BadObjectState', documentation_url: 'https://docs.github.com/rest' },
+    });
+    const response = await bob(`${base('app-one')}/commits`, {
+      method: 'POST',
+      json: commitBody({ files: [], deletions: ['never/there.txt'] }),
+    });
+    expect(response.status).toBe(400);
+    expect((await body(response)).error).toBe('invalid_deletion');
+    expect(head('app-one', 'feature/one')).toBe(before);
+  });
+
   it('a missing base branch is 404 branch_not_found', async () => {
     const response = await bob(`${base('app-one')}/commits`, {
       method: 'POST',
