@@ -179,8 +179,8 @@ async function moveBranch(
 /**
  * Commits `request` as one commit by the App, never forcing: the branch moves only as a fast forward from
  * the head this commit was built on, so a concurrent writer makes it a 409 `head_moved` (with the head
- * now), never a lost commit. GitHub calls with a cached token: the branch (head and tree), blobs for
- * non-UTF-8 files (in parallel), tree, commit, ref update: 4 + blobs. A new branch: its 404, the
+ * now), never a lost commit. GitHub calls with a cached token: the branch (head and tree) with blobs for
+ * non-UTF-8 files beside it (in parallel), tree, commit, ref update: 4 + blobs, 4 round trips. A new branch: its 404, the
  * repository (default branch) unless `baseBranch` is given, the base branch, tree, commit, new ref:
  * 5 or 6 + blobs.
  */
@@ -199,13 +199,17 @@ export async function commitChanges(
   return repository.withToken({ contents: 'write' }, async (token) => {
     const git = { repository, token };
     const { github, base } = call(git);
-    const start = await startingPoint(git, request);
+    // Blobs do not depend on the head: made while it is read (unreachable if the commit goes no further).
+    const [start, entries] = await Promise.all([
+      startingPoint(git, request),
+      treeEntries(git, request.files, request.deletions),
+    ]);
     const tree = await (async () => {
       try {
         const { data } = await github('POST /repos/{owner}/{repo}/git/trees', {
           ...base,
           base_tree: start.tree,
-          tree: await treeEntries(git, request.files, request.deletions),
+          tree: entries,
         });
         return data.sha;
       } catch (error) {
