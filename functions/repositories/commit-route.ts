@@ -1,5 +1,15 @@
+import { requireCaller } from '../shared/auth/context.js';
 import type { RouteHandler } from '../shared/http/http-handler.js';
-import { NotImplementedError } from '../shared/errors.js';
+import { json } from '../shared/http/responses.js';
+import { accountIdParam } from '../shared/http/validate.js';
+import { commitChanges } from './commit-changes.js';
+import { parseCommitRequest } from './commit-request.js';
+import { repositoryParams } from './read-routes.js';
 
-// Placeholder until committing is built (issue #13).
-export const commitRoute: RouteHandler = () => Promise.reject(new NotImplementedError());
+export const commitRoute: RouteHandler = async (request) => {
+  const caller = await requireCaller(request);
+  const accountId = accountIdParam(request.pathParameters.accountId);
+  const { owner, repo } = repositoryParams(request.pathParameters);
+  const commit = parseCommitRequest(request.body);
+  return json(201, await commitChanges(caller, accountId, owner, repo, commit));
+};

@@ -79,8 +79,8 @@ export class ConflictError extends AppError {
 
 export class PayloadTooLargeError extends AppError {
   readonly statusCode = 413;
-  constructor(message: string) {
-    super('payload_too_large', message);
+  constructor(message: string, code = 'payload_too_large') {
+    super(code, message);
   }
 }
 

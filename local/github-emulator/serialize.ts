@@ -401,14 +401,16 @@ export class Serializer {
     const url = `${base}/contents/${path}?ref=${ref}`;
     const gitUrl = `${base}/git/blobs/${sha}`;
     const htmlUrl = this.web(`/${owner.login}/${repo.name}/blob/${ref}/${path}`);
+    // Over 1 MB GitHub answers the file without its content (encoding "none"): read the blob instead.
+    const inline = content.length <= 1024 * 1024;
     return {
       type: 'file' as const,
-      encoding: 'base64',
+      encoding: inline ? 'base64' : 'none',
       size: content.length,
       name,
       path,
       // GitHub wraps base64 content at 60 characters.
-      content: (content.toString('base64').match(/.{1,60}/g) ?? []).join('\n') + '\n',
+      content: inline ? (content.toString('base64').match(/.{1,60}/g) ?? []).join('\n') + '\n' : '',
       sha,
       url,
       git_url: gitUrl,
@@ -428,7 +430,8 @@ export class Serializer {
       const gitUrl = `${base}/git/${isDir ? 'trees' : 'blobs'}/${entry.sha}`;
       const htmlUrl = this.web(`/${owner.login}/${repo.name}/${isDir ? 'tree' : 'blob'}/${ref}/${entryPath}`);
       return {
-        type: isDir ? 'dir' : 'file',
+        // Symlinks are listed as such; submodules as "file" (GitHub keeps that for compatibility).
+        type: isDir ? 'dir' : entry.mode === '120000' ? 'symlink' : 'file',
         size: isDir ? 0 : (repo.git.blobs.get(entry.sha)?.length ?? 0),
         name: entry.name,
         path: entryPath,

@@ -6,6 +6,7 @@ import { adminRoutes, type AdminState, type CallRecord, type Fault } from './han
 import { appManifestRoutes } from './handlers/app-manifests.js';
 import { appRoutes } from './handlers/app.js';
 import { installationRoutes } from './handlers/installation.js';
+import { gitTreeRoutes } from './handlers/git-trees.js';
 import { oauthRoutes } from './handlers/oauth.js';
 import { repoRoutes } from './handlers/repos.js';
 import { repoSettingsRoutes } from './handlers/repo-settings.js';
@@ -83,6 +84,7 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
     ...installationRoutes,
     ...repoSettingsRoutes,
     ...templateRoutes,
+    ...gitTreeRoutes(),
     ...oauthRoutes,
     ...adminRoutes(state),
   ];

@@ -1,9 +1,11 @@
 import { requireMember } from '../accounts/membership.js';
 import type { Caller } from '../auth/sessions.js';
-import { ConflictError, NotFoundError } from '../errors.js';
+import type { AppError } from '../errors.js';
+import { ConflictError, ForbiddenError, NotFoundError } from '../errors.js';
 import { RepositoryNotReachableError, withInstallationToken } from '../github/app-auth.js';
 import { isGitHubStatus, toUpstreamError } from '../github/github.js';
 import { getServices } from '../services.js';
+import { RequestError } from '@octokit/request-error';
 import { AccountStore, type Member } from '../store/account-store.js';
 import { InstallationStore, type InstallationDetails } from '../store/installation-store.js';
 
@@ -29,7 +31,33 @@ export type LinkedRepository = {
     permissions: Record<string, 'read' | 'write'>,
     call: (token: string) => Promise<T>,
   ): Promise<T>;
+  /**
+   * For a GitHub 404 inside `call` that may mean a missing ref or path: GitHub answers the same 404 when
+   * the repository itself is gone from the token's reach (removed from the installation while a narrowed
+   * token is still cached), so this asks once more (`GET /repos/{owner}/{repo}`, on the error path only)
+   * and throws 404 `repository_not_found` if so, else `otherwise`.
+   */
+  notFoundAs(token: string, otherwise: AppError): Promise<never>;
 };
+
+export const repositoryArchived = () =>
+  new ConflictError(
+    'repository_archived',
+    'The repository is archived, so it is read-only. Unarchive it on GitHub first.',
+  );
+
+/** GitHub's 403s on a repository that are not throttling: archived (writes), or a token without the permission. */
+function repositoryForbidden(error: unknown): AppError | undefined {
+  if (!(error instanceof RequestError) || error.status !== 403 || toUpstreamError(error)) return undefined;
+  if (/archived/i.test(error.message)) return repositoryArchived();
+  if (/not accessible by integration/i.test(error.message)) {
+    return new ForbiddenError(
+      'insufficient_installation_permissions',
+      "The App's installation does not grant what this needs on the repository. Accept the App's requested permissions on GitHub.",
+    );
+  }
+  return undefined;
+}
 
 /**
  * The repository `{owner}/{repo}` if, and only if, the caller is a member of the account and one of the
@@ -73,8 +101,22 @@ export async function resolveLinkedRepository(
       } catch (error) {
         if (error instanceof RepositoryNotReachableError || isGitHubStatus(error, 404))
           throw repositoryNotFound();
-        throw toUpstreamError(error) ?? error;
+        throw repositoryForbidden(error) ?? toUpstreamError(error) ?? error;
       }
+    },
+    notFoundAs: async (token, otherwise) => {
+      const { github } = getServices();
+      try {
+        await github('GET /repos/{owner}/{repo}', {
+          owner: installation.accountLogin,
+          repo,
+          headers: { authorization: `token ${token}` },
+        });
+      } catch (error) {
+        if (isGitHubStatus(error, 404)) throw repositoryNotFound();
+        throw error;
+      }
+      throw otherwise;
     },
   };
 }
