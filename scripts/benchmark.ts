@@ -99,6 +99,20 @@ async function bundles() {
     console.log(`${name.padEnd(20)} ${extra >= 0 ? '+' : ''}${extra.toFixed(1)} ms`);
 }
 
+/**
+ * How many GitHub round trips a set of calls took one after another: the longest chain of calls each
+ * starting after the previous one ended (the emulator's call log times them).
+ */
+function roundTrips(calls: Array<{ startMs: number; endMs: number }>): number {
+  const sorted = [...calls].sort((a, b) => a.startMs - b.startMs);
+  const depth: number[] = [];
+  sorted.forEach((call, i) => {
+    const before = sorted.slice(0, i).map((other, j) => (other.endMs <= call.startMs ? (depth[j] ?? 0) : 0));
+    depth.push(1 + Math.max(0, ...before));
+  });
+  return Math.max(0, ...depth);
+}
+
 async function service() {
   const dynamodb = await startDynamoDbLocal({ port: await freePort() });
   Object.assign(process.env, {
@@ -146,6 +160,51 @@ async function service() {
       json: { installationId: orgInstall, name: 'second', files },
     });
     const secondRepoCalls = (await fx.admin.calls()).length;
+
+    // #13: the repositories of a linked installation: list 1,000, read, commit.
+    await fx.admin.createRepositories('bench-org', { count: 1000, prefix: 'bench' });
+    await fx.admin.createRepositories('bench-org', {
+      names: ['bench-app'],
+      files: { 'package.json': '{"name":"bench-app"}\n', 'src/index.ts': 'export {};\n', 'old.txt': 'old\n' },
+    });
+    const repos = `/accounts/${account}/repositories`;
+    await call(`${repos}?limit=100`); // token minted: what follows is the cached steady state
+    await fx.admin.setLatency(20);
+    await fx.admin.clearCalls();
+    await call(`${repos}?limit=100`);
+    const listRepoCalls = await fx.admin.calls();
+    await fx.admin.setLatency(0);
+    await call(`${repos}/bench-org/bench-app/tree`); // mints the narrowed read token
+    await fx.admin.clearCalls();
+    await call(`${repos}/bench-org/bench-app/tree`);
+    const treeCalls = (await fx.admin.calls()).length;
+    await fx.admin.clearCalls();
+    await call(`${repos}/bench-org/bench-app/contents/package.json`);
+    const fileCalls = (await fx.admin.calls()).length;
+    const commitFiles = (branch: string, i: number) => ({
+      branch,
+      message: `Bench commit ${i}`,
+      files: [
+        { path: 'a.txt', content: `a ${i}\n`, encoding: 'utf-8' },
+        { path: 'b.txt', content: `b ${i}\n`, encoding: 'utf-8' },
+        { path: 'bin/c.bin', content: Buffer.from([0, 255, i % 256]).toString('base64'), encoding: 'base64' },
+      ],
+    });
+    await call(`${repos}/bench-org/bench-app/commits`, { method: 'POST', json: commitFiles('main', 0) }); // mint
+    await fx.admin.setLatency(20);
+    await fx.admin.clearCalls();
+    await call(`${repos}/bench-org/bench-app/commits`, {
+      method: 'POST',
+      json: { ...commitFiles('main', 1), deletions: ['old.txt'] },
+    });
+    const commitCalls = await fx.admin.calls();
+    await fx.admin.clearCalls();
+    await call(`${repos}/bench-org/bench-app/commits`, {
+      method: 'POST',
+      json: { ...commitFiles('bench/new', 2), baseBranch: 'main' },
+    });
+    const newBranchCalls = await fx.admin.calls();
+    await fx.admin.setLatency(0);
 
     const webhook = async (payload: object) => {
       const body = JSON.stringify(payload);
@@ -203,6 +262,14 @@ async function service() {
       }),
     );
     await measure('GET  /me', 200, () => call('/me'));
+    await measure('GET  /accounts/{id}/repositories (1,001)', 50, () => call(`${repos}?limit=100`));
+    await measure('GET  …/repositories/{o}/{r}/tree', 200, () => call(`${repos}/bench-org/bench-app/tree`));
+    await measure('GET  …/contents/package.json', 200, () =>
+      call(`${repos}/bench-org/bench-app/contents/package.json`),
+    );
+    await measure('POST …/commits (3 files, 1 binary)', 100, (i) =>
+      call(`${repos}/bench-org/bench-app/commits`, { method: 'POST', json: commitFiles('main', 10 + i) }),
+    );
 
     // An uninstall fanned out to 500 linked accounts, in one delivery.
     const { InstallationStore } = await import('../functions/shared/store/installation-store.js');
@@ -231,6 +298,17 @@ async function service() {
     console.log(`create org repo + 3 files, token minted           ${firstRepoCalls}`);
     console.log(`create org repo + 3 files, token cached           ${secondRepoCalls}`);
     console.log(`webhook                                            0`);
+    console.log(
+      `list 1,001 repositories, token cached             ${listRepoCalls.length} in ${roundTrips(listRepoCalls)} sequential round trips (minimum ${Math.ceil(1001 / 100)} in 2)`,
+    );
+    console.log(`read a tree (recursive), token cached             ${treeCalls} (minimum 1)`);
+    console.log(`read a file, token cached                         ${fileCalls} (minimum 1)`);
+    console.log(
+      `commit 3 files (1 binary) + 1 deletion, branch     ${commitCalls.length} in ${roundTrips(commitCalls)} round trips (minimum 5 in 4: head+tree, blob ∥, tree, commit, ref)`,
+    );
+    console.log(
+      `commit to a new branch from baseBranch            ${newBranchCalls.length} in ${roundTrips(newBranchCalls)} round trips`,
+    );
     console.log(
       `\nUninstall unlinking 500 accounts: ${uninstall.status} in ${uninstallMs.toFixed(0)} ms (GitHub allows 10 s)`,
     );

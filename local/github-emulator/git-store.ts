@@ -136,6 +136,19 @@ export class GitRepository {
     return { kind: 'tree', sha: treeSha, entries: this.trees.get(treeSha) ?? [] };
   }
 
+  /** The entry at `path` under the tree `treeSha` (undefined when nothing is there). */
+  entryAt(treeSha: string | undefined, path: string): TreeEntry | undefined {
+    let entries = treeSha ? (this.trees.get(treeSha) ?? []) : [];
+    const parts = path.split('/').filter(Boolean);
+    for (let index = 0; index < parts.length; index++) {
+      const entry = entries.find((candidate) => candidate.name === parts[index]);
+      if (!entry || index === parts.length - 1) return entry;
+      if (entry.type !== 'tree') return undefined;
+      entries = this.trees.get(entry.sha) ?? [];
+    }
+    return undefined;
+  }
+
   /** Commits reachable from `sha`, newest first (first-parent order is enough here). */
   history(sha: string): CommitObject[] {
     const seen = new Set<string>();

@@ -498,13 +498,7 @@ describe('committing', () => {
 
   it('a deletion GitHub refuses (a path the branch does not hold) is 400 invalid_deletion, nothing moves', async () => {
     const before = head('app-one', 'feature/one');
-    // GitHub's answer to a tree that deletes a missing path (the emulator deletes nothing silently).
-    await fx.admin.fault({
-      method: 'POST',
-      route: '/repos/{owner}/{repo}/git/trees',
-      status: 422,
-      body: { message: 'GitRPC::BadObjectState', documentation_url: 'https://docs.github.com/rest' },
-    });
+    // The emulator answers a tree that deletes a missing path as GitHub does: 422 GitRPC::BadObjectState.
     const response = await bob(`${base('app-one')}/commits`, {
       method: 'POST',
       json: commitBody({ files: [], deletions: ['never/there.txt'] }),

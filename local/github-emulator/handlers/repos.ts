@@ -309,7 +309,11 @@ export const repoRoutes: Route[] = [
         if (typeof entry.content === 'string') {
           return { path, mode, type, sha: repo.git.putBlob(Buffer.from(entry.content)) };
         }
-        if (entry.sha === null) return { path, mode, type, sha: null };
+        if (entry.sha === null) {
+          // Deleting what the base tree does not hold: GitHub's git backend refuses the whole tree.
+          if (!repo.git.entryAt(baseTree, path)) throw new GitHubError(422, 'GitRPC::BadObjectState');
+          return { path, mode, type, sha: null };
+        }
         const sha = typeof entry.sha === 'string' ? entry.sha : '';
         const exists =
           type === 'blob' ? repo.git.blobs.has(sha) : type === 'tree' ? repo.git.trees.has(sha) : true;
