@@ -121,6 +121,8 @@ async function service() {
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
     POWERTOOLS_LOG_LEVEL: 'SILENT',
+    // The metrics' EMF lines would bury the figures.
+    POWERTOOLS_METRICS_DISABLED: 'true',
   });
   // Loaded after the environment is set: the handlers read it once per "container".
   const { api, signIn, startService } = await import('../test/support/service.js');

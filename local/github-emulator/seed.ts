@@ -108,7 +108,7 @@ export async function seedDemoWorld(emulatorUrl: string, app: DemoApp): Promise<
 }
 
 /** How many generated repositories octo-org has besides its real ones: enough for the list to page. */
-export const DEMO_GENERATED_REPOSITORIES = 300;
+export const DEMO_GENERATED_REPOSITORIES = 1000;
 
 /** A 1×1 transparent PNG: the binary file of the demo project. */
 const PIXEL_PNG =

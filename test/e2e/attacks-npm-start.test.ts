@@ -6,6 +6,7 @@ import { DynamoDBClient, GetItemCommand, ScanCommand } from '@aws-sdk/client-dyn
 import { LOCAL_AWS_SETTINGS } from '../../local/dynamodb-local.js';
 import { EmulatorAdmin } from '../../local/github-emulator/admin-client.js';
 import type { LocalSecretsFile } from '../../local/local-secrets.js';
+import { HttpBrowser } from '../support/http-browser.js';
 import { startNpmStart, stopNpmStart, type NpmStart } from '../support/npm-start.js';
 
 /**
@@ -35,53 +36,14 @@ afterAll(async () => {
   await stopNpmStart(app);
 });
 
-/** A browser: keeps the cookies the API sets and sends them back to it. */
-class Browser {
-  readonly cookies = new Map<string, string>();
-
-  async fetch(url: string, init: RequestInit = {}): Promise<Response> {
-    const headers = new Headers(init.headers);
-    if (url.startsWith(app.apiUrl) && this.cookies.size > 0)
-      headers.set('cookie', [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; '));
-    const response = await fetch(url, { ...init, headers, redirect: 'manual' });
-    if (url.startsWith(app.apiUrl)) {
-      for (const line of response.headers.getSetCookie()) {
-        const [pair = ''] = line.split(';');
-        const index = pair.indexOf('=');
-        const [name, value] = [pair.slice(0, index), pair.slice(index + 1)];
-        if (/Max-Age=0/.test(line)) this.cookies.delete(name);
-        else this.cookies.set(name, value);
-      }
-    }
-    return response;
-  }
-
-  /** A state-changing call from the frontend page (cookie + Origin). */
-  send(path: string, method: string, json?: unknown, origin = FRONTEND) {
-    return this.fetch(`${app.apiUrl}${path}`, {
-      method,
-      headers: { origin, ...(json === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(json === undefined ? {} : { body: JSON.stringify(json) }),
-    });
+class Browser extends HttpBrowser {
+  constructor() {
+    super(() => app.apiUrl, FRONTEND);
   }
 }
 
-/** GitHub's half of sign-in: approve as `login` and return the callback URL, unopened. */
-async function approve(browser: Browser, login: string): Promise<string> {
-  const start = await browser.fetch(`${app.apiUrl}/auth/login`);
-  const authorize = new URL(start.headers.get('location') ?? '');
-  authorize.searchParams.set('login', login);
-  const approved = await fetch(authorize, { redirect: 'manual' });
-  return approved.headers.get('location') ?? '';
-}
-
-async function signIn(login: string): Promise<Browser> {
-  const browser = new Browser();
-  const done = await browser.fetch(await approve(browser, login));
-  expect(done.status).toBe(302);
-  expect(browser.cookies.has('session')).toBe(true);
-  return browser;
-}
+const approve = (browser: Browser, login: string) => browser.approve(login);
+const signIn = (login: string) => new Browser().signIn(login);
 
 async function whoAmI(browser: Browser): Promise<string> {
   const me = await browser.fetch(`${app.apiUrl}/me`);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { LOCAL_AWS_SETTINGS } from '../../local/dynamodb-local.js';
+import { DEMO_GENERATED_REPOSITORIES } from '../../local/github-emulator/seed.js';
 import { assertPortFree, freePort } from '../../local/ports.js';
 import { startNpmStart, stopNpmStart } from '../support/npm-start.js';
 
@@ -33,10 +34,12 @@ describe('npm start', () => {
       'octo-teammate',
     ]);
     expect(world.accounts.map((a) => a.login)).toContain('octo-no-app');
-    // octo-org's repositories: web-app with content to import, and 300 more so the list pages.
+    // octo-org's repositories: web-app with content to import, and 1,000 more so the list pages.
     const { repositories } = world as unknown as { repositories: string[] };
     expect(repositories).toContain('octo-org/web-app');
-    expect(repositories.filter((name) => name.startsWith('octo-org/service-'))).toHaveLength(300);
+    expect(repositories.filter((name) => name.startsWith('octo-org/service-'))).toHaveLength(
+      DEMO_GENERATED_REPOSITORIES,
+    );
     const { deliveries } = (await (
       await fetch(`http://localhost:${emulatorPort}/_emulator/deliveries`)
     ).json()) as {

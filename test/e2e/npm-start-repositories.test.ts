@@ -1,0 +1,180 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EmulatorAdmin } from '../../local/github-emulator/admin-client.js';
+import { HttpBrowser } from '../support/http-browser.js';
+import { startNpmStart, stopNpmStart, type NpmStart } from '../support/npm-start.js';
+
+/**
+ * Issue #13's story, as a person does it against `npm start` over HTTP: Bob lists octo-org's 1,000+
+ * repositories through account A, finds one, reads it, commits to a new branch, and a stale commit is
+ * refused. The emulator's call log shows what GitHub was asked.
+ */
+let app: NpmStart;
+let admin: EmulatorAdmin;
+let bob: HttpBrowser;
+let accountA: string;
+let accountB: string;
+
+type Call = Awaited<ReturnType<EmulatorAdmin['calls']>>[number];
+
+/** The longest chain of calls each starting after the one before it ended: sequential round trips. */
+function roundTrips(calls: Call[]): number {
+  const sorted = [...calls].sort((a, b) => a.startMs - b.startMs);
+  const depth: number[] = [];
+  sorted.forEach((call, i) => {
+    const before = sorted.slice(0, i).map((other, j) => (other.endMs <= call.startMs ? (depth[j] ?? 0) : 0));
+    depth.push(1 + Math.max(0, ...before));
+  });
+  return Math.max(0, ...depth);
+}
+
+async function json<T>(response: Response, status: number): Promise<T> {
+  const text = await response.text();
+  if (response.status !== status) throw new Error(`expected ${status}, got ${response.status}: ${text}`);
+  return JSON.parse(text) as T;
+}
+
+beforeAll(async () => {
+  app = await startNpmStart({ dataDir: mkdtempSync(join(tmpdir(), 'npm-start-repos-')) });
+  admin = new EmulatorAdmin(app.emulatorUrl);
+  bob = await new HttpBrowser(app.apiUrl).signIn('octo-demo');
+  accountA = (await json<{ id: string }>(await bob.send('/accounts', 'POST', { name: 'Team A' }), 201)).id;
+  accountB = (await json<{ id: string }>(await bob.send('/accounts', 'POST', { name: 'Team B' }), 201)).id;
+  const world = await admin.call<{ installations: Array<{ id: number; account: string }> }>('GET', '/world');
+  const org = world.installations.find((installation) => installation.account === 'octo-org')?.id;
+  await json(await bob.send(`/accounts/${accountA}/installations/${org}`, 'PUT'), 201);
+}, 120_000);
+afterAll(async () => {
+  await admin.setLatency(0).catch(() => undefined);
+  await stopNpmStart(app);
+});
+
+const repos = (account: string) => `${app.apiUrl}/accounts/${account}/repositories`;
+
+describe("Bob works in octo-org's repositories through npm start", () => {
+  let mainHead: string;
+  let committed: string;
+
+  it('lists 1,000+ repositories in at most 2 sequential GitHub round trips, and finds one with q', async () => {
+    await bob.fetch(`${repos(accountA)}?limit=100`); // the installation token is minted once
+    await admin.setLatency(50);
+    await admin.clearCalls();
+    const first = await json<{ repositories: Array<{ fullName: string }>; nextCursor?: string }>(
+      await bob.fetch(`${repos(accountA)}?limit=100`),
+      200,
+    );
+    const calls = await admin.calls();
+    await admin.setLatency(0);
+    expect(first.repositories).toHaveLength(100);
+    expect(first.nextCursor).toEqual(expect.any(String));
+    const pages = calls.filter((call) => call.route === '/installation/repositories');
+    expect(pages.length).toBeGreaterThanOrEqual(10); // 1,002 repositories, 100 a page
+    expect(calls).toHaveLength(pages.length);
+    expect(roundTrips(pages)).toBeLessThanOrEqual(2);
+
+    const found = await json<{ repositories: Array<{ fullName: string; defaultBranch: string }> }>(
+      await bob.fetch(`${repos(accountA)}?q=WEB-APP`),
+      200,
+    );
+    expect(found.repositories.map((repo) => repo.fullName)).toEqual(['octo-org/web-app']);
+  });
+
+  it('reads the tree and package.json', async () => {
+    const tree = await json<{ sha: string; entries: Array<{ path: string; type: string }> }>(
+      await bob.fetch(`${repos(accountA)}/octo-org/web-app/tree`),
+      200,
+    );
+    expect(tree.entries.map((entry) => entry.path)).toEqual(
+      expect.arrayContaining(['README.md', 'package.json', 'src/index.ts', 'public/pixel.png']),
+    );
+    const file = await json<{ content: string; encoding: string; sha: string }>(
+      await bob.fetch(`${repos(accountA)}/octo-org/web-app/contents/package.json`),
+      200,
+    );
+    expect(file.encoding).toBe('base64');
+    expect(JSON.parse(Buffer.from(file.content, 'base64').toString('utf8'))).toMatchObject({
+      name: 'web-app',
+    });
+  });
+
+  it('commits 3 files (one binary) and a deletion to a new branch in exactly one commit', async () => {
+    const main = await json<{ sha: string }>(
+      await bob.fetch(`${repos(accountA)}/octo-org/web-app/tree?ref=main`),
+      200,
+    );
+    await admin.clearCalls();
+    const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0xff]).toString('base64');
+    const answer = await json<{ sha: string; branch: string; htmlUrl: string }>(
+      await bob.send(`/accounts/${accountA}/repositories/octo-org/web-app/commits`, 'POST', {
+        branch: 'feature/import',
+        message: 'Import the starter files',
+        files: [
+          { path: 'docs/intro.md', content: '# Intro\n', encoding: 'utf-8' },
+          { path: 'src/extra.ts', content: 'export const extra = 1;\n', encoding: 'utf-8' },
+          { path: 'public/logo.png', content: png, encoding: 'base64' },
+        ],
+        deletions: ['README.md'],
+      }),
+      201,
+    );
+    expect(answer.branch).toBe('feature/import');
+    committed = answer.sha;
+    const calls = await admin.calls();
+    const writes = calls
+      .filter((call) => call.method !== 'GET')
+      .map((call) => `${call.method} ${call.route}`);
+    expect(writes.filter((w) => w === 'POST /repos/{owner}/{repo}/git/commits')).toHaveLength(1);
+    expect(writes).toContain('POST /repos/{owner}/{repo}/git/refs');
+    expect(writes).not.toContain('PATCH /repos/{owner}/{repo}/git/refs/{ref}'); // a new branch, never forced
+
+    const branch = await json<{ entries: Array<{ path: string }> }>(
+      await bob.fetch(`${repos(accountA)}/octo-org/web-app/tree?ref=feature/import`),
+      200,
+    );
+    const paths = branch.entries.map((entry) => entry.path);
+    expect(paths).toEqual(
+      expect.arrayContaining(['docs/intro.md', 'src/extra.ts', 'public/logo.png', 'package.json']),
+    );
+    expect(paths).not.toContain('README.md');
+    const logo = await json<{ content: string }>(
+      await bob.fetch(`${repos(accountA)}/octo-org/web-app/contents/public/logo.png?ref=feature/import`),
+      200,
+    );
+    expect(logo.content.replace(/\n/g, '')).toBe(png);
+    mainHead = main.sha;
+    expect(mainHead).toEqual(expect.any(String));
+  });
+
+  it('a second commit with a stale expectedHeadSha is 409 head_moved and changes nothing', async () => {
+    await admin.clearCalls();
+    const refused = await json<{ error: string; currentSha: string }>(
+      await bob.send(`/accounts/${accountA}/repositories/octo-org/web-app/commits`, 'POST', {
+        branch: 'feature/import',
+        message: 'Too late',
+        expectedHeadSha: mainHead,
+        files: [{ path: 'late.txt', content: 'late\n', encoding: 'utf-8' }],
+      }),
+      409,
+    );
+    expect(refused).toMatchObject({ error: 'head_moved', currentSha: committed });
+    expect((await admin.calls()).filter((call) => call.method !== 'GET')).toEqual([]);
+  });
+
+  it('account B, not linked to the installation, gets 404 on every route', async () => {
+    const list = await json<{ repositories: unknown[] }>(await bob.fetch(repos(accountB)), 200);
+    expect(list.repositories).toEqual([]);
+    for (const response of [
+      await bob.fetch(`${repos(accountB)}/octo-org/web-app/tree`),
+      await bob.fetch(`${repos(accountB)}/octo-org/web-app/contents/package.json`),
+      await bob.send(`/accounts/${accountB}/repositories/octo-org/web-app/commits`, 'POST', {
+        branch: 'x',
+        message: 'x',
+        files: [{ path: 'x.txt', content: 'x', encoding: 'utf-8' }],
+      }),
+    ]) {
+      expect(response.status).toBe(404);
+      expect(((await response.json()) as { error: string }).error).toBe('repository_not_found');
+    }
+  });
+});
