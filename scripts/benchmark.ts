@@ -303,7 +303,7 @@ async function service() {
     console.log(
       `list 1,001 repositories, token cached             ${listRepoCalls.length} in ${roundTrips(listRepoCalls)} sequential round trips (minimum ${Math.ceil(1001 / 100)} in 2)`,
     );
-    console.log(`read a tree (recursive), token cached             ${treeCalls} (minimum 1)`);
+    console.log(`read a tree (recursive) + its commit, token cached ${treeCalls} (minimum 2)`);
     console.log(`read a file, token cached                         ${fileCalls} (minimum 1)`);
     console.log(
       `commit 3 files (1 binary) + 1 deletion, branch     ${commitCalls.length} in ${roundTrips(commitCalls)} round trips (minimum 5 in 4: head+tree, blob ∥, tree, commit, ref)`,

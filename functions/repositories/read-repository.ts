@@ -21,7 +21,14 @@ export type TreeEntry = {
   sha: string;
   mode: string;
 };
-export type TreeAnswer = { ref?: string; sha: string; truncated: boolean; entries: TreeEntry[] };
+export type TreeAnswer = {
+  ref?: string;
+  /** The commit the tree belongs to: what a commit on top of this read passes as `expectedHeadSha`. */
+  commitSha: string;
+  sha: string;
+  truncated: boolean;
+  entries: TreeEntry[];
+};
 
 export type DirectoryEntry = {
   path: string;
@@ -76,8 +83,12 @@ function emptyOr(error: unknown, ref: string | undefined) {
 }
 
 /**
- * The whole tree at `ref` (default branch when absent) in one GitHub call (`recursive`), GitHub's
- * `truncated` passed on (over 100,000 entries or 7 MB: then read directories with the contents route).
+ * The whole tree at `ref` (default branch when absent) and the commit it belongs to, so a client can
+ * commit on top of what it read (`expectedHeadSha: commitSha`). Two GitHub calls: the ref's newest
+ * commit (`GET …/commits?sha=<ref>&per_page=1`: any branch, tag or SHA, without the diff that
+ * `GET …/commits/{ref}` would carry), then that commit's tree by its SHA (`recursive`), so the two
+ * always agree however the branch moves meanwhile. GitHub's `truncated` is passed on (over 100,000
+ * entries or 7 MB: then read directories with the contents route).
  */
 export async function readTree(
   caller: Caller,
@@ -90,16 +101,23 @@ export async function readTree(
   const repository = await resolveLinkedRepository(caller, accountId, owner, repo);
   const { github } = getServices();
   return repository.withToken({ contents: 'read' }, async (token) => {
+    const where = { owner: repository.owner, repo: repository.repo, headers: auth(token) };
     try {
+      const { data: commits } = await github('GET /repos/{owner}/{repo}/commits', {
+        ...where,
+        ...(ref === undefined ? {} : { sha: ref }),
+        per_page: 1,
+      });
+      const commit = commits[0];
+      if (!commit) throw refNotFound(ref);
       const { data } = await github('GET /repos/{owner}/{repo}/git/trees/{tree_sha}', {
-        owner: repository.owner,
-        repo: repository.repo,
-        tree_sha: ref ?? 'HEAD',
+        ...where,
+        tree_sha: commit.commit.tree.sha,
         recursive: '1',
-        headers: auth(token),
       });
       return {
         ...(ref === undefined ? {} : { ref }),
+        commitSha: commit.sha,
         sha: data.sha,
         truncated: data.truncated,
         entries: data.tree.map((entry) => ({
@@ -111,7 +129,9 @@ export async function readTree(
         })),
       };
     } catch (error) {
-      if (isGitHubStatus(error, 404)) return repository.notFoundAs(token, refNotFound(ref));
+      // 404 (no such ref) or 422 ("No commit found for SHA"): told apart from a removed repository.
+      if (isGitHubStatus(error, 404) || isGitHubStatus(error, 422))
+        return repository.notFoundAs(token, refNotFound(ref));
       throw emptyOr(error, ref);
     }
   });

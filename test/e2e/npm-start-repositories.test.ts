@@ -99,7 +99,7 @@ describe("Bob works in octo-org's repositories through npm start", () => {
   });
 
   it('commits 3 files (one binary) and a deletion to a new branch in exactly one commit', async () => {
-    const main = await json<{ sha: string }>(
+    const main = await json<{ commitSha: string }>(
       await bob.fetch(`${repos(accountA)}/octo-org/web-app/tree?ref=main`),
       200,
     );
@@ -142,7 +142,7 @@ describe("Bob works in octo-org's repositories through npm start", () => {
       200,
     );
     expect(logo.content.replace(/\n/g, '')).toBe(png);
-    mainHead = main.sha;
+    mainHead = main.commitSha;
     expect(mainHead).toEqual(expect.any(String));
   });
 

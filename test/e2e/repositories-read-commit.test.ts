@@ -104,11 +104,16 @@ describe('reading a repository', () => {
     await fx.admin.clearCalls();
     const response = await bob(`${base('app-one')}/tree`);
     expect(response.status).toBe(200);
-    const tree = await body<{ sha: string; truncated: boolean; entries: Array<Record<string, unknown>> }>(
-      response,
-    );
+    const tree = await body<{
+      commitSha: string;
+      sha: string;
+      truncated: boolean;
+      entries: Array<Record<string, unknown>>;
+    }>(response);
     expect(tree.truncated).toBe(false);
     expect(tree.sha).toBe(commit('app-one')?.tree);
+    // The commit that was read, for expectedHeadSha.
+    expect(tree.commitSha).toBe(head('app-one'));
     expect(tree.entries).toEqual([
       { path: 'README.md', type: 'blob', size: 6, sha: expect.any(String), mode: '100644' },
       { path: 'old.txt', type: 'blob', size: 4, sha: expect.any(String), mode: '100644' },
@@ -122,7 +127,10 @@ describe('reading a repository', () => {
       { path: 'src', type: 'tree', sha: expect.any(String), mode: '040000' },
       { path: 'src/index.ts', type: 'blob', size: 11, sha: expect.any(String), mode: '100644' },
     ]);
-    expect(await gitHubCalls()).toEqual(['GET /repos/{owner}/{repo}/git/trees/{tree_sha}']);
+    expect(await gitHubCalls()).toEqual([
+      'GET /repos/{owner}/{repo}/commits',
+      'GET /repos/{owner}/{repo}/git/trees/{tree_sha}',
+    ]);
 
     const atRef = await body<{ ref: string; sha: string }>(await bob(`${base('app-one')}/tree?ref=main`));
     expect(atRef).toMatchObject({ ref: 'main', sha: tree.sha });
