@@ -275,6 +275,8 @@ export class Observability extends Construct {
         serviceMetric(METRIC.installationLinks),
         serviceMetric(METRIC.installationUnlinks),
         serviceMetric(METRIC.repositoriesCreated),
+        serviceMetric(METRIC.commits),
+        serviceMetric(METRIC.commitsHeadMoved),
       ]),
       graph(
         'Installation tokens and DynamoDB conflicts',

@@ -20,6 +20,9 @@ export const METRIC = {
   installationLinks: 'InstallationLinks',
   installationUnlinks: 'InstallationUnlinks',
   repositoriesCreated: 'RepositoriesCreated',
+  commits: 'Commits',
+  /** Commits refused because the branch was not where the caller expected (409 head_moved). */
+  commitsHeadMoved: 'CommitsHeadMoved',
   webhookDeliveries: 'WebhookDeliveries',
   webhookInvalidSignatures: 'WebhookInvalidSignatures',
   redeliveries: 'WebhookRedeliveries',

@@ -134,3 +134,32 @@ it('GitHub answering 429 emits GitHubRateLimited and the 4xx status class', asyn
   expect(total(records, METRIC.githubAnswers, { statusClass: '4xx' })).toBe(1);
   expect(total(records, METRIC.repositoriesCreated)).toBe(0);
 });
+
+it('a commit emits Commits; a commit refused because the head moved emits CommitsHeadMoved', async () => {
+  await fx.admin.createUser({ login: 'committer' });
+  await fx.admin.createUser({ login: 'commit-org', type: 'Organization', admins: ['committer'] });
+  await fx.admin.createRepositories('commit-org', { names: ['project'] });
+  const appId = Number(fx.secrets.githubApp.appId);
+  const installation = (await fx.admin.install({ appId, account: 'commit-org' })).installation.id;
+  const call = api(fx, await signIn(fx, 'committer'));
+  const { id } = (await (await call('/accounts', { method: 'POST', json: { name: 'Commits' } })).json()) as {
+    id: string;
+  };
+  expect((await call(`/accounts/${id}/installations/${installation}`, { method: 'PUT' })).status).toBe(201);
+  const commit = (message: string, expectedHeadSha?: string) =>
+    call(`/accounts/${id}/repositories/commit-org/project/commits`, {
+      method: 'POST',
+      json: {
+        branch: 'main',
+        message,
+        ...(expectedHeadSha ? { expectedHeadSha } : {}),
+        files: [{ path: `${message}.txt`, content: message, encoding: 'utf-8' }],
+      },
+    });
+  const mark = output.text().length;
+  expect((await commit('one')).status).toBe(201);
+  expect((await commit('two', '0'.repeat(40))).status).toBe(409);
+  const records = emfSince(mark);
+  expect(total(records, METRIC.commits)).toBe(1);
+  expect(total(records, METRIC.commitsHeadMoved)).toBe(1);
+});
