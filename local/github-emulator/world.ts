@@ -131,6 +131,9 @@ export const OAUTH_CODE_SECONDS = 600;
 
 const LEVEL = { read: 1, write: 2, admin: 3 } as const;
 
+/** GitHub's limits for a recursive tree: 100,000 entries or 7 MB, whichever comes first. */
+export const GITHUB_TREE_LIMITS = { maxEntries: 100_000, maxBytes: 7 * 1024 * 1024 } as const;
+
 /** True when `granted` includes `permission` at `level` or above. */
 export function grants(granted: Permissions, permission: string, level: 'read' | 'write'): boolean {
   const have = granted[permission];
@@ -157,6 +160,8 @@ export class World {
   userTokens = new Map<string, UserToken>();
   refreshTokens = new Map<string, RefreshToken>();
   installationTokens = new Map<string, InstallationToken>();
+  /** Where a recursive tree is truncated (the control API lowers it; reset restores GitHub's). */
+  treeLimits: { maxEntries: number; maxBytes: number } = { ...GITHUB_TREE_LIMITS };
   private nextId = { account: 1000, installation: 40_000, repository: 700_000, app: 1 };
 
   reset(): void {
@@ -168,6 +173,7 @@ export class World {
     this.userTokens.clear();
     this.refreshTokens.clear();
     this.installationTokens.clear();
+    this.treeLimits = { ...GITHUB_TREE_LIMITS };
     this.clock.reset();
   }
 

@@ -1,13 +1,9 @@
 import { GitHubError, notFound } from '../errors.js';
 import type { TreeEntry } from '../git-store.js';
 import { json, type Route } from '../http.js';
-import type { EmulatedRepository } from '../world.js';
+import { GITHUB_TREE_LIMITS, type EmulatedRepository } from '../world.js';
 import { accessRepository } from './repos.js';
 
-/** GitHub's limits for a recursive tree: 100,000 entries or 7 MB, whichever comes first. */
-export const GITHUB_TREE_LIMITS = { maxEntries: 100_000, maxBytes: 7 * 1024 * 1024 } as const;
-
-type TreeLimits = { maxEntries: number; maxBytes: number };
 
 /**
  * What `tree_sha` names, as GitHub resolves it: a tree or commit SHA, `HEAD` (the default branch), or a
@@ -46,7 +42,6 @@ function* walk(repo: EmulatedRepository, treeSha: string, prefix: string): Gener
  * recursive-tree limits so a test can see `truncated: true` on a small tree.
  */
 export function gitTreeRoutes(): Route[] {
-  const limits: TreeLimits = { ...GITHUB_TREE_LIMITS };
   return [
     {
       method: 'GET',
@@ -78,7 +73,10 @@ export function gitTreeRoutes(): Route[] {
             url: `${base}/git/${entry.type === 'tree' ? 'trees' : 'blobs'}/${entry.sha}`,
           };
           bytes += JSON.stringify(item).length + 1;
-          if (recursive && (tree.length >= limits.maxEntries || bytes > limits.maxBytes)) {
+          if (
+            recursive &&
+            (tree.length >= context.world.treeLimits.maxEntries || bytes > context.world.treeLimits.maxBytes)
+          ) {
             truncated = true;
             break;
           }
@@ -138,7 +136,8 @@ export function gitTreeRoutes(): Route[] {
       method: 'PUT',
       template: '/_emulator/limits/trees',
       kind: 'admin',
-      handle: (request) => {
+      handle: (request, context) => {
+        const limits = context.world.treeLimits;
         const next = { ...limits };
         for (const key of ['maxEntries', 'maxBytes'] as const) {
           const value = request.body?.[key];
@@ -155,9 +154,9 @@ export function gitTreeRoutes(): Route[] {
       method: 'DELETE',
       template: '/_emulator/limits/trees',
       kind: 'admin',
-      handle: () => {
-        Object.assign(limits, GITHUB_TREE_LIMITS);
-        return json(200, limits);
+      handle: (_request, context) => {
+        Object.assign(context.world.treeLimits, GITHUB_TREE_LIMITS);
+        return json(200, context.world.treeLimits);
       },
     },
   ];
