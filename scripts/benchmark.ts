@@ -17,6 +17,7 @@ import { sign } from '@octokit/webhooks-methods';
 import { BUNDLING } from '../lib/bundling.js';
 import { SERVICE_FUNCTIONS, type FunctionName } from '../lib/service-routes.js';
 import { startDynamoDbLocal } from '../local/dynamodb-local.js';
+import { sequentialRoundTrips } from '../local/github-emulator/call-timing.js';
 import { freePort } from '../local/ports.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -97,20 +98,6 @@ async function bundles() {
   );
   for (const [name, extra] of tracingCost)
     console.log(`${name.padEnd(20)} ${extra >= 0 ? '+' : ''}${extra.toFixed(1)} ms`);
-}
-
-/**
- * How many GitHub round trips a set of calls took one after another: the longest chain of calls each
- * starting after the previous one ended (the emulator's call log times them).
- */
-function roundTrips(calls: Array<{ startMs: number; endMs: number }>): number {
-  const sorted = [...calls].sort((a, b) => a.startMs - b.startMs);
-  const depth: number[] = [];
-  sorted.forEach((call, i) => {
-    const before = sorted.slice(0, i).map((other, j) => (other.endMs <= call.startMs ? (depth[j] ?? 0) : 0));
-    depth.push(1 + Math.max(0, ...before));
-  });
-  return Math.max(0, ...depth);
 }
 
 async function service() {
@@ -301,15 +288,15 @@ async function service() {
     console.log(`create org repo + 3 files, token cached           ${secondRepoCalls}`);
     console.log(`webhook                                            0`);
     console.log(
-      `list 1,001 repositories, token cached             ${listRepoCalls.length} in ${roundTrips(listRepoCalls)} sequential round trips (minimum ${Math.ceil(1001 / 100)} in 2)`,
+      `list 1,001 repositories, token cached             ${listRepoCalls.length} in ${sequentialRoundTrips(listRepoCalls)} sequential round trips (minimum ${Math.ceil(1001 / 100)} in 2)`,
     );
     console.log(`read a tree (recursive) + its commit, token cached ${treeCalls} (minimum 2)`);
     console.log(`read a file, token cached                         ${fileCalls} (minimum 1)`);
     console.log(
-      `commit 3 files (1 binary) + 1 deletion, branch     ${commitCalls.length} in ${roundTrips(commitCalls)} round trips (minimum 5 in 4: head+tree, blob ∥, tree, commit, ref)`,
+      `commit 3 files (1 binary) + 1 deletion, branch     ${commitCalls.length} in ${sequentialRoundTrips(commitCalls)} round trips (minimum 5 in 4: head+tree, blob ∥, tree, commit, ref)`,
     );
     console.log(
-      `commit to a new branch from baseBranch            ${newBranchCalls.length} in ${roundTrips(newBranchCalls)} round trips`,
+      `commit to a new branch from baseBranch            ${newBranchCalls.length} in ${sequentialRoundTrips(newBranchCalls)} round trips`,
     );
     console.log(
       `\nUninstall unlinking 500 accounts: ${uninstall.status} in ${uninstallMs.toFixed(0)} ms (GitHub allows 10 s)`,

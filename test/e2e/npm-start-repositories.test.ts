@@ -1,4 +1,5 @@
 import { mkdtempSync } from 'node:fs';
+import { sequentialRoundTrips } from '../../local/github-emulator/call-timing.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EmulatorAdmin } from '../../local/github-emulator/admin-client.js';
@@ -15,19 +16,6 @@ let admin: EmulatorAdmin;
 let bob: HttpBrowser;
 let accountA: string;
 let accountB: string;
-
-type Call = Awaited<ReturnType<EmulatorAdmin['calls']>>[number];
-
-/** The longest chain of calls each starting after the one before it ended: sequential round trips. */
-function roundTrips(calls: Call[]): number {
-  const sorted = [...calls].sort((a, b) => a.startMs - b.startMs);
-  const depth: number[] = [];
-  sorted.forEach((call, i) => {
-    const before = sorted.slice(0, i).map((other, j) => (other.endMs <= call.startMs ? (depth[j] ?? 0) : 0));
-    depth.push(1 + Math.max(0, ...before));
-  });
-  return Math.max(0, ...depth);
-}
 
 async function json<T>(response: Response, status: number): Promise<T> {
   const text = await response.text();
@@ -71,7 +59,7 @@ describe("Bob works in octo-org's repositories through npm start", () => {
     const pages = calls.filter((call) => call.route === '/installation/repositories');
     expect(pages.length).toBeGreaterThanOrEqual(10); // 1,002 repositories, 100 a page
     expect(calls).toHaveLength(pages.length);
-    expect(roundTrips(pages)).toBeLessThanOrEqual(2);
+    expect(sequentialRoundTrips(pages)).toBeLessThanOrEqual(2);
 
     const found = await json<{ repositories: Array<{ fullName: string; defaultBranch: string }> }>(
       await bob.fetch(`${repos(accountA)}?q=WEB-APP`),

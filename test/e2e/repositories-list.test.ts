@@ -1,4 +1,5 @@
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import type { RepositoryList } from '../../functions/shared/repositories/list-repositories.js';
 import { api, signIn, startService, type ServiceFixture } from '../support/service.js';
 
 let fx: ServiceFixture;
@@ -7,23 +8,7 @@ const sessions: Record<string, Call> = {};
 const installs: Record<string, number> = {};
 const accounts: Record<'a' | 'b' | 'c', string> = { a: '', b: '', c: '' };
 
-type Item = {
-  installationId: number;
-  owner: string;
-  name: string;
-  fullName: string;
-  private: boolean;
-  visibility: string;
-  defaultBranch: string;
-  archived: boolean;
-  htmlUrl: string;
-  updatedAt: string | null;
-};
-type ListBody = {
-  repositories: Item[];
-  nextCursor?: string;
-  installations: Array<{ id: number; account: string | null; status: string }>;
-};
+type ListBody = RepositoryList;
 
 const SMALL = ['api', 'API-gateway', 'web', 'docs', 'Rapid', 'tools', 'zeta', 'alpha', 'beta', 'gamma'];
 

@@ -4,7 +4,6 @@ import { json, type Route } from '../http.js';
 import { GITHUB_TREE_LIMITS, type EmulatedRepository } from '../world.js';
 import { accessRepository } from './repos.js';
 
-
 /**
  * What `tree_sha` names, as GitHub resolves it: a tree or commit SHA, `HEAD` (the default branch), or a
  * branch or tag name (a branch wins over a tag of the same name), full `refs/…` names included.

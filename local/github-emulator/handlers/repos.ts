@@ -15,6 +15,7 @@ import {
   type EmulatedAccount,
   type EmulatedInstallation,
   type EmulatedRepository,
+  type World,
 } from '../world.js';
 import { sendRepositoryEvent, type RepositorySender } from '../repository-events.js';
 import { paginate } from './paginate.js';
@@ -103,6 +104,28 @@ export function senderOf(context: EmulatorContext, credential: TokenCredential):
 }
 
 /**
+ * The name a new repository gets in `owner`, by GitHub's rules: characters it does not allow become
+ * "-" (rather than refusing the name); at most 100; not `.`/`..`; not taken (422 otherwise).
+ */
+export function newRepositoryName(request: EmulatorRequest, world: World, owner: EmulatedAccount): string {
+  const rawName = request.body?.name;
+  if (typeof rawName !== 'string' || rawName.trim() === '') {
+    throw validationFailed('Repository creation failed.', [
+      { resource: 'Repository', code: 'missing_field', field: 'name' },
+    ]);
+  }
+  const name = rawName.trim().replace(/[^A-Za-z0-9._-]/g, '-');
+  const nameError = (message: string) =>
+    validationFailed('Repository creation failed.', [
+      { resource: 'Repository', code: 'custom', field: 'name', message },
+    ]);
+  if (name.length > 100) throw nameError('name is too long (maximum is 100 characters)');
+  if (name === '.' || name === '..') throw nameError('name is reserved');
+  if (world.repository(owner.login, name)) throw nameError('name already exists on this account');
+  return name;
+}
+
+/**
  * Creates a repository as POST /user/repos and POST /orgs/{org}/repos do, with GitHub's name rules,
  * and sends the `repository` `created` event.
  */
@@ -114,21 +137,7 @@ async function createRepository(
   installation: EmulatedInstallation,
 ) {
   const { world, serializer } = context;
-  const rawName = request.body?.name;
-  if (typeof rawName !== 'string' || rawName.trim() === '') {
-    throw validationFailed('Repository creation failed.', [
-      { resource: 'Repository', code: 'missing_field', field: 'name' },
-    ]);
-  }
-  // GitHub replaces characters it does not allow with "-" rather than refusing the name.
-  const name = rawName.trim().replace(/[^A-Za-z0-9._-]/g, '-');
-  const nameError = (message: string) =>
-    validationFailed('Repository creation failed.', [
-      { resource: 'Repository', code: 'custom', field: 'name', message },
-    ]);
-  if (name.length > 100) throw nameError('name is too long (maximum is 100 characters)');
-  if (name === '.' || name === '..') throw nameError('name is reserved');
-  if (world.repository(owner.login, name)) throw nameError('name already exists on this account');
+  const name = newRepositoryName(request, world, owner);
 
   const description = stringField(request.body, 'description') ?? null;
   const repo = world.createRepository({

@@ -1,4 +1,4 @@
-import { GitHubError, notAccessibleByIntegration, notFound, validationFailed } from '../errors.js';
+import { GitHubError, notAccessibleByIntegration, notFound } from '../errors.js';
 import type { GitRepository } from '../git-store.js';
 import {
   json,
@@ -15,7 +15,7 @@ import {
   type EmulatedRepository,
 } from '../world.js';
 import { sendRepositoryEvent } from '../repository-events.js';
-import { accessRepository, actor, senderOf } from './repos.js';
+import { accessRepository, actor, newRepositoryName, senderOf } from './repos.js';
 
 type TokenCredential = ReturnType<typeof requireToken>;
 
@@ -102,21 +102,8 @@ export const templateRoutes: Route[] = [
       const template = findTemplate(request, context);
       const { owner, installation } = targetOf(request, context, credential);
 
-      const rawName = request.body?.name;
-      if (typeof rawName !== 'string' || rawName.trim() === '') {
-        throw validationFailed('Repository creation failed.', [
-          { resource: 'Repository', code: 'missing_field', field: 'name' },
-        ]);
-      }
-      // As for POST /orgs/{org}/repos: GitHub replaces characters it does not allow with "-".
-      const name = rawName.trim().replace(/[^A-Za-z0-9._-]/g, '-');
-      const nameError = (message: string) =>
-        validationFailed('Repository creation failed.', [
-          { resource: 'Repository', code: 'custom', field: 'name', message },
-        ]);
-      if (name.length > 100) throw nameError('name is too long (maximum is 100 characters)');
-      if (name === '.' || name === '..') throw nameError('name is reserved');
-      if (world.repository(owner.login, name)) throw nameError('name already exists on this account');
+      // As for POST /orgs/{org}/repos.
+      const name = newRepositoryName(request, world, owner);
       if (template.git.isEmpty()) throw new GitHubError(409, 'Git Repository is empty.');
 
       const repo = world.createRepository({
