@@ -1,6 +1,7 @@
 import { RequestError } from '@octokit/request-error';
 import { getAppAuth } from '../github/app-auth.js';
 import { isGitHubStatus, toUpstreamError, type GitHubRequest } from '../github/github.js';
+import { allPages } from '../github/pages.js';
 import type { InstallationDetails } from '../store/installation-store.js';
 
 /** The fields of GitHub's installation object the service uses. */
@@ -43,21 +44,32 @@ function rethrow(error: unknown): never {
   throw toUpstreamError(error) ?? error;
 }
 
-/** Every installation the user can reach (`GET /user/installations`, 100 a page: ⌈n/100⌉ calls). */
+/**
+ * Every installation the user can reach (`GET /user/installations`, 100 a page): the first page, then
+ * all the others at once, so any number costs 2 sequential round trips (⌈n/100⌉ calls).
+ */
 export async function listUserInstallations(
   github: GitHubRequest,
   userToken: string,
 ): Promise<InstallationDetails[]> {
-  const out: InstallationDetails[] = [];
-  for (let page = 1; ; page++) {
-    const { data } = await github('GET /user/installations', {
+  const answers = await allPages((page) =>
+    github('GET /user/installations', {
       per_page: 100,
       page,
       headers: { authorization: `token ${userToken}` },
-    }).catch(rethrowUnless401);
-    out.push(...data.installations.map((installation) => toDetails(installation as GitHubInstallation)));
-    if (data.installations.length < 100 || out.length >= data.total_count) return out;
+    }).catch(rethrowUnless401),
+  );
+  const seen = new Set<number>();
+  const out: InstallationDetails[] = [];
+  // An installation removed between page 1 and the others shifts the rest: never list one twice.
+  for (const { data } of answers) {
+    for (const installation of data.installations) {
+      if (seen.has(installation.id)) continue;
+      seen.add(installation.id);
+      out.push(toDetails(installation as GitHubInstallation));
+    }
   }
+  return out;
 }
 
 /**

@@ -4,6 +4,7 @@ import type { Caller } from '../auth/sessions.js';
 import { AppError, BadRequestError, NotFoundError, UpstreamError } from '../errors.js';
 import { withInstallationToken } from '../github/app-auth.js';
 import { toUpstreamError } from '../github/github.js';
+import { allPages } from '../github/pages.js';
 import { logger } from '../logger.js';
 import { getServices } from '../services.js';
 import { AccountStore } from '../store/account-store.js';
@@ -114,17 +115,6 @@ function toView(installationId: number, repo: GitHubRepository): Listed {
   };
 }
 
-/** The page number of `rel="last"` in GitHub's Link header (1 when there is no further page). */
-export function lastPage(link: string | undefined): number {
-  for (const part of (link ?? '').split(',')) {
-    const match = /<([^>]+)>\s*;\s*rel="last"/.exec(part);
-    if (!match?.[1]) continue;
-    const page = Number(new URL(match[1]).searchParams.get('page'));
-    if (Number.isSafeInteger(page) && page >= 1) return page;
-  }
-  return 1;
-}
-
 /**
  * Every repository the installation reaches, read fresh from GitHub with a `metadata: read` token:
  * the first page, then all the others at once (the Link header's last page), so any number of
@@ -136,14 +126,11 @@ async function readInstallation(installationId: number): Promise<Listed[]> {
     const headers = { authorization: `token ${token}` };
     const page = (number: number) =>
       github('GET /installation/repositories', { per_page: PER_PAGE, page: number, headers });
-    const first = await page(1);
-    const rest = await Promise.all(
-      Array.from({ length: lastPage(first.headers.link) - 1 }, (_, index) => page(index + 2)),
-    );
+    const answers = await allPages(page);
     const seen = new Set<number>();
     const out: Listed[] = [];
     // A repository removed between page 1 and the others shifts the rest: never list one twice.
-    for (const answer of [first, ...rest]) {
+    for (const answer of answers) {
       for (const repo of answer.data.repositories as GitHubRepository[]) {
         if (seen.has(repo.id)) continue;
         seen.add(repo.id);
