@@ -73,6 +73,8 @@ async function completeInstall(
       accountId: flow.accountId ?? '',
       installationId: Number(rawId),
       userId,
+      // GitHub says the installation changed: what is stored may predate it.
+      refresh: update,
     });
     return { installation_id: rawId, linked: 'true', ...(update ? { setup_action: 'update' } : {}) };
   });

@@ -1,6 +1,7 @@
 import { sequentialRoundTrips } from '../../local/github-emulator/call-timing.js';
 import { getTable } from '../../functions/shared/store/table.js';
 import { isRead, isWrite, recordDynamoRequests, type DynamoRecorder } from '../support/dynamodb-requests.js';
+import { InstallationStore } from '../../functions/shared/store/installation-store.js';
 import { api, signIn, startService, type ServiceFixture } from '../support/service.js';
 
 /**
@@ -81,5 +82,60 @@ describe('list installations', () => {
         if (installation) world.uninstall(installation.id);
       }
     }
+  });
+});
+
+const githubRoutes = (calls: Array<{ method: string; route: string }>) =>
+  calls.map((call) => `${call.method} ${call.route}`);
+
+describe('link an installation', () => {
+  const link = (who: string, installation: string) =>
+    (sessions[who] as Call)(`/accounts/${account}/installations/${installs[installation]}`, {
+      method: 'PUT',
+    });
+
+  it('a new link asks GitHub only whether the caller may (details stored by the webhook) and writes once', async () => {
+    const { result, calls, requests } = await measure(() => link('alice', 'octo-org'));
+    expect(result.status).toBe(201);
+    expect(githubRoutes(calls)).toEqual(['GET /user/memberships/orgs/{org}']);
+    expect(requests.filter(isWrite).map((r) => r.operation)).toEqual(['TransactWriteItems']);
+  });
+
+  it('linking again: 1 GitHub call (the authorization check), 0 writes', async () => {
+    const { result, calls, requests } = await measure(() => link('alice', 'octo-org'));
+    expect(result.status).toBe(200);
+    expect(githubRoutes(calls)).toEqual(['GET /user/memberships/orgs/{org}']);
+    expect(requests.filter(isWrite)).toEqual([]);
+  });
+
+  it('a personal installation: 1 GitHub call (the user reaches it with their own token)', async () => {
+    const { result, calls } = await measure(() => link('alice', 'alice'));
+    expect(result.status).toBe(201);
+    expect(githubRoutes(calls)).toEqual(['GET /user/installations/{installation_id}/repositories']);
+  });
+
+  it('a stored login that changed hands never lets the new holder link (the organization id must match)', async () => {
+    // other-org's stored details name mallory-org's login, as if other-org was renamed and mallory
+    // took the old name before the rename event arrived.
+    await fx.admin.createUser({ login: 'mallory' });
+    await fx.admin.createUser({ login: 'mallory-org', type: 'Organization', admins: ['mallory'] });
+    // With the App there too, GitHub answers mallory's membership of mallory-org: owner.
+    await fx.admin.install({ appId: appId(), account: 'mallory-org' });
+    const stored = await new InstallationStore(fx.table.table).getDetails(installs['other-org'] ?? 0);
+    if (!stored) throw new Error('the webhook stored no details');
+    await new InstallationStore(fx.table.table).putDetails({ ...stored, accountLogin: 'mallory-org' });
+    const mallory = api(fx, await signIn(fx, 'mallory'));
+    const own = await mallory('/accounts', { method: 'POST', json: { name: 'Mallory' } });
+    const mallorys = ((await own.json()) as { id: string }).id;
+    const response = await mallory(`/accounts/${mallorys}/installations/${installs['other-org']}`, {
+      method: 'PUT',
+    });
+    expect(response.status).toBe(403);
+    expect(await new InstallationStore(fx.table.table).isLinked(mallorys, installs['other-org'] ?? 0)).toBe(
+      false,
+    );
+    // Its real owner still links it: refused on the stored login, GitHub's own answer decides.
+    const { result } = await measure(() => link('alice', 'other-org'));
+    expect(result.status).toBe(201);
   });
 });

@@ -255,19 +255,17 @@ describe('tombstones and setup_action=update', () => {
     const { installation } = await fx.admin.install({ appId: appId(), account: 'racing-org' });
     const demo = api(fx, await signIn(fx, 'octo-demo'));
     const accountId = await newAccount(demo, 'Race');
-    // GitHub answers the owner check late; meanwhile the App is uninstalled and the webhook applied.
-    // (A late answer saying "owner", whenever the request arrives: the uninstall may overtake it.)
+    // GitHub answers the owner check late (its real answer: "owner"); meanwhile the App is uninstalled
+    // and the webhook applied. (The uninstall may overtake the answer, whenever the request arrives.)
     await fx.admin.fault({
       route: '/user/memberships/orgs/{org}',
-      status: 200,
+      mode: 'act-then-delay',
       delayMs: 1500,
-      body: { state: 'active', role: 'admin' },
     });
     await fx.admin.clearCalls();
     const linking = demo(`/accounts/${accountId}/installations/${installation.id}`, { method: 'PUT' });
-    // Once the service has read the installation as the App, it is on its way to the (late) owner check.
-    while ((await fx.admin.calls('GET /app/installations/{installation_id}')).length === 0)
-      await new Promise((resolve) => setTimeout(resolve, 20));
+    // Once GitHub has taken the owner check (the fault is used up), the service waits for its answer.
+    while (fx.emulator.state.faults.length > 0) await new Promise((resolve) => setTimeout(resolve, 20));
     await fx.admin.uninstall(installation.id);
     const linked = await linking;
     expect(linked.status).toBe(404);

@@ -24,7 +24,7 @@ export class MembersPermissionMissingError extends ForbiddenError {
   }
 }
 
-type OrgMembership = { state: 'active' | 'pending'; role: string };
+type OrgMembership = { state: 'active' | 'pending'; role: string; organizationId: number | undefined };
 
 /** The user's membership of `org` as GitHub reports it to their own token; undefined when not a member. */
 async function orgMembership(
@@ -37,7 +37,7 @@ async function orgMembership(
       org,
       headers: { authorization: `token ${userToken}` },
     });
-    return { state: data.state, role: data.role };
+    return { state: data.state, role: data.role, organizationId: data.organization?.id };
   } catch (error) {
     if (!(error instanceof RequestError) || error.response === undefined)
       throw toUpstreamError(error) ?? error;
@@ -72,7 +72,9 @@ export async function assertMayLinkInstallation(input: {
     );
   }
   const membership = await orgMembership(input.github, input.userToken, installation.accountLogin);
-  const active = membership?.state === 'active';
+  // The organization by that login must be the installation's own: a login may have changed hands
+  // since the details were stored (a rename), and its new holder's owners are nobody here.
+  const active = membership?.state === 'active' && membership.organizationId === installation.accountId;
   if (active && membership.role === 'admin') return;
   if (active && input.policy === 'org-members') return;
   throw new ForbiddenError(

@@ -39,15 +39,60 @@ const deleted = () =>
   new NotFoundError('installation_deleted', 'The App was uninstalled from that GitHub account.');
 
 /**
- * What GitHub says of the installation now, checked with the caller's own token: they reach it, and
- * the link policy lets them hand it to a platform account (org owner, or the personal account's user).
- * An installation id from a URL is never trusted by itself.
+ * Stored details younger than this are trusted for a link: the webhook rewrites them on every change
+ * GitHub reports (created, suspend, permissions, repositories, rename, delete; missed deliveries are
+ * redelivered), so asking GitHub again would only repeat what is stored. Older ones are read afresh.
  */
-async function verifiedInstallation(userId: number, installationId: number): Promise<InstallationDetails> {
-  const { github, config, table } = getServices();
-  if (await new InstallationStore(table).isDeleted(installationId)) throw deleted();
+export const STORED_DETAILS_MAX_AGE_MS = 24 * 3600 * 1000;
+
+function isFresh(details: InstallationDetails | undefined): details is InstallationDetails {
+  if (!details) return false;
+  const age = Date.now() - Date.parse(details.updatedAt);
+  return Number.isFinite(age) && age < STORED_DETAILS_MAX_AGE_MS;
+}
+
+/** What the table knows of the installation and the account's link to it, in one round trip. */
+async function storedState(accountId: string | undefined, installationId: number) {
+  const store = new InstallationStore(getServices().table);
+  const [deletedNow, details, linked] = await Promise.all([
+    store.isDeleted(installationId),
+    store.getDetails(installationId),
+    accountId === undefined ? false : store.isLinked(accountId, installationId),
+  ]);
+  return { deleted: deletedNow, details, linked };
+}
+
+/**
+ * The installation, checked with the caller's own token: they reach it, and the link policy lets them
+ * hand it to a platform account (org owner, or the personal account's user). An installation id from a
+ * URL is never trusted by itself: GitHub answers the authorization check on every call. What the
+ * installation *is* (its account) comes from the stored details when fresh (the webhook wrote them from
+ * a signed delivery), else from GitHub (`GET /app/installations/{id}`).
+ */
+async function verifiedInstallation(
+  userId: number,
+  installationId: number,
+  stored: InstallationDetails | undefined,
+): Promise<{ details: InstallationDetails; fetched: boolean }> {
+  if (isFresh(stored)) {
+    try {
+      await authorize(userId, installationId, stored);
+      return { details: stored, fetched: false };
+    } catch (error) {
+      // Refused on what is stored: GitHub's own word decides (an account renamed with the event not
+      // yet here), so a refusal is only ever final on details read just now.
+      if (!(error instanceof ForbiddenError)) throw error;
+    }
+  }
   const details = await fetchInstallation(installationId);
   if (!details) throw notAccessible();
+  await authorize(userId, installationId, details);
+  return { details, fetched: true };
+}
+
+/** GitHub, asked with the caller's own token, confirms they may link this installation (or throws). */
+async function authorize(userId: number, installationId: number, details: InstallationDetails) {
+  const { github, config } = getServices();
   const tokens = await getUserTokens();
   await tokens.withToken(userId, async (userToken) => {
     await assertMayLinkInstallation({
@@ -61,26 +106,34 @@ async function verifiedInstallation(userId: number, installationId: number): Pro
     const ownerChecked = details.accountType === 'Organization' && config.linkPolicy === 'org-owners';
     if (!ownerChecked && !(await userCanReach(github, userToken, installationId))) throw notAccessible();
   });
-  return details;
 }
 
 /**
  * Links an installation to an account once GitHub confirms the caller may (see verifiedInstallation);
  * details and link are written in one transaction that fails if the installation was deleted meanwhile.
- * Idempotent: `created` is false when it was already linked.
+ * Idempotent: `created` is false when it was already linked, and then nothing is written unless the
+ * details were read afresh from GitHub. `refresh`: GitHub said the installation changed (setup_action
+ * =update), so stored details are not used.
  */
 export async function linkVerifiedInstallation(input: {
   accountId: string;
   installationId: number;
   userId: number;
+  refresh?: boolean;
 }): Promise<{ created: boolean; details: InstallationDetails }> {
-  const details = await verifiedInstallation(input.userId, input.installationId);
+  const stored = await storedState(input.accountId, input.installationId);
+  if (stored.deleted) throw deleted();
+  const { details, fetched } = await verifiedInstallation(
+    input.userId,
+    input.installationId,
+    input.refresh ? undefined : stored.details,
+  );
+  const store = new InstallationStore(getServices().table);
   try {
-    const { created } = await new InstallationStore(getServices().table).linkWithDetails(
-      details,
-      input.accountId,
-      input.userId,
-    );
+    if (stored.linked && !fetched) return { created: false, details };
+    const { created } = await store.linkWithDetails(details, input.accountId, input.userId, {
+      writeDetails: fetched,
+    });
     return { created, details };
   } catch (error) {
     if (error instanceof InstallationDeletedError) throw deleted();
@@ -96,7 +149,8 @@ export async function refreshVerifiedInstallation(
   userId: number,
   installationId: number,
 ): Promise<InstallationDetails> {
-  const details = await verifiedInstallation(userId, installationId);
+  if (await new InstallationStore(getServices().table).isDeleted(installationId)) throw deleted();
+  const { details } = await verifiedInstallation(userId, installationId, undefined);
   try {
     await new InstallationStore(getServices().table).putDetails(details);
   } catch (error) {

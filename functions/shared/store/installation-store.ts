@@ -50,14 +50,16 @@ export class InstallationStore {
   }
 
   /**
-   * Stores the details and links the installation to the account in one transaction conditioned on
-   * there being no tombstone, so a link can never be written beside a deletion. `created` is false when
-   * the link already existed. Throws InstallationDeletedError.
+   * Links the installation to the account in one transaction conditioned on there being no tombstone,
+   * so a link can never be written beside a deletion; with `writeDetails` (details just read from
+   * GitHub) the details are stored in the same transaction. `created` is false when the link already
+   * existed (then only fresh details are written). Throws InstallationDeletedError.
    */
   async linkWithDetails(
     details: InstallationDetails,
     accountId: string,
     linkedBy: number,
+    options: { writeDetails: boolean } = { writeDetails: true },
   ): Promise<{ created: boolean }> {
     const link = {
       put: {
@@ -70,14 +72,18 @@ export class InstallationStore {
       condition: ITEM_ABSENT,
     };
     try {
-      await this.table.transactWrite([this.noTombstone(details.id), this.detailsPut(details), link]);
+      await this.table.transactWrite([
+        this.noTombstone(details.id),
+        ...(options.writeDetails ? [this.detailsPut(details)] : []),
+        link,
+      ]);
       return { created: true };
     } catch (error) {
       if (!(error instanceof ConditionFailedError)) throw error;
       if (error.failedOperations.includes(0)) throw new InstallationDeletedError();
     }
-    // Already linked: only the details are refreshed (still never beside a tombstone).
-    await this.putDetails(details);
+    // Already linked: only fresh details are stored (still never beside a tombstone).
+    if (options.writeDetails) await this.putDetails(details);
     return { created: false };
   }
 
