@@ -143,11 +143,18 @@ async function commitInitialFiles(
  */
 export async function createRepository(caller: Caller, accountId: string, request: RepositoryRequest) {
   const { table, github } = getServices();
-  const member = await requireMember(new AccountStore(table), accountId, caller.userId);
   const installations = new InstallationStore(table);
-  const details = (await installations.isLinked(accountId, request.installationId))
-    ? await installations.getDetails(request.installationId)
-    : undefined;
+  const creations = new RepoCreationStore(table);
+  const claim = [accountId, request.installationId, request.name] as const;
+  // Everything the decision needs, read at once (one round trip after the session's): a non-member
+  // still learns nothing more than 404 account_not_found, the checks below run in the same order.
+  const [member, linked, stored, existing] = await Promise.all([
+    requireMember(new AccountStore(table), accountId, caller.userId),
+    installations.isLinked(accountId, request.installationId),
+    installations.getDetails(request.installationId),
+    creations.get(...claim),
+  ]);
+  const details = linked ? stored : undefined;
   if (!details)
     throw new NotFoundError(
       'installation_not_found',
@@ -166,15 +173,12 @@ export async function createRepository(caller: Caller, accountId: string, reques
     );
   }
   const act = await actorFor(caller, details);
-  const creations = new RepoCreationStore(table);
-  const claim = [accountId, request.installationId, request.name] as const;
   const inProgress = () =>
     new ConflictError(
       'creation_in_progress',
       `A repository named ${request.name} is being created right now. Send the same request again in a minute.`,
     );
 
-  const existing = await creations.get(...claim);
   if (existing?.status === 'created') {
     if (existing.requestHash === request.hash) return existing.result; // the same request, already done
     throw new ConflictError('repository_exists', `A repository named ${request.name} already exists there.`);

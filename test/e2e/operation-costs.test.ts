@@ -139,3 +139,22 @@ describe('link an installation', () => {
     expect(result.status).toBe(201);
   });
 });
+
+describe('create a repository', () => {
+  it('reads what it decides on in at most 2 sequential table round trips, the session included', async () => {
+    const { result, requests } = await measure(() =>
+      (sessions.alice as Call)(`/accounts/${account}/repositories`, {
+        method: 'POST',
+        json: { installationId: installs['octo-org'], name: 'cost-check' },
+      }),
+    );
+    expect(result.status).toBe(201);
+    // Everything read before the first write (the creation's lease): session, membership, link,
+    // installation details, an earlier creation of the same name.
+    const firstWrite = Math.min(...requests.filter(isWrite).map((r) => r.startMs));
+    const decided = requests.filter((r) => r.startMs < firstWrite);
+    expect(decided.every(isRead)).toBe(true);
+    expect(decided.length).toBeGreaterThanOrEqual(4);
+    expect(dynamo.sequentialRoundTrips(decided)).toBeLessThanOrEqual(2);
+  });
+});
