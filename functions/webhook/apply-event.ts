@@ -2,6 +2,7 @@ import { toDetails } from '../shared/installations/github-installations.js';
 import { logger } from '../shared/logger.js';
 import { getServices } from '../shared/services.js';
 import { InstallationStore } from '../shared/store/installation-store.js';
+import type { TransactOperation } from '../shared/store/table.js';
 import { deleteInstallationTokens } from '../shared/store/installation-token-cache.js';
 import type { HandledDelivery } from './payloads.js';
 
@@ -105,4 +106,36 @@ export async function applyEvent(delivery: HandledDelivery): Promise<Outcome> {
     case 'repository':
       return onRepository(delivery);
   }
+}
+
+/** Deliveries that change nothing whatever the table holds: recorded as ignored, nothing applied. */
+export function changesNothing(delivery: HandledDelivery): boolean {
+  return (
+    delivery.kind === 'repository' &&
+    (delivery.installationId === undefined || !NAME_CHANGES.has(delivery.action))
+  );
+}
+
+/**
+ * For a delivery whose whole effect is one conditional write (installation details from an event):
+ * applies it in one transaction with `record` (the delivery recorded as applied), so the effect and
+ * its record stand or fall together and no lease is needed. `ignored` when the effect's own condition
+ * refused it (deleted, or older than what is stored): nothing was written, the record included. A
+ * failed condition of `record` itself throws ConditionFailedError. Undefined for every other delivery
+ * (they take the lease: begin → apply → finish).
+ */
+export function applyInOneWrite(
+  delivery: HandledDelivery,
+  record: TransactOperation,
+): Promise<Outcome> | undefined {
+  const apply = async (details: ReturnType<typeof toDetails>): Promise<Outcome> =>
+    (await installations().applyEventDetails(details, [record])) ? 'applied' : 'ignored';
+  if (delivery.kind === 'installation' && (delivery.action === 'created' || delivery.action === 'unsuspend'))
+    return apply(toDetails(delivery.installation));
+  if (delivery.kind === 'installation_repositories')
+    return apply({
+      ...toDetails(delivery.installation),
+      repositorySelection: delivery.repositorySelection,
+    });
+  return undefined;
 }

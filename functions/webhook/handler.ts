@@ -1,12 +1,12 @@
-import { AppError } from '../shared/errors.js';
+import { AppError, ConditionFailedError } from '../shared/errors.js';
 import { createHttpHandler } from '../shared/http/http-handler.js';
 import type { HttpRequest } from '../shared/http/request.js';
 import { json } from '../shared/http/responses.js';
 import { logger } from '../shared/logger.js';
 import { count, METRIC } from '../shared/metrics.js';
 import { getServices } from '../shared/services.js';
-import { DeliveryStore } from '../shared/store/delivery-store.js';
-import { applyEvent } from './apply-event.js';
+import { DeliveryStore, type DeliveryStart } from '../shared/store/delivery-store.js';
+import { applyEvent, applyInOneWrite, changesNothing, type Outcome } from './apply-event.js';
 import { InvalidPayloadError, parseDelivery, type HandledDelivery } from './payloads.js';
 import { verifyDelivery, type VerifiedDelivery } from './verify.js';
 
@@ -52,23 +52,74 @@ async function record(write: () => Promise<void>): Promise<void> {
   }
 }
 
-async function processDelivery(delivery: VerifiedDelivery, deliveries: DeliveryStore) {
-  let handled: HandledDelivery | undefined;
+/** What another invocation did or does with the delivery, answered without processing it again. */
+function answerTaken(claim: DeliveryStart, event: string) {
+  switch (claim.status) {
+    case 'done':
+      count(METRIC.webhookDeliveries, { outcome: 'duplicate' });
+      return json(200, { status: 'duplicate' });
+    case 'invalid':
+      count(METRIC.webhookDeliveries, { outcome: 'invalid' });
+      throw new InvalidPayloadError(event, claim.fields);
+    case 'in_progress':
+      throw new DeliveryInProgressError(claim.retryAfterSeconds);
+    case 'start':
+      // `state` never answers `start`: a record that could not be taken is held or done.
+      throw new DeliveryInProgressError(1);
+  }
+}
+
+/** The payload checked (no I/O): what it asks for, undefined for what the service does not handle. */
+function parse(delivery: VerifiedDelivery): { handled: HandledDelivery | undefined } | InvalidPayloadError {
   try {
-    handled = parseDelivery(delivery.event, delivery.payload);
+    return { handled: parseDelivery(delivery.event, delivery.payload) };
   } catch (error) {
-    if (!(error instanceof InvalidPayloadError)) throw error;
-    // Which fields, never the payload: it is the sender's data.
-    logger.warn('Invalid webhook payload', { fields: error.fields });
-    await record(() => deliveries.finishInvalid(delivery.deliveryId, error.fields));
+    if (error instanceof InvalidPayloadError) return error;
     throw error;
   }
-  if (handled === undefined) {
-    await record(() => deliveries.finish(delivery.deliveryId, 'ignored'));
+}
+
+/**
+ * Deliveries whose outcome is known before any effect (invalid, ignored) or whose effect is one
+ * conditional write: the record and the effect in one write request, no lease (README "Webhooks").
+ * Undefined for the others.
+ */
+async function processAtOnce(
+  delivery: VerifiedDelivery,
+  action: string | undefined,
+  parsed: ReturnType<typeof parse>,
+  deliveries: DeliveryStore,
+) {
+  const { deliveryId, event } = delivery;
+  const taken = async () => answerTaken(await deliveries.state(deliveryId), event);
+  if (parsed instanceof InvalidPayloadError) {
+    if (!(await deliveries.recordDone(deliveryId, event, action, 'invalid', parsed.fields))) return taken();
+    // Which fields, never the payload: it is the sender's data.
+    logger.warn('Invalid webhook payload', { fields: parsed.fields });
+    count(METRIC.webhookDeliveries, { outcome: 'invalid' });
+    throw parsed;
+  }
+  const { handled } = parsed;
+  if (handled === undefined || changesNothing(handled)) {
+    if (!(await deliveries.recordDone(deliveryId, event, action, 'ignored'))) return taken();
+    count(METRIC.webhookDeliveries, { outcome: 'ignored' });
     return json(202, { status: 'ignored' });
   }
-  const outcome = await applyEvent(handled);
-  await record(() => deliveries.finish(delivery.deliveryId, outcome));
+  const applying = applyInOneWrite(handled, deliveries.doneWrite(deliveryId, event, action, 'applied'));
+  if (applying === undefined) return undefined;
+  let outcome: Outcome;
+  try {
+    outcome = await applying;
+  } catch (error) {
+    if (error instanceof ConditionFailedError) return taken();
+    // Nothing was written (one transaction): GitHub records the failure, a redelivery starts afresh.
+    count(METRIC.webhookDeliveries, { outcome: 'failed' });
+    throw error;
+  }
+  // Refused by the effect's own condition (deleted, or older than what is stored): record it ignored.
+  if (outcome === 'ignored' && !(await deliveries.recordDone(deliveryId, event, action, 'ignored')))
+    return taken();
+  count(METRIC.webhookDeliveries, { outcome });
   return json(outcome === 'applied' ? 200 : 202, { status: outcome });
 }
 
@@ -78,28 +129,26 @@ async function receive(request: HttpRequest) {
   const action = typeof delivery.payload.action === 'string' ? delivery.payload.action : undefined;
   logger.appendKeys({ deliveryId: delivery.deliveryId, event: delivery.event, action });
   const deliveries = new DeliveryStore(getServices().table);
+  const parsed = parse(delivery);
+  const atOnce = await processAtOnce(delivery, action, parsed, deliveries);
+  if (atOnce) return atOnce;
+  // Effects of several writes (an uninstall's fan-out, token clean-ups, a rename, a revocation) run
+  // under a processing lease: begin → apply → finish.
+  const handled = (parsed as { handled: HandledDelivery }).handled;
   const claim = await deliveries.begin(delivery.deliveryId, delivery.event, action);
-  if (claim.status === 'done') {
-    count(METRIC.webhookDeliveries, { outcome: 'duplicate' });
-    return json(200, { status: 'duplicate' });
-  }
-  if (claim.status === 'invalid') {
-    count(METRIC.webhookDeliveries, { outcome: 'invalid' });
-    throw new InvalidPayloadError(delivery.event, claim.fields);
-  }
-  if (claim.status === 'in_progress') throw new DeliveryInProgressError(claim.retryAfterSeconds);
+  if (claim.status !== 'start') return answerTaken(claim, delivery.event);
   try {
-    const response = await processDelivery(delivery, deliveries);
-    count(METRIC.webhookDeliveries, { outcome: response.statusCode === 200 ? 'applied' : 'ignored' });
-    return response;
+    const outcome = await applyEvent(handled);
+    await record(() => deliveries.finish(delivery.deliveryId, outcome));
+    count(METRIC.webhookDeliveries, { outcome });
+    return json(outcome === 'applied' ? 200 : 202, { status: outcome });
   } catch (error) {
-    count(METRIC.webhookDeliveries, { outcome: error instanceof InvalidPayloadError ? 'invalid' : 'failed' });
+    count(METRIC.webhookDeliveries, { outcome: 'failed' });
     // Applying or recording the outcome failed: release the lease as failed, so a redelivery is
     // processed at once. If this write fails too, the lease lapses on its own (PROCESSING_LEASE_SECONDS).
-    if (!(error instanceof InvalidPayloadError))
-      await record(() =>
-        deliveries.fail(delivery.deliveryId, error instanceof Error ? error.name : 'error'),
-      ).catch(() => undefined);
+    await record(() =>
+      deliveries.fail(delivery.deliveryId, error instanceof Error ? error.name : 'error'),
+    ).catch(() => undefined);
     throw error;
   }
 }

@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { sign } from '@octokit/webhooks-methods';
 import { sequentialRoundTrips } from '../../local/github-emulator/call-timing.js';
 import { getTable } from '../../functions/shared/store/table.js';
 import { isRead, isWrite, recordDynamoRequests, type DynamoRecorder } from '../support/dynamodb-requests.js';
@@ -156,5 +158,52 @@ describe('create a repository', () => {
     expect(decided.every(isRead)).toBe(true);
     expect(decided.length).toBeGreaterThanOrEqual(4);
     expect(dynamo.sequentialRoundTrips(decided)).toBeLessThanOrEqual(2);
+  });
+});
+
+async function postWebhook(event: string, payload: unknown, deliveryId = randomUUID()) {
+  const body = JSON.stringify(payload);
+  const response = await fetch(`${fx.api.url}/webhooks/github`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-github-event': event,
+      'x-github-delivery': deliveryId,
+      'x-hub-signature-256': await sign(fx.secrets.githubApp.webhookSecret, body),
+      'user-agent': 'GitHub-Hookshot/test',
+    },
+    body,
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+describe('webhook', () => {
+  it('an installation event: its delivery record and effect in one write, no GitHub call', async () => {
+    await fx.admin.createUser({ login: 'hook-org', type: 'Organization', admins: ['alice'] });
+    const { result, calls, requests } = await measure(() =>
+      fx.admin.install({ appId: appId(), account: 'hook-org' }),
+    );
+    const id = result.installation.id;
+    expect((await new InstallationStore(fx.table.table).getDetails(id))?.accountLogin).toBe('hook-org');
+    expect(calls).toEqual([]);
+    expect(requests.filter(isWrite).map((r) => r.operation)).toEqual(['TransactWriteItems']);
+    expect(requests.filter(isRead)).toEqual([]);
+  });
+
+  it('an ignored event: one write, no GitHub call', async () => {
+    const { result, calls, requests } = await measure(() =>
+      postWebhook('star', { action: 'created', starred_at: null }),
+    );
+    expect(result).toEqual({ status: 202, body: { status: 'ignored' } });
+    expect(calls).toEqual([]);
+    expect(requests.filter(isWrite)).toHaveLength(1);
+  });
+
+  it('a duplicate: no write beyond the refused claim, answered from the record', async () => {
+    const deliveryId = randomUUID();
+    expect((await postWebhook('star', { action: 'created' }, deliveryId)).status).toBe(202);
+    const { result, requests } = await measure(() => postWebhook('star', { action: 'created' }, deliveryId));
+    expect(result).toEqual({ status: 200, body: { status: 'duplicate' } });
+    expect(requests.filter(isWrite)).toHaveLength(1);
   });
 });

@@ -81,16 +81,18 @@ const failMarkingFailed = () =>
 describe('a delivery still processing', () => {
   it('answers a redelivery non-2xx with Retry-After, so GitHub records it failed; after the lease it is applied', async () => {
     const deliveryId = randomUUID();
+    // An effect of several writes (details, then the cached tokens) runs under the processing lease;
+    // an installation's details alone are written with their delivery record in one transaction.
     fx.dynamo?.inject({ operations: ['TransactWriteItems'], mode: 'fail', count: Infinity });
     failMarkingFailed();
-    const first = await post('installation', installationPayload(11, 'created'), deliveryId);
+    const first = await post('installation', installationPayload(11, 'new_permissions_accepted'), deliveryId);
     // DynamoDB failing is 503 service_unavailable: GitHub records the attempt as failed.
     expect(first.status).toBe(503);
     expect(first.retryAfter).not.toBeNull();
     fx.dynamo?.clear();
     expect((await deliveryItem(deliveryId))?.status).toBe('processing');
 
-    const again = await post('installation', installationPayload(11, 'created'), deliveryId);
+    const again = await post('installation', installationPayload(11, 'new_permissions_accepted'), deliveryId);
     expect(again.status).toBe(409);
     expect(again.body.error).toBe('delivery_in_progress');
     expect(Number(again.retryAfter)).toBeGreaterThan(0);
@@ -98,7 +100,7 @@ describe('a delivery still processing', () => {
     expect(await installationItem(11)).toBeUndefined();
 
     advanceClock(31);
-    const later = await post('installation', installationPayload(11, 'created'), deliveryId);
+    const later = await post('installation', installationPayload(11, 'new_permissions_accepted'), deliveryId);
     expect(later).toMatchObject({ status: 200, body: { status: 'applied' } });
     expect(await installationItem(11)).toBeDefined();
   });
@@ -134,22 +136,25 @@ describe('automatic redelivery', () => {
   });
 
   it('redelivers a delivery left processing on every run until its lease lapses, then it is applied', async () => {
+    const { installationId } = await install('stuck-org');
+    // A suspension (details, then the cached tokens: several writes) runs under the processing lease.
     fx.dynamo?.inject({ operations: ['TransactWriteItems'], mode: 'fail', count: Infinity });
     failMarkingFailed();
-    const { installationId, guid } = await install('stuck-org');
+    const { delivery } = (await fx.admin.suspend(installationId)) as { delivery: { guid: string } };
+    const guid = delivery.guid;
     fx.dynamo?.clear();
     expect((await deliveryItem(guid))?.status).toBe('processing');
 
     const first = await runRedeliveryOnce();
     expect(first.redelivered).toEqual([guid]);
     expect((await attemptsOf(guid)).at(-1)).toEqual([true, 409]);
-    expect(await installationItem(installationId)).toBeUndefined();
+    expect(await installationItem(installationId)).toMatchObject({ suspendedAt: null });
 
     advanceClock(31);
     const second = await runRedeliveryOnce();
     expect(second.redelivered).toEqual([guid]);
     expect((await attemptsOf(guid)).at(-1)).toEqual([true, 200]);
-    expect(await installationItem(installationId)).toBeDefined();
+    expect((await installationItem(installationId))?.suspendedAt).toEqual(expect.any(String));
     expect(await deliveryItem(guid)).toMatchObject({ status: 'done', redeliveries: 2 });
   });
 

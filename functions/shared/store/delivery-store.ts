@@ -1,6 +1,6 @@
 import { ConditionFailedError } from '../errors.js';
 import { keys } from './keys.js';
-import type { Table } from './table.js';
+import type { Condition, Table, TransactOperation } from './table.js';
 
 /**
  * A delivery being processed holds this long before a redelivery may take over: longer than the webhook
@@ -12,6 +12,16 @@ export const PROCESSING_LEASE_SECONDS = 30;
 const PROCESSING_LEASE_MS = PROCESSING_LEASE_SECONDS * 1000;
 /** GitHub redelivers by hand within days; keep delivery records a week. */
 export const DELIVERY_RECORD_TTL_SECONDS = 7 * 24 * 3600;
+
+/** A delivery record that is new, failed, or whose processing lease lapsed is free to take. */
+const claimable = (now: number): Condition => ({
+  expression:
+    'attribute_not_exists(#status) OR #status = :failed OR (#status = :processing AND leaseUntil < :now)',
+  names: { '#status': 'status' },
+  values: { ':failed': 'failed', ':processing': 'processing', ':now': now },
+});
+
+export type DoneOutcome = 'applied' | 'ignored' | 'invalid';
 
 /**
  * What a claim found: ours to process, another invocation's, or done before. A delivery done as
@@ -61,17 +71,65 @@ export class DeliveryStore {
             ':ttl': Math.floor(now / 1000) + DELIVERY_RECORD_TTL_SECONDS,
           },
         },
-        {
-          expression:
-            'attribute_not_exists(#status) OR #status = :failed OR (#status = :processing AND leaseUntil < :now)',
-          names: { '#status': 'status' },
-          values: { ':failed': 'failed', ':processing': 'processing', ':now': now },
-        },
+        claimable(now),
       );
       return { status: 'start' };
     } catch (error) {
       if (!(error instanceof ConditionFailedError)) throw error;
     }
+    return this.state(deliveryId);
+  }
+
+  /**
+   * The delivery taken and recorded as done in one conditional write, without a lease: for an outcome
+   * known before any effect (ignored, invalid), or written in the same transaction as its one-write
+   * effect (`transactWrite([doneWrite(…), …effect])`), so effect and record stand or fall together.
+   * Fails (ConditionFailedError) when the delivery is done or held: then `state` says which.
+   */
+  doneWrite(
+    deliveryId: string,
+    event: string,
+    action: string | undefined,
+    outcome: DoneOutcome,
+    invalidFields: readonly string[] = [],
+  ): Extract<TransactOperation, { update: unknown }> {
+    const now = this.now();
+    const at = new Date(now).toISOString();
+    const condition = claimable(now);
+    return {
+      update: keys.webhookDelivery(deliveryId),
+      expression: `SET #status = :done, #event = :event, #action = :action, outcome = :outcome, attempts = if_not_exists(attempts, :zero) + :one, startedAt = :at, finishedAt = :at, expiresAt = :ttl${outcome === 'invalid' ? ', invalidFields = :fields' : ''} REMOVE leaseUntil`,
+      names: { '#event': 'event', '#action': 'action' },
+      values: {
+        ':done': 'done',
+        ':event': event,
+        ':action': action ?? null,
+        ':outcome': outcome,
+        ':zero': 0,
+        ':one': 1,
+        ':at': at,
+        ':ttl': Math.floor(now / 1000) + DELIVERY_RECORD_TTL_SECONDS,
+        ...(outcome === 'invalid' ? { ':fields': [...invalidFields] } : {}),
+      },
+      condition,
+    };
+  }
+
+  /** `doneWrite` alone (one write request); false when the delivery was done or held already. */
+  async recordDone(...args: Parameters<DeliveryStore['doneWrite']>): Promise<boolean> {
+    const { update, expression, names, values, condition } = this.doneWrite(...args);
+    try {
+      await this.table.update(update, { expression, names, values }, condition);
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionFailedError) return false;
+      throw error;
+    }
+  }
+
+  /** What the record says of a delivery that could not be taken: held (in progress) or done. */
+  async state(deliveryId: string): Promise<DeliveryStart> {
+    const now = this.now();
     const item = await this.table.get(keys.webhookDelivery(deliveryId));
     if (item?.status !== 'done') {
       const leaseUntil = typeof item?.leaseUntil === 'number' ? item.leaseUntil : now + PROCESSING_LEASE_MS;

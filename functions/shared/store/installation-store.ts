@@ -1,6 +1,6 @@
 import { ConditionFailedError } from '../errors.js';
 import { keys, prefixes } from './keys.js';
-import { ITEM_ABSENT, type Table } from './table.js';
+import { ITEM_ABSENT, type Table, type TransactOperation } from './table.js';
 
 /** The installation was uninstalled (a tombstone is kept): nothing may link or describe it again. */
 export class InstallationDeletedError extends Error {
@@ -108,15 +108,18 @@ export class InstallationStore {
   /**
    * Stores what an event says of the installation, unless the installation was deleted or what is
    * stored is newer (GitHub's `updated_at`): never older over newer. False when not applied.
+   * `alongside`: writes that stand or fall with it in the same transaction (the delivery's record);
+   * if one of those fails its condition, the ConditionFailedError is thrown to the caller.
    */
-  async applyEventDetails(details: InstallationDetails): Promise<boolean> {
+  async applyEventDetails(
+    details: InstallationDetails,
+    alongside: readonly TransactOperation[] = [],
+  ): Promise<boolean> {
     const item = { ...keys.installation(details.id), ...details };
     try {
       await this.table.transactWrite([
-        {
-          check: keys.installationTombstone(details.id),
-          condition: { expression: 'attribute_not_exists(PK)' },
-        },
+        ...alongside,
+        this.noTombstone(details.id),
         {
           put: item,
           condition: {
@@ -128,8 +131,9 @@ export class InstallationStore {
       ]);
       return true;
     } catch (error) {
-      if (error instanceof ConditionFailedError) return false;
-      throw error;
+      if (!(error instanceof ConditionFailedError)) throw error;
+      if (error.failedOperations.some((index) => index < alongside.length)) throw error;
+      return false;
     }
   }
 
