@@ -44,8 +44,10 @@ it('1,000 signed deliveries, 20 at a time, 10 % duplicated concurrently, DynamoD
   jest.spyOn(InstallationStore.prototype, 'applyEventDetails').mockImplementation(async function (
     this: InstallationStore,
     details: InstallationDetails,
+    // The delivery's record, written in the same transaction.
+    alongside?: Parameters<InstallationStore['applyEventDetails']>[1],
   ) {
-    const done = await applyEventDetails.call(this, details);
+    const done = await applyEventDetails.call(this, details, alongside);
     if (done) applied.set(details.id, (applied.get(details.id) ?? 0) + 1);
     return done;
   });
