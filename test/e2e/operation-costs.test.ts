@@ -207,3 +207,18 @@ describe('webhook', () => {
     expect(requests.filter(isWrite)).toHaveLength(1);
   });
 });
+
+describe('repositories', () => {
+  it('reading a repository reads the stored details of all linked installations in one request', async () => {
+    // The account links alice, octo-org, other-org by now (the link tests above).
+    await fx.admin.createRepositories('octo-org', { names: ['costs-read'] });
+    const tree = () => (sessions.alice as Call)(`/accounts/${account}/repositories/octo-org/costs-read/tree`);
+    expect((await tree()).status).toBe(200);
+    const { result, requests } = await measure(tree);
+    expect(result.status).toBe(200);
+    const reads = requests.filter(isRead).map((r) => r.operation);
+    expect(reads.filter((operation) => operation === 'BatchGetItem')).toHaveLength(1);
+    // The session, the membership, the links, the cached token: one each; details in the batch.
+    expect(reads.filter((operation) => operation === 'GetItem').length).toBeLessThanOrEqual(3);
+  });
+});

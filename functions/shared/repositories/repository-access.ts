@@ -78,7 +78,8 @@ export async function resolveLinkedRepository(
     requireMember(new AccountStore(table), accountId, caller.userId),
     installations.linksOfAccount(accountId),
   ]);
-  const details = await Promise.all(links.map((link) => installations.getDetails(link.installationId)));
+  // One request for all the account's installations, however many are linked.
+  const details = await installations.getManyDetails(links.map((link) => link.installationId));
   const installation = details.find(
     (candidate) => candidate !== undefined && candidate.accountLogin.toLowerCase() === owner.toLowerCase(),
   );

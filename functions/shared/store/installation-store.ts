@@ -105,6 +105,13 @@ export class InstallationStore {
     return details as unknown as InstallationDetails;
   }
 
+  /** The stored details of many installations in one request (absent ones are left out). */
+  async getManyDetails(installationIds: readonly number[]): Promise<InstallationDetails[]> {
+    if (installationIds.length === 0) return [];
+    const items = await this.table.batchGet([...new Set(installationIds)].map((id) => keys.installation(id)));
+    return items.map(({ PK: _pk, SK: _sk, ...details }) => details as unknown as InstallationDetails);
+  }
+
   /**
    * Stores what an event says of the installation, unless the installation was deleted or what is
    * stored is newer (GitHub's `updated_at`): never older over newer. False when not applied.
