@@ -51,17 +51,6 @@ function isFresh(details: InstallationDetails | undefined): details is Installat
   return Number.isFinite(age) && age < STORED_DETAILS_MAX_AGE_MS;
 }
 
-/** What the table knows of the installation and the account's link to it, in one round trip. */
-async function storedState(accountId: string | undefined, installationId: number) {
-  const store = new InstallationStore(getServices().table);
-  const [deletedNow, details, linked] = await Promise.all([
-    store.isDeleted(installationId),
-    store.getDetails(installationId),
-    accountId === undefined ? false : store.isLinked(accountId, installationId),
-  ]);
-  return { deleted: deletedNow, details, linked };
-}
-
 /**
  * The installation, checked with the caller's own token: they reach it, and the link policy lets them
  * hand it to a platform account (org owner, or the personal account's user). An installation id from a
@@ -121,7 +110,10 @@ export async function linkVerifiedInstallation(input: {
   userId: number;
   refresh?: boolean;
 }): Promise<{ created: boolean; details: InstallationDetails }> {
-  const stored = await storedState(input.accountId, input.installationId);
+  const stored = await new InstallationStore(getServices().table).linkState(
+    input.accountId,
+    input.installationId,
+  );
   if (stored.deleted) throw deleted();
   const { details, fetched } = await verifiedInstallation(
     input.userId,

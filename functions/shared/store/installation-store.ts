@@ -105,6 +105,29 @@ export class InstallationStore {
     return details as unknown as InstallationDetails;
   }
 
+  /**
+   * What a link needs to know, in one request: whether the installation was deleted (its tombstone),
+   * its stored details, and whether the account already links it.
+   */
+  async linkState(
+    accountId: string,
+    installationId: number,
+  ): Promise<{ deleted: boolean; details: InstallationDetails | undefined; linked: boolean }> {
+    const tombstone = keys.installationTombstone(installationId);
+    const meta = keys.installation(installationId);
+    const link = keys.link(accountId, installationId);
+    const items = await this.table.batchGet([tombstone, meta, link]);
+    const find = (key: { PK: string; SK: string }) =>
+      items.find((item) => item.PK === key.PK && item.SK === key.SK);
+    const stored = find(meta);
+    let details: InstallationDetails | undefined;
+    if (stored) {
+      const { PK: _pk, SK: _sk, ...rest } = stored;
+      details = rest as unknown as InstallationDetails;
+    }
+    return { deleted: find(tombstone) !== undefined, details, linked: find(link) !== undefined };
+  }
+
   /** The stored details of many installations in one request (absent ones are left out). */
   async getManyDetails(installationIds: readonly number[]): Promise<InstallationDetails[]> {
     if (installationIds.length === 0) return [];
