@@ -127,6 +127,8 @@ describe.each(Object.entries(THROTTLES))('GitHub throttles: %s', (_name, { fault
   });
 
   it('reading the installation as the App and the reach check (link)', async () => {
+    // Without stored details (no webhook yet), linking reads the installation as the App.
+    await fx.table.table.delete({ PK: `INSTALLATION#${installs['other-org']}`, SK: 'META' });
     await fx.admin.fault({ route: '/app/installations/{installation_id}', ...fault });
     await expectRateLimited(
       await alice(`/accounts/${account}/installations/${installs['other-org']}`, { method: 'PUT' }),
