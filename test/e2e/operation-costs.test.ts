@@ -65,7 +65,8 @@ describe('list installations', () => {
       const org = world.createAccount({ login: `bulk-${index}`, type: 'Organization', admins: ['alice'] });
       world.install({ appId: appId(), accountId: org.id });
     }
-    await fx.admin.setLatency(20);
+    // Each answer waits this long: calls made one after another cannot overlap in it, parallel ones do.
+    await fx.admin.setLatency(50);
     try {
       const { result, calls } = await measure(() =>
         (sessions.alice as Call)(`/accounts/${account}/installations`),
