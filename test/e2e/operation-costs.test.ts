@@ -222,4 +222,14 @@ describe('repositories', () => {
     // The session, the membership, the links, the cached token: one each; details in the batch.
     expect(reads.filter((operation) => operation === 'GetItem').length).toBeLessThanOrEqual(3);
   });
+
+  it("listing an account's repositories reads the linked installations' details in one request", async () => {
+    const { result, requests } = await measure(() =>
+      (sessions.alice as Call)(`/accounts/${account}/repositories`),
+    );
+    expect(result.status).toBe(200);
+    const body = (await result.json()) as { installations: unknown[] };
+    expect(body.installations.length).toBeGreaterThanOrEqual(3);
+    expect(requests.filter((r) => r.operation === 'BatchGetItem')).toHaveLength(1);
+  });
 });

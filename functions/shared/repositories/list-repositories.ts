@@ -197,19 +197,25 @@ export async function listAccountRepositories(
   if (query.installationId !== undefined && wanted.length === 0)
     throw new NotFoundError('installation_not_found', 'No such installation is linked to this account.');
 
-  // Every installation at once; the stored details only name the account (in parallel, no extra wait).
-  const results = await Promise.all(
-    wanted.map(async (link) => {
-      const [details, outcome] = await Promise.all([
-        installations.getDetails(link.installationId),
+  // Every installation at once; the stored details only name the accounts (one request for all of
+  // them, in parallel with GitHub: no extra wait).
+  const [stored, outcomes] = await Promise.all([
+    installations.getManyDetails(wanted.map((link) => link.installationId)),
+    Promise.all(
+      wanted.map((link) =>
         readInstallation(link.installationId).then(
           (repositories): Outcome => ({ status: 'ok', repositories }),
           (error: unknown) => outcomeOfFailure(link.installationId, error),
         ),
-      ]);
-      return { id: link.installationId, account: details?.accountLogin ?? null, outcome };
-    }),
-  );
+      ),
+    ),
+  ]);
+  const accounts = new Map(stored.map((details) => [details.id, details.accountLogin]));
+  const results = wanted.map((link, index) => ({
+    id: link.installationId,
+    account: accounts.get(link.installationId) ?? null,
+    outcome: outcomes[index] as Outcome,
+  }));
   // GitHub failing for every installation is GitHub failing: its 502/503, not an empty list.
   if (!results.some((result) => result.outcome.status === 'ok')) {
     const failure = results.map((result) => upstreamOf(result.outcome)).find(Boolean);
