@@ -11,4 +11,20 @@ export const BUNDLING = {
   mainFields: ['module', 'main'],
   // Some CommonJS dependencies call require(); ESM output needs it defined.
   banner: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);",
+  /**
+   * Import paths esbuild replaces (paths relative to the repository root, esbuild's working
+   * directory). Each saves cold-start time or bytes in every bundle; see the modules for why.
+   */
+  alias: {
+    // Lambda's credentials are in the environment: no SSO/ini/IMDS chain (and no STS/SSO clients).
+    '@aws-sdk/credential-provider-node': './functions/shared/runtime/lambda-credentials.ts',
+    // Through require(): an ESM import of node:http loads undici on Node 22 (~30 ms).
+    'node:http': './functions/shared/runtime/node-http.ts',
+    'node:https': './functions/shared/runtime/node-https.ts',
+  },
 } as const;
+
+/** BUNDLING.alias as NodejsFunction's `esbuildArgs` (`--alias:from=to`). */
+export const esbuildAliasArgs = (): { '--alias': string[] } => ({
+  '--alias': Object.entries(BUNDLING.alias).map(([from, to]) => `${from}=${to}`),
+});

@@ -6,7 +6,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE } from '../functions/shared/metrics.js';
-import { BUNDLING } from './bundling.js';
+import { BUNDLING, esbuildAliasArgs } from './bundling.js';
 import type { FunctionSpec } from './service-routes.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -64,6 +64,7 @@ export class ServiceFunction extends Construct {
         bundleAwsSDK: true,
         externalModules: [],
         banner: BUNDLING.banner,
+        esbuildArgs: esbuildAliasArgs(),
       },
     });
   }

@@ -1,0 +1,11 @@
+import { createRequire } from 'node:module';
+import type * as Http from 'node:http';
+
+/**
+ * Bundles only (lib/bundling.ts aliases `node:http` to this module). On Node 22, an ESM `import` of
+ * `node:http` builds the module namespace, which reads the lazy `WebSocket`/`CloseEvent` getters and
+ * so loads undici: ~30 ms per cold start. `require` returns the module object without touching them.
+ */
+const http = createRequire(import.meta.url)('node:http') as typeof Http;
+export default http;
+export const { Agent, request, get } = http;
