@@ -1,3 +1,5 @@
+import type { BuildOptions } from 'esbuild';
+
 /**
  * How every function is bundled (esbuild through NodejsFunction): one definition, so the benchmark
  * measures exactly what `cdk deploy` ships.
@@ -28,3 +30,27 @@ export const BUNDLING = {
 export const esbuildAliasArgs = (): { '--alias': string[] } => ({
   '--alias': Object.entries(BUNDLING.alias).map(([from, to]) => `${from}=${to}`),
 });
+
+/**
+ * The same bundle as NodejsFunction builds (lib/service-function.ts), for esbuild's API: scripts and
+ * tests that build a function outside `cdk synth`. `root` is esbuild's working directory (the
+ * repository), which BUNDLING.alias's paths are relative to.
+ */
+export function esbuildOptions(root: string, entry: string, outfile: string): BuildOptions {
+  return {
+    absWorkingDir: root,
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: BUNDLING.platform,
+    format: BUNDLING.format,
+    target: BUNDLING.target,
+    minify: BUNDLING.minify,
+    sourcemap: BUNDLING.sourceMap,
+    sourcesContent: false,
+    mainFields: [...BUNDLING.mainFields],
+    banner: { js: BUNDLING.banner },
+    alias: { ...BUNDLING.alias },
+    logLevel: 'silent',
+  };
+}
