@@ -53,6 +53,17 @@ export function parseTraceHeader(
   return { root, parent, sampled: fields.Sampled === '1' };
 }
 
+/**
+ * The invocation's trace header: from the runtime's invoke store when it has one (runtimes that run
+ * invocations concurrently), else `_X_AMZN_TRACE_ID` (as Powertools reads it).
+ */
+function currentTraceHeader(): string | undefined {
+  const runtime = (
+    globalThis as { awslambda?: { InvokeStore?: { getXRayTraceId?: () => string | undefined } } }
+  ).awslambda;
+  return runtime?.InvokeStore?.getXRayTraceId?.() ?? process.env._X_AMZN_TRACE_ID;
+}
+
 const newId = () => randomBytes(8).toString('hex');
 const now = () => Date.now() / 1000;
 
@@ -104,7 +115,7 @@ export class Tracer {
       before: () => {
         const coldStart = this.coldStart;
         this.coldStart = false;
-        const trace = parseTraceHeader(process.env._X_AMZN_TRACE_ID);
+        const trace = parseTraceHeader(currentTraceHeader());
         if (!trace?.sampled || !this.isTracingEnabled()) return;
         this.listenToFetch();
         handler = {
