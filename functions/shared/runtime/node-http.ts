@@ -8,4 +8,21 @@ import type * as Http from 'node:http';
  */
 const http = createRequire(import.meta.url)('node:http') as typeof Http;
 export default http;
-export const { Agent, request, get } = http;
+// Every name a dependency may import by name (esbuild fails the build on a missing one).
+export const {
+  Agent,
+  request,
+  get,
+  ClientRequest,
+  IncomingMessage,
+  OutgoingMessage,
+  Server,
+  ServerResponse,
+  STATUS_CODES,
+  METHODS,
+  createServer,
+  globalAgent,
+  maxHeaderSize,
+  validateHeaderName,
+  validateHeaderValue,
+} = http;
