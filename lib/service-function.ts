@@ -6,7 +6,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE } from '../functions/shared/metrics.js';
-import { BUNDLING } from './bundling.js';
+import { BUNDLING, esbuildAliasArgs } from './bundling.js';
 import type { FunctionSpec } from './service-routes.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -20,8 +20,9 @@ export type ServiceFunctionProps = {
 };
 
 /**
- * The one way every Lambda of the service is built: Node 22 on arm64, an ESM bundle (minified, source
- * maps) with the AWS SDK bundled at the version package-lock.json pins instead of whatever the runtime
+ * The one way every Lambda of the service is built: Node 22 on arm64, an ESM bundle (minified; its
+ * source map ships beside it but is not loaded: no `--enable-source-maps`, which costs every cold start
+ * — `npm run symbolicate` reads production stacks, README "Reading a production stack trace") with the AWS SDK bundled at the version package-lock.json pins instead of whatever the runtime
  * ships, and a log group with a retention.
  */
 export class ServiceFunction extends Construct {
@@ -46,7 +47,6 @@ export class ServiceFunction extends Construct {
       projectRoot: REPO_ROOT,
       depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
       environment: {
-        NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: 'github-app-accounts',
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         POWERTOOLS_TRACE_ENABLED: String(props.tracing !== false),
@@ -64,6 +64,7 @@ export class ServiceFunction extends Construct {
         bundleAwsSDK: true,
         externalModules: [],
         banner: BUNDLING.banner,
+        esbuildArgs: esbuildAliasArgs(),
       },
     });
   }

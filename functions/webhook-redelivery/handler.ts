@@ -1,6 +1,5 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { Context, EventBridgeEvent } from 'aws-lambda';
 import { logger } from '../shared/logger.js';
 import { count, flushMetrics, METRIC } from '../shared/metrics.js';
@@ -38,6 +37,6 @@ export const handler: (event: ScheduledEvent, context: Context) => Promise<Redel
 >(run)
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(flushMetrics())
-  .use(captureLambdaHandler(tracer, { captureResponse: false }))
+  .use(tracer.handlerMiddleware())
   // A run that throws is what the redelivery-job alarm watches (beside the function's Errors).
   .use({ onError: () => count(METRIC.redeliveryRunFailures) });

@@ -3,7 +3,6 @@ import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import httpSecurityHeaders from '@middy/http-security-headers';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { NotFoundError } from '../errors.js';
 import { logger } from '../logger.js';
@@ -76,7 +75,7 @@ export function createHttpHandler(routes: RouteTable): HttpLambdaHandler {
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(requestIdHeader)
     .use(flushMetrics())
-    .use(captureLambdaHandler(tracer, { captureResponse: false }))
+    .use(tracer.handlerMiddleware())
     .use(requestKeys)
     .use(httpHeaderNormalizer())
     .use(httpSecurityHeaders())
