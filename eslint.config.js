@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'cdk.out/', '.local/', 'coverage/'] },
+  { ignores: ['node_modules/', 'cdk.out/', '.local/', 'coverage/', '.cache/', 'scripts/bench/anchor/'], // the anchor is plain JS against packages installed on demand },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
