@@ -40,6 +40,9 @@ export type CapacityReading = Capacity & {
   writeRequests: number;
   /** The longest chain of requests each sent after the previous one answered. */
   roundTrips: number;
+  /** The same, counting reads only, and writes only. */
+  readRoundTrips: number;
+  writeRoundTrips: number;
 };
 
 /**
@@ -49,16 +52,16 @@ export type CapacityReading = Capacity & {
  */
 export function meterCapacity(client: DynamoDBDocumentClient): { take(): CapacityReading } {
   let used: Capacity = { read: 0, write: 0 };
-  let calls: TimedCall[] = [];
-  let writeRequests = 0;
+  let calls: Array<TimedCall & { write: boolean }> = [];
   client.middlewareStack.add(
     (next, context) => async (args) => {
       (args.input as { ReturnConsumedCapacity?: string }).ReturnConsumedCapacity = 'TOTAL';
-      const startMs = performance.now();
-      const result = await next(args);
-      calls.push({ startMs, endMs: performance.now() });
       const command = context.commandName ?? '';
-      if (WRITES.has(command)) writeRequests++;
+      const startMs = performance.now();
+      // A refused request (a failed condition) still counts as a round trip; DynamoDB reports no units for it.
+      const result = await next(args).finally(() =>
+        calls.push({ startMs, endMs: performance.now(), write: WRITES.has(command) }),
+      );
       const units = consumedCapacity(command, result.output as { ConsumedCapacity?: unknown });
       used = { read: used.read + units.read, write: used.write + units.write };
       return result;
@@ -67,15 +70,17 @@ export function meterCapacity(client: DynamoDBDocumentClient): { take(): Capacit
   );
   return {
     take() {
-      const reading = {
+      const writes = calls.filter((call) => call.write);
+      const reading: CapacityReading = {
         ...used,
         requests: calls.length,
-        writeRequests,
+        writeRequests: writes.length,
         roundTrips: sequentialRoundTrips(calls),
+        readRoundTrips: sequentialRoundTrips(calls.filter((call) => !call.write)),
+        writeRoundTrips: sequentialRoundTrips(writes),
       };
       used = { read: 0, write: 0 };
       calls = [];
-      writeRequests = 0;
       return reading;
     },
   };
