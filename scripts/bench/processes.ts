@@ -21,6 +21,10 @@ export function lambdaProcessEnv(functionName: string, environment: Record<strin
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    // As in Lambda with active tracing: the X-Ray SDK sees Lambda (LAMBDA_TASK_ROOT) and the invocation's
+    // trace header, so the tracer finds its segment instead of logging a missing context.
+    LAMBDA_TASK_ROOT: '/var/task',
+    _X_AMZN_TRACE_ID: 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1',
   };
 }
 
@@ -81,6 +85,7 @@ export async function coldRequestMs(
   });
   const line = /\nBENCH (.*)\n/.exec(stdout)?.[1];
   const result = line ? (JSON.parse(line) as { ms: number; status: number }) : undefined;
+  if (process.env.BENCH_DEBUG) console.error(`--- ${bundle}\n${stderr.slice(0, 1500)}`);
   if (!result || result.status < 200 || result.status >= 300)
     throw new Error(`cold request of ${bundle} failed: ${stdout.slice(-2000)}\n${stderr.slice(-2000)}`);
   return result.ms;
