@@ -12,7 +12,7 @@
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { sign } from '@octokit/webhooks-methods';
 import { toApiGatewayEvent } from '../local/api-event.js';
@@ -40,7 +40,7 @@ const lambdaNodeVersion = execFileSync(NODE, ['-p', 'process.version'], { encodi
 const cpu = cpus();
 console.log(`npm run bench — ${new Date().toISOString()}`);
 console.log(
-  `Node ${lambdaNodeVersion} (${NODE}, measured processes); bench driver ${process.version}; ${cpu.length} × ${cpu[0]?.model ?? 'unknown CPU'}`,
+  `Node ${lambdaNodeVersion} (${NODE}, measured processes); bench driver ${process.version}; ${cpu.length} × ${cpu[0]?.model ?? 'unknown CPU'}, load average ${loadavg()[0]?.toFixed(1)} (other work on the machine skews the warm p99s)`,
 );
 
 // --- 1. Bundles: exactly what `cdk deploy` uploads, and the environment the stack gives each function.
@@ -549,4 +549,6 @@ try {
   await fx.close();
   await dynamodb.stop();
 }
-console.log(`\nThe whole run took ${((performance.now() - started) / 1000).toFixed(0)} s.`);
+console.log(
+  `\nThe whole run took ${((performance.now() - started) / 1000).toFixed(0)} s (load average at the end ${loadavg()[0]?.toFixed(1)}).`,
+);
