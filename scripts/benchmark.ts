@@ -31,7 +31,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const root = resolve(import.meta.dirname, '..');
 const NODE = join(root, 'node_modules/.bin/node');
 /** Fresh processes per subject (import and cold request): the median of these. */
-const ROUNDS = 9;
+const ROUNDS = 15;
 const TARGETS = { importFaster: 4, bundleSmaller: 6, coldFaster: 3, warmP99Ms: 50 };
 
 const pass = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
