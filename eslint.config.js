@@ -2,7 +2,8 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'cdk.out/', '.local/', 'coverage/'] },
+  // The anchor is plain JavaScript against packages the bench installs on demand.
+  { ignores: ['node_modules/', 'cdk.out/', '.local/', 'coverage/', '.cache/', 'scripts/bench/anchor/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

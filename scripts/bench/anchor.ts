@@ -1,0 +1,65 @@
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { build, type BuildOptions } from 'esbuild';
+import { BUNDLING } from '../../lib/bundling.js';
+
+export type BuiltBundle = { file: string; bytes: number };
+
+/** The esbuild options NodejsFunction derives from lib/bundling.ts (lib/service-function.ts). */
+export function esbuildOptions(entry: string, outfile: string): BuildOptions {
+  return {
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: BUNDLING.platform,
+    format: BUNDLING.format,
+    target: BUNDLING.target,
+    minify: BUNDLING.minify,
+    sourcemap: BUNDLING.sourceMap,
+    sourcesContent: false,
+    mainFields: [...BUNDLING.mainFields],
+    banner: { js: BUNDLING.banner },
+    logLevel: 'silent',
+  };
+}
+
+/**
+ * Installs the anchor (Probot + its Lambda adapter at the versions scripts/bench/anchor/package-lock.json
+ * pins) into `.cache/bench-anchor` when that lock changed or nothing is there yet (`npm ci`, so the
+ * versions are exactly the lock's), and bundles its handler as our functions are bundled.
+ */
+export async function buildAnchor(root: string, outDir: string): Promise<BuiltBundle> {
+  const pinned = join(root, 'scripts/bench/anchor');
+  const cache = join(root, '.cache/bench-anchor');
+  const lock = readFileSync(join(pinned, 'package-lock.json'), 'utf8');
+  const installed = join(cache, 'package-lock.json');
+  if (
+    !existsSync(join(cache, 'node_modules/probot')) ||
+    !existsSync(installed) ||
+    readFileSync(installed, 'utf8') !== lock
+  ) {
+    mkdirSync(cache, { recursive: true });
+    for (const file of ['package.json', 'package-lock.json'])
+      copyFileSync(join(pinned, file), join(cache, file));
+    console.log(`Installing the anchor into ${cache} (npm ci) …`);
+    execFileSync('npm', ['ci', '--prefix', cache, '--no-audit', '--no-fund', '--loglevel=error'], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+  }
+  copyFileSync(join(pinned, 'handler.mjs'), join(cache, 'handler.mjs'));
+  const file = join(outDir, 'anchor', 'index.mjs');
+  await build(esbuildOptions(join(cache, 'handler.mjs'), file));
+  return { file, bytes: statSync(file).size };
+}
+
+/** The exact versions the anchor runs (from its installed packages). */
+export function anchorVersions(root: string): string {
+  const version = (name: string) =>
+    (
+      JSON.parse(
+        readFileSync(join(root, '.cache/bench-anchor/node_modules', name, 'package.json'), 'utf8'),
+      ) as { version: string }
+    ).version;
+  return `probot ${version('probot')} + @probot/adapter-aws-lambda-serverless ${version('@probot/adapter-aws-lambda-serverless')}`;
+}
