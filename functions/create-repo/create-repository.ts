@@ -9,7 +9,7 @@ import {
   NotFoundError,
   UpstreamError,
 } from '../shared/errors.js';
-import { withInstallationToken } from '../shared/github/app-auth.js';
+import { installationTokenSession, peekInstallationToken } from '../shared/github/app-auth.js';
 import { toUpstreamError } from '../shared/github/github.js';
 import { logger } from '../shared/logger.js';
 import { getServices } from '../shared/services.js';
@@ -39,6 +39,8 @@ export const REPOSITORY_PERMISSIONS = {
   metadata: 'read',
 } as const;
 
+const REPOSITORY_SCOPE = { permissions: REPOSITORY_PERMISSIONS };
+
 /** Runs GitHub calls as whoever may create in the target account: the App (org) or the user (personal). */
 type Actor = <T>(call: (token: string) => Promise<T>) => Promise<T>;
 
@@ -57,9 +59,14 @@ function isNameTaken(error: unknown): boolean {
   return errors.some((entry) => /already exists/i.test(entry.message ?? ''));
 }
 
-async function actorFor(caller: Caller, details: InstallationDetails): Promise<Actor> {
+async function actorFor(
+  caller: Caller,
+  details: InstallationDetails,
+  peeked: string | undefined,
+): Promise<Actor> {
   if (details.accountType === 'Organization') {
-    return (call) => withInstallationToken(details.id, { permissions: REPOSITORY_PERMISSIONS }, call);
+    // One token for every call of this creation: read (or peeked) once, not per call.
+    return installationTokenSession(details.id, REPOSITORY_SCOPE, peeked);
   }
   // GitHub does not let an installation token create a repository on a personal account: only the
   // account's owner, with their own user token, can.
@@ -89,8 +96,10 @@ async function placeholderOf(
   creations: RepoCreationStore,
   claim: readonly [string, number, string],
   requestHash: string,
+  /** True when this request has just taken the creation afresh: nothing is recorded yet to read. */
+  bare: boolean,
 ): Promise<Base> {
-  const recorded = await creations.get(...claim);
+  const recorded = bare ? undefined : await creations.get(...claim);
   if (recorded?.requestHash === requestHash) {
     if (recorded.status === 'created') return { done: recorded.result };
     if (recorded.placeholderSha) return { placeholder: recorded.placeholderSha };
@@ -119,10 +128,12 @@ async function commitInitialFiles(
   claim: readonly [string, number, string],
   requestHash: string,
   onTemplate: boolean,
+  /** Answers true once, when the creation record is known to hold no placeholder yet. */
+  firstLook: () => boolean,
 ): Promise<{ commitSha: string } | { done: CreatedRepository }> {
   for (let attempt = 0; ; attempt++) {
     try {
-      const base = await placeholderOf(branch, creations, claim, requestHash);
+      const base = await placeholderOf(branch, creations, claim, requestHash, firstLook());
       if ('done' in base) return base;
       const baseTree = onTemplate
         ? (base.placeholderTree ?? (await readCommit(branch, base.placeholder)).tree)
@@ -148,11 +159,14 @@ export async function createRepository(caller: Caller, accountId: string, reques
   const claim = [accountId, request.installationId, request.name] as const;
   // Everything the decision needs, read at once (one round trip after the session's): a non-member
   // still learns nothing more than 404 account_not_found, the checks below run in the same order.
-  const [member, linked, stored, existing] = await Promise.all([
+  // The installation token is peeked at too (a read, nothing minted): an organisation's creation then
+  // reads the table in 2 sequential round trips in all, the session's included.
+  const [member, linked, stored, existing, peeked] = await Promise.all([
     requireMember(new AccountStore(table), accountId, caller.userId),
     installations.isLinked(accountId, request.installationId),
     installations.getDetails(request.installationId),
     creations.get(...claim),
+    peekInstallationToken(request.installationId, REPOSITORY_SCOPE).catch(() => undefined),
   ]);
   const details = linked ? stored : undefined;
   if (!details)
@@ -172,7 +186,7 @@ export async function createRepository(caller: Caller, accountId: string, reques
       'The GitHub App installation is suspended: unsuspend it on GitHub first.',
     );
   }
-  const act = await actorFor(caller, details);
+  const act = await actorFor(caller, details, peeked);
   const inProgress = () =>
     new ConflictError(
       'creation_in_progress',
@@ -231,6 +245,13 @@ async function createHoldingLease(input: {
   lease: CreationLease;
 }): Promise<CreatedRepository> {
   const { request, details, act, creations, claim, lease } = input;
+  // A lease taken afresh (not resumed) has recorded no placeholder yet: the first look needs no read.
+  let fresh = !lease.resumed;
+  const firstLook = () => {
+    const was = fresh;
+    fresh = false;
+    return was;
+  };
   const { github } = getServices();
   let repo: GitHubRepository;
   try {
@@ -335,6 +356,7 @@ async function createHoldingLease(input: {
           claim,
           request.hash,
           request.template !== undefined,
+          firstLook,
         ),
       );
     } catch (error) {

@@ -160,6 +160,22 @@ describe('create a repository', () => {
     expect(decided.length).toBeGreaterThanOrEqual(4);
     expect(dynamo.sequentialRoundTrips(decided)).toBeLessThanOrEqual(2);
   });
+
+  it('with files and a cached token, all its table reads take at most 2 sequential round trips', async () => {
+    const files = [{ path: 'README.md', content: '# costs\n' }];
+    // The first creation mints the installation token; the second finds it cached.
+    const create = (name: string) =>
+      (sessions.alice as Call)(`/accounts/${account}/repositories`, {
+        method: 'POST',
+        json: { installationId: installs['octo-org'], name, files },
+      });
+    expect((await create('cost-files-1')).status).toBe(201);
+    const { result, requests } = await measure(() => create('cost-files-2'));
+    expect(result.status).toBe(201);
+    const reads = requests.filter(isRead);
+    // Session, then membership, link, details, earlier creation and the installation token at once.
+    expect(dynamo.sequentialRoundTrips(reads)).toBeLessThanOrEqual(2);
+  });
 });
 
 async function postWebhook(event: string, payload: unknown, deliveryId = randomUUID()) {

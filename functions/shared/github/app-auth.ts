@@ -131,24 +131,62 @@ export class RepositoryNotReachableError extends Error {
   }
 }
 
+/** What auth-app's token answer looks like in its cache: `token|createdAt|expiresAt|…`. */
+const tokenOf = (cached: string) => cached.split('|')[0] ?? '';
+
+/**
+ * The cached installation token of `scope`, if a fresh one is there: one table read, no lease, nothing
+ * minted (so it may run beside authorization reads). Pass it to installationTokenSession.
+ */
+export async function peekInstallationToken(
+  installationId: number,
+  scope: TokenScope,
+): Promise<string | undefined> {
+  const state = await getAppAuth();
+  const cached = await state.cache.peek(cacheKey(installationId, scope));
+  return cached === undefined ? undefined : tokenOf(cached);
+}
+
 /**
  * Runs GitHub calls with an installation token narrowed to `scope` (permissions, and repositories if
- * named). A token GitHub rejects (401: expired early, revoked) is dropped from
- * the shared cache and replaced once. Narrowing to repositories the installation does not reach throws
- * RepositoryNotReachableError.
+ * named), the same token for every call of the session (one cache read, or none with a `peeked` token).
+ * A token GitHub rejects (401: expired early, revoked) is dropped from the shared cache and replaced
+ * once. Narrowing to repositories the installation does not reach throws RepositoryNotReachableError.
  */
-export async function withInstallationToken<T>(
+export function installationTokenSession(
+  installationId: number,
+  scope: TokenScope,
+  peeked?: string,
+): <T>(call: (token: string) => Promise<T>) => Promise<T> {
+  let current: Promise<string> | undefined = peeked === undefined ? undefined : Promise.resolve(peeked);
+  const token = async (state: AppAuthState) => {
+    current ??= installationToken(state, installationId, scope);
+    try {
+      return await current;
+    } catch (error) {
+      current = undefined; // a failed mint is not remembered
+      throw error;
+    }
+  };
+  return async (call) => {
+    const state = await getAppAuth();
+    const used = await token(state);
+    try {
+      return await call(used);
+    } catch (error) {
+      if (!isGitHubStatus(error, 401)) throw error;
+    }
+    await state.cache.invalidate(installationId, used);
+    if (current !== undefined && (await current.catch(() => undefined)) === used) current = undefined;
+    return call(await token(state));
+  };
+}
+
+/** One call (or a few) with an installation token of `scope`: see installationTokenSession. */
+export function withInstallationToken<T>(
   installationId: number,
   scope: TokenScope,
   call: (token: string) => Promise<T>,
 ): Promise<T> {
-  const state = await getAppAuth();
-  const token = await installationToken(state, installationId, scope);
-  try {
-    return await call(token);
-  } catch (error) {
-    if (!isGitHubStatus(error, 401)) throw error;
-  }
-  await state.cache.invalidate(installationId, token);
-  return call(await installationToken(state, installationId, scope));
+  return installationTokenSession(installationId, scope)(call);
 }

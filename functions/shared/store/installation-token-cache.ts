@@ -52,6 +52,21 @@ export class InstallationTokenCache {
     return keys.installationToken(installationId, hashOf(`${this.options.appId}|${cacheKey}`).slice(0, 40));
   }
 
+  /**
+   * The cached token if one is fresh and readable, else undefined: one read, no lease, nothing minted.
+   * Lets a caller read the cache alongside its other reads before it knows it will need the token.
+   */
+  async peek(cacheKey: string): Promise<string | undefined> {
+    const key = this.itemKey(cacheKey);
+    const item = await this.options.table.get<CacheItem & Record<string, unknown>>(key);
+    if (!item?.value || (item.tokenExpiresAt ?? 0) - this.now() <= TOKEN_REUSE_MARGIN_MS) return undefined;
+    try {
+      return (await this.options.cipher()).decrypt(item.value, keyToString(key));
+    } catch {
+      return undefined;
+    }
+  }
+
   async get(cacheKey: string): Promise<string | undefined> {
     const key = this.itemKey(cacheKey);
     const deadline = this.now() + LEASE_MS + 2000;

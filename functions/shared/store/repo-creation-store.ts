@@ -43,20 +43,7 @@ export class RepoCreationStore {
   constructor(private readonly table: Table) {}
 
   async get(accountId: string, installationId: number, name: string): Promise<RepoCreation | undefined> {
-    const item = await this.table.get(keys.repoCreation(accountId, installationId, name));
-    if (!item) return undefined;
-    if (item.status === 'created') {
-      return {
-        status: 'created',
-        requestHash: String(item.requestHash),
-        result: item.result as CreatedRepository,
-      };
-    }
-    return {
-      status: 'creating',
-      requestHash: String(item.requestHash),
-      ...(typeof item.placeholderSha === 'string' ? { placeholderSha: item.placeholderSha } : {}),
-    };
+    return toCreation(await this.table.get(keys.repoCreation(accountId, installationId, name)));
   }
 
   /**
@@ -137,7 +124,8 @@ export class RepoCreationStore {
     placeholderSha: string,
   ): Promise<RepoCreation | undefined> {
     try {
-      await this.table.update(
+      // Recorded: the update answers the record as it now is (no read after it).
+      const recorded = await this.table.update(
         keys.repoCreation(accountId, installationId, name),
         { expression: 'SET placeholderSha = :sha', values: { ':sha': placeholderSha } },
         {
@@ -147,6 +135,7 @@ export class RepoCreationStore {
           values: { ':creating': 'creating', ':hash': requestHash },
         },
       );
+      return toCreation(recorded);
     } catch (error) {
       if (!(error instanceof ConditionFailedError)) throw error;
     }
@@ -200,4 +189,21 @@ export class RepoCreationStore {
       throw error;
     }
   }
+}
+
+/** The creation record as stored (an item from a read, or an update's answer). */
+function toCreation(item: Record<string, unknown> | undefined): RepoCreation | undefined {
+  if (!item) return undefined;
+  if (item.status === 'created') {
+    return {
+      status: 'created',
+      requestHash: String(item.requestHash),
+      result: item.result as CreatedRepository,
+    };
+  }
+  return {
+    status: 'creating',
+    requestHash: String(item.requestHash),
+    ...(typeof item.placeholderSha === 'string' ? { placeholderSha: item.placeholderSha } : {}),
+  };
 }
