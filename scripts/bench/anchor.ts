@@ -2,26 +2,21 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { build, type BuildOptions } from 'esbuild';
-import { BUNDLING } from '../../lib/bundling.js';
+import { esbuildOptions as functionBuildOptions } from '../../lib/bundling.js';
 
 export type BuiltBundle = { file: string; bytes: number };
 
-/** The esbuild options NodejsFunction derives from lib/bundling.ts (lib/service-function.ts). */
+/**
+ * The esbuild options our functions are built with (lib/bundling.ts), without our own aliases (they
+ * name this repository's modules; the anchor bundles what npm installed for it, as a user would).
+ */
 export function esbuildOptions(entry: string, outfile: string): BuildOptions {
-  return {
-    entryPoints: [entry],
+  const { alias: _ours, ...options } = functionBuildOptions(
+    join(import.meta.dirname, '../..'),
+    entry,
     outfile,
-    bundle: true,
-    platform: BUNDLING.platform,
-    format: BUNDLING.format,
-    target: BUNDLING.target,
-    minify: BUNDLING.minify,
-    sourcemap: BUNDLING.sourceMap,
-    sourcesContent: false,
-    mainFields: [...BUNDLING.mainFields],
-    banner: { js: BUNDLING.banner },
-    logLevel: 'silent',
-  };
+  );
+  return options;
 }
 
 /**

@@ -4,7 +4,7 @@ import type { SourceMapPayload } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { BUNDLING } from '../../lib/bundling.js';
+import { esbuildOptions } from '../../lib/bundling.js';
 import { symbolicate } from '../../scripts/symbolicate.js';
 
 /** A bundle built like the functions' (minified, map beside it), and the stack it throws without maps. */
@@ -25,18 +25,7 @@ async function bundledStack(): Promise<{ stack: string; map: SourceMapPayload }>
     ].join('\n'),
   );
   const outfile = join(dir, 'out/index.mjs');
-  await build({
-    entryPoints: [join(dir, 'src/failing.ts')],
-    outfile,
-    bundle: true,
-    platform: BUNDLING.platform,
-    format: BUNDLING.format,
-    target: BUNDLING.target,
-    minify: BUNDLING.minify,
-    sourcemap: BUNDLING.sourceMap,
-    sourcesContent: false,
-    logLevel: 'silent',
-  });
+  await build(esbuildOptions(dir, join(dir, 'src/failing.ts'), outfile));
   // As in Lambda: no --enable-source-maps, so the stack names the bundle's positions.
   const stack = execFileSync(
     process.execPath,
@@ -53,14 +42,14 @@ async function bundledStack(): Promise<{ stack: string; map: SourceMapPayload }>
 describe('symbolicate', () => {
   it("rewrites a production stack's bundle positions to the TypeScript source lines", async () => {
     const { stack, map } = await bundledStack();
-    expect(stack).toMatch(/index\.mjs:1:\d+/);
+    expect(stack).toMatch(/index\.mjs:\d+:\d+/);
     expect(stack).not.toContain('failing.ts');
     const readable = symbolicate(stack, map);
     expect(readable).toContain('Error: nothing to parse');
     // The throw (line 3) and its caller (line 7), as repository-relative paths.
     expect(readable).toMatch(/src\/failing\.ts:3:\d+/);
     expect(readable).toMatch(/src\/failing\.ts:7:\d+/);
-    expect(readable).not.toMatch(/index\.mjs:1:\d+/);
+    expect(readable).not.toMatch(/index\.mjs:\d+:\d+/);
   });
 
   it('leaves lines without a bundle position, and positions the map does not cover, as they were', async () => {
