@@ -1,10 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { sign } from '@octokit/webhooks-methods';
 import { sequentialRoundTrips } from '../../local/github-emulator/call-timing.js';
 import { getTable } from '../../functions/shared/store/table.js';
 import { isRead, isWrite, recordDynamoRequests, type DynamoRecorder } from '../support/dynamodb-requests.js';
 import { InstallationStore } from '../../functions/shared/store/installation-store.js';
-import { api, signIn, startService, type ServiceFixture } from '../support/service.js';
+import {
+  api,
+  postWebhook as postSignedWebhook,
+  signIn,
+  startService,
+  type ServiceFixture,
+} from '../support/service.js';
 
 /**
  * What each operation costs in GitHub calls (the emulator's call log) and DynamoDB requests (recorded on
@@ -178,21 +183,8 @@ describe('create a repository', () => {
   });
 });
 
-async function postWebhook(event: string, payload: unknown, deliveryId = randomUUID()) {
-  const body = JSON.stringify(payload);
-  const response = await fetch(`${fx.api.url}/webhooks/github`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'x-github-event': event,
-      'x-github-delivery': deliveryId,
-      'x-hub-signature-256': await sign(fx.secrets.githubApp.webhookSecret, body),
-      'user-agent': 'GitHub-Hookshot/test',
-    },
-    body,
-  });
-  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-}
+const postWebhook = (event: string, payload: unknown, deliveryId?: string) =>
+  postSignedWebhook(fx, event, payload, deliveryId);
 
 describe('webhook', () => {
   it('an installation event: its delivery record and effect in one write, no GitHub call', async () => {

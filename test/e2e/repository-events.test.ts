@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
-import { sign } from '@octokit/webhooks-methods';
 import { withInstallationToken } from '../../functions/shared/github/app-auth.js';
-import { startService, type ServiceFixture } from '../support/service.js';
+import { postWebhook, startService, type ServiceFixture } from '../support/service.js';
 
 /**
  * `repository` webhook events: the App subscribes to them (README "Register the GitHub App"); the
@@ -22,20 +21,7 @@ beforeAll(async () => {
 });
 afterAll(() => fx.close());
 
-async function post(payload: unknown, deliveryId = randomUUID()) {
-  const body = JSON.stringify(payload);
-  const response = await fetch(`${fx.api.url}/webhooks/github`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'x-github-event': 'repository',
-      'x-github-delivery': deliveryId,
-      'x-hub-signature-256': await sign(fx.secrets.githubApp.webhookSecret, body),
-    },
-    body,
-  });
-  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-}
+const post = (payload: unknown, deliveryId?: string) => postWebhook(fx, 'repository', payload, deliveryId);
 
 async function items(prefix: string) {
   const { Items = [] } = await fx.table.raw.send(new ScanCommand({ TableName: fx.table.tableName }));

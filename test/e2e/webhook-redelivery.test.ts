@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { jest } from '@jest/globals';
-import { sign } from '@octokit/webhooks-methods';
 import { getServices } from '../../functions/shared/services.js';
 import { runRedeliveryOnce, startRedeliveryTimer } from '../../local/redelivery-timer.js';
-import { startService, type ServiceFixture } from '../support/service.js';
+import { sendWebhook, startService, type ServiceFixture } from '../support/service.js';
 import { installationPayload } from '../support/events.js';
 
 let fx: ServiceFixture;
@@ -26,17 +25,7 @@ function advanceClock(seconds: number): void {
 }
 
 async function post(event: string, payload: unknown, deliveryId: string) {
-  const body = JSON.stringify(payload);
-  const response = await fetch(`${fx.api.url}/webhooks/github`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'x-github-event': event,
-      'x-github-delivery': deliveryId,
-      'x-hub-signature-256': await sign(fx.secrets.githubApp.webhookSecret, body),
-    },
-    body,
-  });
+  const response = await sendWebhook(fx, event, payload, deliveryId);
   return {
     status: response.status,
     retryAfter: response.headers.get('retry-after'),

@@ -1,7 +1,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { sign } from '@octokit/webhooks-methods';
 import { startLocalApiServer, type LocalApiServer } from '../../local/api-server.js';
 import { EmulatorAdmin } from '../../local/github-emulator/admin-client.js';
 import type { AppRegistration } from '../../local/github-emulator/world.js';
@@ -241,4 +242,36 @@ export async function startWorkers(
     ),
   );
   return { urls, stop: () => children.forEach((child) => child.kill('SIGTERM')) };
+}
+
+/** A webhook delivery as GitHub sends it: signed with the App's webhook secret over the exact body. */
+export async function sendWebhook(
+  fx: ApiTarget & { secrets: LocalSecretsFile },
+  event: string,
+  payload: unknown,
+  deliveryId: string = randomUUID(),
+): Promise<Response> {
+  const body = JSON.stringify(payload);
+  return fetch(`${fx.api.url}/webhooks/github`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-github-event': event,
+      'x-github-delivery': deliveryId,
+      'x-hub-signature-256': await sign(fx.secrets.githubApp.webhookSecret, body),
+      'user-agent': 'GitHub-Hookshot/test',
+    },
+    body,
+  });
+}
+
+/** sendWebhook, answered as status and JSON body. */
+export async function postWebhook(
+  fx: ApiTarget & { secrets: LocalSecretsFile },
+  event: string,
+  payload: unknown,
+  deliveryId?: string,
+) {
+  const response = await sendWebhook(fx, event, payload, deliveryId);
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
