@@ -3,7 +3,18 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   // The anchor is plain JavaScript against packages the bench installs on demand.
-  { ignores: ['node_modules/', 'cdk.out/', '.local/', 'coverage/', '.cache/', 'scripts/bench/anchor/', 'console/dist/', 'console/src/api/schema.d.ts'] },
+  {
+    ignores: [
+      'node_modules/',
+      'cdk.out/',
+      '.local/',
+      'coverage/',
+      '.cache/',
+      'scripts/bench/anchor/',
+      'console/dist/',
+      'console/src/api/schema.d.ts',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
