@@ -6,6 +6,7 @@ import { DEFAULT_ROUTE, ROUTES, type FunctionName, type RouteSpec } from '../lib
 import { lambdaContext, matchRoute, toApiGatewayEvent } from './api-event.js';
 import { HANDLER_LOADERS } from './handlers.js';
 import { inInvocationScope } from './invocation-scope.js';
+import { serveConsole } from './console-site.js';
 
 export type LocalApiServerOptions = {
   port: number;
@@ -19,6 +20,8 @@ export type LocalApiServerOptions = {
   onRequest?: (line: RequestLine) => void;
   /** Every answer as sent (tests check each against openapi.yaml). */
   onResponse?: (answer: ObservedResponse) => void;
+  /** The built console, served under /console/ on this origin (as CloudFront does in AWS). */
+  consoleDir?: string;
 };
 
 export type ObservedResponse = {
@@ -88,6 +91,7 @@ export async function startLocalApiServer(options: LocalApiServerOptions): Promi
   async function handle(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
     const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
     const method = (req.method ?? 'GET').toUpperCase();
+    if (options.consoleDir && (await serveConsole(options.consoleDir, req, res, url.pathname))) return;
     const origin = req.headers.origin;
     const allowedOrigin = origin && options.frontendOrigins.includes(origin) ? origin : undefined;
     if (allowedOrigin) {

@@ -19,6 +19,7 @@ import { parseLogSettings, printHandlerOutputAsText, requestLine } from './log-o
 import { startRedeliveryTimer } from './redelivery-timer.js';
 import { DEMO_WORLD, seedDemoWorld } from './github-emulator/seed.js';
 import { startGitHubEmulator } from './github-emulator/server.js';
+import { buildConsole } from './console-site.js';
 
 const env = process.env;
 // The SDK warns that releases after January 2027 need Node 22; Lambda runs 22 already.
@@ -28,7 +29,8 @@ const dynamoPort = Number(env.DYNAMODB_PORT ?? 8000);
 const dataDir = resolve(env.LOCAL_DATA_DIR ?? '.local');
 const tableName = env.TABLE_NAME ?? 'github-app-accounts';
 const apiBaseUrl = env.API_BASE_URL ?? `http://localhost:${port}`;
-const frontendOrigins = env.FRONTEND_ORIGINS ?? `http://localhost:5173,http://localhost:${port}`;
+// The console on this server first (returnTo defaults to it), then `npm run console:dev`'s Vite.
+const frontendOrigins = env.FRONTEND_ORIGINS ?? `http://localhost:${port},http://localhost:5173`;
 const secretsFile = resolve(env.LOCAL_SECRETS_FILE ?? `${dataDir}/secrets.json`);
 const emulatorPort = Number(env.GITHUB_EMULATOR_PORT ?? 3001);
 const logs = parseLogSettings(env);
@@ -51,6 +53,9 @@ async function main(): Promise<void> {
   const useRealGitHub = github.kind === 'external';
   await assertPortFree(port, 'PORT');
   if (!useRealGitHub) await assertPortFree(emulatorPort, 'GITHUB_EMULATOR_PORT');
+  // Built while DynamoDB Local starts; served under /console/ as CloudFront serves it in AWS.
+  const consoleBuilt = buildConsole({ outDir: `${dataDir}/console`, quiet: true });
+  consoleBuilt.catch(() => undefined);
 
   let dynamodb: SupervisedDynamoDbLocal | undefined;
   let dynamoEndpoint = env.DYNAMODB_ENDPOINT;
@@ -107,6 +112,7 @@ async function main(): Promise<void> {
 
   const api: LocalApiServer = await startLocalApiServer({
     port,
+    consoleDir: await consoleBuilt,
     frontendOrigins: frontendOrigins.split(',').map((origin) => origin.trim()),
     onRequest: (line) => console.log(requestLine(line)),
   });
@@ -150,6 +156,7 @@ async function main(): Promise<void> {
     [
       '',
       'GitHub App accounts service is running locally',
+      `  Console        ${api.url}/console/`,
       `  API            ${api.url}   (try: curl ${api.url}/health)`,
       `  DynamoDB Local ${dynamoEndpoint}   table "${tableName}" ${table === 'created' ? 'created' : 'reused, data kept'}${dynamodb ? ` in ${dataDir}/dynamodb` : ''}`,
       seeded || `  GitHub         ${githubApiUrl} (real GitHub App settings from the environment)`,
