@@ -48,6 +48,13 @@ export async function startService(
     installMode?: 'oauth' | 'setup-url';
     /** Events the App subscribes to (installations made afterwards copy them), e.g. `['repository']`. */
     appEvents?: string[];
+    /**
+     * The API's public base URL when a test puts its own front (e.g. HTTPS under another host name)
+     * before the local server: cookies, the OAuth callback and the App's URLs follow it.
+     */
+    apiBaseUrl?: string;
+    /** FRONTEND_ORIGINS (the first is home); defaults to FRONTEND. */
+    frontendOrigins?: string[];
   } = {},
 ): Promise<ServiceFixture> {
   const table = await createTestTable();
@@ -61,12 +68,13 @@ export async function startService(
   const secretsFile = join(mkdtempSync(join(tmpdir(), 'service-')), 'secrets.json');
   writeFileSync(secretsFile, JSON.stringify(secrets), { mode: 0o600 });
   const port = await freePort();
-  const apiBaseUrl = `http://localhost:${port}`;
+  const apiBaseUrl = options.apiBaseUrl ?? `http://localhost:${port}`;
+  const frontendOrigins = options.frontendOrigins ?? [FRONTEND];
   const env = {
     TABLE_NAME: table.tableName,
     DYNAMODB_ENDPOINT: dynamo?.endpoint ?? testDynamoEndpoint(),
     API_BASE_URL: apiBaseUrl,
-    FRONTEND_ORIGINS: FRONTEND,
+    FRONTEND_ORIGINS: frontendOrigins.join(','),
     GITHUB_API_URL: emulator.url,
     GITHUB_WEB_URL: emulator.url,
     LOCAL_SECRETS_FILE: secretsFile,
@@ -77,7 +85,7 @@ export async function startService(
   const contractViolations: string[] = [];
   const api = await startLocalApiServer({
     port,
-    frontendOrigins: [FRONTEND],
+    frontendOrigins,
     onResponse: (answer) => {
       const violation = contract?.violation(answer);
       if (violation) contractViolations.push(violation);
