@@ -214,8 +214,8 @@ describeInBrowser('frontend and API on local HTTPS: the session cookie across si
     ).toEqual({ status: 401, body: expect.objectContaining({ error: 'unauthenticated' }) });
 
     // Not a matter of the cookie's attributes: the same cookie with SameSite=None (the service never
-    // sets that) is not sent either, since this Chromium's context blocks third-party cookies, as
-    // Safari, Firefox and Chrome's incognito windows do.
+    // sets that) is not sent either: Playwright's contexts are off-the-record profiles, which block
+    // third-party cookies, as Chrome's incognito windows and Safari do.
     await context.addCookies([
       {
         name: session.name,
@@ -278,6 +278,33 @@ describeInBrowser('frontend and API on local HTTPS: the session cookie across si
       `failed load: ${apiSameSite}/accounts net::ERR_FAILED`,
       'console.error: Failed to load resource: net::ERR_FAILED',
     ]);
+    await other.context.close();
+  });
+
+  test("(e) an unlisted origin on the API's site sends the Lax cookie with a simple POST: the CSRF check refuses it", async () => {
+    const other = await newWatchedContext(browser, { ignoreHTTPSErrors: true });
+    await other.context.addCookies(await context.cookies(apiSameSite));
+    await other.page.goto(`${elsewhere}/?api=${encodeURIComponent(apiSameSite)}`);
+    const answered = other.page.waitForResponse(`${apiSameSite}/auth/logout`);
+    // A "simple" request (no preflight) from a sibling subdomain carries the SameSite=Lax cookie:
+    // only the Origin check keeps it from signing the user out (or any other bodiless state change).
+    const seen = await other.page.evaluate(
+      async ([target]) => {
+        const response = await fetch(target, { method: 'POST', mode: 'no-cors', credentials: 'include' });
+        return { type: response.type, status: response.status };
+      },
+      [`${apiSameSite}/auth/logout`] as const,
+    );
+    // The page learns nothing (an opaque answer); the service refused it, and the session lives on.
+    expect(seen).toEqual({ type: 'opaque', status: 0 });
+    const answer = await answered;
+    // 403 (csrf_rejected), not 401: the cookie did arrive; Chromium keeps no body of an opaque answer.
+    expect(answer.status()).toBe(403);
+    expect(await pageFetch(page, `${apiSameSite}/me`, { credentials: 'include' })).toEqual({
+      status: 200,
+      body: expect.objectContaining({ user: expect.objectContaining({ login: 'octo-demo' }) }),
+    });
+    expect(other.watched.problems).toEqual([]);
     await other.context.close();
   });
 });
