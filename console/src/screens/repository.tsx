@@ -126,7 +126,10 @@ export function RepositoryView({ accountId, owner, repo, path }: Props) {
     setMessage('');
     // Same screen, now showing the branch the change landed on.
     navigate(withRef(paths.repository(accountId, owner, repo, path), committed.branch));
-    if (committed.branch === ref) tree.reload();
+    if (committed.branch === ref) {
+      tree.reload();
+      file.reload();
+    }
   };
 
   const reloadFiles = () => {
