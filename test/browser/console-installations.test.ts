@@ -40,7 +40,9 @@ describeInBrowser('console: installations screen, in Chromium against npm start'
     await expect(rows.filter({ hasText: 'octo-demo' }).getByText('Not linked').count()).resolves.toBe(1);
     await expectAccessibleAndNarrow(page);
 
-    await page.getByRole('button', { name: 'Link octo-org', exact: true }).click();
+    // With the keyboard: the buttons are real buttons.
+    await page.getByRole('button', { name: 'Link octo-org', exact: true }).focus();
+    await page.keyboard.press('Enter');
     await page.getByRole('button', { name: 'Unlink octo-org', exact: true }).waitFor();
     await page.getByRole('status').getByText('octo-org is linked to Team A.').waitFor();
     expect(await linkedLogins()).toEqual(['octo-org']);

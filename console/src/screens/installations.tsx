@@ -1,5 +1,5 @@
 import { useEffect } from 'preact/hooks';
-import { api, ApiError, unwrap, type Schemas } from '../api/client';
+import { api, apiBase, ApiError, unwrap, type Schemas } from '../api/client';
 import { describeError } from '../errors';
 import { useLoad } from '../hooks';
 import { navigate, paths } from '../router';
@@ -18,7 +18,7 @@ function describeCode(code: string): string {
  * `install_error=<code>` or `auth_error=<reason>`. Says it in words, then drops the query so a
  * reload does not say it again.
  */
-function useInstallOutcome(onLinked: () => void) {
+function useInstallOutcome() {
   const { announce } = useSession();
   useEffect(() => {
     const query = new URLSearchParams(window.location.search);
@@ -27,7 +27,6 @@ function useInstallOutcome(onLinked: () => void) {
     const authError = query.get('auth_error');
     if (query.get('linked') === 'true') {
       announce(`The App is installed and installation ${installationId ?? ''} is linked to this account.`);
-      onLinked();
     } else if (installError) {
       announce(`The installation was not linked. ${describeCode(installError)}`, 'error');
     } else if (authError) {
@@ -57,7 +56,8 @@ export function Installations({ accountId }: { accountId: string }) {
     [accountId],
   );
   const { busy, run } = useAction();
-  useInstallOutcome(list.reload);
+  // The callback linked before sending the browser back, so the first load already shows it.
+  useInstallOutcome();
 
   const link = async (installation: Installation) => {
     const done = await run(() =>
@@ -89,7 +89,12 @@ export function Installations({ accountId }: { accountId: string }) {
   const install = () => {
     // installApp answers with a redirect to GitHub's install page (and sets the flow cookie): the
     // browser itself must go there, not fetch.
-    if (list.data) window.location.assign(list.data.installUrl);
+    // The listed installUrl is the API's own (its configured base URL); the same route on the
+    // console's API base serves when the list could not be read.
+    const url =
+      list.data?.installUrl ??
+      `${apiBase}/accounts/${encodeURIComponent(accountId)}/installations/new?returnTo=${encodeURIComponent(returnTo)}`;
+    window.location.assign(url);
   };
 
   return (
@@ -164,7 +169,7 @@ export function Installations({ accountId }: { accountId: string }) {
         GitHub asks where to install it, then sends you back here and the new installation is linked to this
         account.
       </p>
-      <button type="button" class="primary" disabled={!list.data} onClick={install}>
+      <button type="button" class="primary" onClick={install}>
         Install
       </button>
     </section>
