@@ -159,4 +159,22 @@ describeInBrowser('console: repositories screens, in Chromium against npm start'
     expect(paths).toEqual(expect.arrayContaining(['README.md', 'docs/hello.md', 'other.md']));
     expect(watched.problems).toEqual([]);
   });
+
+  test('a suspended installation is said so, and the others are still listed', async () => {
+    const linked = await apiAs(context, stack.apiUrl).put(`/accounts/${accountId}/installations/40000`);
+    expect(linked.status()).toBe(201);
+    const suspended = await fetch(`${stack.emulatorUrl}/_emulator/installations/40000/suspend`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(suspended.status).toBe(200);
+    await page.goto(`${stack.apiUrl}/console/accounts/${accountId}/repositories`);
+    const statuses = page.getByRole('list', { name: 'Linked installations' });
+    await statuses.getByText('octo-demo: suspended on GitHub: its repositories are not listed').waitFor();
+    await statuses.getByText('octo-org: read').waitFor();
+    expect(await repositoryLinks().count()).toBe(30);
+    await expectAccessibleAndNarrow(page);
+    expect(watched.problems).toEqual([]);
+  });
 });
