@@ -1,0 +1,180 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import {
+  describeInBrowser,
+  launchChromium,
+  newWatchedContext,
+  type PageProblems,
+} from '../support/browser.js';
+import { apiAs, createAccount, expectAccessibleAndNarrow, signInAs } from '../support/console-screens.js';
+import { startNpmStart, stopNpmStart, type NpmStart } from '../support/npm-start.js';
+
+const ORG_INSTALLATION = 40001;
+
+describeInBrowser('console: repositories screens, in Chromium against npm start', () => {
+  let stack: NpmStart;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let watched: PageProblems;
+  let accountId: string;
+  const dataDir = mkdtempSync(join(tmpdir(), 'console-repositories-'));
+
+  beforeAll(async () => {
+    [stack, browser] = await Promise.all([startNpmStart({ dataDir }), launchChromium()]);
+    ({ context, page, watched } = await newWatchedContext(browser));
+    await signInAs(page, stack.apiUrl, 'octo-demo');
+    accountId = await createAccount(context, stack.apiUrl, 'Team R');
+    const linked = await apiAs(context, stack.apiUrl).put(
+      `/accounts/${accountId}/installations/${ORG_INSTALLATION}`,
+    );
+    expect(linked.status()).toBe(201);
+  }, 120_000);
+
+  afterAll(async () => {
+    await context?.close();
+    await browser?.close();
+    if (stack) await stopNpmStart(stack);
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const repositoryLinks = () => page.getByRole('table', { name: 'Repositories' }).getByRole('link');
+
+  test('the list pages with "Load more", searches by name, filters by installation and shows each installation\'s status', async () => {
+    await page.goto(`${stack.apiUrl}/console/accounts/${accountId}/repositories`);
+    await page.getByRole('list', { name: 'Linked installations' }).getByText('octo-org: read').waitFor();
+    await repositoryLinks().first().waitFor();
+    expect(await repositoryLinks().count()).toBe(30);
+    expect(await repositoryLinks().first().textContent()).toBe('octo-org/project-template');
+    await expectAccessibleAndNarrow(page);
+
+    await page.getByRole('button', { name: 'Load more' }).click();
+    await page.getByText('60 shown').waitFor();
+    const names = await repositoryLinks().allTextContents();
+    expect(names).toHaveLength(60);
+    expect(new Set(names).size).toBe(60);
+
+    await page.getByLabel('Search repositories').fill('web');
+    await page.getByLabel('Installation', { exact: true }).selectOption({ label: 'octo-org' });
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByRole('link', { name: 'octo-org/web-app' }).waitFor();
+    expect(await repositoryLinks().allTextContents()).toEqual(['octo-org/web-app']);
+    expect(await page.getByRole('button', { name: 'Load more' }).count()).toBe(0);
+    expect(watched.problems).toEqual([]);
+  });
+
+  test('a binary file is explained, not shown', async () => {
+    await page.goto(`${stack.apiUrl}/console/accounts/${accountId}/repositories/octo-org/web-app`);
+    await page.getByRole('navigation', { name: 'Files' }).getByRole('link', { name: 'pixel.png' }).click();
+    await page.getByText(/This file is binary \(\d+ bytes\): it cannot be shown as text\./).waitFor();
+    await expectAccessibleAndNarrow(page);
+    expect(watched.problems).toEqual([]);
+  });
+
+  test('create from the template with a file, open it, preview a file, commit on a new branch, and see head_moved explained', async () => {
+    await page.goto(`${stack.apiUrl}/console/accounts/${accountId}/repositories`);
+    await page.getByRole('link', { name: 'New repository' }).click();
+    await page.getByRole('heading', { name: 'Create a repository' }).waitFor();
+    await page
+      .getByLabel('Owner', { exact: true })
+      .locator('option', { hasText: 'octo-org' })
+      .waitFor({ state: 'attached' });
+    await page.getByLabel('Repository name').fill('console-made');
+    await page.getByLabel('Owner', { exact: true }).selectOption({ label: 'octo-org' });
+    await page.getByLabel('Template (optional)').fill('octo-org/project-template');
+    await page.getByRole('button', { name: 'Add a file' }).click();
+    await page.getByLabel('File 1 path').fill('docs/hello.md');
+    await page.getByLabel('File 1 content').fill('# Hello from the console\n');
+    await expectAccessibleAndNarrow(page);
+    await page.getByRole('button', { name: 'Create', exact: true }).click();
+
+    // The created repository opens: the template's files and the added one.
+    await page.waitForURL(`${stack.apiUrl}/console/accounts/${accountId}/repositories/octo-org/console-made`);
+    await page.getByRole('heading', { name: 'octo-org/console-made' }).waitFor();
+    const files = page.getByRole('navigation', { name: 'Files' });
+    await files.getByRole('link', { name: 'hello.md' }).waitFor();
+    await files.getByRole('link', { name: 'package.json' }).waitFor();
+    await expectAccessibleAndNarrow(page);
+
+    await files.getByRole('link', { name: 'README.md' }).click();
+    await page.getByRole('heading', { name: 'README.md' }).waitFor();
+    await expect(page.getByLabel('Contents of README.md').textContent()).resolves.toContain(
+      '# Project template',
+    );
+    await expectAccessibleAndNarrow(page);
+
+    // Edit the previewed file and commit it on a new branch (from the default branch).
+    await page.getByRole('button', { name: 'Edit this file' }).click();
+    await expect(page.getByLabel('File path').inputValue()).resolves.toBe('README.md');
+    await page.getByLabel('File content').fill('# Changed in the console\n');
+    await page.getByLabel('Commit message').fill('Change the README');
+    await page.getByLabel('Branch', { exact: true }).fill('console-change');
+    await page.getByRole('button', { name: 'Commit', exact: true }).click();
+    await page
+      .getByRole('status')
+      .getByText(/Committed [0-9a-f]{7} on branch console-change\./)
+      .waitFor();
+    await page.getByText('Showing console-change').waitFor();
+    const firstSaid = (await page.getByRole('status').textContent()) ?? '';
+    await page.getByLabel('Contents of README.md').filter({ hasText: '# Changed in the console' }).waitFor();
+
+    // Meanwhile someone else moves the branch (through the API, as another client would).
+    const elsewhere = await apiAs(context, stack.apiUrl).post(
+      `/accounts/${accountId}/repositories/octo-org/console-made/commits`,
+      {
+        branch: 'console-change',
+        message: 'Someone else',
+        files: [{ path: 'other.md', content: 'meanwhile\n', encoding: 'utf-8' }],
+      },
+    );
+    expect(elsewhere.status()).toBe(201);
+    const movedTo = ((await elsewhere.json()) as { sha: string }).sha;
+
+    await page.getByLabel('File content').fill('# Changed again\n');
+    await page.getByLabel('Commit message').fill('Change it again');
+    await page.getByRole('button', { name: 'Commit', exact: true }).click();
+    const alert = page.getByRole('alert').filter({ hasText: 'has changed since these files were loaded' });
+    await alert.waitFor();
+    expect(await alert.textContent()).toContain(`now at ${movedTo.slice(0, 7)}`);
+    expect(await alert.textContent()).toContain('nothing was committed and nothing was overwritten');
+    await expectAccessibleAndNarrow(page);
+
+    // Reload offers the new head; the draft stays, and the commit now goes on top of it.
+    await alert.getByRole('button', { name: 'Reload files' }).click();
+    await files.getByRole('link', { name: 'other.md' }).waitFor();
+    await expect(page.getByLabel('File content').inputValue()).resolves.toBe('# Changed again\n');
+    await page.getByRole('button', { name: 'Commit', exact: true }).click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: /Committed [0-9a-f]{7} on branch console-change\./, hasNotText: firstSaid })
+      .waitFor();
+    await page.getByLabel('Contents of README.md').filter({ hasText: '# Changed again' }).waitFor();
+
+    const tree = await apiAs(context, stack.apiUrl).get(
+      `/accounts/${accountId}/repositories/octo-org/console-made/tree?ref=console-change`,
+    );
+    const paths = ((await tree.json()) as { entries: { path: string }[] }).entries.map((e) => e.path);
+    expect(paths).toEqual(expect.arrayContaining(['README.md', 'docs/hello.md', 'other.md']));
+    expect(watched.problems).toEqual([]);
+  });
+
+  test('a suspended installation is said so, and the others are still listed', async () => {
+    const linked = await apiAs(context, stack.apiUrl).put(`/accounts/${accountId}/installations/40000`);
+    expect(linked.status()).toBe(201);
+    const suspended = await fetch(`${stack.emulatorUrl}/_emulator/installations/40000/suspend`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(suspended.status).toBe(200);
+    await page.goto(`${stack.apiUrl}/console/accounts/${accountId}/repositories`);
+    const statuses = page.getByRole('list', { name: 'Linked installations' });
+    await statuses.getByText('octo-demo: suspended on GitHub: its repositories are not listed').waitFor();
+    await statuses.getByText('octo-org: read').waitFor();
+    expect(await repositoryLinks().count()).toBe(30);
+    await expectAccessibleAndNarrow(page);
+    expect(watched.problems).toEqual([]);
+  });
+});
