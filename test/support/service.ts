@@ -48,6 +48,8 @@ export async function startService(
     installMode?: 'oauth' | 'setup-url';
     /** Events the App subscribes to (installations made afterwards copy them), e.g. `['repository']`. */
     appEvents?: string[];
+    /** A built console to serve under /console/, as npm start does. */
+    consoleDir?: string;
   } = {},
 ): Promise<ServiceFixture> {
   const table = await createTestTable();
@@ -78,6 +80,7 @@ export async function startService(
   const api = await startLocalApiServer({
     port,
     frontendOrigins: [FRONTEND],
+    ...(options.consoleDir ? { consoleDir: options.consoleDir } : {}),
     onResponse: (answer) => {
       const violation = contract?.violation(answer);
       if (violation) contractViolations.push(violation);
