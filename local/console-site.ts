@@ -40,7 +40,8 @@ export async function buildConsole(options: { outDir?: string; quiet?: boolean }
   return outDir;
 }
 
-const viewerRequest = loadViewerRequest();
+// Loaded on first use: the bundled test server (test/support/bundled-service.ts) never serves the console.
+let viewerRequest: ReturnType<typeof loadViewerRequest> | undefined;
 // Locally the emulator serves avatars over plain http; in AWS, GitHub serves them over https.
 const CONTENT_SECURITY_POLICY = consoleContentSecurityPolicy(['http:']);
 
@@ -58,6 +59,7 @@ export async function serveConsole(
 ): Promise<boolean> {
   if (pathname !== CONSOLE_PREFIX && !pathname.startsWith(`${CONSOLE_PREFIX}/`)) return false;
   const method = (req.method ?? 'GET').toUpperCase();
+  viewerRequest ??= loadViewerRequest();
   const decided = viewerRequest({ request: { uri: pathname, method } });
   if ('statusCode' in decided) {
     const headers = Object.fromEntries(
