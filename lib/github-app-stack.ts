@@ -239,16 +239,28 @@ export class GitHubAppStack extends Stack {
       },
     });
 
-    if (props.customDomain) new ApiDomain(this, 'ApiDomain', { ...props.customDomain, api: this.api, stage });
-    // The console and the API on one CloudFront distribution (README "Console"): by default it is the
-    // API's public URL too, so sign-in's callback sets the session cookie on the console's own origin.
-    this.console = new ConsoleHosting(this, 'Console', { api: this.api });
+    // `-c distributionCertificateArn`: the custom domain is the console's distribution, not API Gateway's.
+    const domainOnDistribution = props.customDomain?.servedBy === 'cloudfront';
+    if (props.customDomain && !domainOnDistribution)
+      new ApiDomain(this, 'ApiDomain', { ...props.customDomain, api: this.api, stage });
+    // The console and the API on one CloudFront distribution (README "Console"): by default (or on its
+    // custom domain) it is the API's public URL too, so sign-in's callback sets the session cookie on
+    // the console's own origin.
+    this.console = new ConsoleHosting(this, 'Console', {
+      api: this.api,
+      domain: domainOnDistribution ? props.customDomain : undefined,
+    });
     const baseUrl = (props.publicBaseUrl ?? this.console.origin).replace(/\/+$/, '');
     // Same-origin, the console needs no CORS (nor could the API's CORS name the distribution that
     // fronts it: a cycle); it is a frontend origin for returnTo, the default one when it is the API's.
-    const frontendOrigins = props.publicBaseUrl
-      ? [...props.frontendOrigins, this.console.origin]
-      : [this.console.origin, ...props.frontendOrigins];
+    const consoleIsApiOrigin = props.publicBaseUrl === undefined || domainOnDistribution;
+    const frontendOrigins = [
+      ...new Set(
+        consoleIsApiOrigin
+          ? [this.console.origin, ...props.frontendOrigins]
+          : [...props.frontendOrigins, this.console.origin],
+      ),
+    ];
     const commonEnvironment = {
       API_BASE_URL: baseUrl,
       FRONTEND_ORIGINS: frontendOrigins.join(','),

@@ -1,4 +1,8 @@
-import { DockerImage, Duration, Fn, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { CfnOutput, DockerImage, Duration, Fn, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
+import { AaaaRecord, ARecord, HostedZone, RecordTarget } from 'aws-cdk-lib/aws-route53';
+import { CloudFrontTarget } from 'aws-cdk-lib/aws-route53-targets';
+import type { CustomDomainSettings } from '../api-domain.js';
 import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import {
   AccessLevel,
@@ -16,6 +20,7 @@ import {
   OriginRequestPolicy,
   OriginSslPolicy,
   ResponseHeadersPolicy,
+  SecurityPolicyProtocol,
   ViewerProtocolPolicy,
   type BehaviorOptions,
 } from 'aws-cdk-lib/aws-cloudfront';
@@ -37,7 +42,11 @@ import {
   VIEWER_REQUEST_FILE,
 } from './hosting.js';
 
-export type ConsoleHostingProps = { api: HttpApi };
+export type ConsoleHostingProps = {
+  api: HttpApi;
+  /** The custom domain on this distribution (`-c distributionCertificateArn`, a us-east-1 certificate). */
+  domain?: CustomDomainSettings;
+};
 
 /**
  * One CloudFront distribution for the console and the API, so the console's requests and the session
@@ -52,6 +61,7 @@ export class ConsoleHosting extends Construct {
   readonly bucket: Bucket;
   /** `https://<distribution domain>`: the console's origin, and the API's in the default deploy. */
   readonly origin: string;
+  private readonly hasOwnDomain: boolean;
 
   constructor(scope: Construct, id: string, props: ConsoleHostingProps) {
     super(scope, id);
@@ -109,8 +119,17 @@ export class ConsoleHosting extends Construct {
 
     // The HTTP API's host name out of its endpoint URL (https://<id>.execute-api.<region>.<suffix>).
     const apiHost = Fn.select(2, Fn.split('/', props.api.apiEndpoint));
+    const domain = props.domain;
+    this.hasOwnDomain = domain !== undefined;
     this.distribution = new Distribution(this, 'Distribution', {
       comment: 'GitHub App accounts: the console (/console/*) and the API on one origin',
+      ...(domain
+        ? {
+            domainNames: [domain.domainName],
+            certificate: Certificate.fromCertificateArn(this, 'Certificate', domain.certificateArn),
+            minimumProtocolVersion: SecurityPolicyProtocol.TLS_V1_2_2021,
+          }
+        : {}),
       httpVersion: HttpVersion.HTTP2_AND_3,
       enableLogging: true,
       logBucket: logs,
@@ -132,7 +151,21 @@ export class ConsoleHosting extends Construct {
         [`${CONSOLE_PREFIX}/*`]: consoleBehavior,
       },
     });
-    this.origin = `https://${this.distribution.distributionDomainName}`;
+    this.origin = `https://${domain?.domainName ?? this.distribution.distributionDomainName}`;
+    if (domain?.hostedZone) {
+      const zone = HostedZone.fromHostedZoneAttributes(this, 'Zone', {
+        hostedZoneId: domain.hostedZone.id,
+        zoneName: domain.hostedZone.name,
+      });
+      const target = RecordTarget.fromAlias(new CloudFrontTarget(this.distribution));
+      new ARecord(this, 'Record', { zone, recordName: domain.domainName, target });
+      new AaaaRecord(this, 'RecordIpv6', { zone, recordName: domain.domainName, target });
+    } else if (domain) {
+      new CfnOutput(Stack.of(this), 'CustomDomainTarget', {
+        value: this.distribution.distributionDomainName,
+        description: `Point ${domain.domainName} here (CNAME, or an alias record) in your DNS`,
+      });
+    }
 
     // Built by Vite at synth (the same build npm start serves); Docker only if the local build is refused.
     const build = Source.asset(CONSOLE_DIR, {
@@ -190,12 +223,14 @@ export class ConsoleHosting extends Construct {
 
   /** The cdk-nag findings accepted for the console's resources, each with its reason. */
   acknowledgeFindings(): void {
-    Validations.of(this.distribution).acknowledge(
-      {
+    // With its own domain and certificate the distribution requires TLS 1.2 (no finding then).
+    if (!this.hasOwnDomain)
+      Validations.of(this.distribution).acknowledge({
         id: 'AwsSolutions-CFR4',
         reason:
-          'The default *.cloudfront.net certificate: CloudFront then allows TLSv1 at the viewer and no minimum can be set; a custom domain with its own certificate is the way to raise it (README "Console").',
-      },
+          'The default *.cloudfront.net certificate: CloudFront then allows TLSv1 at the viewer and no minimum can be set; a custom domain with its own certificate (-c distributionCertificateArn) raises it to TLS 1.2 (README "Console").',
+      });
+    Validations.of(this.distribution).acknowledge(
       {
         id: 'AwsSolutions-CFR1',
         reason: 'The service has no geographic restriction: its users are wherever GitHub’s are.',

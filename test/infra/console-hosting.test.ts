@@ -197,3 +197,65 @@ describe('console hosting: one CloudFront distribution for the console and the A
     expect(() => app.synth()).not.toThrow();
   });
 });
+
+describe('console hosting on a custom domain (-c domainName -c distributionCertificateArn)', () => {
+  const CERT = 'arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789';
+  const built = createApp({
+    context: {
+      ...context,
+      domainName: 'platform.example.com',
+      distributionCertificateArn: CERT,
+      hostedZoneId: 'Z0123456789ABC',
+      hostedZoneName: 'example.com',
+    },
+  });
+  const t = Template.fromStack(built.stack);
+
+  it('serves the domain from the distribution (TLS 1.2), not from an API Gateway domain', () => {
+    t.hasResourceProperties('AWS::CloudFront::Distribution', {
+      DistributionConfig: Match.objectLike({
+        Aliases: ['platform.example.com'],
+        ViewerCertificate: Match.objectLike({
+          AcmCertificateArn: CERT,
+          MinimumProtocolVersion: 'TLSv1.2_2021',
+          SslSupportMethod: 'sni-only',
+        }),
+      }),
+    });
+    t.resourceCountIs('AWS::ApiGatewayV2::DomainName', 0);
+    t.resourceCountIs('AWS::ApiGatewayV2::ApiMapping', 0);
+    t.resourceCountIs('AWS::Route53::RecordSet', 2);
+    for (const type of ['A', 'AAAA'])
+      t.hasResourceProperties('AWS::Route53::RecordSet', {
+        Name: 'platform.example.com.',
+        Type: type,
+        HostedZoneId: 'Z0123456789ABC',
+        AliasTarget: Match.objectLike({
+          DNSName: {
+            'Fn::GetAtt': [
+              built.stack.getLogicalId(built.stack.console.distribution.node.defaultChild as never),
+              'DomainName',
+            ],
+          },
+        }),
+      });
+  });
+
+  it('puts the console and the API on the domain: URLs, API_BASE_URL and the first frontend origin', () => {
+    const outputs = t.toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(outputs.ConsoleUrl?.Value).toBe('https://platform.example.com/console/');
+    expect(outputs.ApiUrl?.Value).toBe('https://platform.example.com');
+    expect(outputs.OAuthCallbackUrl?.Value).toBe('https://platform.example.com/auth/callback');
+    const session = t.toJSON().Resources[
+      built.stack.getLogicalId(built.stack.functions.session.fn.node.defaultChild as never)
+    ] as { Properties: { Environment: { Variables: Record<string, unknown> } } };
+    expect(session.Properties.Environment.Variables).toMatchObject({
+      API_BASE_URL: 'https://platform.example.com',
+      FRONTEND_ORIGINS: 'https://platform.example.com,https://app.example.com',
+    });
+  });
+
+  it('passes cdk-nag (no TLS finding left to acknowledge)', () => {
+    expect(() => built.app.synth()).not.toThrow();
+  });
+});
