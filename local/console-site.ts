@@ -9,8 +9,9 @@ import {
   loadViewerRequest,
 } from '../lib/console/hosting.js';
 
-export { CONSOLE_PREFIX };
-export const CONSOLE_DIR = resolve(import.meta.dirname, '../console');
+import { CONSOLE_DIR } from '../lib/console/build.js';
+
+export { CONSOLE_DIR, CONSOLE_PREFIX };
 export const CONSOLE_DIST = join(CONSOLE_DIR, 'dist');
 
 const TYPES: Record<string, string> = {
@@ -49,7 +50,7 @@ const CONTENT_SECURITY_POLICY = consoleContentSecurityPolicy(['http:']);
  * Serves the built console the way CloudFront does in AWS: the same viewer-request function decides
  * (405 for writes, /console → /console/, deep links → index.html, missing assets stay 404), then the
  * file is read as S3 would return it, never from outside the console's folder. Hashed assets are cached
- * for a year, index.html never, with the console's security headers. Returns false outside /console.
+ * for a year, index.html revalidated on every load, with the console's security headers. Returns false outside /console.
  */
 export async function serveConsole(
   dir: string,
