@@ -1,4 +1,14 @@
-import { CfnOutput, DockerImage, Duration, Fn, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import {
+  AssetHashType,
+  CfnOutput,
+  DockerImage,
+  Duration,
+  Fn,
+  RemovalPolicy,
+  Stack,
+  Token,
+  Validations,
+} from 'aws-cdk-lib';
 import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import { AaaaRecord, ARecord, HostedZone, RecordTarget } from 'aws-cdk-lib/aws-route53';
 import { CloudFrontTarget } from 'aws-cdk-lib/aws-route53-targets';
@@ -170,6 +180,8 @@ export class ConsoleHosting extends Construct {
     // Built by Vite at synth (the same build npm start serves); Docker only if the local build is refused.
     const build = Source.asset(CONSOLE_DIR, {
       exclude: ['dist', 'node_modules', 'src/api/schema.d.ts'],
+      // Hashed by what Vite wrote, not by console/: a new Preact or Vite changes the build, not the source.
+      assetHashType: AssetHashType.OUTPUT,
       bundling: {
         image: DockerImage.fromRegistry('public.ecr.aws/docker/library/node:22'),
         command: ['sh', '-c', 'echo "The console is built locally (npm ci first)"; exit 1'],
