@@ -10,6 +10,11 @@ export type CustomDomainSettings = {
   domainName: string;
   certificateArn: string;
   hostedZone?: { id: string; name: string };
+  /**
+   * 'cloudfront' (`-c distributionCertificateArn`): the domain is the console's distribution, which
+   * serves the console and the API on it (README "Console"); otherwise API Gateway's own domain.
+   */
+  servedBy?: 'cloudfront';
 };
 
 /**

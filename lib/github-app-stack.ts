@@ -25,6 +25,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { ApiDomain, type CustomDomainSettings } from './api-domain.js';
+import { ConsoleHosting } from './console/console-hosting.js';
 import { TABLE_DEFINITION } from '../functions/shared/store/table-definition.js';
 import { routeThrottle, THROTTLES } from './route-throttles.js';
 import { Observability } from './observability.js';
@@ -117,6 +118,7 @@ export class GitHubAppStack extends Stack {
   readonly api: HttpApi;
   readonly functions: Record<ServiceFunctionName, ServiceFunction>;
   readonly observability: Observability;
+  readonly console: ConsoleHosting;
 
   constructor(scope: Construct, id: string, props: GitHubAppStackProps) {
     super(scope, id, props);
@@ -237,11 +239,31 @@ export class GitHubAppStack extends Stack {
       },
     });
 
-    if (props.customDomain) new ApiDomain(this, 'ApiDomain', { ...props.customDomain, api: this.api, stage });
-    const baseUrl = (props.publicBaseUrl ?? this.api.apiEndpoint).replace(/\/+$/, '');
+    // `-c distributionCertificateArn`: the custom domain is the console's distribution, not API Gateway's.
+    const domainOnDistribution = props.customDomain?.servedBy === 'cloudfront';
+    if (props.customDomain && !domainOnDistribution)
+      new ApiDomain(this, 'ApiDomain', { ...props.customDomain, api: this.api, stage });
+    // The console and the API on one CloudFront distribution (README "Console"): by default (or on its
+    // custom domain) it is the API's public URL too, so sign-in's callback sets the session cookie on
+    // the console's own origin.
+    this.console = new ConsoleHosting(this, 'Console', {
+      api: this.api,
+      domain: domainOnDistribution ? props.customDomain : undefined,
+    });
+    const baseUrl = (props.publicBaseUrl ?? this.console.origin).replace(/\/+$/, '');
+    // Same-origin, the console needs no CORS (nor could the API's CORS name the distribution that
+    // fronts it: a cycle); it is a frontend origin for returnTo, the default one when it is the API's.
+    const consoleIsApiOrigin = props.publicBaseUrl === undefined || domainOnDistribution;
+    const frontendOrigins = [
+      ...new Set(
+        consoleIsApiOrigin
+          ? [this.console.origin, ...props.frontendOrigins]
+          : [...props.frontendOrigins, this.console.origin],
+      ),
+    ];
     const commonEnvironment = {
       API_BASE_URL: baseUrl,
-      FRONTEND_ORIGINS: props.frontendOrigins.join(','),
+      FRONTEND_ORIGINS: frontendOrigins.join(','),
       GITHUB_API_URL: props.githubApiUrl ?? 'https://api.github.com',
       GITHUB_WEB_URL: props.githubWebUrl ?? 'https://github.com',
       LINK_POLICY: props.linkPolicy ?? 'org-owners',
@@ -329,6 +351,10 @@ export class GitHubAppStack extends Stack {
       value: webhookSecret.secretArn,
       description: 'The webhook secret to give GitHub (README)',
     });
+    new CfnOutput(this, 'ConsoleUrl', {
+      value: `${this.console.origin}/console/`,
+      description: 'The web console (same origin as the API unless a custom domain serves the API)',
+    });
     new CfnOutput(this, 'ServiceKeysSecretArn', { value: keysSecret.secretArn });
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
 
@@ -340,6 +366,7 @@ export class GitHubAppStack extends Stack {
     });
 
     this.suppressReviewedFindings(appSecret, webhookSecret, keysSecret);
+    this.console.acknowledgeFindings();
   }
 
   /** Each cdk-nag finding that is accepted, with the reason it is acceptable for this service. */

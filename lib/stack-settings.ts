@@ -128,10 +128,16 @@ function apiDomain(optionalString: (key: string) => string | undefined): {
   const publicBaseUrl = optionalString('publicBaseUrl');
   const domainName = optionalString('domainName')?.toLowerCase();
   const certificateArn = optionalString('certificateArn');
+  const distributionCertificateArn = optionalString('distributionCertificateArn');
   const hostedZoneId = optionalString('hostedZoneId');
   const hostedZoneName = optionalString('hostedZoneName');
   if (domainName === undefined) {
-    for (const [key, value] of Object.entries({ certificateArn, hostedZoneId, hostedZoneName }))
+    for (const [key, value] of Object.entries({
+      certificateArn,
+      distributionCertificateArn,
+      hostedZoneId,
+      hostedZoneName,
+    }))
       if (value !== undefined) throw new Error(`CDK context "${key}" needs "domainName"`);
     return { publicBaseUrl };
   }
@@ -141,10 +147,25 @@ function apiDomain(optionalString: (key: string) => string | undefined): {
     );
   if (!HOSTNAME.test(domainName))
     throw new Error(`CDK context "domainName" must be a host name such as api.example.com`);
-  if (certificateArn === undefined || !CERTIFICATE_ARN.test(certificateArn))
+  // The domain on the console's CloudFront distribution (console and API on it), or on API Gateway.
+  const servedBy = distributionCertificateArn === undefined ? {} : ({ servedBy: 'cloudfront' } as const);
+  if (distributionCertificateArn !== undefined) {
+    if (certificateArn !== undefined)
+      throw new Error(
+        'CDK context "certificateArn" and "distributionCertificateArn" exclude each other: the domain is served by API Gateway or by CloudFront',
+      );
+    if (
+      !CERTIFICATE_ARN.test(distributionCertificateArn) ||
+      !distributionCertificateArn.includes(':us-east-1:')
+    )
+      throw new Error(
+        'CDK context "distributionCertificateArn" must be the ARN of an ACM certificate in us-east-1 (where CloudFront reads certificates)',
+      );
+  } else if (certificateArn === undefined || !CERTIFICATE_ARN.test(certificateArn))
     throw new Error(
-      'CDK context "domainName" needs "certificateArn": the ARN of an ACM certificate for it, in the stack\'s region',
+      'CDK context "domainName" needs "certificateArn": the ARN of an ACM certificate for it, in the stack\'s region (or "distributionCertificateArn", README "Console")',
     );
+  const certificate = distributionCertificateArn ?? certificateArn ?? '';
   if ((hostedZoneId === undefined) !== (hostedZoneName === undefined))
     throw new Error('CDK context "hostedZoneId" and "hostedZoneName" go together (both, or neither)');
   if (hostedZoneId !== undefined && hostedZoneName !== undefined) {
@@ -155,10 +176,18 @@ function apiDomain(optionalString: (key: string) => string | undefined): {
       throw new Error(`CDK context "domainName" (${domainName}) is not in the hosted zone ${zone}`);
     return {
       publicBaseUrl: `https://${domainName}`,
-      customDomain: { domainName, certificateArn, hostedZone: { id: hostedZoneId, name: zone } },
+      customDomain: {
+        domainName,
+        certificateArn: certificate,
+        hostedZone: { id: hostedZoneId, name: zone },
+        ...servedBy,
+      },
     };
   }
-  return { publicBaseUrl: `https://${domainName}`, customDomain: { domainName, certificateArn } };
+  return {
+    publicBaseUrl: `https://${domainName}`,
+    customDomain: { domainName, certificateArn: certificate, ...servedBy },
+  };
 }
 
 /** Whole minutes, 1 to 1440: EventBridge's rate() granularity, at most a day between runs. */

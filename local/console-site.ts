@@ -1,10 +1,17 @@
 import { readFile, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, normalize, resolve, sep } from 'node:path';
+import {
+  CACHE_CONTROL,
+  CONSOLE_PREFIX,
+  CONSOLE_SECURITY_HEADERS,
+  consoleContentSecurityPolicy,
+  loadViewerRequest,
+} from '../lib/console/hosting.js';
 
-/** Where the console is served: the same path prefix CloudFront routes to the S3 bucket. */
-export const CONSOLE_PREFIX = '/console';
-export const CONSOLE_DIR = resolve(import.meta.dirname, '../console');
+import { CONSOLE_DIR } from '../lib/console/build.js';
+
+export { CONSOLE_DIR, CONSOLE_PREFIX };
 export const CONSOLE_DIST = join(CONSOLE_DIR, 'dist');
 
 const TYPES: Record<string, string> = {
@@ -34,11 +41,16 @@ export async function buildConsole(options: { outDir?: string; quiet?: boolean }
   return outDir;
 }
 
+// Loaded on first use: the bundled test server (test/support/bundled-service.ts) never serves the console.
+let viewerRequest: ReturnType<typeof loadViewerRequest> | undefined;
+// Locally the emulator serves avatars over plain http; in AWS, GitHub serves them over https.
+const CONTENT_SECURITY_POLICY = consoleContentSecurityPolicy(['http:']);
+
 /**
- * Serves the built console the way CloudFront does in AWS: files under /console/, hashed assets
- * cached for a year, index.html never cached, and any other path under /console/ answered with
- * index.html so a deep link survives a reload. A missing asset is a 404, not index.html (a script
- * served as HTML would fail obscurely). Returns false for paths outside the console.
+ * Serves the built console the way CloudFront does in AWS: the same viewer-request function decides
+ * (405 for writes, /console → /console/, deep links → index.html, missing assets stay 404), then the
+ * file is read as S3 would return it, never from outside the console's folder. Hashed assets are cached
+ * for a year, index.html revalidated on every load, with the console's security headers. Returns false outside /console.
  */
 export async function serveConsole(
   dir: string,
@@ -48,30 +60,39 @@ export async function serveConsole(
 ): Promise<boolean> {
   if (pathname !== CONSOLE_PREFIX && !pathname.startsWith(`${CONSOLE_PREFIX}/`)) return false;
   const method = (req.method ?? 'GET').toUpperCase();
-  if (method !== 'GET' && method !== 'HEAD') {
-    res.writeHead(405, { Allow: 'GET, HEAD', 'Content-Type': 'text/plain' }).end('Method Not Allowed');
-    return true;
-  }
-  if (pathname === CONSOLE_PREFIX) {
-    res.writeHead(301, { Location: `${CONSOLE_PREFIX}/` }).end();
+  viewerRequest ??= loadViewerRequest();
+  const decided = viewerRequest({ request: { uri: pathname, method } });
+  if ('statusCode' in decided) {
+    const headers = Object.fromEntries(
+      Object.entries(decided.headers).map(([name, { value }]) => [name, value]),
+    );
+    res.writeHead(decided.statusCode, { ...headers, ...securityHeaders() }).end();
     return true;
   }
   let relative: string;
   try {
-    relative = decodeURIComponent(pathname.slice(CONSOLE_PREFIX.length + 1));
+    relative = decodeURIComponent(decided.uri.slice(CONSOLE_PREFIX.length + 1));
   } catch {
     relative = '';
   }
+  // S3 only holds the console's own keys: here, a path resolving outside the folder is simply missing.
   const root = resolve(dir);
   const file = resolve(root, normalize(relative));
-  const inside = file === root || file.startsWith(root + sep);
-  const found = inside && relative !== '' ? await isFile(file) : false;
-  if (found) return send(res, method, file, relative.startsWith('assets/'));
-  if (relative.startsWith('assets/') || extname(relative) !== '') {
-    res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Not Found');
-    return true;
-  }
-  return send(res, method, join(root, 'index.html'), false);
+  const inside = file.startsWith(root + sep) && !relative.includes('\0');
+  if (inside && (await isFile(file))) return send(res, method, file, relative.startsWith('assets/'));
+  res
+    .writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8', ...securityHeaders() })
+    .end(method === 'HEAD' ? undefined : 'Not Found');
+  return true;
+}
+
+function securityHeaders(): Record<string, string> {
+  return {
+    'Content-Security-Policy': CONTENT_SECURITY_POLICY,
+    'X-Content-Type-Options': CONSOLE_SECURITY_HEADERS.xContentTypeOptions,
+    'X-Frame-Options': CONSOLE_SECURITY_HEADERS.xFrameOptions,
+    'Referrer-Policy': CONSOLE_SECURITY_HEADERS.referrerPolicy,
+  };
 }
 
 async function send(res: ServerResponse, method: string, file: string, immutable: boolean): Promise<boolean> {
@@ -87,8 +108,8 @@ async function send(res: ServerResponse, method: string, file: string, immutable
   res.writeHead(200, {
     'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream',
     'Content-Length': body.length,
-    'Cache-Control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
-    'X-Content-Type-Options': 'nosniff',
+    'Cache-Control': immutable ? CACHE_CONTROL.asset : CACHE_CONTROL.index,
+    ...securityHeaders(),
   });
   res.end(method === 'HEAD' ? undefined : body);
   return true;

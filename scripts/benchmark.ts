@@ -24,6 +24,7 @@ import { SERVICE_FUNCTIONS, type ServiceFunctionName } from '../lib/service-rout
 import { anchorVersions, buildAnchor } from './bench/anchor.js';
 import { meterCapacity, type CapacityReading } from './bench/capacity.js';
 import { coldRequestMs, importMs, lambdaProcessEnv, writeColdRunner } from './bench/processes.js';
+import { benchConsole } from './bench/console.js';
 import { interleave, median, percentile, ratio } from './bench/stats.js';
 
 const started = performance.now();
@@ -545,6 +546,9 @@ try {
   console.log(
     `warm p99 of list/link/webhook ≤ ${TARGETS.warmP99Ms} ms: ${pass(worst <= TARGETS.warmP99Ms)} (worst ${worst.toFixed(1)} ms)`,
   );
+
+  // --- 7. The web console: build bytes and first load in Chromium (scripts/bench/console.ts).
+  await benchConsole();
 } finally {
   await fx.close();
   await dynamodb.stop();

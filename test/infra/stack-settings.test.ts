@@ -174,3 +174,39 @@ describe('custom domain', () => {
     ).toThrow(/not in the hosted zone/);
   });
 });
+
+describe('custom domain on the console’s distribution (distributionCertificateArn)', () => {
+  const US_EAST_1 = 'arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789';
+  const EU = 'arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789';
+  const base = { frontendOrigins: 'https://app.example.com', domainName: 'platform.example.com' };
+
+  it('puts the domain on CloudFront: it is the public base URL, with the zone when given', () => {
+    expect(from({ ...base, distributionCertificateArn: US_EAST_1 })).toMatchObject({
+      publicBaseUrl: 'https://platform.example.com',
+      customDomain: { domainName: 'platform.example.com', certificateArn: US_EAST_1, servedBy: 'cloudfront' },
+    });
+    expect(
+      from({
+        ...base,
+        distributionCertificateArn: US_EAST_1,
+        hostedZoneId: 'Z0123456789ABC',
+        hostedZoneName: 'example.com',
+      }).customDomain,
+    ).toEqual({
+      domainName: 'platform.example.com',
+      certificateArn: US_EAST_1,
+      servedBy: 'cloudfront',
+      hostedZone: { id: 'Z0123456789ABC', name: 'example.com' },
+    });
+  });
+
+  it('refuses a certificate outside us-east-1, both certificates at once, or no domainName', () => {
+    expect(() => from({ ...base, distributionCertificateArn: EU })).toThrow(/us-east-1/);
+    expect(() => from({ ...base, distributionCertificateArn: US_EAST_1, certificateArn: EU })).toThrow(
+      /exclude each other/,
+    );
+    expect(() =>
+      from({ frontendOrigins: 'https://app.example.com', distributionCertificateArn: US_EAST_1 }),
+    ).toThrow(/"distributionCertificateArn" needs "domainName"/);
+  });
+});

@@ -62,7 +62,10 @@ describe('GitHubAppStack', () => {
   });
 
   it('builds every function on Node 22, arm64, from the one helper', () => {
-    const functions = resources('AWS::Lambda::Function');
+    // Beside CDK's own BucketDeployment handler (the console's upload; test/infra/console-hosting.test.ts).
+    const functions = resources('AWS::Lambda::Function').filter(
+      ([id]) => !id.startsWith('CustomCDKBucketDeployment'),
+    );
     expect(functions).toHaveLength(Object.keys(SERVICE_FUNCTIONS).length);
     for (const [, fn] of functions) {
       expect(fn.Properties).toMatchObject({
@@ -431,16 +434,19 @@ describe('deploy settings: frontend origins and the custom domain', () => {
     const session = t.toJSON().Resources[
       built.stack.getLogicalId(built.stack.functions.session.fn.node.defaultChild as never)
     ] as Resource;
+    // The console's own origin (the distribution, the API's too) first: sign-in's default return.
     expect(JSON.stringify(session.Properties.Environment)).toContain(
-      '"FRONTEND_ORIGINS":"https://app.example.com"',
+      '"FRONTEND_ORIGINS":{"Fn::Join":["",["https://",{"Fn::GetAtt":["ConsoleDistribution022D3262","DomainName"]},",https://app.example.com"]]}',
     );
   });
 
-  it('without a custom domain: no domain resources, and the API is on its execute-api endpoint', () => {
+  it('without a custom domain: no domain resources, and the API is on the console’s distribution', () => {
     template.resourceCountIs('AWS::ApiGatewayV2::DomainName', 0);
     template.resourceCountIs('AWS::ApiGatewayV2::ApiMapping', 0);
     template.resourceCountIs('AWS::Route53::RecordSet', 0);
-    expect(JSON.stringify(outputs(template).ApiUrl?.Value)).toContain('ApiEndpoint');
+    expect(outputs(template).ApiUrl?.Value).toEqual({
+      'Fn::Join': ['', ['https://', { 'Fn::GetAtt': ['ConsoleDistribution022D3262', 'DomainName'] }]],
+    });
   });
 
   it('domainName + certificateArn: a domain mapped to the $default stage; it is the public base URL', () => {
@@ -470,6 +476,10 @@ describe('deploy settings: frontend origins and the custom domain', () => {
     ] as Resource;
     expect(JSON.stringify(session.Properties.Environment)).toContain(
       '"API_BASE_URL":"https://api.example.com"',
+    );
+    // The configured frontend stays the default return; the distribution's console comes after it.
+    expect(JSON.stringify(session.Properties.Environment)).toContain(
+      '"FRONTEND_ORIGINS":{"Fn::Join":["",["https://app.example.com,https://",{"Fn::GetAtt":["ConsoleDistribution022D3262","DomainName"]}]]}',
     );
     // cdk-nag: no unacknowledged finding on the new resources.
     expect(() => built.app.synth()).not.toThrow();

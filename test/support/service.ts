@@ -55,6 +55,8 @@ export async function startService(
     apiBaseUrl?: string;
     /** FRONTEND_ORIGINS (the first is home); defaults to FRONTEND. */
     frontendOrigins?: string[];
+    /** A built console to serve under /console/, as npm start does. */
+    consoleDir?: string;
   } = {},
 ): Promise<ServiceFixture> {
   const table = await createTestTable();
@@ -86,6 +88,7 @@ export async function startService(
   const api = await startLocalApiServer({
     port,
     frontendOrigins,
+    ...(options.consoleDir ? { consoleDir: options.consoleDir } : {}),
     onResponse: (answer) => {
       const violation = contract?.violation(answer);
       if (violation) contractViolations.push(violation);
