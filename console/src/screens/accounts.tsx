@@ -167,8 +167,9 @@ function Rename(props: { accountId: string; current: string; onRenamed: () => vo
   };
 
   return (
-    <form onSubmit={(event) => void rename(event)} aria-labelledby="rename-title">
-      <h2 id="rename-title">Rename</h2>
+    // No accessible name on the form: "Rename" would also answer to a search for the label "Name".
+    <form onSubmit={(event) => void rename(event)}>
+      <h2>Rename</h2>
       <label for="rename-name">Name</label>
       <input
         id="rename-name"
