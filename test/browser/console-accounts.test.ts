@@ -199,6 +199,24 @@ describeInBrowser('console: accounts, members and invitations, in Chromium', () 
     await demo.page.getByRole('region', { name: 'Pending invitations' }).getByText('None.').waitFor();
   });
 
+  test('octo-teammate joins again and leaves on their own', async () => {
+    await demo.page.getByLabel('GitHub login').fill('octo-teammate');
+    await demo.page.getByRole('button', { name: 'Invite', exact: true }).click();
+    await status(demo.page, 'Invited octo-teammate as member.');
+
+    await teammate.page.goto(`${stack.apiUrl}/console/invitations`);
+    await teammate.page.getByRole('button', { name: 'Accept' }).click();
+    await teammate.page.getByText('Your role: Member').waitFor();
+    await teammate.page.getByRole('button', { name: 'Leave People Team Renamed' }).click();
+    await heading(teammate.page, 'Your accounts');
+    await status(teammate.page, 'You left People Team Renamed.');
+    await teammate.page.getByText('You do not belong to any account yet').waitFor();
+
+    await demo.page.reload();
+    await heading(demo.page, 'Members of People Team Renamed');
+    expect(await demo.page.getByRole('row', { name: /octo-teammate/ }).count()).toBe(0);
+  });
+
   test('the last owner cannot leave; octo-demo deletes the account after confirming', async () => {
     const { page } = demo;
     await page.goto(accountUrl);
