@@ -26,7 +26,7 @@ export function App() {
   const location = useLocation();
   const route = parseRoute(location.pathname);
   const [me, setMe] = useState<MeState>({ status: 'loading' });
-  const [message, setMessage] = useState<{ text: string; kind: 'info' | 'error' } | null>(null);
+  const [message, setMessage] = useState<{ text: string; kind: 'info' | 'error'; path: string } | null>(null);
 
   const refresh = useCallback(async () => {
     try {
@@ -47,11 +47,17 @@ export function App() {
     return () => document.removeEventListener('click', onLinkClick);
   }, []);
 
+  // A message belongs to the screen it was announced on: navigate first, then announce, and the
+  // next screen shows it ("Created Team A" on the new account's page); leaving a screen clears it.
   const announce = useCallback(
-    (text: string, kind: 'info' | 'error' = 'info') => setMessage({ text, kind }),
+    (text: string, kind: 'info' | 'error' = 'info') =>
+      setMessage({ text, kind, path: window.location.pathname }),
     [],
   );
-  useEffect(() => setMessage(null), [location.pathname]);
+  useEffect(
+    () => setMessage((current) => (current?.path === location.pathname ? current : null)),
+    [location.pathname],
+  );
 
   const session: Session | null = useMemo(
     () => (me.status === 'signedIn' ? { ...me.me, refresh, announce } : null),

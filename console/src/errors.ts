@@ -85,6 +85,32 @@ const words: Record<string, string> = {
   too_many_requests: 'Too many requests. Wait a moment and try again.',
 };
 
+/*
+ * Accounts, members and invitations (screens home, accounts, members, invitations): every code
+ * their endpoints answer, besides the shared ones above. Own object, so merging blocks never clashes.
+ */
+const accountsAndPeopleWords: Record<string, string> = {
+  unauthenticated: 'You are signed out. Sign in with GitHub to continue.',
+  invalid_session: 'Your session ended. Sign in with GitHub again.',
+  token_refresh_busy: 'GitHub is busy renewing your sign-in. Try again in a moment.',
+  invalid_request: 'That was not accepted: check the fields and try again.',
+  invalid_json: 'The console sent something the service could not read. Reload the page and try again.',
+  bad_request: 'The console sent something the service could not read. Reload the page and try again.',
+  unsupported_media_type:
+    'The console sent something the service could not read. Reload the page and try again.',
+  payload_too_large: 'That is too large to send.',
+  internal_error: 'The service had a problem. Try again in a minute.',
+  github_error: 'GitHub answered in an unexpected way. Try again in a minute.',
+  github_user_not_found: 'GitHub has no user with that login. Check the spelling.',
+  already_member: 'That person already belongs to this account.',
+  member_not_found: 'That person is no longer a member of this account. Reload to see who is.',
+  member_changed: 'That member changed meanwhile. Reload and try again.',
+  last_owner: 'An account needs at least one owner: make someone else an owner first, then change this.',
+  invitation_not_found:
+    'That invitation no longer exists: it was accepted, declined, revoked or has expired.',
+};
+Object.assign(words, accountsAndPeopleWords);
+
 const byStatus: Record<number, string> = {
   400: 'The request was not accepted',
   401: 'You are signed out',

@@ -1,0 +1,244 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import {
+  describeInBrowser,
+  launchChromium,
+  newWatchedContext,
+  scrollsHorizontally,
+  seriousAccessibilityViolations,
+  type PageProblems,
+} from '../support/browser.js';
+import { startNpmStart, stopNpmStart, type NpmStart } from '../support/npm-start.js';
+
+/**
+ * The accounts and people screens in Chromium against `npm start`: octo-demo creates and renames an
+ * account, invites octo-teammate, who accepts in a second browser (own cookie jar); roles change, a
+ * stale admin control gets the API's 403 in words, a removal, a declined invitation, the deletion.
+ * The tests run in order and share the two signed-in browsers.
+ */
+describeInBrowser('console: accounts, members and invitations, in Chromium', () => {
+  let stack: NpmStart;
+  let browser: Browser;
+  const dataDir = mkdtempSync(join(tmpdir(), 'console-accounts-'));
+  type Person = { context: BrowserContext; page: Page; watched: PageProblems };
+  let demo: Person;
+  let teammate: Person;
+  let accountUrl: string;
+
+  beforeAll(async () => {
+    [stack, browser] = await Promise.all([startNpmStart({ dataDir }), launchChromium()]);
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    if (stack) await stopNpmStart(stack);
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  async function signIn(login: string): Promise<Person> {
+    const person = await newWatchedContext(browser);
+    person.context.setDefaultTimeout(10_000);
+    await person.page.goto(`${stack.apiUrl}/console/`);
+    await person.page.getByRole('link', { name: 'Sign in with GitHub' }).click();
+    await person.page.getByRole('link', { name: `Continue as ${login}` }).click();
+    await person.page.waitForURL(`${stack.apiUrl}/console/**`);
+    await person.page.getByRole('button', { name: 'Sign out' }).waitFor();
+    return person;
+  }
+
+  /** The screen as it is: no serious accessibility violation, no sideways scroll at 390 px. */
+  async function checkScreen(page: Page): Promise<void> {
+    expect(await seriousAccessibilityViolations(page)).toEqual([]);
+    await page.setViewportSize({ width: 390, height: 844 });
+    expect(await scrollsHorizontally(page)).toBe(false);
+    await page.setViewportSize({ width: 1280, height: 900 });
+  }
+
+  const status = (page: Page, text: string) => page.getByRole('status').filter({ hasText: text }).waitFor();
+  const heading = (page: Page, name: string) => page.getByRole('heading', { level: 1, name }).waitFor();
+
+  test('without accounts, home invites to create one and tells of no pending invitations', async () => {
+    demo = await signIn('octo-demo');
+    await heading(demo.page, 'Your accounts');
+    await demo.page.getByText('You do not belong to any account yet').waitFor();
+    await demo.page.getByText('No pending invitations.').waitFor();
+    await checkScreen(demo.page);
+  });
+
+  test('octo-demo creates an account (Name, Create) and renames it; the account list follows', async () => {
+    const { page } = demo;
+    await page.getByRole('link', { name: 'Create an account' }).click();
+    await heading(page, 'Create an account');
+    await checkScreen(page);
+    await page.getByLabel('Name', { exact: true }).fill('People Team');
+    await page.getByRole('button', { name: 'Create' }).click();
+    await heading(page, 'People Team');
+    await status(page, 'Created the account People Team. You are its owner.');
+    await page.getByText('Your role: Owner').waitFor();
+    accountUrl = page.url();
+    expect(accountUrl).toMatch(/\/console\/accounts\/[^/]+$/);
+    await checkScreen(page);
+
+    await page.getByLabel('Name', { exact: true }).fill('People Team Renamed');
+    await page.getByRole('button', { name: 'Rename' }).click();
+    await status(page, 'Renamed the account to People Team Renamed.');
+    await heading(page, 'People Team Renamed');
+    // The header's account list is /me's: refreshed after the rename.
+    await page
+      .getByRole('navigation', { name: 'Accounts' })
+      .getByRole('link', { name: 'People Team Renamed' })
+      .waitFor();
+
+    // A deep link survives a reload; home lists the account with my role.
+    await page.reload();
+    await heading(page, 'People Team Renamed');
+    await page.getByRole('link', { name: 'Console' }).click();
+    await page.getByRole('main').getByRole('link', { name: 'People Team Renamed' }).waitFor();
+    await page.getByText('(Owner)').waitFor();
+    await checkScreen(page);
+  });
+
+  test('octo-demo invites octo-teammate as admin; the invitation is pending', async () => {
+    const { page } = demo;
+    await page.goto(accountUrl);
+    await page.getByRole('link', { name: 'Members' }).click();
+    await heading(page, 'Members of People Team Renamed');
+    await page.getByLabel('GitHub login').fill('octo-teammate');
+    await page.getByLabel('Role', { exact: true }).selectOption('admin');
+    await page.getByRole('button', { name: 'Invite', exact: true }).click();
+    await status(page, 'Invited octo-teammate as admin.');
+    const pending = page.getByRole('region', { name: 'Pending invitations' });
+    await pending
+      .getByRole('row', { name: /octo-teammate/ })
+      .getByText('Admin')
+      .waitFor();
+    await checkScreen(page);
+
+    // An unknown login is explained, and nothing is added.
+    await page.getByLabel('GitHub login').fill('no-such-user-here');
+    await page.getByRole('button', { name: 'Invite', exact: true }).click();
+    await status(page, 'GitHub has no user with that login. Check the spelling.');
+    expect(await pending.getByRole('row').count()).toBe(2); // header + octo-teammate
+  });
+
+  test('octo-teammate, in a second browser, sees the invitation, accepts it and sees the account', async () => {
+    teammate = await signIn('octo-teammate');
+    const { page } = teammate;
+    await page.getByRole('link', { name: 'You have 1 pending invitation' }).click();
+    await heading(page, 'Your invitations');
+    await page.getByText('octo-demo invites you as Admin').waitFor();
+    await checkScreen(page);
+    await page.getByRole('button', { name: 'Accept' }).click();
+    await heading(page, 'People Team Renamed');
+    await status(page, 'You joined People Team Renamed as admin.');
+    await page.getByText('Your role: Admin').waitFor();
+    // Only owners rename and delete: an admin is not offered either.
+    expect(await page.getByRole('button', { name: 'Rename', exact: true }).count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'Delete account' }).count()).toBe(0);
+    await checkScreen(page);
+  });
+
+  test('a role changed meanwhile: the stale "Invite" gets the 403 in words, and the page shows the new role', async () => {
+    await teammate.page.getByRole('link', { name: 'Members' }).click();
+    await heading(teammate.page, 'Members of People Team Renamed');
+    // An admin may grant admin and member, never owner.
+    const roles = await teammate.page.getByLabel('Role', { exact: true }).locator('option').allTextContents();
+    expect(roles).toEqual(['Admin', 'Member']);
+
+    await demo.page.reload();
+    await demo.page.getByLabel('Role of octo-teammate').selectOption('member');
+    await demo.page.getByRole('button', { name: 'Change role of octo-teammate' }).click();
+    await status(demo.page, 'octo-teammate is now member.');
+    await demo.page
+      .getByRole('row', { name: /octo-teammate/ })
+      .getByRole('cell', { name: 'Member' })
+      .waitFor();
+
+    // octo-teammate's page still offers what an admin may do; the API refuses it.
+    await teammate.page.getByLabel('GitHub login').fill('octo-no-app');
+    await teammate.page.getByRole('button', { name: 'Invite', exact: true }).click();
+    await status(teammate.page, 'Your role in this account does not allow this. Ask an owner or admin.');
+    await teammate.page.getByText('Owners and admins invite people and change roles.').waitFor();
+    expect(await teammate.page.getByRole('button', { name: 'Invite', exact: true }).count()).toBe(0);
+    await checkScreen(teammate.page);
+  });
+
+  test('octo-demo removes octo-teammate, whose account list no longer has it', async () => {
+    await demo.page.getByRole('button', { name: 'Remove octo-teammate' }).click();
+    await status(demo.page, 'Removed octo-teammate from People Team Renamed.');
+    await demo.page.getByRole('row', { name: /octo-teammate/ }).waitFor({ state: 'detached' });
+
+    await teammate.page.goto(`${stack.apiUrl}/console/`);
+    await heading(teammate.page, 'Your accounts');
+    await teammate.page.getByText('You do not belong to any account yet').waitFor();
+    // The account's page now says, in words, that it is not there for them.
+    await teammate.page.goto(accountUrl);
+    await teammate.page.getByText('This account does not exist, or you are not a member of it.').waitFor();
+  });
+
+  test('a declined invitation ends without joining, on both sides', async () => {
+    await demo.page.getByLabel('GitHub login').fill('octo-teammate');
+    await demo.page.getByRole('button', { name: 'Invite', exact: true }).click();
+    await status(demo.page, 'Invited octo-teammate as member.');
+
+    await teammate.page.goto(`${stack.apiUrl}/console/invitations`);
+    await teammate.page.getByText('octo-demo invites you as Member').waitFor();
+    await teammate.page.getByRole('button', { name: 'Decline' }).click();
+    await status(teammate.page, 'You declined the invitation to People Team Renamed.');
+    await teammate.page.getByText('No pending invitations.').waitFor();
+    expect(
+      await teammate.page
+        .getByRole('navigation', { name: 'Accounts' })
+        .getByRole('link', { name: 'People Team Renamed' })
+        .count(),
+    ).toBe(0);
+
+    await demo.page.reload();
+    await demo.page.getByRole('region', { name: 'Pending invitations' }).getByText('None.').waitFor();
+  });
+
+  test('octo-teammate joins again and leaves on their own', async () => {
+    await demo.page.getByLabel('GitHub login').fill('octo-teammate');
+    await demo.page.getByRole('button', { name: 'Invite', exact: true }).click();
+    await status(demo.page, 'Invited octo-teammate as member.');
+
+    await teammate.page.goto(`${stack.apiUrl}/console/invitations`);
+    await teammate.page.getByRole('button', { name: 'Accept' }).click();
+    await teammate.page.getByText('Your role: Member').waitFor();
+    await teammate.page.getByRole('button', { name: 'Leave People Team Renamed' }).click();
+    await heading(teammate.page, 'Your accounts');
+    await status(teammate.page, 'You left People Team Renamed.');
+    await teammate.page.getByText('You do not belong to any account yet').waitFor();
+
+    await demo.page.reload();
+    await heading(demo.page, 'Members of People Team Renamed');
+    expect(await demo.page.getByRole('row', { name: /octo-teammate/ }).count()).toBe(0);
+  });
+
+  test('the last owner cannot leave; octo-demo deletes the account after confirming', async () => {
+    const { page } = demo;
+    await page.goto(accountUrl);
+    await heading(page, 'People Team Renamed');
+    await page.getByText('You are the only owner.').waitFor();
+    await page.getByRole('button', { name: 'Delete account' }).click();
+    await page
+      .getByText('Delete People Team Renamed? Its members, invitations and installation links go with it.')
+      .waitFor();
+    await checkScreen(page);
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await page.getByRole('button', { name: 'Delete account' }).click();
+    await page.getByRole('button', { name: 'Yes, delete People Team Renamed' }).click();
+    await heading(page, 'Your accounts');
+    await status(page, 'Deleted the account People Team Renamed.');
+    await page.getByText('You do not belong to any account yet').waitFor();
+  });
+
+  test('nothing went wrong in either browser', async () => {
+    expect(demo.watched.problems).toEqual([]);
+    expect(teammate.watched.problems).toEqual([]);
+    await demo.context.close();
+    await teammate.context.close();
+  });
+});
