@@ -13,6 +13,7 @@ import { Installations } from './screens/installations';
 import { Repositories, NewRepository } from './screens/repositories';
 import { RepositoryView } from './screens/repository';
 import { Header } from './screens/header';
+import { AccountNav } from './screens/account-nav';
 import { NotFound } from './screens/not-found';
 
 type Me = { user: Schemas['User']; accounts: Schemas['Account'][] };
@@ -87,6 +88,7 @@ export function App() {
     <SessionContext.Provider value={session}>
       <Header route={route} />
       <main id="main">
+        <AccountNav route={route} />
         <div role="status" aria-live="polite" class={message ? `notice ${message.kind}` : 'notice empty'}>
           {message?.text}
         </div>

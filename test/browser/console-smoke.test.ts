@@ -43,4 +43,18 @@ describeInBrowser('console served by npm start, in Chromium', () => {
     expect(watched.problems).toEqual([]);
     await context.close();
   });
+
+  test('a console URL that names no screen says so, signed in, and links home', async () => {
+    const { context, page, watched } = await newWatchedContext(browser);
+    await page.goto(`${stack.apiUrl}/console/`);
+    await page.getByRole('link', { name: 'Sign in with GitHub' }).click();
+    await page.getByRole('link', { name: 'Continue as octo-demo' }).click();
+    await page.getByRole('button', { name: 'Sign out' }).waitFor();
+    await page.goto(`${stack.apiUrl}/console/no/such/screen`);
+    await page.getByRole('heading', { name: 'Page not found' }).waitFor();
+    await page.getByRole('link', { name: 'Go to your accounts' }).click();
+    await page.getByRole('heading', { name: 'Your accounts' }).waitFor();
+    expect(watched.problems).toEqual([]);
+    await context.close();
+  });
 });

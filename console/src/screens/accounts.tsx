@@ -106,19 +106,6 @@ export function AccountOverview({ accountId }: { accountId: string }) {
       <p>
         Your role: <strong>{roleWords[account.role]}</strong>
       </p>
-      <nav aria-label="This account">
-        <ul class="links">
-          <li>
-            <a href={paths.installations(accountId)}>Installations</a>
-          </li>
-          <li>
-            <a href={paths.repositories(accountId)}>Repositories</a>
-          </li>
-          <li>
-            <a href={paths.members(accountId)}>Members</a>
-          </li>
-        </ul>
-      </nav>
       {mayManageAccount(account.role) && (
         <Rename key={accountId} accountId={accountId} current={account.name} onRenamed={loaded.reload} />
       )}

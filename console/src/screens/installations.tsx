@@ -99,10 +99,6 @@ export function Installations({ accountId }: { accountId: string }) {
 
   return (
     <section>
-      <p class="muted">
-        <a href={paths.account(accountId)}>{account?.name ?? 'Account'}</a> ·{' '}
-        <a href={paths.repositories(accountId)}>Repositories</a>
-      </p>
       <h1>Installations</h1>
       <p>
         The GitHub accounts where the App is installed and you can reach it. Linking one lets this account use

@@ -3,7 +3,6 @@ import { api, unwrap } from '../api/client';
 import { describeError } from '../errors';
 import { useLoad } from '../hooks';
 import { navigate, paths } from '../router';
-import { useSession } from '../session';
 import { useAction } from './act';
 
 type RepositoryPage = Awaited<ReturnType<typeof listPage>>;
@@ -39,8 +38,6 @@ const statusWords: Record<InstallationStatus['status'], string> = {
 
 /** The repositories of the account's linked installations: search, filter, page with the API's cursor. */
 export function Repositories({ accountId }: { accountId: string }) {
-  const { accounts } = useSession();
-  const account = accounts.find((candidate) => candidate.id === accountId);
   const [filter, setFilter] = useState<Filter>({ q: '', installationId: '' });
   const [draft, setDraft] = useState<Filter>(filter);
   const first = useLoad(() => listPage(accountId, filter), [accountId, filter.q, filter.installationId]);
@@ -72,10 +69,6 @@ export function Repositories({ accountId }: { accountId: string }) {
 
   return (
     <section>
-      <p class="muted">
-        <a href={paths.account(accountId)}>{account?.name ?? 'Account'}</a> ·{' '}
-        <a href={paths.installations(accountId)}>Installations</a>
-      </p>
       <h1>Repositories</h1>
       <p>
         <a class="button primary" href={paths.newRepository(accountId)}>
@@ -188,8 +181,6 @@ const TEMPLATE = /^([A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38})\/([A-Za-z
 
 /** Create a repository in a linked GitHub account, optionally from a template and with files. */
 export function NewRepository({ accountId }: { accountId: string }) {
-  const { accounts } = useSession();
-  const account = accounts.find((candidate) => candidate.id === accountId);
   const installations = useLoad(
     () => unwrap(api.GET('/accounts/{accountId}/installations', { params: { path: { accountId } } })),
     [accountId],
@@ -238,10 +229,6 @@ export function NewRepository({ accountId }: { accountId: string }) {
 
   return (
     <section>
-      <p class="muted">
-        <a href={paths.account(accountId)}>{account?.name ?? 'Account'}</a> ·{' '}
-        <a href={paths.repositories(accountId)}>Repositories</a>
-      </p>
       <h1>Create a repository</h1>
       {installations.error ? <p role="alert">{describeError(installations.error)}</p> : null}
       {installations.data && owners.length === 0 ? (

@@ -46,8 +46,7 @@ const SHOWN_ENTRIES = 2000;
 
 /** Import view: the tree of the default branch or a chosen ref, a file's preview, and a commit form. */
 export function RepositoryView({ accountId, owner, repo, path }: Props) {
-  const { accounts, announce } = useSession();
-  const account = accounts.find((candidate) => candidate.id === accountId);
+  const { announce } = useSession();
   const location = useLocation();
   const ref = location.searchParams.get('ref') ?? '';
   const fullName = `${owner}/${repo}`;
@@ -142,10 +141,6 @@ export function RepositoryView({ accountId, owner, repo, path }: Props) {
 
   return (
     <section>
-      <p class="muted">
-        <a href={paths.account(accountId)}>{account?.name ?? 'Account'}</a> ·{' '}
-        <a href={paths.repositories(accountId)}>Repositories</a>
-      </p>
       <h1>{fullName}</h1>
       <form
         class="ref-form"
