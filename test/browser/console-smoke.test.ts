@@ -57,4 +57,35 @@ describeInBrowser('console served by npm start, in Chromium', () => {
     expect(watched.problems).toEqual([]);
     await context.close();
   });
+
+  test('keyboard only: sign in, create an account, reload its deep link', async () => {
+    const { context, page, watched } = await newWatchedContext(browser);
+    await page.goto(`${stack.apiUrl}/console/`);
+    const focusOn = async (name: string) => {
+      for (let presses = 0; presses < 40; presses++) {
+        await page.keyboard.press('Tab');
+        const focused = await page.evaluate<string>(
+          '((e) => (e?.labels?.[0]?.textContent || e?.getAttribute("aria-label") || e?.textContent || "").trim())(document.activeElement)',
+        );
+        if (focused === name) return;
+      }
+      throw new Error(`Tab never reached "${name}"`);
+    };
+    await focusOn('Sign in with GitHub');
+    await page.keyboard.press('Enter');
+    await page.getByRole('link', { name: 'Continue as octo-demo' }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('button', { name: 'Sign out' }).waitFor();
+    await focusOn('New account');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Create an account' }).waitFor();
+    await focusOn('Name');
+    await page.keyboard.type('Keyboard team');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Keyboard team', exact: true }).waitFor();
+    await page.reload();
+    await page.getByRole('heading', { name: 'Keyboard team', exact: true }).waitFor();
+    expect(watched.problems).toEqual([]);
+    await context.close();
+  });
 });
