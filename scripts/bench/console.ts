@@ -12,8 +12,8 @@ import { buildConsoleSync } from '../../lib/console/build.js';
 import { startLocalApiServer } from '../../local/api-server.js';
 import { freePort } from '../../local/ports.js';
 import { median } from './stats.js';
+import { CHROMIUM_PATH, launchChromium } from '../../local/chromium.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const LOADS = 9;
 type PageGlobals = {
   document: {
@@ -64,8 +64,8 @@ export async function benchConsole(): Promise<void> {
     console.log(
       `bundle: JS ${kb(bytes.js)} (${kb(bytes.jsGzip)} gzipped), CSS ${kb(bytes.css)} (${kb(bytes.cssGzip)} gzipped); total ${kb(bytes.jsGzip + bytes.cssGzip)} gzipped`,
     );
-    if (!existsSync(CHROMIUM)) {
-      console.log(`first load: not measured (no Chromium at ${CHROMIUM})`);
+    if (!existsSync(CHROMIUM_PATH)) {
+      console.log(`first load: not measured (no Chromium at ${CHROMIUM_PATH})`);
       return;
     }
     const server = await startLocalApiServer({
@@ -73,22 +73,7 @@ export async function benchConsole(): Promise<void> {
       frontendOrigins: [],
       consoleDir: dist,
     });
-    const { chromium } = await import('playwright-core');
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      // The test suites' flags (test/support/browser.ts): no background calls to Google's hosts.
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--disable-dev-shm-usage',
-      ],
-    });
+    const browser = await launchChromium();
     try {
       const times: number[] = [];
       // One unmeasured load first: the handlers' modules load once per server, like a warm Lambda.

@@ -1,16 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import {
   describeInBrowser,
-  launchChromium,
   newWatchedContext,
   scrollsHorizontally,
   seriousAccessibilityViolations,
   type PageProblems,
+  npmStartAndBrowser,
 } from '../support/browser.js';
-import { startNpmStart, stopNpmStart, type NpmStart } from '../support/npm-start.js';
 
 /**
  * The accounts and people screens in Chromium against `npm start`: octo-demo creates and renames an
@@ -19,31 +15,19 @@ import { startNpmStart, stopNpmStart, type NpmStart } from '../support/npm-start
  * The tests run in order and share the two signed-in browsers.
  */
 describeInBrowser('console: accounts, members and invitations, in Chromium', () => {
-  let stack: NpmStart;
-  let browser: Browser;
-  const dataDir = mkdtempSync(join(tmpdir(), 'console-accounts-'));
+  const run = npmStartAndBrowser('console-accounts');
   type Person = { context: BrowserContext; page: Page; watched: PageProblems };
   let demo: Person;
   let teammate: Person;
   let accountUrl: string;
 
-  beforeAll(async () => {
-    [stack, browser] = await Promise.all([startNpmStart({ dataDir }), launchChromium()]);
-  }, 120_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    if (stack) await stopNpmStart(stack);
-    rmSync(dataDir, { recursive: true, force: true });
-  });
-
   async function signIn(login: string): Promise<Person> {
-    const person = await newWatchedContext(browser);
+    const person = await newWatchedContext(run.browser);
     person.context.setDefaultTimeout(10_000);
-    await person.page.goto(`${stack.apiUrl}/console/`);
+    await person.page.goto(`${run.stack.apiUrl}/console/`);
     await person.page.getByRole('link', { name: 'Sign in with GitHub' }).click();
     await person.page.getByRole('link', { name: `Continue as ${login}` }).click();
-    await person.page.waitForURL(`${stack.apiUrl}/console/**`);
+    await person.page.waitForURL(`${run.stack.apiUrl}/console/**`);
     await person.page.getByRole('button', { name: 'Sign out' }).waitFor();
     return person;
   }
@@ -170,7 +154,7 @@ describeInBrowser('console: accounts, members and invitations, in Chromium', () 
     await status(demo.page, 'Removed octo-teammate from People Team Renamed.');
     await demo.page.getByRole('row', { name: /octo-teammate/ }).waitFor({ state: 'detached' });
 
-    await teammate.page.goto(`${stack.apiUrl}/console/`);
+    await teammate.page.goto(`${run.stack.apiUrl}/console/`);
     await heading(teammate.page, 'Your accounts');
     await teammate.page.getByText('You do not belong to any account yet').waitFor();
     // The account's page now says, in words, that it is not there for them.
@@ -183,7 +167,7 @@ describeInBrowser('console: accounts, members and invitations, in Chromium', () 
     await demo.page.getByRole('button', { name: 'Invite', exact: true }).click();
     await status(demo.page, 'Invited octo-teammate as member.');
 
-    await teammate.page.goto(`${stack.apiUrl}/console/invitations`);
+    await teammate.page.goto(`${run.stack.apiUrl}/console/invitations`);
     await teammate.page.getByText('octo-demo invites you as Member').waitFor();
     await teammate.page.getByRole('button', { name: 'Decline' }).click();
     await status(teammate.page, 'You declined the invitation to People Team Renamed.');
@@ -204,7 +188,7 @@ describeInBrowser('console: accounts, members and invitations, in Chromium', () 
     await demo.page.getByRole('button', { name: 'Invite', exact: true }).click();
     await status(demo.page, 'Invited octo-teammate as member.');
 
-    await teammate.page.goto(`${stack.apiUrl}/console/invitations`);
+    await teammate.page.goto(`${run.stack.apiUrl}/console/invitations`);
     await teammate.page.getByRole('button', { name: 'Accept' }).click();
     await teammate.page.getByText('Your role: Member').waitFor();
     await teammate.page.getByRole('button', { name: 'Leave People Team Renamed' }).click();

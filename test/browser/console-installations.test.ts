@@ -1,39 +1,22 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
-import { describeInBrowser, launchChromium, newWatchedContext } from '../support/browser.js';
+import { describeInBrowser, newWatchedContext, npmStartAndBrowser } from '../support/browser.js';
 import { apiAs, createAccount, expectAccessibleAndNarrow, signInAs } from '../support/console-screens.js';
-import { startNpmStart, stopNpmStart, type NpmStart } from '../support/npm-start.js';
 
 type Listed = { installations: { id: number; linked: boolean; account?: { login: string } }[] };
 
 describeInBrowser('console: installations screen, in Chromium against npm start', () => {
-  let stack: NpmStart;
-  let browser: Browser;
-  const dataDir = mkdtempSync(join(tmpdir(), 'console-installations-'));
-
-  beforeAll(async () => {
-    [stack, browser] = await Promise.all([startNpmStart({ dataDir }), launchChromium()]);
-  }, 120_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    if (stack) await stopNpmStart(stack);
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  const run = npmStartAndBrowser('console-installations');
 
   test('octo-demo sees both installations, links and unlinks octo-org, installs the App on octo-no-app and comes back linked', async () => {
-    const { context, page, watched } = await newWatchedContext(browser);
-    await signInAs(page, stack.apiUrl, 'octo-demo');
-    const accountId = await createAccount(context, stack.apiUrl, 'Team A');
+    const { context, page, watched } = await newWatchedContext(run.browser);
+    await signInAs(page, run.stack.apiUrl, 'octo-demo');
+    const accountId = await createAccount(context, run.stack.apiUrl, 'Team A');
     const linkedLogins = async () => {
-      const response = await apiAs(context, stack.apiUrl).get(`/accounts/${accountId}/installations`);
+      const response = await apiAs(context, run.stack.apiUrl).get(`/accounts/${accountId}/installations`);
       const listed = (await response.json()) as Listed;
       return listed.installations.filter((i) => i.linked).map((i) => i.account?.login);
     };
 
-    await page.goto(`${stack.apiUrl}/console/accounts/${accountId}/installations`);
+    await page.goto(`${run.stack.apiUrl}/console/accounts/${accountId}/installations`);
     await page.getByRole('heading', { name: 'Installations' }).waitFor();
     const rows = page.getByRole('table', { name: 'Installations of the App' }).getByRole('row');
     await rows.filter({ hasText: 'octo-org' }).getByText('Not linked').waitFor();
@@ -54,10 +37,10 @@ describeInBrowser('console: installations screen, in Chromium against npm start'
 
     // The round trip through GitHub's install page (the emulator's), back to this screen.
     await page.getByRole('button', { name: 'Install', exact: true }).click();
-    await page.waitForURL(`${stack.emulatorUrl}/**`);
+    await page.waitForURL(`${run.stack.emulatorUrl}/**`);
     await page.getByRole('link', { name: 'Continue as octo-demo' }).click();
     await page.getByRole('link', { name: /^octo-no-app/ }).click();
-    await page.waitForURL(`${stack.apiUrl}/console/accounts/${accountId}/installations`);
+    await page.waitForURL(`${run.stack.apiUrl}/console/accounts/${accountId}/installations`);
     await page
       .getByRole('status')
       .getByText(/The App is installed and installation \d+ is linked/)
@@ -73,10 +56,10 @@ describeInBrowser('console: installations screen, in Chromium against npm start'
   });
 
   test('an install or sign-in that failed on the way back is said in words, and the query is cleaned', async () => {
-    const { context, page, watched } = await newWatchedContext(browser);
-    await signInAs(page, stack.apiUrl, 'octo-demo');
-    const accountId = await createAccount(context, stack.apiUrl, 'Team B');
-    const screen = `${stack.apiUrl}/console/accounts/${accountId}/installations`;
+    const { context, page, watched } = await newWatchedContext(run.browser);
+    await signInAs(page, run.stack.apiUrl, 'octo-demo');
+    const accountId = await createAccount(context, run.stack.apiUrl, 'Team B');
+    const screen = `${run.stack.apiUrl}/console/accounts/${accountId}/installations`;
 
     await page.goto(`${screen}?install_error=org_owner_required`);
     await page
@@ -99,10 +82,10 @@ describeInBrowser('console: installations screen, in Chromium against npm start'
   });
 
   test('a refused Link is explained in words; GitHub asking to sign in again leads back to sign-in', async () => {
-    const { context, page, watched } = await newWatchedContext(browser);
-    await signInAs(page, stack.apiUrl, 'octo-teammate');
-    const accountId = await createAccount(context, stack.apiUrl, 'Teammate team');
-    await page.goto(`${stack.apiUrl}/console/accounts/${accountId}/installations`);
+    const { context, page, watched } = await newWatchedContext(run.browser);
+    await signInAs(page, run.stack.apiUrl, 'octo-teammate');
+    const accountId = await createAccount(context, run.stack.apiUrl, 'Teammate team');
+    await page.goto(`${run.stack.apiUrl}/console/accounts/${accountId}/installations`);
     // octo-teammate is a member of octo-org, not an owner: GitHub's answer decides, the API says 403.
     await page.getByRole('button', { name: 'Link octo-org', exact: true }).click();
     await page
@@ -112,7 +95,7 @@ describeInBrowser('console: installations screen, in Chromium against npm start'
     expect(await page.getByRole('button', { name: 'Link octo-org', exact: true }).count()).toBe(1);
 
     // The user revokes the App's authorization on GitHub: the next action needs a new sign-in.
-    const revoked = await fetch(`${stack.emulatorUrl}/_emulator/authorizations/revoke`, {
+    const revoked = await fetch(`${run.stack.emulatorUrl}/_emulator/authorizations/revoke`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ login: 'octo-teammate' }),
@@ -120,7 +103,7 @@ describeInBrowser('console: installations screen, in Chromium against npm start'
     expect(revoked.status).toBeLessThan(300);
     await page.getByRole('button', { name: 'Link octo-org', exact: true }).click();
     await page.getByRole('link', { name: 'Continue as octo-teammate' }).waitFor();
-    expect(page.url().startsWith(stack.emulatorUrl)).toBe(true);
+    expect(page.url().startsWith(run.stack.emulatorUrl)).toBe(true);
 
     expect(watched.problems).toEqual([]);
     await context.close();

@@ -1,33 +1,26 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import {
   describeInBrowser,
-  launchChromium,
   newWatchedContext,
   type PageProblems,
+  npmStartAndBrowser,
 } from '../support/browser.js';
 import { apiAs, createAccount, expectAccessibleAndNarrow, signInAs } from '../support/console-screens.js';
-import { startNpmStart, stopNpmStart, type NpmStart } from '../support/npm-start.js';
 
 const ORG_INSTALLATION = 40001;
 
 describeInBrowser('console: repositories screens, in Chromium against npm start', () => {
-  let stack: NpmStart;
-  let browser: Browser;
   let context: BrowserContext;
   let page: Page;
   let watched: PageProblems;
   let accountId: string;
-  const dataDir = mkdtempSync(join(tmpdir(), 'console-repositories-'));
+  const run = npmStartAndBrowser('console-repositories');
 
   beforeAll(async () => {
-    [stack, browser] = await Promise.all([startNpmStart({ dataDir }), launchChromium()]);
-    ({ context, page, watched } = await newWatchedContext(browser));
-    await signInAs(page, stack.apiUrl, 'octo-demo');
-    accountId = await createAccount(context, stack.apiUrl, 'Team R');
-    const linked = await apiAs(context, stack.apiUrl).put(
+    ({ context, page, watched } = await newWatchedContext(run.browser));
+    await signInAs(page, run.stack.apiUrl, 'octo-demo');
+    accountId = await createAccount(context, run.stack.apiUrl, 'Team R');
+    const linked = await apiAs(context, run.stack.apiUrl).put(
       `/accounts/${accountId}/installations/${ORG_INSTALLATION}`,
     );
     expect(linked.status()).toBe(201);
@@ -35,15 +28,12 @@ describeInBrowser('console: repositories screens, in Chromium against npm start'
 
   afterAll(async () => {
     await context?.close();
-    await browser?.close();
-    if (stack) await stopNpmStart(stack);
-    rmSync(dataDir, { recursive: true, force: true });
   });
 
   const repositoryLinks = () => page.getByRole('table', { name: 'Repositories' }).getByRole('link');
 
   test('the list pages with "Load more", searches by name, filters by installation and shows each installation\'s status', async () => {
-    await page.goto(`${stack.apiUrl}/console/accounts/${accountId}/repositories`);
+    await page.goto(`${run.stack.apiUrl}/console/accounts/${accountId}/repositories`);
     await page.getByRole('list', { name: 'Linked installations' }).getByText('octo-org: read').waitFor();
     await repositoryLinks().first().waitFor();
     expect(await repositoryLinks().count()).toBe(30);
@@ -66,7 +56,7 @@ describeInBrowser('console: repositories screens, in Chromium against npm start'
   });
 
   test('a binary file is explained, not shown', async () => {
-    await page.goto(`${stack.apiUrl}/console/accounts/${accountId}/repositories/octo-org/web-app`);
+    await page.goto(`${run.stack.apiUrl}/console/accounts/${accountId}/repositories/octo-org/web-app`);
     await page.getByRole('navigation', { name: 'Files' }).getByRole('link', { name: 'pixel.png' }).click();
     await page.getByText(/This file is binary \(\d+ bytes\): it cannot be shown as text\./).waitFor();
     await expectAccessibleAndNarrow(page);
@@ -74,7 +64,7 @@ describeInBrowser('console: repositories screens, in Chromium against npm start'
   });
 
   test('create from the template with a file, open it, preview a file, commit on a new branch, and see head_moved explained', async () => {
-    await page.goto(`${stack.apiUrl}/console/accounts/${accountId}/repositories`);
+    await page.goto(`${run.stack.apiUrl}/console/accounts/${accountId}/repositories`);
     await page.getByRole('link', { name: 'New repository' }).click();
     await page.getByRole('heading', { name: 'Create a repository' }).waitFor();
     await page
@@ -91,7 +81,9 @@ describeInBrowser('console: repositories screens, in Chromium against npm start'
     await page.getByRole('button', { name: 'Create', exact: true }).click();
 
     // The created repository opens: the template's files and the added one.
-    await page.waitForURL(`${stack.apiUrl}/console/accounts/${accountId}/repositories/octo-org/console-made`);
+    await page.waitForURL(
+      `${run.stack.apiUrl}/console/accounts/${accountId}/repositories/octo-org/console-made`,
+    );
     await page.getByRole('heading', { name: 'octo-org/console-made' }).waitFor();
     const files = page.getByRole('navigation', { name: 'Files' });
     await files.getByRole('link', { name: 'hello.md' }).waitFor();
@@ -121,7 +113,7 @@ describeInBrowser('console: repositories screens, in Chromium against npm start'
     await page.getByLabel('Contents of README.md').filter({ hasText: '# Changed in the console' }).waitFor();
 
     // Meanwhile someone else moves the branch (through the API, as another client would).
-    const elsewhere = await apiAs(context, stack.apiUrl).post(
+    const elsewhere = await apiAs(context, run.stack.apiUrl).post(
       `/accounts/${accountId}/repositories/octo-org/console-made/commits`,
       {
         branch: 'console-change',
@@ -152,7 +144,7 @@ describeInBrowser('console: repositories screens, in Chromium against npm start'
       .waitFor();
     await page.getByLabel('Contents of README.md').filter({ hasText: '# Changed again' }).waitFor();
 
-    const tree = await apiAs(context, stack.apiUrl).get(
+    const tree = await apiAs(context, run.stack.apiUrl).get(
       `/accounts/${accountId}/repositories/octo-org/console-made/tree?ref=console-change`,
     );
     const paths = ((await tree.json()) as { entries: { path: string }[] }).entries.map((e) => e.path);
@@ -161,15 +153,15 @@ describeInBrowser('console: repositories screens, in Chromium against npm start'
   });
 
   test('a suspended installation is said so, and the others are still listed', async () => {
-    const linked = await apiAs(context, stack.apiUrl).put(`/accounts/${accountId}/installations/40000`);
+    const linked = await apiAs(context, run.stack.apiUrl).put(`/accounts/${accountId}/installations/40000`);
     expect(linked.status()).toBe(201);
-    const suspended = await fetch(`${stack.emulatorUrl}/_emulator/installations/40000/suspend`, {
+    const suspended = await fetch(`${run.stack.emulatorUrl}/_emulator/installations/40000/suspend`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: '{}',
     });
     expect(suspended.status).toBe(200);
-    await page.goto(`${stack.apiUrl}/console/accounts/${accountId}/repositories`);
+    await page.goto(`${run.stack.apiUrl}/console/accounts/${accountId}/repositories`);
     const statuses = page.getByRole('list', { name: 'Linked installations' });
     await statuses.getByText('octo-demo: suspended on GitHub: its repositories are not listed').waitFor();
     await statuses.getByText('octo-org: read').waitFor();

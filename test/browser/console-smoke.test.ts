@@ -1,56 +1,39 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
-import { describeInBrowser, launchChromium, newWatchedContext } from '../support/browser.js';
-import { startNpmStart, stopNpmStart, type NpmStart } from '../support/npm-start.js';
+import { describeInBrowser, newWatchedContext, npmStartAndBrowser } from '../support/browser.js';
 
 describeInBrowser('console served by npm start, in Chromium', () => {
-  let stack: NpmStart;
-  let browser: Browser;
-  const dataDir = mkdtempSync(join(tmpdir(), 'console-smoke-'));
-
-  beforeAll(async () => {
-    [stack, browser] = await Promise.all([startNpmStart({ dataDir }), launchChromium()]);
-  }, 120_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    if (stack) await stopNpmStart(stack);
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  const run = npmStartAndBrowser('console-smoke');
 
   test('signed out, the console offers "Sign in with GitHub" and a 401 from /me is no error', async () => {
-    const { context, page, watched } = await newWatchedContext(browser);
-    await page.goto(`${stack.apiUrl}/console/`);
+    const { context, page, watched } = await newWatchedContext(run.browser);
+    await page.goto(`${run.stack.apiUrl}/console/`);
     await page.getByRole('link', { name: 'Sign in with GitHub' }).waitFor();
     expect(watched.problems).toEqual([]);
     await context.close();
   });
 
   test('sign in through the emulator page lands back in the console; Sign out ends the session', async () => {
-    const { context, page, watched } = await newWatchedContext(browser);
-    await page.goto(`${stack.apiUrl}/console/`);
+    const { context, page, watched } = await newWatchedContext(run.browser);
+    await page.goto(`${run.stack.apiUrl}/console/`);
     await page.getByRole('link', { name: 'Sign in with GitHub' }).click();
     await page.getByRole('link', { name: 'Continue as octo-demo' }).click();
-    await page.waitForURL(`${stack.apiUrl}/console/**`);
+    await page.waitForURL(`${run.stack.apiUrl}/console/**`);
     await page.getByRole('button', { name: 'Sign out' }).waitFor();
     await page.getByText('octo-demo').first().waitFor();
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('link', { name: 'Sign in with GitHub' }).waitFor();
-    const me = await context.request.get(`${stack.apiUrl}/me`);
+    const me = await context.request.get(`${run.stack.apiUrl}/me`);
     expect(me.status()).toBe(401);
     expect(watched.problems).toEqual([]);
     await context.close();
   });
 
   test('a console URL that names no screen says so, signed in, and links home', async () => {
-    const { context, page, watched } = await newWatchedContext(browser);
-    await page.goto(`${stack.apiUrl}/console/`);
+    const { context, page, watched } = await newWatchedContext(run.browser);
+    await page.goto(`${run.stack.apiUrl}/console/`);
     await page.getByRole('link', { name: 'Sign in with GitHub' }).click();
     await page.getByRole('link', { name: 'Continue as octo-demo' }).click();
     await page.getByRole('button', { name: 'Sign out' }).waitFor();
-    await page.goto(`${stack.apiUrl}/console/no/such/screen`);
+    await page.goto(`${run.stack.apiUrl}/console/no/such/screen`);
     await page.getByRole('heading', { name: 'Page not found' }).waitFor();
     await page.getByRole('link', { name: 'Go to your accounts' }).click();
     await page.getByRole('heading', { name: 'Your accounts' }).waitFor();
@@ -59,8 +42,8 @@ describeInBrowser('console served by npm start, in Chromium', () => {
   });
 
   test('keyboard only: sign in, create an account, reload its deep link', async () => {
-    const { context, page, watched } = await newWatchedContext(browser);
-    await page.goto(`${stack.apiUrl}/console/`);
+    const { context, page, watched } = await newWatchedContext(run.browser);
+    await page.goto(`${run.stack.apiUrl}/console/`);
     const focusOn = async (name: string) => {
       for (let presses = 0; presses < 40; presses++) {
         await page.keyboard.press('Tab');

@@ -2,34 +2,19 @@
  * Bob's whole story in the console, in Chromium, against `npm start` — what a person does, found by
  * the words on the screen. With UPDATE_SCREENSHOTS=1 it also refreshes the README's screenshots.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import {
   describeInBrowser,
-  launchChromium,
   newWatchedContext,
   seriousAccessibilityViolations,
+  npmStartAndBrowser,
 } from '../support/browser.js';
-import { startNpmStart, stopNpmStart, type NpmStart } from '../support/npm-start.js';
 
 const SCREENSHOTS = resolve(import.meta.dirname, '../../docs/screenshots');
 
 describeInBrowser("Bob's story in the console", () => {
-  let stack: NpmStart;
-  let browser: Browser;
-  const dataDir = mkdtempSync(join(tmpdir(), 'console-story-'));
-
-  beforeAll(async () => {
-    [stack, browser] = await Promise.all([startNpmStart({ dataDir }), launchChromium()]);
-  }, 120_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    if (stack) await stopNpmStart(stack);
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  const run = npmStartAndBrowser('console-story');
 
   async function shot(page: Page, name: string): Promise<void> {
     expect(await seriousAccessibilityViolations(page)).toEqual([]);
@@ -38,7 +23,7 @@ describeInBrowser("Bob's story in the console", () => {
   }
 
   async function signInAs(page: Page, login: string): Promise<void> {
-    await page.goto(`${stack.apiUrl}/console/`);
+    await page.goto(`${run.stack.apiUrl}/console/`);
     await page.getByRole('link', { name: 'Sign in with GitHub' }).click();
     await page.getByRole('link', { name: `Continue as ${login}` }).click();
     await page.getByRole('button', { name: 'Sign out' }).waitFor();
@@ -62,10 +47,10 @@ describeInBrowser("Bob's story in the console", () => {
     page.getByRole('button', { name: `Unlink ${login}`, exact: true });
 
   test('sign in, two teams share octo-org, install on octo-no-app, invite, create a repository, sign out', async () => {
-    const bob = await newWatchedContext(browser);
+    const bob = await newWatchedContext(run.browser);
     const { page } = bob;
 
-    await page.goto(`${stack.apiUrl}/console/`);
+    await page.goto(`${run.stack.apiUrl}/console/`);
     await page.getByRole('link', { name: 'Sign in with GitHub' }).waitFor();
     await shot(page, 'sign-in');
     await signInAs(page, 'octo-demo');
@@ -90,7 +75,7 @@ describeInBrowser("Bob's story in the console", () => {
     // The emulator's install page, like GitHub's: who you are, then where to install.
     await page.getByRole('link', { name: 'Continue as octo-demo' }).click();
     await page.getByRole('link', { name: /^octo-no-app/ }).click();
-    await page.waitForURL(`${stack.apiUrl}/console/**`);
+    await page.waitForURL(`${run.stack.apiUrl}/console/**`);
     await unlinkButton(page, 'octo-no-app').waitFor();
 
     // Invite octo-teammate; they accept in their own browser.
@@ -100,7 +85,7 @@ describeInBrowser("Bob's story in the console", () => {
     await page.getByText('octo-teammate').first().waitFor();
     await shot(page, 'members');
 
-    const teammate = await newWatchedContext(browser);
+    const teammate = await newWatchedContext(run.browser);
     await signInAs(teammate.page, 'octo-teammate');
     await teammate.page.getByRole('link', { name: 'Invitations' }).click();
     await teammate.page.getByRole('button', { name: 'Accept' }).first().click();

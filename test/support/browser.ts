@@ -1,9 +1,12 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { CHROMIUM_PATH, launchChromium } from '../../local/chromium.js';
+import { startNpmStart, stopNpmStart, type NpmStart } from './npm-start.js';
 
-/** Debian's chromium package (apt-get install -y chromium): Playwright's own download cannot work here. */
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export { CHROMIUM_PATH, launchChromium };
 
 /**
  * Whether the browser suites can run. Without a browser they skip with a message, except in CI
@@ -21,28 +24,6 @@ export function browserAvailable(): boolean {
 
 /** `describe` when a browser exists, `describe.skip` otherwise (see browserAvailable). */
 export const describeInBrowser: typeof describe = browserAvailable() ? describe : describe.skip;
-
-/**
- * Headless Chromium with this machine's flags: without the background-networking ones Chromium
- * keeps dialling Google's hosts, which the closed network refuses.
- */
-export async function launchChromium(extraArgs: string[] = []): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM_PATH,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--disable-dev-shm-usage',
-      ...extraArgs,
-    ],
-  });
-}
 
 /** What went wrong in a page: uncaught exceptions, console errors, failed loads and 5xx answers. */
 export type PageProblems = { problems: string[] };
@@ -108,4 +89,22 @@ export async function scrollsHorizontally(page: Page): Promise<boolean> {
   return page.evaluate<boolean>(
     'document.documentElement.scrollWidth > document.documentElement.clientWidth',
   );
+}
+
+/**
+ * For a browser suite: `npm start` in its own data folder and one Chromium, started before the
+ * suite's tests (set on the returned object then) and stopped after them.
+ */
+export function npmStartAndBrowser(name: string): { stack: NpmStart; browser: Browser } {
+  const started = {} as { stack: NpmStart; browser: Browser };
+  const dataDir = mkdtempSync(join(tmpdir(), `${name}-`));
+  beforeAll(async () => {
+    [started.stack, started.browser] = await Promise.all([startNpmStart({ dataDir }), launchChromium()]);
+  }, 120_000);
+  afterAll(async () => {
+    await started.browser?.close();
+    if (started.stack) await stopNpmStart(started.stack);
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+  return started;
 }
