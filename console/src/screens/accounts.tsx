@@ -41,16 +41,7 @@ export function NewAccount() {
       <h1 id="new-account-title">Create an account</h1>
       <p>An account groups your team: its members, linked GitHub App installations and repositories.</p>
       <form onSubmit={(event) => void create(event)}>
-        <label for="account-name">Name</label>
-        <input
-          id="account-name"
-          name="name"
-          value={name}
-          required
-          maxLength={100}
-          autoComplete="off"
-          onInput={(event) => setName(event.currentTarget.value)}
-        />
+        <AccountNameField id="account-name" value={name} onChange={setName} />
         {error && <p role="alert">{error}</p>}
         <p class="actions">
           <button type="submit" class="primary" disabled={busy}>
@@ -157,16 +148,7 @@ function Rename(props: { accountId: string; current: string; onRenamed: () => vo
     // No accessible name on the form: "Rename" would also answer to a search for the label "Name".
     <form onSubmit={(event) => void rename(event)}>
       <h2>Rename</h2>
-      <label for="rename-name">Name</label>
-      <input
-        id="rename-name"
-        name="name"
-        value={name}
-        required
-        maxLength={100}
-        autoComplete="off"
-        onInput={(event) => setName(event.currentTarget.value)}
-      />
+      <AccountNameField id="rename-name" value={name} onChange={setName} />
       {error && <p role="alert">{error}</p>}
       <p class="actions">
         <button type="submit" disabled={busy}>
@@ -222,5 +204,31 @@ function Delete({ accountId, name }: { accountId: string; name: string }) {
         </p>
       )}
     </section>
+  );
+}
+
+/** The "Name" field of an account (the API's AccountName: 1–100 characters). */
+function AccountNameField({
+  id,
+  value,
+  onChange,
+}: {
+  id: string;
+  value: string;
+  onChange: (name: string) => void;
+}) {
+  return (
+    <>
+      <label for={id}>Name</label>
+      <input
+        id={id}
+        name="name"
+        value={value}
+        required
+        maxLength={100}
+        autoComplete="off"
+        onInput={(event) => onChange(event.currentTarget.value)}
+      />
+    </>
   );
 }
