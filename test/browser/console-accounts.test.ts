@@ -137,7 +137,7 @@ describeInBrowser('console: accounts, members and invitations, in Chromium', () 
     await status(demo.page, 'octo-teammate is now member.');
     await demo.page
       .getByRole('row', { name: /octo-teammate/ })
-      .getByRole('cell', { name: 'Member' })
+      .getByRole('cell', { name: 'Member', exact: true })
       .waitFor();
 
     // octo-teammate's page still offers what an admin may do; the API refuses it.
