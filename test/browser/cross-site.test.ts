@@ -174,22 +174,24 @@ describeInBrowser('frontend and API on local HTTPS: the session cookie across si
     expect(watched.problems).toEqual([]);
   });
 
+  /** The session cookie as `origin`'s own host-only `__Host-` cookie, with the SameSite asked for. */
+  async function giveCookieTo(
+    origin: string,
+    session: { name: string; value: string },
+    sameSite: 'Lax' | 'None',
+  ) {
+    await context.addCookies([
+      { name: session.name, value: session.value, url: `${origin}/`, secure: true, httpOnly: true, sameSite },
+    ]);
+  }
+
   test('(c) cross site: a valid session cookie of api.other.test is not sent by the page: 401; a bearer is', async () => {
     // The service has one API_BASE_URL (its OAuth callback), so sign-in cannot start and end on
     // api.other.test here. What such a sign-in leaves behind is the same session as a host-only
     // __Host- cookie of api.other.test: the browser gets exactly that.
     const [session] = await context.cookies(apiSameSite);
     if (!session) throw new Error('signed in by test (a)');
-    await context.addCookies([
-      {
-        name: session.name,
-        value: session.value,
-        url: `${apiOtherSite}/`,
-        secure: true,
-        httpOnly: true,
-        sameSite: 'Lax',
-      },
-    ]);
+    await giveCookieTo(apiOtherSite, session, 'Lax');
     // Signed in there: a top-level visit to api.other.test carries the cookie and is answered 200.
     const visit = await context.newPage();
     const direct = await visit.goto(`${apiOtherSite}/me`);
@@ -216,16 +218,7 @@ describeInBrowser('frontend and API on local HTTPS: the session cookie across si
     // Not a matter of the cookie's attributes: the same cookie with SameSite=None (the service never
     // sets that) is not sent either: Playwright's contexts are off-the-record profiles, which block
     // third-party cookies, as Chrome's incognito windows and Safari do.
-    await context.addCookies([
-      {
-        name: session.name,
-        value: session.value,
-        url: `${apiOtherSite}/`,
-        secure: true,
-        httpOnly: true,
-        sameSite: 'None',
-      },
-    ]);
+    await giveCookieTo(apiOtherSite, session, 'None');
     expect(await pageFetch(page, `${apiOtherSite}/me`, { credentials: 'include' })).toEqual({
       status: 401,
       body: expect.objectContaining({ error: 'unauthenticated' }),
