@@ -25,6 +25,7 @@ import {
   type Route,
 } from './http.js';
 import { Serializer } from './serialize.js';
+import { enforceSso, ssoRoutes } from './sso.js';
 import { Webhooks } from './webhooks.js';
 import { World } from './world.js';
 
@@ -86,6 +87,7 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
     ...templateRoutes,
     ...gitTreeRoutes(),
     ...oauthRoutes,
+    ...ssoRoutes,
     ...adminRoutes(state),
   ];
   const rateLimits = new Map<string, { used: number; resetAt: number }>();
@@ -159,8 +161,10 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
       if (raw === 'too_large') throw new GitHubError(413, 'Request body too large');
       if (!route) throw new GitHubError(404, 'Not Found');
       body = parseBody(raw, String(req.headers['content-type'] ?? ''));
-      const fault = takeFault(method, route, url.pathname);
       const request: EmulatorRequest = { method, url, params, headers: req.headers, body, credential };
+      // GitHub refuses an SSO organisation's resources before anything else (a fault is not spent on it).
+      enforceSso(route, request, context);
+      const fault = takeFault(method, route, url.pathname);
       if (fault?.mode === 'act-then-delay' || fault?.mode === 'act-then-reset') {
         // GitHub does the work; only its answer is late or lost.
         faultId = fault.id;
