@@ -28,11 +28,11 @@ export function ssoRequiredUrl(status: number, headers: Headers | undefined): st
 
 /** The organisations whose results GitHub left out of a list for SSO (none when it left nothing out). */
 export function ssoPartialOrganizations(headers: Headers | undefined): number[] {
-  const match = /^partial-results;\s*organizations=([\d,\s]*)$/i.exec(ssoHeader(headers));
+  const match = /^partial-results;\s*organizations=(.*)$/i.exec(ssoHeader(headers));
   if (!match?.[1]) return [];
   return match[1]
     .split(',')
-    .map((id) => Number(id.trim()))
+    .map((id) => (/^\d+$/.test(id.trim()) ? Number(id.trim()) : NaN))
     .filter((id) => Number.isSafeInteger(id) && id > 0);
 }
 
