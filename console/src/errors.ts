@@ -83,6 +83,14 @@ const words: Record<string, string> = {
   github_rate_limited: 'GitHub is limiting requests right now. Try again in a minute.',
   service_unavailable: 'The service is having trouble. Try again in a minute.',
   too_many_requests: 'Too many requests. Wait a moment and try again.',
+  sso_authorization_required:
+    'This GitHub organization requires single sign-on (SAML). Sign in to it on GitHub, then try again.',
+};
+
+/** installation_permission_missing names the permission when it is not Members: read. */
+const missingPermissionWords: Record<string, string> = {
+  workflows:
+    'Files under .github/workflows/ need the App’s "Workflows: write" permission, which the installation has not granted. Accept it on GitHub, or leave those files out.',
 };
 
 /*
@@ -124,7 +132,8 @@ const byStatus: Record<number, string> = {
 export function describeError(error: unknown): string {
   if (!(error instanceof ApiError))
     return 'Something went wrong in the console. Reload the page and try again.';
-  const known = words[error.code];
+  const permission = error.code === 'installation_permission_missing' ? error.body.permission : undefined;
+  const known = (permission && missingPermissionWords[permission]) || words[error.code];
   if (known) return known;
   const general = byStatus[error.status] ?? (error.status >= 500 ? 'The service had a problem' : 'Not done');
   return `${general}: ${error.body.message}`;

@@ -10,7 +10,14 @@ import {
   UpstreamError,
 } from '../shared/errors.js';
 import { installationTokenSession, peekInstallationToken } from '../shared/github/app-auth.js';
+import {
+  grantsWorkflows,
+  touchesWorkflows,
+  workflowsPermissionMissing,
+  workflowsRefusal,
+} from '../shared/git/workflows.js';
 import { toUpstreamError } from '../shared/github/github.js';
+import { ssoRequired } from '../shared/github/sso.js';
 import { logger } from '../shared/logger.js';
 import { getServices } from '../shared/services.js';
 import { AccountStore } from '../shared/store/account-store.js';
@@ -40,6 +47,10 @@ export const REPOSITORY_PERMISSIONS = {
 } as const;
 
 const REPOSITORY_SCOPE = { permissions: REPOSITORY_PERMISSIONS };
+/** Initial files under .github/workflows/ need the App's workflows: write too (only then asked for). */
+const WORKFLOWS_SCOPE = { permissions: { ...REPOSITORY_PERMISSIONS, workflows: 'write' as const } };
+const scopeFor = (files: RepositoryFile[]) =>
+  touchesWorkflows(files.map((file) => file.path)) ? WORKFLOWS_SCOPE : REPOSITORY_SCOPE;
 
 /** Runs GitHub calls as whoever may create in the target account: the App (org) or the user (personal). */
 type Actor = <T>(call: (token: string) => Promise<T>) => Promise<T>;
@@ -63,10 +74,11 @@ async function actorFor(
   caller: Caller,
   details: InstallationDetails,
   peeked: string | undefined,
+  scope: typeof REPOSITORY_SCOPE | typeof WORKFLOWS_SCOPE,
 ): Promise<Actor> {
   if (details.accountType === 'Organization') {
     // One token for every call of this creation: read (or peeked) once, not per call.
-    return installationTokenSession(details.id, REPOSITORY_SCOPE, peeked);
+    return installationTokenSession(details.id, scope, peeked);
   }
   // GitHub does not let an installation token create a repository on a personal account: only the
   // account's owner, with their own user token, can.
@@ -166,7 +178,7 @@ export async function createRepository(caller: Caller, accountId: string, reques
     installations.isLinked(accountId, request.installationId),
     installations.getDetails(request.installationId),
     creations.get(...claim),
-    peekInstallationToken(request.installationId, REPOSITORY_SCOPE).catch(() => undefined),
+    peekInstallationToken(request.installationId, scopeFor(request.files)).catch(() => undefined),
   ]);
   const details = linked ? stored : undefined;
   if (!details)
@@ -186,7 +198,12 @@ export async function createRepository(caller: Caller, accountId: string, reques
       'The GitHub App installation is suspended: unsuspend it on GitHub first.',
     );
   }
-  const act = await actorFor(caller, details, peeked);
+  const scope = scopeFor(request.files);
+  // A user token cannot be narrowed, so GitHub would refuse the workflows only after creating the
+  // repository: the stored permissions decide first. An organisation's token is refused when minted.
+  if (scope === WORKFLOWS_SCOPE && details.accountType === 'User' && !grantsWorkflows(details.permissions))
+    throw workflowsPermissionMissing();
+  const act = await actorFor(caller, details, peeked, scope);
   const inProgress = () =>
     new ConflictError(
       'creation_in_progress',
@@ -232,7 +249,7 @@ export async function createRepository(caller: Caller, accountId: string, reques
     await creations.release(...claim, lease).catch((release: unknown) => {
       logger.warn('Could not release a repository creation', { error: release });
     });
-    throw error;
+    throw workflowsRefusal(error, scope === WORKFLOWS_SCOPE ? details.permissions : undefined) ?? error;
   }
 }
 
@@ -362,6 +379,8 @@ async function createHoldingLease(input: {
     } catch (error) {
       const upstream = toUpstreamError(error);
       if (!upstream && !(error instanceof RequestError)) throw error;
+      const refusal = workflowsRefusal(error, undefined);
+      if (refusal) throw refusal;
       logger.warn('Repository created, initial commit failed', { repository: repo.full_name });
       const repository = { fullName: repo.full_name, htmlUrl: repo.html_url };
       if (upstream?.code === 'github_rate_limited') {
@@ -451,6 +470,8 @@ async function templateProblem(act: Actor, template: RepositoryTemplate) {
 function rethrowUpstream(error: unknown): never {
   const upstream = toUpstreamError(error);
   if (upstream) throw upstream;
+  const sso = ssoRequired(error);
+  if (sso) throw sso;
   if (isGitHubStatus(error, 403)) {
     throw new ForbiddenError(
       'github_forbidden',

@@ -6,7 +6,11 @@ import { createHttpHandler } from '../shared/http/http-handler.js';
 import { json, redirect } from '../shared/http/responses.js';
 import { accountIdParam } from '../shared/http/validate.js';
 import { listUserInstallations } from '../shared/installations/github-installations.js';
-import { installationView, type InstallationView } from '../shared/installations/link.js';
+import {
+  installationView,
+  ssoInstallationView,
+  type InstallationView,
+} from '../shared/installations/link.js';
 import { getServices } from '../shared/services.js';
 import { AccountStore } from '../shared/store/account-store.js';
 import { InstallationStore } from '../shared/store/installation-store.js';
@@ -27,18 +31,32 @@ export const handler = createHttpHandler({
       await requireMember(new AccountStore(table), accountId, caller.userId);
       const returnTo = validateReturnTo(request.query.returnTo, config.frontendOrigins);
       const tokens = await getUserTokens();
-      const [reachable, links] = await Promise.all([
+      const store = new InstallationStore(table);
+      const [{ installations: reachable, ssoOrganizationIds }, links] = await Promise.all([
         tokens.withToken(caller.userId, (token) => listUserInstallations(github, token)),
-        new InstallationStore(table).linksOfAccount(accountId),
+        store.linksOfAccount(accountId),
       ]);
       const linked = new Set(links.map((link) => link.installationId));
       const seen = new Set(reachable.map((details) => details.id));
+      const unreachable = links.filter((link) => !seen.has(link.installationId));
+      // GitHub left SSO organisations out: which linked installations are theirs, the stored details
+      // say (one more table read, only then). Unlinked installations there stay unknown until sign-in.
+      const ssoOrgs = new Set(ssoOrganizationIds);
+      const ssoDetails =
+        ssoOrgs.size > 0 && unreachable.length > 0
+          ? (await store.getManyDetails(unreachable.map((link) => link.installationId))).filter((details) =>
+              ssoOrgs.has(details.accountId),
+            )
+          : [];
+      const sso = new Map(ssoDetails.map((details) => [details.id, details]));
       const installations: InstallationView[] = [
         ...reachable.map((details) => installationView(details, linked.has(details.id))),
-        // Linked by a teammate but not reachable by this caller: only the id, no GitHub details.
-        ...links
-          .filter((link) => !seen.has(link.installationId))
-          .map((link) => ({ id: link.installationId, accessible: false, linked: true })),
+        ...unreachable.map((link): InstallationView => {
+          const details = sso.get(link.installationId);
+          if (details) return ssoInstallationView(details, config.githubWebUrl);
+          // Linked by a teammate but not reachable by this caller: only the id, no GitHub details.
+          return { id: link.installationId, accessible: false, linked: true };
+        }),
       ];
       // Listing writes nothing: the install flow starts only when someone follows installUrl.
       return json(200, { installations, installUrl: installUrl(accountId, returnTo) });

@@ -1,5 +1,6 @@
 import type { Caller } from '../shared/auth/sessions.js';
 import { AppError, BadRequestError, NotFoundError } from '../shared/errors.js';
+import { touchesWorkflows, workflowsRefusal } from '../shared/git/workflows.js';
 import { isGitHubStatus } from '../shared/github/github.js';
 import {
   repositoryArchived,
@@ -167,6 +168,8 @@ async function moveBranch(
       return;
     } catch (error) {
       if (!isGitHubStatus(error, 422)) throw error;
+      // GitHub's refusal of a workflow change is final: the head need not be read again.
+      if (/refusing to allow .*workflow/i.test((error as Error).message)) throw error;
       const now = (await readHead(git, branch)) ?? null;
       if (now === commitSha) return;
       const unmoved = start.exists ? now === start.parent : now === null;
@@ -196,7 +199,25 @@ export async function commitChanges(
     getServices().users.getProfile(caller.userId),
   ]);
   const coAuthor = { id: caller.userId, login: profile?.login ?? repository.member.login };
-  return repository.withToken({ contents: 'write' }, async (token) => {
+  // Only a commit under .github/workflows/ asks for (and needs the installation to grant) workflows.
+  const workflows = touchesWorkflows([...request.files.map((file) => file.path), ...request.deletions]);
+  const permissions: Record<string, 'write'> = workflows
+    ? { contents: 'write', workflows: 'write' }
+    : { contents: 'write' };
+  try {
+    return await commitWith(repository, permissions, request, coAuthor);
+  } catch (error) {
+    throw workflowsRefusal(error, workflows ? repository.installation.permissions : undefined) ?? error;
+  }
+}
+
+async function commitWith(
+  repository: LinkedRepository,
+  permissions: Record<string, 'write'>,
+  request: CommitRequest,
+  coAuthor: { id: number; login: string },
+): Promise<CommitAnswer> {
+  return repository.withToken(permissions, async (token) => {
     const git = { repository, token };
     const { github, base } = call(git);
     // Blobs do not depend on the head: made while it is read (unreachable if the commit goes no further).

@@ -50,8 +50,31 @@ export class ReauthorizationRequiredError extends AppError {
 
 export class ForbiddenError extends AppError {
   readonly statusCode = 403;
-  constructor(code: string, message: string) {
-    super(code, message);
+  constructor(code: string, message: string, details?: Record<string, unknown>) {
+    super(code, message, details ? { details } : undefined);
+  }
+}
+
+/** The App's installation lacks a permission this needs: `permission` names it (e.g. `workflows`). */
+export class InstallationPermissionMissingError extends ForbiddenError {
+  constructor(permission: string, message: string) {
+    super('installation_permission_missing', message, { permission });
+  }
+}
+
+/**
+ * GitHub refused the user's token on an organisation that enforces SAML SSO (`X-GitHub-SSO: required`):
+ * the user must sign in there at `url` (GitHub's, valid about an hour), then retry. Not a ForbiddenError:
+ * no other check changes the answer.
+ */
+export class SsoAuthorizationRequiredError extends AppError {
+  readonly statusCode = 403;
+  constructor(url: string, organization?: string) {
+    super(
+      'sso_authorization_required',
+      `${organization ?? 'The organization'} requires SAML single sign-on: sign in there with its identity provider at url, then try again.`,
+      { details: { url } },
+    );
   }
 }
 

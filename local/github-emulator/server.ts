@@ -28,6 +28,7 @@ import {
 } from './http.js';
 import { RateLimiter } from './rate-limits.js';
 import { Serializer } from './serialize.js';
+import { enforceSso, ssoRoutes } from './sso.js';
 import { tokenFormatFromEnv, type InstallationTokenFormat } from './token-format.js';
 import { Webhooks } from './webhooks.js';
 import { World } from './world.js';
@@ -78,6 +79,7 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
     ...templateRoutes,
     ...gitTreeRoutes(),
     ...oauthRoutes,
+    ...ssoRoutes,
     ...adminRoutes(state),
     ...limitRoutes(limiter),
   ];
@@ -166,8 +168,10 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
       if (raw === 'too_large') throw new GitHubError(413, 'Request body too large');
       if (!route) throw new GitHubError(404, 'Not Found');
       body = parseBody(raw, String(req.headers['content-type'] ?? ''));
-      const fault = takeFault(method, route, url.pathname);
       const request: EmulatorRequest = { method, url, params, headers: req.headers, body, credential };
+      // GitHub refuses an SSO organisation's resources before anything else (a fault is not spent on it).
+      enforceSso(route, request, context);
+      const fault = takeFault(method, route, url.pathname);
       if (fault?.mode === 'act-then-delay' || fault?.mode === 'act-then-reset') {
         // GitHub does the work; only its answer is late or lost.
         faultId = fault.id;

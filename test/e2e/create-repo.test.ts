@@ -22,8 +22,17 @@ beforeAll(async () => {
       members: ['bob', 'carol'],
     });
   }
+  // The files below include .github/workflows/ci.yml, which GitHub lets an App write only with
+  // `workflows: write` (test/e2e/sso-and-workflows.test.ts covers the refusal without it).
+  const permissions = {
+    administration: 'write',
+    contents: 'write',
+    metadata: 'read',
+    members: 'read',
+    workflows: 'write',
+  };
   for (const target of ['alice', 'bob', 'octo-org', 'sus-org', 'unlinked-org', 'bulk-org']) {
-    installs[target] = (await fx.admin.install({ appId, account: target })).installation.id;
+    installs[target] = (await fx.admin.install({ appId, account: target, permissions })).installation.id;
   }
   for (const login of ['alice', 'bob', 'carol']) {
     const result = await signIn(fx, login);

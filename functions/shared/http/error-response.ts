@@ -1,4 +1,5 @@
 import { AppError } from '../errors.js';
+import { ssoRequired } from '../github/sso.js';
 import { upstreamForAnswer } from '../github/throttling.js';
 import { logger } from '../logger.js';
 import { json, type HttpResponse } from './responses.js';
@@ -46,6 +47,9 @@ export function errorToResponse(error: unknown): HttpResponse {
     // A throttled or unavailable GitHub no caller translated is still a 503 with Retry-After.
     const upstream = upstreamForAnswer(error.status, error.response?.headers ?? {}, error);
     if (upstream) return errorToResponse(upstream);
+    // GitHub asking the user to sign in to an SSO organisation is never a 502, whoever called.
+    const sso = ssoRequired(error);
+    if (sso) return errorToResponse(sso);
   }
   if (error instanceof AppError) {
     if (error.statusCode >= 500 && error.statusCode !== 501)

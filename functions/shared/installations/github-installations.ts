@@ -2,6 +2,7 @@ import { RequestError } from '@octokit/request-error';
 import { getAppAuth } from '../github/app-auth.js';
 import { isGitHubStatus, toUpstreamError, type GitHubRequest } from '../github/github.js';
 import { allPages } from '../github/pages.js';
+import { ssoPartialOrganizations, ssoRequired } from '../github/sso.js';
 import type { InstallationDetails } from '../store/installation-store.js';
 
 /** The fields of GitHub's installation object the service uses. */
@@ -47,11 +48,13 @@ function rethrow(error: unknown): never {
 /**
  * Every installation the user can reach (`GET /user/installations`, 100 a page): the first page, then
  * all the others at once, so any number costs 2 sequential round trips (⌈n/100⌉ calls).
+ * `ssoOrganizationIds`: organisations GitHub left out because they enforce SAML SSO and the user has
+ * not signed in there (`X-GitHub-SSO: partial-results`); their installations are not in the list.
  */
 export async function listUserInstallations(
   github: GitHubRequest,
   userToken: string,
-): Promise<InstallationDetails[]> {
+): Promise<{ installations: InstallationDetails[]; ssoOrganizationIds: number[] }> {
   const answers = await allPages((page) =>
     github('GET /user/installations', {
       per_page: 100,
@@ -61,6 +64,7 @@ export async function listUserInstallations(
   );
   const seen = new Set<number>();
   const out: InstallationDetails[] = [];
+  const ssoOrganizationIds = new Set(answers.flatMap(({ headers }) => ssoPartialOrganizations(headers)));
   // An installation removed between page 1 and the others shifts the rest: never list one twice.
   for (const { data } of answers) {
     for (const installation of data.installations) {
@@ -69,7 +73,7 @@ export async function listUserInstallations(
       out.push(toDetails(installation as GitHubInstallation));
     }
   }
-  return out;
+  return { installations: out, ssoOrganizationIds: [...ssoOrganizationIds] };
 }
 
 /**
@@ -91,6 +95,8 @@ export async function userCanReach(
   } catch (error) {
     // A rate limit (403 with Retry-After) is not a refusal: it becomes 503, never "not accessible".
     if (!isGitHubStatus(error, 401) && toUpstreamError(error)) return rethrow(error);
+    const sso = ssoRequired(error);
+    if (sso) throw sso;
     if (isGitHubStatus(error, 404) || isGitHubStatus(error, 403)) return false;
     return rethrowUnless401(error);
   }

@@ -1,6 +1,7 @@
 import { RequestError } from '@octokit/request-error';
 import { ForbiddenError } from '../errors.js';
 import { toUpstreamError, type GitHubRequest } from '../github/github.js';
+import { ssoRequired } from '../github/sso.js';
 import type { InstallationDetails } from '../store/installation-store.js';
 
 /**
@@ -47,6 +48,9 @@ async function orgMembership(
     const upstream = toUpstreamError(error);
     if (upstream) throw upstream;
     if (error.status === 404) return undefined;
+    // An SSO organisation refuses the user's token until they sign in there: not a missing permission.
+    const sso = ssoRequired(error);
+    if (sso) throw sso;
     if (error.status === 403) throw new MembersPermissionMissingError(org);
     throw error;
   }

@@ -16,6 +16,8 @@ export type InstallationView = {
   account?: { login: string; type: 'User' | 'Organization'; avatarUrl: string | null };
   repositorySelection?: 'all' | 'selected';
   suspended?: boolean;
+  /** GitHub left it out for this user: its organisation enforces SAML SSO and they must sign in there. */
+  sso?: { required: true; url: string };
 };
 
 export function installationView(details: InstallationDetails, linked: boolean): InstallationView {
@@ -26,6 +28,22 @@ export function installationView(details: InstallationDetails, linked: boolean):
     account: { login: details.accountLogin, type: details.accountType, avatarUrl: details.accountAvatarUrl },
     repositorySelection: details.repositorySelection,
     suspended: details.suspendedAt !== null,
+  };
+}
+
+/**
+ * A linked installation GitHub did not list for this user because its organisation enforces SAML SSO
+ * (it named the organisation's id in `X-GitHub-SSO: partial-results`): the stored details say which
+ * installation that is. The url is the organisation's SSO page on GitHub (the partial-results header
+ * carries none); after signing in there the user sees it as usual.
+ */
+export function ssoInstallationView(details: InstallationDetails, githubWebUrl: string): InstallationView {
+  return {
+    id: details.id,
+    accessible: false,
+    linked: true,
+    account: { login: details.accountLogin, type: details.accountType, avatarUrl: details.accountAvatarUrl },
+    sso: { required: true, url: `${githubWebUrl}/orgs/${encodeURIComponent(details.accountLogin)}/sso` },
   };
 }
 

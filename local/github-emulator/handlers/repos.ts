@@ -19,6 +19,7 @@ import {
 } from '../world.js';
 import { sendRepositoryEvent, type RepositorySender } from '../repository-events.js';
 import { paginate } from './paginate.js';
+import { assertWorkflowsWritable } from '../workflows.js';
 
 type TokenCredential = Extract<Credential, { kind: 'user_token' } | { kind: 'installation_token' }>;
 
@@ -381,7 +382,7 @@ export const repoRoutes: Route[] = [
     template: '/repos/{owner}/{repo}/git/refs',
     kind: 'rest',
     handle: (request, context) => {
-      const { repo } = accessRepository(request, context, 'contents', 'write');
+      const { repo, credential } = accessRepository(request, context, 'contents', 'write');
       requireNonEmpty(repo);
       const ref = stringField(request.body, 'ref') ?? '';
       const sha = stringField(request.body, 'sha') ?? '';
@@ -389,6 +390,7 @@ export const repoRoutes: Route[] = [
         throw validationFailed("ref must start with 'refs' and have at least two slashes.", []);
       if (!repo.git.commits.has(sha)) throw validationFailed('Object does not exist', []);
       if (repo.git.refs.has(ref)) throw validationFailed('Reference already exists', []);
+      assertWorkflowsWritable(context, credential, repo, sha);
       repo.git.refs.set(ref, sha);
       repo.pushedAt = context.world.clock.iso();
       return json(201, context.serializer.ref(repo, ref, sha));
@@ -412,7 +414,7 @@ export const repoRoutes: Route[] = [
     template: '/repos/{owner}/{repo}/git/refs/{ref+}',
     kind: 'rest',
     handle: (request, context) => {
-      const { repo } = accessRepository(request, context, 'contents', 'write');
+      const { repo, credential } = accessRepository(request, context, 'contents', 'write');
       requireNonEmpty(repo);
       const ref = `refs/${request.params.ref ?? ''}`;
       const sha = stringField(request.body, 'sha') ?? '';
@@ -422,6 +424,7 @@ export const repoRoutes: Route[] = [
       const fastForward = repo.git.history(sha).some((commit) => commit.sha === current);
       if (!fastForward && request.body?.force !== true)
         throw validationFailed('Update is not a fast forward', []);
+      assertWorkflowsWritable(context, credential, repo, sha);
       repo.git.refs.set(ref, sha);
       repo.pushedAt = context.world.clock.iso();
       return json(200, context.serializer.ref(repo, ref, sha));

@@ -1,6 +1,7 @@
 import { notFound } from '../errors.js';
 import { installationRepositories } from '../events.js';
 import { json, requireUser, type Route } from '../http.js';
+import { ssoPartial } from '../sso.js';
 import { paginate } from './paginate.js';
 
 /** Endpoints that act as the signed-in user (user-to-server token). */
@@ -16,8 +17,13 @@ export const userRoutes: Route[] = [
     template: '/user/installations',
     kind: 'rest',
     handle: (request, { world, serializer }) => {
-      const { token, user } = requireUser(request);
-      const all = world.reachableInstallations(token.appId, user.id);
+      const credential = requireUser(request);
+      // An SSO organisation's installations are left out until the user signs in there (sso.ts).
+      const { visible: all, headers: sso } = ssoPartial(
+        credential,
+        world.reachableInstallations(credential.token.appId, credential.user.id),
+        world,
+      );
       const { items, headers } = paginate(request, all);
       return json(
         200,
@@ -25,7 +31,7 @@ export const userRoutes: Route[] = [
           total_count: all.length,
           installations: items.map((installation) => serializer.installation(installation)),
         },
-        headers,
+        { ...headers, ...sso },
       );
     },
   },
