@@ -37,7 +37,8 @@ export type RepositoryView = {
  * known yet" or "could not be read": `ok` (synced at `syncedAt`); `syncing` (the first sync has not
  * completed: `syncedAt` null; or a later one is running); `suspended` (GitHub refuses its tokens);
  * `unavailable` (uninstalled, or GitHub failed for it); `sso_required` (its organisation requires SAML
- * SSO). Whatever the status, the list shows what the index holds: the index never grants access.
+ * SSO). The list shows what the index holds (but for a suspended installation): the index never
+ * grants access.
  */
 export type InstallationStatus = {
   id: number;
@@ -172,21 +173,32 @@ export async function listAccountRepositories(
   ]);
   const details = new Map(stored.map((item) => [item.id, item]));
   const stateOf = new Map(states.map((state) => [state.installationId, state]));
+  const statuses = wanted.map((id) => ({
+    id,
+    account: details.get(id)?.accountLogin ?? null,
+    status: statusOf(details.get(id), stateOf.get(id)),
+    syncedAt: stateOf.get(id)?.syncedAt ?? null,
+  }));
+  // A suspended installation's repositories are not listed (GitHub refuses its tokens: none could be
+  // opened); its index is kept for when it is unsuspended. Read in parallel all the same: no wait.
+  const listed = new Set(statuses.filter((entry) => entry.status !== 'suspended').map((entry) => entry.id));
 
-  const merged = pages.flat().sort((a, b) => compareKeys(a.key, b.key));
+  const merged = pages
+    .filter((_, position) => listed.has(wanted[position] as number))
+    .flat()
+    .sort((a, b) => compareKeys(a.key, b.key));
   const page = merged.slice(0, query.limit);
   const last = page.at(-1);
   return {
     repositories: page.map(({ key: _key, id: _id, ...view }) => view),
     ...(last && merged.length > page.length ? { nextCursor: encodeCursor(last.key) } : {}),
     ...(query.q === undefined
-      ? { total: states.reduce((sum, state) => sum + state.repositoryCount, 0) }
+      ? {
+          total: states
+            .filter((state) => listed.has(state.installationId))
+            .reduce((sum, state) => sum + state.repositoryCount, 0),
+        }
       : {}),
-    installations: wanted.map((id) => ({
-      id,
-      account: details.get(id)?.accountLogin ?? null,
-      status: statusOf(details.get(id), stateOf.get(id)),
-      syncedAt: stateOf.get(id)?.syncedAt ?? null,
-    })),
+    installations: statuses,
   };
 }
