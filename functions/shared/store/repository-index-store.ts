@@ -300,7 +300,10 @@ export class RepositoryIndexStore {
 
   /** The installations whose index holds a repository (GSI1: a few items, no scan). */
   async installationsIndexing(repositoryId: number): Promise<number[]> {
-    const items = await this.table.queryGsi1(keys.repoIndexRecord(0, repositoryId).GSI1PK, prefixes.repoIndex);
+    const items = await this.table.queryGsi1(
+      keys.repoIndexRecord(0, repositoryId).GSI1PK,
+      prefixes.repoIndex,
+    );
     return items.map((item) => Number(item.installationId));
   }
 
