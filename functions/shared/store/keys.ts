@@ -49,6 +49,13 @@ export const keys = {
     PK: `ACCOUNT#${accountId}`,
     SK: `REPO#${installationId}#${name.toLowerCase()}`,
   }),
+  /** The repository sync job's state of one installation: checkpoint, budget, lease (repository-sync-store.ts). */
+  repositorySync: (installationId: string | number) => ({ PK: `REPOSYNC#${installationId}`, SK: 'STATE' }),
+  /** One page of `GET /installation/repositories` as last read: its ETag and the repository ids on it. */
+  repositorySyncPage: (installationId: string | number, page: number) => ({
+    PK: `REPOSYNC#${installationId}`,
+    SK: `PAGE#${String(page).padStart(6, '0')}`,
+  }),
 } as const;
 
 /** Sort-key prefixes for adjacency-list queries. */
@@ -60,6 +67,7 @@ export const prefixes = {
   account: 'ACCOUNT#',
   session: 'SESSION#',
   profile: 'PROFILE',
+  repositorySyncPage: 'PAGE#',
 } as const;
 
 export type ItemKey = { PK: string; SK: string };
