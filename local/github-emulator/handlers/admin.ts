@@ -8,6 +8,7 @@ import {
   updateRepository,
   type RepositoryUpdate,
 } from '../repository-changes.js';
+import type { RateLimiter } from '../rate-limits.js';
 import { sendRepositoryEvent } from '../repository-events.js';
 import { Webhooks } from '../webhooks.js';
 import type { EmulatedAccount, EmulatedInstallation, EmulatedRepository, Permissions } from '../world.js';
@@ -54,6 +55,8 @@ export type AdminState = {
   nextFaultId: number;
   /** Added to every REST answer (not the control API), like the network distance to GitHub. */
   latencyMs: number;
+  /** GitHub's rate limits (rate-limits.ts); reset restores them. */
+  limits: RateLimiter;
 };
 
 const bad = (message: string) => new GitHubError(400, message);
@@ -150,6 +153,7 @@ export function adminRoutes(state: AdminState): Route[] {
       state.faults.length = 0;
       state.calls.length = 0;
       state.latencyMs = 0;
+      state.limits.reset();
       return json(200, { reset: true });
     }),
     admin('POST', '/apps', (request, context) => {
