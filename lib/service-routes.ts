@@ -30,6 +30,7 @@ export type TableKeyPrefix =
   | 'ACCOUNT#'
   | 'INSTALLATION#'
   | 'DELIVERY#'
+  | 'REPOS#'
   | 'REPOSYNC#';
 
 export type FunctionSpec = Readonly<{
@@ -148,8 +149,8 @@ export const SERVICE_FUNCTIONS: Readonly<Record<ServiceFunctionName, FunctionSpe
     entry: entry('repository-sync'),
     description: 'Reconciles the repository index with GitHub (async per installation, and scheduled)',
     access: { table: true, githubAppSecret: true, webhookSecret: false, serviceKeys: true },
-    // Its own checkpoints (`REPOSYNC#`), the index, and cached installation tokens (`INSTALLATION#`).
-    tablePrefixes: ['REPOSYNC#', 'INSTALLATION#'],
+    // Its own checkpoints (`REPOSYNC#`), the index (`REPOS#`), cached installation tokens (`INSTALLATION#`).
+    tablePrefixes: ['REPOSYNC#', 'REPOS#', 'INSTALLATION#'],
     // A pass checkpoints well before this (SYNC_LIMITS.marginMs); 100,000 repositories fit in one.
     timeoutSeconds: 900,
   },

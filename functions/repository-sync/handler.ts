@@ -11,7 +11,7 @@ import { RepositoryIndexStore } from '../shared/store/repository-index-store.js'
 import { RepositorySyncStore, type SyncRunSummary } from '../shared/store/repository-sync-store.js';
 import { appInstallationIds } from './app-installations.js';
 import { syncLimits } from './limits.js';
-import { syncInstallation } from './sync-installation.js';
+import { SYNC_LIMITS, syncInstallation } from './sync-installation.js';
 
 export type ScheduledEvent = EventBridgeEvent<'Scheduled Event', unknown>;
 export type RepositorySyncEvent = RepositorySyncRequest | ScheduledEvent;
@@ -44,14 +44,29 @@ async function syncOne(request: RepositorySyncRequest, context: Context): Promis
   return { kind: 'installation', installationId, summary };
 }
 
-/** The schedule: one sync requested per installation of the App (each runs in its own invocation). */
-async function fanOut(): Promise<RepositorySyncResult> {
+/**
+ * The schedule: one sync requested per installation of the App (each runs in its own invocation); and
+ * the index of uninstalled installations that an uninstall left partly cleared is cleared further, for
+ * as long as this invocation may run.
+ */
+async function fanOut(context: Context): Promise<RepositorySyncResult> {
   const { request } = await getAppAuth();
   const ids = await appInstallationIds(request);
   for (let i = 0; i < ids.length; i += 10)
     await Promise.all(ids.slice(i, i + 10).map((id) => requestRepositorySync(id, 'schedule')));
-  logger.info('Repository sync scheduled', { installations: ids.length });
+  const index = new RepositoryIndexStore(getServices().table);
+  const deadline = Date.now() + context.getRemainingTimeInMillis() - SYNC_LIMITS.marginMs;
+  let cleared = 0;
+  for (const installationId of await index.pendingClears()) {
+    if (Date.now() >= deadline) break;
+    cleared += (await index.clear(installationId, { deadline })).removed;
+  }
+  logger.info('Repository sync scheduled', { installations: ids.length, clearedItems: cleared });
   return { kind: 'schedule', requested: ids.length };
+}
+
+function run(event: RepositorySyncEvent, context: Context): Promise<RepositorySyncResult> {
+  return isRequest(event) ? syncOne(event, context) : fanOut(context);
 }
 
 /**
@@ -61,7 +76,7 @@ async function fanOut(): Promise<RepositorySyncResult> {
 export const handler: (event: RepositorySyncEvent, context: Context) => Promise<RepositorySyncResult> = middy<
   RepositorySyncEvent,
   RepositorySyncResult
->((event, context) => (isRequest(event) ? syncOne(event, context) : fanOut()))
+>(run)
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(flushMetrics())
   .use(tracer.handlerMiddleware())

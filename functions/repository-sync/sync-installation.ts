@@ -200,9 +200,10 @@ export async function syncInstallation(
         .filter((repo) => known.get(repo.id) !== fingerprint(repo));
       // The index first, the ETag after: a page answered 304 later is one the index already holds.
       if (changed.length > 0) {
-        await deps.index.upsert(installationId, changed);
-        for (const repo of changed) known.set(repo.id, fingerprint(repo));
-        summary.upserted += changed.length;
+        // GitHub's listing is the truth: no `observedAt`, so deletion markers do not hold it back.
+        const written = new Set(await deps.index.upsert(installationId, changed));
+        for (const repo of changed) if (written.has(repo.id)) known.set(repo.id, fingerprint(repo));
+        summary.upserted += written.size;
       }
       const page: StoredPage = {
         page: answer.page,
