@@ -15,8 +15,9 @@ const CONCURRENCY = 4;
 export type LocalRepositorySync = {
   /** Resolves once no sync is running or waiting (tests). */
   idle(): Promise<void>;
-  /** Results of the runs so far, oldest first (tests). */
+  /** Results of the runs so far, oldest first, and the errors of runs that threw (tests). */
   results: RepositorySyncResult[];
+  errors: unknown[];
   stop(): void;
 };
 
@@ -47,6 +48,7 @@ export function startLocalRepositorySync(
   const waiting = new Map<number, RepositorySyncRequest>();
   const queue: RepositorySyncRequest[] = [];
   const results: RepositorySyncResult[] = [];
+  const errors: unknown[] = [];
   let idleWaiters: Array<() => void> = [];
   let active = 0;
   let stopped = false;
@@ -72,7 +74,10 @@ export function startLocalRepositorySync(
           results.push(result);
           options.onResult?.(result);
         })
-        .catch((error: unknown) => options.onError?.(error))
+        .catch((error: unknown) => {
+          errors.push(error);
+          options.onError?.(error);
+        })
         .finally(() => {
           running.delete(request.installationId);
           active--;
@@ -118,6 +123,7 @@ export function startLocalRepositorySync(
         settle();
       }),
     results,
+    errors,
     stop: () => {
       stopped = true;
       clearTimeout(timer);

@@ -18,7 +18,7 @@ import type {
   SyncState,
 } from '../shared/store/repository-sync-store.js';
 import { allowance, budgetOf, newerBudget, throttledFor } from './budget.js';
-import { readPage, type GitHubRepository, type PageAnswer } from './list-page.js';
+import { PER_PAGE, readPage, type GitHubRepository, type PageAnswer } from './list-page.js';
 
 /** What one run may do (docs/repository-index.md "Reconciler"). */
 export const SYNC_LIMITS = {
@@ -178,8 +178,11 @@ export async function syncInstallation(
     const apply = async (answer: PageAnswer): Promise<void> => {
       if (answer.kind === 'not_modified') {
         summary.notModified++;
+        const page = stored.get(answer.page);
         // A 304 to a page we hold no list for cannot be: read it afresh next time.
-        if (!stored.has(answer.page)) throw new Stop('unreadable');
+        if (!page) throw new Stop('unreadable');
+        // Unchanged, so is its total_count: the pages it spans are still the list's pages.
+        pass.lastPage = Math.max(pass.lastPage, Math.ceil(page.totalCount / PER_PAGE));
         return;
       }
       if (answer.kind === 'unreadable') {
@@ -201,9 +204,10 @@ export async function syncInstallation(
       // The index first, the ETag after: a page answered 304 later is one the index already holds.
       if (changed.length > 0) {
         // GitHub's listing is the truth: no `observedAt`, so deletion markers do not hold it back.
-        const written = new Set(await deps.index.upsert(installationId, changed));
-        for (const repo of changed) if (written.has(repo.id)) known.set(repo.id, fingerprint(repo));
-        summary.upserted += written.size;
+        // (The store skips what is already there, or older than what a later event wrote.)
+        await deps.index.upsert(installationId, changed);
+        for (const repo of changed) known.set(repo.id, fingerprint(repo));
+        summary.upserted += changed.length;
       }
       const page: StoredPage = {
         page: answer.page,
@@ -226,7 +230,9 @@ export async function syncInstallation(
         const numbers = Array.from({ length: last - pass.nextPage + 1 }, (_, i) => pass.nextPage + i);
         const answers = await Promise.allSettled(
           numbers.map((page) =>
-            deps.withToken((token) => readPage(deps.github, token, page, stored.get(page)?.etag || undefined)),
+            deps.withToken((token) =>
+              readPage(deps.github, token, page, stored.get(page)?.etag || undefined),
+            ),
           ),
         );
         summary.requests += numbers.length;
