@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { RequestError } from '@octokit/request-error';
-import { AppError, UpstreamError } from '../shared/errors.js';
+import { AppError, ServiceUnavailableError, UpstreamError } from '../shared/errors.js';
 import type { GitHubRequest } from '../shared/github/github.js';
 import { toUpstreamError } from '../shared/github/github.js';
 import { logger } from '../shared/logger.js';
@@ -74,7 +74,7 @@ export function toIndexed(installationId: number, repo: GitHubRepository): Index
 /** Why a run stopped early; each becomes a checkpoint the next run continues from. */
 class Stop extends Error {
   constructor(
-    readonly reason: 'time' | 'budget' | 'throttled' | 'unreadable' | 'github' | 'inconsistent',
+    readonly reason: 'time' | 'budget' | 'throttled' | 'unreadable' | 'github' | 'inconsistent' | 'table',
     readonly resumeAfterMs?: number,
   ) {
     super(reason);
@@ -106,6 +106,25 @@ function classify(error: unknown, nowMs: number): Stop | Gone {
   if (upstream || error instanceof RequestError) return new Stop('github');
   // The table, or a bug: the run fails (its checkpoint is kept) and the alarm sees it.
   throw error;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * A table operation, tried again while DynamoDB is busy (throttled, timed out: the table adapter's
+ * ServiceUnavailableError, after the SDK's own retries): a burst of index writes outlasts a blip. Still
+ * busy after that: the run checkpoints (Stop 'table') rather than failing, and the next run continues.
+ */
+async function durable<T>(operation: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await operation();
+    } catch (error) {
+      if (!(error instanceof ServiceUnavailableError)) throw error;
+      if (attempt >= 3) throw new Stop('table');
+      await sleep(250 * 2 ** attempt);
+    }
+  }
 }
 
 const newPass = (nowMs: number, restarts = 0): SyncPass => ({
@@ -169,10 +188,12 @@ export async function syncInstallation(
       await save(state.resumeAfter);
       return summary;
     }
-    const stored = new Map((await deps.store.pages(installationId)).map((page) => [page.page, page]));
-    const [indexState] = await deps.index.states([installationId]);
+    const stored = new Map(
+      (await durable(() => deps.store.pages(installationId))).map((page) => [page.page, page]),
+    );
+    const [indexState] = await durable(() => deps.index.states([installationId]));
     let indexed: Promise<Map<number, string>> | undefined;
-    const fingerprints = () => (indexed ??= deps.index.indexedIds(installationId));
+    const fingerprints = () => (indexed ??= durable(() => deps.index.indexedIds(installationId)));
     let revived = false;
 
     const apply = async (answer: PageAnswer): Promise<void> => {
@@ -205,7 +226,7 @@ export async function syncInstallation(
       if (changed.length > 0) {
         // GitHub's listing is the truth: no `observedAt`, so deletion markers do not hold it back.
         // (The store skips what is already there, or older than what a later event wrote.)
-        await deps.index.upsert(installationId, changed);
+        await durable(() => deps.index.upsert(installationId, changed));
         for (const repo of changed) known.set(repo.id, fingerprint(repo));
         summary.upserted += changed.length;
       }
@@ -215,7 +236,7 @@ export async function syncInstallation(
         ids: answer.repositories.map((repo) => repo.id),
         totalCount: answer.totalCount,
       };
-      await deps.store.putPage(installationId, page);
+      await durable(() => deps.store.putPage(installationId, page));
       stored.set(page.page, page);
     };
 
@@ -290,7 +311,7 @@ export async function syncInstallation(
         const known = await fingerprints();
         const gone = [...known.keys()].filter((id) => !seen.has(id));
         if (gone.length > 0) {
-          await deps.index.remove(installationId, gone);
+          await durable(() => deps.index.remove(installationId, gone));
           summary.removed += gone.length;
         }
         // Listed by GitHub on a page answered 304, yet not indexed (removed by an event that came late):
@@ -298,13 +319,15 @@ export async function syncInstallation(
         const missing = new Set([...seen].filter((id) => !known.has(id)));
         for (const page of pages) {
           if (page && page.ids.some((id) => missing.has(id))) {
-            await deps.store.putPage(installationId, { ...page, etag: '' });
+            await durable(() => deps.store.putPage(installationId, { ...page, etag: '' }));
           }
         }
         verifiedAt = new Date(clock()).toISOString();
       }
-      await deps.store.dropPages(installationId, pass.lastPage);
-      await deps.index.setState(installationId, { status: 'ok', syncedAt: new Date(clock()).toISOString() });
+      await durable(() => deps.store.dropPages(installationId, pass.lastPage));
+      await durable(() =>
+        deps.index.setState(installationId, { status: 'ok', syncedAt: new Date(clock()).toISOString() }),
+      );
       break;
     }
     summary.outcome = 'completed';
