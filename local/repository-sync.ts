@@ -1,4 +1,4 @@
-import type { RepositorySyncResult } from '../functions/repository-sync/handler.js';
+import type { RepositorySyncEvent, RepositorySyncResult } from '../functions/repository-sync/handler.js';
 import {
   setLocalRepositorySyncRunner,
   type RepositorySyncRequest,
@@ -23,7 +23,7 @@ export type LocalRepositorySync = {
 
 /** Runs the very handler the function runs in AWS, once, with its timeout (or `timeoutMs`). */
 export async function invokeRepositorySync(
-  event: Parameters<typeof import('../functions/repository-sync/handler.js').handler>[0],
+  event: RepositorySyncEvent,
   timeoutMs = TIMEOUT_MS,
 ): Promise<RepositorySyncResult> {
   const { handler } = await import('../functions/repository-sync/handler.js');

@@ -277,13 +277,13 @@ describe('GitHubAppStack', () => {
     ]);
   });
 
-  it('reconciles the repository index on a schedule, every 60 minutes unless -c repositorySyncIntervalMinutes says otherwise', () => {
+  it('reconciles the repository index on a schedule, hourly unless -c repositorySyncIntervalMinutes says otherwise', () => {
     const rules = resources('AWS::Events::Rule').filter(([, candidate]) =>
       JSON.stringify(candidate.Properties.Targets).includes(logicalIdOf('repository-sync')),
     );
     expect(rules).toHaveLength(1);
     expect(rules[0]?.[1].Properties).toMatchObject({
-      ScheduleExpression: 'rate(60 minutes)',
+      ScheduleExpression: 'rate(1 hour)',
       State: 'ENABLED',
     });
     template.hasResourceProperties('AWS::Lambda::Permission', {
