@@ -20,7 +20,7 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import { AttributeType, BillingMode, Table, TableEncryption, type CfnTable } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Policy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
@@ -316,6 +316,14 @@ export class GitHubAppStack extends Stack {
         new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [repositorySync.functionArn] }),
       );
     }
+    // Its schedule fans out (and a run out of time continues) by invoking itself, by the name Lambda gives
+    // it at run time: a policy of its own, which the function does not depend on (no cycle).
+    new Policy(this, 'RepositorySyncInvokesItself', {
+      roles: repositorySync.role ? [repositorySync.role] : [],
+      statements: [
+        new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [repositorySync.functionArn] }),
+      ],
+    });
     new Rule(this, 'RepositorySyncSchedule', {
       description: 'Reconcile the repository index of every installation with GitHub',
       schedule: Schedule.rate(

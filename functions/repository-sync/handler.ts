@@ -40,7 +40,7 @@ async function syncOne(request: RepositorySyncRequest, context: Context): Promis
   logger.info('Repository sync run', { ...summary });
   // Out of time with progress made: go on at once rather than at the next scheduled run.
   if (summary.outcome === 'checkpointed' && summary.stoppedBy === 'time' && summary.pages > 0)
-    await requestRepositorySync(installationId, 'continue');
+    await requestRepositorySync(installationId, 'continue', { fromSyncFunction: true });
   return { kind: 'installation', installationId, summary };
 }
 
@@ -53,7 +53,9 @@ async function fanOut(context: Context): Promise<RepositorySyncResult> {
   const { request } = await getAppAuth();
   const ids = await appInstallationIds(request);
   for (let i = 0; i < ids.length; i += 10)
-    await Promise.all(ids.slice(i, i + 10).map((id) => requestRepositorySync(id, 'schedule')));
+    await Promise.all(
+      ids.slice(i, i + 10).map((id) => requestRepositorySync(id, 'schedule', { fromSyncFunction: true })),
+    );
   const index = new RepositoryIndexStore(getServices().table);
   const deadline = Date.now() + context.getRemainingTimeInMillis() - SYNC_LIMITS.marginMs;
   let cleared = 0;

@@ -13,6 +13,7 @@ import { getServices } from '../../functions/shared/services.js';
 import { RepositoryIndexStore } from '../../functions/shared/store/repository-index-store.js';
 import { RepositorySyncStore } from '../../functions/shared/store/repository-sync-store.js';
 import { inInvocationScope } from '../../local/invocation-scope.js';
+import { scheduledEvent } from '../../local/redelivery-timer.js';
 import { invokeRepositorySync } from '../../local/repository-sync.js';
 import { api, signIn, startService, type ServiceFixture } from '../support/service.js';
 
@@ -282,6 +283,20 @@ it('marks a suspended installation suspended and an uninstalled one unavailable,
   await fx.admin.uninstall(installationId);
   expect(await scheduledSync(installationId)).toMatchObject({ outcome: 'unavailable' });
   expect((await stateOf(installationId))?.status).toBe('unavailable');
+});
+
+it('on its schedule, asks for a sync of every installation of the App (GitHub’s list)', async () => {
+  const before = fx.repositorySync?.results.length ?? 0;
+  const result = await invokeRepositorySync(scheduledEvent());
+  await fx.repositorySync?.idle();
+  // sync-org, resume-org, wide-org and link-org (gone-org was uninstalled).
+  expect(result).toEqual({ kind: 'schedule', requested: 4 });
+  const runs = (fx.repositorySync?.results ?? []).slice(before);
+  expect(runs).toHaveLength(4);
+  expect(fx.repositorySync?.errors).toEqual([]);
+  // Nothing changed on GitHub since their last runs: 304s only.
+  for (const run of runs)
+    if (run.kind === 'installation') expect(run.summary).toMatchObject({ outcome: 'completed', upserted: 0 });
 });
 
 // Last: it moves the emulator's clock an hour on.

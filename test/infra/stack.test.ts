@@ -303,7 +303,7 @@ describe('GitHubAppStack', () => {
     });
   });
 
-  it('lets only the webhook and link functions invoke the repository sync, by its name and ARN', () => {
+  it('lets only the webhook and link functions (and the sync itself, to fan out) invoke the repository sync, by its ARN', () => {
     const syncArn = { 'Fn::GetAtt': [logicalIdOf('repository-sync'), 'Arn'] };
     for (const name of Object.keys(SERVICE_FUNCTIONS) as Array<keyof typeof SERVICE_FUNCTIONS>) {
       const documents = JSON.parse(policyStatementsOf(name)) as Array<{
@@ -315,7 +315,11 @@ describe('GitHubAppStack', () => {
       const variables = (template.toJSON().Resources[logicalIdOf(name)] as Resource).Properties
         .Environment as { Variables: Record<string, unknown> } | undefined;
       const asks = name === 'webhook' || name === 'link-installation';
-      expect([name, invokes.map((statement) => statement.Resource)]).toEqual([name, asks ? [syncArn] : []]);
+      const mayInvoke = asks || name === 'repository-sync';
+      expect([name, invokes.map((statement) => statement.Resource)]).toEqual([
+        name,
+        mayInvoke ? [syncArn] : [],
+      ]);
       expect([name, variables?.Variables.REPOSITORY_SYNC_FUNCTION]).toEqual([
         name,
         asks ? { Ref: logicalIdOf('repository-sync') } : undefined,
