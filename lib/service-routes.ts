@@ -24,7 +24,17 @@ export type ServiceFunctionName = FunctionName | ScheduledFunctionName;
  * key is GSI1PK, so a GSI1 prefix a function queries is listed too.
  */
 export type TableKeyPrefix =
-  'USER#' | 'SESSION#' | 'STATE#' | 'ACCOUNT#' | 'INSTALLATION#' | 'DELIVERY#' | 'REPOS#' | 'REPOSYNC#';
+  | 'USER#'
+  | 'SESSION#'
+  | 'STATE#'
+  | 'ACCOUNT#'
+  | 'INSTALLATION#'
+  | 'DELIVERY#'
+  // The repository index (docs/repository-index.md): its partitions, and GSI1 `REPO#<id>`.
+  | 'REPOS#'
+  | 'REPO#'
+  // The reconciler's own checkpoints (docs/repository-index.md "Reconciler").
+  | 'REPOSYNC#';
 
 export type FunctionSpec = Readonly<{
   /** Handler module, relative to the repository root; it exports `handler`. */
@@ -110,9 +120,10 @@ export const SERVICE_FUNCTIONS: Readonly<Record<ServiceFunctionName, FunctionSpe
   repositories: {
     entry: entry('repositories'),
     description: 'Repositories of linked installations: list, read (import) and commit',
-    // Installation tokens only (narrowed per repository); membership, links and installation details.
+    // Installation tokens only (narrowed per repository); membership, links and installation details;
+    // the repository index (the list reads nothing else).
     access: { table: true, githubAppSecret: true, webhookSecret: false, serviceKeys: true },
-    tablePrefixes: ['SESSION#', 'ACCOUNT#', 'USER#', 'INSTALLATION#'],
+    tablePrefixes: ['SESSION#', 'ACCOUNT#', 'USER#', 'INSTALLATION#', 'REPOS#'],
     timeoutSeconds: 29,
   },
   webhook: {
@@ -122,8 +133,9 @@ export const SERVICE_FUNCTIONS: Readonly<Record<ServiceFunctionName, FunctionSpe
     description: 'Verified, deduplicated GitHub webhook deliveries',
     access: { table: true, githubAppSecret: false, webhookSecret: true, serviceKeys: false },
     // Deliveries; installations and their tokens; an uninstall deletes the links (`ACCOUNT#…` items,
-    // found through GSI1 `INSTALLATION#…`); a revocation deletes the user's token and sessions.
-    tablePrefixes: ['DELIVERY#', 'INSTALLATION#', 'ACCOUNT#', 'USER#', 'SESSION#'],
+    // found through GSI1 `INSTALLATION#…`); a revocation deletes the user's token and sessions; the
+    // repository index (a transfer finds the installations indexing a repository through GSI1 `REPO#…`).
+    tablePrefixes: ['DELIVERY#', 'INSTALLATION#', 'ACCOUNT#', 'USER#', 'SESSION#', 'REPOS#', 'REPO#'],
   },
   'webhook-redelivery': {
     // Scheduled: lists the App's deliveries and redelivers failed ones as the App (a JWT from the App

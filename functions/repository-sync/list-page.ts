@@ -26,6 +26,8 @@ export type PageAnswer =
   | {
       kind: 'changed';
       page: number;
+      /** When the page was asked for (ISO): what it lists was true then. */
+      askedAt: string;
       etag: string | undefined;
       repositories: GitHubRepository[];
       totalCount: number;
@@ -58,6 +60,7 @@ export async function readPage(
   page: number,
   etag: string | undefined,
 ): Promise<PageAnswer> {
+  const askedAt = new Date().toISOString();
   let answer;
   try {
     answer = await github('GET /installation/repositories', {
@@ -82,6 +85,7 @@ export async function readPage(
   return {
     kind: 'changed',
     page,
+    askedAt,
     etag: typeof headers.etag === 'string' ? headers.etag : undefined,
     repositories,
     totalCount: typeof data.total_count === 'number' ? data.total_count : repositories.length,

@@ -224,9 +224,9 @@ export async function syncInstallation(
         .filter((repo) => known.get(repo.id) !== fingerprint(repo));
       // The index first, the ETag after: a page answered 304 later is one the index already holds.
       if (changed.length > 0) {
-        // GitHub's listing is the truth: no `observedAt`, so deletion markers do not hold it back.
-        // (The store skips what is already there, or older than what a later event wrote.)
-        await durable(() => deps.index.upsert(installationId, changed));
+        // As of when GitHub answered: a deletion an event reported since then is not undone (the
+        // store also skips what is already there, or older than what a later event wrote).
+        await durable(() => deps.index.upsert(installationId, changed, { observedAt: answer.askedAt }));
         for (const repo of changed) known.set(repo.id, fingerprint(repo));
         summary.upserted += changed.length;
       }

@@ -231,13 +231,14 @@ describe('repositories', () => {
     expect(reads.filter((operation) => operation === 'GetItem').length).toBeLessThanOrEqual(3);
   });
 
-  it("listing an account's repositories reads the linked installations' details in one request", async () => {
+  it("listing an account's repositories reads the installations' details and index states in one request each", async () => {
     const { result, requests } = await measure(() =>
       (sessions.alice as Call)(`/accounts/${account}/repositories`),
     );
     expect(result.status).toBe(200);
     const body = (await result.json()) as { installations: unknown[] };
     expect(body.installations.length).toBeGreaterThanOrEqual(3);
-    expect(requests.filter((r) => r.operation === 'BatchGetItem')).toHaveLength(1);
+    // The stored installations and the index's states (counts included), in parallel.
+    expect(requests.filter((r) => r.operation === 'BatchGetItem')).toHaveLength(2);
   });
 });

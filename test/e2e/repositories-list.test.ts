@@ -1,7 +1,17 @@
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import type { RepositoryList } from '../../functions/shared/repositories/list-repositories.js';
+import { getServices } from '../../functions/shared/services.js';
+import { RepositoryIndexStore } from '../../functions/shared/store/repository-index-store.js';
+import { recordDynamoRequests } from '../support/dynamodb-requests.js';
+import { eventually, seedIndex } from '../support/repository-index.js';
 import { api, signIn, startService, type ServiceFixture } from '../support/service.js';
 
+/**
+ * The list answers from the repository index (docs/repository-index.md): no GitHub call, O(page)
+ * table reads. The index is seeded as a completed sync would fill it (seedIndex, a stand-in for the
+ * reconciler), then kept by the `repository` and `installation_repositories` webhooks the emulator
+ * sends when a test changes GitHub through its control API.
+ */
 let fx: ServiceFixture;
 type Call = ReturnType<typeof api>;
 const sessions: Record<string, Call> = {};
@@ -11,13 +21,15 @@ const accounts: Record<'a' | 'b' | 'c', string> = { a: '', b: '', c: '' };
 type ListBody = RepositoryList;
 
 const SMALL = ['api', 'API-gateway', 'web', 'docs', 'Rapid', 'tools', 'zeta', 'alpha', 'beta', 'gamma'];
+const WORDS = ['payments-api', 'aquasarium', 'my_lib.core', 'api-api', 'Pay.Roll'];
 
 beforeAll(async () => {
   // Through the DynamoDB fault proxy, so a test can throttle the table under the list.
-  fx = await startService({ dynamoFaults: true });
+  fx = await startService({ dynamoFaults: true, appEvents: ['repository'] });
   const appId = Number(fx.secrets.githubApp.appId);
   for (const login of ['alice', 'bob', 'eve']) await fx.admin.createUser({ login });
-  for (const org of ['small-org', 'big-org', 'sus-org', 'one-org', 'two-org']) {
+  const orgs = ['small-org', 'big-org', 'sus-org', 'one-org', 'two-org', 'word-org'];
+  for (const org of orgs) {
     await fx.admin.createUser({ login: org, type: 'Organization', admins: ['alice'], members: ['bob'] });
   }
   await fx.admin.createRepositories('small-org', { names: SMALL });
@@ -25,7 +37,8 @@ beforeAll(async () => {
   await fx.admin.createRepositories('sus-org', { names: ['sus-1', 'sus-2'] });
   await fx.admin.createRepositories('one-org', { names: ['one-1', 'one-2'] });
   await fx.admin.createRepositories('two-org', { names: ['two-1'] });
-  for (const target of ['small-org', 'big-org', 'sus-org', 'one-org', 'two-org']) {
+  await fx.admin.createRepositories('word-org', { names: WORDS });
+  for (const target of orgs) {
     installs[target] = (await fx.admin.install({ appId, account: target })).installation.id;
   }
   for (const login of ['alice', 'bob', 'eve']) sessions[login] = api(fx, await signIn(fx, login));
@@ -41,19 +54,15 @@ beforeAll(async () => {
   });
   const { id } = (await invited.json()) as { id: string };
   expect((await (sessions.bob as Call)(`/invitations/${id}/accept`, { method: 'POST' })).status).toBe(200);
-  for (const target of ['small-org', 'big-org', 'sus-org']) {
-    const linked = await alice(`/accounts/${accounts.a}/installations/${installs[target]}`, {
-      method: 'PUT',
-    });
+  const link = async (account: string, target: string) => {
+    const linked = await alice(`/accounts/${account}/installations/${installs[target]}`, { method: 'PUT' });
     expect(linked.status).toBe(201);
-  }
-  for (const target of ['one-org', 'two-org']) {
-    const linked = await alice(`/accounts/${accounts.c}/installations/${installs[target]}`, {
-      method: 'PUT',
-    });
-    expect(linked.status).toBe(201);
-  }
-}, 120_000);
+  };
+  for (const target of ['small-org', 'big-org', 'sus-org', 'word-org']) await link(accounts.a, target);
+  for (const target of ['one-org', 'two-org']) await link(accounts.c, target);
+  // All synced but two-org, whose first sync has not completed.
+  for (const target of orgs) await seedIndex(fx, installs[target] ?? 0, { synced: target !== 'two-org' });
+}, 180_000);
 afterAll(() => fx.close());
 
 async function list(who: string, account: string, query: Record<string, string | number> = {}) {
@@ -64,12 +73,30 @@ async function list(who: string, account: string, query: Record<string, string |
   return { status: response.status, body: (await response.json()) as ListBody & { error?: string } };
 }
 
-const listCalls = async () => fx.admin.calls('GET /installation/repositories');
-const mints = async () =>
-  (await fx.admin.calls('POST /app/installations/{installation_id}/access_tokens')).length;
+const names = async (who: string, account: string, query: Record<string, string | number> = {}) =>
+  (await list(who, account, query)).body.repositories.map((repo) => repo.name);
+
+/** Every name across all pages, following nextCursor. */
+async function walk(
+  account: string,
+  query: Record<string, string | number>,
+  between?: (page: number) => Promise<void>,
+) {
+  const seen: string[] = [];
+  let cursor: string | undefined;
+  let page = 0;
+  do {
+    const { status, body } = await list('bob', account, { ...query, ...(cursor ? { cursor } : {}) });
+    expect(status).toBe(200);
+    seen.push(...body.repositories.map((repo) => repo.name));
+    cursor = body.nextCursor;
+    await between?.(++page);
+  } while (cursor);
+  return seen;
+}
 
 /** Every item in the table (sorted), to show that listing writes nothing. */
-async function tableItems(options: { withTokenCache: boolean }) {
+async function tableItems() {
   const items: string[] = [];
   let start: Record<string, unknown> | undefined;
   do {
@@ -79,29 +106,22 @@ async function tableItems(options: { withTokenCache: boolean }) {
         ...(start ? { ExclusiveStartKey: start as never } : {}),
       }),
     );
-    for (const item of page.Items ?? []) {
-      if (
-        !options.withTokenCache &&
-        item.SK?.S?.startsWith('TOKEN#') &&
-        item.PK?.S?.startsWith('INSTALLATION#')
-      )
-        continue;
-      items.push(JSON.stringify(item, Object.keys(item).sort()));
-    }
+    for (const item of page.Items ?? []) items.push(JSON.stringify(item, Object.keys(item).sort()));
     start = page.LastEvaluatedKey;
   } while (start);
   return items.sort();
 }
 
-describe('GET /accounts/{accountId}/repositories', () => {
-  it('a member lists one linked installation’s repositories, sorted by full name, with every field', async () => {
-    const { status, body } = await list('bob', accounts.a, { installationId: installs['small-org'] ?? 0 });
+const byLowerName = (x: string, y: string) => (x.toLowerCase() < y.toLowerCase() ? -1 : 1);
+
+describe('GET /accounts/{accountId}/repositories (from the index)', () => {
+  it('a member lists one linked installation’s repositories, sorted by full name, with every field and the total', async () => {
+    const installationId = installs['small-org'] ?? 0;
+    const { status, body } = await list('bob', accounts.a, { installationId });
     expect(status).toBe(200);
-    expect(body.repositories.map((repo) => repo.name)).toEqual(
-      [...SMALL].sort((x, y) => (x.toLowerCase() < y.toLowerCase() ? -1 : 1)),
-    );
+    expect(body.repositories.map((repo) => repo.name)).toEqual([...SMALL].sort(byLowerName));
     expect(body.repositories[0]).toEqual({
-      installationId: installs['small-org'],
+      installationId,
       owner: 'small-org',
       name: 'alpha',
       fullName: 'small-org/alpha',
@@ -113,66 +133,114 @@ describe('GET /accounts/{accountId}/repositories', () => {
       updatedAt: expect.any(String) as string,
     });
     expect(body.nextCursor).toBeUndefined();
-    expect(body.installations).toEqual([{ id: installs['small-org'], account: 'small-org', status: 'ok' }]);
+    expect(body.total).toBe(SMALL.length);
+    expect(body.installations).toEqual([
+      { id: installationId, account: 'small-org', status: 'ok', syncedAt: expect.any(String) as string },
+    ]);
   });
 
-  it('reads 1,000 repositories in 2 sequential waves of GitHub calls: page 1, then pages 2–10 at once', async () => {
-    const installationId = installs['big-org'] ?? 0;
-    await fx.admin.setLatency(100);
+  it('costs 0 GitHub calls, 2 sequential table round trips after the session, and O(page) reads', async () => {
+    const recorder = recordDynamoRequests(getServices().table.client);
     try {
-      for (const run of ['token minted', 'token cached']) {
-        await fx.admin.clearCalls();
-        const { status, body } = await list('bob', accounts.a, { installationId, limit: 100 });
+      const cases: Array<Record<string, string | number>> = [
+        { limit: 30 },
+        { limit: 100, installationId: installs['big-org'] ?? 0 },
+        { q: 'big-09' },
+      ];
+      const first = await list('bob', accounts.a, { limit: 30 });
+      cases.push({ limit: 30, cursor: first.body.nextCursor ?? '' });
+      await fx.admin.clearCalls();
+      for (const query of cases) {
+        recorder.clear();
+        const { status, body } = await list('bob', accounts.a, query);
         expect(status).toBe(200);
-        expect(body.repositories[0]?.name).toBe('big-0001');
-        expect(body.nextCursor).toBeDefined();
-        const calls = (await listCalls()).sort((x, y) => x.startMs - y.startMs);
-        expect({ run, calls: calls.length }).toEqual({ run, calls: 10 });
-        const [first, ...rest] = calls;
-        // Every later page starts after page 1 has ended, and they all overlap one another.
-        expect(rest.every((call) => call.startMs >= (first?.endMs ?? Infinity))).toBe(true);
-        expect(Math.max(...rest.map((call) => call.startMs))).toBeLessThan(
-          Math.min(...rest.map((call) => call.endMs)),
-        );
-        expect(await mints()).toBe(run === 'token minted' ? 1 : 0);
+        expect(body.repositories.length).toBeGreaterThan(0);
+        // The session is read first (authentication); then membership + links, then the index.
+        const [session, ...listing] = recorder.requests.sort((x, y) => x.startMs - y.startMs);
+        expect(session?.operation).toBe('GetItem');
+        expect({ query, roundTrips: recorder.sequentialRoundTrips(listing) }).toEqual({
+          query,
+          roundTrips: 2,
+        });
+        // One Query per listed installation (at most 4 here), whatever the organisation's size.
+        const queries = listing.filter((request) => request.operation === 'Query');
+        expect(queries.length).toBeLessThanOrEqual(1 + 4);
+        expect(recorder.totals().readUnits).toBeLessThan(60);
       }
+      expect(await fx.admin.calls()).toEqual([]);
     } finally {
-      await fx.admin.setLatency(0);
+      recorder.stop();
     }
-    // limit above 100 is 100.
-    const capped = await list('bob', accounts.a, { limit: 500 });
-    expect(capped.body.repositories).toHaveLength(100);
-    // The whole walk across account A's installations: 1,000 + 10 + 2, each once.
-    const names = new Set<string>();
-    let cursor: string | undefined;
-    do {
-      const { body } = await list('bob', accounts.a, { limit: 100, ...(cursor ? { cursor } : {}) });
-      for (const repo of body.repositories) names.add(repo.fullName);
-      cursor = body.nextCursor;
-    } while (cursor);
-    expect(names.size).toBe(1000 + SMALL.length + 2);
   });
 
-  it('an account without links gets 200 and nothing; a non-member 404', async () => {
+  it('walks 1,000 + the others exactly once with limit and cursor; limit above 100 is 100; exact totals', async () => {
+    const big = installs['big-org'] ?? 0;
+    const capped = await list('bob', accounts.a, { limit: 500, installationId: big });
+    expect(capped.body.repositories).toHaveLength(100);
+    expect(capped.body.repositories[0]?.name).toBe('big-0001');
+    expect(capped.body.total).toBe(1000);
+    const all = await walk(accounts.a, { limit: 100 });
+    const expected = 1000 + SMALL.length + 2 + WORDS.length;
+    expect(all).toHaveLength(expected);
+    expect(new Set(all).size).toBe(expected);
+    expect((await list('bob', accounts.a)).body.total).toBe(expected);
+  });
+
+  it('an account without links gets 200, nothing and a total of 0; a non-member 404; an unlinked installation 404', async () => {
     expect(await list('alice', accounts.b)).toEqual({
       status: 200,
-      body: { repositories: [], installations: [] },
+      body: { repositories: [], total: 0, installations: [] },
     });
     const outsider = await list('eve', accounts.a);
-    expect(outsider.status).toBe(404);
-    expect(outsider.body.error).toBe('account_not_found');
+    expect([outsider.status, outsider.body.error]).toEqual([404, 'account_not_found']);
+    const unlinked = await list('bob', accounts.a, { installationId: installs['one-org'] ?? 0 });
+    expect([unlinked.status, unlinked.body.error]).toEqual([404, 'installation_not_found']);
   });
 
-  it('filters by name substring (case-insensitive, trimmed) and by linked installation only', async () => {
-    const { body } = await list('bob', accounts.a, { q: '  aPi ' });
-    expect(body.repositories.map((repo) => repo.fullName)).toEqual([
-      'small-org/api',
-      'small-org/API-gateway',
-      'small-org/Rapid',
+  it('q matches the start of the name or of a word (split on - _ .), case-insensitively, and nothing else', async () => {
+    const word = { installationId: installs['word-org'] ?? 0 };
+    // Ordered by the matched part: `api` (payments-api's second word), then `api-api`.
+    expect(await names('bob', accounts.a, { ...word, q: '  aPi ' })).toEqual(['payments-api', 'api-api']);
+    expect(await names('bob', accounts.a, { ...word, q: 'pay' })).toEqual(['Pay.Roll', 'payments-api']);
+    expect(await names('bob', accounts.a, { ...word, q: 'payments-a' })).toEqual(['payments-api']);
+    expect(await names('bob', accounts.a, { ...word, q: 'roll' })).toEqual(['Pay.Roll']);
+    expect(await names('bob', accounts.a, { ...word, q: 'lib.c' })).toEqual(['my_lib.core']);
+    expect(await names('bob', accounts.a, { ...word, q: 'quas' })).toEqual([]);
+    expect(await names('bob', accounts.a, { ...word, q: 'ments' })).toEqual([]);
+    // Across installations: small-org's api and API-gateway too, but not Rapid.
+    expect(await names('bob', accounts.a, { q: 'api' })).toEqual([
+      'api',
+      'payments-api',
+      'api-api',
+      'API-gateway',
     ]);
-    const unlinked = await list('bob', accounts.a, { installationId: installs['one-org'] ?? 0 });
-    expect(unlinked.status).toBe(404);
-    expect(unlinked.body.error).toBe('installation_not_found');
+    const search = await list('bob', accounts.a, { q: 'api' });
+    expect(search.body.total).toBeUndefined();
+  });
+
+  it('a q no repository name could match reads no repository', async () => {
+    const recorder = recordDynamoRequests(getServices().table.client);
+    try {
+      for (const q of ['a b', 'a/b', 'ä', '%']) {
+        recorder.clear();
+        const { status, body } = await list('bob', accounts.a, { q });
+        expect({ q, status, repositories: body.repositories }).toEqual({ q, status: 200, repositories: [] });
+        expect(recorder.requests.filter((request) => request.operation === 'Query')).toHaveLength(1); // the links
+      }
+    } finally {
+      recorder.stop();
+    }
+  });
+
+  it('pages a search with its cursor, each repository once; a cursor of another search is 400', async () => {
+    const seen = await walk(accounts.a, { q: 'api', limit: 1 });
+    expect(seen).toEqual(['api', 'payments-api', 'api-api', 'API-gateway']);
+    const first = await list('bob', accounts.a, { q: 'api', limit: 1 });
+    const cursor = first.body.nextCursor ?? '';
+    for (const query of [{ q: 'pay', cursor }, { cursor }] as Array<Record<string, string>>) {
+      const { status, body } = await list('bob', accounts.a, query);
+      expect({ status, error: body.error }).toEqual({ status: 400, error: 'invalid_cursor' });
+    }
   });
 
   it('refuses bad query values with 400', async () => {
@@ -190,126 +258,107 @@ describe('GET /accounts/{accountId}/repositories', () => {
     }
   });
 
-  it('walks every repository exactly once with limit and cursor, even when one is created between pages', async () => {
+  it('the cursor stays stable while repositories are created and deleted between pages', async () => {
     const installationId = installs['small-org'] ?? 0;
-    const seen: string[] = [];
-    let cursor: string | undefined;
-    let pages = 0;
-    do {
-      const { status, body } = await list('bob', accounts.a, {
-        installationId,
-        limit: 3,
-        ...(cursor ? { cursor } : {}),
-      });
-      expect(status).toBe(200);
-      expect(body.repositories.length).toBeLessThanOrEqual(3);
-      seen.push(...body.repositories.map((repo) => repo.name));
-      cursor = body.nextCursor;
-      if (++pages === 2) {
-        // One sorts before the pages already read, one after: neither shifts the others.
-        await fx.admin.createRepositories('small-org', { names: ['aaa-new', 'zzz-new'] });
-      }
-    } while (cursor);
+    const before = await names('bob', accounts.a, { installationId, limit: 100 });
+    let deleted = '';
+    const seen = await walk(accounts.a, { installationId, limit: 3 }, async (page) => {
+      if (page !== 2) return;
+      // One sorts before the pages already read, one after; one not yet read is deleted.
+      await fx.admin.createRepositories('small-org', { names: ['aaa-new', 'zzz-new'] });
+      deleted = 'tools';
+      await fx.admin.deleteRepository('small-org', deleted);
+    });
     expect(new Set(seen).size).toBe(seen.length);
-    expect(seen.filter((name) => SMALL.includes(name)).sort()).toEqual([...SMALL].sort());
+    const throughout = before.filter((name) => name !== deleted);
+    expect(throughout.every((name) => seen.includes(name))).toBe(true);
     expect(seen).toContain('zzz-new');
     expect(seen).not.toContain('aaa-new');
+    expect(seen).not.toContain(deleted);
   });
 
-  it('lists every linked installation in one go: GitHub calls per list', async () => {
-    await fx.admin.clearCalls();
-    const { body } = await list('alice', accounts.c);
+  it('a repository created, renamed or removed on GitHub shows in the list within 2 s', async () => {
+    const installationId = installs['small-org'] ?? 0;
+    const query = { installationId, limit: 100 };
+    await fx.admin.createRepositories('small-org', { names: ['fresh'] });
+    expect(await eventually(async () => (await names('bob', accounts.a, query)).includes('fresh'))).toBe(
+      true,
+    );
+    await fx.admin.renameRepository('small-org', 'fresh', 'renamed-fresh');
+    expect(
+      await eventually(async () => {
+        const now = await names('bob', accounts.a, query);
+        return now.includes('renamed-fresh') && !now.includes('fresh');
+      }),
+    ).toBe(true);
+    expect(await names('bob', accounts.a, { installationId, q: 'fresh' })).toEqual(['renamed-fresh']);
+    await fx.admin.deleteRepository('small-org', 'renamed-fresh');
+    expect(
+      await eventually(async () => !(await names('bob', accounts.a, query)).includes('renamed-fresh')),
+    ).toBe(true);
+    // Removed from the installation's selection (installation_repositories removed).
+    await fx.admin.call('POST', `/installations/${installationId}/repositories`, { remove: ['web'] });
+    expect(await eventually(async () => !(await names('bob', accounts.a, query)).includes('web'))).toBe(true);
+    // The cursor test before this one added zzz-new and aaa-new and deleted tools.
+    expect((await list('bob', accounts.a, query)).body.total).toBe(SMALL.length + 2 - 1 - 1);
+  });
+
+  it('statuses: syncing with no syncedAt before the first sync; sso_required and unavailable as the index says', async () => {
+    const body = (await list('alice', accounts.c)).body;
+    expect(body.installations).toEqual([
+      { id: installs['one-org'], account: 'one-org', status: 'ok', syncedAt: expect.any(String) as string },
+      { id: installs['two-org'], account: 'two-org', status: 'syncing', syncedAt: null },
+    ]);
+    // What the index holds is listed, syncing or not; the total is exact.
     expect(body.repositories.map((repo) => repo.fullName)).toEqual([
       'one-org/one-1',
       'one-org/one-2',
       'two-org/two-1',
     ]);
-    expect(body.installations.map((entry) => entry.status)).toEqual(['ok', 'ok']);
-    // 2 installations: 2 mints (first time) + 1 page each.
-    expect(await mints()).toBe(2);
-    expect(await listCalls()).toHaveLength(2);
-    await fx.admin.clearCalls();
-    await list('alice', accounts.c);
-    expect(await mints()).toBe(0);
-    expect(await listCalls()).toHaveLength(2);
-  });
-
-  it('a repository removed from the selection is no longer listed', async () => {
-    const installationId = installs['small-org'] ?? 0;
-    await fx.admin.call('POST', `/installations/${installationId}/repositories`, { remove: ['web'] });
-    const { body } = await list('bob', accounts.a, { installationId, q: 'web' });
-    expect(body.repositories).toEqual([]);
-    expect(body.installations).toEqual([{ id: installationId, account: 'small-org', status: 'ok' }]);
+    expect(body.total).toBe(3);
+    const index = new RepositoryIndexStore(fx.table.table);
+    await index.setState(installs['one-org'] ?? 0, { status: 'sso_required' });
+    await index.setState(installs['two-org'] ?? 0, { status: 'unavailable' });
+    const after = (await list('alice', accounts.c)).body;
+    expect(after.installations.map((entry) => entry.status)).toEqual(['sso_required', 'unavailable']);
+    expect(after.total).toBe(3);
+    await index.setState(installs['one-org'] ?? 0, { status: 'ok' });
+    await index.setState(installs['two-org'] ?? 0, { status: 'syncing' });
   });
 
   it('a suspended installation’s repositories are not listed, the others still are', async () => {
     const installationId = installs['sus-org'] ?? 0;
-    const before = await list('bob', accounts.a, { q: 'sus' });
-    expect(before.body.repositories.map((repo) => repo.name)).toEqual(['sus-1', 'sus-2']);
+    expect(await names('bob', accounts.a, { q: 'sus' })).toEqual(['sus-1', 'sus-2']);
+    const total = (await list('bob', accounts.a)).body.total ?? 0;
     await fx.admin.suspend(installationId);
     const { status, body } = await list('bob', accounts.a, { q: 'sus' });
     expect(status).toBe(200);
     expect(body.repositories).toEqual([]);
     expect(body.installations.find((entry) => entry.id === installationId)?.status).toBe('suspended');
-    // The others are still there.
-    expect(body.installations.filter((entry) => entry.status === 'ok')).toHaveLength(2);
+    expect(body.installations.filter((entry) => entry.status === 'ok')).toHaveLength(3);
+    expect((await list('bob', accounts.a)).body.total).toBe(total - 2);
     await fx.admin.unsuspend(installationId);
-    expect((await list('bob', accounts.a, { q: 'sus' })).body.repositories).toHaveLength(2);
+    const back = await list('bob', accounts.a, { q: 'sus' });
+    expect(back.body.repositories).toHaveLength(2);
+    expect(back.body.installations.find((entry) => entry.id === installationId)?.status).toBe('ok');
   });
 
-  it('one installation GitHub fails for is reported, not hiding the others; failing for all is 502; a rate limit 503', async () => {
-    // Tokens are cached: the fault hits one of the two page calls.
-    await fx.admin.fault({ method: 'GET', route: '/installation/repositories', status: 500, count: 1 });
-    const { status, body } = await list('alice', accounts.c);
-    expect(status).toBe(200);
-    expect(body.installations.map((entry) => entry.status).sort()).toEqual(['ok', 'unavailable']);
-    const okId = body.installations.find((entry) => entry.status === 'ok')?.id;
-    expect(body.repositories.length).toBeGreaterThan(0);
-    expect(body.repositories.every((repo) => repo.installationId === okId)).toBe(true);
-
-    await fx.admin.fault({ method: 'GET', route: '/installation/repositories', status: 500, count: 2 });
-    const all = await list('alice', accounts.c);
-    expect(all.status).toBe(502);
-
-    await fx.admin.fault({
-      method: 'GET',
-      route: '/installation/repositories',
-      status: 403,
-      count: 1,
-      headers: { 'retry-after': '30' },
-      body: { message: 'You have exceeded a secondary rate limit.' },
-    });
-    const limited = await (sessions.alice as Call)(`/accounts/${accounts.c}/repositories`);
-    expect(limited.status).toBe(503);
-    expect(limited.headers.get('retry-after')).toBe('30');
-    expect(((await limited.json()) as { error: string }).error).toBe('github_rate_limited');
-    await fx.admin.call('DELETE', '/faults');
-  });
-
-  it('an uninstalled installation is gone from the list with its links', async () => {
-    await fx.admin.uninstall(installs['two-org'] ?? 0);
+  it('an uninstalled installation is gone from the list with its links and its index', async () => {
+    const two = installs['two-org'] ?? 0;
+    await fx.admin.uninstall(two);
     const { body } = await list('alice', accounts.c);
     expect(body.repositories.map((repo) => repo.fullName)).toEqual(['one-org/one-1', 'one-org/one-2']);
     expect(body.installations.map((entry) => entry.id)).toEqual([installs['one-org']]);
+    expect(body.total).toBe(2);
+    expect(await new RepositoryIndexStore(fx.table.table).indexedIds(two)).toEqual(new Map());
   });
 
-  it('an installation uninstalled without the service hearing of it shows as unavailable, with nothing listed', async () => {
-    // The deletion webhook is missed: the link is still in the table, GitHub no longer knows the installation.
-    fx.emulator.world.uninstall(installs['one-org'] ?? 0);
-    const { status, body } = await list('alice', accounts.c);
-    expect(status).toBe(200);
-    expect(body.repositories).toEqual([]);
-    expect(body.installations).toEqual([
-      { id: installs['one-org'], account: 'one-org', status: 'unavailable' },
-    ]);
-  });
-
-  it('the table throttling under an installation’s token is 503, never an empty list', async () => {
+  it('the table throttling under the list is 503, never an empty list', async () => {
     const proxy = fx.dynamo;
     if (!proxy) throw new Error('the fixture runs through the fault proxy');
     proxy.inject({
-      operations: ['GetItem'],
-      match: (body) => JSON.stringify(body).includes('TOKEN#'),
+      operations: ['Query'],
+      match: (body) => JSON.stringify(body).includes('REPOS#'),
       mode: 'fail',
       count: Infinity,
       errorType: 'ProvisionedThroughputExceededException',
@@ -323,13 +372,11 @@ describe('GET /accounts/{accountId}/repositories', () => {
     }
   });
 
-  it('writes nothing to the table (but the shared token cache when a token is minted)', async () => {
-    const before = await tableItems({ withTokenCache: false });
+  it('writes nothing to the table', async () => {
+    const before = await tableItems();
     await list('bob', accounts.a);
-    expect(await tableItems({ withTokenCache: false })).toEqual(before);
-    const cached = await tableItems({ withTokenCache: true });
     await list('bob', accounts.a, { q: 'big-09' });
     await list('bob', accounts.a, { limit: 5 });
-    expect(await tableItems({ withTokenCache: true })).toEqual(cached);
+    expect(await tableItems()).toEqual(before);
   });
 });
