@@ -87,6 +87,13 @@ export const keys = {
     PK: 'REPOS#CLEARING',
     SK: `INSTALLATION#${installationId}`,
   }),
+  /** The repository sync job's state of one installation: checkpoint, budget, lease (repository-sync-store.ts). */
+  repositorySync: (installationId: string | number) => ({ PK: `REPOSYNC#${installationId}`, SK: 'STATE' }),
+  /** One page of `GET /installation/repositories` as last read: its ETag and the repository ids on it. */
+  repositorySyncPage: (installationId: string | number, page: number) => ({
+    PK: `REPOSYNC#${installationId}`,
+    SK: `PAGE#${String(page).padStart(6, '0')}`,
+  }),
 } as const;
 
 /** Sort-key prefixes for adjacency-list queries. */
@@ -104,6 +111,7 @@ export const prefixes = {
   repoIndexWord: 'W#',
   repoIndexGone: 'GONE#',
   repoIndexPendingClear: 'INSTALLATION#',
+  repositorySyncPage: 'PAGE#',
 } as const;
 
 /** Ids fit in 16 digits (JavaScript's safe integers): padded, string order is numeric order. */
