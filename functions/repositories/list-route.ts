@@ -1,4 +1,4 @@
-import { requireCaller } from '../shared/auth/context.js';
+import { requireCaller, requirePresentedSession } from '../shared/auth/context.js';
 import type { RouteHandler } from '../shared/http/http-handler.js';
 import { json } from '../shared/http/responses.js';
 import { accountIdParam } from '../shared/http/validate.js';
@@ -6,8 +6,9 @@ import { listAccountRepositories, parseListQuery } from '../shared/repositories/
 
 /** GET /accounts/{accountId}/repositories: the repositories of the account's linked installations. */
 export const listRoute: RouteHandler = async (request) => {
-  const caller = await requireCaller(request);
+  requirePresentedSession(request);
   const accountId = accountIdParam(request.pathParameters.accountId);
   const query = parseListQuery(request.query);
-  return json(200, await listAccountRepositories(caller, accountId, query));
+  // The session is read beside the account's links (the list's first round trip), not before them.
+  return json(200, await listAccountRepositories(requireCaller(request), accountId, query));
 };

@@ -139,7 +139,7 @@ describe('GET /accounts/{accountId}/repositories (from the index)', () => {
     ]);
   });
 
-  it('costs 0 GitHub calls, 2 sequential table round trips after the session, and O(page) reads', async () => {
+  it('costs 0 GitHub calls, 2 sequential table round trips (the session included), and O(page) reads', async () => {
     const recorder = recordDynamoRequests(getServices().table.client);
     try {
       const cases: Array<Record<string, string | number>> = [
@@ -155,9 +155,8 @@ describe('GET /accounts/{accountId}/repositories (from the index)', () => {
         const { status, body } = await list('bob', accounts.a, query);
         expect(status).toBe(200);
         expect(body.repositories.length).toBeGreaterThan(0);
-        // The session is read first (authentication); then membership + links, then the index.
-        const [session, ...listing] = recorder.requests.sort((x, y) => x.startMs - y.startMs);
-        expect(session?.operation).toBe('GetItem');
+        // The session beside the links; then the membership beside the index.
+        const listing = recorder.requests.sort((x, y) => x.startMs - y.startMs);
         expect({ query, roundTrips: recorder.sequentialRoundTrips(listing) }).toEqual({
           query,
           roundTrips: 2,
@@ -193,6 +192,15 @@ describe('GET /accounts/{accountId}/repositories (from the index)', () => {
     });
     const outsider = await list('eve', accounts.a);
     expect([outsider.status, outsider.body.error]).toEqual([404, 'account_not_found']);
+    // The links are read beside the session: a non-member still learns nothing of them.
+    for (const installationId of [installs['one-org'] ?? 0, installs['big-org'] ?? 0]) {
+      const probe = await list('eve', accounts.a, { installationId });
+      expect([probe.status, probe.body.error, probe.body.repositories]).toEqual([
+        404,
+        'account_not_found',
+        undefined,
+      ]);
+    }
     const unlinked = await list('bob', accounts.a, { installationId: installs['one-org'] ?? 0 });
     expect([unlinked.status, unlinked.body.error]).toEqual([404, 'installation_not_found']);
   });

@@ -5,8 +5,16 @@ import { logger } from '../logger.js';
 import { getCrypto, getServices } from '../services.js';
 import type { HttpRequest } from '../http/request.js';
 import { cookieOptionsFor } from './cookies.js';
-import { authenticate, type Caller } from './sessions.js';
+import { authenticate, presentedSessionId, type Caller } from './sessions.js';
 import { REFRESH_TIMEOUT_MS, UserTokens } from './user-tokens.js';
+
+/**
+ * Throws 401 when the request presents no well-formed session, with no I/O: a route that starts other
+ * reads beside the session's (requireCaller) calls this first, so unauthenticated requests read nothing.
+ */
+export function requirePresentedSession(request: HttpRequest): void {
+  presentedSessionId(request, cookieOptionsFor(getServices().config.apiBaseUrl));
+}
 
 /** The session of the request, checked (401/403 otherwise). */
 export async function requireCaller(request: HttpRequest): Promise<Caller> {

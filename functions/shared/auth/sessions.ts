@@ -71,6 +71,23 @@ function originOf(request: HttpRequest): string | undefined {
  * configured frontend origin (CSRF); bearer requests carry no ambient credential and need no check.
  * The cheap checks (present, well-formed) come before the session key is read or the table asked.
  */
+/**
+ * The session id the request presents (bearer first, else the cookie): the cheap half of
+ * authenticate, with no I/O. Missing or malformed is 401.
+ */
+export function presentedSessionId(
+  request: HttpRequest,
+  cookie: CookieOptions,
+): { id: string; via: 'bearer' | 'cookie' } {
+  const authorization = request.headers.authorization;
+  const bearer = authorization?.match(/^Bearer\s+(\S+)$/i)?.[1];
+  const id = bearer ?? request.cookies[cookieName(SESSION_COOKIE, cookie)];
+  if (!id) throw new UnauthorizedError('unauthenticated', 'Sign in with GitHub first.');
+  if (!SESSION_ID.test(id))
+    throw new UnauthorizedError('invalid_session', 'The session is not valid. Sign in again.');
+  return { id, via: bearer ? 'bearer' : 'cookie' };
+}
+
 export async function authenticate(
   request: HttpRequest,
   deps: {
@@ -81,16 +98,9 @@ export async function authenticate(
     cookie: CookieOptions;
   },
 ): Promise<Caller> {
-  const authorization = request.headers.authorization;
-  const bearer = authorization?.match(/^Bearer\s+(\S+)$/i)?.[1];
-  const cookie = request.cookies[cookieName(SESSION_COOKIE, deps.cookie)];
-  const id = bearer ?? cookie;
-  if (!id) throw new UnauthorizedError('unauthenticated', 'Sign in with GitHub first.');
-  if (!SESSION_ID.test(id))
-    throw new UnauthorizedError('invalid_session', 'The session is not valid. Sign in again.');
+  const { id, via } = presentedSessionId(request, deps.cookie);
   const found = await findSession(deps.store, await deps.sessionKey(), id);
   if (!found) throw new UnauthorizedError('invalid_session', 'The session is not valid. Sign in again.');
-  const via = bearer ? 'bearer' : 'cookie';
   if (via === 'cookie' && !SAFE_METHODS.has(request.event.requestContext.http.method.toUpperCase())) {
     const origin = originOf(request);
     if (!origin || !deps.allowedOrigins.includes(origin)) {

@@ -136,24 +136,24 @@ function statusOf(
 
 /**
  * The repositories of the account's linked installations, from the repository index (no GitHub call:
- * docs/repository-index.md), in the cursor's total order, `limit` at a time. Two table round trips:
- * the membership and the links; then, at once, the index's states (counts included), the stored
- * installations and one page per installation, merged. Any member may list; others get 404
+ * docs/repository-index.md), in the cursor's total order, `limit` at a time. Two table round trips,
+ * session included: the session and the links; then, at once, the membership, the index's states
+ * (counts included), the stored installations and one page per installation, merged. Any member may list; others get 404
  * `account_not_found`. `installationId` must be linked to the account, else 404
  * `installation_not_found`.
  */
 export async function listAccountRepositories(
-  caller: Caller,
+  authenticated: Promise<Caller>,
   accountId: string,
   query: ListQuery,
 ): Promise<RepositoryList> {
   const { table } = getServices();
   const installations = new InstallationStore(table);
   const index = new RepositoryIndexStore(table);
-  const [, links] = await Promise.all([
-    requireMember(new AccountStore(table), accountId, caller.userId),
-    installations.linksOfAccount(accountId),
-  ]);
+  // Round trip 1: the session and the account's links at once. The links are read before the caller
+  // is known to be a member, but nothing read is answered unless the membership check below passes.
+  const [caller, links] = await Promise.all([authenticated, installations.linksOfAccount(accountId)]);
+  const membership = requireMember(new AccountStore(table), accountId, caller.userId);
   const wanted = (
     query.installationId === undefined
       ? links.map((link) => link.installationId)
@@ -161,12 +161,17 @@ export async function listAccountRepositories(
           .filter((link) => link.installationId === query.installationId)
           .map((link) => link.installationId)
   ).sort((a, b) => a - b);
-  if (query.installationId !== undefined && wanted.length === 0)
+  if (query.installationId !== undefined && wanted.length === 0) {
+    // A non-member learns nothing of the account's links: account_not_found first.
+    await membership;
     throw new NotFoundError('installation_not_found', 'No such installation is linked to this account.');
+  }
 
   // A search no name could match (a character names cannot hold) reads no repository.
   const searchable = query.q === undefined || isSearchable(query.q);
-  const [stored, states, pages] = await Promise.all([
+  // Round trip 2: the membership, and beside it what the answer needs.
+  const [, stored, states, pages] = await Promise.all([
+    membership,
     installations.getManyDetails(wanted),
     index.states(wanted),
     Promise.all(wanted.map((id) => (searchable ? readPage(index, id, query) : Promise.resolve([])))),
