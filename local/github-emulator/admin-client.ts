@@ -213,6 +213,29 @@ export class EmulatorAdmin {
     return this.call('PUT', '/latency', { latencyMs });
   }
 
+  /** Each REST answer waits a random time in [minMs, maxMs], as real calls to GitHub vary. */
+  setLatencyRange(minMs: number, maxMs: number) {
+    return this.call<{ minMs: number; maxMs: number }>('PUT', '/latency', { minMs, maxMs });
+  }
+
+  /**
+   * Many empty repositories at once, without webhooks (handlers/bulk.ts): names like
+   * `prefix-growth-payments-api-12` (bulkRepositoryName), numbered from `start` + 1.
+   */
+  createRepositoriesInBulk(
+    owner: string,
+    input: { count: number; prefix?: string; words?: string[][]; start?: number; private?: boolean },
+  ) {
+    return this.call<{
+      owner: string;
+      count: number;
+      firstId: number;
+      lastId: number;
+      first: string;
+      last: string;
+    }>('POST', `/users/${owner}/repos/bulk`, input);
+  }
+
   clearCalls() {
     return this.call('DELETE', '/calls');
   }

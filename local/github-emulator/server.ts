@@ -5,6 +5,7 @@ import { GitHubError } from './errors.js';
 import { adminRoutes, type AdminState, type CallRecord, type Fault } from './handlers/admin.js';
 import { appManifestRoutes } from './handlers/app-manifests.js';
 import { appRoutes } from './handlers/app.js';
+import { bulkRoutes } from './handlers/bulk.js';
 import { installationRoutes } from './handlers/installation.js';
 import { gitTreeRoutes } from './handlers/git-trees.js';
 import { oauthRoutes } from './handlers/oauth.js';
@@ -73,7 +74,7 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
   const serializer = new Serializer(world, () => baseUrl);
   const webhooks = new Webhooks(world);
   const context: EmulatorContext = { world, serializer, webhooks, baseUrl: () => baseUrl };
-  const state: AdminState = { faults: [], calls: [], nextFaultId: 1, latencyMs: 0 };
+  const state: AdminState = { faults: [], calls: [], nextFaultId: 1, latencyMs: 0, latencyMaxMs: 0 };
   const routes: Route[] = [
     ...appRoutes,
     ...appManifestRoutes,
@@ -87,6 +88,7 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
     ...gitTreeRoutes(),
     ...oauthRoutes,
     ...adminRoutes(state),
+    ...bulkRoutes,
   ];
   const rateLimits = new Map<string, { used: number; resetAt: number }>();
 
@@ -144,8 +146,8 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
         ? ({ kind: 'none' } as const)
         : resolveCredential(world, req.headers.authorization);
     // The configured latency, before GitHub acts: parallel calls overlap in it, sequential ones add up.
-    if (route && route.kind !== 'admin' && state.latencyMs > 0)
-      await new Promise((resolve) => setTimeout(resolve, state.latencyMs));
+    if (route && route.kind !== 'admin' && state.latencyMaxMs > 0)
+      await new Promise((resolve) => setTimeout(resolve, callLatencyMs(state)));
     const common: Record<string, string> = {
       Date: new Date(world.clock.nowMs()).toUTCString(),
       'x-github-request-id': randomBytes(8).toString('hex').toUpperCase(),
@@ -281,6 +283,11 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
         server.close(() => resolve());
       }),
   };
+}
+
+/** The latency of one call: fixed, or uniformly random in [latencyMs, latencyMaxMs]. */
+function callLatencyMs(state: AdminState): number {
+  return state.latencyMs + Math.round(Math.random() * Math.max(0, state.latencyMaxMs - state.latencyMs));
 }
 
 async function readBody(req: IncomingMessage): Promise<Buffer | 'too_large'> {
