@@ -108,18 +108,19 @@ export function resolveCredential(world: World, authorization: string | undefine
     };
   }
   if (lowered !== 'bearer' && lowered !== 'token') return { kind: 'invalid', error: badCredentials() };
+  // Before the JWT test: a new-format installation token (`ghs_<appId>_<JWT>`) has dots too.
+  if (value.startsWith('ghs_')) {
+    const token = world.liveInstallationToken(value);
+    const installation = token ? world.installations.get(token.installationId) : undefined;
+    if (!token || !installation) return { kind: 'invalid', error: badCredentials() };
+    return { kind: 'installation_token', token, installation };
+  }
   if (value.split('.').length === 3) {
     try {
       return { kind: 'app_jwt', app: verifyAppJwt(world, value) };
     } catch (error) {
       return { kind: 'invalid', error: error instanceof GitHubError ? error : badCredentials() };
     }
-  }
-  if (value.startsWith('ghs_')) {
-    const token = world.liveInstallationToken(value);
-    const installation = token ? world.installations.get(token.installationId) : undefined;
-    if (!token || !installation) return { kind: 'invalid', error: badCredentials() };
-    return { kind: 'installation_token', token, installation };
   }
   const token = world.liveUserToken(value);
   const user = token ? world.accounts.get(token.userId) : undefined;

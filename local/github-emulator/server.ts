@@ -1,12 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { isNotModified, validatorsFor } from './conditional.js';
 import { GitHubError } from './errors.js';
 import { adminRoutes, type AdminState, type CallRecord, type Fault } from './handlers/admin.js';
 import { appManifestRoutes } from './handlers/app-manifests.js';
 import { appRoutes } from './handlers/app.js';
 import { bulkRoutes } from './handlers/bulk.js';
 import { installationRoutes } from './handlers/installation.js';
+import { limitRoutes } from './handlers/limits.js';
 import { gitTreeRoutes } from './handlers/git-trees.js';
 import { oauthRoutes } from './handlers/oauth.js';
 import { repoRoutes } from './handlers/repos.js';
@@ -25,7 +27,9 @@ import {
   type EmulatorResponse,
   type Route,
 } from './http.js';
+import { RateLimiter } from './rate-limits.js';
 import { Serializer } from './serialize.js';
+import { tokenFormatFromEnv, type InstallationTokenFormat } from './token-format.js';
 import { Webhooks } from './webhooks.js';
 import { World } from './world.js';
 
@@ -44,25 +48,11 @@ export type GitHubEmulatorOptions = {
   host?: string;
   /** Keep response bodies in the call log (tests validate them against GitHub's OpenAPI description). */
   recordBodies?: boolean;
+  /** Installation tokens' format; default GITHUB_EMULATOR_TOKEN_FORMAT, else `new` (token-format.ts). */
+  tokenFormat?: InstallationTokenFormat;
 };
 
 const MAX_BODY = 30 * 1024 * 1024;
-const RATE_LIMIT = { authenticated: 5000, anonymous: 60 };
-
-function credentialKey(credential: Credential): string {
-  switch (credential.kind) {
-    case 'app_jwt':
-      return `app:${credential.app.id}`;
-    case 'installation_token':
-      return `installation:${credential.installation.id}`;
-    case 'user_token':
-      return `user:${credential.user.id}`;
-    case 'client_basic':
-      return `client:${credential.clientId}`;
-    default:
-      return 'anonymous';
-  }
-}
 
 /**
  * Starts the GitHub emulator: the part of GitHub's REST API, OAuth web flow and webhooks this service
@@ -70,11 +60,20 @@ function credentialKey(credential: Credential): string {
  */
 export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): Promise<GitHubEmulator> {
   const world = new World();
+  world.installationTokenFormat = options.tokenFormat ?? tokenFormatFromEnv();
+  const limiter = new RateLimiter(world.clock);
   let baseUrl = '';
   const serializer = new Serializer(world, () => baseUrl);
   const webhooks = new Webhooks(world);
   const context: EmulatorContext = { world, serializer, webhooks, baseUrl: () => baseUrl };
-  const state: AdminState = { faults: [], calls: [], nextFaultId: 1, latencyMs: 0, latencyMaxMs: 0 };
+  const state: AdminState = {
+    faults: [],
+    calls: [],
+    nextFaultId: 1,
+    latencyMs: 0,
+    latencyMaxMs: 0,
+    limits: limiter,
+  };
   const routes: Route[] = [
     ...appRoutes,
     ...appManifestRoutes,
@@ -89,8 +88,8 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
     ...oauthRoutes,
     ...adminRoutes(state),
     ...bulkRoutes,
+    ...limitRoutes(limiter),
   ];
-  const rateLimits = new Map<string, { used: number; resetAt: number }>();
 
   const takeFault = (method: string, route: Route, path: string): Fault | undefined => {
     if (route.kind === 'admin') return undefined;
@@ -106,23 +105,6 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
       if (fault.remaining === 0) state.faults.splice(state.faults.indexOf(fault), 1);
     }
     return fault;
-  };
-
-  const rateLimitHeaders = (credential: Credential): Record<string, string> => {
-    const key = credentialKey(credential);
-    const limit = key === 'anonymous' ? RATE_LIMIT.anonymous : RATE_LIMIT.authenticated;
-    const now = world.clock.nowSeconds();
-    let bucket = rateLimits.get(key);
-    if (!bucket || bucket.resetAt <= now) bucket = { used: 0, resetAt: now + 3600 };
-    bucket.used++;
-    rateLimits.set(key, bucket);
-    return {
-      'x-ratelimit-limit': String(limit),
-      'x-ratelimit-remaining': String(Math.max(0, limit - bucket.used)),
-      'x-ratelimit-reset': String(bucket.resetAt),
-      'x-ratelimit-used': String(bucket.used),
-      'x-ratelimit-resource': 'core',
-    };
   };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -145,19 +127,51 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
       route?.kind === 'admin'
         ? ({ kind: 'none' } as const)
         : resolveCredential(world, req.headers.authorization);
+    const requestId = randomBytes(8).toString('hex').toUpperCase();
+    // GitHub's limits (rate-limits.ts): counted on arrival, so calls in flight count as they overlap.
+    const admission =
+      route?.kind === 'admin'
+        ? undefined
+        : limiter.admit({
+            method,
+            template: route ? openApiTemplate(route.template) : url.pathname,
+            kind: route?.kind ?? 'rest',
+            credential,
+            requestId,
+          });
+    const ticket = admission instanceof GitHubError ? undefined : admission;
+    try {
+      await answer(req, res, { url, method, raw, route, params, credential, requestId, admission, startMs });
+    } finally {
+      ticket?.release();
+    }
+  }
+
+  async function answer(
+    req: IncomingMessage,
+    res: ServerResponse,
+    call: {
+      url: URL;
+      method: string;
+      raw: Buffer | 'too_large';
+      route: Route | undefined;
+      params: Record<string, string>;
+      credential: Credential;
+      requestId: string;
+      admission: ReturnType<RateLimiter['admit']> | undefined;
+      startMs: number;
+    },
+  ): Promise<void> {
+    const { url, method, raw, route, params, credential, admission, startMs } = call;
     // The configured latency, before GitHub acts: parallel calls overlap in it, sequential ones add up.
     if (route && route.kind !== 'admin' && state.latencyMaxMs > 0)
       await new Promise((resolve) => setTimeout(resolve, callLatencyMs(state)));
-    const common: Record<string, string> = {
-      Date: new Date(world.clock.nowMs()).toUTCString(),
-      'x-github-request-id': randomBytes(8).toString('hex').toUpperCase(),
-      ...(route?.kind === 'admin' ? {} : rateLimitHeaders(credential)),
-    };
 
     let response: EmulatorResponse;
     let faultId: number | undefined;
     let body: Record<string, unknown> | undefined;
     try {
+      if (admission instanceof GitHubError) throw admission;
       if (raw === 'too_large') throw new GitHubError(413, 'Request body too large');
       if (!route) throw new GitHubError(404, 'Not Found');
       body = parseBody(raw, String(req.headers['content-type'] ?? ''));
@@ -208,7 +222,8 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
       }
     }
 
-    const headers: Record<string, string> = { ...common, ...response.headers };
+    let status = response.status;
+    const headers: Record<string, string> = { ...response.headers };
     let payload = '';
     if (response.html !== undefined) {
       headers['Content-Type'] = 'text/html; charset=utf-8';
@@ -220,9 +235,35 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
       headers['Content-Type'] = 'application/json; charset=utf-8';
       payload = JSON.stringify(response.body);
     }
+    // Conditional requests (conditional.ts): validators on GET answers, 304 without a body when they match.
+    if (route?.kind === 'rest' && method === 'GET' && status === 200 && payload !== '') {
+      Object.assign(headers, validatorsFor(payload, response.body, headers.Link), {
+        Vary: 'Accept, Authorization, Cookie, X-GitHub-OTP',
+      });
+      if (isNotModified(req.headers, { ETag: headers.ETag ?? '', ...pick(headers, 'Last-Modified') })) {
+        status = 304;
+        payload = '';
+        delete headers['Content-Type'];
+      }
+    }
+    const common: Record<string, string> = {
+      Date: new Date(world.clock.nowMs()).toUTCString(),
+      'x-github-request-id': call.requestId,
+      ...(admission && !(admission instanceof GitHubError) ? admission.headers(status) : {}),
+    };
     if (route)
-      record(method, route, url.pathname, credential, response.status, body, faultId, response.body, startMs);
-    res.writeHead(response.status, headers).end(payload);
+      record(
+        method,
+        route,
+        url.pathname,
+        credential,
+        status,
+        body,
+        faultId,
+        status === 304 ? undefined : response.body,
+        startMs,
+      );
+    res.writeHead(status, { ...common, ...headers }).end(payload);
   }
 
   function record(
@@ -288,6 +329,11 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
 /** The latency of one call: fixed, or uniformly random in [latencyMs, latencyMaxMs]. */
 function callLatencyMs(state: AdminState): number {
   return state.latencyMs + Math.round(Math.random() * Math.max(0, state.latencyMaxMs - state.latencyMs));
+}
+
+function pick(headers: Record<string, string>, name: string): Record<string, string> {
+  const value = headers[name];
+  return value === undefined ? {} : { [name]: value };
 }
 
 async function readBody(req: IncomingMessage): Promise<Buffer | 'too_large'> {

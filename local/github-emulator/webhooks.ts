@@ -57,12 +57,15 @@ const NOT_YET_ANSWERED = {
 
 export class Webhooks {
   readonly deliveries: Delivery[] = [];
+  /** The next this many attempts are lost (POST /_emulator/webhooks/faults {"mode": "drop"}). */
+  dropNext = 0;
   private nextId = 1;
 
   constructor(private readonly world: World) {}
 
   reset(): void {
     this.deliveries.length = 0;
+    this.dropNext = 0;
   }
 
   /**
@@ -130,6 +133,14 @@ export class Webhooks {
     }
     const started = performance.now();
     delivery.attempts++;
+    if (this.dropNext > 0) {
+      // Lost on the way: the App never sees it, and GitHub records an attempt nobody answered.
+      this.dropNext--;
+      delivery.error = 'timed out';
+      delivery.durationMs = TIMEOUT_MS;
+      delivery.pending = false;
+      return;
+    }
     try {
       const response = await fetch(app.webhookUrl, {
         method: 'POST',

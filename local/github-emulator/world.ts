@@ -1,6 +1,7 @@
 import { createPublicKey, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
 import { EmulatorClock } from './clock.js';
 import { GitRepository } from './git-store.js';
+import { newFormatInstallationToken, type InstallationTokenFormat } from './token-format.js';
 
 export type Permissions = Record<string, 'read' | 'write' | 'admin'>;
 
@@ -179,6 +180,10 @@ export class World {
   installationTokens = new Map<string, InstallationToken>();
   /** Where a recursive tree is truncated (the control API lowers it; reset restores GitHub's). */
   treeLimits: { maxEntries: number; maxBytes: number } = { ...GITHUB_TREE_LIMITS };
+  /** How installation tokens look (token-format.ts); set when the emulator starts, kept by reset. */
+  installationTokenFormat: InstallationTokenFormat = 'new';
+  /** Signs new-format installation tokens. */
+  private readonly tokenKey = randomBytes(32);
   private nextId = { account: 1000, installation: 40_000, repository: 700_000, app: 1 };
   /** Each owner's repositories by id, rebuilt when the map or an owner changed (100,000 repositories
    * must not be filtered and sorted on every page of GET /installation/repositories). */
@@ -416,10 +421,22 @@ export class World {
     permissions: Permissions,
     repositoryIds: Set<number> | null,
   ): InstallationToken {
+    const expiresAtMs = this.clock.nowMs() + INSTALLATION_TOKEN_SECONDS * 1000;
     const token: InstallationToken = {
-      token: tokenString('ghs_'),
+      token:
+        this.installationTokenFormat === 'classic'
+          ? tokenString('ghs_')
+          : newFormatInstallationToken({
+              appId: installation.appId,
+              installationId: installation.id,
+              issuedAtSeconds: this.clock.nowSeconds(),
+              expiresAtSeconds: Math.floor(expiresAtMs / 1000),
+              permissions,
+              repositoryIds,
+              key: this.tokenKey,
+            }),
       installationId: installation.id,
-      expiresAtMs: this.clock.nowMs() + INSTALLATION_TOKEN_SECONDS * 1000,
+      expiresAtMs,
       permissions,
       repositoryIds,
     };

@@ -8,6 +8,7 @@ import {
   updateRepository,
   type RepositoryUpdate,
 } from '../repository-changes.js';
+import type { RateLimiter } from '../rate-limits.js';
 import { sendRepositoryEvent } from '../repository-events.js';
 import { Webhooks } from '../webhooks.js';
 import type { EmulatedAccount, EmulatedInstallation, EmulatedRepository, Permissions } from '../world.js';
@@ -57,6 +58,8 @@ export type AdminState = {
   /** With a range (`PUT /_emulator/latency {minMs, maxMs}`), each answer waits a random time from
    * latencyMs to latencyMaxMs, as real calls vary; equal to latencyMs for a fixed latency. */
   latencyMaxMs: number;
+  /** GitHub's rate limits (rate-limits.ts); reset restores them. */
+  limits: RateLimiter;
 };
 
 const bad = (message: string) => new GitHubError(400, message);
@@ -155,6 +158,7 @@ export function adminRoutes(state: AdminState): Route[] {
       state.calls.length = 0;
       state.latencyMs = 0;
       state.latencyMaxMs = 0;
+      state.limits.reset();
       return json(200, { reset: true });
     }),
     admin('POST', '/apps', (request, context) => {
