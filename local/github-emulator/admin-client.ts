@@ -121,6 +121,8 @@ export class EmulatorAdmin {
           startMs: number;
           endMs: number;
           grantType?: string;
+          /** The installation whose token made the call. */
+          installationId?: number;
           body?: unknown;
         }>;
       }>('GET', `/calls${query}`)

@@ -292,6 +292,8 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
       call.grantType =
         typeof requestBody?.grant_type === 'string' ? requestBody.grant_type : 'authorization_code';
     }
+    // Which installation's token made the call: the bench measures concurrency per installation.
+    if (credential.kind === 'installation_token') call.installationId = credential.installation.id;
     if (fault !== undefined) call.fault = fault;
     if (options.recordBodies) call.body = responseBody;
     state.calls.push(call);

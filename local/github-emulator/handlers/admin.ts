@@ -45,6 +45,7 @@ export type CallRecord = {
   startMs: number;
   endMs: number;
   grantType?: string;
+  installationId?: number;
   fault?: number;
   body?: unknown;
 };
