@@ -40,6 +40,8 @@ import {
   type FunctionName,
   type FunctionSpec,
   type ServiceFunctionName,
+  REPOSITORY_SYNC_DEFAULT_MINUTES,
+  REQUESTS_REPOSITORY_SYNC,
 } from './service-routes.js';
 
 export type GitHubAppStackProps = StackProps & {
@@ -56,6 +58,8 @@ export type GitHubAppStackProps = StackProps & {
   logRetentionDays?: RetentionDays;
   /** How often failed webhook deliveries are redelivered (README "Automatic redelivery"); default 10. */
   redeliveryIntervalMinutes?: number;
+  /** How often every installation's repositories are reconciled (docs/repository-index.md); default 60. */
+  repositorySyncIntervalMinutes?: number;
   /**
    * Secrets a previous deployment left behind (they are retained), adopted by ARN or name instead of
    * creating new ones, so a recreated stack still reads every stored token and session (README).
@@ -300,6 +304,25 @@ export class GitHubAppStack extends Stack {
       schedule: Schedule.rate(Duration.minutes(props.redeliveryIntervalMinutes ?? 10)),
       // A failed run is not retried by EventBridge: the next run reads the same attempts again.
       targets: [new LambdaFunction(functions['webhook-redelivery'].fn, { retryAttempts: 0 })],
+    });
+
+    // The reconciler: asked for by the webhook and the link (asynchronous invocations), and scheduled
+    // for every installation (docs/repository-index.md "Reconciler").
+    const repositorySync = functions['repository-sync'].fn;
+    for (const name of REQUESTS_REPOSITORY_SYNC) {
+      functions[name].fn.addEnvironment('REPOSITORY_SYNC_FUNCTION', repositorySync.functionName);
+      // The function itself, no `:*` (versions, aliases): none are published.
+      functions[name].fn.addToRolePolicy(
+        new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [repositorySync.functionArn] }),
+      );
+    }
+    new Rule(this, 'RepositorySyncSchedule', {
+      description: 'Reconcile the repository index of every installation with GitHub',
+      schedule: Schedule.rate(
+        Duration.minutes(props.repositorySyncIntervalMinutes ?? REPOSITORY_SYNC_DEFAULT_MINUTES),
+      ),
+      // A failed fan-out is not retried: the next run requests every installation again.
+      targets: [new LambdaFunction(repositorySync, { retryAttempts: 0 })],
     });
 
     const integrations = new Map<FunctionName, HttpLambdaIntegration>();

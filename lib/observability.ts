@@ -170,6 +170,14 @@ export class Observability extends Construct {
     );
     const redeliveryFailed = serviceMetric(METRIC.redeliveryRunFailures, { period: Duration.hours(1) });
     alarm('WebhookRedeliveryFailed', redeliveryFailed, 1, 'The scheduled redelivery job failed.');
+    // The reconciler: a run that threw (not one that checkpointed for time or budget, which is normal).
+    const repositorySyncFailed = serviceMetric(METRIC.repositorySyncFailures, { period: Duration.hours(1) });
+    alarm(
+      'RepositorySyncFailed',
+      repositorySyncFailed,
+      1,
+      'A repository sync (reconciler) run failed: the repository index may be stale.',
+    );
 
     // User-token refreshes failing above a share of attempts (with a minimum of attempts).
     const refreshFailureRate = new MathExpression({
@@ -246,6 +254,18 @@ export class Observability extends Construct {
           serviceMetric(METRIC.redeliveries),
           redeliveryFailed,
         ],
+      ),
+      graph(
+        'Repository sync runs by outcome',
+        byDimension(METRIC.repositorySyncRuns, 'reason', [
+          'completed',
+          'checkpointed',
+          'deferred',
+          'busy',
+          'suspended',
+          'unavailable',
+        ]),
+        [repositorySyncFailed],
       ),
       graph(
         'Token refreshes',

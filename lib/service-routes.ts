@@ -15,7 +15,7 @@ export type FunctionName =
   | 'webhook';
 
 /** Functions run on a schedule (EventBridge in AWS, a timer in `npm start`), behind no route. */
-export type ScheduledFunctionName = 'webhook-redelivery';
+export type ScheduledFunctionName = 'webhook-redelivery' | 'repository-sync';
 
 export type ServiceFunctionName = FunctionName | ScheduledFunctionName;
 
@@ -23,7 +23,15 @@ export type ServiceFunctionName = FunctionName | ScheduledFunctionName;
  * Partition-key prefixes of the table (functions/shared/store/keys.ts). For a Query on GSI1 the leading
  * key is GSI1PK, so a GSI1 prefix a function queries is listed too.
  */
-export type TableKeyPrefix = 'USER#' | 'SESSION#' | 'STATE#' | 'ACCOUNT#' | 'INSTALLATION#' | 'DELIVERY#';
+export type TableKeyPrefix =
+  | 'USER#'
+  | 'SESSION#'
+  | 'STATE#'
+  | 'ACCOUNT#'
+  | 'INSTALLATION#'
+  | 'DELIVERY#'
+  | 'REPOS#'
+  | 'REPOSYNC#';
 
 export type FunctionSpec = Readonly<{
   /** Handler module, relative to the repository root; it exports `handler`. */
@@ -134,7 +142,25 @@ export const SERVICE_FUNCTIONS: Readonly<Record<ServiceFunctionName, FunctionSpe
     // 20 pages and 100 redeliveries at GitHub's 8 s timeout, four at a time (REDELIVERY_LIMITS).
     timeoutSeconds: 300,
   },
+  'repository-sync': {
+    // Invoked asynchronously (one installation) or by its schedule (fans out through GitHub's list of
+    // the App's installations): reads each installation's repositories with a `metadata: read` token
+    // (minted and cached like every installation token, hence the service keys) and writes the index.
+    entry: entry('repository-sync'),
+    description: 'Reconciles the repository index with GitHub (async per installation, and scheduled)',
+    access: { table: true, githubAppSecret: true, webhookSecret: false, serviceKeys: true },
+    // Its own checkpoints (`REPOSYNC#`), the index (`REPOS#`), cached installation tokens (`INSTALLATION#`).
+    tablePrefixes: ['REPOSYNC#', 'REPOS#', 'INSTALLATION#'],
+    // A pass checkpoints well before this (SYNC_LIMITS.marginMs); 100,000 repositories fit in one.
+    timeoutSeconds: 900,
+  },
 };
+
+/** How often every installation's repositories are reconciled unless `-c repositorySyncIntervalMinutes`. */
+export const REPOSITORY_SYNC_DEFAULT_MINUTES = 60;
+
+/** Functions that ask for a repository sync (lambda:InvokeFunction on repository-sync, asynchronously). */
+export const REQUESTS_REPOSITORY_SYNC: readonly ServiceFunctionName[] = ['webhook', 'link-installation'];
 
 export type RouteSpec = Readonly<{
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';

@@ -1,6 +1,7 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { CustomDomainSettings } from './api-domain.js';
 import type { ExistingSecrets, GitHubAppStackProps } from './github-app-stack.js';
+import { REPOSITORY_SYNC_DEFAULT_MINUTES } from './service-routes.js';
 
 const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/;
 const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
@@ -44,6 +45,7 @@ export function readStackSettings(context: ContextReader): GitHubAppStackProps &
   }
   const retention = context('logRetentionDays');
   const interval = context('redeliveryIntervalMinutes');
+  const syncInterval = context('repositorySyncIntervalMinutes');
   const secret = (key: string): string | undefined => {
     const value = optionalString(key);
     if (
@@ -78,6 +80,10 @@ export function readStackSettings(context: ContextReader): GitHubAppStackProps &
     linkPolicy,
     logRetentionDays: retention === undefined ? undefined : retentionDays(retention),
     redeliveryIntervalMinutes: interval === undefined ? undefined : intervalMinutes(interval),
+    repositorySyncIntervalMinutes:
+      syncInterval === undefined
+        ? undefined
+        : intervalMinutes(syncInterval, 'repositorySyncIntervalMinutes', REPOSITORY_SYNC_DEFAULT_MINUTES),
     existingSecrets,
     tracing: tracing === undefined ? undefined : tracing === true || tracing === 'true',
     alarmEmail,
@@ -191,11 +197,11 @@ function apiDomain(optionalString: (key: string) => string | undefined): {
 }
 
 /** Whole minutes, 1 to 1440: EventBridge's rate() granularity, at most a day between runs. */
-function intervalMinutes(value: unknown): number {
+function intervalMinutes(value: unknown, key = 'redeliveryIntervalMinutes', defaultMinutes = 10): number {
   const minutes = Number(value);
   if (!Number.isInteger(minutes) || minutes < 1 || minutes > 1440) {
     throw new Error(
-      'CDK context "redeliveryIntervalMinutes" must be a whole number of minutes from 1 to 1440 (default 10)',
+      `CDK context "${key}" must be a whole number of minutes from 1 to 1440 (default ${defaultMinutes})`,
     );
   }
   return minutes;

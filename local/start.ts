@@ -17,6 +17,7 @@ import { assertPortFree } from './ports.js';
 import { startLocalApiServer, type LocalApiServer } from './api-server.js';
 import { parseLogSettings, printHandlerOutputAsText, requestLine } from './log-output.js';
 import { startRedeliveryTimer } from './redelivery-timer.js';
+import { startLocalRepositorySync } from './repository-sync.js';
 import { DEMO_WORLD, seedDemoWorld } from './github-emulator/seed.js';
 import { startGitHubEmulator } from './github-emulator/server.js';
 import { buildConsole } from './console-site.js';
@@ -118,6 +119,18 @@ async function main(): Promise<void> {
   });
   stoppers.push(() => api.close());
 
+  // The reconciler (docs/repository-index.md): requested syncs run in this process, and every
+  // installation is reconciled every REPOSITORY_SYNC_INTERVAL_SECONDS. Started before the seed, whose
+  // installation webhooks ask for the first syncs.
+  const syncSeconds = Number(env.REPOSITORY_SYNC_INTERVAL_SECONDS ?? 600);
+  if (!Number.isFinite(syncSeconds) || syncSeconds < 0)
+    throw new Error('REPOSITORY_SYNC_INTERVAL_SECONDS must be a number of seconds (0 turns the schedule off)');
+  const repositorySync = startLocalRepositorySync({
+    intervalSeconds: syncSeconds,
+    onError: (error) => console.error(`repository sync failed: ${(error as Error).message}`),
+  });
+  stoppers.push(() => Promise.resolve(repositorySync.stop()));
+
   // Seeded after the API server is up, so the installation webhooks reach the service.
   let seeded = '';
   if (emulatorUrl) {
@@ -162,6 +175,7 @@ async function main(): Promise<void> {
       seeded || `  GitHub         ${githubApiUrl} (real GitHub App settings from the environment)`,
       `  Secrets        ${secretsFile}${secretsCreated ? ' (generated)' : ''}`,
       `  Redelivery     ${redeliverySeconds > 0 ? `failed webhook deliveries every ${redeliverySeconds} s` : 'off'}`,
+      `  Repo sync      ${syncSeconds > 0 ? `every installation every ${syncSeconds} s` : 'on install and link only'}`,
       `  Frontend       ${frontendOrigins}`,
       '',
       'Ctrl-C stops everything.',

@@ -31,6 +31,9 @@ export const METRIC = {
   githubRateLimited: 'GitHubRateLimited',
   githubRateLimitRemainingPercent: 'GitHubRateLimitRemainingPercent',
   conditionalCheckConflicts: 'ConditionalCheckConflicts',
+  /** Reconciler runs, by outcome (reason: completed, checkpointed, deferred, busy, suspended, …). */
+  repositorySyncRuns: 'RepositorySyncRuns',
+  repositorySyncFailures: 'RepositorySyncFailures',
 } as const;
 
 export type MetricName = (typeof METRIC)[keyof typeof METRIC];

@@ -8,6 +8,7 @@ import { getServices } from '../shared/services.js';
 import { DeliveryStore, type DeliveryStart } from '../shared/store/delivery-store.js';
 import { applyEvent, applyInOneWrite, changesNothing, type Outcome } from './apply-event.js';
 import { InvalidPayloadError, parseDelivery, type HandledDelivery } from './payloads.js';
+import { requestSyncAfter } from './repository-sync-trigger.js';
 import { verifyDelivery, type VerifiedDelivery } from './verify.js';
 
 /**
@@ -120,6 +121,7 @@ async function processAtOnce(
   if (outcome === 'ignored' && !(await deliveries.recordDone(deliveryId, event, action, 'ignored')))
     return taken();
   count(METRIC.webhookDeliveries, { outcome });
+  await requestSyncAfter(handled, outcome);
   return json(outcome === 'applied' ? 200 : 202, { status: outcome });
 }
 
@@ -141,6 +143,7 @@ async function receive(request: HttpRequest) {
     const outcome = await applyEvent(handled);
     await record(() => deliveries.finish(delivery.deliveryId, outcome));
     count(METRIC.webhookDeliveries, { outcome });
+    await requestSyncAfter(handled, outcome);
     return json(outcome === 'applied' ? 200 : 202, { status: outcome });
   } catch (error) {
     count(METRIC.webhookDeliveries, { outcome: 'failed' });

@@ -7,7 +7,11 @@ import { METRIC, METRICS_NAMESPACE, SERVICE_NAME } from '../../functions/shared/
 const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as {
   context: Record<string, unknown>;
 };
-const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+// The runbook: README.md, and the entries of topics documented under docs/ (e.g. the reconciler's).
+const readme = [
+  readFileSync(new URL('../../README.md', import.meta.url), 'utf8'),
+  readFileSync(new URL('../../docs/repository-index.md', import.meta.url), 'utf8'),
+].join('\n');
 
 // Skip esbuild bundling: these tests are about the template, not the bundles.
 const base = {
@@ -32,6 +36,7 @@ const EXPECTED_ALARMS = [
   'DynamoDbSystemErrors',
   'WebhookDeliveriesFailed',
   'WebhookRedeliveryFailed',
+  'RepositorySyncFailed',
   'TokenRefreshFailureRate',
   'GitHubRateLimited',
   'GitHubRateLimitLow',

@@ -35,6 +35,18 @@ describe('readStackSettings', () => {
     ).toBe(5);
   });
 
+  it('reads how often the repository index is reconciled (minutes; 60 unless set)', () => {
+    expect(from({ frontendOrigins: 'https://a.example' }).repositorySyncIntervalMinutes).toBeUndefined();
+    expect(
+      from({ frontendOrigins: 'https://a.example', repositorySyncIntervalMinutes: '15' })
+        .repositorySyncIntervalMinutes,
+    ).toBe(15);
+    for (const repositorySyncIntervalMinutes of [0, 2.5, 'hourly', 1441])
+      expect(() => from({ frontendOrigins: 'https://a.example', repositorySyncIntervalMinutes })).toThrow(
+        /repositorySyncIntervalMinutes.*default 60/,
+      );
+  });
+
   it('reads who may link: org owners unless widened on purpose', () => {
     expect(from({ frontendOrigins: 'https://a.example' }).linkPolicy).toBe('org-owners');
     expect(from({ frontendOrigins: 'https://a.example', linkPolicy: 'org-members' }).linkPolicy).toBe(

@@ -221,17 +221,20 @@ describe('GitHubAppStack', () => {
     }
   });
 
-  it('serves routes with the HTTP functions only: the scheduled redelivery function has no route', () => {
+  it('serves routes with the HTTP functions only: the scheduled functions have no route', () => {
     const routed = new Set<string>(ROUTES.map((route) => route.fn));
-    expect(routed.has('webhook-redelivery')).toBe(false);
-    for (const name of Object.keys(SERVICE_FUNCTIONS).filter((fn) => fn !== 'webhook-redelivery'))
+    const scheduled = ['webhook-redelivery', 'repository-sync'];
+    for (const name of scheduled) expect([name, routed.has(name)]).toEqual([name, false]);
+    for (const name of Object.keys(SERVICE_FUNCTIONS).filter((fn) => !scheduled.includes(fn)))
       expect([name, routed.has(name)]).toEqual([name, true]);
     const integrations = JSON.stringify(template.findResources('AWS::ApiGatewayV2::Integration'));
-    expect(integrations).not.toContain(logicalIdOf('webhook-redelivery'));
+    for (const name of scheduled) expect(integrations).not.toContain(logicalIdOf(name as never));
   });
 
   it('runs the webhook redelivery on an EventBridge schedule, every 10 minutes unless -c redeliveryIntervalMinutes says otherwise', () => {
-    const rules = resources('AWS::Events::Rule');
+    const rules = resources('AWS::Events::Rule').filter(([, candidate]) =>
+      JSON.stringify(candidate.Properties.Targets).includes(logicalIdOf('webhook-redelivery')),
+    );
     expect(rules).toHaveLength(1);
     const [[, rule] = []] = rules;
     expect(rule?.Properties).toMatchObject({ ScheduleExpression: 'rate(10 minutes)', State: 'ENABLED' });
@@ -271,6 +274,66 @@ describe('GitHubAppStack', () => {
       .Environment as { Variables: Record<string, unknown> };
     expect(Object.keys(variables.Variables).filter((name) => name.endsWith('_ARN'))).toEqual([
       'GITHUB_APP_SECRET_ARN',
+    ]);
+  });
+
+  it('reconciles the repository index on a schedule, every 60 minutes unless -c repositorySyncIntervalMinutes says otherwise', () => {
+    const rules = resources('AWS::Events::Rule').filter(([, candidate]) =>
+      JSON.stringify(candidate.Properties.Targets).includes(logicalIdOf('repository-sync')),
+    );
+    expect(rules).toHaveLength(1);
+    expect(rules[0]?.[1].Properties).toMatchObject({ ScheduleExpression: 'rate(60 minutes)', State: 'ENABLED' });
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      Principal: 'events.amazonaws.com',
+      FunctionName: { 'Fn::GetAtt': [logicalIdOf('repository-sync'), 'Arn'] },
+    });
+    const { stack: every15 } = createApp({
+      context: { ...context, frontendOrigins: ['https://app.example.com'], repositorySyncIntervalMinutes: 15 },
+    });
+    Template.fromStack(every15).hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(15 minutes)',
+    });
+  });
+
+  it('lets only the webhook and link functions invoke the repository sync, by its name and ARN', () => {
+    const syncArn = { 'Fn::GetAtt': [logicalIdOf('repository-sync'), 'Arn'] };
+    for (const name of Object.keys(SERVICE_FUNCTIONS) as Array<keyof typeof SERVICE_FUNCTIONS>) {
+      const documents = JSON.parse(policyStatementsOf(name)) as Array<{
+        Statement: Array<{ Action: string | string[]; Resource: unknown }>;
+      }>;
+      const invokes = documents
+        .flatMap((document) => document.Statement)
+        .filter((statement) => [statement.Action].flat().includes('lambda:InvokeFunction'));
+      const variables = (template.toJSON().Resources[logicalIdOf(name)] as Resource).Properties.Environment as
+        | { Variables: Record<string, unknown> }
+        | undefined;
+      const asks = name === 'webhook' || name === 'link-installation';
+      expect([name, invokes.map((statement) => statement.Resource)]).toEqual([name, asks ? [syncArn] : []]);
+      expect([name, variables?.Variables.REPOSITORY_SYNC_FUNCTION]).toEqual([
+        name,
+        asks ? { Ref: logicalIdOf('repository-sync') } : undefined,
+      ]);
+    }
+  });
+
+  it('gives the repository sync the App secret, the service keys and its own partitions, no wildcard action', () => {
+    const documents = JSON.parse(policyStatementsOf('repository-sync')) as Array<{
+      Statement: Array<{ Action: string | string[]; Resource: unknown; Condition?: unknown }>;
+    }>;
+    const statements = documents.flatMap((document) => document.Statement);
+    expect(statements.flatMap((statement) => [statement.Action].flat()).filter((a) => a.includes('*'))).toEqual(
+      [],
+    );
+    const table = statements.filter((statement) =>
+      [statement.Action].flat().some((action) => action.startsWith('dynamodb:')),
+    );
+    expect(JSON.stringify(table.map((statement) => statement.Condition))).toContain('REPOSYNC#*');
+    const variables = (template.toJSON().Resources[logicalIdOf('repository-sync')] as Resource).Properties
+      .Environment as { Variables: Record<string, unknown> };
+    expect(Object.keys(variables.Variables).filter((name) => name.endsWith('_ARN')).sort()).toEqual([
+      'GITHUB_APP_SECRET_ARN',
+      'SERVICE_KEYS_SECRET_ARN',
     ]);
   });
 

@@ -9,6 +9,7 @@ import type { AppRegistration } from '../../local/github-emulator/world.js';
 import { startGitHubEmulator, type GitHubEmulator } from '../../local/github-emulator/server.js';
 import { generateLocalSecrets, type LocalSecretsFile } from '../../local/local-secrets.js';
 import { freePort } from '../../local/ports.js';
+import { startLocalRepositorySync, type LocalRepositorySync } from '../../local/repository-sync.js';
 import { createTestTable, testDynamoEndpoint } from './dynamodb.js';
 import { startDynamoFaultProxy, type DynamoFaultProxy } from './dynamodb-fault-proxy.js';
 import { ServiceContract } from './service-contract.js';
@@ -28,6 +29,8 @@ export type ServiceFixture = {
   dynamo: DynamoFaultProxy | undefined;
   /** The environment the handlers run with (for child processes sharing the table). */
   env: Record<string, string>;
+  /** With `repositorySync`: the in-process stand-in for the repository-sync function's invocations. */
+  repositorySync: LocalRepositorySync | undefined;
   /** Answers so far that broke openapi.yaml (close() fails the suite if any). */
   contractViolations: string[];
   close(): Promise<void>;
@@ -57,6 +60,11 @@ export async function startService(
     frontendOrigins?: string[];
     /** A built console to serve under /console/, as npm start does. */
     consoleDir?: string;
+    /**
+     * Run the reconciler in process when asked (install, link), as npm start does (off by default:
+     * suites that count GitHub calls see only their own).
+     */
+    repositorySync?: boolean;
   } = {},
 ): Promise<ServiceFixture> {
   const table = await createTestTable();
@@ -101,10 +109,12 @@ export async function startService(
       : {}),
     ...(options.appEvents ? { events: options.appEvents } : {}),
   });
+  const repositorySync = options.repositorySync ? startLocalRepositorySync() : undefined;
   return {
     api,
     emulator,
     admin,
+    repositorySync,
     secrets,
     secretsFile,
     table,
@@ -112,6 +122,7 @@ export async function startService(
     env: { ...env, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' },
     contractViolations,
     close: async () => {
+      repositorySync?.stop();
       await api.close();
       await emulator.close();
       await dynamo?.close();

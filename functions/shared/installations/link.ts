@@ -1,5 +1,6 @@
 import { getUserTokens } from '../auth/context.js';
 import { ForbiddenError, NotFoundError } from '../errors.js';
+import { requestRepositorySync } from '../repositories/request-sync.js';
 import { getServices } from '../services.js';
 import {
   InstallationDeletedError,
@@ -126,6 +127,8 @@ export async function linkVerifiedInstallation(input: {
     const { created } = await store.linkWithDetails(details, input.accountId, input.userId, {
       writeDetails: fetched,
     });
+    // A new link: the reconciler indexes the installation (a repeated PUT of the link does not).
+    if (created) await requestRepositorySync(input.installationId, 'linked');
     return { created, details };
   } catch (error) {
     if (error instanceof InstallationDeletedError) throw deleted();

@@ -49,6 +49,48 @@ export const keys = {
     PK: `ACCOUNT#${accountId}`,
     SK: `REPO#${installationId}#${name.toLowerCase()}`,
   }),
+  /**
+   * The repository index (docs/repository-index.md): one partition per installation, apart from the
+   * installation's own (the uninstall path queries that one). Ids are zero-padded so that sort-key
+   * order is numeric order; '#' sorts before every character a repository name may hold, so
+   * `<name>#` keeps a shorter name before its extensions.
+   */
+  repoIndexState: (installationId: number) => ({ PK: `REPOS#${installationId}`, SK: 'STATE' }),
+  repoIndexCount: (installationId: number, shard: number) => ({
+    PK: `REPOS#${installationId}`,
+    SK: `COUNT#${shard}`,
+  }),
+  repoIndexRecord: (installationId: number, repositoryId: number) => ({
+    PK: `REPOS#${installationId}`,
+    SK: `ID#${padId(repositoryId)}`,
+  }),
+  /** The list's entry: lower-case full name, then id (the list's total order). */
+  repoIndexByName: (installationId: number, fullNameLower: string, repositoryId: number) => ({
+    PK: `REPOS#${installationId}`,
+    SK: `N#${fullNameLower}#${padId(repositoryId)}`,
+  }),
+  /** A search entry: the lower-case name from one word start to its end, then the list's order. */
+  repoIndexWord: (installationId: number, suffix: string, fullNameLower: string, repositoryId: number) => ({
+    PK: `REPOS#${installationId}`,
+    SK: `W#${suffix}#${fullNameLower}#${padId(repositoryId)}`,
+  }),
+  /** A short-lived marker: the repository was deleted or removed, so older events cannot bring it back. */
+  repoIndexGone: (installationId: number, repositoryId: number) => ({
+    PK: `REPOS#${installationId}`,
+    SK: `GONE#${padId(repositoryId)}`,
+  }),
+  /** An uninstalled installation whose index is still being cleared (batch by batch). */
+  repoIndexPendingClear: (installationId: number) => ({
+    PK: 'REPOS#CLEARING',
+    SK: `INSTALLATION#${installationId}`,
+  }),
+  /** The repository sync job's state of one installation: checkpoint, budget, lease (repository-sync-store.ts). */
+  repositorySync: (installationId: string | number) => ({ PK: `REPOSYNC#${installationId}`, SK: 'STATE' }),
+  /** One page of `GET /installation/repositories` as last read: its ETag and the repository ids on it. */
+  repositorySyncPage: (installationId: string | number, page: number) => ({
+    PK: `REPOSYNC#${installationId}`,
+    SK: `PAGE#${String(page).padStart(6, '0')}`,
+  }),
 } as const;
 
 /** Sort-key prefixes for adjacency-list queries. */
@@ -60,7 +102,19 @@ export const prefixes = {
   account: 'ACCOUNT#',
   session: 'SESSION#',
   profile: 'PROFILE',
+  repoIndex: 'REPOS#',
+  repoIndexRecord: 'ID#',
+  repoIndexByName: 'N#',
+  repoIndexWord: 'W#',
+  repoIndexGone: 'GONE#',
+  repoIndexPendingClear: 'INSTALLATION#',
+  repositorySyncPage: 'PAGE#',
 } as const;
+
+/** Ids fit in 16 digits (JavaScript's safe integers): padded, string order is numeric order. */
+export function padId(id: number): string {
+  return String(id).padStart(16, '0');
+}
 
 export type ItemKey = { PK: string; SK: string };
 

@@ -245,6 +245,50 @@ export class Table {
     });
   }
 
+  /**
+   * One page of a partition's items whose sort key starts with `skPrefix`, in sort-key order, starting
+   * strictly after `afterSk` (which need not exist: DynamoDB resumes after any key), at most `limit`
+   * items read. `lastSk` is set when DynamoDB stopped before the end of the range.
+   */
+  async queryPage<T extends Item = Item>(options: {
+    pk: string;
+    skPrefix: string;
+    afterSk?: string | undefined;
+    limit: number;
+    consistent?: boolean;
+  }): Promise<{ items: T[]; lastSk: string | undefined }> {
+    const page = await this.guard(() =>
+      this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          // DynamoDB refuses an empty begins_with: '' is the whole partition.
+          ...(options.skPrefix === ''
+            ? {
+                KeyConditionExpression: '#pk = :pk',
+                ExpressionAttributeNames: { '#pk': TABLE_DEFINITION.partitionKey },
+                ExpressionAttributeValues: { ':pk': options.pk },
+              }
+            : {
+                KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+                ExpressionAttributeNames: {
+                  '#pk': TABLE_DEFINITION.partitionKey,
+                  '#sk': TABLE_DEFINITION.sortKey,
+                },
+                ExpressionAttributeValues: { ':pk': options.pk, ':prefix': options.skPrefix },
+              }),
+          Limit: options.limit,
+          ConsistentRead: options.consistent ?? true,
+          ...(options.afterSk === undefined
+            ? {}
+            : { ExclusiveStartKey: { PK: options.pk, SK: options.afterSk } }),
+        }),
+      ),
+    );
+    const items = (page.Items ?? []).filter((item) => this.isLive(item)) as T[];
+    const lastSk: unknown = page.LastEvaluatedKey?.SK;
+    return { items, lastSk: typeof lastSk === 'string' ? lastSk : undefined };
+  }
+
   /** The reverse lookup: every live item whose GSI1PK is `gsiPk` and GSI1SK starts with `skPrefix`. */
   async queryGsi1<T extends Item = Item>(gsiPk: string, skPrefix: string): Promise<T[]> {
     return this.queryAll<T>({

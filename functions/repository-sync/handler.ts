@@ -1,0 +1,84 @@
+import middy from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type { Context, EventBridgeEvent } from 'aws-lambda';
+import { getAppAuth, installationTokenSession } from '../shared/github/app-auth.js';
+import { logger } from '../shared/logger.js';
+import { count, flushMetrics, METRIC } from '../shared/metrics.js';
+import { requestRepositorySync, type RepositorySyncRequest } from '../shared/repositories/request-sync.js';
+import { getServices } from '../shared/services.js';
+import { tracer } from '../shared/tracer.js';
+import { RepositoryIndexStore } from '../shared/store/repository-index-store.js';
+import { RepositorySyncStore, type SyncRunSummary } from '../shared/store/repository-sync-store.js';
+import { appInstallationIds } from './app-installations.js';
+import { syncLimits } from './limits.js';
+import { SYNC_LIMITS, syncInstallation } from './sync-installation.js';
+
+export type ScheduledEvent = EventBridgeEvent<'Scheduled Event', unknown>;
+export type RepositorySyncEvent = RepositorySyncRequest | ScheduledEvent;
+
+export type RepositorySyncResult =
+  | { kind: 'installation'; installationId: number; summary: SyncRunSummary }
+  | { kind: 'schedule'; requested: number };
+
+const isRequest = (event: RepositorySyncEvent): event is RepositorySyncRequest =>
+  typeof (event as Partial<RepositorySyncRequest>).installationId === 'number';
+
+/** One installation: see sync-installation.ts. A run stopped for time asks for its own continuation. */
+async function syncOne(request: RepositorySyncRequest, context: Context): Promise<RepositorySyncResult> {
+  const { table, github } = getServices();
+  const { installationId } = request;
+  logger.appendKeys({ installationId, reason: request.reason });
+  const summary = await syncInstallation(installationId, {
+    index: new RepositoryIndexStore(table),
+    store: new RepositorySyncStore(table),
+    github,
+    withToken: installationTokenSession(installationId, { permissions: { metadata: 'read' } }),
+    remainingMs: () => context.getRemainingTimeInMillis(),
+    limits: syncLimits(),
+  });
+  count(METRIC.repositorySyncRuns, { reason: summary.outcome });
+  logger.info('Repository sync run', { ...summary });
+  // Out of time with progress made: go on at once rather than at the next scheduled run.
+  if (summary.outcome === 'checkpointed' && summary.stoppedBy === 'time' && summary.pages > 0)
+    await requestRepositorySync(installationId, 'continue');
+  return { kind: 'installation', installationId, summary };
+}
+
+/**
+ * The schedule: one sync requested per installation of the App (each runs in its own invocation); and
+ * the index of uninstalled installations that an uninstall left partly cleared is cleared further, for
+ * as long as this invocation may run.
+ */
+async function fanOut(context: Context): Promise<RepositorySyncResult> {
+  const { request } = await getAppAuth();
+  const ids = await appInstallationIds(request);
+  for (let i = 0; i < ids.length; i += 10)
+    await Promise.all(ids.slice(i, i + 10).map((id) => requestRepositorySync(id, 'schedule')));
+  const index = new RepositoryIndexStore(getServices().table);
+  const deadline = Date.now() + context.getRemainingTimeInMillis() - SYNC_LIMITS.marginMs;
+  let cleared = 0;
+  for (const installationId of await index.pendingClears()) {
+    if (Date.now() >= deadline) break;
+    cleared += (await index.clear(installationId, { deadline })).removed;
+  }
+  logger.info('Repository sync scheduled', { installations: ids.length, clearedItems: cleared });
+  return { kind: 'schedule', requested: ids.length };
+}
+
+function run(event: RepositorySyncEvent, context: Context): Promise<RepositorySyncResult> {
+  return isRequest(event) ? syncOne(event, context) : fanOut(context);
+}
+
+/**
+ * The reconciler (docs/repository-index.md "Reconciler"): invoked asynchronously with an installation
+ * id (first install or link, new permissions, its own continuation), or by the schedule, which fans out.
+ */
+export const handler: (event: RepositorySyncEvent, context: Context) => Promise<RepositorySyncResult> = middy<
+  RepositorySyncEvent,
+  RepositorySyncResult
+>(run)
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(flushMetrics())
+  .use(tracer.handlerMiddleware())
+  // A run that throws is what the repository-sync alarm watches (beside the function's Errors).
+  .use({ onError: () => count(METRIC.repositorySyncFailures) });

@@ -1,0 +1,46 @@
+import { logger } from '../logger.js';
+
+/** Why a sync is asked for (logged by the run). */
+export type SyncReason = 'installed' | 'permissions' | 'linked' | 'schedule' | 'continue';
+
+/** The event the repository-sync function receives for one installation. */
+export type RepositorySyncRequest = { installationId: number; reason: SyncReason };
+
+/** Runs a sync in this process (npm start, tests): local/repository-sync-runner.ts registers one. */
+export type LocalRepositorySyncRunner = (request: RepositorySyncRequest) => void;
+
+// On globalThis: the local server and the handlers it loads must see the same runner.
+const RUNNER = Symbol.for('github-app-accounts.repository-sync-runner');
+type Globals = { [RUNNER]?: LocalRepositorySyncRunner };
+
+export function setLocalRepositorySyncRunner(runner: LocalRepositorySyncRunner | undefined): void {
+  (globalThis as Globals)[RUNNER] = runner;
+}
+
+/**
+ * Asks for one reconciler run for the installation (docs/repository-index.md "Reconciler"), fire and
+ * forget: in AWS an asynchronous invocation of the repository-sync function (`REPOSITORY_SYNC_FUNCTION`,
+ * InvocationType Event: Lambda queues it and retries it), locally the same handler in this process.
+ * Never throws: a sync that could not be asked for is logged, and the schedule catches up.
+ */
+export async function requestRepositorySync(installationId: number, reason: SyncReason): Promise<void> {
+  const request: RepositorySyncRequest = { installationId, reason };
+  try {
+    const functionName = process.env.REPOSITORY_SYNC_FUNCTION;
+    if (functionName) {
+      // Loaded on first use: the Lambda client costs nothing to a cold start that asks for no sync.
+      const { invokeAsync } = await import('./lambda-invoke.js');
+      await invokeAsync(functionName, request);
+      return;
+    }
+    const runner = (globalThis as Globals)[RUNNER];
+    if (runner) runner(request);
+    else logger.warn('No repository sync runner: the sync is left to the schedule', { installationId, reason });
+  } catch (error) {
+    logger.warn('Could not request a repository sync: the schedule will catch up', {
+      installationId,
+      reason,
+      error,
+    });
+  }
+}
