@@ -64,8 +64,11 @@ const WEBHOOK_TIMEOUT_S = SERVICE_FUNCTIONS.webhook.timeoutSeconds ?? 15;
 const GITHUB_WEBHOOK_WAIT_S = 10;
 
 const pass = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
-const row = (ok: boolean, label: string, measured: string) =>
+let failed = 0;
+const row = (ok: boolean, label: string, measured: string) => {
+  if (!ok) failed++;
   console.log(`${pass(ok)}  ${label.padEnd(64)} ${measured}`);
+};
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -282,6 +285,9 @@ try {
   console.log(
     `   GitHub calls: ${resyncCalls.length} (${notModified} answered 304; ${resyncCalls.filter((c) => c.credential === 'app_jwt').length} as the App, e.g. token mints), wall time ${seconds(resyncMs)}`,
   );
+  const resynced =
+    resyncRuns.length === INSTALLATIONS && resyncRuns.every((outcome) => outcome === 'completed');
+  row(resynced, 'every resync run completed', resyncRuns.join(', ') || 'none');
   row(
     spent === TARGETS.resyncBudget,
     "installations' primary budget spent (x-ratelimit-used) = 0",
@@ -388,7 +394,8 @@ try {
     'index of the removed installation empty',
     `${state?.repositoryCount ?? '?'} left, all gone after ${seconds(finishedMs)}`,
   );
-  console.log(`\nload average at the end ${loadavg()[0]?.toFixed(1)}`);
+  console.log(`\n${failed} FAIL; load average at the end ${loadavg()[0]?.toFixed(1)}`);
+  process.exitCode = failed > 0 ? 1 : 0;
 } finally {
   await stopAll();
 }
