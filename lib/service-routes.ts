@@ -24,14 +24,7 @@ export type ServiceFunctionName = FunctionName | ScheduledFunctionName;
  * key is GSI1PK, so a GSI1 prefix a function queries is listed too.
  */
 export type TableKeyPrefix =
-  | 'USER#'
-  | 'SESSION#'
-  | 'STATE#'
-  | 'ACCOUNT#'
-  | 'INSTALLATION#'
-  | 'DELIVERY#'
-  | 'REPOS#'
-  | 'REPOSYNC#';
+  'USER#' | 'SESSION#' | 'STATE#' | 'ACCOUNT#' | 'INSTALLATION#' | 'DELIVERY#' | 'REPOS#' | 'REPOSYNC#';
 
 export type FunctionSpec = Readonly<{
   /** Handler module, relative to the repository root; it exports `handler`. */

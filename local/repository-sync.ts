@@ -1,4 +1,4 @@
-import type { RepositorySyncResult } from '../functions/repository-sync/handler.js';
+import type { RepositorySyncEvent, RepositorySyncResult } from '../functions/repository-sync/handler.js';
 import {
   setLocalRepositorySyncRunner,
   type RepositorySyncRequest,
@@ -15,14 +15,15 @@ const CONCURRENCY = 4;
 export type LocalRepositorySync = {
   /** Resolves once no sync is running or waiting (tests). */
   idle(): Promise<void>;
-  /** Results of the runs so far, oldest first (tests). */
+  /** Results of the runs so far, oldest first, and the errors of runs that threw (tests). */
   results: RepositorySyncResult[];
+  errors: unknown[];
   stop(): void;
 };
 
 /** Runs the very handler the function runs in AWS, once, with its timeout (or `timeoutMs`). */
 export async function invokeRepositorySync(
-  event: Parameters<typeof import('../functions/repository-sync/handler.js').handler>[0],
+  event: RepositorySyncEvent,
   timeoutMs = TIMEOUT_MS,
 ): Promise<RepositorySyncResult> {
   const { handler } = await import('../functions/repository-sync/handler.js');
@@ -47,6 +48,7 @@ export function startLocalRepositorySync(
   const waiting = new Map<number, RepositorySyncRequest>();
   const queue: RepositorySyncRequest[] = [];
   const results: RepositorySyncResult[] = [];
+  const errors: unknown[] = [];
   let idleWaiters: Array<() => void> = [];
   let active = 0;
   let stopped = false;
@@ -72,7 +74,10 @@ export function startLocalRepositorySync(
           results.push(result);
           options.onResult?.(result);
         })
-        .catch((error: unknown) => options.onError?.(error))
+        .catch((error: unknown) => {
+          errors.push(error);
+          options.onError?.(error);
+        })
         .finally(() => {
           running.delete(request.installationId);
           active--;
@@ -118,6 +123,7 @@ export function startLocalRepositorySync(
         settle();
       }),
     results,
+    errors,
     stop: () => {
       stopped = true;
       clearTimeout(timer);

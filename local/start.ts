@@ -124,7 +124,9 @@ async function main(): Promise<void> {
   // installation webhooks ask for the first syncs.
   const syncSeconds = Number(env.REPOSITORY_SYNC_INTERVAL_SECONDS ?? 600);
   if (!Number.isFinite(syncSeconds) || syncSeconds < 0)
-    throw new Error('REPOSITORY_SYNC_INTERVAL_SECONDS must be a number of seconds (0 turns the schedule off)');
+    throw new Error(
+      'REPOSITORY_SYNC_INTERVAL_SECONDS must be a number of seconds (0 turns the schedule off)',
+    );
   const repositorySync = startLocalRepositorySync({
     intervalSeconds: syncSeconds,
     onError: (error) => console.error(`repository sync failed: ${(error as Error).message}`),

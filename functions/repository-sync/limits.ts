@@ -12,7 +12,9 @@ export function syncLimits(env: Record<string, string | undefined> = process.env
   const raw = env.REPOSITORY_SYNC_RESERVE_PERCENT;
   const percent = raw === undefined || raw === '' ? 20 : Number(raw);
   if (!Number.isFinite(percent) || percent < 0 || percent > 90)
-    throw new ConfigurationError('REPOSITORY_SYNC_RESERVE_PERCENT must be a number from 0 to 90 (default 20)');
+    throw new ConfigurationError(
+      'REPOSITORY_SYNC_RESERVE_PERCENT must be a number from 0 to 90 (default 20)',
+    );
   const limits = { ...SYNC_LIMITS, reserveRatio: percent / 100 };
   if (env === process.env) cached = limits;
   return limits;

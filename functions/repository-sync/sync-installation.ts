@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { RequestError } from '@octokit/request-error';
-import { AppError, UpstreamError } from '../shared/errors.js';
+import { AppError, ServiceUnavailableError, UpstreamError } from '../shared/errors.js';
 import type { GitHubRequest } from '../shared/github/github.js';
 import { toUpstreamError } from '../shared/github/github.js';
 import { logger } from '../shared/logger.js';
@@ -18,7 +18,7 @@ import type {
   SyncState,
 } from '../shared/store/repository-sync-store.js';
 import { allowance, budgetOf, newerBudget, throttledFor } from './budget.js';
-import { readPage, type GitHubRepository, type PageAnswer } from './list-page.js';
+import { PER_PAGE, readPage, type GitHubRepository, type PageAnswer } from './list-page.js';
 
 /** What one run may do (docs/repository-index.md "Reconciler"). */
 export const SYNC_LIMITS = {
@@ -74,7 +74,7 @@ export function toIndexed(installationId: number, repo: GitHubRepository): Index
 /** Why a run stopped early; each becomes a checkpoint the next run continues from. */
 class Stop extends Error {
   constructor(
-    readonly reason: 'time' | 'budget' | 'throttled' | 'unreadable' | 'github' | 'inconsistent',
+    readonly reason: 'time' | 'budget' | 'throttled' | 'unreadable' | 'github' | 'inconsistent' | 'table',
     readonly resumeAfterMs?: number,
   ) {
     super(reason);
@@ -106,6 +106,25 @@ function classify(error: unknown, nowMs: number): Stop | Gone {
   if (upstream || error instanceof RequestError) return new Stop('github');
   // The table, or a bug: the run fails (its checkpoint is kept) and the alarm sees it.
   throw error;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * A table operation, tried again while DynamoDB is busy (throttled, timed out: the table adapter's
+ * ServiceUnavailableError, after the SDK's own retries): a burst of index writes outlasts a blip. Still
+ * busy after that: the run checkpoints (Stop 'table') rather than failing, and the next run continues.
+ */
+async function durable<T>(operation: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await operation();
+    } catch (error) {
+      if (!(error instanceof ServiceUnavailableError)) throw error;
+      if (attempt >= 3) throw new Stop('table');
+      await sleep(250 * 2 ** attempt);
+    }
+  }
 }
 
 const newPass = (nowMs: number, restarts = 0): SyncPass => ({
@@ -169,17 +188,22 @@ export async function syncInstallation(
       await save(state.resumeAfter);
       return summary;
     }
-    const stored = new Map((await deps.store.pages(installationId)).map((page) => [page.page, page]));
-    const [indexState] = await deps.index.states([installationId]);
+    const stored = new Map(
+      (await durable(() => deps.store.pages(installationId))).map((page) => [page.page, page]),
+    );
+    const [indexState] = await durable(() => deps.index.states([installationId]));
     let indexed: Promise<Map<number, string>> | undefined;
-    const fingerprints = () => (indexed ??= deps.index.indexedIds(installationId));
+    const fingerprints = () => (indexed ??= durable(() => deps.index.indexedIds(installationId)));
     let revived = false;
 
     const apply = async (answer: PageAnswer): Promise<void> => {
       if (answer.kind === 'not_modified') {
         summary.notModified++;
+        const page = stored.get(answer.page);
         // A 304 to a page we hold no list for cannot be: read it afresh next time.
-        if (!stored.has(answer.page)) throw new Stop('unreadable');
+        if (!page) throw new Stop('unreadable');
+        // Unchanged, so is its total_count: the pages it spans are still the list's pages.
+        pass.lastPage = Math.max(pass.lastPage, Math.ceil(page.totalCount / PER_PAGE));
         return;
       }
       if (answer.kind === 'unreadable') {
@@ -201,9 +225,10 @@ export async function syncInstallation(
       // The index first, the ETag after: a page answered 304 later is one the index already holds.
       if (changed.length > 0) {
         // GitHub's listing is the truth: no `observedAt`, so deletion markers do not hold it back.
-        const written = new Set(await deps.index.upsert(installationId, changed));
-        for (const repo of changed) if (written.has(repo.id)) known.set(repo.id, fingerprint(repo));
-        summary.upserted += written.size;
+        // (The store skips what is already there, or older than what a later event wrote.)
+        await durable(() => deps.index.upsert(installationId, changed));
+        for (const repo of changed) known.set(repo.id, fingerprint(repo));
+        summary.upserted += changed.length;
       }
       const page: StoredPage = {
         page: answer.page,
@@ -211,7 +236,7 @@ export async function syncInstallation(
         ids: answer.repositories.map((repo) => repo.id),
         totalCount: answer.totalCount,
       };
-      await deps.store.putPage(installationId, page);
+      await durable(() => deps.store.putPage(installationId, page));
       stored.set(page.page, page);
     };
 
@@ -226,7 +251,9 @@ export async function syncInstallation(
         const numbers = Array.from({ length: last - pass.nextPage + 1 }, (_, i) => pass.nextPage + i);
         const answers = await Promise.allSettled(
           numbers.map((page) =>
-            deps.withToken((token) => readPage(deps.github, token, page, stored.get(page)?.etag || undefined)),
+            deps.withToken((token) =>
+              readPage(deps.github, token, page, stored.get(page)?.etag || undefined),
+            ),
           ),
         );
         summary.requests += numbers.length;
@@ -284,7 +311,7 @@ export async function syncInstallation(
         const known = await fingerprints();
         const gone = [...known.keys()].filter((id) => !seen.has(id));
         if (gone.length > 0) {
-          await deps.index.remove(installationId, gone);
+          await durable(() => deps.index.remove(installationId, gone));
           summary.removed += gone.length;
         }
         // Listed by GitHub on a page answered 304, yet not indexed (removed by an event that came late):
@@ -292,13 +319,15 @@ export async function syncInstallation(
         const missing = new Set([...seen].filter((id) => !known.has(id)));
         for (const page of pages) {
           if (page && page.ids.some((id) => missing.has(id))) {
-            await deps.store.putPage(installationId, { ...page, etag: '' });
+            await durable(() => deps.store.putPage(installationId, { ...page, etag: '' }));
           }
         }
         verifiedAt = new Date(clock()).toISOString();
       }
-      await deps.store.dropPages(installationId, pass.lastPage);
-      await deps.index.setState(installationId, { status: 'ok', syncedAt: new Date(clock()).toISOString() });
+      await durable(() => deps.store.dropPages(installationId, pass.lastPage));
+      await durable(() =>
+        deps.index.setState(installationId, { status: 'ok', syncedAt: new Date(clock()).toISOString() }),
+      );
       break;
     }
     summary.outcome = 'completed';

@@ -277,19 +277,26 @@ describe('GitHubAppStack', () => {
     ]);
   });
 
-  it('reconciles the repository index on a schedule, every 60 minutes unless -c repositorySyncIntervalMinutes says otherwise', () => {
+  it('reconciles the repository index on a schedule, hourly unless -c repositorySyncIntervalMinutes says otherwise', () => {
     const rules = resources('AWS::Events::Rule').filter(([, candidate]) =>
       JSON.stringify(candidate.Properties.Targets).includes(logicalIdOf('repository-sync')),
     );
     expect(rules).toHaveLength(1);
-    expect(rules[0]?.[1].Properties).toMatchObject({ ScheduleExpression: 'rate(60 minutes)', State: 'ENABLED' });
+    expect(rules[0]?.[1].Properties).toMatchObject({
+      ScheduleExpression: 'rate(1 hour)',
+      State: 'ENABLED',
+    });
     template.hasResourceProperties('AWS::Lambda::Permission', {
       Action: 'lambda:InvokeFunction',
       Principal: 'events.amazonaws.com',
       FunctionName: { 'Fn::GetAtt': [logicalIdOf('repository-sync'), 'Arn'] },
     });
     const { stack: every15 } = createApp({
-      context: { ...context, frontendOrigins: ['https://app.example.com'], repositorySyncIntervalMinutes: 15 },
+      context: {
+        ...context,
+        frontendOrigins: ['https://app.example.com'],
+        repositorySyncIntervalMinutes: 15,
+      },
     });
     Template.fromStack(every15).hasResourceProperties('AWS::Events::Rule', {
       ScheduleExpression: 'rate(15 minutes)',
@@ -305,9 +312,8 @@ describe('GitHubAppStack', () => {
       const invokes = documents
         .flatMap((document) => document.Statement)
         .filter((statement) => [statement.Action].flat().includes('lambda:InvokeFunction'));
-      const variables = (template.toJSON().Resources[logicalIdOf(name)] as Resource).Properties.Environment as
-        | { Variables: Record<string, unknown> }
-        | undefined;
+      const variables = (template.toJSON().Resources[logicalIdOf(name)] as Resource).Properties
+        .Environment as { Variables: Record<string, unknown> } | undefined;
       const asks = name === 'webhook' || name === 'link-installation';
       expect([name, invokes.map((statement) => statement.Resource)]).toEqual([name, asks ? [syncArn] : []]);
       expect([name, variables?.Variables.REPOSITORY_SYNC_FUNCTION]).toEqual([
@@ -322,19 +328,20 @@ describe('GitHubAppStack', () => {
       Statement: Array<{ Action: string | string[]; Resource: unknown; Condition?: unknown }>;
     }>;
     const statements = documents.flatMap((document) => document.Statement);
-    expect(statements.flatMap((statement) => [statement.Action].flat()).filter((a) => a.includes('*'))).toEqual(
-      [],
-    );
+    expect(
+      statements.flatMap((statement) => [statement.Action].flat()).filter((a) => a.includes('*')),
+    ).toEqual([]);
     const table = statements.filter((statement) =>
       [statement.Action].flat().some((action) => action.startsWith('dynamodb:')),
     );
     expect(JSON.stringify(table.map((statement) => statement.Condition))).toContain('REPOSYNC#*');
     const variables = (template.toJSON().Resources[logicalIdOf('repository-sync')] as Resource).Properties
       .Environment as { Variables: Record<string, unknown> };
-    expect(Object.keys(variables.Variables).filter((name) => name.endsWith('_ARN')).sort()).toEqual([
-      'GITHUB_APP_SECRET_ARN',
-      'SERVICE_KEYS_SECRET_ARN',
-    ]);
+    expect(
+      Object.keys(variables.Variables)
+        .filter((name) => name.endsWith('_ARN'))
+        .sort(),
+    ).toEqual(['GITHUB_APP_SECRET_ARN', 'SERVICE_KEYS_SECRET_ARN']);
   });
 
   it('holds a webhook delivery (processing lease) longer than the webhook function may run', () => {

@@ -35,7 +35,8 @@ export async function requestRepositorySync(installationId: number, reason: Sync
     }
     const runner = (globalThis as Globals)[RUNNER];
     if (runner) runner(request);
-    else logger.warn('No repository sync runner: the sync is left to the schedule', { installationId, reason });
+    else
+      logger.warn('No repository sync runner: the sync is left to the schedule', { installationId, reason });
   } catch (error) {
     logger.warn('Could not request a repository sync: the schedule will catch up', {
       installationId,

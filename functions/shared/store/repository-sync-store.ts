@@ -42,13 +42,7 @@ export type SyncRunSummary = {
 };
 
 export type SyncOutcome =
-  | 'completed'
-  | 'checkpointed'
-  | 'deferred'
-  | 'busy'
-  | 'suspended'
-  | 'unavailable'
-  | 'failed';
+  'completed' | 'checkpointed' | 'deferred' | 'busy' | 'suspended' | 'unavailable' | 'failed';
 
 export type SyncState = {
   pass?: SyncPass;
