@@ -5,6 +5,11 @@ import { InstallationStore } from '../shared/store/installation-store.js';
 import type { TransactOperation } from '../shared/store/table.js';
 import { deleteInstallationTokens } from '../shared/store/installation-token-cache.js';
 import type { HandledDelivery } from './payloads.js';
+import {
+  clearInstallationIndex,
+  indexInstallationRepositories,
+  indexRepositoryEvent,
+} from './index-events.js';
 
 export type Outcome = 'applied' | 'ignored';
 
@@ -20,6 +25,7 @@ async function onInstallation(
       const unlinked = await installations().deleteInstallation(details.id, new Date().toISOString());
       await deleteInstallationTokens(table, details.id);
       logger.info('Installation deleted', { installationId: details.id, unlinkedAccounts: unlinked });
+      await clearInstallationIndex(details.id);
       return 'applied';
     }
     case 'created':
@@ -39,12 +45,13 @@ async function onInstallationRepositories(
   delivery: Extract<HandledDelivery, { kind: 'installation_repositories' }>,
 ): Promise<Outcome> {
   const details = toDetails(delivery.installation);
-  return (await installations().applyEventDetails({
+  const stored = await installations().applyEventDetails({
     ...details,
     repositorySelection: delivery.repositorySelection,
-  }))
-    ? 'applied'
-    : 'ignored';
+  });
+  // The index follows even when the details were older than stored (the repositories still changed).
+  const indexed = await indexInstallationRepositories(details.id, delivery.added, delivery.removed);
+  return stored || indexed ? 'applied' : 'ignored';
 }
 
 async function onInstallationRenamed(
@@ -71,15 +78,17 @@ async function onAuthorizationRevoked(userId: number): Promise<Outcome> {
 const NAME_CHANGES: ReadonlySet<string> = new Set(['deleted', 'renamed', 'transferred']);
 
 /**
- * The service keeps no repository index (listing reads GitHub live), so most repository events change
- * nothing and are recorded as ignored. But installation tokens are cached narrowed to repositories by
- * name, and GitHub binds a token to the repository ids at minting: once a name is freed (deleted,
- * renamed, transferred) a new repository under it would be out of the cached token's reach for up to
- * an hour. Those events drop the installation's cached tokens; the next call mints afresh.
+ * Every repository event updates the installation's repository index (index-events.ts). Besides,
+ * installation tokens are cached narrowed to repositories by name, and GitHub binds a token to the
+ * repository ids at minting: once a name is freed (deleted, renamed, transferred) a new repository
+ * under it would be out of the cached token's reach for up to an hour. Those events drop the
+ * installation's cached tokens; the next call mints afresh.
  */
 async function onRepository(delivery: Extract<HandledDelivery, { kind: 'repository' }>): Promise<Outcome> {
   const { repositoryId, installationId, action } = delivery;
-  if (installationId === undefined || !NAME_CHANGES.has(action)) return 'ignored';
+  if (installationId === undefined) return 'ignored';
+  const indexed = await indexRepositoryEvent(installationId, action, delivery.repository);
+  if (!NAME_CHANGES.has(action)) return indexed ? 'applied' : 'ignored';
   const dropped = await deleteInstallationTokens(getServices().table, installationId);
   logger.info('Repository name freed: cached installation tokens dropped', {
     installationId,
@@ -110,10 +119,7 @@ export async function applyEvent(delivery: HandledDelivery): Promise<Outcome> {
 
 /** Deliveries that change nothing whatever the table holds: recorded as ignored, nothing applied. */
 export function changesNothing(delivery: HandledDelivery): boolean {
-  return (
-    delivery.kind === 'repository' &&
-    (delivery.installationId === undefined || !NAME_CHANGES.has(delivery.action))
-  );
+  return delivery.kind === 'repository' && delivery.installationId === undefined;
 }
 
 /**
@@ -132,10 +138,6 @@ export function applyInOneWrite(
     (await installations().applyEventDetails(details, [record])) ? 'applied' : 'ignored';
   if (delivery.kind === 'installation' && (delivery.action === 'created' || delivery.action === 'unsuspend'))
     return apply(toDetails(delivery.installation));
-  if (delivery.kind === 'installation_repositories')
-    return apply({
-      ...toDetails(delivery.installation),
-      repositorySelection: delivery.repositorySelection,
-    });
+  // installation_repositories also changes the repository index: several writes, under the lease.
   return undefined;
 }

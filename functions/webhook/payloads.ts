@@ -51,9 +51,20 @@ const installationEvent = z.object({
   installation,
 });
 
+/** GitHub's minimal repository of `installation_repositories` (its whole object: id, name, full_name, private). */
+const repositoryBrief = z.object({
+  id: id(),
+  name: z.string().check(z.minLength(1)),
+  full_name: z.string().check(z.minLength(3)),
+  private: z.boolean(),
+});
+
 const installationRepositoriesEvent = z.object({
+  action: z.optional(z.string()),
   installation,
   repository_selection: z.enum(['all', 'selected']),
+  repositories_added: z.optional(z.array(repositoryBrief)),
+  repositories_removed: z.optional(z.array(repositoryBrief)),
 });
 
 const installationTargetRenamed = z.object({
@@ -80,8 +91,49 @@ const REPOSITORY_ACTIONS = [
 /** An App's delivery names its installation; a repository or organization webhook's does not. */
 const repositoryEvent = z.object({
   action: z.enum(REPOSITORY_ACTIONS),
-  repository: z.object({ id: id(), full_name: z.string().check(z.minLength(3)) }),
+  // GitHub's full repository object; the fields the index keeps beyond id and full_name are read
+  // when present (a missing one is derived, as for installation_repositories' minimal repositories).
+  repository: z.object({
+    id: id(),
+    full_name: z.string().check(z.minLength(3)),
+    name: z.optional(z.string().check(z.minLength(1))),
+    owner: z.optional(z.object({ id: z.optional(id()), login: z.optional(z.string()) })),
+    private: z.optional(z.boolean()),
+    visibility: z.optional(z.string()),
+    default_branch: z.optional(z.string()),
+    archived: z.optional(z.boolean()),
+    html_url: z.optional(z.string()),
+    updated_at: z.optional(z.nullable(timestamp)),
+  }),
   installation: z.optional(z.object({ id: id() })),
+});
+
+/** A repository as an event describes it, with what the payload did not say left undefined. */
+export type EventRepository = {
+  id: number;
+  fullName: string;
+  name: string;
+  owner: string;
+  ownerId?: number | undefined;
+  private: boolean;
+  visibility?: string | undefined;
+  defaultBranch?: string | undefined;
+  archived?: boolean | undefined;
+  htmlUrl?: string | undefined;
+  updatedAt?: string | null | undefined;
+};
+
+const splitFullName = (fullName: string) => {
+  const slash = fullName.indexOf('/');
+  return { owner: fullName.slice(0, Math.max(0, slash)), name: fullName.slice(slash + 1) };
+};
+
+const briefRepository = (repo: z.infer<typeof repositoryBrief>): EventRepository => ({
+  id: repo.id,
+  fullName: repo.full_name,
+  name: repo.name,
+  owner: splitFullName(repo.full_name).owner,
+  private: repo.private,
 });
 
 export type RepositoryAction = (typeof REPOSITORY_ACTIONS)[number];
@@ -95,6 +147,8 @@ export type HandledDelivery =
       kind: 'installation_repositories';
       installation: GitHubInstallation;
       repositorySelection: 'all' | 'selected';
+      added: EventRepository[];
+      removed: EventRepository[];
     }
   | {
       kind: 'installation_target.renamed';
@@ -110,6 +164,7 @@ export type HandledDelivery =
       installationId: number | undefined;
       repositoryId: number;
       fullName: string;
+      repository: EventRepository;
     };
 
 /** Names the fields that are wrong (paths, never values): for the answer, the log and the record. */
@@ -161,6 +216,8 @@ export function parseDelivery(event: string, payload: Record<string, unknown>): 
         kind: 'installation_repositories',
         installation: toInstallation(parsed.installation),
         repositorySelection: parsed.repository_selection,
+        added: (parsed.repositories_added ?? []).map(briefRepository),
+        removed: (parsed.repositories_removed ?? []).map(briefRepository),
       };
     }
     case 'installation_target': {
@@ -186,12 +243,27 @@ export function parseDelivery(event: string, payload: Record<string, unknown>): 
       if (action === undefined || !(REPOSITORY_ACTIONS as readonly string[]).includes(action))
         return undefined;
       const parsed = parse(repositoryEvent, event, payload);
+      const repo = parsed.repository;
+      const split = splitFullName(repo.full_name);
       return {
         kind: 'repository',
         action: parsed.action,
         installationId: parsed.installation?.id,
-        repositoryId: parsed.repository.id,
-        fullName: parsed.repository.full_name,
+        repositoryId: repo.id,
+        fullName: repo.full_name,
+        repository: {
+          id: repo.id,
+          fullName: repo.full_name,
+          name: repo.name ?? split.name,
+          owner: repo.owner?.login ?? split.owner,
+          ownerId: repo.owner?.id,
+          private: repo.private ?? repo.visibility === 'private',
+          visibility: repo.visibility,
+          defaultBranch: repo.default_branch,
+          archived: repo.archived,
+          htmlUrl: repo.html_url,
+          updatedAt: repo.updated_at,
+        },
       };
     }
     default:

@@ -31,9 +31,10 @@ interface Filter {
 
 const statusWords: Record<InstallationStatus['status'], string> = {
   ok: 'read',
+  syncing: 'syncing… (its repositories are still being read from GitHub)',
   suspended: 'suspended on GitHub: its repositories are not listed',
-  unavailable:
-    'unavailable (uninstalled on GitHub, or GitHub failed for it): its repositories are not listed',
+  unavailable: 'unavailable (uninstalled on GitHub, or GitHub failed for it): its list may be out of date',
+  sso_required: 'its organisation requires SAML SSO: its list may be out of date',
 };
 
 /** The repositories of the account's linked installations: search, filter, page with the API's cursor. */
@@ -164,7 +165,10 @@ export function Repositories({ accountId }: { accountId: string }) {
           <button type="button" disabled={busy} onClick={() => void loadMore()}>
             Load more
           </button>{' '}
-          <span class="muted">{repositories.length} shown</span>
+          <span class="muted">
+            {repositories.length} shown
+            {first.data?.total === undefined ? '' : ` of ${first.data.total}`}
+          </span>
         </p>
       ) : null}
     </section>

@@ -1,15 +1,22 @@
-import { RequestError } from '@octokit/request-error';
 import { requireMember } from '../accounts/membership.js';
 import type { Caller } from '../auth/sessions.js';
-import { AppError, BadRequestError, NotFoundError, UpstreamError } from '../errors.js';
-import { withInstallationToken } from '../github/app-auth.js';
-import { toUpstreamError } from '../github/github.js';
-import { allPages } from '../github/pages.js';
-import { logger } from '../logger.js';
+import { BadRequestError, NotFoundError } from '../errors.js';
 import { getServices } from '../services.js';
 import { AccountStore } from '../store/account-store.js';
-import { InstallationStore } from '../store/installation-store.js';
-import { compareKeys, decodeCursor, encodeCursor, type RepositoryKey } from './repository-cursor.js';
+import { InstallationStore, type InstallationDetails } from '../store/installation-store.js';
+import {
+  isSearchable,
+  RepositoryIndexStore,
+  type IndexStatus,
+  type InstallationIndexState,
+} from '../store/repository-index-store.js';
+import {
+  compareKeys,
+  cursorFits,
+  decodeCursor,
+  encodeCursor,
+  type RepositoryKey,
+} from './repository-cursor.js';
 
 /** One repository of a linked installation, as the list answers it. */
 export type RepositoryView = {
@@ -26,25 +33,31 @@ export type RepositoryView = {
 };
 
 /**
- * What became of each linked installation in this answer, so a client can tell "no repositories" from
- * "could not be read": `ok`; `suspended` (GitHub refuses its tokens); `unavailable` (uninstalled on
- * GitHub, or GitHub failed for it).
+ * What the index knows of each linked installation, so a client can tell "no repositories" from "not
+ * known yet" or "could not be read": `ok` (synced at `syncedAt`); `syncing` (the first sync has not
+ * completed: `syncedAt` null; or a later one is running); `suspended` (GitHub refuses its tokens);
+ * `unavailable` (uninstalled, or GitHub failed for it); `sso_required` (its organisation requires SAML
+ * SSO). The list shows what the index holds (but for a suspended installation): the index never
+ * grants access.
  */
 export type InstallationStatus = {
   id: number;
   account: string | null;
-  status: 'ok' | 'suspended' | 'unavailable';
+  status: IndexStatus;
+  syncedAt: string | null;
 };
 
 export type RepositoryList = {
   repositories: RepositoryView[];
   nextCursor?: string;
+  /** Without `q`: the exact number of repositories listed across all pages. */
+  total?: number;
   installations: InstallationStatus[];
 };
 
 export type ListQuery = {
   installationId?: number;
-  /** Lower-case, trimmed name substring. */
+  /** Lower-case, trimmed: the start of the name or of a word in it. */
   q?: string;
   limit: number;
   after?: RepositoryKey;
@@ -52,10 +65,8 @@ export type ListQuery = {
 
 export const DEFAULT_LIMIT = 30;
 export const MAX_LIMIT = 100;
-/** GitHub's repository names are at most 100 characters: a longer substring matches nothing. */
+/** GitHub's repository names are at most 100 characters: a longer search matches nothing. */
 const MAX_Q_LENGTH = 100;
-/** `GET /installation/repositories` answers at most 100 a page. */
-const PER_PAGE = 100;
 
 const badQuery = (message: string) => new BadRequestError('invalid_query', message);
 
@@ -79,104 +90,56 @@ export function parseListQuery(query: Readonly<Record<string, string | undefined
     // Larger limits are capped rather than refused.
     out.limit = Math.min(MAX_LIMIT, Number(query.limit));
   }
-  if (query.cursor !== undefined) out.after = decodeCursor(query.cursor);
+  if (query.cursor !== undefined) {
+    const after = decodeCursor(query.cursor);
+    if (!cursorFits(after, out.q))
+      throw new BadRequestError(
+        'invalid_cursor',
+        'cursor belongs to another search. Start again without it.',
+      );
+    out.after = after;
+  }
   return out;
 }
 
-/** The fields of GitHub's repository object the list uses. */
-type GitHubRepository = {
-  id: number;
-  name: string;
-  full_name: string;
-  owner: { login: string };
-  private: boolean;
-  visibility?: string;
-  default_branch?: string;
-  archived?: boolean;
-  html_url: string;
-  updated_at?: string | null;
-};
+type Listed = RepositoryView & { id: number; key: RepositoryKey };
 
-type Listed = RepositoryView & { key: RepositoryKey };
-
-function toView(installationId: number, repo: GitHubRepository): Listed {
-  return {
-    installationId,
-    owner: repo.owner.login,
-    name: repo.name,
-    fullName: repo.full_name,
-    private: repo.private,
-    visibility: repo.visibility ?? (repo.private ? 'private' : 'public'),
-    defaultBranch: repo.default_branch ?? 'main',
-    archived: repo.archived ?? false,
-    htmlUrl: repo.html_url,
-    updatedAt: repo.updated_at ?? null,
-    key: { name: repo.full_name.toLowerCase(), id: repo.id },
-  };
-}
-
-/**
- * Every repository the installation reaches, read fresh from GitHub with a `metadata: read` token:
- * the first page, then all the others at once (the Link header's last page), so any number of
- * repositories costs 2 sequential round trips (plus a token mint when none is cached).
- */
-async function readInstallation(installationId: number): Promise<Listed[]> {
-  const { github } = getServices();
-  return withInstallationToken(installationId, { permissions: { metadata: 'read' } }, async (token) => {
-    const headers = { authorization: `token ${token}` };
-    const page = (number: number) =>
-      github('GET /installation/repositories', { per_page: PER_PAGE, page: number, headers });
-    const answers = await allPages(page);
-    const seen = new Set<number>();
-    const out: Listed[] = [];
-    // A repository removed between page 1 and the others shifts the rest: never list one twice.
-    for (const answer of answers) {
-      for (const repo of answer.data.repositories as GitHubRepository[]) {
-        if (seen.has(repo.id)) continue;
-        seen.add(repo.id);
-        out.push(toView(installationId, repo));
-      }
-    }
-    return out;
+/** One installation's next entries from the index, after the cursor, in the list's order. */
+async function readPage(
+  index: RepositoryIndexStore,
+  installationId: number,
+  query: ListQuery,
+): Promise<Listed[]> {
+  // One more than a page: whether another page follows is known without another read.
+  const limit = query.limit + 1;
+  const after = query.after;
+  if (query.q === undefined) return (await index.listPage(installationId, { after, limit })).entries;
+  const page = await index.searchPage(installationId, {
+    q: query.q,
+    after: after?.suffix === undefined ? undefined : { suffix: after.suffix, name: after.name, id: after.id },
+    limit,
   });
+  return page.entries;
 }
 
-type Outcome =
-  | { status: 'ok'; repositories: Listed[] }
-  | { status: 'suspended' | 'unavailable'; upstream?: UpstreamError };
-
-const upstreamOf = (outcome: Outcome) => ('upstream' in outcome ? outcome.upstream : undefined);
-
-/**
- * What a failure means for one installation. A rate limit fails the whole list (a 503 with Retry-After:
- * the other installations would soon be throttled too, and a partial list would look complete); a
- * suspended installation (its tokens refused) and one GitHub no longer knows or failed for are reported
- * per installation. Anything not from GitHub (the table) fails the list.
- */
-function outcomeOfFailure(installationId: number, error: unknown): Outcome {
-  const upstream = error instanceof UpstreamError ? error : toUpstreamError(error);
-  if (upstream?.code === 'github_rate_limited') throw upstream;
-  if (error instanceof AppError && error.code === 'installation_suspended') return { status: 'suspended' };
-  if (error instanceof RequestError && error.status === 403 && /suspended/i.test(error.message))
-    return { status: 'suspended' };
-  const fromGitHub =
-    error instanceof RequestError ||
-    error instanceof UpstreamError ||
-    (error instanceof AppError && error.code === 'insufficient_installation_permissions');
-  // The table throttling (503 service_unavailable) or anything unexpected is the list's failure.
-  if (!fromGitHub) throw error;
-  logger.warn('An installation’s repositories could not be read', {
-    installationId,
-    status: error instanceof RequestError ? error.status : error.statusCode,
-  });
-  return upstream ? { status: 'unavailable', upstream } : { status: 'unavailable' };
+function statusOf(
+  details: InstallationDetails | undefined,
+  state: InstallationIndexState | undefined,
+): IndexStatus {
+  // Uninstalled (its details are gone with the uninstall) or never known.
+  if (!details) return 'unavailable';
+  // Suspension is the stored installation's (installation.suspend/unsuspend keep it true).
+  if (details.suspendedAt) return 'suspended';
+  if (state?.status === 'suspended') return state.syncedAt ? 'ok' : 'syncing';
+  return state?.status ?? 'syncing';
 }
 
 /**
- * The repositories reachable through the account's linked installations, read from GitHub on every
- * call (no copy in the table, so nothing goes stale and the list writes nothing but the shared token
- * cache), filtered, in the cursor's total order, `limit` at a time. Any member may list; others get
- * 404 `account_not_found`. `installationId` must be linked to the account, else 404
+ * The repositories of the account's linked installations, from the repository index (no GitHub call:
+ * docs/repository-index.md), in the cursor's total order, `limit` at a time. Two table round trips:
+ * the membership and the links; then, at once, the index's states (counts included), the stored
+ * installations and one page per installation, merged. Any member may list; others get 404
+ * `account_not_found`. `installationId` must be linked to the account, else 404
  * `installation_not_found`.
  */
 export async function listAccountRepositories(
@@ -186,56 +149,56 @@ export async function listAccountRepositories(
 ): Promise<RepositoryList> {
   const { table } = getServices();
   const installations = new InstallationStore(table);
+  const index = new RepositoryIndexStore(table);
   const [, links] = await Promise.all([
     requireMember(new AccountStore(table), accountId, caller.userId),
     installations.linksOfAccount(accountId),
   ]);
-  const wanted =
+  const wanted = (
     query.installationId === undefined
-      ? links
-      : links.filter((link) => link.installationId === query.installationId);
+      ? links.map((link) => link.installationId)
+      : links
+          .filter((link) => link.installationId === query.installationId)
+          .map((link) => link.installationId)
+  ).sort((a, b) => a - b);
   if (query.installationId !== undefined && wanted.length === 0)
     throw new NotFoundError('installation_not_found', 'No such installation is linked to this account.');
 
-  // Every installation at once; the stored details only name the accounts (one request for all of
-  // them, in parallel with GitHub: no extra wait).
-  const [stored, outcomes] = await Promise.all([
-    installations.getManyDetails(wanted.map((link) => link.installationId)),
-    Promise.all(
-      wanted.map((link) =>
-        readInstallation(link.installationId).then(
-          (repositories): Outcome => ({ status: 'ok', repositories }),
-          (error: unknown) => outcomeOfFailure(link.installationId, error),
-        ),
-      ),
-    ),
+  // A search no name could match (a character names cannot hold) reads no repository.
+  const searchable = query.q === undefined || isSearchable(query.q);
+  const [stored, states, pages] = await Promise.all([
+    installations.getManyDetails(wanted),
+    index.states(wanted),
+    Promise.all(wanted.map((id) => (searchable ? readPage(index, id, query) : Promise.resolve([])))),
   ]);
-  const accounts = new Map(stored.map((details) => [details.id, details.accountLogin]));
-  const results = wanted.map((link, index) => ({
-    id: link.installationId,
-    account: accounts.get(link.installationId) ?? null,
-    outcome: outcomes[index] as Outcome,
+  const details = new Map(stored.map((item) => [item.id, item]));
+  const stateOf = new Map(states.map((state) => [state.installationId, state]));
+  const statuses = wanted.map((id) => ({
+    id,
+    account: details.get(id)?.accountLogin ?? null,
+    status: statusOf(details.get(id), stateOf.get(id)),
+    syncedAt: stateOf.get(id)?.syncedAt ?? null,
   }));
-  // GitHub failing for every installation is GitHub failing: its 502/503, not an empty list.
-  if (!results.some((result) => result.outcome.status === 'ok')) {
-    const failure = results.map((result) => upstreamOf(result.outcome)).find(Boolean);
-    if (failure) throw failure;
-  }
+  // A suspended installation's repositories are not listed (GitHub refuses its tokens: none could be
+  // opened); its index is kept for when it is unsuspended. Read in parallel all the same: no wait.
+  const listed = new Set(statuses.filter((entry) => entry.status !== 'suspended').map((entry) => entry.id));
 
-  const q = query.q;
-  const after = query.after;
-  const matching = results
-    .flatMap((result) => (result.outcome.status === 'ok' ? result.outcome.repositories : []))
-    .filter((repo) => q === undefined || repo.name.toLowerCase().includes(q))
-    .filter((repo) => after === undefined || compareKeys(repo.key, after) > 0)
+  const merged = pages
+    .filter((_, position) => listed.has(wanted[position] as number))
+    .flat()
     .sort((a, b) => compareKeys(a.key, b.key));
-  const page = matching.slice(0, query.limit);
+  const page = merged.slice(0, query.limit);
   const last = page.at(-1);
   return {
-    repositories: page.map(({ key: _key, ...view }) => view),
-    ...(last && matching.length > page.length ? { nextCursor: encodeCursor(last.key) } : {}),
-    installations: results
-      .map((result) => ({ id: result.id, account: result.account, status: result.outcome.status }))
-      .sort((a, b) => a.id - b.id),
+    repositories: page.map(({ key: _key, id: _id, ...view }) => view),
+    ...(last && merged.length > page.length ? { nextCursor: encodeCursor(last.key) } : {}),
+    ...(query.q === undefined
+      ? {
+          total: states
+            .filter((state) => listed.has(state.installationId))
+            .reduce((sum, state) => sum + state.repositoryCount, 0),
+        }
+      : {}),
+    installations: statuses,
   };
 }

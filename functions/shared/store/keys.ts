@@ -60,9 +60,12 @@ export const keys = {
     PK: `REPOS#${installationId}`,
     SK: `COUNT#${shard}`,
   }),
+  /** GSI1 finds every installation indexing a repository (a transfer removes it from the old owner's). */
   repoIndexRecord: (installationId: number, repositoryId: number) => ({
     PK: `REPOS#${installationId}`,
     SK: `ID#${padId(repositoryId)}`,
+    GSI1PK: `REPO#${repositoryId}`,
+    GSI1SK: `REPOS#${installationId}`,
   }),
   /** The list's entry: lower-case full name, then id (the list's total order). */
   repoIndexByName: (installationId: number, fullNameLower: string, repositoryId: number) => ({

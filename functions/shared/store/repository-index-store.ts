@@ -298,6 +298,12 @@ export class RepositoryIndexStore {
     return new Map(items.map((item) => [Number(item.id), String(item.fp)]));
   }
 
+  /** The installations whose index holds a repository (GSI1: a few items, no scan). */
+  async installationsIndexing(repositoryId: number): Promise<number[]> {
+    const items = await this.table.queryGsi1(keys.repoIndexRecord(0, repositoryId).GSI1PK, prefixes.repoIndex);
+    return items.map((item) => Number(item.installationId));
+  }
+
   /** One indexed repository by id (tests, diagnostics). */
   async get(installationId: number, repositoryId: number): Promise<IndexedRepository | undefined> {
     const item = await this.table.get(keys.repoIndexRecord(installationId, repositoryId));
