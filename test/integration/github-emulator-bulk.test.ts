@@ -19,7 +19,10 @@ async function installationRequest(account: string) {
   const { installation } = await fx.admin.install({ appId: fx.app.id, account });
   const auth = createAppAuth({ appId: fx.app.id, privateKey: fx.app.privateKey, request });
   const { token } = await auth({ type: 'installation', installationId: installation.id });
-  return request.defaults({ headers: { authorization: `token ${token}` } });
+  return {
+    id: installation.id,
+    request: request.defaults({ headers: { authorization: `token ${token}` } }),
+  };
 }
 
 type Page = { total_count: number; repositories: Array<{ id: number; name: string; full_name: string }> };
@@ -34,7 +37,8 @@ test('bulk repositories: worded names, no webhooks, listed by id in pages that a
   await fx.admin.createRepositoriesInBulk('other-bulk-org', { count: 30 });
   expect(fx.receiver.hooks.length).toBe(hooksBefore);
 
-  const asInstallation = await installationRequest('bulk-org');
+  const { id: installationId, request: asInstallation } = await installationRequest('bulk-org');
+  await fx.admin.clearCalls();
   const seen: Page['repositories'] = [];
   for (let page = 1; ; page++) {
     const { data, headers } = await asInstallation('GET /installation/repositories', { per_page: 100, page });
@@ -44,6 +48,9 @@ test('bulk repositories: worded names, no webhooks, listed by id in pages that a
     if (!headers.link?.includes('rel="next"')) break;
   }
   expect(seen).toHaveLength(300);
+  // The call log names the installation whose token made each call (the bench's in-flight count).
+  const pages = await fx.admin.calls('GET /installation/repositories');
+  expect(pages.map((call) => call.installationId)).toEqual([installationId, installationId, installationId]);
   expect(seen.map((repo) => repo.id)).toEqual([...seen.map((repo) => repo.id)].sort((a, b) => a - b));
   expect(new Set(seen.map((repo) => repo.name)).size).toBe(300);
   expect(seen.map((repo) => repo.name)).toEqual(
