@@ -7,7 +7,9 @@
 const SECRET_KEY = /(token|secret|password|authorization|cookie|privatekey|verifier|keymaterial|sessionid)$/;
 
 const SECRET_VALUE_PATTERNS: readonly RegExp[] = [
-  /\bgh[opsuvr]_[A-Za-z0-9_]{16,}\b/g, // GitHub tokens: ghu_ (user), ghr_ (refresh), ghs_ (installation), gho_, ghp_
+  // GitHub tokens: ghu_ (user), ghr_ (refresh), ghs_ (installation), gho_, ghp_. Any length, and whole
+  // when in the new format `ghs_<appId>_<header>.<payload>.<signature>` (base64url parts, dots).
+  /\bgh[opsuvr]_[A-Za-z0-9_-]{16,}(?:\.[A-Za-z0-9_-]+){0,2}/g,
   /\bgithub_pat_[A-Za-z0-9_]{20,}\b/g,
   /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\b/g, // JWTs (the App's bearer token)
   /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z ]*PRIVATE KEY-----|$)/g,

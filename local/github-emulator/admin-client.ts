@@ -1,3 +1,4 @@
+import type { LimitSettings } from './rate-limits.js';
 import type { AppRegistration } from './world.js';
 
 /** A repository as the control API reports it after a change. */
@@ -262,5 +263,15 @@ export class EmulatorAdmin {
 
   reset() {
     return this.call('POST', '/reset', {});
+  }
+
+  /** GitHub's rate limits: `{ enforce: false }` relaxes them all; numbers lower or raise one. */
+  setLimits(settings: Partial<LimitSettings>) {
+    return this.call<LimitSettings>('PUT', '/limits', settings);
+  }
+
+  /** The next `count` webhook delivery attempts are lost (recorded as never answered). */
+  dropWebhooks(count: number) {
+    return this.call<{ remaining: number }>('POST', '/webhooks/faults', { count, mode: 'drop' });
   }
 }

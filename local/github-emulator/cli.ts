@@ -1,6 +1,6 @@
 /**
  * `npm run github-emulator [-- --port 3001]`: the GitHub emulator alone, for anyone to script against.
- * Register an App, users and installations through /_emulator/ (README "GitHub emulator").
+ * Register an App, users and installations through /_emulator/ (docs/github-emulator.md).
  */
 import { parseArgs } from 'node:util';
 import { assertPortFree } from '../ports.js';

@@ -56,7 +56,7 @@ const MAX_BODY = 30 * 1024 * 1024;
 
 /**
  * Starts the GitHub emulator: the part of GitHub's REST API, OAuth web flow and webhooks this service
- * uses, answering with GitHub's shapes, statuses and error bodies (README "GitHub emulator").
+ * uses, answering with GitHub's shapes, statuses and error bodies (docs/github-emulator.md).
  */
 export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): Promise<GitHubEmulator> {
   const world = new World();

@@ -46,25 +46,24 @@ export function newFormatInstallationToken(input: {
     .update(JSON.stringify([input.permissions, input.repositoryIds ? [...input.repositoryIds].sort() : null]))
     .digest('base64url');
   const target = randomInt(NEW_TOKEN_LENGTH.min + 10, NEW_TOKEN_LENGTH.max - 10 + 1);
+  const jti = randomUUID();
   const claims = (pad: string) => ({
     iss: 'github-emulator',
     sub: `installation:${input.installationId}`,
     aid: input.appId,
     iat: input.issuedAtSeconds,
     exp: input.expiresAtSeconds,
-    jti: randomUUID(),
+    jti,
     scp: scope,
     pad,
   });
   const signatureLength = 43; // HS256: 32 bytes, base64url
+  // Grow the padding one character at a time (base64 adds 1 or 2 characters) up to the target length.
+  const alphabet = randomBytes(NEW_TOKEN_LENGTH.max).toString('base64url');
   let pad = '';
   let payload = part(claims(pad));
-  // Each padding character adds 4/3 of a base64 character: grow until the target length is reached.
   while (prefix.length + header.length + payload.length + signatureLength + 2 < target) {
-    const missing = target - (prefix.length + header.length + payload.length + signatureLength + 2);
-    pad += randomBytes(Math.max(1, Math.floor((missing * 3) / 4)))
-      .toString('base64url')
-      .slice(0, Math.max(1, Math.floor((missing * 3) / 4)));
+    pad += alphabet[pad.length] ?? 'x';
     payload = part(claims(pad));
   }
   const signature = createHmac('sha256', input.key).update(`${header}.${payload}`).digest('base64url');

@@ -550,6 +550,9 @@ describe('file paths Git would refuse', () => {
 describe('installation tokens shared by every container', () => {
   it('four processes creating 40 repos concurrently mint exactly one token', async () => {
     const workers = await startWorkers(fx, 4);
+    // 40 repositories with files at once are some 200 content-creating calls: past GitHub's 80 a minute
+    // by design (this is about the token cache), so GitHub's limits are relaxed for it.
+    await fx.admin.setLimits({ enforce: false });
     try {
       await fx.admin.clearCalls();
       const responses = await Promise.all(
@@ -583,6 +586,7 @@ describe('installation tokens shared by every container', () => {
       expect(await mints()).toBe(1);
     } finally {
       workers.stop();
+      await fx.admin.setLimits({ enforce: true });
     }
   });
 
@@ -590,6 +594,6 @@ describe('installation tokens shared by every container', () => {
     const { ScanCommand } = await import('@aws-sdk/client-dynamodb');
     const { Items = [] } = await fx.table.raw.send(new ScanCommand({ TableName: fx.table.tableName }));
     expect(Items.some((item) => item.SK?.S?.startsWith('TOKEN#'))).toBe(true);
-    expect(JSON.stringify(Items)).not.toMatch(/gh[usr]_[A-Za-z0-9]{20}/);
+    expect(JSON.stringify(Items)).not.toMatch(/gh[usr]_[\w-]{20}/);
   });
 });

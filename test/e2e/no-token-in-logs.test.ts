@@ -37,7 +37,7 @@ describe('logs', () => {
     expect(logs).toContain('"message":"User signed in"');
     expect(logs).toContain('"message":"Authorization revoked: tokens and sessions removed"');
     expect(logs).toMatch(/"requestId":"[0-9a-f-]{36}"/);
-    expect(logs).not.toMatch(/gh[usr]_[A-Za-z0-9]{20}/);
+    expect(logs).not.toMatch(/gh[usr]_[\w-]{20}/);
     expect(logs).not.toMatch(/session=[A-Za-z0-9_-]{43}/);
   });
 });

@@ -28,6 +28,20 @@ describe('redactString', () => {
     expect(redacted).not.toContain(pemBody);
   });
 
+  // GitHub's new installation tokens (April 2026): `ghs_<appId>_<JWT>`, with dots and base64url parts.
+  const header = Buffer.from('{"alg":"HS256","typ":"JWT"}').toString('base64url');
+  const payload = Buffer.from('{"sub":"installation:40001","pad":"-_x"}').toString('base64url');
+  const newFormat = `ghs_123456_${header}.${payload}.K65XdJyo4IMqubZTnoe_v1TLY1SRtDjpiKIpICMC-tw`;
+
+  it.each([
+    ['after token=', `token=${newFormat}`, 'token=[REDACTED]'],
+    ['in a sentence', `minted ${newFormat}. Next`, 'minted [REDACTED]. Next'],
+    ['in JSON', JSON.stringify({ note: `x ${newFormat}` }), '{"note":"x [REDACTED]"}'],
+    ['in a URL', `https://x/?access_token=${newFormat}&a=1`, 'https://x/?access_token=[REDACTED]&a=1'],
+  ])('removes a new-format installation token whole, %s', (_name, text, expected) => {
+    expect(redactString(text)).toBe(expected);
+  });
+
   it('leaves ordinary text alone', () => {
     expect(redactString('installation 42 linked to account acme')).toBe(
       'installation 42 linked to account acme',
