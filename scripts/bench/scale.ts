@@ -86,7 +86,9 @@ const stopAll = async () => {
   stoppers.length = 0;
   rmSync(work, { recursive: true, force: true });
 };
+// DynamoDB Local is a child process: stopped on Ctrl-C and on a timeout's SIGTERM too.
 process.once('SIGINT', () => void stopAll().then(() => process.exit(130)));
+process.once('SIGTERM', () => void stopAll().then(() => process.exit(143)));
 
 try {
   // --- The world: DynamoDB Local, the table, the emulator, the service (handlers + local API server).
