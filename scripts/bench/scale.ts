@@ -216,7 +216,12 @@ try {
     states = await index.states(installations);
   }
   const syncMs = performance.now() - syncStart;
-  const syncCalls = (await admin.calls()).filter((c) => c.credential !== 'user_token');
+  // The links' own calls (the user's token, and the App reading the installation) are not the sync's.
+  const isLinkCall = (c: { credential: string; method: string; route: string }) =>
+    c.credential === 'user_token' || `${c.method} ${c.route}` === 'GET /app/installations/{installation_id}';
+  const allCalls = await admin.calls();
+  const syncCalls = allCalls.filter((c) => !isLinkCall(c));
+  const linkCalls = allCalls.length - syncCalls.length;
   const summaries = sync.results.map((r) =>
     r.kind === 'installation'
       ? `${r.installationId}: ${r.summary.outcome}${r.summary.stoppedBy ? ` (${r.summary.stoppedBy})` : ''}, ${r.summary.pages} pages`
@@ -244,7 +249,7 @@ try {
   console.log(
     `   scheduled re-runs (rounds): ${scheduleRounds}; index: ${states.map((s) => `${s.installationId} ${s.status} ${s.repositoryCount}`).join(', ')}`,
   );
-  console.log(`   GitHub calls: ${routes.join(', ')}`);
+  console.log(`   GitHub calls: ${routes.join(', ')} (and ${linkCalls} made by the links themselves)`);
   row(
     complete,
     `every installation indexed (status ok, ${PER_INSTALLATION.toLocaleString('en')} each)`,
