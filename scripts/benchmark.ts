@@ -25,6 +25,7 @@ import { anchorVersions, buildAnchor } from './bench/anchor.js';
 import { meterCapacity, type CapacityReading } from './bench/capacity.js';
 import { coldRequestMs, importMs, lambdaProcessEnv, writeColdRunner } from './bench/processes.js';
 import { benchConsole } from './bench/console.js';
+import { runChildSection } from './bench/child.js';
 import { interleave, median, percentile, ratio } from './bench/stats.js';
 
 const started = performance.now();
@@ -553,6 +554,10 @@ try {
   await fx.close();
   await dynamodb.stop();
 }
+// --- 8-9. Issue #20's scale and soak rows, each in its own process (scripts/bench/scale.ts, soak.ts).
+const sections = (process.env.BENCH_ONLY ?? '').split(',').filter(Boolean);
+for (const section of ['scale', 'soak'] as const)
+  if (sections.length === 0 || sections.includes(section)) runChildSection(root, section);
 console.log(
   `\nThe whole run took ${((performance.now() - started) / 1000).toFixed(0)} s (load average at the end ${loadavg()[0]?.toFixed(1)}).`,
 );

@@ -122,6 +122,8 @@ export class EmulatorAdmin {
           startMs: number;
           endMs: number;
           grantType?: string;
+          /** The installation whose token made the call. */
+          installationId?: number;
           body?: unknown;
         }>;
       }>('GET', `/calls${query}`)
@@ -212,6 +214,29 @@ export class EmulatorAdmin {
   /** Every REST answer takes at least this long (0: as fast as it can). */
   setLatency(latencyMs: number) {
     return this.call('PUT', '/latency', { latencyMs });
+  }
+
+  /** Each REST answer waits a random time in [minMs, maxMs], as real calls to GitHub vary. */
+  setLatencyRange(minMs: number, maxMs: number) {
+    return this.call<{ minMs: number; maxMs: number }>('PUT', '/latency', { minMs, maxMs });
+  }
+
+  /**
+   * Many empty repositories at once, without webhooks (handlers/bulk.ts): names like
+   * `prefix-growth-payments-api-12` (bulkRepositoryName), numbered from `start` + 1.
+   */
+  createRepositoriesInBulk(
+    owner: string,
+    input: { count: number; prefix?: string; words?: string[][]; start?: number; private?: boolean },
+  ) {
+    return this.call<{
+      owner: string;
+      count: number;
+      firstId: number;
+      lastId: number;
+      first: string;
+      last: string;
+    }>('POST', `/users/${owner}/repos/bulk`, input);
   }
 
   clearCalls() {

@@ -3,11 +3,11 @@ import type { EmulatedAccount, EmulatedInstallation } from './world.js';
 
 /** Repositories an installation can reach: all of its account's, or the selected ones. */
 export function installationRepositories(context: EmulatorContext, installation: EmulatedInstallation) {
-  return context.world
-    .repositoriesOf(installation.accountId)
-    .filter(
-      (repo) => installation.repositorySelection === 'all' || installation.selectedRepositoryIds.has(repo.id),
-    );
+  const owned = context.world.repositoriesOf(installation.accountId);
+  // Ordered by id, as repositoriesOf keeps them; `all` is the (read-only) list itself: no copy per call.
+  return installation.repositorySelection === 'all'
+    ? owned
+    : owned.filter((repo) => installation.selectedRepositoryIds.has(repo.id));
 }
 
 /** Payload of an `installation` event, shaped like GitHub's. */

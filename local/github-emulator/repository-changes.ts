@@ -172,6 +172,7 @@ export async function transferRepository(
     ]);
   const deliveries = await removeFromSelections(context, repo, sender);
   repo.ownerId = newOwner.id;
+  context.world.ownerChanged();
   repo.updatedAt = context.world.clock.iso();
   const previous =
     from.type === 'Organization'

@@ -6,6 +6,7 @@ import { GitHubError } from './errors.js';
 import { adminRoutes, type AdminState, type CallRecord, type Fault } from './handlers/admin.js';
 import { appManifestRoutes } from './handlers/app-manifests.js';
 import { appRoutes } from './handlers/app.js';
+import { bulkRoutes } from './handlers/bulk.js';
 import { installationRoutes } from './handlers/installation.js';
 import { limitRoutes } from './handlers/limits.js';
 import { gitTreeRoutes } from './handlers/git-trees.js';
@@ -66,7 +67,14 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
   const serializer = new Serializer(world, () => baseUrl);
   const webhooks = new Webhooks(world);
   const context: EmulatorContext = { world, serializer, webhooks, baseUrl: () => baseUrl };
-  const state: AdminState = { faults: [], calls: [], nextFaultId: 1, latencyMs: 0, limits: limiter };
+  const state: AdminState = {
+    faults: [],
+    calls: [],
+    nextFaultId: 1,
+    latencyMs: 0,
+    latencyMaxMs: 0,
+    limits: limiter,
+  };
   const routes: Route[] = [
     ...appRoutes,
     ...appManifestRoutes,
@@ -81,6 +89,7 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
     ...oauthRoutes,
     ...ssoRoutes,
     ...adminRoutes(state),
+    ...bulkRoutes,
     ...limitRoutes(limiter),
   ];
 
@@ -157,8 +166,8 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
   ): Promise<void> {
     const { url, method, raw, route, params, credential, admission, startMs } = call;
     // The configured latency, before GitHub acts: parallel calls overlap in it, sequential ones add up.
-    if (route && route.kind !== 'admin' && state.latencyMs > 0)
-      await new Promise((resolve) => setTimeout(resolve, state.latencyMs));
+    if (route && route.kind !== 'admin' && state.latencyMaxMs > 0)
+      await new Promise((resolve) => setTimeout(resolve, callLatencyMs(state)));
 
     let response: EmulatorResponse;
     let faultId: number | undefined;
@@ -287,6 +296,8 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
       call.grantType =
         typeof requestBody?.grant_type === 'string' ? requestBody.grant_type : 'authorization_code';
     }
+    // Which installation's token made the call: the bench measures concurrency per installation.
+    if (credential.kind === 'installation_token') call.installationId = credential.installation.id;
     if (fault !== undefined) call.fault = fault;
     if (options.recordBodies) call.body = responseBody;
     state.calls.push(call);
@@ -319,6 +330,11 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
         server.close(() => resolve());
       }),
   };
+}
+
+/** The latency of one call: fixed, or uniformly random in [latencyMs, latencyMaxMs]. */
+function callLatencyMs(state: AdminState): number {
+  return state.latencyMs + Math.round(Math.random() * Math.max(0, state.latencyMaxMs - state.latencyMs));
 }
 
 function pick(headers: Record<string, string>, name: string): Record<string, string> {

@@ -150,13 +150,30 @@ function tokenString(prefix: string): string {
   return out;
 }
 
+/** A Map that counts its changes, so that indexes built from it know when they are stale. */
+class VersionedMap<K, V> extends Map<K, V> {
+  version = 0;
+  override set(key: K, value: V): this {
+    this.version++;
+    return super.set(key, value);
+  }
+  override delete(key: K): boolean {
+    this.version++;
+    return super.delete(key);
+  }
+  override clear(): void {
+    this.version++;
+    super.clear();
+  }
+}
+
 /** Everything the emulated GitHub knows. In memory; `reset()` empties it. */
 export class World {
   readonly clock = new EmulatorClock();
   apps = new Map<number, EmulatedApp>();
   accounts = new Map<number, EmulatedAccount>();
   installations = new Map<number, EmulatedInstallation>();
-  repositories = new Map<number, EmulatedRepository>();
+  repositories = new VersionedMap<number, EmulatedRepository>();
   codes = new Map<string, OAuthCode>();
   userTokens = new Map<string, UserToken>();
   refreshTokens = new Map<string, RefreshToken>();
@@ -168,6 +185,10 @@ export class World {
   /** Signs new-format installation tokens. */
   private readonly tokenKey = randomBytes(32);
   private nextId = { account: 1000, installation: 40_000, repository: 700_000, app: 1 };
+  /** Each owner's repositories by id, rebuilt when the map or an owner changed (100,000 repositories
+   * must not be filtered and sorted on every page of GET /installation/repositories). */
+  private byOwner: { version: number; owners: Map<number, EmulatedRepository[]> } | undefined;
+  private ownerChanges = 0;
 
   reset(): void {
     this.apps.clear();
@@ -432,8 +453,25 @@ export class World {
 
   // --- repositories ------------------------------------------------------------------------------
 
-  repositoriesOf(accountId: number): EmulatedRepository[] {
-    return [...this.repositories.values()].filter((repo) => repo.ownerId === accountId);
+  /** The account's repositories ordered by id. Shared by all callers until the next change: read only. */
+  repositoriesOf(accountId: number): readonly EmulatedRepository[] {
+    const version = this.repositories.version + this.ownerChanges;
+    if (this.byOwner?.version !== version) {
+      const owners = new Map<number, EmulatedRepository[]>();
+      for (const repo of this.repositories.values()) {
+        const list = owners.get(repo.ownerId);
+        if (list) list.push(repo);
+        else owners.set(repo.ownerId, [repo]);
+      }
+      for (const list of owners.values()) list.sort((a, b) => a.id - b.id);
+      this.byOwner = { version, owners };
+    }
+    return this.byOwner.owners.get(accountId) ?? [];
+  }
+
+  /** A repository changed owner (a transfer): the per-owner index is stale. */
+  ownerChanged(): void {
+    this.ownerChanges++;
   }
 
   repository(ownerLogin: string, name: string): EmulatedRepository | undefined {

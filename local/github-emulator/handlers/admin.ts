@@ -45,6 +45,7 @@ export type CallRecord = {
   startMs: number;
   endMs: number;
   grantType?: string;
+  installationId?: number;
   fault?: number;
   body?: unknown;
 };
@@ -55,6 +56,9 @@ export type AdminState = {
   nextFaultId: number;
   /** Added to every REST answer (not the control API), like the network distance to GitHub. */
   latencyMs: number;
+  /** With a range (`PUT /_emulator/latency {minMs, maxMs}`), each answer waits a random time from
+   * latencyMs to latencyMaxMs, as real calls vary; equal to latencyMs for a fixed latency. */
+  latencyMaxMs: number;
   /** GitHub's rate limits (rate-limits.ts); reset restores them. */
   limits: RateLimiter;
 };
@@ -146,6 +150,7 @@ export function adminRoutes(state: AdminState): Route[] {
     kind: 'admin',
     handle,
   });
+  const latency = () => ({ latencyMs: state.latencyMs, minMs: state.latencyMs, maxMs: state.latencyMaxMs });
   return [
     admin('POST', '/reset', (_request, context) => {
       context.world.reset();
@@ -153,6 +158,7 @@ export function adminRoutes(state: AdminState): Route[] {
       state.faults.length = 0;
       state.calls.length = 0;
       state.latencyMs = 0;
+      state.latencyMaxMs = 0;
       state.limits.reset();
       return json(200, { reset: true });
     }),
@@ -471,19 +477,24 @@ export function adminRoutes(state: AdminState): Route[] {
       context.world.clock.advance(seconds);
       return json(200, { now: context.world.clock.iso() });
     }),
+    // `{latencyMs}` for a fixed latency, or `{minMs, maxMs}` for a random one in that range per call.
     admin('PUT', '/latency', (request) => {
-      const latencyMs = request.body?.latencyMs;
-      if (
-        typeof latencyMs !== 'number' ||
-        !Number.isInteger(latencyMs) ||
-        latencyMs < 0 ||
-        latencyMs > 60_000
-      )
-        throw bad('latencyMs must be an integer from 0 to 60000');
-      state.latencyMs = latencyMs;
-      return json(200, { latencyMs });
+      const body = request.body ?? {};
+      const valid = (value: unknown): value is number =>
+        typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 60_000;
+      if (body.minMs !== undefined || body.maxMs !== undefined) {
+        if (!valid(body.minMs) || !valid(body.maxMs) || body.minMs > body.maxMs)
+          throw bad('minMs and maxMs must be integers from 0 to 60000, minMs ≤ maxMs');
+        state.latencyMs = body.minMs;
+        state.latencyMaxMs = body.maxMs;
+      } else {
+        if (!valid(body.latencyMs)) throw bad('latencyMs must be an integer from 0 to 60000');
+        state.latencyMs = body.latencyMs;
+        state.latencyMaxMs = body.latencyMs;
+      }
+      return json(200, latency());
     }),
-    admin('GET', '/latency', () => json(200, { latencyMs: state.latencyMs })),
+    admin('GET', '/latency', () => json(200, latency())),
     admin('GET', '/clock', (_request, context) => json(200, { now: context.world.clock.iso() })),
     admin('POST', '/faults', (request) => {
       const body = request.body ?? {};

@@ -23,10 +23,11 @@ export const installationRoutes: Route[] = [
       // GitHub refuses every call made with a suspended installation's tokens, even unexpired ones.
       if (installation.suspendedAt) throw new GitHubError(403, 'This installation has been suspended');
       // The installation's selection, further narrowed to the repositories the token was minted for.
-      // Ordered by id (GitHub documents no order; by id keeps pages stable while nothing changes).
-      const all = installationRepositories(context, installation)
-        .filter((repo) => !token.repositoryIds || token.repositoryIds.has(repo.id))
-        .sort((a, b) => a.id - b.id);
+      // Ordered by id (GitHub documents no order; by id keeps pages stable while nothing changes);
+      // installationRepositories keeps that order without sorting per page.
+      const reachable = installationRepositories(context, installation);
+      const narrowed = token.repositoryIds;
+      const all = narrowed ? reachable.filter((repo) => narrowed.has(repo.id)) : reachable;
       const { items, headers } = paginate(request, all);
       return json(
         200,

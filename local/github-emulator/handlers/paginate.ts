@@ -3,7 +3,7 @@ import type { EmulatorRequest } from '../http.js';
 /** GitHub's page-number pagination: `per_page` (default 30, max 100), `page`, and a `Link` header. */
 export function paginate<T>(
   request: EmulatorRequest,
-  all: T[],
+  all: readonly T[],
 ): { items: T[]; headers: Record<string, string> } {
   const perPage = Math.min(100, Math.max(1, Number(request.url.searchParams.get('per_page') ?? 30) || 30));
   const pageNumber = Math.max(1, Number(request.url.searchParams.get('page') ?? 1) || 1);
