@@ -17,7 +17,6 @@ import { assertPortFree } from './ports.js';
 import { startLocalApiServer, type LocalApiServer } from './api-server.js';
 import { parseLogSettings, printHandlerOutputAsText, requestLine } from './log-output.js';
 import { startRedeliveryTimer } from './redelivery-timer.js';
-import { startLocalRepositorySync } from './repository-sync.js';
 import { DEMO_WORLD, seedDemoWorld } from './github-emulator/seed.js';
 import { startGitHubEmulator } from './github-emulator/server.js';
 import { buildConsole } from './console-site.js';
@@ -127,6 +126,8 @@ async function main(): Promise<void> {
     throw new Error(
       'REPOSITORY_SYNC_INTERVAL_SECONDS must be a number of seconds (0 turns the schedule off)',
     );
+  // Imported only now: it loads the handlers' logger, which reads POWERTOOLS_LOG_LEVEL when created.
+  const { startLocalRepositorySync } = await import('./repository-sync.js');
   const repositorySync = startLocalRepositorySync({
     intervalSeconds: syncSeconds,
     onError: (error) => console.error(`repository sync failed: ${(error as Error).message}`),
