@@ -519,6 +519,8 @@ it('stays true under a storm of changes, DynamoDB faults, duplicates, late and l
     deliveries: stormGuids.size,
     attempts: stormAttempts.length,
     failedFirst: failedFirst.size,
+    // Answered 5xx: the table failed under the delivery (503), as opposed to lost on the way.
+    tableFailures: stormAttempts.filter((delivery) => (delivery.statusCode ?? 0) >= 500).length,
     lostAttempts: lost,
     drops,
     duplicates,
