@@ -1,7 +1,11 @@
 import { logger } from '../shared/logger.js';
 import { getServices } from '../shared/services.js';
 import { InstallationStore } from '../shared/store/installation-store.js';
-import { RepositoryIndexStore, type IndexedRepository } from '../shared/store/repository-index-store.js';
+import {
+  isBefore,
+  RepositoryIndexStore,
+  type IndexedRepository,
+} from '../shared/store/repository-index-store.js';
 import type { EventRepository, RepositoryAction } from './payloads.js';
 
 /**
@@ -84,11 +88,25 @@ export async function indexRepositoryEvent(
   }
   const details = await installations().getDetails(installationId);
   if (!details) return false;
+  // GitHub sends a repository's events to its owner's installations only: a copy indexed elsewhere
+  // with a newer `updated_at` means the repository was on that account after this event was true
+  // (it moved on: a late delivery). The event neither writes here nor removes that copy.
+  const copies = (await store.copies(repo.id)).filter((copy) => copy.installationId !== installationId);
+  const newer = copies.find(
+    (copy) => copy.updatedAt && repo.updatedAt && isBefore(repo.updatedAt, copy.updatedAt),
+  );
+  if (newer) {
+    logger.info('Late repository event: a newer copy is indexed under another installation', {
+      repositoryId: repo.id,
+      newerIn: newer.installationId,
+    });
+    return false;
+  }
   await store.upsert(installationId, [toIndexed(installationId, repo)], {
     observedAt: repo.updatedAt ?? receivedAt,
   });
   if (action === 'transferred') {
-    const others = (await store.installationsIndexing(repo.id)).filter((id) => id !== installationId);
+    const others = copies.map((copy) => copy.installationId);
     const stored = await installations().getManyDetails(others);
     const elsewhere = stored
       .filter((other) => repo.ownerId !== undefined && other.accountId !== repo.ownerId)

@@ -169,6 +169,14 @@ type Plan = { repositoryId: number; shard: number; ops: TransactOperation[]; del
 
 const shardOf = (repositoryId: number) => repositoryId % COUNT_SHARDS;
 
+/**
+ * Whether ISO time `a` is before `b`, as times: GitHub's `updated_at` has whole seconds (`…:01Z`), the
+ * service's own times milliseconds (`…:01.234Z`), and as strings `.` sorts before `Z`.
+ */
+export function isBefore(a: string, b: string): boolean {
+  return Date.parse(a) < Date.parse(b);
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class RepositoryIndexStore {
@@ -218,10 +226,10 @@ export class RepositoryIndexStore {
     marker: Item | undefined,
     options: UpsertOptions,
   ): Plan | undefined {
-    if (marker && options.observedAt !== undefined && String(marker.at) >= options.observedAt)
+    if (marker && options.observedAt !== undefined && !isBefore(String(marker.at), options.observedAt))
       return undefined;
     if (stored && options.onlyIfAbsent) return undefined;
-    if (stored?.updatedAt && next.updatedAt && stored.updatedAt > next.updatedAt) return undefined;
+    if (stored?.updatedAt && next.updatedAt && isBefore(next.updatedAt, stored.updatedAt)) return undefined;
     const fp = fingerprint(next);
     const clearMarker = marker !== undefined;
     if (stored?.fp === fp && !clearMarker) return undefined;
@@ -300,11 +308,19 @@ export class RepositoryIndexStore {
 
   /** The installations whose index holds a repository (GSI1: a few items, no scan). */
   async installationsIndexing(repositoryId: number): Promise<number[]> {
+    return (await this.copies(repositoryId)).map((copy) => copy.installationId);
+  }
+
+  /** Every indexed copy of a repository, with the `updatedAt` it was written with (GSI1, no scan). */
+  async copies(repositoryId: number): Promise<Array<{ installationId: number; updatedAt: string | null }>> {
     const items = await this.table.queryGsi1(
       keys.repoIndexRecord(0, repositoryId).GSI1PK,
       prefixes.repoIndex,
     );
-    return items.map((item) => Number(item.installationId));
+    return items.map((item) => ({
+      installationId: Number(item.installationId),
+      updatedAt: typeof item.updatedAt === 'string' ? item.updatedAt : null,
+    }));
   }
 
   /** One indexed repository by id (tests, diagnostics). */
