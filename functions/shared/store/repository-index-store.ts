@@ -70,10 +70,15 @@ const COUNT_SHARDS = 8;
 export const MAX_WORD_STARTS = 32;
 /** Deletion markers outlive any late first delivery (redeliveries of a delivery id are deduplicated). */
 const GONE_TTL_SECONDS = 7 * 24 * 3600;
-/** DynamoDB's limit of operations in one TransactWriteItems. */
-const MAX_TRANSACTION_OPS = 100;
+/**
+ * Operations per transaction when batching repositories (one repository's own, ≤ 35, always go in
+ * one; DynamoDB allows 100): short transactions, because DynamoDB Local holds its write lock for a whole
+ * transaction and npm start's first sync would otherwise keep sign-ins waiting past their timeouts.
+ */
+const MAX_TRANSACTION_OPS = 25;
 const RETRIES = 6;
-const COMMIT_CONCURRENCY = 4;
+/** Transactions at once per upsert (DynamoDB Local serialises them anyway). */
+const COMMIT_CONCURRENCY = 2;
 
 const SEPARATORS = new Set(['-', '_', '.']);
 /** Every character a repository name (lower-cased) may hold. */
