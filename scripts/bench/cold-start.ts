@@ -1,0 +1,264 @@
+/**
+ * Sections 1–3 of `npm run bench`: bundle bytes, import time and the cold first request of the service's
+ * functions against the anchor (what a Probot user deploys for the same guarantee) and the floor (the
+ * guarantee written by hand), all built and measured in the same run, interleaved, in fresh processes
+ * on Lambda's Node. The secret read AWS charges a cold start is included: every subject reads its
+ * secrets from a local stand-in of Secrets Manager's API (the SDK) or of the Parameters and Secrets
+ * extension's HTTP interface (scripts/bench/secrets-endpoint.ts).
+ */
+import { randomUUID } from 'node:crypto';
+import { statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { sign } from '@octokit/webhooks-methods';
+import { toApiGatewayEvent } from '../../local/api-event.js';
+import type { FunctionBundle } from '../../local/bundles.js';
+import type { LocalSecretsFile } from '../../local/local-secrets.js';
+import { SERVICE_FUNCTIONS, type ServiceFunctionName } from '../../lib/service-routes.js';
+import { buildAnchor, buildFloor } from './anchor.js';
+import { coldRequestMs, importMs, lambdaProcessEnv, writeColdRunner } from './processes.js';
+import { startSecretsEndpoint, type SecretsEndpoint } from './secrets-endpoint.js';
+import { interleave, median, ratio } from './stats.js';
+
+export const COLD_TARGETS = {
+  importFaster: 4,
+  bundleSmaller: 6,
+  coldFaster: 3,
+  /** Our cold first request at most this many times the floor's. */
+  coldOverFloor: 1.2,
+} as const;
+
+export type ColdStartContext = {
+  root: string;
+  node: string;
+  work: string;
+  rounds: number;
+  bundles: Record<ServiceFunctionName, FunctionBundle>;
+  /** The environment every function runs with locally (bundleEnvironment), secrets file included. */
+  localEnv: Record<string, string>;
+  secrets: LocalSecretsFile;
+  tableName: string;
+  dynamodbEndpoint: string;
+  /** A signed-in session (GET /me). */
+  sessionId: string;
+};
+
+const pass = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
+const kb = (bytes: number) => `${(bytes / 1024).toFixed(0)} KB`;
+const ARN = (name: string) => `arn:aws:secretsmanager:us-east-1:123456789012:secret:${name}-AbCdEf`;
+const SESSION_TOKEN = 'bench-session-token';
+
+/** How a subject reads its secrets: Secrets Manager's API through the SDK, or the extension. */
+type SecretsPath = 'sdk' | 'extension';
+
+export async function benchColdStart(ctx: ColdStartContext): Promise<{ failures: string[] }> {
+  const { bundles, secrets } = ctx;
+  const functions = Object.keys(SERVICE_FUNCTIONS) as ServiceFunctionName[];
+  const anchor = await buildAnchor(ctx.root, ctx.work);
+  const floors = {
+    sdk: await buildFloor(ctx.root, ctx.work, 'sdk'),
+    extension: await buildFloor(ctx.root, ctx.work, 'extension'),
+  };
+  const { privateKey: _pem, publicKey: _public, webhookSecret, ...app } = secrets.githubApp;
+  const endpoint: SecretsEndpoint = await startSecretsEndpoint(
+    [
+      { arn: ARN('app'), value: JSON.stringify({ ...app, privateKey: secrets.githubApp.privateKey }) },
+      { arn: ARN('webhook'), value: JSON.stringify({ webhookSecret }) },
+      { arn: ARN('keys'), value: JSON.stringify(secrets.serviceKeys) },
+    ],
+    SESSION_TOKEN,
+  );
+  const failures: string[] = [];
+  try {
+    /** What Lambda gives every process, plus where the two secrets interfaces and DynamoDB answer. */
+    const awsEnv = (path: SecretsPath) => ({
+      AWS_SESSION_TOKEN: SESSION_TOKEN,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoint.url,
+      PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: String(endpoint.port),
+      AWS_ENDPOINT_URL_DYNAMODB: ctx.dynamodbEndpoint,
+      ...(path === 'extension' ? { SECRETS_READER: 'extension' } : {}),
+    });
+    /** A function as in AWS: the secret ARNs its stack gives it, no local secrets file. */
+    const functionEnv = (fn: ServiceFunctionName, path: SecretsPath) => {
+      const { LOCAL_SECRETS_FILE: _file, ...env } = ctx.localEnv;
+      const own = bundles[fn].environment;
+      const arns = {
+        ...(own.GITHUB_APP_SECRET_ARN ? { GITHUB_APP_SECRET_ARN: ARN('app') } : {}),
+        ...(own.WEBHOOK_SECRET_ARN ? { WEBHOOK_SECRET_ARN: ARN('webhook') } : {}),
+        ...(own.SERVICE_KEYS_SECRET_ARN ? { SERVICE_KEYS_SECRET_ARN: ARN('keys') } : {}),
+      };
+      const nodeOptions = typeof own.NODE_OPTIONS === 'string' ? own.NODE_OPTIONS : '';
+      return lambdaProcessEnv(fn, { ...env, ...arns, ...awsEnv(path), NODE_OPTIONS: nodeOptions });
+    };
+    const webhookOptions = bundles.webhook.environment.NODE_OPTIONS;
+    const webhookNodeOptions = typeof webhookOptions === 'string' ? webhookOptions : '';
+    // The anchor and the floor run with the webhook function's NODE_OPTIONS and read the same secret.
+    const handWrittenEnv = (name: string, path: SecretsPath) =>
+      lambdaProcessEnv(name, {
+        NODE_OPTIONS: webhookNodeOptions,
+        TABLE_NAME: ctx.tableName,
+        WEBHOOK_SECRET_ARN: ARN('webhook'),
+        ...awsEnv(path),
+        // Probot's own settings (the App's identity; the webhook secret comes from Secrets Manager).
+        APP_ID: secrets.githubApp.appId,
+        PRIVATE_KEY: secrets.githubApp.privateKey,
+        GHE_HOST: '',
+      });
+    const anchorEnv = handWrittenEnv('anchor', 'sdk');
+
+    // --- 1-2. Bundles and import time, interleaved: every round imports each bundle once.
+    type Subject = { name: string; file: string; env: Record<string, string> };
+    const subjects: Subject[] = [
+      { name: 'anchor', file: anchor.file, env: anchorEnv },
+      { name: 'floor', file: floors.sdk.file, env: handWrittenEnv('floor', 'sdk') },
+      ...functions.map((fn) => ({ name: fn, file: bundles[fn].file, env: functionEnv(fn, 'sdk') })),
+    ];
+    const imports = new Map<string, number[]>(subjects.map((s) => [s.name, []]));
+    for (const { subject } of interleave(subjects, ctx.rounds))
+      imports.get(subject.name)?.push(await importMs(ctx.node, subject.file, subject.env));
+    const anchorImport = median(imports.get('anchor') ?? []);
+
+    console.log(
+      `\n1-2. Bundles (JavaScript bytes, no source maps) and import ms (median of ${ctx.rounds} fresh processes, interleaved)`,
+    );
+    console.log(
+      `targets: import ≥ ${COLD_TARGETS.importFaster}× faster and bundle ≥ ${COLD_TARGETS.bundleSmaller}× smaller than the anchor (its import includes its top-level secret read)`,
+    );
+    console.log('function               bundle   ×smaller   import ms   ×faster   size   import');
+    const row = (name: string, bytes: number, ms: number) =>
+      `${name.padEnd(20)} ${kb(bytes).padStart(8)} ${ratio(anchor.bytes, bytes).toFixed(1).padStart(9)}× ${ms.toFixed(0).padStart(11)} ${ratio(anchorImport, ms).toFixed(1).padStart(8)}×`;
+    console.log(
+      `${'anchor (Probot)'.padEnd(20)} ${kb(anchor.bytes).padStart(8)}          —   ${anchorImport.toFixed(0).padStart(9)}         —`,
+    );
+    console.log(
+      `${row('floor (hand-written)', floors.sdk.bytes, median(imports.get('floor') ?? []))}   (reference)`,
+    );
+    for (const fn of functions) {
+      const bytes = statSync(bundles[fn].file).size;
+      const ms = median(imports.get(fn) ?? []);
+      const sizeOk = ratio(anchor.bytes, bytes) >= COLD_TARGETS.bundleSmaller;
+      const importOk = ratio(anchorImport, ms) >= COLD_TARGETS.importFaster;
+      if (!sizeOk) failures.push(`${fn} size`);
+      if (!importOk) failures.push(`${fn} import`);
+      console.log(`${row(fn, bytes, ms)}   ${pass(sizeOk)}   ${pass(importOk)}`);
+    }
+    console.log(
+      `every function: bundle ${pass(!failures.some((f) => f.endsWith('size')))}, import ${pass(!failures.some((f) => f.endsWith('import')))}`,
+    );
+
+    // --- 3. Cold first request: process start → answer, the secret read and the PutItem included.
+    const installation = (id: number) => ({
+      id,
+      account: { login: `org-${id}`, id, type: 'Organization' },
+      app_slug: 'bench',
+      target_type: 'Organization',
+      repository_selection: 'all',
+      permissions: { contents: 'write' },
+      events: [],
+      suspended_at: null,
+      updated_at: '2026-01-01T00:00:00Z',
+    });
+    const eventFile = (name: string, event: unknown) => {
+      const file = join(ctx.work, `${name}-${randomUUID()}.json`);
+      writeFileSync(file, JSON.stringify(event));
+      return file;
+    };
+    const lambdaEvent = (method: string, path: string, headers: Record<string, string>, body = '') =>
+      toApiGatewayEvent(
+        {
+          method,
+          url: new URL(`https://api.example.com${path}`),
+          headers,
+          body: Buffer.from(body),
+          sourceIp: '192.0.2.1',
+        },
+        { route: { method, path }, pathParameters: {} },
+      );
+    let nextInstallation = 50_000;
+    /** A signed installation.created delivery with a fresh delivery id and installation. */
+    const webhookEventFile = async () => {
+      const body = JSON.stringify({
+        action: 'created',
+        installation: installation(nextInstallation++),
+        repositories: [],
+        sender: { id: 1, login: 'x', type: 'User' },
+      });
+      const headers = {
+        'content-type': 'application/json',
+        'x-github-event': 'installation',
+        'x-github-delivery': randomUUID(),
+        'x-hub-signature-256': await sign(webhookSecret, body),
+      };
+      return eventFile('webhook', lambdaEvent('POST', '/webhooks/github', headers, body));
+    };
+    const meFile = eventFile('me', lambdaEvent('GET', '/me', { authorization: `Bearer ${ctx.sessionId}` }));
+    const runner = writeColdRunner(ctx.work);
+    type ColdSubject = {
+      name: string;
+      kind: 'webhook' | 'me' | 'anchor' | 'floor';
+      run: () => Promise<number>;
+    };
+    const hook = (file: string, env: Record<string, string>) => async () =>
+      coldRequestMs(ctx.node, runner, file, await webhookEventFile(), env);
+    const me = (env: Record<string, string>) => () =>
+      coldRequestMs(ctx.node, runner, bundles.session.file, meFile, env);
+    const coldSubjects: ColdSubject[] = [
+      { name: 'anchor: Probot webhook, SDK secret', kind: 'anchor', run: hook(anchor.file, anchorEnv) },
+      {
+        name: 'floor: hand-written, SDK secret',
+        kind: 'floor',
+        run: hook(floors.sdk.file, handWrittenEnv('floor', 'sdk')),
+      },
+      {
+        name: 'floor: hand-written, extension secret',
+        kind: 'floor',
+        run: hook(floors.extension.file, handWrittenEnv('floor', 'extension')),
+      },
+      {
+        name: 'webhook, SDK secret',
+        kind: 'webhook',
+        run: hook(bundles.webhook.file, functionEnv('webhook', 'sdk')),
+      },
+      {
+        name: 'webhook, extension secret',
+        kind: 'webhook',
+        run: hook(bundles.webhook.file, functionEnv('webhook', 'extension')),
+      },
+      { name: 'GET /me, SDK secret', kind: 'me', run: me(functionEnv('session', 'sdk')) },
+      { name: 'GET /me, extension secret', kind: 'me', run: me(functionEnv('session', 'extension')) },
+    ];
+    const cold = new Map<string, number[]>(coldSubjects.map((s) => [s.name, []]));
+    for (const { subject } of interleave(coldSubjects, ctx.rounds))
+      cold.get(subject.name)?.push(await subject.run());
+    const coldMs = (name: string) => median(cold.get(name) ?? []);
+    const anchorCold = coldMs(coldSubjects[0]?.name ?? '');
+    console.log(
+      `\n3. Cold first request, process start → answer (median of ${ctx.rounds} fresh processes, interleaved; secret read and PutItem included)`,
+    );
+    console.log(
+      `targets: ≥ ${COLD_TARGETS.coldFaster}× faster than the anchor and ≤ ${COLD_TARGETS.coldOverFloor}× the floor reading its secret the same way`,
+    );
+    console.log(`${'subject'.padEnd(40)}    ms   ×faster  ×floor`);
+    for (const { name, kind } of coldSubjects) {
+      const ms = coldMs(name);
+      const path = name.includes('extension') ? 'extension' : 'sdk';
+      const floor = coldMs(`floor: hand-written, ${path === 'sdk' ? 'SDK' : 'extension'} secret`);
+      const faster = ratio(anchorCold, ms);
+      const overFloor = ms / floor;
+      let verdict = '';
+      if (kind === 'webhook' || kind === 'me') {
+        const ok = faster >= COLD_TARGETS.coldFaster && overFloor <= COLD_TARGETS.coldOverFloor;
+        if (!ok) failures.push(`${name} cold`);
+        verdict = `  ${pass(faster >= COLD_TARGETS.coldFaster)} ${pass(overFloor <= COLD_TARGETS.coldOverFloor)}`;
+      }
+      console.log(
+        `${name.padEnd(40)} ${ms.toFixed(0).padStart(5)} ${faster.toFixed(2).padStart(8)}× ${kind === 'anchor' ? '      —' : `${overFloor.toFixed(2).padStart(6)}×`}${verdict}`,
+      );
+    }
+    console.log(
+      `secret reads answered: ${endpoint.reads.sdk} through the SDK (Secrets Manager API), ${endpoint.reads.extension} through the extension interface`,
+    );
+  } finally {
+    await endpoint.close();
+  }
+  return { failures };
+}
