@@ -108,7 +108,7 @@ try {
       sessionId: session.sessionId ?? '',
     });
   // Warm p99 on `npm start` as users run it (on-disk DynamoDB Local, request log on).
-  if (runs('npm-start')) await benchNpmStart(root);
+  if (runs('npm-start')) await benchNpmStart();
   if (!runs('ops')) {
     // A subset was asked for: what follows (sections 4–7) is skipped.
     await fx.close();

@@ -24,7 +24,11 @@ export function esbuildOptions(entry: string, outfile: string): BuildOptions {
  * pins) into `.cache/bench-anchor` when that lock changed or nothing is there yet (`npm ci`, so the
  * versions are exactly the lock's), and bundles its handler as our functions are bundled.
  */
-export async function buildAnchor(root: string, outDir: string): Promise<BuiltBundle> {
+export async function buildAnchor(
+  root: string,
+  outDir: string,
+  secrets: 'sdk' | 'extension' = 'sdk',
+): Promise<BuiltBundle> {
   const pinned = join(root, 'scripts/bench/anchor');
   const cache = join(root, '.cache/bench-anchor');
   const lock = readFileSync(join(pinned, 'package-lock.json'), 'utf8');
@@ -43,8 +47,11 @@ export async function buildAnchor(root: string, outDir: string): Promise<BuiltBu
     });
   }
   copyFileSync(join(pinned, 'handler.mjs'), join(cache, 'handler.mjs'));
-  const file = join(outDir, 'anchor', 'index.mjs');
-  await build(esbuildOptions(join(cache, 'handler.mjs'), file));
+  // The secret reader beside the handler, so it resolves the anchor's own SDK.
+  const reader = join(cache, `secret-${secrets}.mjs`);
+  copyFileSync(join(root, `scripts/bench/floor/secret-${secrets}.mjs`), reader);
+  const file = join(outDir, `anchor-${secrets}`, 'index.mjs');
+  await build({ ...esbuildOptions(join(cache, 'handler.mjs'), file), alias: { 'bench-secret': reader } });
   return { file, bytes: statSync(file).size };
 }
 
@@ -63,7 +70,7 @@ export async function buildFloor(
   const options = functionBuildOptions(root, join(dir, 'handler.mjs'), file);
   await build({
     ...options,
-    alias: { ...options.alias, 'bench-floor-secret': join(dir, `secret-${secrets}.mjs`) },
+    alias: { ...options.alias, 'bench-secret': join(dir, `secret-${secrets}.mjs`) },
   });
   return { file, bytes: statSync(file).size };
 }

@@ -1,17 +1,14 @@
 // The benchmark's anchor: what a Probot user deploys on Lambda for the service's webhook guarantee.
 // The adapter's documented single import (one Probot: the adapter re-exports its own createProbot),
-// the webhook secret read from Secrets Manager once per container (as AWS charges it), and a durable
-// conditional PutItem of the delivery id with the same AWS SDK as the service, before answering.
+// the webhook secret read once per container at init (as AWS charges it: Secrets Manager through the
+// SDK, or the Parameters and Secrets extension, the floor's secret-*.mjs), and a durable conditional
+// PutItem of the delivery id with the same AWS SDK as the service, before answering.
 import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { createLambdaFunction, createProbot } from '@probot/adapter-aws-lambda-serverless';
+import { readSecret } from 'bench-secret';
 
 const dynamodb = new DynamoDBClient({});
-const secrets = new SecretsManagerClient({});
-const { SecretString } = await secrets.send(
-  new GetSecretValueCommand({ SecretId: process.env.WEBHOOK_SECRET_ARN }),
-);
-process.env.WEBHOOK_SECRET = JSON.parse(SecretString).webhookSecret;
+process.env.WEBHOOK_SECRET = JSON.parse(await readSecret(process.env.WEBHOOK_SECRET_ARN)).webhookSecret;
 
 const app = (probot) => {
   probot.onAny(async (context) => {

@@ -4,7 +4,7 @@
 // conditional PutItem of the delivery id with the same SDK as the service, before answering.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { readSecret } from 'bench-floor-secret';
+import { readSecret } from 'bench-secret';
 
 const dynamodb = new DynamoDBClient({});
 let secret;
