@@ -49,12 +49,13 @@ const SESSION_TOKEN = 'bench-session-token';
 
 /** How a subject reads its secrets: Secrets Manager's API through the SDK, or the extension. */
 type SecretsPath = 'sdk' | 'extension';
-/** How the stack has the service read its secrets (lib/service-function.ts sets SECRETS_READER). */
-const SERVICE_READER: SecretsPath = 'sdk';
 
 export async function benchColdStart(ctx: ColdStartContext): Promise<{ failures: string[] }> {
   const { bundles, secrets } = ctx;
   const functions = Object.keys(SERVICE_FUNCTIONS) as ServiceFunctionName[];
+  /** How the stack has the service read its secrets: SECRETS_READER in the template, `sdk` when unset. */
+  const SERVICE_READER: SecretsPath =
+    bundles.webhook.environment.SECRETS_READER === 'extension' ? 'extension' : 'sdk';
   const anchors = {
     sdk: await buildAnchor(ctx.root, ctx.work, 'sdk'),
     extension: await buildAnchor(ctx.root, ctx.work, 'extension'),
