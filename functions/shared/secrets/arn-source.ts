@@ -40,15 +40,15 @@ export function createArnSecretsSource(options: SecretArns, read: ReadSecret): S
   return {
     async gitHubApp(): Promise<GitHubAppCredentials> {
       const value = await readArn(options.appSecretArn, 'GITHUB_APP_SECRET_ARN');
-      return parseSecret(gitHubAppCredentialsSchema, value, 'GitHub App secret');
+      return parseSecret(gitHubAppCredentialsSchema(), value, 'GitHub App secret');
     },
     async webhookSecrets(): Promise<WebhookSecrets> {
       const value = await readArn(options.webhookSecretArn, 'WEBHOOK_SECRET_ARN');
-      return parseSecret(webhookSecretsSchema, value, 'webhook secret');
+      return parseSecret(webhookSecretsSchema(), value, 'webhook secret');
     },
     async serviceKeys(): Promise<ServiceKeys> {
       const value = await readArn(options.keysSecretArn, 'SERVICE_KEYS_SECRET_ARN');
-      const secret = parseSecret(serviceKeysSecretSchema, value, 'service keys secret');
+      const secret = parseSecret(serviceKeysSecretSchema(), value, 'service keys secret');
       // HKDF only when the secret changed (rotation), not on every call.
       const fingerprint = JSON.stringify(secret);
       if (keys?.secret !== fingerprint) keys = { secret: fingerprint, keys: deriveServiceKeys(secret) };
