@@ -199,19 +199,55 @@ export async function benchColdStart(ctx: ColdStartContext): Promise<{ failures:
     };
     const meFile = eventFile('me', lambdaEvent('GET', '/me', { authorization: `Bearer ${ctx.sessionId}` }));
     const runner = writeColdRunner(ctx.work);
-    type Kind = 'anchor' | 'floor' | 'webhook' | 'me';
+    type Kind = 'anchor' | 'floor' | 'webhook' | 'me' | 'webhook-compare' | 'me-compare';
     type ColdSubject = { kind: Kind; path: SecretsPath; run: () => Promise<{ ms: number; cpuMs: number }> };
     const hook = (file: string, env: Record<string, string>) => async () =>
       coldRequest(ctx.node, runner, file, await webhookEventFile(), env);
     const me = (env: Record<string, string>) => () =>
       coldRequest(ctx.node, runner, bundles.session.file, meFile, env);
     const paths: SecretsPath[] = ['sdk', 'extension'];
-    const coldSubjects: ColdSubject[] = paths.flatMap((path): ColdSubject[] => [
-      { kind: 'anchor', path, run: hook(anchors[path].file, handWrittenEnv('anchor', path)) },
-      { kind: 'floor', path, run: hook(floors[path].file, handWrittenEnv('floor', path)) },
-      { kind: 'webhook', path, run: hook(bundles.webhook.file, functionEnv('webhook', path)) },
-      { kind: 'me', path, run: me(functionEnv('session', path)) },
-    ]);
+    /**
+     * BENCH_COMPARE_WEBHOOK / BENCH_COMPARE_SESSION: another build of the webhook / session bundle (e.g.
+     * the previous commit's), measured in the same rounds with the service's secret reader, so a change
+     * is judged side by side on the same machine at the same load.
+     */
+    const compare = {
+      webhook: process.env.BENCH_COMPARE_WEBHOOK,
+      me: process.env.BENCH_COMPARE_SESSION,
+    };
+    const coldSubjects: ColdSubject[] = [
+      ...paths.flatMap((path): ColdSubject[] => [
+        { kind: 'anchor', path, run: hook(anchors[path].file, handWrittenEnv('anchor', path)) },
+        { kind: 'floor', path, run: hook(floors[path].file, handWrittenEnv('floor', path)) },
+        { kind: 'webhook', path, run: hook(bundles.webhook.file, functionEnv('webhook', path)) },
+        { kind: 'me', path, run: me(functionEnv('session', path)) },
+      ]),
+      ...(compare.webhook
+        ? [
+            {
+              kind: 'webhook-compare' as const,
+              path: SERVICE_READER,
+              run: hook(compare.webhook, functionEnv('webhook', SERVICE_READER)),
+            },
+          ]
+        : []),
+      ...(compare.me
+        ? [
+            {
+              kind: 'me-compare' as const,
+              path: SERVICE_READER,
+              run: () =>
+                coldRequest(
+                  ctx.node,
+                  runner,
+                  compare.me ?? '',
+                  meFile,
+                  functionEnv('session', SERVICE_READER),
+                ),
+            },
+          ]
+        : []),
+    ];
     const key = (s: { kind: Kind; path: SecretsPath }) => `${s.kind} ${s.path}`;
     const cold = new Map<string, Array<{ ms: number; cpuMs: number }>>(coldSubjects.map((s) => [key(s), []]));
     for (const { subject } of interleave(coldSubjects, ctx.rounds))
@@ -231,13 +267,20 @@ export async function benchColdStart(ctx: ColdStartContext): Promise<{ failures:
       floor: 'floor (hand-written HMAC + PutItem)',
       webhook: 'webhook (signed installation.created)',
       me: 'GET /me (session)',
+      'webhook-compare': `webhook, BENCH_COMPARE_WEBHOOK (${statSync(compare.webhook ?? '', { throwIfNoEntry: false })?.size ?? 0} B)`,
+      'me-compare': `GET /me, BENCH_COMPARE_SESSION (${statSync(compare.me ?? '', { throwIfNoEntry: false })?.size ?? 0} B)`,
     };
     for (const path of paths) {
       console.log(
         `\nsecret read through ${path === 'sdk' ? "Secrets Manager's API (SDK)" : 'the Parameters and Secrets extension'}`,
       );
       console.log(`${'subject'.padEnd(40)} wall ms  ×anchor  ×floor   CPU ms  ×anchor  ×floor`);
-      for (const kind of ['anchor', 'floor', 'webhook', 'me'] as const) {
+      const kinds: Kind[] = ['anchor', 'floor', 'webhook', 'me'];
+      if (path === SERVICE_READER) {
+        if (compare.webhook) kinds.push('webhook-compare');
+        if (compare.me) kinds.push('me-compare');
+      }
+      for (const kind of kinds) {
         const ms = coldMs(kind, path);
         const cpu = coldCpu(kind, path);
         const faster = ratio(coldMs('anchor', path), ms);
