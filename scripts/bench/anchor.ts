@@ -77,6 +77,9 @@ export async function buildFloor(
 
 /** The exact versions the anchor runs (from its installed packages). */
 export function anchorVersions(root: string): string {
+  // Before the first run installs the anchor (buildAnchor, in section 1) there is nothing to read yet.
+  if (!existsSync(join(root, '.cache/bench-anchor/node_modules/@probot/adapter-aws-lambda-serverless')))
+    return 'pinned in scripts/bench/anchor (installed on first use)';
   const version = (name: string) =>
     (
       JSON.parse(
