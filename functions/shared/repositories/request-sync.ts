@@ -37,7 +37,7 @@ export async function requestRepositorySync(
     const self = options.fromSyncFunction && !runner ? process.env.AWS_LAMBDA_FUNCTION_NAME : undefined;
     const functionName = process.env.REPOSITORY_SYNC_FUNCTION ?? self;
     if (functionName) {
-      // Loaded on first use: the Lambda client costs nothing to a cold start that asks for no sync.
+      // Loaded on first use: a cold start that asks for no sync evaluates none of it.
       const { invokeAsync } = await import('./lambda-invoke.js');
       await invokeAsync(functionName, request);
       return;
