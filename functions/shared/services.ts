@@ -35,7 +35,10 @@ export function getServices(): Services {
     users: new UserStore(table),
     sessions: new SessionStore(table),
     states: new OAuthStateStore(table),
-    github: getGitHubRequest(),
+    // Built on first use (and kept by getGitHubRequest): the webhook and GET /me never call GitHub.
+    get github() {
+      return getGitHubRequest();
+    },
     secrets: getSecretsSource(),
   };
   return services;
