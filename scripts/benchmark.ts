@@ -82,6 +82,8 @@ const localEnv = bundleEnvironment(bundles, {
   GITHUB_API_URL: fx.emulator.url,
   GITHUB_WEB_URL: fx.emulator.url,
   LOCAL_SECRETS_FILE: fx.secretsFile,
+  // No repository-sync function to invoke outside AWS (an empty name: the sync is left to the schedule).
+  REPOSITORY_SYNC_FUNCTION: '',
   DYNAMODB_ENDPOINT: String(fx.env.DYNAMODB_ENDPOINT),
 });
 
