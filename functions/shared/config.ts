@@ -41,6 +41,11 @@ const schema = z
     /** The webhook secret(s), apart from the App secret: the webhook function reads only this one. */
     WEBHOOK_SECRET_ARN: z.optional(nonEmpty()),
     SERVICE_KEYS_SECRET_ARN: z.optional(nonEmpty()),
+    /**
+     * How the secrets are read in AWS: Secrets Manager's API through the SDK, or the AWS Parameters and
+     * Secrets Lambda extension's local HTTP interface (docs/performance.md "Secrets").
+     */
+    SECRETS_READER: z._default(z.enum(['sdk', 'extension']), 'sdk'),
     /** Local runtime only: a git-ignored JSON file instead of Secrets Manager. */
     LOCAL_SECRETS_FILE: z.optional(nonEmpty()),
     /** Who may link an organization's installation (README "Who may link"): owners unless widened. */
@@ -72,6 +77,7 @@ export type Config = Readonly<{
   secrets:
     | {
         kind: 'aws';
+        reader: 'sdk' | 'extension';
         appSecretArn: string | undefined;
         webhookSecretArn: string | undefined;
         keysSecretArn: string | undefined;
@@ -105,6 +111,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
         ? { kind: 'file' as const, path: values.LOCAL_SECRETS_FILE }
         : {
             kind: 'aws' as const,
+            reader: values.SECRETS_READER,
             appSecretArn: values.GITHUB_APP_SECRET_ARN,
             webhookSecretArn: values.WEBHOOK_SECRET_ARN,
             keysSecretArn: values.SERVICE_KEYS_SECRET_ARN,

@@ -35,7 +35,10 @@ export function getServices(): Services {
     users: new UserStore(table),
     sessions: new SessionStore(table),
     states: new OAuthStateStore(table),
-    github: getGitHubRequest(),
+    // Built on first use (and kept by getGitHubRequest): the webhook and GET /me never call GitHub.
+    get github() {
+      return getGitHubRequest();
+    },
     secrets: getSecretsSource(),
   };
   return services;
@@ -75,3 +78,28 @@ export function resetServicesForTests(): void {
   crypto = undefined;
   resetSecretsSourceForTests();
 }
+
+/**
+ * Lambda's init: builds the container's services and starts reading the function's secrets while the
+ * rest of the bundle loads and the runtime fetches the first event, so the first request finds them
+ * read or in flight (docs/performance.md "Cold start"). Only in Lambda (AWS_LAMBDA_FUNCTION_NAME) and
+ * only the secrets the stack gave this function (least privilege: configured means needed). One read
+ * per container, not per request: requests that fail the cheap checks still cause no read
+ * (test/e2e/cheap-checks.test.ts). A failure is left to the first request, which reads again and
+ * answers with the error as it always has.
+ */
+export function prefetchAtInit(env: Record<string, string | undefined> = process.env): void {
+  if (!env.AWS_LAMBDA_FUNCTION_NAME) return;
+  try {
+    const { config, secrets } = getServices();
+    if (config.secrets.kind !== 'aws') return;
+    const reads: Array<Promise<unknown>> = [];
+    if (config.secrets.webhookSecretArn) reads.push(secrets.webhookSecrets());
+    if (config.secrets.keysSecretArn) reads.push(secrets.serviceKeys());
+    for (const read of reads) read.catch(() => undefined);
+  } catch {
+    // A bad configuration: the first request reports it.
+  }
+}
+
+prefetchAtInit();

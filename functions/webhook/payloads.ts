@@ -1,79 +1,100 @@
 import * as z from 'zod/mini';
 import { BadRequestError } from '../shared/errors.js';
+import { once } from '../shared/once.js';
 import type { GitHubInstallation } from '../shared/installations/github-installations.js';
 
 /**
  * The payloads the service acts on, validated from the fields the handlers use (GitHub's webhook
  * schemas, narrowed to those fields). A signed delivery that does not match is GitHub's or the
  * sender's problem, answered 400 `invalid_payload`, never a 500 from deep inside a handler.
+ * Each schema is built on first use (once): a cold start builds only those of the event it receives.
  */
 
 const id = () => z.int().check(z.positive());
 
 /** A user, organization or enterprise: enterprises have a slug instead of a login. */
-const account = z
-  .object({
-    id: id(),
-    login: z.optional(z.string().check(z.minLength(1))),
-    slug: z.optional(z.string().check(z.minLength(1))),
-    type: z.optional(z.string()),
-    avatar_url: z.optional(z.string()),
-  })
-  .check(
-    z.refine((value) => value.login !== undefined || value.slug !== undefined, {
-      message: 'needs a login or a slug',
-    }),
-  );
+const account = once(() =>
+  z
+    .object({
+      id: id(),
+      login: z.optional(z.string().check(z.minLength(1))),
+      slug: z.optional(z.string().check(z.minLength(1))),
+      type: z.optional(z.string()),
+      avatar_url: z.optional(z.string()),
+    })
+    .check(
+      z.refine((value) => value.login !== undefined || value.slug !== undefined, {
+        message: 'needs a login or a slug',
+      }),
+    ),
+);
 
 /** Older payloads carry epoch seconds; stored as ISO strings so "newer than" compares like with like. */
-const timestamp = z.union([
-  z.string(),
-  z.pipe(
-    z.number(),
-    z.transform((seconds) => new Date(seconds * 1000).toISOString()),
-  ),
-]);
+const timestamp = once(() =>
+  z.union([
+    z.string(),
+    z.pipe(
+      z.number(),
+      z.transform((seconds) => new Date(seconds * 1000).toISOString()),
+    ),
+  ]),
+);
 
-const installation = z.object({
-  id: id(),
-  account,
-  app_slug: z.optional(z.string()),
-  target_type: z.optional(z.string()),
-  repository_selection: z.enum(['all', 'selected']),
-  permissions: z.record(z.string(), z.string()),
-  events: z.array(z.string()),
-  suspended_at: z.optional(z.nullable(z.string())),
-  updated_at: z.optional(timestamp),
-});
+const installation = once(() =>
+  z.object({
+    id: id(),
+    account: account(),
+    app_slug: z.optional(z.string()),
+    target_type: z.optional(z.string()),
+    repository_selection: z.enum(['all', 'selected']),
+    permissions: z.record(z.string(), z.string()),
+    events: z.array(z.string()),
+    suspended_at: z.optional(z.nullable(z.string())),
+    updated_at: z.optional(timestamp()),
+  }),
+);
 
-const installationEvent = z.object({
-  action: z.enum(['created', 'deleted', 'suspend', 'unsuspend', 'new_permissions_accepted']),
-  installation,
-});
+const INSTALLATION_ACTION_LIST = [
+  'created',
+  'deleted',
+  'suspend',
+  'unsuspend',
+  'new_permissions_accepted',
+] as const;
+
+const installationEvent = once(() =>
+  z.object({ action: z.enum(INSTALLATION_ACTION_LIST), installation: installation() }),
+);
 
 /** GitHub's minimal repository of `installation_repositories` (its whole object: id, name, full_name, private). */
-const repositoryBrief = z.object({
-  id: id(),
-  name: z.string().check(z.minLength(1)),
-  full_name: z.string().check(z.minLength(3)),
-  private: z.boolean(),
-});
+const repositoryBrief = once(() =>
+  z.object({
+    id: id(),
+    name: z.string().check(z.minLength(1)),
+    full_name: z.string().check(z.minLength(3)),
+    private: z.boolean(),
+  }),
+);
 
-const installationRepositoriesEvent = z.object({
-  action: z.optional(z.string()),
-  installation,
-  repository_selection: z.enum(['all', 'selected']),
-  repositories_added: z.optional(z.array(repositoryBrief)),
-  repositories_removed: z.optional(z.array(repositoryBrief)),
-});
+const installationRepositoriesEvent = once(() =>
+  z.object({
+    action: z.optional(z.string()),
+    installation: installation(),
+    repository_selection: z.enum(['all', 'selected']),
+    repositories_added: z.optional(z.array(repositoryBrief())),
+    repositories_removed: z.optional(z.array(repositoryBrief())),
+  }),
+);
 
-const installationTargetRenamed = z.object({
-  account,
-  installation: z.object({ id: id() }),
-  target_type: z.string(),
-});
+const installationTargetRenamed = once(() =>
+  z.object({
+    account: account(),
+    installation: z.object({ id: id() }),
+    target_type: z.string(),
+  }),
+);
 
-const authorizationRevoked = z.object({ sender: z.object({ id: id() }) });
+const authorizationRevoked = once(() => z.object({ sender: z.object({ id: id() }) }));
 
 /** GitHub's `repository` actions (webhook-repository-*). */
 const REPOSITORY_ACTIONS = [
@@ -89,24 +110,26 @@ const REPOSITORY_ACTIONS = [
 ] as const;
 
 /** An App's delivery names its installation; a repository or organization webhook's does not. */
-const repositoryEvent = z.object({
-  action: z.enum(REPOSITORY_ACTIONS),
-  // GitHub's full repository object; the fields the index keeps beyond id and full_name are read
-  // when present (a missing one is derived, as for installation_repositories' minimal repositories).
-  repository: z.object({
-    id: id(),
-    full_name: z.string().check(z.minLength(3)),
-    name: z.optional(z.string().check(z.minLength(1))),
-    owner: z.optional(z.object({ id: z.optional(id()), login: z.optional(z.string()) })),
-    private: z.optional(z.boolean()),
-    visibility: z.optional(z.string()),
-    default_branch: z.optional(z.string()),
-    archived: z.optional(z.boolean()),
-    html_url: z.optional(z.string()),
-    updated_at: z.optional(z.nullable(timestamp)),
+const repositoryEvent = once(() =>
+  z.object({
+    action: z.enum(REPOSITORY_ACTIONS),
+    // GitHub's full repository object; the fields the index keeps beyond id and full_name are read
+    // when present (a missing one is derived, as for installation_repositories' minimal repositories).
+    repository: z.object({
+      id: id(),
+      full_name: z.string().check(z.minLength(3)),
+      name: z.optional(z.string().check(z.minLength(1))),
+      owner: z.optional(z.object({ id: z.optional(id()), login: z.optional(z.string()) })),
+      private: z.optional(z.boolean()),
+      visibility: z.optional(z.string()),
+      default_branch: z.optional(z.string()),
+      archived: z.optional(z.boolean()),
+      html_url: z.optional(z.string()),
+      updated_at: z.optional(z.nullable(timestamp())),
+    }),
+    installation: z.optional(z.object({ id: id() })),
   }),
-  installation: z.optional(z.object({ id: id() })),
-});
+);
 
 /** A repository as an event describes it, with what the payload did not say left undefined. */
 export type EventRepository = {
@@ -128,7 +151,7 @@ const splitFullName = (fullName: string) => {
   return { owner: fullName.slice(0, Math.max(0, slash)), name: fullName.slice(slash + 1) };
 };
 
-const briefRepository = (repo: z.infer<typeof repositoryBrief>): EventRepository => ({
+const briefRepository = (repo: z.infer<ReturnType<typeof repositoryBrief>>): EventRepository => ({
   id: repo.id,
   fullName: repo.full_name,
   name: repo.name,
@@ -138,7 +161,7 @@ const briefRepository = (repo: z.infer<typeof repositoryBrief>): EventRepository
 
 export type RepositoryAction = (typeof REPOSITORY_ACTIONS)[number];
 
-export type InstallationAction = z.infer<typeof installationEvent>['action'];
+export type InstallationAction = (typeof INSTALLATION_ACTION_LIST)[number];
 
 /** A delivery the service acts on, with only the fields it uses. */
 export type HandledDelivery =
@@ -184,14 +207,14 @@ function parse<T>(schema: z.ZodMiniType<T>, event: string, payload: unknown): T 
   throw new InvalidPayloadError(event, fields);
 }
 
-const toInstallation = (value: z.infer<typeof installation>): GitHubInstallation => ({
+const toInstallation = (value: z.infer<ReturnType<typeof installation>>): GitHubInstallation => ({
   ...value,
   app_slug: value.app_slug ?? '',
   target_type: value.target_type ?? value.account.type ?? 'User',
   suspended_at: value.suspended_at ?? null,
 });
 
-const INSTALLATION_ACTIONS: ReadonlySet<string> = new Set(installationEvent.shape.action.options);
+const INSTALLATION_ACTIONS: ReadonlySet<string> = new Set(INSTALLATION_ACTION_LIST);
 
 /**
  * The delivery to act on, or undefined for an event or action the service does not handle (recorded
@@ -203,7 +226,7 @@ export function parseDelivery(event: string, payload: Record<string, unknown>): 
   switch (event) {
     case 'installation': {
       if (action === undefined || !INSTALLATION_ACTIONS.has(action)) return undefined;
-      const parsed = parse(installationEvent, event, payload);
+      const parsed = parse(installationEvent(), event, payload);
       return {
         kind: 'installation',
         action: parsed.action,
@@ -211,7 +234,7 @@ export function parseDelivery(event: string, payload: Record<string, unknown>): 
       };
     }
     case 'installation_repositories': {
-      const parsed = parse(installationRepositoriesEvent, event, payload);
+      const parsed = parse(installationRepositoriesEvent(), event, payload);
       return {
         kind: 'installation_repositories',
         installation: toInstallation(parsed.installation),
@@ -222,7 +245,7 @@ export function parseDelivery(event: string, payload: Record<string, unknown>): 
     }
     case 'installation_target': {
       if (action !== 'renamed') return undefined;
-      const parsed = parse(installationTargetRenamed, event, payload);
+      const parsed = parse(installationTargetRenamed(), event, payload);
       return {
         kind: 'installation_target.renamed',
         installationId: parsed.installation.id,
@@ -236,13 +259,13 @@ export function parseDelivery(event: string, payload: Record<string, unknown>): 
       if (action !== 'revoked') return undefined;
       return {
         kind: 'github_app_authorization.revoked',
-        userId: parse(authorizationRevoked, event, payload).sender.id,
+        userId: parse(authorizationRevoked(), event, payload).sender.id,
       };
     }
     case 'repository': {
       if (action === undefined || !(REPOSITORY_ACTIONS as readonly string[]).includes(action))
         return undefined;
-      const parsed = parse(repositoryEvent, event, payload);
+      const parsed = parse(repositoryEvent(), event, payload);
       const repo = parsed.repository;
       const split = splitFullName(repo.full_name);
       return {

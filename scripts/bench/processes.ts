@@ -63,14 +63,15 @@ const context = {
 };
 const answer = await handler(event, context);
 const ms = performance.now();
-process.stdout.write('\\nBENCH ' + JSON.stringify({ ms, status: answer?.statusCode ?? 0 }) + '\\n');
+const { user, system } = process.cpuUsage();
+process.stdout.write('\\nBENCH ' + JSON.stringify({ ms, cpuMs: (user + system) / 1000, status: answer?.statusCode ?? 0 }) + '\\n');
 process.exit(0);
 `,
   );
   return file;
 }
 
-/** Runs one cold first request; fails unless the handler answered 2xx. */
+/** Runs one cold first request; fails unless the handler answered 2xx. Wall-clock milliseconds. */
 export async function coldRequestMs(
   node: string,
   runner: string,
@@ -78,15 +79,29 @@ export async function coldRequestMs(
   eventFile: string,
   env: Record<string, string>,
 ): Promise<number> {
+  return (await coldRequest(node, runner, bundle, eventFile, env)).ms;
+}
+
+/**
+ * One cold first request: wall-clock ms (process start → answer) and the CPU ms the process used
+ * until then (user + system, all threads), which other work on the machine inflates far less.
+ */
+export async function coldRequest(
+  node: string,
+  runner: string,
+  bundle: string,
+  eventFile: string,
+  env: Record<string, string>,
+): Promise<{ ms: number; cpuMs: number }> {
   const { stdout, stderr } = await run(node, [runner], {
     env: { ...env, BENCH_BUNDLE_URL: pathToFileURL(bundle).href, BENCH_EVENT_FILE: eventFile },
     encoding: 'utf8',
     maxBuffer: 16 * 1024 * 1024,
   });
   const line = /\nBENCH (.*)\n/.exec(stdout)?.[1];
-  const result = line ? (JSON.parse(line) as { ms: number; status: number }) : undefined;
+  const result = line ? (JSON.parse(line) as { ms: number; cpuMs: number; status: number }) : undefined;
   if (process.env.BENCH_DEBUG) console.error(`--- ${bundle}\n${stderr.slice(0, 1500)}`);
   if (!result || result.status < 200 || result.status >= 300)
     throw new Error(`cold request of ${bundle} failed: ${stdout.slice(-2000)}\n${stderr.slice(-2000)}`);
-  return result.ms;
+  return { ms: result.ms, cpuMs: result.cpuMs };
 }

@@ -70,6 +70,8 @@ export async function startBundledService(): Promise<BundledService> {
     GITHUB_API_URL: emulator.url,
     GITHUB_WEB_URL: emulator.url,
     LOCAL_SECRETS_FILE: secretsFile,
+    // No repository-sync function to invoke outside AWS (an empty name: the sync is left to the schedule).
+    REPOSITORY_SYNC_FUNCTION: '',
     DYNAMODB_ENDPOINT: testDynamoEndpoint(),
   });
 

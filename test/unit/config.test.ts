@@ -22,6 +22,7 @@ describe('parseConfig', () => {
       dynamodbEndpoint: undefined,
       secrets: {
         kind: 'aws',
+        reader: 'sdk',
         appSecretArn: valid.GITHUB_APP_SECRET_ARN,
         keysSecretArn: valid.SERVICE_KEYS_SECRET_ARN,
       },

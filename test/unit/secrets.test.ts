@@ -61,7 +61,7 @@ describe('serviceKeysSecretSchema', () => {
   const key = (keyId: string) => ({ keyId, keyMaterial: 'x'.repeat(40) });
   const problems = (value: unknown) => {
     try {
-      parseSecret(serviceKeysSecretSchema, value, 'keys');
+      parseSecret(serviceKeysSecretSchema(), value, 'keys');
       return '';
     } catch (error) {
       return (error as Error).message;

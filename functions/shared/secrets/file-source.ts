@@ -44,7 +44,7 @@ export function createFileSecretsSource(
         webhookSecret: env.GITHUB_WEBHOOK_SECRET,
       }).filter(([, value]) => value !== undefined && value !== ''),
     );
-    const serviceKeys = parseSecret(serviceKeysSecretSchema, parsed.serviceKeys, `${path} serviceKeys`);
+    const serviceKeys = parseSecret(serviceKeysSecretSchema(), parsed.serviceKeys, `${path} serviceKeys`);
     return { app: { ...parsed.githubApp, ...overrides }, keys: deriveServiceKeys(serviceKeys) };
   };
 
@@ -58,10 +58,10 @@ export function createFileSecretsSource(
 
   return {
     async gitHubApp(): Promise<GitHubAppCredentials> {
-      return parseSecret(gitHubAppCredentialsSchema, (await cachedLoad()).app, `${path} githubApp`);
+      return parseSecret(gitHubAppCredentialsSchema(), (await cachedLoad()).app, `${path} githubApp`);
     },
     async webhookSecrets(): Promise<WebhookSecrets> {
-      return parseSecret(webhookSecretsSchema, (await cachedLoad()).app, `${path} githubApp`);
+      return parseSecret(webhookSecretsSchema(), (await cachedLoad()).app, `${path} githubApp`);
     },
     async serviceKeys(): Promise<ServiceKeys> {
       return (await cachedLoad()).keys;

@@ -1,4 +1,6 @@
 import { getConfig } from '../config.js';
+import type { SecretArns } from './arn-source.js';
+import { createExtensionSecretsSource } from './extension-source.js';
 import { createFileSecretsSource } from './file-source.js';
 import { createSecretsManagerSource } from './secrets-manager-source.js';
 import type { SecretsSource } from './types.js';
@@ -7,18 +9,25 @@ export type { GitHubAppCredentials, SecretsSource, ServiceKeys, WebhookSecrets }
 
 let source: SecretsSource | undefined;
 
-/** The container's secrets source, chosen by configuration on first use. */
+/**
+ * The container's secrets source, chosen by configuration on first use: the local file, or in AWS
+ * Secrets Manager through the SDK (the stack's choice) or through the Parameters and Secrets extension
+ * (SECRETS_READER=extension, with the extension's layer added; docs/performance.md "Secrets").
+ */
 export function getSecretsSource(): SecretsSource {
   if (source) return source;
   const { secrets } = getConfig();
+  if (secrets.kind === 'file') {
+    source = createFileSecretsSource(secrets.path);
+    return source;
+  }
+  const arns: SecretArns = {
+    appSecretArn: secrets.appSecretArn,
+    webhookSecretArn: secrets.webhookSecretArn,
+    keysSecretArn: secrets.keysSecretArn,
+  };
   source =
-    secrets.kind === 'file'
-      ? createFileSecretsSource(secrets.path)
-      : createSecretsManagerSource({
-          appSecretArn: secrets.appSecretArn,
-          webhookSecretArn: secrets.webhookSecretArn,
-          keysSecretArn: secrets.keysSecretArn,
-        });
+    secrets.reader === 'extension' ? createExtensionSecretsSource(arns) : createSecretsManagerSource(arns);
   return source;
 }
 

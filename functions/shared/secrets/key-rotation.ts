@@ -43,7 +43,7 @@ export function rotateServiceKeys(
   options: RotationOptions = {},
 ): { secret: ServiceKeysSecret; summary: RotationSummary } {
   const now = options.now ?? new Date();
-  const keyring = toKeyring(parseSecret(serviceKeysSecretSchema, value, 'service keys'));
+  const keyring = toKeyring(parseSecret(serviceKeysSecretSchema(), value, 'service keys'));
   let { current, next } = keyring;
   let retired = [...(keyring.retired ?? [])];
   const action = options.action ?? 'rotate';
@@ -80,7 +80,7 @@ export function rotateServiceKeys(
   }
 
   const secret = parseSecret(
-    serviceKeysSecretSchema,
+    serviceKeysSecretSchema(),
     { current, ...(next ? { next } : {}), retired },
     'rotated service keys',
   );

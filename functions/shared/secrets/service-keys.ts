@@ -33,7 +33,7 @@ export function deriveServiceKey(keyId: string, keyMaterial: string): ServiceKey
 /** A secret in either shape, as the keyring shape (the legacy key becomes `current` under its derived id). */
 export function toKeyring(secret: ServiceKeysSecret | LegacyServiceKeysSecret): ServiceKeysSecret {
   if ('current' in secret) return secret;
-  return keyringServiceKeysSchema.parse({
+  return keyringServiceKeysSchema().parse({
     current: { keyId: legacyKeyId(secret.keyMaterial), keyMaterial: secret.keyMaterial },
     retired: [],
   });

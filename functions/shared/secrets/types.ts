@@ -1,30 +1,36 @@
 import * as z from 'zod/mini';
 import { ConfigurationError } from '../errors.js';
+import { once } from '../once.js';
 
 /** The GitHub App's credentials, as the operator stores them in the App secret (README: "Fill the secret"). */
 const nonEmpty = () => z.string().check(z.minLength(1));
 
-export const gitHubAppCredentialsSchema = z.object({
-  appId: z.string().check(z.regex(/^\d+$/, 'must be the numeric App ID')),
-  slug: nonEmpty(),
-  clientId: nonEmpty(),
-  clientSecret: nonEmpty(),
-  privateKey: z.string().check(z.includes('PRIVATE KEY', { message: 'must be the PEM private key' })),
-});
+// Each schema is built on first use (once): a function builds only those of the secrets it reads.
+export const gitHubAppCredentialsSchema = once(() =>
+  z.object({
+    appId: z.string().check(z.regex(/^\d+$/, 'must be the numeric App ID')),
+    slug: nonEmpty(),
+    clientId: nonEmpty(),
+    clientSecret: nonEmpty(),
+    privateKey: z.string().check(z.includes('PRIVATE KEY', { message: 'must be the PEM private key' })),
+  }),
+);
 
-export type GitHubAppCredentials = z.infer<typeof gitHubAppCredentialsSchema>;
+export type GitHubAppCredentials = z.infer<ReturnType<typeof gitHubAppCredentialsSchema>>;
 
 /**
  * The webhook secret(s), kept apart from the App's credentials so the public `webhook` function can
  * read them without being able to read the private key or client secret.
  */
-export const webhookSecretsSchema = z.object({
-  webhookSecret: nonEmpty(),
-  /** Set while rotating the webhook secret: deliveries signed with either verify. */
-  previousWebhookSecret: z.optional(nonEmpty()),
-});
+export const webhookSecretsSchema = once(() =>
+  z.object({
+    webhookSecret: nonEmpty(),
+    /** Set while rotating the webhook secret: deliveries signed with either verify. */
+    previousWebhookSecret: z.optional(nonEmpty()),
+  }),
+);
 
-export type WebhookSecrets = z.infer<typeof webhookSecretsSchema>;
+export type WebhookSecrets = z.infer<ReturnType<typeof webhookSecretsSchema>>;
 
 const keyMaterial = () =>
   z.string().check(z.minLength(32, 'must hold at least 32 characters of random key material'));
@@ -33,36 +39,40 @@ export const KEY_ID = /^[A-Za-z0-9_-]{1,40}$/;
 const keyId = () => z.string().check(z.regex(KEY_ID, 'must be 1-40 letters, digits, _ or -'));
 
 /** Today's (and the CDK-generated) shape: one key, no id. Its key id is derived from the material. */
-export const legacyServiceKeysSchema = z.object({ keyMaterial: keyMaterial() });
+export const legacyServiceKeysSchema = once(() => z.object({ keyMaterial: keyMaterial() }));
 
 /**
  * The rotating shape: `current` seals and hashes everything new; `next` (staged by
  * `rotate-keys --stage`) and `retired` keys only read, so values sealed before a rotation stay readable.
  */
-export const keyringServiceKeysSchema = z
-  .object({
-    current: z.object({ keyId: keyId(), keyMaterial: keyMaterial(), createdAt: z.optional(z.string()) }),
-    next: z.optional(
-      z.object({ keyId: keyId(), keyMaterial: keyMaterial(), createdAt: z.optional(z.string()) }),
+export const keyringServiceKeysSchema = once(() =>
+  z
+    .object({
+      current: z.object({ keyId: keyId(), keyMaterial: keyMaterial(), createdAt: z.optional(z.string()) }),
+      next: z.optional(
+        z.object({ keyId: keyId(), keyMaterial: keyMaterial(), createdAt: z.optional(z.string()) }),
+      ),
+      retired: z.optional(
+        z.array(z.object({ keyId: keyId(), keyMaterial: keyMaterial(), retiredAt: z.optional(z.string()) })),
+      ),
+    })
+    .check(
+      z.refine((secret) => {
+        const ids = [secret.current, secret.next, ...(secret.retired ?? [])].flatMap((key) =>
+          key ? [key.keyId] : [],
+        );
+        return new Set(ids).size === ids.length;
+      }, 'key ids must be unique'),
     ),
-    retired: z.optional(
-      z.array(z.object({ keyId: keyId(), keyMaterial: keyMaterial(), retiredAt: z.optional(z.string()) })),
-    ),
-  })
-  .check(
-    z.refine((secret) => {
-      const ids = [secret.current, secret.next, ...(secret.retired ?? [])].flatMap((key) =>
-        key ? [key.keyId] : [],
-      );
-      return new Set(ids).size === ids.length;
-    }, 'key ids must be unique'),
-  );
+);
 
 /** The service-keys secret, in either shape (a secret without key ids keeps working). */
-export const serviceKeysSecretSchema = z.union([keyringServiceKeysSchema, legacyServiceKeysSchema]);
+export const serviceKeysSecretSchema = once(() =>
+  z.union([keyringServiceKeysSchema(), legacyServiceKeysSchema()]),
+);
 
-export type LegacyServiceKeysSecret = z.infer<typeof legacyServiceKeysSchema>;
-export type ServiceKeysSecret = z.infer<typeof keyringServiceKeysSchema>;
+export type LegacyServiceKeysSecret = z.infer<ReturnType<typeof legacyServiceKeysSchema>>;
+export type ServiceKeysSecret = z.infer<ReturnType<typeof keyringServiceKeysSchema>>;
 
 /** Keys derived from one key material; each purpose gets its own key. */
 export type ServiceKey = Readonly<{
