@@ -5,7 +5,13 @@ import {
   type PageProblems,
   npmStartAndBrowser,
 } from '../support/browser.js';
-import { apiAs, createAccount, expectAccessibleAndNarrow, signInAs } from '../support/console-screens.js';
+import {
+  apiAs,
+  createAccount,
+  expectAccessibleAndNarrow,
+  signInAs,
+  untilRepositoriesSynced,
+} from '../support/console-screens.js';
 
 const ORG_INSTALLATION = 40001;
 
@@ -24,7 +30,8 @@ describeInBrowser('console: repositories screens, in Chromium against npm start'
       `/accounts/${accountId}/installations/${ORG_INSTALLATION}`,
     );
     expect(linked.status()).toBe(201);
-  }, 120_000);
+    await untilRepositoriesSynced(context, run.stack.apiUrl, accountId);
+  }, 180_000);
 
   afterAll(async () => {
     await context?.close();

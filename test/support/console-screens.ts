@@ -23,6 +23,26 @@ export function apiAs(context: BrowserContext, apiUrl: string) {
   };
 }
 
+/**
+ * Waits (bounded) until npm start's background sync has indexed every installation linked to the
+ * account: the repositories screen reads the index once, when it loads.
+ */
+export async function untilRepositoriesSynced(
+  context: BrowserContext,
+  apiUrl: string,
+  accountId: string,
+): Promise<void> {
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    const response = await apiAs(context, apiUrl).get(`/accounts/${accountId}/repositories?limit=1`);
+    const body = (await response.json()) as { installations?: Array<{ status: string }> };
+    if (response.status() === 200 && body.installations?.every((entry) => entry.status !== 'syncing')) return;
+    if (Date.now() > deadline)
+      throw new Error(`repositories not synced within 90 s: ${JSON.stringify(body)}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
 /** Creates a platform account through the API (the accounts screen is another screen's business). */
 export async function createAccount(context: BrowserContext, apiUrl: string, name: string): Promise<string> {
   const response = await apiAs(context, apiUrl).post('/accounts', { name });
