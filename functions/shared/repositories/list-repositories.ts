@@ -7,6 +7,7 @@ import { InstallationStore, type InstallationDetails } from '../store/installati
 import {
   isSearchable,
   RepositoryIndexStore,
+  type IndexedRepository,
   type IndexStatus,
   type InstallationIndexState,
 } from '../store/repository-index-store.js';
@@ -18,19 +19,8 @@ import {
   type RepositoryKey,
 } from './repository-cursor.js';
 
-/** One repository of a linked installation, as the list answers it. */
-export type RepositoryView = {
-  installationId: number;
-  owner: string;
-  name: string;
-  fullName: string;
-  private: boolean;
-  visibility: string;
-  defaultBranch: string;
-  archived: boolean;
-  htmlUrl: string;
-  updatedAt: string | null;
-};
+/** One repository of a linked installation, as the list answers it: the index's entry, id left out. */
+export type RepositoryView = Omit<IndexedRepository, 'id'>;
 
 /**
  * What the index knows of each linked installation, so a client can tell "no repositories" from "not
