@@ -7,9 +7,9 @@ import { METRIC, METRICS_NAMESPACE, SERVICE_NAME } from '../../functions/shared/
 const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as {
   context: Record<string, unknown>;
 };
-// The runbook: README.md, and the entries of topics documented under docs/ (e.g. the reconciler's).
+// The runbook: docs/operations.md, and the entries of topics documented beside it (e.g. the reconciler's).
 const readme = [
-  readFileSync(new URL('../../README.md', import.meta.url), 'utf8'),
+  readFileSync(new URL('../../docs/operations.md', import.meta.url), 'utf8'),
   readFileSync(new URL('../../docs/repository-index.md', import.meta.url), 'utf8'),
 ].join('\n');
 
@@ -174,7 +174,7 @@ describe('observability in the synthesized stack', () => {
       expect(group.Properties.RetentionInDays).toBeGreaterThan(0);
   });
 
-  it('has a README runbook entry, under its AlarmName, for every alarm', () => {
+  it('has a runbook entry (docs/operations.md), under its AlarmName, for every alarm', () => {
     const headings = new Set([...readme.matchAll(/^#{2,6} +`?([A-Za-z0-9-]+)`?\s*$/gm)].map((m) => m[1]));
     const missing = EXPECTED_ALARMS.filter((name) => !headings.has(name));
     expect(missing).toEqual([]);
