@@ -25,6 +25,7 @@ import { benchConsole } from './bench/console.js';
 import { runChildSection } from './bench/child.js';
 import { benchNpmStart } from './bench/npm-start.js';
 import { median, percentile } from './bench/stats.js';
+import { benchInstallation } from './bench/payloads.js';
 
 const started = performance.now();
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -124,17 +125,7 @@ try {
     process.exit(0);
   }
 
-  const installation = (id: number, updatedAt = '2026-01-01T00:00:00Z') => ({
-    id,
-    account: { login: `org-${id}`, id, type: 'Organization' },
-    app_slug: 'bench',
-    target_type: 'Organization',
-    repository_selection: 'all',
-    permissions: { contents: 'write' },
-    events: [],
-    suspended_at: null,
-    updated_at: updatedAt,
-  });
+  const installation = benchInstallation;
   const signedHeaders = async (event: string, body: string) => ({
     'content-type': 'application/json',
     'x-github-event': event,

@@ -18,6 +18,7 @@ import { buildAnchor, buildFloor } from './anchor.js';
 import { coldRequest, importMs, lambdaProcessEnv, writeColdRunner } from './processes.js';
 import { startSecretsEndpoint, type SecretsEndpoint } from './secrets-endpoint.js';
 import { interleave, median, ratio } from './stats.js';
+import { benchInstallation } from './payloads.js';
 
 export const COLD_TARGETS = {
   importFaster: 4,
@@ -153,17 +154,7 @@ export async function benchColdStart(ctx: ColdStartContext): Promise<{ failures:
     );
 
     // --- 3. Cold first request: process start → answer, the secret read and the PutItem included.
-    const installation = (id: number) => ({
-      id,
-      account: { login: `org-${id}`, id, type: 'Organization' },
-      app_slug: 'bench',
-      target_type: 'Organization',
-      repository_selection: 'all',
-      permissions: { contents: 'write' },
-      events: [],
-      suspended_at: null,
-      updated_at: '2026-01-01T00:00:00Z',
-    });
+    const installation = (id: number) => benchInstallation(id);
     const eventFile = (name: string, event: unknown) => {
       const file = join(ctx.work, `${name}-${randomUUID()}.json`);
       writeFileSync(file, JSON.stringify(event));

@@ -13,6 +13,7 @@ import type { LocalSecretsFile } from '../../local/local-secrets.js';
 import { HttpBrowser } from '../../test/support/http-browser.js';
 import { startNpmStart, stopNpmStart } from '../../test/support/npm-start.js';
 import { percentile } from './stats.js';
+import { benchInstallation } from './payloads.js';
 
 const WARM_P99_MS = 50;
 const N = 200;
@@ -39,17 +40,7 @@ export async function benchNpmStart(): Promise<{ failures: string[] }> {
       const id = next++;
       const body = JSON.stringify({
         action: 'created',
-        installation: {
-          id,
-          account: { login: `org-${id}`, id, type: 'Organization' },
-          app_slug: 'bench',
-          target_type: 'Organization',
-          repository_selection: 'all',
-          permissions: { contents: 'write' },
-          events: [],
-          suspended_at: null,
-          updated_at: '2026-01-01T00:00:00Z',
-        },
+        installation: benchInstallation(id),
         repositories: [],
         sender: { id: 1, login: 'x', type: 'User' },
       });
