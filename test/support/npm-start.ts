@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../../local/ports.js';
 
@@ -55,7 +55,9 @@ export async function startNpmStart(options: {
   for (const name of ['LOCAL_SECRETS_FILE', 'API_BASE_URL', 'FRONTEND_ORIGINS']) delete env[name];
   delete env.NODE_OPTIONS; // jest's --experimental-vm-modules is not for the service
   Object.assign(env, options.env);
-  const child = spawn(process.execPath, [join(root, 'node_modules/tsx/dist/cli.mjs'), 'local/start.ts'], {
+  // As package.json's start script: node loads tsx itself, with no relay process between Ctrl-C and
+  // local/start.ts (tsx's CLI SIGKILLs a child whose event loop is busy for 60 ms when a signal comes).
+  const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], {
     cwd: root,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
