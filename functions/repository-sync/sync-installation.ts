@@ -32,6 +32,13 @@ export const SYNC_LIMITS = {
   verifyEveryMs: 24 * 3600_000,
   /** A pass whose pages do not add up (the list moved under it) is read again at most this often at once. */
   maxRestarts: 1,
+  /**
+   * A rate-limit answer asking to wait at most this long is waited out within the run (GitHub's advice:
+   * wait `retry-after`, then go on); a longer wait, or one the invocation has no time for, checkpoints.
+   * Installations syncing at once share the App's secondary limit (900 points a minute), so a resync of
+   * several large ones meets it by design.
+   */
+  maxThrottleWaitMs: 65_000,
 };
 
 export type SyncLimits = typeof SYNC_LIMITS;
@@ -51,6 +58,8 @@ export type SyncDependencies = {
   /** The invocation's remaining time (Lambda's context.getRemainingTimeInMillis). */
   remainingMs: () => number;
   now?: () => number;
+  /** Waits out a short rate-limit answer (tests pass a fake). */
+  sleep?: (ms: number) => Promise<void>;
   limits?: SyncLimits;
 };
 
@@ -151,6 +160,7 @@ export async function syncInstallation(
   const limits = deps.limits ?? SYNC_LIMITS;
   const clock = deps.now ?? Date.now;
   const startMs = clock();
+  const wait = deps.sleep ?? sleep;
   const summary: SyncRunSummary = {
     startedAt: new Date(startMs).toISOString(),
     outcome: 'completed',
@@ -268,7 +278,20 @@ export async function syncInstallation(
           if (headers) budget = newerBudget(budget, budgetOf(headers));
         }
         for (const answer of answers) {
-          if (answer.status === 'rejected') throw classify(answer.reason, clock());
+          if (answer.status === 'rejected') {
+            const stop = classify(answer.reason, clock());
+            const waitMs =
+              stop instanceof Stop && stop.reason === 'throttled' && stop.resumeAfterMs
+                ? stop.resumeAfterMs - clock()
+                : Infinity;
+            // Short enough to wait out here: the pages after this one are asked again (a 304 is free).
+            if (waitMs <= limits.maxThrottleWaitMs && deps.remainingMs() - waitMs > limits.marginMs) {
+              summary.throttledWaits = (summary.throttledWaits ?? 0) + 1;
+              await wait(Math.max(0, waitMs));
+              break;
+            }
+            throw stop;
+          }
           await apply(answer.value);
           if (!revived && indexState && indexState.status !== 'ok' && indexState.status !== 'syncing') {
             // Readable again (unsuspended, reinstalled): the status says so before the pass ends.

@@ -54,7 +54,12 @@ async function stateOf(installationId: number) {
 /** One run of the sync itself, with a fake invocation clock or limits where a test needs them. */
 function runSync(
   installationId: number,
-  options: { remainingMs?: () => number; limits?: Partial<SyncLimits>; now?: () => number } = {},
+  options: {
+    remainingMs?: () => number;
+    limits?: Partial<SyncLimits>;
+    now?: () => number;
+    sleep?: (ms: number) => Promise<void>;
+  } = {},
 ) {
   const { table, github } = getServices();
   return inInvocationScope(() =>
@@ -66,6 +71,7 @@ function runSync(
       remainingMs: options.remainingMs ?? (() => 600_000),
       limits: { ...SYNC_LIMITS, ...options.limits },
       ...(options.now ? { now: options.now } : {}),
+      ...(options.sleep ? { sleep: options.sleep } : {}),
     }),
   );
 }
@@ -161,25 +167,56 @@ describe('one installation of 250 repositories', () => {
     expect(await scheduledSync(installationId)).toMatchObject({ notModified: 3, upserted: 0, removed: 0 });
   });
 
-  it('stops on a secondary rate limit with a checkpoint, and continues after retry-after', async () => {
-    await fx.admin.fault({
+  const secondaryLimit = (retryAfterSeconds: number) =>
+    fx.admin.fault({
       method: 'GET',
       route: LIST,
       count: 1,
       status: 403,
-      headers: { 'retry-after': '30' },
+      headers: { 'retry-after': String(retryAfterSeconds) },
       body: {
         message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.',
       },
     });
-    const stopped = await runSync(installationId);
+
+  it('waits out a short secondary rate limit within the run, then goes on', async () => {
+    await secondaryLimit(30);
+    const waits: number[] = [];
+    const summary = await runSync(installationId, {
+      sleep: async (ms) => void waits.push(ms),
+    });
+    expect(summary).toMatchObject({ outcome: 'completed', throttledWaits: 1 });
+    expect(waits).toHaveLength(1);
+    expect(waits[0]).toBeGreaterThan(25_000);
+    expect(waits[0]).toBeLessThanOrEqual(30_000);
+  });
+
+  it('stops on a long secondary rate limit with a checkpoint, and continues after retry-after', async () => {
+    await secondaryLimit(120);
+    const waits: number[] = [];
+    const stopped = await runSync(installationId, { sleep: async (ms) => void waits.push(ms) });
     expect(stopped).toMatchObject({ outcome: 'checkpointed', stoppedBy: 'throttled' });
-    expect(Date.parse(stopped.resumeAfter ?? '') - Date.now()).toBeGreaterThan(20_000);
+    expect(waits).toEqual([]);
+    expect(Date.parse(stopped.resumeAfter ?? '') - Date.now()).toBeGreaterThan(100_000);
     await fx.admin.clearCalls();
     expect(await runSync(installationId)).toMatchObject({ outcome: 'deferred', requests: 0 });
     expect(await listCalls()).toEqual([]);
-    const later = () => Date.now() + 31_000;
+    const later = () => Date.now() + 121_000;
     expect(await runSync(installationId, { now: later })).toMatchObject({ outcome: 'completed' });
+  });
+
+  it('checkpoints a short rate limit too when the invocation has no time to wait it out', async () => {
+    await secondaryLimit(30);
+    const waits: number[] = [];
+    const stopped = await runSync(installationId, {
+      remainingMs: () => 50_000,
+      sleep: async (ms) => void waits.push(ms),
+    });
+    expect(stopped).toMatchObject({ outcome: 'checkpointed', stoppedBy: 'throttled' });
+    expect(waits).toEqual([]);
+    expect(await runSync(installationId, { now: () => Date.now() + 31_000 })).toMatchObject({
+      outcome: 'completed',
+    });
   });
 });
 

@@ -39,6 +39,8 @@ export type SyncRunSummary = {
   /** Why the run stopped before the pass was complete (time, budget, throttled, unreadable). */
   stoppedBy?: string;
   resumeAfter?: string;
+  /** Rate-limit answers waited out within the run (SYNC_LIMITS.maxThrottleWaitMs). */
+  throttledWaits?: number;
 };
 
 export type SyncOutcome =
