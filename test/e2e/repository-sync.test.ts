@@ -183,7 +183,7 @@ describe('one installation of 250 repositories', () => {
     await secondaryLimit(30);
     const waits: number[] = [];
     const summary = await runSync(installationId, {
-      sleep: async (ms) => void waits.push(ms),
+      sleep: (ms) => Promise.resolve(void waits.push(ms)),
     });
     expect(summary).toMatchObject({ outcome: 'completed', throttledWaits: 1 });
     expect(waits).toHaveLength(1);
@@ -194,7 +194,7 @@ describe('one installation of 250 repositories', () => {
   it('stops on a long secondary rate limit with a checkpoint, and continues after retry-after', async () => {
     await secondaryLimit(120);
     const waits: number[] = [];
-    const stopped = await runSync(installationId, { sleep: async (ms) => void waits.push(ms) });
+    const stopped = await runSync(installationId, { sleep: (ms) => Promise.resolve(void waits.push(ms)) });
     expect(stopped).toMatchObject({ outcome: 'checkpointed', stoppedBy: 'throttled' });
     expect(waits).toEqual([]);
     expect(Date.parse(stopped.resumeAfter ?? '') - Date.now()).toBeGreaterThan(100_000);
@@ -210,7 +210,7 @@ describe('one installation of 250 repositories', () => {
     const waits: number[] = [];
     const stopped = await runSync(installationId, {
       remainingMs: () => 50_000,
-      sleep: async (ms) => void waits.push(ms),
+      sleep: (ms) => Promise.resolve(void waits.push(ms)),
     });
     expect(stopped).toMatchObject({ outcome: 'checkpointed', stoppedBy: 'throttled' });
     expect(waits).toEqual([]);

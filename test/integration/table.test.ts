@@ -80,6 +80,22 @@ describe('Table', () => {
     expect(accountsOf42.map((item) => item.PK).sort()).toEqual(['ACCOUNT#team-a', 'ACCOUNT#team-b']);
   });
 
+  it('reads exactly the sort keys that start with a prefix: not the keys around it', async () => {
+    // Sort keys on both sides of the prefix's range, and the range's edges ('N#' itself, '~' the
+    // highest printable ASCII character our keys may hold).
+    const sks = ['M~', 'N', 'N"', 'N#', 'N#a', 'N#zz~~', 'N#~', 'N$', 'N$a', 'O#'];
+    for (const SK of sks) await table.put({ PK: 'PREFIX#p', SK });
+    const expected = ['N#', 'N#a', 'N#zz~~', 'N#~'];
+    const all = await table.queryPartition('PREFIX#p', 'N#');
+    expect(all.map((item) => item.SK)).toEqual(expected);
+    const first = await table.queryPage({ pk: 'PREFIX#p', skPrefix: 'N#', limit: 2 });
+    expect(first.items.map((item) => item.SK)).toEqual(['N#', 'N#a']);
+    const rest = await table.queryPage({ pk: 'PREFIX#p', skPrefix: 'N#', afterSk: first.lastSk, limit: 10 });
+    expect(rest.items.map((item) => item.SK)).toEqual(['N#zz~~', 'N#~']);
+    expect(rest.lastSk).toBeUndefined();
+    await expect(table.queryPartition('PREFIX#p', '')).resolves.toHaveLength(sks.length);
+  });
+
   it('pages through partitions larger than one DynamoDB page', async () => {
     const big = 'x'.repeat(40_000);
     for (let i = 0; i < 40; i++) await table.put({ ...keys.link('big', i), padding: big });

@@ -231,18 +231,9 @@ export class Table {
 
   /** Every live item of a partition whose sort key starts with `skPrefix` (`''`: all), across all pages. */
   async queryPartition<T extends Item = Item>(pk: string, skPrefix: string): Promise<T[]> {
-    if (skPrefix === '') {
-      return this.queryAll<T>({
-        KeyConditionExpression: '#pk = :pk',
-        ExpressionAttributeNames: { '#pk': TABLE_DEFINITION.partitionKey },
-        ExpressionAttributeValues: { ':pk': pk },
-      });
-    }
-    return this.queryAll<T>({
-      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
-      ExpressionAttributeNames: { '#pk': TABLE_DEFINITION.partitionKey, '#sk': TABLE_DEFINITION.sortKey },
-      ExpressionAttributeValues: { ':pk': pk, ':prefix': skPrefix },
-    });
+    return this.queryAll<T>(
+      keyCondition(TABLE_DEFINITION.partitionKey, TABLE_DEFINITION.sortKey, pk, skPrefix),
+    );
   }
 
   /**
@@ -261,21 +252,12 @@ export class Table {
       this.client.send(
         new QueryCommand({
           TableName: this.tableName,
-          // DynamoDB refuses an empty begins_with: '' is the whole partition.
-          ...(options.skPrefix === ''
-            ? {
-                KeyConditionExpression: '#pk = :pk',
-                ExpressionAttributeNames: { '#pk': TABLE_DEFINITION.partitionKey },
-                ExpressionAttributeValues: { ':pk': options.pk },
-              }
-            : {
-                KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
-                ExpressionAttributeNames: {
-                  '#pk': TABLE_DEFINITION.partitionKey,
-                  '#sk': TABLE_DEFINITION.sortKey,
-                },
-                ExpressionAttributeValues: { ':pk': options.pk, ':prefix': options.skPrefix },
-              }),
+          ...keyCondition(
+            TABLE_DEFINITION.partitionKey,
+            TABLE_DEFINITION.sortKey,
+            options.pk,
+            options.skPrefix,
+          ),
           Limit: options.limit,
           ConsistentRead: options.consistent ?? true,
           ...(options.afterSk === undefined
@@ -293,9 +275,7 @@ export class Table {
   async queryGsi1<T extends Item = Item>(gsiPk: string, skPrefix: string): Promise<T[]> {
     return this.queryAll<T>({
       IndexName: GSI1.indexName,
-      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
-      ExpressionAttributeNames: { '#pk': GSI1.partitionKey, '#sk': GSI1.sortKey },
-      ExpressionAttributeValues: { ':pk': gsiPk, ':prefix': skPrefix },
+      ...keyCondition(GSI1.partitionKey, GSI1.sortKey, gsiPk, skPrefix),
     });
   }
 
@@ -463,4 +443,40 @@ export function getTable(): Table {
     tableName: config.tableName,
   });
   return table;
+}
+
+/**
+ * Above every sort key that starts with a prefix: our keys are ASCII (keys.ts), and U+10FFFF is the
+ * highest code point, in UTF-8 byte order (DynamoDB) as in UTF-16 order (DynamoDB Local).
+ */
+const PREFIX_END = '\u{10FFFF}';
+
+/**
+ * "The partition's items whose sort key starts with `prefix`" as a key range. DynamoDB answers
+ * `BETWEEN prefix AND prefix+U+10FFFF` exactly as `begins_with` (same items, same cost); DynamoDB Local
+ * walks a begins_with from the partition's first item, so at 100,000 repositories a search read there
+ * took 70 ms where the range takes 4 ms (measured side by side). '' is the whole partition (DynamoDB
+ * refuses an empty begins_with).
+ */
+function keyCondition(
+  pkName: string,
+  skName: string,
+  pk: string,
+  prefix: string,
+): {
+  KeyConditionExpression: string;
+  ExpressionAttributeNames: Record<string, string>;
+  ExpressionAttributeValues: Record<string, string>;
+} {
+  if (prefix === '')
+    return {
+      KeyConditionExpression: '#pk = :pk',
+      ExpressionAttributeNames: { '#pk': pkName },
+      ExpressionAttributeValues: { ':pk': pk },
+    };
+  return {
+    KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
+    ExpressionAttributeNames: { '#pk': pkName, '#sk': skName },
+    ExpressionAttributeValues: { ':pk': pk, ':from': prefix, ':to': `${prefix}${PREFIX_END}` },
+  };
 }
