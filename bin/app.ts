@@ -1,4 +1,4 @@
 import { createApp } from '../lib/create-app.js';
 
-// Settings come from cdk.json context or `-c key=value` (README "Deploy").
+// Settings come from cdk.json context or `-c key=value` (docs/deploy.md).
 createApp();

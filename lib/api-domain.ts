@@ -12,13 +12,13 @@ export type CustomDomainSettings = {
   hostedZone?: { id: string; name: string };
   /**
    * 'cloudfront' (`-c distributionCertificateArn`): the domain is the console's distribution, which
-   * serves the console and the API on it (README "Console"); otherwise API Gateway's own domain.
+   * serves the console and the API on it (docs/console.md); otherwise API Gateway's own domain.
    */
   servedBy?: 'cloudfront';
 };
 
 /**
- * The API on a custom domain (README "Custom domain"). With the frontend on a sibling host of the same
+ * The API on a custom domain (docs/deploy.md "Frontend integration: sign-in and the custom domain"). With the frontend on a sibling host of the same
  * site (api.example.com and app.example.com), the session cookie is first-party to the frontend's
  * `fetch(…, { credentials: 'include' })`; on the bare execute-api domain it never is.
  */

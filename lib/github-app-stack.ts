@@ -43,6 +43,7 @@ import {
   REPOSITORY_SYNC_DEFAULT_MINUTES,
   REQUESTS_REPOSITORY_SYNC,
 } from './service-routes.js';
+import { pascalCase } from './runbook.js';
 
 export type GitHubAppStackProps = StackProps & {
   /** Origins of the platform frontend: CORS with credentials, and where sign-in may return to. */
@@ -51,12 +52,12 @@ export type GitHubAppStackProps = StackProps & {
   githubWebUrl?: string;
   /** Public base URL if a custom domain fronts the API; defaults to the API's own endpoint. */
   publicBaseUrl?: string;
-  /** A custom domain the stack serves the API on (README "Custom domain"); sets publicBaseUrl. */
+  /** A custom domain the stack serves the API on (docs/deploy.md "Frontend integration: sign-in and the custom domain"); sets publicBaseUrl. */
   customDomain?: CustomDomainSettings;
-  /** Who may link an organization's installation (README "Who may link"); owners unless widened. */
+  /** Who may link an organization's installation (docs/how-it-works.md "Who may link"); owners unless widened. */
   linkPolicy?: 'org-owners' | 'org-members';
   logRetentionDays?: RetentionDays;
-  /** How often failed webhook deliveries are redelivered (README "Automatic redelivery"); default 10. */
+  /** How often failed webhook deliveries are redelivered (docs/how-it-works.md "Automatic redelivery"); default 10. */
   redeliveryIntervalMinutes?: number;
   /** How often every installation's repositories are reconciled (docs/repository-index.md); default 60. */
   repositorySyncIntervalMinutes?: number;
@@ -152,7 +153,7 @@ export class GitHubAppStack extends Stack {
     // material and its sessions hashed with it, so a recreated stack that adopts the retained secrets
     // (`-c existingAppSecret=… existingWebhookSecret=… existingServiceKeysSecret=…`) reads them all.
     const existing = props.existingSecrets ?? {};
-    // The operator fills in the App's credentials after deploy (README "Fill the secrets").
+    // The operator fills in the App's credentials after deploy (docs/deploy.md "5. Fill the secrets").
     // Its generation settings must never change: CloudFormation would generate a new value and wipe the
     // credentials an operator filled in. Its generated `webhookSecret` only seeds the webhook secret below.
     const appSecret = existing.app
@@ -172,7 +173,7 @@ export class GitHubAppStack extends Stack {
     // Created (once) with the App secret's `webhookSecret` through a CloudFormation dynamic reference: on a
     // new stack that is the generated value, and a stack upgraded from the single App secret keeps the
     // value GitHub already signs with, so no delivery is refused. Later changes are made here only
-    // (README "Fill the secrets"); `previousWebhookSecret` is added while rotating.
+    // (docs/deploy.md "5. Fill the secrets"); `previousWebhookSecret` is added while rotating.
     const webhookSecret = existing.webhook
       ? adoptSecret(this, 'WebhookSecret', existing.webhook)
       : new Secret(this, 'WebhookSecret', {
@@ -215,7 +216,7 @@ export class GitHubAppStack extends Stack {
           CorsHttpMethod.DELETE,
         ],
         allowHeaders: ['content-type', 'authorization'],
-        // A frontend can read the correlation id of an answer (README "Logs").
+        // A frontend can read the correlation id of an answer (docs/configuration.md "Logs").
         exposeHeaders: ['x-request-id'],
         maxAge: Duration.hours(1),
       },
@@ -247,7 +248,7 @@ export class GitHubAppStack extends Stack {
     const domainOnDistribution = props.customDomain?.servedBy === 'cloudfront';
     if (props.customDomain && !domainOnDistribution)
       new ApiDomain(this, 'ApiDomain', { ...props.customDomain, api: this.api, stage });
-    // The console and the API on one CloudFront distribution (README "Console"): by default (or on its
+    // The console and the API on one CloudFront distribution (docs/console.md): by default (or on its
     // custom domain) it is the API's public URL too, so sign-in's callback sets the session cookie on
     // the console's own origin.
     this.console = new ConsoleHosting(this, 'Console', {
@@ -298,7 +299,7 @@ export class GitHubAppStack extends Stack {
     }
     this.functions = functions;
 
-    // GitHub does not redeliver failed webhook deliveries: this schedule does (README "Automatic redelivery").
+    // GitHub does not redeliver failed webhook deliveries: this schedule does (docs/how-it-works.md "Automatic redelivery").
     new Rule(this, 'WebhookRedeliverySchedule', {
       description: 'Redeliver failed GitHub webhook deliveries',
       schedule: Schedule.rate(Duration.minutes(props.redeliveryIntervalMinutes ?? 10)),
@@ -435,13 +436,9 @@ export class GitHubAppStack extends Stack {
         {
           id: 'AwsSolutions-L1',
           reason:
-            'nodejs22.x is the runtime the project targets (README "Deploy"); moving to a newer runtime is a tested, deliberate change.',
+            'nodejs22.x is the runtime the project targets (docs/deploy.md); moving to a newer runtime is a tested, deliberate change.',
         },
       );
     }
   }
-}
-
-function pascalCase(name: string): string {
-  return name.replace(/(^|-)([a-z])/g, (_match, _dash: string, letter: string) => letter.toUpperCase());
 }

@@ -18,6 +18,14 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { METRIC, METRICS_NAMESPACE, SERVICE_NAME, type MetricName } from '../functions/shared/metrics.js';
+import {
+  FUNCTION_ALARMS,
+  pascalCase,
+  runbookLink,
+  STACK_ALARMS,
+  type FunctionAlarm,
+  type StackAlarm,
+} from './runbook.js';
 import type { ServiceFunction } from './service-function.js';
 import type { ServiceFunctionName } from './service-routes.js';
 
@@ -29,7 +37,7 @@ export type ObservabilityProps = {
   alarmEmail?: string;
 };
 
-/** The thresholds the alarms use (README "Runbook" explains each). */
+/** The thresholds the alarms use (docs/operations.md#runbook explains each). */
 export const ALARM_THRESHOLDS = {
   api5xxPercent: 5,
   apiP99Ms: 5000,
@@ -91,16 +99,18 @@ export class Observability extends Construct {
         'Alarm notifications carry alarm names and states only, no customer data; an AWS-managed SNS key cannot be used by CloudWatch alarms, and a customer key per stack is not worth its cost here.',
     });
 
-    const alarm = (
+    // Every alarm is a runbook entry (lib/runbook.ts): its description is the entry's summary and link.
+    const create = (
       name: string,
+      summary: string,
+      runbook: string,
       metric: IMetric,
       threshold: number,
-      description: string,
-      comparison = ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      comparison: ComparisonOperator,
     ) => {
       const created = new Alarm(this, name, {
         alarmName: `${prefix}-${name}`,
-        alarmDescription: `${description} Runbook: README "${prefix}-${name}".`,
+        alarmDescription: `${summary} Runbook: ${runbook}`,
         metric,
         threshold,
         evaluationPeriods: 1,
@@ -111,6 +121,30 @@ export class Observability extends Construct {
       this.alarms.push(created);
       return created;
     };
+    const alarm = (
+      name: StackAlarm,
+      metric: IMetric,
+      threshold: number,
+      comparison = ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    ) => create(name, STACK_ALARMS[name].summary, runbookLink(name), metric, threshold, comparison);
+    const functionAlarm = (
+      functionName: string,
+      kind: FunctionAlarm,
+      metric: IMetric,
+      threshold: number,
+      values: Record<string, string> = {},
+    ) =>
+      create(
+        `${pascalCase(functionName)}-${kind}`,
+        Object.entries({ function: functionName, ...values }).reduce(
+          (text, [key, value]) => text.replaceAll(`{${key}}`, value),
+          FUNCTION_ALARMS[kind].summary,
+        ),
+        runbookLink(kind),
+        metric,
+        threshold,
+        ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      );
 
     // API: the 5xx share of requests, and p99 latency.
     const { api } = props;
@@ -123,22 +157,22 @@ export class Observability extends Construct {
       label: 'API 5xx %',
       period: FIVE_MINUTES,
     });
-    alarm('Api5xxRate', api5xxRate, ALARM_THRESHOLDS.api5xxPercent, 'API answers 5xx to ≥ 5 % of requests.');
+    alarm('Api5xxRate', api5xxRate, ALARM_THRESHOLDS.api5xxPercent);
     const apiP99 = api.metricLatency({ period: FIVE_MINUTES, statistic: 'p99' });
-    alarm('ApiLatencyP99', apiP99, ALARM_THRESHOLDS.apiP99Ms, 'API p99 latency ≥ 5 s.');
+    alarm('ApiLatencyP99', apiP99, ALARM_THRESHOLDS.apiP99Ms);
 
     // Each function: errors, throttles, and a duration close to its timeout.
     for (const [name, service] of Object.entries(props.functions)) {
       const fn = service.fn;
-      const label = pascalCase(name);
       const timeoutMs = (fn.timeout ?? Duration.seconds(3)).toMilliseconds();
-      alarm(`${label}-Errors`, fn.metricErrors({ period: FIVE_MINUTES }), 1, `${name} threw or timed out.`);
-      alarm(`${label}-Throttles`, fn.metricThrottles({ period: FIVE_MINUTES }), 1, `${name} was throttled.`);
-      alarm(
-        `${label}-DurationNearTimeout`,
+      functionAlarm(name, 'Errors', fn.metricErrors({ period: FIVE_MINUTES }), 1);
+      functionAlarm(name, 'Throttles', fn.metricThrottles({ period: FIVE_MINUTES }), 1);
+      functionAlarm(
+        name,
+        'DurationNearTimeout',
         fn.metricDuration({ period: FIVE_MINUTES, statistic: 'Maximum' }),
         Math.floor((timeoutMs * ALARM_THRESHOLDS.durationOfTimeoutPercent) / 100),
-        `${name} ran for ≥ 80 % of its ${timeoutMs / 1000} s timeout.`,
+        { timeout: String(timeoutMs / 1000) },
       );
     }
 
@@ -153,31 +187,21 @@ export class Observability extends Construct {
       label: 'DynamoDB throttle events',
       period: FIVE_MINUTES,
     });
-    alarm('DynamoDbThrottles', tableThrottles, 1, 'DynamoDB throttled requests to the table.');
+    alarm('DynamoDbThrottles', tableThrottles, 1);
     const tableErrors = table.metricSystemErrorsForOperations({
       operations: TABLE_OPERATIONS,
       period: FIVE_MINUTES,
     });
-    alarm('DynamoDbSystemErrors', tableErrors, 1, 'DynamoDB answered requests with 5xx errors.');
+    alarm('DynamoDbSystemErrors', tableErrors, 1);
 
     // Webhooks: deliveries that failed (not invalid signatures), and redelivery runs that failed.
     const webhookFailed = serviceMetric(METRIC.webhookDeliveries, { dimensions: { outcome: 'failed' } });
-    alarm(
-      'WebhookDeliveriesFailed',
-      webhookFailed,
-      ALARM_THRESHOLDS.webhookFailures,
-      'Webhook deliveries failed while being applied (GitHub will show them failed).',
-    );
+    alarm('WebhookDeliveriesFailed', webhookFailed, ALARM_THRESHOLDS.webhookFailures);
     const redeliveryFailed = serviceMetric(METRIC.redeliveryRunFailures, { period: Duration.hours(1) });
-    alarm('WebhookRedeliveryFailed', redeliveryFailed, 1, 'The scheduled redelivery job failed.');
+    alarm('WebhookRedeliveryFailed', redeliveryFailed, 1);
     // The reconciler: a run that threw (not one that checkpointed for time or budget, which is normal).
     const repositorySyncFailed = serviceMetric(METRIC.repositorySyncFailures, { period: Duration.hours(1) });
-    alarm(
-      'RepositorySyncFailed',
-      repositorySyncFailed,
-      1,
-      'A repository sync (reconciler) run failed: the repository index may be stale.',
-    );
+    alarm('RepositorySyncFailed', repositorySyncFailed, 1);
 
     // User-token refreshes failing above a share of attempts (with a minimum of attempts).
     const refreshFailureRate = new MathExpression({
@@ -189,22 +213,16 @@ export class Observability extends Construct {
       label: 'Token refresh failure %',
       period: Duration.minutes(15),
     });
-    alarm(
-      'TokenRefreshFailureRate',
-      refreshFailureRate,
-      ALARM_THRESHOLDS.refreshFailurePercent,
-      'Over 20 % of user-token refreshes failed.',
-    );
+    alarm('TokenRefreshFailureRate', refreshFailureRate, ALARM_THRESHOLDS.refreshFailurePercent);
 
     // GitHub rate limiting: throttled answers, and the lowest share of the limit left.
     const rateLimited = serviceMetric(METRIC.githubRateLimited);
-    alarm('GitHubRateLimited', rateLimited, 1, 'GitHub rate-limited the App (403/429 throttling).');
+    alarm('GitHubRateLimited', rateLimited, 1);
     const remaining = serviceMetric(METRIC.githubRateLimitRemainingPercent, { statistic: 'Minimum' });
     alarm(
       'GitHubRateLimitLow',
       remaining,
       ALARM_THRESHOLDS.githubRemainingPercent,
-      'Less than 10 % of a GitHub rate limit was left.',
       ComparisonOperator.LESS_THAN_THRESHOLD,
     );
 
@@ -220,7 +238,7 @@ export class Observability extends Construct {
       new GraphWidget({ title, left, right, width: 8, height: 6 });
     this.dashboard.addWidgets(
       new TextWidget({
-        markdown: `# ${prefix}\nAlarms notify the SNS topic; each has a runbook entry in the README under its name.`,
+        markdown: `# ${prefix}\nAlarms notify the SNS topic; each has a runbook entry in docs/operations.md#runbook.`,
         width: 24,
         height: 2,
       }),
@@ -305,8 +323,4 @@ export class Observability extends Construct {
       ),
     );
   }
-}
-
-function pascalCase(name: string): string {
-  return name.replace(/(^|-)([a-z])/g, (_match, _dash: string, letter: string) => letter.toUpperCase());
 }

@@ -5,7 +5,7 @@ export type Throttle = Readonly<{ rateLimit: number; burstLimit: number }>;
 /**
  * API Gateway throttles (requests per second, steady and burst). Each route with its own limit is
  * counted apart from the stage default, so a flood of sign-ins or forged webhooks cannot use up the
- * budget of the signed-in API (README "Throttling").
+ * budget of the signed-in API (docs/deploy.md "Throttling").
  */
 export const THROTTLES = {
   /** Every route without its own limit. */

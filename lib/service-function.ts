@@ -22,7 +22,7 @@ export type ServiceFunctionProps = {
 /**
  * The one way every Lambda of the service is built: Node 22 on arm64, an ESM bundle (minified; its
  * source map ships beside it but is not loaded: no `--enable-source-maps`, which costs every cold start
- * — `npm run symbolicate` reads production stacks, README "Reading a production stack trace") with the AWS SDK bundled at the version package-lock.json pins instead of whatever the runtime
+ * — `npm run symbolicate` reads production stacks, docs/operations.md) with the AWS SDK bundled at the version package-lock.json pins instead of whatever the runtime
  * ships, and a log group with a retention.
  */
 export class ServiceFunction extends Construct {

@@ -33,14 +33,14 @@ export function readStackSettings(context: ContextReader): GitHubAppStackProps &
   };
   if (context('frontendOrigins') === undefined)
     throw new Error(
-      'CDK context "frontendOrigins" is required: the origins of your frontend, e.g. -c frontendOrigins=https://app.example.com (README "Deploy")',
+      'CDK context "frontendOrigins" is required: the origins of your frontend, e.g. -c frontendOrigins=https://app.example.com (docs/deploy.md)',
     );
   const origins = [...new Set(list('frontendOrigins').map(normalizeOrigin))];
   if (origins.length === 0) throw new Error('CDK context "frontendOrigins" must name at least one origin');
   const linkPolicy = optionalString('linkPolicy') ?? 'org-owners';
   if (linkPolicy !== 'org-owners' && linkPolicy !== 'org-members') {
     throw new Error(
-      `CDK context "linkPolicy" must be org-owners (the default) or org-members (README "Who may link")`,
+      `CDK context "linkPolicy" must be org-owners (the default) or org-members (docs/how-it-works.md "Who may link")`,
     );
   }
   const retention = context('logRetentionDays');
@@ -169,7 +169,7 @@ function apiDomain(optionalString: (key: string) => string | undefined): {
       );
   } else if (certificateArn === undefined || !CERTIFICATE_ARN.test(certificateArn))
     throw new Error(
-      'CDK context "domainName" needs "certificateArn": the ARN of an ACM certificate for it, in the stack\'s region (or "distributionCertificateArn", README "Console")',
+      'CDK context "domainName" needs "certificateArn": the ARN of an ACM certificate for it, in the stack\'s region (or "distributionCertificateArn", docs/console.md)',
     );
   const certificate = distributionCertificateArn ?? certificateArn ?? '';
   if ((hostedZoneId === undefined) !== (hostedZoneName === undefined))

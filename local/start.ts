@@ -1,7 +1,7 @@
 /**
  * `npm start`: the whole service on this machine. DynamoDB Local (data kept under .local/), the table
  * built from the stack's own definition, and the local API server invoking the Lambda handlers.
- * Every setting can be overridden by environment variables (README "Configuration").
+ * Every setting can be overridden by environment variables (docs/configuration.md).
  */
 import { resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -152,7 +152,7 @@ async function main(): Promise<void> {
     ].join('\n');
   }
 
-  // The EventBridge schedule's stand-in: failed webhook deliveries are redelivered (README "Automatic redelivery").
+  // The EventBridge schedule's stand-in: failed webhook deliveries are redelivered (docs/how-it-works.md "Automatic redelivery").
   const redeliverySeconds = Number(env.REDELIVERY_INTERVAL_SECONDS ?? 60);
   if (!Number.isFinite(redeliverySeconds) || redeliverySeconds < 0)
     throw new Error('REDELIVERY_INTERVAL_SECONDS must be a number of seconds (0 turns redelivery off)');

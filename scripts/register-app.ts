@@ -1,5 +1,5 @@
 /**
- * `npm run register-app`: registers the GitHub App from a manifest (README "Register the GitHub App"),
+ * `npm run register-app`: registers the GitHub App from a manifest (docs/deploy.md "4. Register the GitHub App"),
  * instead of filling GitHub's form by hand, and stores its credentials in the stack's secrets.
  *   npm run register-app -- --homepage https://app.example.com [--name my-platform] [--org my-org]
  *     [--stack GitHubAppAccounts] [--port 3001] [--github-url https://github.com] [--github-api-url https://api.github.com]
@@ -53,7 +53,7 @@ export type Conversion = {
   webhook_secret: string | null;
 };
 
-/** What goes into the two secrets (README "Secrets"). */
+/** What goes into the two secrets (docs/deploy.md "Secrets"). */
 export function secretsFromConversion(conversion: Conversion) {
   if (!conversion.webhook_secret)
     throw new Error('GitHub returned no webhook secret (is the webhook active?)');

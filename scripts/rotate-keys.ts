@@ -1,5 +1,5 @@
 /**
- * `npm run rotate-keys`: rotates the service keys (README "Rotating the service keys"; options in
+ * `npm run rotate-keys`: rotates the service keys (docs/deploy.md "Rotating the service keys"; options in
  * USAGE below). Prints key ids, never key material.
  */
 import { randomUUID } from 'node:crypto';
@@ -68,7 +68,7 @@ export async function rotateSecretsManagerSecret(
   return summary;
 }
 
-const USAGE = `npm run rotate-keys -- [options]   (README "Rotating the service keys")
+const USAGE = `npm run rotate-keys -- [options]   (docs/deploy.md "Rotating the service keys")
   --file <path>                   the local secrets file (default LOCAL_SECRETS_FILE or $LOCAL_DATA_DIR/secrets.json)
   --secret-arn <arn> [--region r] the Secrets Manager secret instead of the file
   --stage                         add a key every reader learns first; run again without --stage to make it current

@@ -43,12 +43,12 @@ const schema = z
     SERVICE_KEYS_SECRET_ARN: z.optional(nonEmpty()),
     /**
      * How the secrets are read in AWS: Secrets Manager's API through the SDK, or the AWS Parameters and
-     * Secrets Lambda extension's local HTTP interface (docs/performance.md "Secrets").
+     * Secrets Lambda extension's local HTTP interface (docs/performance.md "Secrets: SDK or extension (decision)").
      */
     SECRETS_READER: z._default(z.enum(['sdk', 'extension']), 'sdk'),
     /** Local runtime only: a git-ignored JSON file instead of Secrets Manager. */
     LOCAL_SECRETS_FILE: z.optional(nonEmpty()),
-    /** Who may link an organization's installation (README "Who may link"): owners unless widened. */
+    /** Who may link an organization's installation (docs/how-it-works.md "Who may link"): owners unless widened. */
     LINK_POLICY: z._default(z.enum(['org-owners', 'org-members']), 'org-owners'),
   })
   .check(

@@ -82,7 +82,7 @@ export function resetServicesForTests(): void {
 /**
  * Lambda's init: builds the container's services and starts reading the function's secrets while the
  * rest of the bundle loads and the runtime fetches the first event, so the first request finds them
- * read or in flight (docs/performance.md "Cold start"). Only in Lambda (AWS_LAMBDA_FUNCTION_NAME) and
+ * read or in flight (docs/performance.md "Cold start: what was tried, and what is left"). Only in Lambda (AWS_LAMBDA_FUNCTION_NAME) and
  * only the secrets the stack gave this function (least privilege: configured means needed). One read
  * per container, not per request: requests that fail the cheap checks still cause no read
  * (test/e2e/cheap-checks.test.ts). A failure is left to the first request, which reads again and

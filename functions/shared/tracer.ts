@@ -12,7 +12,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
  * sets POWERTOOLS_TRACE_ENABLED=false) and for sampled requests: locally and in tests it does nothing.
  *
  * Why not Powertools Tracer: it loads the whole X-Ray SDK (aws-xray-sdk-core, cls-hooked, semver):
- * ~124 KB of every bundle and 10–40 ms of every traced cold start (README "Performance"), for the
+ * ~124 KB of every bundle and 10–40 ms of every traced cold start (docs/performance.md), for the
  * three kinds of subsegment above, which are a JSON document in a UDP datagram each
  * (https://docs.aws.amazon.com/xray/latest/devguide/xray-api-sendingdata.html). Lambda creates the
  * function's own segments; a container runs one invocation at a time, so the current invocation is

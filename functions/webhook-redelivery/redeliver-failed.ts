@@ -3,7 +3,7 @@ import type { RedeliveryRunSummary, RedeliveryStore } from '../shared/store/rede
 import type { AppDeliveries, DeliveryAttempt } from './app-deliveries.js';
 import { failedDeliveries, type FailedDelivery } from './failed-deliveries.js';
 
-/** What one run may do (README "Automatic redelivery"). */
+/** What one run may do (docs/how-it-works.md "Automatic redelivery"). */
 export const REDELIVERY_LIMITS = {
   /** Pages of 100 attempts read per run. */
   maxPages: 20,

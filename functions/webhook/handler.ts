@@ -82,7 +82,7 @@ function parse(delivery: VerifiedDelivery): { handled: HandledDelivery | undefin
 
 /**
  * Deliveries whose outcome is known before any effect (invalid, ignored) or whose effect is one
- * conditional write: the record and the effect in one write request, no lease (README "Webhooks").
+ * conditional write: the record and the effect in one write request, no lease (docs/how-it-works.md "Webhooks").
  * Undefined for the others.
  */
 async function processAtOnce(

@@ -60,7 +60,7 @@ export type ConsoleHostingProps = {
 
 /**
  * One CloudFront distribution for the console and the API, so the console's requests and the session
- * cookie are first-party (README "Console"): `/console` and `/console/*` from a private S3 bucket
+ * cookie are first-party (docs/console.md): `/console` and `/console/*` from a private S3 bucket
  * (Origin Access Control), everything else to the HTTP API, uncached, with every viewer header, cookie
  * and query string but Host. The deep-link fallback is a CloudFront Function on the console's
  * behaviours only: distribution-wide custom error responses would turn the API's own 403/404 JSON
@@ -240,7 +240,7 @@ export class ConsoleHosting extends Construct {
       Validations.of(this.distribution).acknowledge({
         id: 'AwsSolutions-CFR4',
         reason:
-          'The default *.cloudfront.net certificate: CloudFront then allows TLSv1 at the viewer and no minimum can be set; a custom domain with its own certificate (-c distributionCertificateArn) raises it to TLS 1.2 (README "Console").',
+          'The default *.cloudfront.net certificate: CloudFront then allows TLSv1 at the viewer and no minimum can be set; a custom domain with its own certificate (-c distributionCertificateArn) raises it to TLS 1.2 (docs/console.md).',
       });
     Validations.of(this.distribution).acknowledge(
       {

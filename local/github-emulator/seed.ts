@@ -98,7 +98,7 @@ export async function seedDemoWorld(emulatorUrl: string, app: DemoApp): Promise<
     webhookSecret: app.webhookSecret,
     callbackUrls: [app.callbackUrl],
     setupUrl: app.callbackUrl,
-    // As the App registration asks (README "Register the GitHub App", scripts/register-app.ts).
+    // As the App registration asks (docs/deploy.md "4. Register the GitHub App", scripts/register-app.ts).
     events: ['repository'],
   });
   await seedProjectTemplate(admin, DEMO_WORLD.org);

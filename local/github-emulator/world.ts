@@ -223,7 +223,7 @@ export class World {
       setupUrl: input.setupUrl,
       requestOAuthOnInstall: input.requestOAuthOnInstall ?? true,
       expiringUserTokens: input.expiringUserTokens ?? true,
-      // What the service's App registration asks for (README "Register the GitHub App").
+      // What the service's App registration asks for (docs/deploy.md "4. Register the GitHub App").
       permissions: input.permissions ?? {
         administration: 'write',
         contents: 'write',

@@ -8,7 +8,7 @@ import {
 } from '../support/service.js';
 
 /**
- * README "Register the GitHub App": GitHub disables the Setup URL while "Request user authorization
+ * docs/deploy.md "4. Register the GitHub App": GitHub disables the Setup URL while "Request user authorization
  * (OAuth) during installation" is ticked, so an App has one or the other. The OAuth mode (GitHub sends a
  * code) is what the other e2e tests register; this one registers the Setup URL with "Redirect on
  * update" instead, where GitHub sends no code and the service relies on the session.

@@ -6,7 +6,7 @@ import { seedIndex } from '../support/repository-index.js';
 import { postWebhook, startService, type ServiceFixture } from '../support/service.js';
 
 /**
- * `repository` webhook events: the App subscribes to them (README "Register the GitHub App"). They
+ * `repository` webhook events: the App subscribes to them (docs/deploy.md "4. Register the GitHub App"). They
  * keep the repository index true (docs/repository-index.md), and drop the installation's cached
  * tokens when a repository's name stops meaning the repository a token was narrowed to.
  */

@@ -5,7 +5,7 @@
  * some deliveries are posted again (concurrently, same GUID), some arrive late and out of order, and
  * some are lost. Then the service's redelivery job runs once, and the reconciler once per installation.
  *
- * What must hold (docs/repository-index.md "Ordering"):
+ * What must hold (docs/repository-index.md "Webhooks"):
  * - after the redelivery job, every repository whose deliveries all reached the service (a 2xx attempt
  *   of each, as the emulator's delivery log shows) is indexed exactly as GitHub has it: presence, name,
  *   visibility, archived, default branch. Excepted, by GitHub's design: a repository moved out of an

@@ -45,7 +45,7 @@ export async function startService(
     expiringUserTokens?: boolean;
     dynamoFaults?: boolean;
     /**
-     * The App's install setting (README "Register the GitHub App"): 'oauth' (the default) ticks
+     * The App's install setting (docs/deploy.md "4. Register the GitHub App"): 'oauth' (the default) ticks
      * "Request user authorization (OAuth) during installation"; 'setup-url' uses the Setup URL instead.
      */
     installMode?: 'oauth' | 'setup-url';

@@ -4,7 +4,7 @@ export type Role = Schemas['Role'];
 export const ROLES: readonly Role[] = ['owner', 'admin', 'member'];
 
 /*
- * The API's role rules (README "Members join by consent"), used only to decide which controls to
+ * The API's role rules (docs/how-it-works.md "Members join by consent"), used only to decide which controls to
  * show: the API decides. A role that changed meanwhile still gets the API's 403, shown in words.
  */
 

@@ -1,7 +1,7 @@
 import type { Member, Role } from '../store/account-store.js';
 
 /**
- * What each role may do to roles (README "Accounts"): owners anything, including making or unmaking
+ * What each role may do to roles (docs/how-it-works.md "Accounts"): owners anything, including making or unmaking
  * owners (a transfer is making someone owner, then stepping down); admins move people between admin
  * and member but never touch or grant `owner`; members change nothing.
  */

@@ -7,7 +7,7 @@ import type { InstallationDetails } from '../store/installation-store.js';
 /**
  * Who may hand an installation's power to a platform account:
  * - `org-owners` (default): an organization's installation only by an owner of that organization;
- * - `org-members` (a deployment's explicit choice, README "Who may link"): any active member — a risk,
+ * - `org-members` (a deployment's explicit choice, docs/how-it-works.md "Who may link"): any active member — a risk,
  *   since a plain member then gives a team of their choosing the App's power over the organization.
  * A personal account's installation is always linked only by that user.
  */

@@ -62,7 +62,7 @@ async function readThroughExtension(arn: string, env: Env): Promise<unknown> {
 
 /**
  * Reads the secrets through the AWS Parameters and Secrets Lambda extension instead of the SDK: no
- * Secrets Manager client is loaded or set up on a cold start (docs/performance.md "Secrets").
+ * Secrets Manager client is loaded or set up on a cold start (docs/performance.md "Secrets: SDK or extension (decision)").
  */
 export function createExtensionSecretsSource(options: SecretArns, env: Env = process.env): SecretsSource {
   const cache = new Map<string, { at: number; value: Promise<unknown> }>();

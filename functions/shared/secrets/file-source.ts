@@ -15,7 +15,7 @@ import {
 /**
  * The local runtime's secrets: a git-ignored JSON file `{ githubApp: {...}, serviceKeys: { current, retired } }`
  * (`githubApp` also holds `webhookSecret` and, while rotating, `previousWebhookSecret`)
- * that `npm start` generates. GitHub App settings in the environment (README "Configuration") win over
+ * that `npm start` generates. GitHub App settings in the environment (docs/configuration.md) win over
  * the file, so a real App can be used locally without editing it. Read once per process: after
  * `npm run rotate-keys`, restart the service.
  */

@@ -12,7 +12,7 @@ let source: SecretsSource | undefined;
 /**
  * The container's secrets source, chosen by configuration on first use: the local file, or in AWS
  * Secrets Manager through the SDK (the stack's choice) or through the Parameters and Secrets extension
- * (SECRETS_READER=extension, with the extension's layer added; docs/performance.md "Secrets").
+ * (SECRETS_READER=extension, with the extension's layer added; docs/performance.md "Secrets: SDK or extension (decision)").
  */
 export function getSecretsSource(): SecretsSource {
   if (source) return source;

@@ -3,7 +3,7 @@ import { membershipItem, refreshLogins, type GitHubUser, type Role } from './acc
 import { keys, prefixes } from './keys.js';
 import { ITEM_ABSENT, type Table, type TransactOperation } from './table.js';
 
-/** Invitations last 7 days (README "How it works"); renewing one starts the 7 days again. */
+/** Invitations last 7 days (docs/how-it-works.md); renewing one starts the 7 days again. */
 export const INVITATION_LIFETIME_SECONDS = 7 * 24 * 3600;
 
 export type Invitation = {

@@ -1,5 +1,5 @@
 /**
- * The table's key layout (README "Data model"). Only the store adapters in this folder import
+ * The table's key layout (docs/architecture.md "Data model"). Only the store adapters in this folder import
  * it: services speak in domain ids, never in PK/SK strings.
  */
 export const keys = {

@@ -1,0 +1,174 @@
+/**
+ * The runbook: what each alarm means and what to do, as data. `lib/observability.ts` creates one alarm
+ * per entry (its description names the entry's anchor), and `npm run docs` writes the runbook section
+ * of docs/operations.md from it, so an alarm without an entry does not type-check and the docs cannot
+ * drift (test/unit/docs-generated.test.ts). Plain data: no CDK import, the doc generator reads it.
+ */
+
+export type RunbookEntry = {
+  /** One line: the alarm's description in CloudWatch. */
+  summary: string;
+  means: string;
+  confirm: string;
+  do: string;
+};
+
+/** The stack's default name: alarm names are `<stack name>-<signal>`. */
+export const DEFAULT_STACK_NAME = 'GitHubAppAccounts';
+
+/** Alarms the stack creates once. */
+export const STACK_ALARMS = {
+  Api5xxRate: {
+    summary: 'API answers 5xx to ≥ 5 % of requests.',
+    means: '5 % or more of API requests in 5 minutes were answered 5xx.',
+    confirm:
+      'the dashboard\'s "API requests and 5xx %"; then which function: the `*-Errors` alarms and the access log (`status` ≥ 500, `routeKey`). Logs Insights: `filter level = "ERROR" | stats count() by routeKey`.',
+    do: '503s with `github_*` codes come from GitHub (see the GitHub alarms); `service_unavailable` from DynamoDB (see the DynamoDB alarms); `internal_error` is a bug: read the error log line and its trace, roll back the last deploy if it started with it.',
+  },
+  ApiLatencyP99: {
+    summary: 'API p99 latency ≥ 5 s.',
+    means: 'the slowest 1 % of API requests took 5 s or more over 5 minutes.',
+    confirm:
+      '"API latency p50 / p99" and the functions\' "max duration"; X-Ray\'s service map shows whether GitHub, DynamoDB or Secrets Manager is slow.',
+    do: "slow GitHub calls (subsegments to `api.github.com`) are GitHub's: check githubstatus.com. Cold starts after a deploy settle by themselves. Sustained slowness in our code: look at the trace's longest segment.",
+  },
+  DynamoDbThrottles: {
+    summary: 'DynamoDB throttled requests to the table.',
+    means:
+      'DynamoDB throttled reads or writes on the table (on-demand tables throttle when traffic more than doubles at once, or a partition is hot).',
+    confirm:
+      '"DynamoDB throttles and system errors"; the table\'s "Monitor" tab in the DynamoDB console; the service answers 503 `service_unavailable` with `Retry-After` meanwhile.',
+    do: 'short bursts resolve themselves (clients retry after `Retry-After`). If sustained, find the hot key with CloudWatch Contributor Insights for DynamoDB, and check for a runaway client hitting one account.',
+  },
+  DynamoDbSystemErrors: {
+    summary: 'DynamoDB answered requests with 5xx errors.',
+    means: 'DynamoDB answered requests with internal (5xx) errors.',
+    confirm: 'the same graph; the AWS Health Dashboard for DynamoDB in the region.',
+    do: 'nothing to fix on our side: the SDK retries and the service answers 503 with `Retry-After`. If it lasts, follow the AWS Health event; webhook deliveries that failed meanwhile are redelivered by the job.',
+  },
+  WebhookDeliveriesFailed: {
+    summary: 'Webhook deliveries failed while being applied (GitHub will show them failed).',
+    means:
+      'at least 3 webhook deliveries in 5 minutes failed while being applied or recorded (answered 5xx; GitHub shows them failed). Invalid signatures are not counted here (`WebhookInvalidSignatures`).',
+    confirm:
+      '"Webhook deliveries by outcome"; the webhook function\'s error lines (`deliveryId`, `event`); GitHub\'s App settings → Advanced → Recent deliveries.',
+    do: "if DynamoDB or GitHub is failing, wait: the redelivery job sends them again ([how-it-works.md](how-it-works.md)). If one event type always fails, it is a bug: fix and deploy; the job then redelivers them (or redeliver from GitHub's page).",
+  },
+  WebhookRedeliveryFailed: {
+    summary: 'The scheduled redelivery job failed.',
+    means: 'a run of the scheduled redelivery job failed in the last hour.',
+    confirm:
+      'the `webhook-redelivery` function\'s logs ("Webhook redelivery run" lines and errors) and its Errors graph.',
+    do: 'a GitHub throttle or outage: the next run retries from the same point. Invalid App credentials (401 on the App JWT): fix the App secret ([deploy.md](deploy.md#5-fill-the-secrets)). Otherwise read the error and its trace.',
+  },
+  RepositorySyncFailed: {
+    summary: 'A repository sync (reconciler) run failed: the repository index may be stale.',
+    means:
+      "a reconciler run threw in the last hour (not one that checkpointed for time, budget or a throttle: those are normal and continue later). The repository index of that installation may be stale until a run completes; lists still answer from the index, with the installation's `syncedAt`.",
+    confirm:
+      'the `repository-sync` function\'s logs: the error line, and the "Repository sync run" lines of that `installationId`; the dashboard\'s "Repository sync runs by outcome".',
+    do: 'DynamoDB throttling or an outage: nothing, the next scheduled run continues from the checkpoint. Invalid App credentials (401 on the JWT or the token mint): fix the App secret. Otherwise a bug: read the error and its trace, fix and deploy; to resync one installation at once, invoke the function with `{"installationId": <id>, "reason": "schedule"}` (`aws lambda invoke --invocation-type Event`). See [repository-index.md](repository-index.md#reconciler).',
+  },
+  TokenRefreshFailureRate: {
+    summary: 'Over 20 % of user-token refreshes failed.',
+    means: 'over 20 % of user-token refreshes failed in 15 minutes (with at least 5 attempts).',
+    confirm:
+      '"Refresh failures by reason". `refused` means GitHub refused refresh tokens (users must sign in again: see `ReauthorizationRequired`); `rate_limited`/`github_error`/`timed_out`/`not_sent`/`lost` point at GitHub or the network.',
+    do: 'many `refused` at once: check that the App\'s client secret in the App secret is current and that "Expire user authorization tokens" was not switched. GitHub-side reasons: check githubstatus.com; users get 503 and can retry.',
+  },
+  GitHubRateLimited: {
+    summary: 'GitHub rate-limited the App (403/429 throttling).',
+    means:
+      'GitHub throttled at least one call in 5 minutes (primary or secondary rate limit); users get 503 `github_rate_limited` with `Retry-After`.',
+    confirm: '"GitHub answers by status class" and "GitHub rate limit left"; the error lines name the route.',
+    do: "secondary limits (bursts of writes such as repository creation, or several large installations resyncing at once) pass within minutes. Primary limits: find which installation or user is busy; GitHub raises an installation's limit with its repositories and users. Consider lowering the API's route throttles ([deploy.md](deploy.md#throttling)).",
+  },
+  GitHubRateLimitLow: {
+    summary: 'Less than 10 % of a GitHub rate limit was left.',
+    means: 'some GitHub answer in 5 minutes reported less than 10 % of its rate limit left.',
+    confirm: '"GitHub rate limit left (lowest %)"; which calls: the logs around that time.',
+    do: 'act before `{stack}-GitHubRateLimited` follows: find the busy installation or user, slow it down (route throttles), and check for a client polling in a loop.',
+  },
+} satisfies Record<string, RunbookEntry>;
+
+export type StackAlarm = keyof typeof STACK_ALARMS;
+
+/**
+ * Alarms the stack creates for every function, `{function}` standing for the function's name
+ * (`webhook`, `repository-sync`, …) and `{Function}` for its PascalCase form in the alarm name.
+ */
+export const FUNCTION_ALARMS = {
+  Errors: {
+    summary: '{function} threw or timed out.',
+    means:
+      'the function threw (or timed out) at least once in 5 minutes; typed errors answered as 4xx/5xx do not count, so this is an unhandled error or a timeout.',
+    confirm: 'its log group, level ERROR, and the trace of that request in X-Ray.',
+    do: 'a timeout: see `{stack}-{Function}-DurationNearTimeout`. Otherwise a bug or a bad deploy: read the stack trace, roll back if it started with a deploy, fix and add a test. For `repository-sync`, also see `{stack}-RepositorySyncFailed`.',
+  },
+  Throttles: {
+    summary: '{function} was throttled.',
+    means:
+      "Lambda refused to run the function at least once in 5 minutes (the account's concurrency was used up; for `repository-sync`, e.g. by the schedule's fan-out to many installations).",
+    confirm: "the function's Throttles graph and the account's `ConcurrentExecutions` in CloudWatch.",
+    do: 'check for a traffic spike or a runaway caller (API access logs by `ip`); lower the route throttles, or ask AWS for a higher concurrency quota. Asynchronous invocations (`repository-sync`) are retried by Lambda and the next schedule requests every installation again; if it lasts, lengthen `-c repositorySyncIntervalMinutes`.',
+  },
+  DurationNearTimeout: {
+    summary: '{function} ran for ≥ 80 % of its {timeout} s timeout.',
+    means: 'an invocation ran for 80 % or more of its timeout: the next may time out.',
+    confirm:
+      "the function's max duration graph, and the slow traces in X-Ray (which subsegment: GitHub, DynamoDB, Secrets Manager).",
+    do: "a slow GitHub or DynamoDB resolves with them (check their status pages). Slowness in our code: find the trace's longest segment and fix it. `repository-sync` checkpoints 30 s before its timeout: a very large installation's first pass continues from its checkpoint at the next run.",
+  },
+} satisfies Record<string, RunbookEntry>;
+
+export type FunctionAlarm = keyof typeof FUNCTION_ALARMS;
+
+/** `repository-sync` → `RepositorySync`: the function's part of its alarms' names. */
+export const pascalCase = (name: string): string =>
+  name.replace(/(^|-)([a-z])/g, (_match, _dash: string, letter: string) => letter.toUpperCase());
+
+/** A heading's anchor as GitHub renders it (lower case, punctuation but `-` and `_` dropped, spaces to `-`). */
+export const headingAnchor = (heading: string): string =>
+  heading
+    .trim()
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+    .replace(/\s/g, '-');
+
+/** The runbook heading of a stack alarm, or of a function alarm kind (`<stack>-<Function>-Errors`). */
+export function runbookHeading(alarm: StackAlarm | FunctionAlarm, stack = DEFAULT_STACK_NAME): string {
+  return alarm in STACK_ALARMS ? `${stack}-${alarm}` : `${stack}-<Function>-${alarm}`;
+}
+
+/** Where an alarm's description sends the operator. */
+export function runbookLink(alarm: StackAlarm | FunctionAlarm): string {
+  return `docs/operations.md#${headingAnchor(runbookHeading(alarm))}`;
+}
+
+const fill = (text: string, values: Record<string, string>) =>
+  text.replace(/\{(\w+)\}/g, (whole, key: string) => values[key] ?? whole);
+
+/** The runbook section of docs/operations.md (`npm run docs` writes it between its markers). */
+export function renderRunbook(functionNames: readonly string[]): string {
+  const entry = (heading: string, text: RunbookEntry, values: Record<string, string>) =>
+    [
+      `### ${heading}`,
+      '',
+      `- **Means:** ${fill(text.means, values)}`,
+      `- **Confirm:** ${fill(text.confirm, values)}`,
+      `- **Do:** ${fill(text.do, values)}`,
+      '',
+    ].join('\n');
+  const stack = DEFAULT_STACK_NAME;
+  const names = functionNames.map((name) => `\`${pascalCase(name)}\` (\`${name}\`)`).join(', ');
+  return [
+    ...Object.entries(STACK_ALARMS).map(([name, text]) =>
+      entry(runbookHeading(name as StackAlarm), text, { stack }),
+    ),
+    `Every function has the three alarms below; \`<Function>\` is one of ${names}.`,
+    '',
+    ...Object.entries(FUNCTION_ALARMS).map(([kind, text]) =>
+      entry(runbookHeading(kind as FunctionAlarm), text, { stack, Function: '<Function>' }),
+    ),
+  ].join('\n');
+}

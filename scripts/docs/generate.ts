@@ -1,0 +1,106 @@
+/**
+ * `npm run docs`: writes the generated parts of the docs from their sources of truth, between
+ * `<!-- generated:<name> -->` and `<!-- end generated:<name> -->` markers:
+ * - docs/operations.md `runbook`: from lib/runbook.ts (the alarms' own definitions);
+ * - docs/api.md `endpoints`: the endpoint table, from openapi.yaml.
+ * `--check` writes nothing and fails when a part is stale (test/unit/docs-generated.test.ts does the same).
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { format, resolveConfig } from 'prettier';
+import { parse } from 'yaml';
+import { renderRunbook } from '../../lib/runbook.js';
+import { SERVICE_FUNCTIONS } from '../../lib/service-routes.js';
+
+const root = new URL('../../', import.meta.url);
+const METHODS = ['get', 'put', 'post', 'patch', 'delete'] as const;
+/** Statuses any route may answer (docs/api.md says so once): left out of each row. */
+const EVERY_ROUTE = new Set(['413', '429', '500', '503', 'default']);
+
+type Operation = {
+  summary?: string;
+  operationId?: string;
+  security?: Array<Record<string, unknown>>;
+  responses?: Record<string, unknown>;
+};
+type OpenApi = { paths: Record<string, Partial<Record<(typeof METHODS)[number], Operation>>> };
+
+/** The endpoint table: one row per operation, in the contract's order. */
+export function renderEndpoints(openapiText: string): string {
+  const spec = parse(openapiText) as OpenApi;
+  const rows = Object.entries(spec.paths).flatMap(([path, item]) =>
+    METHODS.flatMap((method) => {
+      const op = item[method];
+      if (!op) return [];
+      // The contract's default security is the session; an operation may name its own, or none.
+      const auth = !op.security
+        ? 'session'
+        : op.security.length === 0
+          ? 'none'
+          : op.security.flatMap((scheme) => Object.keys(scheme)).join(', ');
+      const statuses = Object.keys(op.responses ?? {})
+        .filter((status) => !EVERY_ROUTE.has(status))
+        .join(', ');
+      const summary = (op.summary ?? '').replaceAll('|', '\\|');
+      return [`| \`${method.toUpperCase()} ${path}\` | ${summary} | ${auth} | ${statuses} |`];
+    }),
+  );
+  return [
+    '| Endpoint | What it does | Auth | Answers |',
+    '| -------- | ------------ | ---- | ------- |',
+    ...rows,
+    '',
+  ].join('\n');
+}
+
+export const GENERATED = [
+  {
+    file: 'docs/operations.md',
+    name: 'runbook',
+    render: () => renderRunbook(Object.keys(SERVICE_FUNCTIONS)),
+  },
+  {
+    file: 'docs/api.md',
+    name: 'endpoints',
+    render: () => renderEndpoints(readFileSync(new URL('openapi.yaml', root), 'utf8')),
+  },
+] as const;
+
+/** The file's text with its generated part replaced; throws when the markers are missing. */
+export function withGenerated(text: string, name: string, content: string, file: string): string {
+  const start = `<!-- generated:${name} (npm run docs) -->\n`;
+  const end = `<!-- end generated:${name} -->`;
+  const from = text.indexOf(start);
+  const to = text.indexOf(end);
+  if (from < 0 || to < from) throw new Error(`${file}: markers for the generated part "${name}" are missing`);
+  return `${text.slice(0, from + start.length)}\n${content}\n${text.slice(to)}`;
+}
+
+/** Every generated part: its file, what the file holds and what it should hold (as Prettier writes it). */
+export async function generatedParts(): Promise<Array<{ file: string; current: string; expected: string }>> {
+  return Promise.all(
+    GENERATED.map(async (part) => {
+      const url = new URL(part.file, root);
+      const current = readFileSync(url, 'utf8');
+      const options = { ...(await resolveConfig(fileURLToPath(url))), parser: 'markdown' };
+      const expected = await format(withGenerated(current, part.name, part.render(), part.file), options);
+      return { file: part.file, current, expected };
+    }),
+  );
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const check = process.argv.includes('--check');
+  let stale = 0;
+  for (const part of await generatedParts()) {
+    if (part.current === part.expected) continue;
+    if (check) {
+      stale++;
+      console.error(`${part.file} is stale: run npm run docs`);
+    } else {
+      writeFileSync(new URL(part.file, root), part.expected);
+      console.log(`wrote ${part.file}`);
+    }
+  }
+  if (stale) process.exit(1);
+}
