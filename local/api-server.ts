@@ -22,6 +22,12 @@ export type LocalApiServerOptions = {
   onResponse?: (answer: ObservedResponse) => void;
   /** The built console, served under /console/ on this origin (as CloudFront does in AWS). */
   consoleDir?: string;
+  /**
+   * This server's public origin (API_BASE_URL's): where the session cookie lives. With a console, `/`
+   * opens it and a console page asked on another name of this host (127.0.0.1 for localhost) moves
+   * there first, since a cookie set for one host name is never sent to another.
+   */
+  canonicalOrigin?: string;
 };
 
 export type ObservedResponse = {
@@ -91,6 +97,18 @@ export async function startLocalApiServer(options: LocalApiServerOptions): Promi
   async function handle(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
     const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
     const method = (req.method ?? 'GET').toUpperCase();
+    if (options.consoleDir && options.canonicalOrigin && (method === 'GET' || method === 'HEAD')) {
+      const page =
+        url.pathname === '/'
+          ? '/console/'
+          : url.origin !== options.canonicalOrigin && /^\/console(\/|$)/.test(url.pathname)
+            ? `${url.pathname}${url.search}`
+            : undefined;
+      if (page !== undefined) {
+        res.writeHead(302, { location: `${options.canonicalOrigin}${page}` }).end();
+        return;
+      }
+    }
     if (options.consoleDir && (await serveConsole(options.consoleDir, req, res, url.pathname))) return;
     const origin = req.headers.origin;
     const allowedOrigin = origin && options.frontendOrigins.includes(origin) ? origin : undefined;

@@ -113,6 +113,7 @@ async function main(): Promise<void> {
   const api: LocalApiServer = await startLocalApiServer({
     port,
     consoleDir: await consoleBuilt,
+    canonicalOrigin: new URL(apiBaseUrl).origin,
     frontendOrigins: frontendOrigins.split(',').map((origin) => origin.trim()),
     onRequest: (line) => console.log(requestLine(line)),
   });

@@ -27,6 +27,22 @@ describeInBrowser('console served by npm start, in Chromium', () => {
     await context.close();
   });
 
+  test('opened at 127.0.0.1 or at /, the console moves to its own origin and signing in works', async () => {
+    const { context, page, watched } = await newWatchedContext(run.browser);
+    const { port } = new URL(run.stack.apiUrl);
+    await page.goto(`http://127.0.0.1:${port}/console/`);
+    await page.waitForURL(`${run.stack.apiUrl}/console/`);
+    await page.getByRole('link', { name: 'Sign in with GitHub' }).click();
+    await page.getByRole('link', { name: 'Continue as octo-demo' }).click();
+    await page.getByRole('button', { name: 'Sign out' }).waitFor();
+    // Where sign-in and the install flow return when no page is named.
+    await page.goto(`${run.stack.apiUrl}/`);
+    await page.waitForURL(`${run.stack.apiUrl}/console/`);
+    await page.getByRole('button', { name: 'Sign out' }).waitFor();
+    expect(watched.problems).toEqual([]);
+    await context.close();
+  });
+
   test('a console URL that names no screen says so, signed in, and links home', async () => {
     const { context, page, watched } = await newWatchedContext(run.browser);
     await page.goto(`${run.stack.apiUrl}/console/`);

@@ -12,10 +12,11 @@ import { startService, type ServiceFixture } from '../support/service.js';
  */
 type Raw = { status: number; headers: Record<string, string | string[] | undefined>; body: string };
 
-function raw(base: string, path: string, method = 'GET'): Promise<Raw> {
+function raw(base: string, path: string, method = 'GET', host?: string): Promise<Raw> {
   const { hostname, port } = new URL(base);
   return new Promise((resolve, reject) => {
-    const req = request({ hostname, port, path, method }, (res) => {
+    const headers = host ? { host } : {};
+    const req = request({ hostname, port, path, method, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () =>
@@ -151,6 +152,27 @@ describe('the console under /console/ (npm start, as CloudFront serves it)', () 
     expect(answer.status).toBe(200);
     expect(answer.headers['content-type']).toBe('text/html; charset=utf-8');
     expect(answer.body).toBe('');
+  });
+
+  it('opens the console at / (where sign-in and the install flow return by default)', async () => {
+    for (const method of ['GET', 'HEAD']) {
+      const answer = await raw(fx.api.url, '/', method);
+      expect(answer.status).toBe(302);
+      expect(answer.headers.location).toBe(`${fx.api.url}/console/`);
+    }
+    // Not a page for other methods: the API's own 404/405.
+    expect((await raw(fx.api.url, '/', 'POST')).status).toBeGreaterThanOrEqual(400);
+  });
+
+  it('moves the console from another name of this host (127.0.0.1) to the origin its sign-in cookie belongs to', async () => {
+    const { port } = new URL(fx.api.url);
+    const other = `127.0.0.1:${port}`;
+    const answer = await raw(fx.api.url, '/console/accounts/new?from=mail', 'GET', other);
+    expect(answer.status).toBe(302);
+    expect(answer.headers.location).toBe(`${fx.api.url}/console/accounts/new?from=mail`);
+    expect((await raw(fx.api.url, '/', 'GET', other)).headers.location).toBe(`${fx.api.url}/console/`);
+    // The API itself answers on any name (curl http://127.0.0.1:3000/health works).
+    expect((await raw(fx.api.url, '/health', 'GET', other)).status).toBe(200);
   });
 
   it('leaves the API routes to the API (a prefix match needs the slash)', async () => {

@@ -96,7 +96,9 @@ export async function startService(
   const api = await startLocalApiServer({
     port,
     frontendOrigins,
-    ...(options.consoleDir ? { consoleDir: options.consoleDir } : {}),
+    ...(options.consoleDir
+      ? { consoleDir: options.consoleDir, canonicalOrigin: new URL(apiBaseUrl).origin }
+      : {}),
     onResponse: (answer) => {
       const violation = contract?.violation(answer);
       if (violation) contractViolations.push(violation);
