@@ -100,7 +100,7 @@ export async function startLocalApiServer(options: LocalApiServerOptions): Promi
     if (options.consoleDir && options.canonicalOrigin && (method === 'GET' || method === 'HEAD')) {
       const page =
         url.pathname === '/'
-          ? '/console/'
+          ? `/console/${url.search}`
           : url.origin !== options.canonicalOrigin && /^\/console(\/|$)/.test(url.pathname)
             ? `${url.pathname}${url.search}`
             : undefined;

@@ -171,6 +171,10 @@ describe('the console under /console/ (npm start, as CloudFront serves it)', () 
     expect(answer.status).toBe(302);
     expect(answer.headers.location).toBe(`${fx.api.url}/console/accounts/new?from=mail`);
     expect((await raw(fx.api.url, '/', 'GET', other)).headers.location).toBe(`${fx.api.url}/console/`);
+    // The install flow's outcome rides along.
+    expect((await raw(fx.api.url, '/?installation_id=7&linked=true')).headers.location).toBe(
+      `${fx.api.url}/console/?installation_id=7&linked=true`,
+    );
     // The API itself answers on any name (curl http://127.0.0.1:3000/health works).
     expect((await raw(fx.api.url, '/health', 'GET', other)).status).toBe(200);
   });
