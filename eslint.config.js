@@ -43,6 +43,41 @@ export default tseslint.config(
     },
   },
   {
+    // The walls: what runs in Lambda never reaches into the stack, the local runtime, scripts or tests.
+    files: ['functions/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/lib/**', '**/local/**', '**/scripts/**', '**/test/**', '**/console/**'],
+              message:
+                'functions/ imports only functions/ and packages (data both sides read lives in functions/shared).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The stack describes the functions; it never loads a handler (that would bundle it into the CDK app).
+    files: ['lib/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/functions/*/handler*', '**/local/**', '**/test/**'],
+              message: 'lib/ may read functions/shared data, never handlers, the local runtime or tests.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // The local runtime and scripts are command-line programs: printing is their job.
     files: ['local/**', 'scripts/**', 'bin/**'],
     rules: { 'no-console': 'off' },

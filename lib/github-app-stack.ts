@@ -42,7 +42,7 @@ import {
   type ServiceFunctionName,
   REPOSITORY_SYNC_DEFAULT_MINUTES,
   REQUESTS_REPOSITORY_SYNC,
-} from './service-routes.js';
+} from '../functions/shared/service-routes.js';
 import { pascalCase } from './runbook.js';
 
 export type GitHubAppStackProps = StackProps & {

@@ -27,7 +27,7 @@ import {
   type StackAlarm,
 } from './runbook.js';
 import type { ServiceFunction } from './service-function.js';
-import type { ServiceFunctionName } from './service-routes.js';
+import type { ServiceFunctionName } from '../functions/shared/service-routes.js';
 
 export type ObservabilityProps = {
   api: HttpApi;

@@ -1,4 +1,4 @@
-import { PUBLIC_PATHS, type RouteSpec } from './service-routes.js';
+import { PUBLIC_PATHS, type RouteSpec } from '../functions/shared/service-routes.js';
 
 export type Throttle = Readonly<{ rateLimit: number; burstLimit: number }>;
 

@@ -7,7 +7,7 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE } from '../functions/shared/metrics.js';
 import { BUNDLING, esbuildAliasArgs } from './bundling.js';
-import type { FunctionSpec } from './service-routes.js';
+import type { FunctionSpec } from '../functions/shared/service-routes.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 

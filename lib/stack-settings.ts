@@ -1,7 +1,7 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { CustomDomainSettings } from './api-domain.js';
 import type { ExistingSecrets, GitHubAppStackProps } from './github-app-stack.js';
-import { REPOSITORY_SYNC_DEFAULT_MINUTES } from './service-routes.js';
+import { REPOSITORY_SYNC_DEFAULT_MINUTES } from '../functions/shared/service-routes.js';
 
 const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/;
 const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import type { RouteSpec } from '../lib/service-routes.js';
+import type { RouteSpec } from '../functions/shared/service-routes.js';
 
 export type RouteMatch = {
   route: { method: string; path: string };

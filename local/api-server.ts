@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { HttpLambdaHandler } from '../functions/shared/http/http-handler.js';
-import { DEFAULT_ROUTE, ROUTES, type FunctionName, type RouteSpec } from '../lib/service-routes.js';
+import { DEFAULT_ROUTE, ROUTES, type FunctionName, type RouteSpec } from '../functions/shared/service-routes.js';
 import { lambdaContext, matchRoute, toApiGatewayEvent } from './api-event.js';
 import { HANDLER_LOADERS } from './handlers.js';
 import { inInvocationScope } from './invocation-scope.js';

@@ -12,7 +12,7 @@
 import { pathToFileURL } from 'node:url';
 import type { HttpLambdaHandler } from '../functions/shared/http/http-handler.js';
 import type { ScheduledEvent } from '../functions/webhook-redelivery/handler.js';
-import type { ServiceFunctionName } from '../lib/service-routes.js';
+import type { ServiceFunctionName } from '../functions/shared/service-routes.js';
 import { lambdaContext } from './api-event.js';
 import { startLocalApiServer } from './api-server.js';
 import { readBundles } from './bundles.js';

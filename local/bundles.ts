@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { SERVICE_FUNCTIONS, type ServiceFunctionName } from '../lib/service-routes.js';
+import { SERVICE_FUNCTIONS, type ServiceFunctionName } from '../functions/shared/service-routes.js';
 
 /** One function as `cdk synth` wrote it: the bundle Lambda loads and the environment the stack gives it. */
 export type FunctionBundle = {

@@ -1,7 +1,7 @@
 import type { HttpLambdaHandler } from '../functions/shared/http/http-handler.js';
-import type { FunctionName } from '../lib/service-routes.js';
+import type { FunctionName } from '../functions/shared/service-routes.js';
 
-/** The very handler modules the Lambdas run (lib/service-routes.ts names their entries), loaded on first use. */
+/** The very handler modules the Lambdas run (functions/shared/service-routes.ts names their entries), loaded on first use. */
 export const HANDLER_LOADERS: Record<FunctionName, () => Promise<{ handler: HttpLambdaHandler }>> = {
   health: () => import('../functions/health/handler.js'),
   'oauth-callback': () => import('../functions/oauth-callback/handler.js'),

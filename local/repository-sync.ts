@@ -7,7 +7,7 @@ import { lambdaContext } from './api-event.js';
 import { inInvocationScope } from './invocation-scope.js';
 import { scheduledEvent } from './redelivery-timer.js';
 
-/** The function's timeout in AWS (lib/service-routes.ts): a local run gets the same time. */
+/** The function's timeout in AWS (functions/shared/service-routes.ts): a local run gets the same time. */
 const TIMEOUT_MS = 900_000;
 /** Installations synced at once in this process (Lambda would run them in parallel containers). */
 const CONCURRENCY = 4;

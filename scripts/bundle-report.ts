@@ -9,7 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Metafile } from 'esbuild';
 import { esbuildOptions } from '../lib/bundling.js';
-import { SERVICE_FUNCTIONS } from '../lib/service-routes.js';
+import { SERVICE_FUNCTIONS } from '../functions/shared/service-routes.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 

@@ -13,7 +13,7 @@ import { sign } from '@octokit/webhooks-methods';
 import { toApiGatewayEvent } from '../../local/api-event.js';
 import type { FunctionBundle } from '../../local/bundles.js';
 import type { LocalSecretsFile } from '../../local/local-secrets.js';
-import { SERVICE_FUNCTIONS, type ServiceFunctionName } from '../../lib/service-routes.js';
+import { SERVICE_FUNCTIONS, type ServiceFunctionName } from '../../functions/shared/service-routes.js';
 import { buildAnchor, buildFloor } from './anchor.js';
 import { coldRequest, importMs, lambdaProcessEnv, writeColdRunner } from './processes.js';
 import { startSecretsEndpoint, type SecretsEndpoint } from './secrets-endpoint.js';

@@ -28,7 +28,7 @@ import { BULK_MAX } from '../../local/github-emulator/handlers/bulk.js';
 import { startGitHubEmulator } from '../../local/github-emulator/server.js';
 import { generateLocalSecrets } from '../../local/local-secrets.js';
 import { freePort } from '../../local/ports.js';
-import { SERVICE_FUNCTIONS } from '../../lib/service-routes.js';
+import { SERVICE_FUNCTIONS } from '../../functions/shared/service-routes.js';
 import { meterCapacity } from './capacity.js';
 import { percentile } from './stats.js';
 import { groupBy, maxInFlight } from './timing.js';

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { format, resolveConfig } from 'prettier';
 import { parse } from 'yaml';
 import { renderRunbook } from '../../lib/runbook.js';
-import { SERVICE_FUNCTIONS } from '../../lib/service-routes.js';
+import { SERVICE_FUNCTIONS } from '../../functions/shared/service-routes.js';
 
 const root = new URL('../../', import.meta.url);
 const METHODS = ['get', 'put', 'post', 'patch', 'delete'] as const;

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resetConfigForTests } from '../../functions/shared/config.js';
 import { resetServicesForTests } from '../../functions/shared/services.js';
-import { ROUTES } from '../../lib/service-routes.js';
+import { ROUTES } from '../../functions/shared/service-routes.js';
 import { startService, type ServiceFixture } from '../support/service.js';
 
 /**

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Template } from 'aws-cdk-lib/assertions';
 import { createApp } from '../../lib/create-app.js';
 import { headingAnchor } from '../../lib/runbook.js';
-import { SERVICE_FUNCTIONS } from '../../lib/service-routes.js';
+import { SERVICE_FUNCTIONS } from '../../functions/shared/service-routes.js';
 import { METRIC, METRICS_NAMESPACE, SERVICE_NAME } from '../../functions/shared/metrics.js';
 
 const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { ROUTES, routeKey } from '../../lib/service-routes.js';
+import { ROUTES, routeKey } from '../../functions/shared/service-routes.js';
 
 type OpenApi = {
   openapi: string;

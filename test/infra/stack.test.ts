@@ -12,7 +12,7 @@ import {
   SERVICE_FUNCTIONS,
   routeKey,
   type ServiceFunctionName as FunctionName,
-} from '../../lib/service-routes.js';
+} from '../../functions/shared/service-routes.js';
 
 const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as {
   context: Record<string, unknown>;

@@ -1,5 +1,5 @@
 import { startLocalApiServer, type LocalApiServer } from '../../local/api-server.js';
-import { ROUTES, routeKey } from '../../lib/service-routes.js';
+import { ROUTES, routeKey } from '../../functions/shared/service-routes.js';
 import { startService, type ServiceFixture } from '../support/service.js';
 
 let fx: ServiceFixture;

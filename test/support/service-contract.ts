@@ -4,7 +4,7 @@ import addFormatsModule from 'ajv-formats';
 import { parse } from 'yaml';
 import type { ObservedResponse } from '../../local/api-server.js';
 import { matchRoute } from '../../local/api-event.js';
-import { ROUTES } from '../../lib/service-routes.js';
+import { ROUTES } from '../../functions/shared/service-routes.js';
 
 type Response = {
   $ref?: string;

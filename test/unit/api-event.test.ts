@@ -1,5 +1,5 @@
 import { matchRoute, toApiGatewayEvent } from '../../local/api-event.js';
-import { ROUTES } from '../../lib/service-routes.js';
+import { ROUTES } from '../../functions/shared/service-routes.js';
 
 describe('matchRoute', () => {
   it('matches templates and captures path parameters', () => {

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bundleEnvironment, readBundles, type LocalBundleSettings } from '../../local/bundles.js';
-import { SERVICE_FUNCTIONS } from '../../lib/service-routes.js';
+import { SERVICE_FUNCTIONS } from '../../functions/shared/service-routes.js';
 
 const pascal = (name: string) =>
   name

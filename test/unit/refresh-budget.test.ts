@@ -1,6 +1,6 @@
 import { LEASE_MS, REFRESH_TIMEOUT_MS, STORE_BUDGET_MS } from '../../functions/shared/auth/user-tokens.js';
 import { TIMEOUT_MS } from '../../functions/shared/github/github.js';
-import { SERVICE_FUNCTIONS, type FunctionName } from '../../lib/service-routes.js';
+import { SERVICE_FUNCTIONS, type FunctionName } from '../../functions/shared/service-routes.js';
 
 /** The functions whose requests may refresh a user token (they call UserTokens.get / withToken). */
 const REFRESHING: FunctionName[] = ['accounts', 'list-installations', 'link-installation', 'create-repo'];

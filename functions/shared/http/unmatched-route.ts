@@ -1,4 +1,4 @@
-import { ROUTES } from '../../../lib/service-routes.js';
+import { ROUTES } from '../service-routes.js';
 import { MethodNotAllowedError, NotFoundError } from '../errors.js';
 
 const segmentsOf = (path: string) => path.split('/').slice(1);

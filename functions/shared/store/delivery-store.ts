@@ -4,7 +4,7 @@ import type { Condition, Table, TransactOperation } from './table.js';
 
 /**
  * A delivery being processed holds this long before a redelivery may take over: longer than the webhook
- * function may run (its Lambda timeout, lib/service-routes.ts), so a lease never lapses under a live
+ * function may run (its Lambda timeout, functions/shared/service-routes.ts), so a lease never lapses under a live
  * invocation, and short enough that a delivery left `processing` by a crash or a failed write is taken
  * over by the next redelivery (docs/how-it-works.md "Webhooks").
  */

@@ -1,7 +1,9 @@
 /**
- * Which function serves which route, and what each function may touch. Pure data: the CDK stack builds
- * the API and the IAM grants from it, and the local API server dispatches with it, so the two agree.
+ * Which function serves which route, and what each function may touch. Pure data, here so that the
+ * functions (unmatched routes' 405), the CDK stack (the API and the IAM grants) and the local API
+ * server (dispatch) all read it while `functions/` imports nothing of `lib/` (eslint.config.js).
  */
+
 /** The functions behind HTTP routes (ROUTES). */
 export type FunctionName =
   | 'health'
