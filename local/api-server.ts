@@ -41,7 +41,7 @@ export type LocalApiServer = { url: string; server: Server; close(): Promise<voi
 export const LAMBDA_MAX_REQUEST_BYTES = 6 * 1024 * 1024;
 
 const CORS_METHODS = 'GET,POST,PUT,PATCH,DELETE';
-const CORS_HEADERS = 'content-type,authorization';
+const CORS_HEADERS = 'content-type,authorization,idempotency-key';
 
 /**
  * An HTTP server that does what API Gateway does in front of the Lambdas: match the route, build the

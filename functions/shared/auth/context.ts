@@ -16,8 +16,19 @@ export function requirePresentedSession(request: HttpRequest): void {
   presentedSessionId(request, cookieOptionsFor(getServices().config.apiBaseUrl));
 }
 
+/** Per request: the Idempotency-Key check (http/idempotency.ts) and the route both ask, one read. */
+const callers = new WeakMap<HttpRequest['event'], Promise<Caller>>();
+
 /** The session of the request, checked (401/403 otherwise). */
-export async function requireCaller(request: HttpRequest): Promise<Caller> {
+export function requireCaller(request: HttpRequest): Promise<Caller> {
+  const known = callers.get(request.event);
+  if (known) return known;
+  const caller = authenticateCaller(request);
+  callers.set(request.event, caller);
+  return caller;
+}
+
+async function authenticateCaller(request: HttpRequest): Promise<Caller> {
   const { sessions, config } = getServices();
   const caller = await authenticate(request, {
     store: sessions,
