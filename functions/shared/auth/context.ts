@@ -3,7 +3,9 @@ import { RequestError } from '@octokit/request-error';
 import { UnreadableAnswerError, withTimeout } from '../github/github.js';
 import { logger } from '../logger.js';
 import { getCrypto, getServices } from '../services.js';
+import { provideIdempotency } from '../http/idempotency.js';
 import type { HttpRequest } from '../http/request.js';
+import { IdempotencyStore } from '../store/idempotency-store.js';
 import { cookieOptionsFor } from './cookies.js';
 import { authenticate, presentedSessionId, type Caller } from './sessions.js';
 import { REFRESH_TIMEOUT_MS, UserTokens } from './user-tokens.js';
@@ -41,6 +43,12 @@ async function authenticateCaller(request: HttpRequest): Promise<Caller> {
   logger.appendKeys({ userId: caller.userId });
   return caller;
 }
+
+// Idempotency-Key (http/idempotency.ts) is scoped to the caller: who that is, is decided here.
+provideIdempotency({
+  callerId: async (request) => (await requireCaller(request)).userId,
+  store: () => new IdempotencyStore(getServices().table),
+});
 
 export function loginUrl(): string {
   return `${getServices().config.apiBaseUrl}/auth/login`;

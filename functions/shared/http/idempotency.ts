@@ -1,11 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import { requireCaller } from '../auth/context.js';
 import { AppError, BadRequestError } from '../errors.js';
 import { logger } from '../logger.js';
-import { getServices } from '../services.js';
-import { IdempotencyStore, type StoredAnswer } from '../store/idempotency-store.js';
+import type { IdempotencyStore, StoredAnswer } from '../store/idempotency-store.js';
 import type { HttpRequest } from './request.js';
 import type { HttpResponse } from './responses.js';
 
@@ -106,6 +104,23 @@ function storable(response: HttpResponse): StoredAnswer | undefined {
 
 type Claim = { store: IdempotencyStore; userId: number; keyDigest: string; claim: string };
 
+/** Who is calling, and the store: provided by auth/context.ts, which every authenticated route loads. */
+export type IdempotencyProvider = {
+  callerId(request: HttpRequest): Promise<number>;
+  store(): IdempotencyStore;
+};
+
+let provider: IdempotencyProvider | undefined;
+
+/**
+ * Registered by auth/context.ts when it loads, so that this module (in every function's bundle, via
+ * http-handler.ts) pulls in neither the session code nor the services: the health and webhook functions
+ * stay small. A function with mutating routes authenticates its callers, so it always has loaded it.
+ */
+export function provideIdempotency(value: IdempotencyProvider): void {
+  provider = value;
+}
+
 /**
  * Idempotency-Key for every mutating route of a function, in one place (http-handler.ts uses it around
  * its dispatch): `begin` before the route runs claims the caller's key, or answers with the first
@@ -124,13 +139,14 @@ export function idempotentRequests() {
     const header = request.headers['idempotency-key'];
     if (header === undefined || !isMutatingRoute(request.routeKey)) return undefined;
     const key = parseKey(header);
-    const caller = await requireCaller(request);
+    if (!provider) throw new Error('Idempotency-Key on a function that never loaded auth/context.ts');
+    const userId = await provider.callerId(request);
     const keyDigest = sha256(key).digest('base64url');
-    const store = new IdempotencyStore(getServices().table);
-    const begun = await store.begin(caller.userId, keyDigest, fingerprint(request), lockSeconds(context));
+    const store = provider.store();
+    const begun = await store.begin(userId, keyDigest, fingerprint(request), lockSeconds(context));
     switch (begun.kind) {
       case 'claimed':
-        claims.set(request.event, { store, userId: caller.userId, keyDigest, claim: begun.claim });
+        claims.set(request.event, { store, userId, keyDigest, claim: begun.claim });
         return undefined;
       case 'replay':
         logger.info('Idempotent replay', { status: begun.answer.statusCode });
