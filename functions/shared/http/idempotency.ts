@@ -90,16 +90,43 @@ function replay(answer: StoredAnswer): HttpResponse {
   };
 }
 
-/** Only a JSON answer (or none) without cookies is kept: nothing else (no token, no session) is replayed. */
-function storable(response: HttpResponse): StoredAnswer | undefined {
-  const body = typeof response.body === 'string' && response.body !== '' ? response.body : undefined;
+/**
+ * 4xx codes that ask the caller to send the same request again (without a Retry-After): replaying
+ * them would keep answering "try again" to the very retry they ask for.
+ */
+const TRY_AGAIN_CODES = new Set(['creation_in_progress']);
+
+const header = (response: HttpResponse, name: string) =>
+  Object.entries(response.headers).find(([key]) => key.toLowerCase() === name)?.[1];
+
+/**
+ * What of an answer is kept for replay, or undefined when it must not be (the key is released, and a
+ * retry runs again): a final outcome only (below 500, no Retry-After, no "try again" code), as JSON
+ * (or no body) without cookies, at most `maxBodyBytes`. Nothing else (no token, no session) is kept.
+ */
+export function keptAnswer(response: HttpResponse): StoredAnswer | undefined {
+  if (response.statusCode >= 500 || header(response, 'retry-after') !== undefined) return undefined;
   if (response.cookies?.length) return undefined;
-  if (body !== undefined) {
-    const type = Object.entries(response.headers).find(([name]) => name.toLowerCase() === 'content-type');
-    if (!type?.[1].startsWith('application/json')) return undefined;
-    if (Buffer.byteLength(body) > IDEMPOTENCY.maxBodyBytes) return undefined;
-  }
+  const body = typeof response.body === 'string' && response.body !== '' ? response.body : undefined;
+  if (body === undefined) return { statusCode: response.statusCode, body };
+  if (!header(response, 'content-type')?.startsWith('application/json')) return undefined;
+  if (Buffer.byteLength(body) > IDEMPOTENCY.maxBodyBytes) return undefined;
+  if (response.statusCode >= 400 && TRY_AGAIN_CODES.has(errorCode(body) ?? '')) return undefined;
   return { statusCode: response.statusCode, body };
+}
+
+function errorCode(body: string): string | undefined {
+  try {
+    const parsed: unknown = JSON.parse(body);
+    return typeof parsed === 'object' &&
+      parsed !== null &&
+      'error' in parsed &&
+      typeof parsed.error === 'string'
+      ? parsed.error
+      : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 type Claim = { store: IdempotencyStore; userId: number; keyDigest: string; claim: string };
@@ -166,8 +193,7 @@ export function idempotentRequests() {
     if (!claim) return;
     claims.delete(request.event);
     const { store, userId, keyDigest } = claim;
-    const answer =
-      request.response && request.response.statusCode < 500 ? storable(request.response) : undefined;
+    const answer = request.response ? keptAnswer(request.response) : undefined;
     try {
       if (answer) await store.complete(userId, keyDigest, claim.claim, answer);
       else await store.release(userId, keyDigest, claim.claim);
