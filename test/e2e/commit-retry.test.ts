@@ -10,7 +10,14 @@ let account: string;
 type Call = ReturnType<typeof api>;
 let alice: Call;
 
-const REPOS = ['retry-expected', 'retry-plain', 'retry-new-branch', 'retry-other'];
+const REPOS = [
+  'retry-expected',
+  'retry-plain',
+  'retry-new-branch',
+  'retry-other',
+  'retry-concurrent',
+  'retry-race',
+];
 
 beforeAll(async () => {
   fx = await startService();
@@ -127,6 +134,49 @@ describe('a commit retried after its answer was lost', () => {
       expect(await retried.json()).toMatchObject({ sha: landed, branch });
       expect(head('retry-new-branch', branch)).toBe(landed);
     }
+  });
+
+  it('the same request sent three times at once (a client retrying early): one commit, one answer', async () => {
+    const before = head('retry-concurrent');
+    const body = request({ deletions: [], expectedHeadSha: before });
+    const answers = await Promise.all([1, 2, 3].map(() => commit('retry-concurrent', body)));
+    expect(answers.map((answer) => answer.status)).toEqual([201, 201, 201]);
+    const shas = await Promise.all(
+      answers.map(async (answer) => ((await answer.json()) as { sha: string }).sha),
+    );
+    const landed = head('retry-concurrent');
+    expect(new Set(shas)).toEqual(new Set([landed]));
+    expect(parentsOf('retry-concurrent', landed)).toEqual([before]);
+  });
+
+  it('an identical commit (a concurrent retry, another second) landing first is the answer, not head_moved', async () => {
+    const repo = repository('retry-race');
+    const before = head('retry-race');
+    const known = new Set(repo.git.commits.keys());
+    // This request's commit is made, and its answer held back while the "other attempt" lands.
+    await fx.admin.fault({
+      method: 'POST',
+      route: '/repos/{owner}/{repo}/git/commits',
+      mode: 'act-then-delay',
+      delayMs: 2000,
+    });
+    const answer = commit('retry-race', request({ deletions: [], expectedHeadSha: before }));
+    let ours: ReturnType<typeof repo.git.commits.get>;
+    for (const deadline = Date.now() + 30_000; !ours && Date.now() < deadline;) {
+      await new Promise((resolve) => setImmediate(resolve));
+      ours = [...repo.git.commits.values()].find((c) => !known.has(c.sha) && c.parents[0] === before);
+    }
+    if (!ours) throw new Error('the commit was never made');
+    // The same tree, parent and message one second later: another sha, as a concurrent retry makes.
+    const later = { ...ours.committer, date: new Date(Date.parse(ours.committer.date) + 1000).toISOString() };
+    const other = repo.git.putCommit({ ...ours, author: later, committer: later });
+    expect(other.sha).not.toBe(ours.sha);
+    repo.git.refs.set('refs/heads/main', other.sha);
+
+    const response = await answer;
+    expect(response.status).toBe(201);
+    expect(await response.json()).toMatchObject({ sha: other.sha });
+    expect(head('retry-race')).toBe(other.sha);
   });
 
   it('someone else’s commit is not taken for ours: another tree or message is still 409 head_moved', async () => {
