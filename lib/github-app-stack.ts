@@ -215,7 +215,8 @@ export class GitHubAppStack extends Stack {
           CorsHttpMethod.PATCH,
           CorsHttpMethod.DELETE,
         ],
-        allowHeaders: ['content-type', 'authorization'],
+        // Idempotency-Key: retries of mutating calls (docs/idempotency.md).
+        allowHeaders: ['content-type', 'authorization', 'idempotency-key'],
         // A frontend can read the correlation id of an answer (docs/configuration.md "Logs").
         exposeHeaders: ['x-request-id'],
         maxAge: Duration.hours(1),

@@ -2,7 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { HttpLambdaHandler } from '../functions/shared/http/http-handler.js';
-import { DEFAULT_ROUTE, ROUTES, type FunctionName, type RouteSpec } from '../functions/shared/service-routes.js';
+import {
+  DEFAULT_ROUTE,
+  ROUTES,
+  type FunctionName,
+  type RouteSpec,
+} from '../functions/shared/service-routes.js';
 import { lambdaContext, matchRoute, toApiGatewayEvent } from './api-event.js';
 import { HANDLER_LOADERS } from './handlers.js';
 import { inInvocationScope } from './invocation-scope.js';
@@ -47,7 +52,7 @@ export type LocalApiServer = { url: string; server: Server; close(): Promise<voi
 export const LAMBDA_MAX_REQUEST_BYTES = 6 * 1024 * 1024;
 
 const CORS_METHODS = 'GET,POST,PUT,PATCH,DELETE';
-const CORS_HEADERS = 'content-type,authorization';
+const CORS_HEADERS = 'content-type,authorization,idempotency-key';
 
 /**
  * An HTTP server that does what API Gateway does in front of the Lambdas: match the route, build the

@@ -52,48 +52,91 @@ function call(git: Git) {
   return { github, base };
 }
 
-/** The branch's head now, or undefined when it does not exist. */
-async function readHead(git: Git, branch: string): Promise<string | undefined> {
-  const { github, base } = call(git);
-  try {
-    const { data } = await github('GET /repos/{owner}/{repo}/git/ref/{ref}', {
-      ...base,
-      ref: `heads/${branch}`,
-    });
-    return data.object.sha;
-  } catch (error) {
-    if (isGitHubStatus(error, 404)) return undefined;
-    throw error;
-  }
-}
+/** A branch's head commit as GitHub's branch answer describes it (enough to tell whether it is ours). */
+type BranchHead = { sha: string; tree: string; parents: string[]; message: string; htmlUrl: string };
 
 /**
- * A branch's head and that commit's tree in one call, or undefined when there is no such branch
- * (GitHub's 404 "Branch not found", also for an empty repository). Any other 404 is the repository's
- * own (gone, or removed from the installation) and is left to `withToken`.
+ * A branch's head and that commit's tree, parents and message in one call, or undefined when there is
+ * no such branch (GitHub's 404 "Branch not found", also for an empty repository). Any other 404 is the
+ * repository's own (gone, or removed from the installation) and is left to `withToken`.
  */
-async function readBranch(git: Git, branch: string): Promise<{ sha: string; tree: string } | undefined> {
+async function readBranch(git: Git, branch: string): Promise<BranchHead | undefined> {
   const { github, base } = call(git);
   try {
     const { data } = await github('GET /repos/{owner}/{repo}/branches/{branch}', { ...base, branch });
-    return { sha: data.commit.sha, tree: data.commit.commit.tree.sha };
+    return {
+      sha: data.commit.sha,
+      tree: data.commit.commit.tree.sha,
+      parents: data.commit.parents.map((parent) => parent.sha),
+      message: data.commit.commit.message,
+      htmlUrl: data.commit.html_url,
+    };
   } catch (error) {
     if (isGitHubStatus(error, 404) && /branch not found/i.test((error as Error).message)) return undefined;
     throw error;
   }
 }
 
-/** Where the commit goes on top of: the branch's head, or for a new branch the head of its base. */
+/**
+ * What this request makes: its message, and its changes (tree entries) applied to a parent's tree. A
+ * commit is "ours" when it is exactly that: one parent, our message, our changes on that parent's tree.
+ */
+type Ours = { message: string; entries: TreeEntry[] };
+
+const sameMessage = (a: string, b: string) => a.trimEnd() === b.trimEnd();
+
+/**
+ * Whether `head` is the commit this very request made earlier (a retry whose answer was lost): one
+ * parent, which is `expectedParent` when the caller named one, our message, and our changes applied to
+ * that parent's tree. Bounded: nothing unless parent and message match, then the parent's commit and
+ * one tree (never a walk through history).
+ */
+async function isOurCommit(
+  git: Git,
+  head: BranchHead,
+  ours: Ours,
+  expectedParent: string | undefined,
+): Promise<boolean> {
+  const [parent] = head.parents;
+  if (head.parents.length !== 1 || parent === undefined) return false;
+  if (expectedParent !== undefined && parent !== expectedParent) return false;
+  if (!sameMessage(head.message, ours.message)) return false;
+  const { github, base } = call(git);
+  const { data } = await github('GET /repos/{owner}/{repo}/git/commits/{commit_sha}', {
+    ...base,
+    commit_sha: parent,
+  });
+  try {
+    return (await createTree(git, data.tree.sha, ours.entries)) === head.tree;
+  } catch (error) {
+    // Our changes do not even apply to that parent (a deletion of a path it lacks): not ours.
+    if (error instanceof BadRequestError) return false;
+    throw error;
+  }
+}
+
+/**
+ * Where the commit goes on top of: the branch's head, or for a new branch the head of its base. When
+ * the branch's head is already this request's own commit (an earlier attempt landed, its answer was
+ * lost), that commit is the answer (`done`): a retry never commits twice, and never calls its own
+ * commit a moved head.
+ */
 async function startingPoint(
   git: Git,
   request: CommitRequest,
-): Promise<{ parent: string; tree: string; exists: boolean }> {
+  ours: Promise<Ours>,
+): Promise<{ parent: string; tree: string; exists: boolean; done?: BranchHead }> {
   const { github, base } = call(git);
   const head = await readBranch(git, request.branch);
   if (head !== undefined) {
-    if (request.expectedHeadSha !== undefined && request.expectedHeadSha !== head.sha)
-      throw new HeadMovedError(request.branch, head.sha);
-    return { parent: head.sha, tree: head.tree, exists: true };
+    const moved = request.expectedHeadSha !== undefined && request.expectedHeadSha !== head.sha;
+    // For a new branch the expected head is its base's head: the parent our commit was made on, too.
+    if (moved || request.expectedHeadSha === undefined) {
+      if (await isOurCommit(git, head, await ours, request.expectedHeadSha))
+        return { ...startOf(head), done: head };
+    }
+    if (moved) throw new HeadMovedError(request.branch, head.sha);
+    return startOf(head);
   }
   let baseBranch = request.baseBranch;
   if (baseBranch === undefined) {
@@ -110,6 +153,10 @@ async function startingPoint(
     throw new HeadMovedError(baseBranch, start.sha);
   return { parent: start.sha, tree: start.tree, exists: false };
 }
+
+const startOf = (head: BranchHead) => ({ parent: head.sha, tree: head.tree, exists: true });
+
+type TreeEntry = Awaited<ReturnType<typeof treeEntries>>[number];
 
 /** UTF-8 text goes inline in the tree; anything else becomes a blob first (all in parallel). */
 async function treeEntries(git: Git, files: CommitFile[], deletions: string[]) {
@@ -136,44 +183,74 @@ async function treeEntries(git: Git, files: CommitFile[], deletions: string[]) {
   return [...written, ...deleted];
 }
 
+/** `entries` on top of `baseTree`: the tree's sha. */
+async function createTree(git: Git, baseTree: string, entries: TreeEntry[]): Promise<string> {
+  const { github, base } = call(git);
+  try {
+    const { data } = await github('POST /repos/{owner}/{repo}/git/trees', {
+      ...base,
+      base_tree: baseTree,
+      tree: entries,
+    });
+    return data.sha;
+  } catch (error) {
+    // GitHub refuses a tree that deletes a path it does not hold.
+    if (isGitHubStatus(error, 422) && entries.some((entry) => entry.sha === null))
+      throw new BadRequestError(
+        'invalid_deletion',
+        'A path to delete is not a file in the branch (GitHub refused the tree).',
+      );
+    throw error;
+  }
+}
+
 /**
- * Points the branch at `commitSha`, only as a fast forward from `start.parent` (or creates it), never
+ * Points the branch at `commit`, only as a fast forward from `start.parent` (or creates it), never
  * forcing. GitHub's refusal (422 "Update is not a fast forward" / "Reference already exists") is read
- * against the head now: moved by someone else → 409 `head_moved`; already at our commit → done; not
- * moved at all (a refusal for another reason) → tried once more, then GitHub's error stands.
+ * against the head now: our own commit (this one, or an identical one a concurrent retry of this
+ * request made on the same parent) → done, with that commit; moved by someone else → 409 `head_moved`;
+ * not moved at all (a refusal for another reason) → tried once more, then GitHub's error stands.
  */
 async function moveBranch(
   git: Git,
   branch: string,
   start: { parent: string; exists: boolean },
-  commitSha: string,
-): Promise<void> {
+  commit: { sha: string; tree: string; message: string; htmlUrl: string },
+): Promise<{ sha: string; htmlUrl: string }> {
   const { github, base } = call(git);
   const update = () =>
     start.exists
       ? github('PATCH /repos/{owner}/{repo}/git/refs/{ref}', {
           ...base,
           ref: `heads/${branch}`,
-          sha: commitSha,
+          sha: commit.sha,
           force: false,
         })
       : github('POST /repos/{owner}/{repo}/git/refs', {
           ...base,
           ref: `refs/heads/${branch}`,
-          sha: commitSha,
+          sha: commit.sha,
         });
   for (let attempt = 1; ; attempt++) {
     try {
       await update();
-      return;
+      return commit;
     } catch (error) {
       if (!isGitHubStatus(error, 422)) throw error;
       // GitHub's refusal of a workflow change is final: the head need not be read again.
       if (/refusing to allow .*workflow/i.test((error as Error).message)) throw error;
-      const now = (await readHead(git, branch)) ?? null;
-      if (now === commitSha) return;
-      const unmoved = start.exists ? now === start.parent : now === null;
-      if (!unmoved) throw new HeadMovedError(branch, now);
+      const now = await readBranch(git, branch);
+      if (now?.sha === commit.sha) return commit;
+      if (
+        now !== undefined &&
+        now.parents.length === 1 &&
+        now.parents[0] === start.parent &&
+        now.tree === commit.tree &&
+        sameMessage(now.message, commit.message)
+      )
+        return now;
+      const unmoved = start.exists ? now?.sha === start.parent : now === undefined;
+      if (!unmoved) throw new HeadMovedError(branch, now?.sha ?? null);
       if (attempt === 2) throw error;
     }
   }
@@ -185,7 +262,8 @@ async function moveBranch(
  * now), never a lost commit. GitHub calls with a cached token: the branch (head and tree) with blobs for
  * non-UTF-8 files beside it (in parallel), tree, commit, ref update: 4 + blobs, 4 round trips. A new branch: its 404, the
  * repository (default branch) unless `baseBranch` is given, the base branch, tree, commit, new ref:
- * 5 or 6 + blobs.
+ * 5 or 6 + blobs. A retry whose earlier attempt landed (answer lost) finds its own commit at the head:
+ * the branch, the parent's commit and one tree (+ blobs), and answers with it (`isOurCommit`).
  */
 export async function commitChanges(
   caller: Caller,
@@ -220,36 +298,24 @@ async function commitWith(
   return repository.withToken(permissions, async (token) => {
     const git = { repository, token };
     const { github, base } = call(git);
+    const message = withCoAuthor(request.message, coAuthor);
     // Blobs do not depend on the head: made while it is read (unreachable if the commit goes no further).
-    const [start, entries] = await Promise.all([
-      startingPoint(git, request),
-      treeEntries(git, request.files, request.deletions),
-    ]);
-    const tree = await (async () => {
-      try {
-        const { data } = await github('POST /repos/{owner}/{repo}/git/trees', {
-          ...base,
-          base_tree: start.tree,
-          tree: entries,
-        });
-        return data.sha;
-      } catch (error) {
-        // GitHub refuses a tree that deletes a path it does not hold.
-        if (isGitHubStatus(error, 422) && request.deletions.length > 0)
-          throw new BadRequestError(
-            'invalid_deletion',
-            'A path to delete is not a file in the branch (GitHub refused the tree).',
-          );
-        throw error;
-      }
-    })();
+    const ours = treeEntries(git, request.files, request.deletions).then((entries) => ({ message, entries }));
+    const [start, { entries }] = await Promise.all([startingPoint(git, request, ours), ours]);
+    if (start.done) return { sha: start.done.sha, htmlUrl: start.done.htmlUrl, branch: request.branch };
+    const tree = await createTree(git, start.tree, entries);
     const { data: commit } = await github('POST /repos/{owner}/{repo}/git/commits', {
       ...base,
-      message: withCoAuthor(request.message, coAuthor),
+      message,
       tree,
       parents: [start.parent],
     });
-    await moveBranch(git, request.branch, start, commit.sha);
-    return { sha: commit.sha, htmlUrl: commit.html_url, branch: request.branch };
+    const moved = await moveBranch(git, request.branch, start, {
+      sha: commit.sha,
+      tree,
+      message,
+      htmlUrl: commit.html_url,
+    });
+    return { sha: moved.sha, htmlUrl: moved.htmlUrl, branch: request.branch };
   });
 }

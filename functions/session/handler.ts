@@ -19,6 +19,7 @@ export const handler = createHttpHandler({
     },
   },
   'POST /auth/logout': {
+    idempotencyKey: false,
     handle: async (request) => {
       const caller = await requireCaller(request);
       await getServices().sessions.delete(caller.sessionHash);

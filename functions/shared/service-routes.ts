@@ -36,7 +36,9 @@ export type TableKeyPrefix =
   | 'REPOS#'
   | 'REPO#'
   // The reconciler's own checkpoints (docs/repository-index.md "Reconciler").
-  | 'REPOSYNC#';
+  | 'REPOSYNC#'
+  // Idempotency keys of mutating routes (docs/idempotency.md).
+  | 'IDEM#';
 
 export type FunctionSpec = Readonly<{
   /** Handler module, relative to the repository root; it exports `handler`. */
@@ -93,7 +95,7 @@ export const SERVICE_FUNCTIONS: Readonly<Record<ServiceFunctionName, FunctionSpe
     // Invitations resolve logins at GitHub with the inviter's token, which may need a refresh (client secret).
     access: { table: true, githubAppSecret: true, webhookSecret: false, serviceKeys: true },
     // Accounts, members, invitations; GSI1 `USER#…` (a user's accounts and invitations).
-    tablePrefixes: ['SESSION#', 'ACCOUNT#', 'USER#'],
+    tablePrefixes: ['SESSION#', 'ACCOUNT#', 'USER#', 'IDEM#'],
     timeoutSeconds: REFRESHING_TIMEOUT_SECONDS,
   },
   'list-installations': {
@@ -108,7 +110,7 @@ export const SERVICE_FUNCTIONS: Readonly<Record<ServiceFunctionName, FunctionSpe
     entry: entry('link-installation'),
     description: 'Link and unlink installations, verified with GitHub',
     access: { table: true, githubAppSecret: true, webhookSecret: false, serviceKeys: true },
-    tablePrefixes: ['SESSION#', 'ACCOUNT#', 'USER#', 'INSTALLATION#'],
+    tablePrefixes: ['SESSION#', 'ACCOUNT#', 'USER#', 'INSTALLATION#', 'IDEM#'],
     timeoutSeconds: REFRESHING_TIMEOUT_SECONDS,
   },
   'create-repo': {
@@ -116,7 +118,7 @@ export const SERVICE_FUNCTIONS: Readonly<Record<ServiceFunctionName, FunctionSpe
     description: 'Create repositories in linked GitHub accounts',
     access: { table: true, githubAppSecret: true, webhookSecret: false, serviceKeys: true },
     // Membership and creation records; the user's tokens; details and cached installation tokens.
-    tablePrefixes: ['SESSION#', 'ACCOUNT#', 'USER#', 'INSTALLATION#'],
+    tablePrefixes: ['SESSION#', 'ACCOUNT#', 'USER#', 'INSTALLATION#', 'IDEM#'],
     timeoutSeconds: 29,
   },
   repositories: {
@@ -125,7 +127,7 @@ export const SERVICE_FUNCTIONS: Readonly<Record<ServiceFunctionName, FunctionSpe
     // Installation tokens only (narrowed per repository); membership, links and installation details;
     // the repository index (the list reads nothing else).
     access: { table: true, githubAppSecret: true, webhookSecret: false, serviceKeys: true },
-    tablePrefixes: ['SESSION#', 'ACCOUNT#', 'USER#', 'INSTALLATION#', 'REPOS#'],
+    tablePrefixes: ['SESSION#', 'ACCOUNT#', 'USER#', 'INSTALLATION#', 'REPOS#', 'IDEM#'],
     timeoutSeconds: 29,
   },
   webhook: {

@@ -157,5 +157,5 @@ async function receive(request: HttpRequest) {
 }
 
 export const handler = createHttpHandler({
-  'POST /webhooks/github': { body: 'raw', handle: receive },
+  'POST /webhooks/github': { body: 'raw', handle: receive, idempotencyKey: false },
 });

@@ -12,6 +12,23 @@ export const apiBase: string = (import.meta.env.VITE_API_BASE as string | undefi
 
 export const api = createClient<paths>({ baseUrl: apiBase, credentials: 'include' });
 
+const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * Every mutating call carries a fresh Idempotency-Key (docs/idempotency.md), so the API can tell a
+ * retry from a new action; a caller retrying the same action passes its own key in `headers`, which
+ * is kept. `crypto.randomUUID` exists only in secure contexts (HTTPS, localhost): elsewhere no key.
+ */
+api.use({
+  onRequest({ request }) {
+    if (!MUTATING.has(request.method) || request.headers.has('Idempotency-Key')) return undefined;
+    if (new URL(request.url).pathname.endsWith('/auth/logout')) return undefined;
+    if (typeof globalThis.crypto?.randomUUID !== 'function') return undefined;
+    request.headers.set('Idempotency-Key', globalThis.crypto.randomUUID());
+    return request;
+  },
+});
+
 /** An answer of the API that is not a success, with the API's own `{ error, message }`. */
 export class ApiError extends Error {
   constructor(

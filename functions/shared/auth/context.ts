@@ -3,7 +3,9 @@ import { RequestError } from '@octokit/request-error';
 import { UnreadableAnswerError, withTimeout } from '../github/github.js';
 import { logger } from '../logger.js';
 import { getCrypto, getServices } from '../services.js';
+import { provideIdempotency } from '../http/idempotency.js';
 import type { HttpRequest } from '../http/request.js';
+import { IdempotencyStore } from '../store/idempotency-store.js';
 import { cookieOptionsFor } from './cookies.js';
 import { authenticate, presentedSessionId, type Caller } from './sessions.js';
 import { REFRESH_TIMEOUT_MS, UserTokens } from './user-tokens.js';
@@ -16,8 +18,19 @@ export function requirePresentedSession(request: HttpRequest): void {
   presentedSessionId(request, cookieOptionsFor(getServices().config.apiBaseUrl));
 }
 
+/** Per request: the Idempotency-Key check (http/idempotency.ts) and the route both ask, one read. */
+const callers = new WeakMap<HttpRequest['event'], Promise<Caller>>();
+
 /** The session of the request, checked (401/403 otherwise). */
-export async function requireCaller(request: HttpRequest): Promise<Caller> {
+export function requireCaller(request: HttpRequest): Promise<Caller> {
+  const known = callers.get(request.event);
+  if (known) return known;
+  const caller = authenticateCaller(request);
+  callers.set(request.event, caller);
+  return caller;
+}
+
+async function authenticateCaller(request: HttpRequest): Promise<Caller> {
   const { sessions, config } = getServices();
   const caller = await authenticate(request, {
     store: sessions,
@@ -30,6 +43,12 @@ export async function requireCaller(request: HttpRequest): Promise<Caller> {
   logger.appendKeys({ userId: caller.userId });
   return caller;
 }
+
+// Idempotency-Key (http/idempotency.ts) is scoped to the caller: who that is, is decided here.
+provideIdempotency({
+  callerId: async (request) => (await requireCaller(request)).userId,
+  store: () => new IdempotencyStore(getServices().table),
+});
 
 export function loginUrl(): string {
   return `${getServices().config.apiBaseUrl}/auth/login`;

@@ -9,6 +9,7 @@ import { logger } from '../logger.js';
 import { flushMetrics } from '../metrics.js';
 import { tracer } from '../tracer.js';
 import { errorToResponse } from './error-response.js';
+import { idempotentRequests } from './idempotency.js';
 import { rawBodyOf, toHttpRequest, type HttpRequest } from './request.js';
 import type { HttpResponse } from './responses.js';
 
@@ -18,6 +19,11 @@ export type Route = {
   /** `json`: body must be JSON (415/400 otherwise). `raw`: untouched bytes. `none`: ignored. */
   readonly body?: 'json' | 'raw' | 'none';
   readonly handle: RouteHandler;
+  /**
+   * Mutating routes (POST, PUT, PATCH, DELETE) honour `Idempotency-Key` (http/idempotency.ts) unless
+   * this is false: sign-out and GitHub's webhooks (deduplicated by delivery id) have no use for it.
+   */
+  readonly idempotencyKey?: false;
 };
 
 /** Route keys exactly as API Gateway writes them: `GET /accounts/{accountId}`. */
@@ -36,11 +42,20 @@ export function createHttpHandler(routes: RouteTable): HttpLambdaHandler {
   // The JSON parser replaces event.body; the exact bytes are kept first for routes that need them.
   const rawBodies = new WeakMap<APIGatewayProxyEventV2, Buffer>();
 
-  const dispatch = async (event: APIGatewayProxyEventV2): Promise<HttpResponse> => {
+  // Idempotency-Key, in one place for every route: claimed (or replayed) in dispatch, the outcome kept by
+  // its middleware, used before errorResponses so that its onError sees the final (mapped) answer.
+  const idempotency = idempotentRequests();
+
+  const dispatch = async (event: APIGatewayProxyEventV2, context?: Context): Promise<HttpResponse> => {
     const route = routes[event.routeKey];
     if (route === undefined) throw new NotFoundError('route_not_found', `No route for ${event.routeKey}.`);
     const body: unknown = route.body === 'json' ? event.body : undefined;
-    return route.handle(toHttpRequest(event, body, rawBodies.get(event) ?? rawBodyOf(event)));
+    const request = toHttpRequest(event, body, rawBodies.get(event) ?? rawBodyOf(event));
+    if (route.idempotencyKey !== false) {
+      const replayed = await idempotency.begin(request, context);
+      if (replayed) return replayed;
+    }
+    return route.handle(request);
   };
 
   // API Gateway's request id is the correlation id: on every log line and, as x-request-id, every answer.
@@ -79,6 +94,7 @@ export function createHttpHandler(routes: RouteTable): HttpLambdaHandler {
     .use(requestKeys)
     .use(httpHeaderNormalizer())
     .use(httpSecurityHeaders())
+    .use(idempotency.middleware)
     .use(errorResponses)
     .use(jsonBodies);
 }

@@ -94,6 +94,14 @@ export const keys = {
     PK: `REPOSYNC#${installationId}`,
     SK: `PAGE#${String(page).padStart(6, '0')}`,
   }),
+  /**
+   * One caller's Idempotency-Key (docs/idempotency.md): a partition per caller and key (a digest of
+   * the key, so its length and characters never reach the key schema), so no partition is hot.
+   */
+  idempotencyKey: (userId: string | number, keyDigest: string) => ({
+    PK: `IDEM#${userId}#${keyDigest}`,
+    SK: 'IDEM',
+  }),
 } as const;
 
 /** Sort-key prefixes for adjacency-list queries. */
