@@ -94,11 +94,16 @@ export class InstallationStore {
       },
       condition: ITEM_ABSENT,
     };
+    // The link's twin in the installation's partition, in the same transaction (see deleteInstallation).
+    const twin = {
+      put: { ...keys.installationLink(details.id, accountId), accountId, installationId: details.id },
+    };
     try {
       await this.table.transactWrite([
         this.noTombstone(details.id),
         ...(options.writeDetails ? [this.detailsPut(details)] : []),
         link,
+        twin,
       ]);
       return { created: true };
     } catch (error) {
@@ -266,8 +271,12 @@ export class InstallationStore {
   }
 
   /**
-   * The App was uninstalled: unlink it from every account (GSI1, batched), forget its details and
-   * leave a tombstone. Cached tokens are dropped by the caller. Returns how many links were removed.
+   * The App was uninstalled: unlink it from every account, forget its details and leave a tombstone.
+   * Cached tokens are dropped by the caller. Returns how many links were removed.
+   * Every link committed before the tombstone is found: the link transaction writes a twin in the
+   * installation's partition, read here strongly consistently (GSI1, eventually consistent, may not show
+   * a link written a moment ago; it is still read for links written before the twins existed). No link
+   * commits after the tombstone (each is conditioned on its absence).
    */
   async deleteInstallation(installationId: number, deletedAt: string): Promise<number> {
     await this.table.put({
@@ -276,16 +285,32 @@ export class InstallationStore {
       deletedAt,
       expiresAt: Math.floor(Date.now() / 1000) + TOMBSTONE_TTL_SECONDS,
     });
-    const links = await this.accountsOfInstallation(installationId);
+    const [twins, indexed] = await Promise.all([
+      this.table.queryPartition(keys.installation(installationId).PK, prefixes.installationLink, {
+        consistent: true,
+      }),
+      this.accountsOfInstallation(installationId),
+    ]);
+    const accountIds = new Set([
+      ...twins.map((item) => String(item.accountId)),
+      ...indexed.map((l) => l.accountId),
+    ]);
     await this.table.batchDelete([
-      ...links.map((link) => keys.link(link.accountId, installationId)),
+      ...[...accountIds].flatMap((accountId) => [
+        keys.link(accountId, installationId),
+        keys.installationLink(installationId, accountId),
+      ]),
       keys.installation(installationId),
     ]);
-    return links.length;
+    return accountIds.size;
   }
 
+  /** Removes the link and its twin together. */
   async unlink(accountId: string, installationId: number): Promise<void> {
-    await this.table.delete(keys.link(accountId, installationId));
+    await this.table.transactWrite([
+      { delete: keys.link(accountId, installationId) },
+      { delete: keys.installationLink(installationId, accountId) },
+    ]);
   }
 
   async isLinked(accountId: string, installationId: number): Promise<boolean> {

@@ -229,16 +229,26 @@ export class Table {
     return Attributes as T;
   }
 
-  /** Every live item of a partition whose sort key starts with `skPrefix` (`''`: all), across all pages. */
-  async queryPartition<T extends Item = Item>(pk: string, skPrefix: string): Promise<T[]> {
+  /**
+   * Every live item of a partition whose sort key starts with `skPrefix` (`''`: all), across all pages;
+   * `consistent`: a strongly consistent read (sees every write that succeeded before it).
+   */
+  async queryPartition<T extends Item = Item>(
+    pk: string,
+    skPrefix: string,
+    options: { consistent?: boolean } = {},
+  ): Promise<T[]> {
+    const consistency = options.consistent ? { ConsistentRead: true } : {};
     if (skPrefix === '') {
       return this.queryAll<T>({
+        ...consistency,
         KeyConditionExpression: '#pk = :pk',
         ExpressionAttributeNames: { '#pk': TABLE_DEFINITION.partitionKey },
         ExpressionAttributeValues: { ':pk': pk },
       });
     }
     return this.queryAll<T>({
+      ...consistency,
       KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
       ExpressionAttributeNames: { '#pk': TABLE_DEFINITION.partitionKey, '#sk': TABLE_DEFINITION.sortKey },
       ExpressionAttributeValues: { ':pk': pk, ':prefix': skPrefix },
