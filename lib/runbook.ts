@@ -11,6 +11,8 @@ export type RunbookEntry = {
   means: string;
   confirm: string;
   do: string;
+  /** More to know, as `label: text` bullets after "Do". */
+  more?: Record<string, string>;
 };
 
 /** The stack's default name: alarm names are `<stack name>-<signal>`. */
@@ -60,6 +62,10 @@ export const STACK_ALARMS = {
     confirm:
       'the `webhook-redelivery` function\'s logs ("Webhook redelivery run" lines and errors) and its Errors graph.',
     do: 'a GitHub throttle or outage: the next run retries from the same point. Invalid App credentials (401 on the App JWT): fix the App secret ([deploy.md](deploy.md#5-fill-the-secrets)). Otherwise read the error and its trace.',
+    more: {
+      'Reading a run':
+        '`complete: false` is normal while anything is outstanding (`redelivered`, `skipped`: held by another run, `deferred`, `errors`); the checkpoint stays before the oldest failed delivery not yet resolved, so nothing is dropped. `givenUp` > 0 (an error line "Webhook delivery keeps failing") needs an operator: fix the cause, then redeliver from GitHub\'s page. "Installation event of the same second … confirming with GitHub" lines are normal: the reconciler (`repository-sync`, reason `confirm`) stores GitHub\'s current details.',
+    },
   },
   RepositorySyncFailed: {
     summary: 'A repository sync (reconciler) run failed: the repository index may be stale.',
@@ -157,6 +163,7 @@ export function renderRunbook(functionNames: readonly string[]): string {
       `- **Means:** ${fill(text.means, values)}`,
       `- **Confirm:** ${fill(text.confirm, values)}`,
       `- **Do:** ${fill(text.do, values)}`,
+      ...Object.entries(text.more ?? {}).map(([label, more]) => `- **${label}:** ${fill(more, values)}`),
       '',
     ].join('\n');
   const stack = DEFAULT_STACK_NAME;

@@ -94,8 +94,15 @@ export function startLocalRepositorySync(
 
   setLocalRepositorySyncRunner((request) => {
     if (stopped) return;
-    const queued = queue.some((other) => other.installationId === request.installationId);
-    if (running.has(request.installationId)) waiting.set(request.installationId, request);
+    // A confirmation of an installation's details is its own run: never folded into a sync (nor one
+    // into it), as Lambda would run each invocation.
+    const confirm = request.reason === 'confirm';
+    const queued = queue.some(
+      (other) => other.installationId === request.installationId && (other.reason === 'confirm') === confirm,
+    );
+    if (confirm) {
+      if (!queued) queue.push(request);
+    } else if (running.has(request.installationId)) waiting.set(request.installationId, request);
     else if (!queued) queue.push(request);
     pump();
   });

@@ -2,11 +2,13 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Context, EventBridgeEvent } from 'aws-lambda';
 import { getAppAuth, installationTokenSession } from '../shared/github/app-auth.js';
+import { fetchInstallation } from '../shared/installations/github-installations.js';
 import { logger } from '../shared/logger.js';
 import { count, flushMetrics, METRIC } from '../shared/metrics.js';
 import { requestRepositorySync, type RepositorySyncRequest } from '../shared/repositories/request-sync.js';
 import { getServices } from '../shared/services.js';
 import { tracer } from '../shared/tracer.js';
+import { InstallationStore } from '../shared/store/installation-store.js';
 import { RepositoryIndexStore } from '../shared/store/repository-index-store.js';
 import { RepositorySyncStore, type SyncRunSummary } from '../shared/store/repository-sync-store.js';
 import { appInstallationIds } from './app-installations.js';
@@ -18,10 +20,24 @@ export type RepositorySyncEvent = RepositorySyncRequest | ScheduledEvent;
 
 export type RepositorySyncResult =
   | { kind: 'installation'; installationId: number; summary: SyncRunSummary }
-  | { kind: 'schedule'; requested: number };
+  | { kind: 'schedule'; requested: number }
+  | { kind: 'confirm'; installationId: number; stored: boolean };
 
 const isRequest = (event: RepositorySyncEvent): event is RepositorySyncRequest =>
   typeof (event as Partial<RepositorySyncRequest>).installationId === 'number';
+
+/**
+ * The installation's details as GitHub describes them now, stored over the table's (the webhook, which
+ * may not read the App's key, asks for this when an event's `updated_at` ties with what is stored).
+ */
+async function confirmDetails(installationId: number): Promise<RepositorySyncResult> {
+  const details = await fetchInstallation(installationId);
+  // Unknown to GitHub: uninstalled, and its `deleted` delivery removes what the table keeps.
+  const stored =
+    details !== undefined && (await new InstallationStore(getServices().table).confirmDetails(details));
+  logger.info('Installation details confirmed with GitHub', { installationId, stored });
+  return { kind: 'confirm', installationId, stored };
+}
 
 /** One installation: see sync-installation.ts. A run stopped for time asks for its own continuation. */
 async function syncOne(request: RepositorySyncRequest, context: Context): Promise<RepositorySyncResult> {
@@ -68,7 +84,8 @@ async function fanOut(context: Context): Promise<RepositorySyncResult> {
 }
 
 function run(event: RepositorySyncEvent, context: Context): Promise<RepositorySyncResult> {
-  return isRequest(event) ? syncOne(event, context) : fanOut(context);
+  if (!isRequest(event)) return fanOut(context);
+  return event.reason === 'confirm' ? confirmDetails(event.installationId) : syncOne(event, context);
 }
 
 /**

@@ -15,8 +15,13 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
  * ~124 KB of every bundle and 10–40 ms of every traced cold start (docs/performance.md), for the
  * three kinds of subsegment above, which are a JSON document in a UDP datagram each
  * (https://docs.aws.amazon.com/xray/latest/devguide/xray-api-sendingdata.html). Lambda creates the
- * function's own segments; a container runs one invocation at a time, so the current invocation is
- * module state, not async context.
+ * function's own segments.
+ *
+ * Concurrency: each call finds its invocation by the trace header it runs under, never by "the last
+ * invocation that started": `_X_AMZN_TRACE_ID` with one invocation per container (Lambda's default), or
+ * the runtime's invoke store, which answers per async context when the runtime runs invocations
+ * concurrently. Open invocations are kept by trace id, and each handler subsegment on its own middy
+ * request, so overlapping invocations never share one.
  */
 
 type Document = {
@@ -76,7 +81,8 @@ function failureFlags(status: number | undefined): Pick<Document, 'error' | 'thr
 
 export class Tracer {
   private readonly serviceName: string;
-  private invocation: { traceId: string; handlerId: string } | undefined;
+  /** Open invocations by trace id (Root): their handler subsegment's id. */
+  private readonly invocations = new Map<string, string>();
   private coldStart = true;
   private socket: Socket | undefined;
   private daemon: { address: string; port: number } | undefined;
@@ -96,11 +102,21 @@ export class Tracer {
     );
   }
 
-  /** The handler's subsegment, around everything after it in the middy chain. */
+  /** The invocation the caller runs in (by its trace header), if it is traced. */
+  private current(): { traceId: string; handlerId: string } | undefined {
+    if (this.invocations.size === 0) return undefined;
+    const trace = parseTraceHeader(currentTraceHeader());
+    const handlerId = trace ? this.invocations.get(trace.root) : undefined;
+    return trace && handlerId ? { traceId: trace.root, handlerId } : undefined;
+  }
+
+  /** The handler's subsegment, around everything after it in the middy chain (one per middy request). */
   handlerMiddleware(): MiddlewareObj {
-    let handler: Document | undefined;
-    const end = (error?: unknown) => {
+    const handlers = new WeakMap<object, Document>();
+    const end = (request: object, error?: unknown) => {
+      const handler = handlers.get(request);
       if (!handler) return;
+      handlers.delete(request);
       handler.end_time = now();
       if (error instanceof Error)
         Object.assign(handler, {
@@ -108,17 +124,16 @@ export class Tracer {
           cause: { exceptions: [{ id: newId(), message: error.message, type: error.name }] },
         });
       this.send(handler);
-      handler = undefined;
-      this.invocation = undefined;
+      if (this.invocations.get(handler.trace_id) === handler.id) this.invocations.delete(handler.trace_id);
     };
     return {
-      before: () => {
+      before: (request) => {
         const coldStart = this.coldStart;
         this.coldStart = false;
         const trace = parseTraceHeader(currentTraceHeader());
         if (!trace?.sampled || !this.isTracingEnabled()) return;
         this.listenToFetch();
-        handler = {
+        const handler: Document = {
           name: `## ${process.env._HANDLER ?? 'index.handler'}`,
           id: newId(),
           trace_id: trace.root,
@@ -127,10 +142,11 @@ export class Tracer {
           start_time: now(),
           annotations: { ColdStart: coldStart, Service: this.serviceName },
         };
-        this.invocation = { traceId: trace.root, handlerId: handler.id };
+        handlers.set(request, handler);
+        this.invocations.set(trace.root, handler.id);
       },
-      after: () => end(),
-      onError: (request) => end(request.error),
+      after: (request) => end(request),
+      onError: (request) => end(request, request.error),
     };
   }
 
@@ -138,7 +154,7 @@ export class Tracer {
   captureAWSv3Client<T extends DynamoDBClient>(client: T): T {
     client.middlewareStack.add(
       (next, context) => async (args) => {
-        const invocation = this.invocation;
+        const invocation = this.current();
         if (!invocation) return next(args);
         const service = (context.clientName ?? 'AWS').replace(/Client$/, '');
         const input = args.input as { TableName?: unknown };
@@ -188,7 +204,7 @@ export class Tracer {
     type Request = { origin?: string | URL; method?: string; path?: string };
     subscribe('undici:request:create', (message) => {
       const { request } = message as { request: Request };
-      const invocation = this.invocation;
+      const invocation = this.current();
       if (!invocation || !request.origin) return;
       const origin = new URL(String(request.origin));
       this.requests.set(request, {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { logger } from '../shared/logger.js';
 import type { RedeliveryRunSummary, RedeliveryStore } from '../shared/store/redelivery-store.js';
 import type { AppDeliveries, DeliveryAttempt } from './app-deliveries.js';
@@ -15,7 +16,12 @@ export const REDELIVERY_LIMITS = {
   lookbackMs: 3 * 24 * 3600_000,
   /** The next run reads from this long before the newest attempt seen: GitHub may list one late. */
   overlapMs: 5 * 60_000,
-  /** A claim outlives the run that made it (Lambda timeout 5 min), then lapses if that run died. */
+  /**
+   * A claim holds the delivery while its run asks GitHub (one request, 8 s at most): a claim whose
+   * redelivery never went out (the run died, or the claim's answer was lost) lapses before the next run.
+   */
+  claimHoldMs: 30_000,
+  /** Once GitHub accepted the redelivery, the claim holds this long: GitHub may list the new attempt late. */
   holdMs: 10 * 60_000,
   /** Redeliveries asked at once. */
   concurrency: 4,
@@ -52,11 +58,15 @@ async function eachLimited<T>(items: readonly T[], limit: number, work: (item: T
 
 /**
  * One run of the automatic redelivery (GitHub's "Handling failed webhook deliveries"): read the App's
- * attempts since the last complete run, and ask GitHub to redeliver every failed delivery that has no
+ * attempts since the checkpoint, and ask GitHub to redeliver every failed delivery that has no
  * successful attempt and that the service has not processed since. Idempotent: a failed attempt is
  * claimed on its delivery record before it is redelivered, so overlapping runs redeliver it once; what
- * was redelivered is recorded there and on the run record. Bounded by REDELIVERY_LIMITS; a run that
- * could not finish leaves the checkpoint where it was, so the next run reads the same attempts again.
+ * was redelivered is recorded there and on the run record. Bounded by REDELIVERY_LIMITS.
+ *
+ * Nothing is lost: the checkpoint never passes a failed delivery that is not resolved (processed since,
+ * or given up after `maxPerDelivery` redeliveries), so the next run reads it again, and a run is
+ * `complete` only when it read everything and found nothing left to do (nothing redelivered, held,
+ * deferred or failed to handle).
  */
 export async function redeliverFailedDeliveries(options: {
   github: AppDeliveries;
@@ -67,18 +77,23 @@ export async function redeliverFailedDeliveries(options: {
   const { github, store } = options;
   const limits = options.limits ?? REDELIVERY_LIMITS;
   const now = (options.now ?? Date.now)();
+  const runId = randomUUID();
   const checkpoint = await store.checkpoint();
   const sinceMs = Math.max(now - limits.lookbackMs, checkpoint === undefined ? 0 : Date.parse(checkpoint));
   const read = await readAttempts(github, sinceMs, limits.maxPages);
   const failed = failedDeliveries(read.attempts);
 
   const redelivered: string[] = [];
+  /** Failed deliveries this run did not see resolved: the checkpoint stays before the oldest. */
+  const unresolved: FailedDelivery[] = [];
   let processed = 0;
   let skipped = 0;
+  let givenUp = 0;
   let errors = 0;
   let budget = limits.maxRedeliveries;
   let deferred = 0;
-  await eachLimited(failed, limits.concurrency, async ({ guid, attemptId }: FailedDelivery) => {
+  await eachLimited(failed, limits.concurrency, async (delivery: FailedDelivery) => {
+    const { guid, attemptId } = delivery;
     try {
       const state = await store.state(guid);
       if (state.processed) {
@@ -86,37 +101,46 @@ export async function redeliverFailedDeliveries(options: {
         return;
       }
       if (state.redeliveries >= limits.maxPerDelivery) {
-        skipped++;
+        givenUp++;
         logger.error('Webhook delivery keeps failing: redeliver it by hand once fixed', {
           deliveryId: guid,
           redeliveries: state.redeliveries,
         });
         return;
       }
+      unresolved.push(delivery);
       if (budget <= 0) {
         deferred++;
         return;
       }
       budget--;
-      if (!(await store.claim(guid, attemptId, now, limits.holdMs))) {
+      if (!(await store.claim(guid, attemptId, runId, now, limits.claimHoldMs))) {
         skipped++;
         return;
       }
       try {
         await github.redeliver(attemptId);
-        redelivered.push(guid);
       } catch (error) {
         errors++;
         logger.warn('GitHub did not redeliver', { deliveryId: guid, attemptId, error });
-        await store.release(guid, attemptId).catch(() => undefined);
+        await store.release(guid, attemptId, runId).catch(() => undefined);
+        return;
       }
+      redelivered.push(guid);
+      await store.markSent(guid, attemptId, runId, now + limits.holdMs).catch((error: unknown) => {
+        logger.warn('Could not record the redelivery: a later run may ask again', {
+          deliveryId: guid,
+          error,
+        });
+      });
     } catch (error) {
       errors++;
+      if (!unresolved.includes(delivery)) unresolved.push(delivery);
       logger.warn('Could not handle a failed delivery', { deliveryId: guid, error });
     }
   });
 
-  const complete = read.all && deferred === 0 && errors === 0;
+  const complete = read.all && unresolved.length === 0 && errors === 0;
   const newest = read.attempts[0]?.delivered_at;
   const summary: RedeliveryRunSummary = {
     startedAt: new Date(now).toISOString(),
@@ -127,11 +151,18 @@ export async function redeliverFailedDeliveries(options: {
     redelivered,
     processed,
     skipped,
+    deferred,
+    givenUp,
     errors,
   };
-  const since = !complete
+  // Attempts older than the pages read are unknown: the checkpoint stays. Otherwise it moves up to the
+  // newest attempt, but never past the oldest failed delivery left unresolved.
+  const upTo = [newest, ...unresolved.map((delivery) => delivery.deliveredAt)]
+    .filter((at): at is string => at !== undefined)
+    .map((at) => Date.parse(at));
+  const since = !read.all
     ? undefined
-    : new Date(newest === undefined ? sinceMs : Date.parse(newest) - limits.overlapMs).toISOString();
+    : new Date(upTo.length === 0 ? sinceMs : Math.min(...upTo) - limits.overlapMs).toISOString();
   // A lost summary costs nothing but this record: the next run reads from the old checkpoint.
   await store.saveRun(summary, since).catch((error: unknown) => {
     logger.warn('Could not record the redelivery run', { error });

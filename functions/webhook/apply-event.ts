@@ -1,7 +1,8 @@
 import { toDetails } from '../shared/installations/github-installations.js';
 import { logger } from '../shared/logger.js';
+import { requestRepositorySync } from '../shared/repositories/request-sync.js';
 import { getServices } from '../shared/services.js';
-import { InstallationStore } from '../shared/store/installation-store.js';
+import { InstallationStore, type InstallationDetails } from '../shared/store/installation-store.js';
 import type { TransactOperation } from '../shared/store/table.js';
 import { deleteInstallationTokens } from '../shared/store/installation-token-cache.js';
 import type { HandledDelivery } from './payloads.js';
@@ -14,6 +15,27 @@ import {
 export type Outcome = 'applied' | 'ignored';
 
 const installations = () => new InstallationStore(getServices().table);
+
+/**
+ * An event's details, stored unless older than what is stored (GitHub's `updated_at`). When the stored
+ * details carry the same `updated_at` with another content, only GitHub knows which came last: the
+ * event is stored (in order is the common case) and the reconciler, which may read the App's view
+ * (this function may not), then stores GitHub's current word over it.
+ */
+async function applyDetails(
+  details: InstallationDetails,
+  alongside?: readonly TransactOperation[],
+): Promise<Outcome> {
+  const store = installations();
+  if (await store.applyEventDetails(details, alongside)) return 'applied';
+  if (!(await store.isAmbiguous(details))) return 'ignored';
+  const applied = await store.applyEventDetails(details, alongside, { sameSecond: true });
+  logger.info('Installation event of the same second as the stored details: confirming with GitHub', {
+    installationId: details.id,
+  });
+  await requestRepositorySync(details.id, 'confirm');
+  return applied ? 'applied' : 'ignored';
+}
 
 async function onInstallation(
   delivery: Extract<HandledDelivery, { kind: 'installation' }>,
@@ -30,13 +52,13 @@ async function onInstallation(
     }
     case 'created':
     case 'unsuspend':
-      return (await installations().applyEventDetails(details)) ? 'applied' : 'ignored';
+      return applyDetails(details);
     case 'suspend':
     case 'new_permissions_accepted': {
       // Tokens minted before no longer match what the installation allows.
-      const applied = await installations().applyEventDetails(details);
+      const applied = await applyDetails(details);
       await deleteInstallationTokens(table, details.id);
-      return applied ? 'applied' : 'ignored';
+      return applied;
     }
   }
 }
@@ -45,13 +67,10 @@ async function onInstallationRepositories(
   delivery: Extract<HandledDelivery, { kind: 'installation_repositories' }>,
 ): Promise<Outcome> {
   const details = toDetails(delivery.installation);
-  const stored = await installations().applyEventDetails({
-    ...details,
-    repositorySelection: delivery.repositorySelection,
-  });
+  const stored = await applyDetails({ ...details, repositorySelection: delivery.repositorySelection });
   // The index follows even when the details were older than stored (the repositories still changed).
   const indexed = await indexInstallationRepositories(details.id, delivery.added, delivery.removed);
-  return stored || indexed ? 'applied' : 'ignored';
+  return stored === 'applied' || indexed ? 'applied' : 'ignored';
 }
 
 async function onInstallationRenamed(
@@ -59,6 +78,9 @@ async function onInstallationRenamed(
 ): Promise<Outcome> {
   const { installationId, accountId, login } = delivery;
   const renamed = await installations().renameAccount(installationId, login);
+  // A rename carries no time to order it by: a redelivered older one may have just been written, so
+  // GitHub's current login is confirmed after it (the reconciler reads it as the App).
+  if (renamed) await requestRepositorySync(installationId, 'confirm');
   // A personal account renamed: the signed-in user's profile shows the new login too.
   const { users } = getServices();
   const profile = delivery.targetType === 'User' ? await users.getProfile(accountId) : undefined;
@@ -134,8 +156,7 @@ export function applyInOneWrite(
   delivery: HandledDelivery,
   record: TransactOperation,
 ): Promise<Outcome> | undefined {
-  const apply = async (details: ReturnType<typeof toDetails>): Promise<Outcome> =>
-    (await installations().applyEventDetails(details, [record])) ? 'applied' : 'ignored';
+  const apply = (details: InstallationDetails) => applyDetails(details, [record]);
   if (delivery.kind === 'installation' && (delivery.action === 'created' || delivery.action === 'unsuspend'))
     return apply(toDetails(delivery.installation));
   // installation_repositories also changes the repository index: several writes, under the lease.

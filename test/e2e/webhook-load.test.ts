@@ -99,7 +99,11 @@ it('1,000 signed deliveries, 20 at a time, 10 % duplicated concurrently, DynamoD
     runs.push(run);
     if (run.complete && run.redelivered.length === 0) break;
   }
-  expect(runs.at(-1)).toMatchObject({ complete: true, redelivered: [], failed: 0 });
+  // Complete: every delivery GitHub still lists as failed has been processed by the service since (the
+  // checkpoint stays before a failed delivery until the job sees it resolved).
+  const last = runs.at(-1);
+  expect(last).toMatchObject({ complete: true, redelivered: [], skipped: 0, errors: 0 });
+  expect(last?.processed).toBe(last?.failed);
 
   // Exactly once: every installation applied by one invocation, and every delivery recorded done.
   const ids = Array.from({ length: DELIVERIES }, (_, index) => FIRST_ID + index);

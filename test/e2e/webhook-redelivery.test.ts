@@ -197,3 +197,74 @@ describe('automatic redelivery', () => {
     expect(await installationItem(installationId)).toBeDefined();
   });
 });
+
+describe('a claim whose answer was lost (the write landed)', () => {
+  // Time never goes back between tests: the checkpoint an earlier test's runs left stays in the past.
+  beforeEach(() => advanceClock(0));
+
+  /** The redelivery job's claim writes: forwarded to DynamoDB, then the connection is cut. */
+  const loseClaimAnswers = (count: number) =>
+    fx.dynamo?.inject({
+      operations: ['UpdateItem'],
+      mode: 'drop',
+      count,
+      match: (body) => String(body.UpdateExpression).includes('redeliveredAttemptId = :id'),
+    });
+
+  /**
+   * Runs the job as the schedule would, with a later delivery past the checkpoint's overlap in between;
+   * after each run, whether it said `complete` and whether the failed delivery was applied by then.
+   */
+  async function runsAcrossLaterDelivery(installationId: number, later: string) {
+    const seen: Array<{ complete: boolean; skipped: number; applied: boolean }> = [];
+    const run = async () => {
+      const summary = await runRedeliveryOnce();
+      fx.dynamo?.clear();
+      seen.push({
+        complete: summary.complete,
+        skipped: summary.skipped,
+        applied: (await installationItem(installationId)) !== undefined,
+      });
+      return summary;
+    };
+    const redelivered = [...(await run()).redelivered];
+    advanceClock(60);
+    redelivered.push(...(await run()).redelivered);
+    advanceClock(6 * 60);
+    await install(later);
+    for (let index = 0; index < 3; index++) {
+      redelivered.push(...(await run()).redelivered);
+      advanceClock(11 * 60);
+    }
+    return { seen, redelivered };
+  }
+
+  it('one lost answer (the SDK retries the claim): redelivered, and no run says complete before', async () => {
+    fx.dynamo?.inject({ operations: WRITES, mode: 'fail', count: Infinity });
+    const { installationId, guid } = await install('lost-claim-org');
+    fx.dynamo?.clear();
+    loseClaimAnswers(1);
+    const { seen, redelivered } = await runsAcrossLaterDelivery(installationId, 'lost-claim-later-org');
+    // Never "complete" while a failed delivery is left unapplied (before: skipped 1, complete true).
+    expect(seen.filter((run) => run.complete && !run.applied)).toEqual([]);
+    expect(redelivered.filter((id) => id === guid)).toEqual([guid]);
+    expect(await installationItem(installationId)).toMatchObject({ accountLogin: 'lost-claim-org' });
+    expect(await deliveryItem(guid)).toMatchObject({ status: 'done', outcome: 'applied' });
+  });
+
+  it('every answer lost (the claim throws): the next run redelivers it, the checkpoint never passes it', async () => {
+    fx.dynamo?.inject({ operations: WRITES, mode: 'fail', count: Infinity });
+    const { installationId, guid } = await install('lost-claims-org');
+    fx.dynamo?.clear();
+    // The claim and each of the SDK's retries land, and every answer is lost.
+    loseClaimAnswers(3);
+    const { seen, redelivered } = await runsAcrossLaterDelivery(installationId, 'lost-claims-later-org');
+    expect(seen[0]).toMatchObject({ complete: false, applied: false });
+    expect(seen.filter((run) => run.complete && !run.applied)).toEqual([]);
+    // The claim whose redelivery never went out does not hold the delivery: the next run (a minute
+    // later) redelivers it.
+    expect(seen[1]).toMatchObject({ applied: true });
+    expect(redelivered.filter((id) => id === guid)).toEqual([guid]);
+    expect(await installationItem(installationId)).toMatchObject({ accountLogin: 'lost-claims-org' });
+  });
+});

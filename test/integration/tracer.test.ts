@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createSocket } from 'node:dgram';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -124,6 +125,46 @@ describe('tracer (X-Ray subsegments in Lambda)', () => {
     expect(await documents(4)).toHaveLength(4);
     await new Promise((r) => setTimeout(r, 50));
     expect(received).toHaveLength(4);
+  });
+
+  it('two invocations at once (a runtime that runs them concurrently): each call joins its own trace', async () => {
+    // The runtime's invoke store (the boundary faked here): the trace header of the invocation whose
+    // async context asks, as Lambda's Node.js runtime provides it when it runs invocations concurrently.
+    const store = new AsyncLocalStorage<string>();
+    const runtime = globalThis as { awslambda?: unknown };
+    runtime.awslambda = { InvokeStore: { getXRayTraceId: () => store.getStore() } };
+    try {
+      lambdaEnvironment({ _X_AMZN_TRACE_ID: '' });
+      const roots = ['1-5759e988-aaaaaaaaaaaaaaaaaaaaaaaa', '1-5759e988-bbbbbbbbbbbbbbbbbbbbbbbb'];
+      const slow = middy(async () => {
+        await fixture.table.get(keys.account('a-1'));
+        await new Promise((resolve) => setTimeout(resolve, 30));
+        await fetch(`${githubUrl}/app/installations`);
+        return 'done';
+      }).use(tracer.handlerMiddleware());
+      await Promise.all(
+        roots.map((root, index) =>
+          store.run(`Root=${root};Parent=53995c3f42cd8ad${index};Sampled=1`, async () => {
+            // The second starts while the first is still running.
+            await new Promise((resolve) => setTimeout(resolve, index * 10));
+            return slow({}, {} as never);
+          }),
+        ),
+      );
+      const sent = await documents(6);
+      expect(sent).toHaveLength(6);
+      for (const [index, root] of roots.entries()) {
+        const handlerSegment = sent.find((d) => d.name === '## index.handler' && d.trace_id === root);
+        expect(handlerSegment).toMatchObject({ parent_id: `53995c3f42cd8ad${index}` });
+        const children = sent.filter((d) => d.parent_id === handlerSegment?.id);
+        expect(children.map((d) => [d.namespace, d.trace_id])).toEqual([
+          ['aws', root],
+          ['remote', root],
+        ]);
+      }
+    } finally {
+      delete runtime.awslambda;
+    }
   });
 
   it('reads the trace header the runtime sets', () => {

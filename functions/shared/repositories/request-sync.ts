@@ -1,7 +1,10 @@
 import { logger } from '../logger.js';
 
-/** Why a sync is asked for (logged by the run). */
-export type SyncReason = 'installed' | 'permissions' | 'linked' | 'schedule' | 'continue';
+/**
+ * Why a sync is asked for (logged by the run). `confirm`: no sync, only the installation's details
+ * read from GitHub and stored (a webhook saw two states with the same `updated_at`, or a rename).
+ */
+export type SyncReason = 'installed' | 'permissions' | 'linked' | 'schedule' | 'continue' | 'confirm';
 
 /** The event the repository-sync function receives for one installation. */
 export type RepositorySyncRequest = { installationId: number; reason: SyncReason };

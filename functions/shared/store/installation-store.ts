@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { ConditionFailedError } from '../errors.js';
 import { keys, prefixes } from './keys.js';
 import { ITEM_ABSENT, type Table, type TransactOperation } from './table.js';
@@ -8,6 +9,28 @@ export class InstallationDeletedError extends Error {
     super('The installation was deleted.');
     this.name = 'InstallationDeletedError';
   }
+}
+
+/**
+ * What GitHub says of the installation, hashed: two events with the same `updated_at` (GitHub's has
+ * whole seconds) describe the same state only if these agree. Stored beside the details.
+ */
+function sourceDigest(details: InstallationDetails): string {
+  const sorted = (record: Record<string, string>) =>
+    Object.entries(record).sort(([a], [b]) => a.localeCompare(b));
+  return createHash('sha256')
+    .update(
+      JSON.stringify([
+        details.accountId,
+        details.accountLogin,
+        details.accountType,
+        details.repositorySelection,
+        sorted(details.permissions),
+        [...details.events].sort(),
+        details.suspendedAt,
+      ]),
+    )
+    .digest('base64url');
 }
 
 /** Tombstones outlive any redelivery or late event by far (installation ids are never reused). */
@@ -71,11 +94,16 @@ export class InstallationStore {
       },
       condition: ITEM_ABSENT,
     };
+    // The link's twin in the installation's partition, in the same transaction (see deleteInstallation).
+    const twin = {
+      put: { ...keys.installationLink(details.id, accountId), accountId, installationId: details.id },
+    };
     try {
       await this.table.transactWrite([
         this.noTombstone(details.id),
         ...(options.writeDetails ? [this.detailsPut(details)] : []),
         link,
+        twin,
       ]);
       return { created: true };
     } catch (error) {
@@ -95,13 +123,17 @@ export class InstallationStore {
   }
 
   private detailsPut(details: InstallationDetails) {
-    return { put: { ...keys.installation(details.id), ...details } };
+    return { put: this.detailsItem(details) };
+  }
+
+  private detailsItem(details: InstallationDetails) {
+    return { ...keys.installation(details.id), ...details, sourceDigest: sourceDigest(details) };
   }
 
   async getDetails(installationId: number): Promise<InstallationDetails | undefined> {
     const item = await this.table.get(keys.installation(installationId));
     if (!item) return undefined;
-    const { PK: _pk, SK: _sk, ...details } = item;
+    const { PK: _pk, SK: _sk, sourceDigest: _digest, ...details } = item;
     return details as unknown as InstallationDetails;
   }
 
@@ -122,7 +154,7 @@ export class InstallationStore {
     const stored = find(meta);
     let details: InstallationDetails | undefined;
     if (stored) {
-      const { PK: _pk, SK: _sk, ...rest } = stored;
+      const { PK: _pk, SK: _sk, sourceDigest: _digest, ...rest } = stored;
       details = rest as unknown as InstallationDetails;
     }
     return { deleted: find(tombstone) !== undefined, details, linked: find(link) !== undefined };
@@ -132,33 +164,36 @@ export class InstallationStore {
   async getManyDetails(installationIds: readonly number[]): Promise<InstallationDetails[]> {
     if (installationIds.length === 0) return [];
     const items = await this.table.batchGet([...new Set(installationIds)].map((id) => keys.installation(id)));
-    return items.map(({ PK: _pk, SK: _sk, ...details }) => details as unknown as InstallationDetails);
+    return items.map(
+      ({ PK: _pk, SK: _sk, sourceDigest: _digest, ...details }) => details as unknown as InstallationDetails,
+    );
   }
 
   /**
    * Stores what an event says of the installation, unless the installation was deleted or what is
-   * stored is newer (GitHub's `updated_at`): never older over newer. False when not applied.
-   * `alongside`: writes that stand or fall with it in the same transaction (the delivery's record);
-   * if one of those fails its condition, the ConditionFailedError is thrown to the caller.
+   * stored is as new or newer (GitHub's `updated_at`): never older over newer. The same `updated_at`
+   * passes only with the same content (a repeat); a different content at the same second is
+   * ambiguous (which came last?): refused, unless `sameSecond` (the caller, told by `isAmbiguous`,
+   * stores it and has GitHub confirm). False when not applied. `alongside`: writes that stand or fall
+   * with it in the same transaction (the delivery's record); if one of those fails its condition, the
+   * ConditionFailedError is thrown to the caller.
    */
   async applyEventDetails(
     details: InstallationDetails,
     alongside: readonly TransactOperation[] = [],
+    options: { sameSecond?: boolean } = {},
   ): Promise<boolean> {
-    const item = { ...keys.installation(details.id), ...details };
+    const item = this.detailsItem(details);
+    const at = details.sourceUpdatedAt ?? '';
+    const condition = options.sameSecond
+      ? { expression: 'sourceUpdatedAt = :at', values: { ':at': at } }
+      : {
+          expression:
+            'attribute_not_exists(PK) OR attribute_not_exists(sourceUpdatedAt) OR sourceUpdatedAt < :at OR (sourceUpdatedAt = :at AND sourceDigest = :digest)',
+          values: { ':at': at, ':digest': item.sourceDigest },
+        };
     try {
-      await this.table.transactWrite([
-        ...alongside,
-        this.noTombstone(details.id),
-        {
-          put: item,
-          condition: {
-            expression:
-              'attribute_not_exists(PK) OR attribute_not_exists(sourceUpdatedAt) OR sourceUpdatedAt <= :at',
-            values: { ':at': details.sourceUpdatedAt ?? '' },
-          },
-        },
-      ]);
+      await this.table.transactWrite([...alongside, this.noTombstone(details.id), { put: item, condition }]);
       return true;
     } catch (error) {
       if (!(error instanceof ConditionFailedError)) throw error;
@@ -167,13 +202,59 @@ export class InstallationStore {
     }
   }
 
-  /** installation_target.renamed: the account's new login, where the installation is known. */
+  /**
+   * After `applyEventDetails` refused `details`: whether the stored details carry the same `updated_at`
+   * with another content (or a rename since), so only GitHub can say which is current. False when the
+   * installation was deleted or what is stored is newer.
+   */
+  async isAmbiguous(details: InstallationDetails): Promise<boolean> {
+    const [stored, tombstone] = await Promise.all([
+      this.table.get(keys.installation(details.id)),
+      this.table.get(keys.installationTombstone(details.id)),
+    ]);
+    if (!stored || tombstone) return false;
+    return (
+      stored.sourceUpdatedAt === (details.sourceUpdatedAt ?? '') &&
+      stored.sourceDigest !== sourceDigest(details)
+    );
+  }
+
+  /**
+   * Details just read from GitHub (`GET /app/installations/{id}`): GitHub's current word, stored over
+   * anything as new or older, on an installation the table describes and that was not deleted.
+   * False when not stored (unknown, deleted, or something newer was stored meanwhile).
+   */
+  async confirmDetails(details: InstallationDetails): Promise<boolean> {
+    try {
+      await this.table.transactWrite([
+        this.noTombstone(details.id),
+        {
+          put: this.detailsItem(details),
+          condition: {
+            expression:
+              'attribute_exists(PK) AND (attribute_not_exists(sourceUpdatedAt) OR sourceUpdatedAt <= :at)',
+            values: { ':at': details.sourceUpdatedAt ?? '' },
+          },
+        },
+      ]);
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionFailedError) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * installation_target.renamed: the account's new login, where the installation is known. A rename
+   * carries no time to order it by: the stored content digest is dropped, so the caller's confirmation
+   * with GitHub (and any event of the same `updated_at`) decides what is current.
+   */
   async renameAccount(installationId: number, login: string): Promise<boolean> {
     try {
       await this.table.update(
         keys.installation(installationId),
         {
-          expression: 'SET accountLogin = :login, updatedAt = :now',
+          expression: 'SET accountLogin = :login, updatedAt = :now REMOVE sourceDigest',
           values: { ':login': login, ':now': new Date().toISOString() },
         },
         { expression: 'attribute_exists(PK)' },
@@ -190,8 +271,12 @@ export class InstallationStore {
   }
 
   /**
-   * The App was uninstalled: unlink it from every account (GSI1, batched), forget its details and
-   * leave a tombstone. Cached tokens are dropped by the caller. Returns how many links were removed.
+   * The App was uninstalled: unlink it from every account, forget its details and leave a tombstone.
+   * Cached tokens are dropped by the caller. Returns how many links were removed.
+   * Every link committed before the tombstone is found: the link transaction writes a twin in the
+   * installation's partition, read here strongly consistently (GSI1, eventually consistent, may not show
+   * a link written a moment ago; it is still read for links written before the twins existed). No link
+   * commits after the tombstone (each is conditioned on its absence).
    */
   async deleteInstallation(installationId: number, deletedAt: string): Promise<number> {
     await this.table.put({
@@ -200,16 +285,32 @@ export class InstallationStore {
       deletedAt,
       expiresAt: Math.floor(Date.now() / 1000) + TOMBSTONE_TTL_SECONDS,
     });
-    const links = await this.accountsOfInstallation(installationId);
+    const [twins, indexed] = await Promise.all([
+      this.table.queryPartition(keys.installation(installationId).PK, prefixes.installationLink, {
+        consistent: true,
+      }),
+      this.accountsOfInstallation(installationId),
+    ]);
+    const accountIds = new Set([
+      ...twins.map((item) => String(item.accountId)),
+      ...indexed.map((l) => l.accountId),
+    ]);
     await this.table.batchDelete([
-      ...links.map((link) => keys.link(link.accountId, installationId)),
+      ...[...accountIds].flatMap((accountId) => [
+        keys.link(accountId, installationId),
+        keys.installationLink(installationId, accountId),
+      ]),
       keys.installation(installationId),
     ]);
-    return links.length;
+    return accountIds.size;
   }
 
+  /** Removes the link and its twin together. */
   async unlink(accountId: string, installationId: number): Promise<void> {
-    await this.table.delete(keys.link(accountId, installationId));
+    await this.table.transactWrite([
+      { delete: keys.link(accountId, installationId) },
+      { delete: keys.installationLink(installationId, accountId) },
+    ]);
   }
 
   async isLinked(accountId: string, installationId: number): Promise<boolean> {

@@ -37,6 +37,14 @@ export const keys = {
     PK: `INSTALLATION#${installationId}`,
     SK: 'TOMBSTONE',
   }),
+  /**
+   * The link again, in the installation's own partition: an uninstall finds every link committed
+   * before it with a strongly consistent query (GSI1 is eventually consistent and may miss one).
+   */
+  installationLink: (installationId: string | number, accountId: string) => ({
+    PK: `INSTALLATION#${installationId}`,
+    SK: `LINK#${accountId}`,
+  }),
   installationToken: (installationId: string | number, scopeHash: string) => ({
     PK: `INSTALLATION#${installationId}`,
     SK: `TOKEN#${scopeHash}`,
@@ -110,6 +118,7 @@ export const prefixes = {
   invitation: 'INVITE#',
   link: 'INSTALLATION#',
   installationToken: 'TOKEN#',
+  installationLink: 'LINK#',
   account: 'ACCOUNT#',
   session: 'SESSION#',
   profile: 'PROFILE',

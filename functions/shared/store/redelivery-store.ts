@@ -23,8 +23,12 @@ export type RedeliveryRunSummary = {
   redelivered: string[];
   /** Failed at GitHub but processed by the service since. */
   processed: number;
-  /** Left alone: another run holds them, or they reached the per-delivery limit. */
+  /** Left alone this run: another run holds them (claimed, or redelivered and not yet listed back). */
   skipped: number;
+  /** Left for the next run: this run's redelivery budget was spent. */
+  deferred: number;
+  /** Redelivered `maxPerDelivery` times without success: left to an operator (logged as errors). */
+  givenUp: number;
   errors: number;
 };
 
@@ -45,18 +49,27 @@ export class RedeliveryStore {
   }
 
   /**
-   * Records that `attemptId` (GitHub's id of the failed attempt) is being redelivered. False when the
-   * delivery was processed meanwhile, or another run claimed this same attempt less than `holdMs` ago:
-   * so overlapping runs never redeliver one failed attempt twice, while a claim whose run died lapses.
+   * Records that `attemptId` (GitHub's id of the failed attempt) is about to be redelivered by run
+   * `runId`, held for `holdMs` (the one GitHub request that sends it, with room to spare). False when
+   * the delivery was processed meanwhile, or another run holds this same attempt: so overlapping runs
+   * never redeliver one failed attempt twice. The same run may claim again: the SDK retries a write
+   * whose answer was lost, and that retry must not find the claim taken by someone else.
    */
-  async claim(guid: string, attemptId: number, nowMs: number, holdMs: number): Promise<boolean> {
+  async claim(
+    guid: string,
+    attemptId: number,
+    runId: string,
+    nowMs: number,
+    holdMs: number,
+  ): Promise<boolean> {
     try {
       await this.table.update(
         keys.webhookDelivery(guid),
         {
           expression:
-            'SET redeliveredAttemptId = :id, redeliveredAt = :at, redeliveryHeldUntil = :until, redeliveries = if_not_exists(redeliveries, :zero) + :one, expiresAt = if_not_exists(expiresAt, :ttl)',
+            'SET redeliveredAttemptId = :id, redeliveryRun = :run, redeliveredAt = :at, redeliveryHeldUntil = :until, redeliveries = if_not_exists(redeliveries, :zero) + :one, expiresAt = if_not_exists(expiresAt, :ttl)',
           values: {
+            ':run': runId,
             ':at': new Date(nowMs).toISOString(),
             ':until': nowMs + holdMs,
             ':zero': 0,
@@ -66,9 +79,9 @@ export class RedeliveryStore {
         },
         {
           expression:
-            '(attribute_not_exists(#status) OR #status <> :done) AND (attribute_not_exists(redeliveredAttemptId) OR redeliveredAttemptId <> :id OR redeliveryHeldUntil < :now)',
+            '(attribute_not_exists(#status) OR #status <> :done) AND (attribute_not_exists(redeliveredAttemptId) OR redeliveredAttemptId <> :id OR redeliveryHeldUntil < :now OR redeliveryRun = :run)',
           names: { '#status': 'status' },
-          values: { ':done': 'done', ':id': attemptId, ':now': nowMs },
+          values: { ':done': 'done', ':id': attemptId, ':now': nowMs, ':run': runId },
         },
       );
       return true;
@@ -78,8 +91,29 @@ export class RedeliveryStore {
     }
   }
 
+  /**
+   * GitHub accepted the redelivery: the claim now holds until `untilMs`, long enough for GitHub to list
+   * the new attempt (until then the failed attempt still looks newest). Best effort: if this write is
+   * lost, the short claim lapses and a later run may ask once more, which the webhook answers as a
+   * duplicate.
+   */
+  async markSent(guid: string, attemptId: number, runId: string, untilMs: number): Promise<void> {
+    try {
+      await this.table.update(
+        keys.webhookDelivery(guid),
+        { expression: 'SET redeliveryHeldUntil = :until', values: { ':until': untilMs } },
+        {
+          expression: 'redeliveredAttemptId = :id AND redeliveryRun = :run',
+          values: { ':id': attemptId, ':run': runId },
+        },
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionFailedError)) throw error;
+    }
+  }
+
   /** GitHub refused or did not answer: the claim is withdrawn so the next run tries again at once. */
-  async release(guid: string, attemptId: number): Promise<void> {
+  async release(guid: string, attemptId: number, runId: string): Promise<void> {
     try {
       await this.table.update(
         keys.webhookDelivery(guid),
@@ -88,7 +122,10 @@ export class RedeliveryStore {
             'REMOVE redeliveredAttemptId, redeliveryHeldUntil SET redeliveries = redeliveries - :one',
           values: { ':one': 1 },
         },
-        { expression: 'redeliveredAttemptId = :id', values: { ':id': attemptId } },
+        {
+          expression: 'redeliveredAttemptId = :id AND redeliveryRun = :run',
+          values: { ':id': attemptId, ':run': runId },
+        },
       );
     } catch (error) {
       if (!(error instanceof ConditionFailedError)) throw error;
@@ -101,7 +138,7 @@ export class RedeliveryStore {
     return typeof item?.since === 'string' ? item.since : undefined;
   }
 
-  /** Keeps the run's summary; moves the checkpoint only when the run handled everything it read. */
+  /** Keeps the run's summary; moves the checkpoint when given one (never past an unresolved delivery). */
   async saveRun(summary: RedeliveryRunSummary, since: string | undefined): Promise<void> {
     await this.table.update(keys.redeliveryRun(), {
       expression: since === undefined ? 'SET lastRun = :run' : 'SET lastRun = :run, since = :since',

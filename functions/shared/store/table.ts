@@ -229,11 +229,19 @@ export class Table {
     return Attributes as T;
   }
 
-  /** Every live item of a partition whose sort key starts with `skPrefix` (`''`: all), across all pages. */
-  async queryPartition<T extends Item = Item>(pk: string, skPrefix: string): Promise<T[]> {
-    return this.queryAll<T>(
-      keyCondition(TABLE_DEFINITION.partitionKey, TABLE_DEFINITION.sortKey, pk, skPrefix),
-    );
+  /**
+   * Every live item of a partition whose sort key starts with `skPrefix` (`''`: all), across all pages;
+   * `consistent`: a strongly consistent read (sees every write that succeeded before it).
+   */
+  async queryPartition<T extends Item = Item>(
+    pk: string,
+    skPrefix: string,
+    options: { consistent?: boolean } = {},
+  ): Promise<T[]> {
+    return this.queryAll<T>({
+      ...(options.consistent ? { ConsistentRead: true } : {}),
+      ...keyCondition(TABLE_DEFINITION.partitionKey, TABLE_DEFINITION.sortKey, pk, skPrefix),
+    });
   }
 
   /**

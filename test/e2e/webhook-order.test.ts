@@ -1,0 +1,109 @@
+import { jest } from '@jest/globals';
+import { startService, type ServiceFixture } from '../support/service.js';
+
+/**
+ * Out-of-order deliveries (issue 21, B2): an older event, redelivered after a newer one was applied,
+ * never overwrites the newer state. GitHub's `updated_at` has whole seconds, so two changes in one
+ * second tie: the service then asks GitHub (through the reconciler, which may read the App's view).
+ */
+let fx: ServiceFixture;
+beforeAll(async () => {
+  fx = await startService({ dynamoFaults: true, repositorySync: true });
+});
+afterAll(() => fx.close());
+afterEach(() => {
+  fx.dynamo?.clear();
+  jest.restoreAllMocks();
+});
+
+const WRITES = ['PutItem', 'UpdateItem', 'DeleteItem', 'TransactWriteItems', 'BatchWriteItem'];
+const installationItem = (id: number) => fx.table.table.get({ PK: `INSTALLATION#${id}`, SK: 'META' });
+const appId = () => Number(fx.secrets.githubApp.appId);
+
+async function install(login: string) {
+  await fx.admin.createUser({ login, type: 'Organization' });
+  const { installation } = (await fx.admin.install({ appId: appId(), account: login })) as {
+    installation: { id: number };
+  };
+  await settle();
+  return installation.id;
+}
+
+/** The installation accepts new permissions at GitHub (a `new_permissions_accepted` delivery). */
+const setPermissions = (id: number, permissions: Record<string, string>) =>
+  fx.admin.call('POST', `/installations/${id}/permissions`, { permissions });
+
+/** The reconciler's runs asked for so far have ended. */
+const settle = async () => fx.repositorySync?.idle();
+
+/** A change at GitHub whose delivery fails (DynamoDB refuses every write): its GUID. */
+async function failing(change: () => Promise<unknown>): Promise<string> {
+  fx.dynamo?.inject({ operations: WRITES, mode: 'fail', count: Infinity });
+  const answer = (await change()) as { delivery?: { guid: string }; deliveries?: Array<{ guid: string }> };
+  fx.dynamo?.clear();
+  const guid = answer.delivery?.guid ?? answer.deliveries?.[0]?.guid;
+  if (guid === undefined) throw new Error('no delivery');
+  const [attempt] = (await fx.admin.deliveries()).filter((delivery) => delivery.guid === guid);
+  expect(Number(attempt?.status_code)).toBeGreaterThanOrEqual(500);
+  return guid;
+}
+
+/** Both changes happen within one second of GitHub's clock: their `updated_at` are equal. */
+async function inOneSecond<T>(changes: () => Promise<T>): Promise<T> {
+  const frozen = Math.floor(Date.now() / 1000) * 1000 + 100;
+  jest.spyOn(Date, 'now').mockReturnValue(frozen);
+  try {
+    return await changes();
+  } finally {
+    jest.restoreAllMocks();
+  }
+}
+
+it('a redelivered older suspend, applied after the newer unsuspend of the same second, leaves it unsuspended', async () => {
+  const id = await install('order-suspend-org');
+  const suspend = await inOneSecond(async () => {
+    const guid = await failing(() => fx.admin.suspend(id));
+    await fx.admin.unsuspend(id);
+    return guid;
+  });
+  expect(await installationItem(id)).toMatchObject({ suspendedAt: null });
+  await fx.admin.redeliver(suspend);
+  await settle();
+  expect(await installationItem(id)).toMatchObject({ suspendedAt: null });
+});
+
+it('a redelivered older unsuspend never undoes a newer suspend (strictly older updated_at)', async () => {
+  const id = await install('order-unsuspend-org');
+  await fx.admin.suspend(id);
+  const unsuspend = await failing(() => fx.admin.unsuspend(id));
+  await fx.admin.advanceClock(2);
+  await fx.admin.suspend(id);
+  await fx.admin.redeliver(unsuspend);
+  await settle();
+  expect((await installationItem(id))?.suspendedAt).toEqual(expect.any(String));
+});
+
+it('a redelivered older permissions change never overwrites the newer permissions of the same second', async () => {
+  const id = await install('order-permissions-org');
+  const older = await inOneSecond(async () => {
+    const guid = await failing(() =>
+      setPermissions(id, { metadata: 'read', contents: 'read', administration: 'write' }),
+    );
+    await setPermissions(id, { metadata: 'read', contents: 'write' });
+    return guid;
+  });
+  await fx.admin.redeliver(older);
+  await settle();
+  expect((await installationItem(id))?.permissions).toEqual({ metadata: 'read', contents: 'write' });
+});
+
+it('a redelivered older rename never overwrites the newer login', async () => {
+  const id = await install('order-rename-a');
+  const older = await failing(() => fx.admin.renameUser('order-rename-a', 'order-rename-b'));
+  await fx.admin.renameUser('order-rename-b', 'order-rename-c');
+  await settle();
+  expect(await installationItem(id)).toMatchObject({ accountLogin: 'order-rename-c' });
+  await fx.admin.redeliver(older);
+  await settle();
+  expect(await installationItem(id)).toMatchObject({ accountLogin: 'order-rename-c' });
+});
