@@ -79,7 +79,11 @@ describe('a GitHub answer cut off mid-body is 502 github_unavailable', () => {
     const request = () =>
       alice(`${repo()}/commits`, {
         method: 'POST',
-        json: { branch: 'main', message: 'Cut', files: [{ path: 'a.txt', content: 'a\n' }] },
+        json: {
+          branch: 'main',
+          message: 'Cut',
+          files: [{ path: 'a.txt', content: 'a\n', encoding: 'utf-8' }],
+        },
       });
     const before = fx.emulator.world.repository('octo-org', 'app-one')?.git.refs.get('refs/heads/main');
     await cut('/repos/{owner}/{repo}/branches/{branch}');
@@ -109,9 +113,10 @@ describe('a GitHub answer cut off mid-body is 502 github_unavailable', () => {
     await expectUnavailable(
       await alice(`/accounts/${account}/installations/${installs['other-org']}`, { method: 'PUT' }),
     );
+    // A personal installation: the user must show GitHub lets them reach it.
     await cut('/user/installations/{installation_id}/repositories');
     await expectUnavailable(
-      await alice(`/accounts/${account}/installations/${installs['other-org']}`, { method: 'PUT' }),
+      await alice(`/accounts/${account}/installations/${installs.alice}`, { method: 'PUT' }),
     );
   });
 
@@ -120,6 +125,21 @@ describe('a GitHub answer cut off mid-body is 502 github_unavailable', () => {
     await expectUnavailable(
       await alice(`/accounts/${account}/members`, { method: 'POST', json: { login: 'bob', role: 'member' } }),
     );
+  });
+
+  it('signing in: the code exchange and the profile read send the browser back with github_unavailable', async () => {
+    for (const [route, method] of [
+      ['/login/oauth/access_token', 'POST'],
+      ['/user', 'GET'],
+    ] as const) {
+      await cut(route, method);
+      const signedIn = await signIn(fx, 'bob');
+      expect(signedIn.status).toBe(302);
+      expect(new URL(signedIn.location).searchParams.get('auth_error')).toBe('github_unavailable');
+      expect(signedIn.cookie).toBeUndefined();
+      expect((await fx.admin.calls()).filter((call) => call.fault !== undefined)).toHaveLength(1);
+      await fx.admin.clearCalls();
+    }
   });
 
   it('creating a repository (GitHub created it): 502, and the retry finishes it', async () => {
