@@ -57,7 +57,7 @@ function runSync(
   options: { remainingMs?: () => number; limits?: Partial<SyncLimits>; now?: () => number } = {},
 ) {
   const { table, github } = getServices();
-  return inInvocationScope(() =>
+  return inInvocationScope('repository-sync', () =>
     syncInstallation(installationId, {
       index: new RepositoryIndexStore(table),
       store: new RepositorySyncStore(table),

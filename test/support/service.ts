@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { sign } from '@octokit/webhooks-methods';
+import { accessViolations } from '../../local/access-guard.js';
 import { startLocalApiServer, type LocalApiServer } from '../../local/api-server.js';
 import { EmulatorAdmin } from '../../local/github-emulator/admin-client.js';
 import type { AppRegistration } from '../../local/github-emulator/world.js';
@@ -110,6 +111,8 @@ export async function startService(
     ...(options.appEvents ? { events: options.appEvents } : {}),
   });
   const repositorySync = options.repositorySync ? startLocalRepositorySync() : undefined;
+  // Refusals of the functions' IAM grants (local/access-guard.ts) from here on fail the suite at close.
+  const violationsBefore = accessViolations.length;
   return {
     api,
     emulator,
@@ -127,6 +130,10 @@ export async function startService(
       await emulator.close();
       await dynamo?.close();
       table.close();
+      const denied = accessViolations.slice(violationsBefore);
+      if (denied.length > 0) {
+        throw new Error(`Accesses outside the functions' IAM grants:\n${[...new Set(denied)].join('\n')}`);
+      }
       if (contractViolations.length > 0) {
         throw new Error(`Answers that break openapi.yaml:\n${[...new Set(contractViolations)].join('\n')}`);
       }
