@@ -13,6 +13,8 @@ export default {
     '^.+\\.ts$': ['ts-jest', { useESM: true }],
   },
   globalSetup: '<rootDir>/test/support/global-setup.js',
+  // EMF metric lines out of the output unless a test captures them.
+  setupFiles: ['<rootDir>/test/support/quiet-metrics.js'],
   globalTeardown: '<rootDir>/test/support/global-teardown.js',
   testTimeout: 60000,
   maxWorkers: 2,

@@ -14,6 +14,7 @@ import { startLocalRepositorySync, type LocalRepositorySync } from '../../local/
 import { createTestTable, testDynamoEndpoint } from './dynamodb.js';
 import { startDynamoFaultProxy, type DynamoFaultProxy } from './dynamodb-fault-proxy.js';
 import { ServiceContract } from './service-contract.js';
+import { TEST_DYNAMODB_ENV } from './test-settings.js';
 
 export const FRONTEND = 'http://app.test';
 
@@ -89,7 +90,10 @@ export async function startService(
     GITHUB_API_URL: emulator.url,
     GITHUB_WEB_URL: emulator.url,
     LOCAL_SECRETS_FILE: secretsFile,
+    // The tests' own DynamoDB limits; fault suites test the production ones.
+    ...(options.dynamoFaults ? {} : TEST_DYNAMODB_ENV),
   };
+  if (options.dynamoFaults) for (const name of Object.keys(TEST_DYNAMODB_ENV)) delete process.env[name];
   Object.assign(process.env, env);
   // Every answer any suite sees is checked against openapi.yaml: the contract is what is observed.
   contract ??= new ServiceContract();
