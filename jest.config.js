@@ -1,6 +1,7 @@
 /** Jest 30 + ts-jest in ESM mode: run with NODE_OPTIONS=--experimental-vm-modules (npm test does). */
 export default {
-  testEnvironment: 'node',
+  // Node's, stopping whatever a test file left running (test/support/environment.js).
+  testEnvironment: '<rootDir>/test/support/environment.js',
   extensionsToTreatAsEsm: ['.ts'],
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],

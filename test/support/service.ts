@@ -15,6 +15,7 @@ import { createTestTable, testDynamoEndpoint } from './dynamodb.js';
 import { startDynamoFaultProxy, type DynamoFaultProxy } from './dynamodb-fault-proxy.js';
 import { ServiceContract } from './service-contract.js';
 import { TEST_DYNAMODB_ENV } from './test-settings.js';
+import { trackChild } from './processes.js';
 
 export const FRONTEND = 'http://app.test';
 
@@ -259,6 +260,7 @@ export async function startWorkers(
       stdio: ['ignore', 'pipe', 'pipe'],
     }),
   );
+  for (const child of children) trackChild('API worker', child);
   const urls = await Promise.all(
     children.map(
       (child) =>
