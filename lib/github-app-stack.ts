@@ -31,6 +31,7 @@ import { routeThrottle, THROTTLES } from './route-throttles.js';
 import { Observability } from './observability.js';
 import { ServiceFunction } from './service-function.js';
 import { addDefaultRoute } from './default-route.js';
+import { grantsOf } from './function-grants.js';
 import {
   DEFAULT_ROUTE,
   PUBLIC_PATHS,
@@ -82,30 +83,20 @@ function adoptSecret(scope: Construct, id: string, ref: string): ISecret {
     : Secret.fromSecretPartialArn(scope, id, ref);
 }
 
-/** The item-level operations the service uses: no Scan, no table or stream administration. */
-export const TABLE_ACTIONS = [
-  'dynamodb:GetItem',
-  'dynamodb:PutItem',
-  'dynamodb:UpdateItem',
-  'dynamodb:DeleteItem',
-  'dynamodb:ConditionCheckItem',
-  'dynamodb:BatchGetItem',
-  'dynamodb:BatchWriteItem',
-  'dynamodb:Query',
-] as const;
-
 /**
- * The item-level table statement for one function: its actions on the table and GSI1, only on items
- * whose partition key (or, for a GSI1 query, GSI1 partition key) starts with one of its prefixes.
+ * The item-level table statement for one function (lib/function-grants.ts): its actions on the table and
+ * GSI1, only on items whose partition key (or, for a GSI1 query, GSI1 partition key) starts with one of
+ * its prefixes.
  */
 export function tableStatement(table: Table, spec: FunctionSpec): PolicyStatement {
-  if (!spec.tablePrefixes?.length) throw new Error(`${spec.entry}: table access needs tablePrefixes`);
+  const grant = grantsOf(spec).table;
+  if (!grant) throw new Error(`${spec.entry}: no table access`);
   return new PolicyStatement({
-    actions: [...TABLE_ACTIONS],
+    actions: [...grant.actions],
     resources: [table.tableArn, `${table.tableArn}/index/*`],
     conditions: {
       // Every key in the request must match; Scan (no key) is not among the actions.
-      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': spec.tablePrefixes.map((prefix) => `${prefix}*`) },
+      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...grant.leadingKeys] },
     },
   });
 }
@@ -292,10 +283,10 @@ export class GitHubAppStack extends Stack {
         tracing: props.tracing,
       });
       // The table is encrypted with an AWS-owned key: no KMS grant is needed beside this statement.
-      if (spec.access.table) fn.fn.addToRolePolicy(tableStatement(this.table, spec));
-      if (spec.access.githubAppSecret) appSecret.grantRead(fn.fn);
-      if (spec.access.webhookSecret) webhookSecret.grantRead(fn.fn);
-      if (spec.access.serviceKeys) keysSecret.grantRead(fn.fn);
+      const grants = grantsOf(spec);
+      if (grants.table) fn.fn.addToRolePolicy(tableStatement(this.table, spec));
+      const secrets = { githubApp: appSecret, webhook: webhookSecret, serviceKeys: keysSecret };
+      for (const secret of grants.secrets) secrets[secret].grantRead(fn.fn);
       functions[name] = fn;
     }
     this.functions = functions;

@@ -155,7 +155,7 @@ export async function startLocalApiServer(options: LocalApiServerOptions): Promi
       handlers.set(fn, loaded);
     }
     const { handler } = await loaded;
-    const result = await inInvocationScope(() => handler(event, lambdaContext(fn)));
+    const result = await inInvocationScope(fn, () => handler(event, lambdaContext(fn)));
     for (const [name, value] of Object.entries(result.headers ?? {})) {
       // middy's security headers set Server/X-Powered-By to undefined to mean "send none".
       if (value !== undefined) res.setHeader(name, String(value));

@@ -24,7 +24,9 @@ export function scheduledEvent(): ScheduledEvent {
 /** Runs the very handler the schedule invokes in AWS, once, as EventBridge would. */
 export async function runRedeliveryOnce(): Promise<RedeliveryRunSummary> {
   const { handler } = await import('../functions/webhook-redelivery/handler.js');
-  return inInvocationScope(() => handler(scheduledEvent(), lambdaContext('webhook-redelivery', 300_000)));
+  return inInvocationScope('webhook-redelivery', () =>
+    handler(scheduledEvent(), lambdaContext('webhook-redelivery', 300_000)),
+  );
 }
 
 /**

@@ -27,7 +27,9 @@ export async function invokeRepositorySync(
   timeoutMs = TIMEOUT_MS,
 ): Promise<RepositorySyncResult> {
   const { handler } = await import('../functions/repository-sync/handler.js');
-  return inInvocationScope(() => handler(event, lambdaContext('repository-sync', timeoutMs)));
+  return inInvocationScope('repository-sync', () =>
+    handler(event, lambdaContext('repository-sync', timeoutMs)),
+  );
 }
 
 /**

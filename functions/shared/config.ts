@@ -25,6 +25,14 @@ const baseUrl = z.pipe(
  * Lambda; the local runtime sets them in its own process. README.md lists them.
  */
 const nonEmpty = () => z.string().check(z.minLength(1));
+/** A whole number of at least 1, from the environment's text. */
+const positiveInt = () =>
+  z.optional(
+    z.pipe(
+      z.string().check(z.regex(/^[1-9][0-9]*$/)),
+      z.transform((value) => Number(value)),
+    ),
+  );
 
 const schema = z
   .object({
@@ -37,6 +45,13 @@ const schema = z
     GITHUB_WEB_URL: z._default(baseUrl, 'https://github.com'),
     /** Only for DynamoDB Local; unset in AWS. */
     DYNAMODB_ENDPOINT: z.optional(z.url()),
+    /**
+     * DynamoDB client limits (store/table.ts DYNAMODB_CLIENT_LIMITS when unset, as in AWS): settings for
+     * a test run or a slow local machine, never set by the stack.
+     */
+    DYNAMODB_MAX_ATTEMPTS: positiveInt(),
+    DYNAMODB_CONNECTION_TIMEOUT_MS: positiveInt(),
+    DYNAMODB_REQUEST_TIMEOUT_MS: positiveInt(),
     GITHUB_APP_SECRET_ARN: z.optional(nonEmpty()),
     /** The webhook secret(s), apart from the App secret: the webhook function reads only this one. */
     WEBHOOK_SECRET_ARN: z.optional(nonEmpty()),
@@ -73,6 +88,8 @@ export type Config = Readonly<{
   githubApiUrl: string;
   githubWebUrl: string;
   dynamodbEndpoint: string | undefined;
+  /** Overrides of the DynamoDB client's limits; each absent one keeps the production value. */
+  dynamodbLimits: Readonly<{ maxAttempts?: number; connectionTimeoutMs?: number; requestTimeoutMs?: number }>;
   linkPolicy: 'org-owners' | 'org-members';
   secrets:
     | {
@@ -105,6 +122,15 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     githubApiUrl: values.GITHUB_API_URL,
     githubWebUrl: values.GITHUB_WEB_URL,
     dynamodbEndpoint: values.DYNAMODB_ENDPOINT,
+    dynamodbLimits: Object.freeze({
+      ...(values.DYNAMODB_MAX_ATTEMPTS === undefined ? {} : { maxAttempts: values.DYNAMODB_MAX_ATTEMPTS }),
+      ...(values.DYNAMODB_CONNECTION_TIMEOUT_MS === undefined
+        ? {}
+        : { connectionTimeoutMs: values.DYNAMODB_CONNECTION_TIMEOUT_MS }),
+      ...(values.DYNAMODB_REQUEST_TIMEOUT_MS === undefined
+        ? {}
+        : { requestTimeoutMs: values.DYNAMODB_REQUEST_TIMEOUT_MS }),
+    }),
     linkPolicy: values.LINK_POLICY,
     secrets:
       values.LOCAL_SECRETS_FILE !== undefined

@@ -1,3 +1,4 @@
+import type { FaultMode } from './handlers/admin.js';
 import type { LimitSettings } from './rate-limits.js';
 import type { AppRegistration } from './world.js';
 
@@ -104,7 +105,7 @@ export class EmulatorAdmin {
     headers?: Record<string, string>;
     body?: unknown;
     delayMs?: number;
-    mode?: 'respond' | 'reset' | 'act-then-delay' | 'act-then-reset';
+    mode?: FaultMode;
   }) {
     return this.call('POST', '/faults', fault);
   }
@@ -124,6 +125,8 @@ export class EmulatorAdmin {
           grantType?: string;
           /** The installation whose token made the call. */
           installationId?: number;
+          /** The id of the fault that answered it. */
+          fault?: number;
           body?: unknown;
         }>;
       }>('GET', `/calls${query}`)

@@ -171,6 +171,7 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
 
     let response: EmulatorResponse;
     let faultId: number | undefined;
+    let cutBody: Fault | undefined;
     let body: Record<string, unknown> | undefined;
     try {
       if (admission instanceof GitHubError) throw admission;
@@ -181,16 +182,17 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
       // GitHub refuses an SSO organisation's resources before anything else (a fault is not spent on it).
       enforceSso(route, request, context);
       const fault = takeFault(method, route, url.pathname);
-      if (fault?.mode === 'act-then-delay' || fault?.mode === 'act-then-reset') {
-        // GitHub does the work; only its answer is late or lost.
+      if (fault && ACTING_MODES.has(fault.mode)) {
+        // GitHub does the work; only its answer is late, lost or cut off.
         faultId = fault.id;
+        if (fault.mode === 'cut-body' || fault.mode === 'stall-body') cutBody = fault;
         try {
           response = await route.handle(request, context);
         } catch (error) {
           if (!(error instanceof GitHubError)) throw error;
           response = { status: error.status, body: error.body(), headers: error.headers };
         }
-        if (fault.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+        if (fault.delayMs && !cutBody) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
         if (fault.mode === 'act-then-reset') {
           record(method, route, url.pathname, credential, 0, body, faultId, undefined, startMs);
           req.socket.destroy();
@@ -267,6 +269,10 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
         status === 304 ? undefined : response.body,
         startMs,
       );
+    if (cutBody) {
+      sendHalf(req, res, status, { ...common, ...headers }, payload, cutBody);
+      return;
+    }
     res.writeHead(status, { ...common, ...headers }).end(payload);
   }
 
@@ -330,6 +336,37 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
         server.close(() => resolve());
       }),
   };
+}
+
+/** Fault modes in which GitHub acts on the call before its answer goes wrong. */
+const ACTING_MODES: ReadonlySet<string> = new Set([
+  'act-then-delay',
+  'act-then-reset',
+  'cut-body',
+  'stall-body',
+]);
+
+/**
+ * An answer that cannot be read (`cut-body`, `stall-body`): status and headers promising the whole
+ * body (Content-Length), then half of it; then the connection drops, at once or after `delayMs`, or
+ * (`stall-body` without a delay) stays silent until the client gives up.
+ */
+function sendHalf(
+  req: IncomingMessage,
+  res: ServerResponse,
+  status: number,
+  headers: Record<string, string>,
+  payload: string,
+  fault: Fault,
+): void {
+  const bytes = Buffer.from(payload || '{}');
+  res.writeHead(status, { ...headers, 'Content-Length': String(bytes.length) });
+  const drop = () => req.socket.destroy();
+  // Dropped once the half is on the wire (destroying earlier would discard it with the headers).
+  res.write(bytes.subarray(0, Math.floor(bytes.length / 2)), () => {
+    if (fault.mode === 'cut-body') drop();
+    else if (fault.delayMs > 0) setTimeout(drop, fault.delayMs).unref();
+  });
 }
 
 /** The latency of one call: fixed, or uniformly random in [latencyMs, latencyMaxMs]. */

@@ -62,7 +62,7 @@ function runSync(
   } = {},
 ) {
   const { table, github } = getServices();
-  return inInvocationScope(() =>
+  return inInvocationScope('repository-sync', () =>
     syncInstallation(installationId, {
       index: new RepositoryIndexStore(table),
       store: new RepositorySyncStore(table),

@@ -3,10 +3,19 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { CHROMIUM_PATH, launchChromium } from '../../local/chromium.js';
+import { CHROMIUM_PATH, launchChromium as launch } from '../../local/chromium.js';
 import { startNpmStart, stopNpmStart, type NpmStart } from './npm-start.js';
+import { trackProcess } from './processes.js';
 
-export { CHROMIUM_PATH, launchChromium };
+export { CHROMIUM_PATH };
+
+/** Chromium (local/chromium.ts), closed when the test file ends if the test did not close it. */
+export async function launchChromium(...args: Parameters<typeof launch>): Promise<Browser> {
+  const browser = await launch(...args);
+  const untrack = trackProcess('Chromium', () => browser.close());
+  browser.once('disconnected', untrack);
+  return browser;
+}
 
 /**
  * Whether the browser suites can run. Without a browser they skip with a message, except in CI

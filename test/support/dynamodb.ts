@@ -3,6 +3,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ensureTable } from '../../local/create-table.js';
 import { LOCAL_AWS_SETTINGS } from '../../local/dynamodb-local.js';
 import { createDocumentClient, Table } from '../../functions/shared/store/table.js';
+import { TEST_DYNAMODB_LIMITS } from './test-settings.js';
 
 export function testDynamoEndpoint(): string {
   const endpoint = process.env.TEST_DYNAMODB_ENDPOINT;
@@ -22,7 +23,7 @@ export async function createTestTable(options: { now?: () => number } = {}): Pro
   const tableName = `test-${randomUUID()}`;
   const raw = new DynamoDBClient({ ...LOCAL_AWS_SETTINGS, endpoint });
   await ensureTable(raw, tableName);
-  const documentClient = createDocumentClient({ endpoint });
+  const documentClient = createDocumentClient({ endpoint, limits: TEST_DYNAMODB_LIMITS });
   const table = new Table({
     client: documentClient,
     tableName,

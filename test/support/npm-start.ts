@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../../local/ports.js';
+import { trackChild } from './processes.js';
 
 const root = resolve(fileURLToPath(import.meta.url), '../../..');
 
@@ -62,6 +63,8 @@ export async function startNpmStart(options: {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // Ctrl-C if the test file ends without stopping it (a failed test, a half-started fixture).
+  trackChild('npm start', child, 'SIGINT');
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { sign } from '@octokit/webhooks-methods';
+import { accessViolations } from '../../local/access-guard.js';
 import { startLocalApiServer, type LocalApiServer } from '../../local/api-server.js';
 import { EmulatorAdmin } from '../../local/github-emulator/admin-client.js';
 import type { AppRegistration } from '../../local/github-emulator/world.js';
@@ -13,6 +14,8 @@ import { startLocalRepositorySync, type LocalRepositorySync } from '../../local/
 import { createTestTable, testDynamoEndpoint } from './dynamodb.js';
 import { startDynamoFaultProxy, type DynamoFaultProxy } from './dynamodb-fault-proxy.js';
 import { ServiceContract } from './service-contract.js';
+import { TEST_DYNAMODB_ENV } from './test-settings.js';
+import { trackChild } from './processes.js';
 
 export const FRONTEND = 'http://app.test';
 
@@ -88,7 +91,10 @@ export async function startService(
     GITHUB_API_URL: emulator.url,
     GITHUB_WEB_URL: emulator.url,
     LOCAL_SECRETS_FILE: secretsFile,
+    // The tests' own DynamoDB limits; fault suites test the production ones.
+    ...(options.dynamoFaults ? {} : TEST_DYNAMODB_ENV),
   };
+  if (options.dynamoFaults) for (const name of Object.keys(TEST_DYNAMODB_ENV)) delete process.env[name];
   Object.assign(process.env, env);
   // Every answer any suite sees is checked against openapi.yaml: the contract is what is observed.
   contract ??= new ServiceContract();
@@ -112,6 +118,8 @@ export async function startService(
     ...(options.appEvents ? { events: options.appEvents } : {}),
   });
   const repositorySync = options.repositorySync ? startLocalRepositorySync() : undefined;
+  // Refusals of the functions' IAM grants (local/access-guard.ts) from here on fail the suite at close.
+  const violationsBefore = accessViolations.length;
   return {
     api,
     emulator,
@@ -129,6 +137,10 @@ export async function startService(
       await emulator.close();
       await dynamo?.close();
       table.close();
+      const denied = accessViolations.slice(violationsBefore);
+      if (denied.length > 0) {
+        throw new Error(`Accesses outside the functions' IAM grants:\n${[...new Set(denied)].join('\n')}`);
+      }
       if (contractViolations.length > 0) {
         throw new Error(`Answers that break openapi.yaml:\n${[...new Set(contractViolations)].join('\n')}`);
       }
@@ -250,6 +262,7 @@ export async function startWorkers(
       stdio: ['ignore', 'pipe', 'pipe'],
     }),
   );
+  for (const child of children) trackChild('API worker', child);
   const urls = await Promise.all(
     children.map(
       (child) =>

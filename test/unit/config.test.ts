@@ -20,6 +20,7 @@ describe('parseConfig', () => {
       githubWebUrl: 'https://github.com',
       linkPolicy: 'org-owners',
       dynamodbEndpoint: undefined,
+      dynamodbLimits: {},
       secrets: {
         kind: 'aws',
         reader: 'sdk',
@@ -28,6 +29,17 @@ describe('parseConfig', () => {
       },
     });
     expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('reads the DynamoDB client limits a test run or a slow machine sets, and refuses nonsense', () => {
+    expect(
+      parseConfig({ ...valid, DYNAMODB_MAX_ATTEMPTS: '4', DYNAMODB_REQUEST_TIMEOUT_MS: '8000' })
+        .dynamodbLimits,
+    ).toEqual({ maxAttempts: 4, requestTimeoutMs: 8000 });
+    for (const value of ['0', '-1', '1.5', 'soon'])
+      expect(() => parseConfig({ ...valid, DYNAMODB_CONNECTION_TIMEOUT_MS: value })).toThrow(
+        /DYNAMODB_CONNECTION_TIMEOUT_MS is invalid/,
+      );
   });
 
   it('prefers the local secrets file when one is configured', () => {

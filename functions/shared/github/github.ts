@@ -4,6 +4,9 @@ import { getConfig } from '../config.js';
 import { UpstreamError } from '../errors.js';
 import { count, METRIC, percent } from '../metrics.js';
 import { gitHubThrottleSeconds, upstreamForAnswer } from './throttling.js';
+import { isUnreadable, UnreadableAnswerError, unreadable } from './unreadable.js';
+
+export { UnreadableAnswerError } from './unreadable.js';
 
 export type GitHubRequest = typeof octokitRequest;
 
@@ -31,11 +34,56 @@ export function observeGitHubAnswer(response: Response): void {
     percent(METRIC.githubRateLimitRemainingPercent, (100 * remaining) / limit);
 }
 
+/** Answers without a body to read (RFC 9110), passed on as they are. */
+const NO_BODY = new Set([101, 103, 204, 205, 304]);
+
+/**
+ * Reads the whole body here, so a body cut off or stalled after the headers (our timeout firing mid-body)
+ * throws UnreadableAnswerError instead of reaching the caller as data `""`, which @octokit/request
+ * hands back when it cannot read a body. So is a JSON body that is empty or plainly incomplete (a
+ * connection closed early without framing); a cheap check of its ends, not a second parse. The
+ * answer is passed on with the bytes read, for octokit to parse as usual.
+ */
+async function readWhole(response: Response, method: string | undefined): Promise<Response> {
+  if (NO_BODY.has(response.status) || method?.toUpperCase() === 'HEAD') return response;
+  let bytes: ArrayBuffer;
+  try {
+    bytes = await response.arrayBuffer();
+  } catch (error) {
+    throw new UnreadableAnswerError(error, response.status);
+  }
+  if (/\bjson\b/i.test(response.headers.get('content-type') ?? '') && !looksWhole(bytes)) {
+    throw new UnreadableAnswerError(new Error('incomplete JSON body'), response.status);
+  }
+  const whole = new Response(bytes, {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+  });
+  Object.defineProperty(whole, 'url', { value: response.url });
+  return whole;
+}
+
+const WHITESPACE = new Set([0x20, 0x09, 0x0a, 0x0d]);
+const CLOSING: Record<number, number> = { 0x7b: 0x7d, 0x5b: 0x5d }; // { → }, [ → ]
+
+/** A JSON document's first and last significant bytes match: `{…}`, `[…]` or a scalar; not empty. */
+function looksWhole(buffer: ArrayBuffer): boolean {
+  const bytes = new Uint8Array(buffer);
+  let start = 0;
+  let end = bytes.length - 1;
+  while (start <= end && WHITESPACE.has(bytes[start] ?? 0)) start++;
+  while (end >= start && WHITESPACE.has(bytes[end] ?? 0)) end--;
+  if (start > end) return false;
+  const closing = CLOSING[bytes[start] ?? 0];
+  return closing === undefined || bytes[end] === closing;
+}
+
 function observed(fetchImpl: typeof fetch): typeof fetch {
   return async (input, init) => {
     const response = await fetchImpl(input, init);
     observeGitHubAnswer(response);
-    return response;
+    return readWhole(response, init?.method);
   };
 }
 
@@ -69,14 +117,6 @@ export function getGitHubRequest(): GitHubRequest {
   return cached;
 }
 
-/** GitHub's answer arrived but could not be read (cut off mid-body): GitHub has acted on the call. */
-export class UnreadableAnswerError extends Error {
-  constructor(cause: unknown) {
-    super('GitHub’s answer could not be read', { cause });
-    this.name = 'UnreadableAnswerError';
-  }
-}
-
 /** Connection failures that happen before a request leaves this machine: GitHub never saw the call. */
 const NOT_SENT_CODES = new Set([
   'ECONNREFUSED',
@@ -103,8 +143,9 @@ function causes(error: unknown): Array<{ name?: unknown; code?: unknown }> {
  * or the answer was cut off after the request may have gone out.
  */
 export function unanswered(error: unknown): 'not_sent' | 'timed_out' | 'lost' | undefined {
-  if (error instanceof UnreadableAnswerError) return 'lost';
   const chain = causes(error);
+  // Unreadable (readWhole): GitHub answered, so it acted.
+  if (isUnreadable(error)) return 'lost';
   // @octokit/request rethrows an AbortError as is; a TimeoutError (AbortSignal.timeout) comes wrapped.
   if (chain[0]?.name === 'AbortError') return 'timed_out';
   if (!(error instanceof RequestError) || error.response !== undefined) return undefined;
@@ -126,7 +167,8 @@ export function isGitHubStatus(error: unknown, status: number): boolean {
 
 /**
  * Turns a failed GitHub call into what our callers see: throttling (see throttling.ts) and timeouts
- * are 503 with Retry-After, GitHub's 503 a 503, its other 5xx a 502 (or 503 when `unavailableAs503`).
+ * are 503 with Retry-After, GitHub's 503 a 503, its other 5xx a 502 (or 503 when `unavailableAs503`),
+ * an answer that could not be read (readWhole) 502 `github_unavailable`.
  * Returns undefined for answers the caller must interpret itself (404, 422, a plain 403, …). Callers
  * ask this first, so a rate limit is never read as a refusal.
  */
@@ -134,6 +176,7 @@ export function toUpstreamError(
   error: unknown,
   options: { unavailableAs503?: boolean } = {},
 ): UpstreamError | undefined {
+  if (isUnreadable(error)) return unreadable(error);
   if (!(error instanceof RequestError)) return undefined;
   if (error.response === undefined) {
     return new UpstreamError('github_unavailable', 'GitHub did not answer in time. Try again shortly.', {

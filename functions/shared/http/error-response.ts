@@ -1,6 +1,7 @@
 import { AppError } from '../errors.js';
 import { ssoRequired } from '../github/sso.js';
 import { upstreamForAnswer } from '../github/throttling.js';
+import { isUnreadable, unreadable } from '../github/unreadable.js';
 import { logger } from '../logger.js';
 import { json, type HttpResponse } from './responses.js';
 
@@ -43,6 +44,8 @@ function rejected(status: number, code: string, reason: string, details: object 
  * body says nothing about the cause.
  */
 export function errorToResponse(error: unknown): HttpResponse {
+  // GitHub's answer was cut off (github.ts readWhole), whichever caller let it through: never a 500.
+  if (isUnreadable(error)) return errorToResponse(unreadable(error));
   if (isGitHubRequestError(error)) {
     // A throttled or unavailable GitHub no caller translated is still a 503 with Retry-After.
     const upstream = upstreamForAnswer(error.status, error.response?.headers ?? {}, error);

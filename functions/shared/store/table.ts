@@ -420,17 +420,27 @@ export const DYNAMODB_CLIENT_LIMITS = {
   requestTimeoutMs: 1000,
 } as const;
 
-/** The document client, created once per container and shared by every store. */
+export type DynamoClientLimits = {
+  maxAttempts: number;
+  connectionTimeoutMs: number;
+  requestTimeoutMs: number;
+};
+
+/**
+ * The document client, created once per container and shared by every store. `limits` override
+ * DYNAMODB_CLIENT_LIMITS one by one (settings for tests and slow local machines: config.ts).
+ */
 export function createDocumentClient(
-  options: { endpoint?: string | undefined } = {},
+  options: { endpoint?: string | undefined; limits?: Partial<DynamoClientLimits> } = {},
 ): DynamoDBDocumentClient {
+  const limits = { ...DYNAMODB_CLIENT_LIMITS, ...options.limits };
   const client = new DynamoDBClient({
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
-    maxAttempts: DYNAMODB_CLIENT_LIMITS.maxAttempts,
+    maxAttempts: limits.maxAttempts,
     // The SDK's own NodeHttpHandler, configured by its options (no timeouts at all by default).
     requestHandler: {
-      connectionTimeout: DYNAMODB_CLIENT_LIMITS.connectionTimeoutMs,
-      requestTimeout: DYNAMODB_CLIENT_LIMITS.requestTimeoutMs,
+      connectionTimeout: limits.connectionTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
       throwOnRequestTimeout: true,
     },
   });
@@ -447,7 +457,7 @@ export function getTable(): Table {
   if (table) return table;
   const config = getConfig();
   table = new Table({
-    client: createDocumentClient({ endpoint: config.dynamodbEndpoint }),
+    client: createDocumentClient({ endpoint: config.dynamodbEndpoint, limits: config.dynamodbLimits }),
     tableName: config.tableName,
   });
   return table;

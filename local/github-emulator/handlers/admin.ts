@@ -27,11 +27,22 @@ export type Fault = {
    * `respond` answers with status/headers/body; `reset` drops the connection (after any delay), GitHub
    * having done nothing. `act-then-delay` and `act-then-reset` let GitHub do the work (the call takes
    * effect: a refresh token is rotated, a repository created), then answer late or never.
+   * `cut-body` and `stall-body` also let GitHub act, then send the answer's status and headers (with
+   * its full Content-Length) and half of its body: `cut-body` then drops the connection, `stall-body`
+   * sends nothing more (for `delayMs` if given, then drops it; else until the client gives up).
    */
-  mode: 'respond' | 'reset' | 'act-then-delay' | 'act-then-reset';
+  mode: FaultMode;
 };
 
-const FAULT_MODES = ['respond', 'reset', 'act-then-delay', 'act-then-reset'] as const;
+const FAULT_MODES = [
+  'respond',
+  'reset',
+  'act-then-delay',
+  'act-then-reset',
+  'cut-body',
+  'stall-body',
+] as const;
+export type FaultMode = (typeof FAULT_MODES)[number];
 
 export type CallRecord = {
   method: string;
