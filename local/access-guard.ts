@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SecretsSource } from '../functions/shared/secrets/index.js';
 import { FUNCTION_GRANTS, type FunctionGrants, type SecretName } from '../lib/function-grants.js';
-import type { ServiceFunctionName } from '../lib/service-routes.js';
+import type { ServiceFunctionName } from '../functions/shared/service-routes.js';
 
 /**
  * Least privilege, checked by running: every function this process runs (local API server, the

@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { INVOCATION_SCOPE, type InvocationScope } from '../functions/shared/invocation-scope.js';
-import type { ServiceFunctionName } from '../lib/service-routes.js';
+import type { ServiceFunctionName } from '../functions/shared/service-routes.js';
 import { guardClients, runAs } from './access-guard.js';
 
 /**

@@ -7,7 +7,7 @@ import {
   type SecretName,
   type TableAction,
 } from '../../lib/function-grants.js';
-import { SERVICE_FUNCTIONS, type ServiceFunctionName } from '../../lib/service-routes.js';
+import { SERVICE_FUNCTIONS, type ServiceFunctionName } from '../../functions/shared/service-routes.js';
 
 /**
  * The grants the local server enforces (local/access-guard.ts reads FUNCTION_GRANTS) are the ones the

@@ -4,7 +4,7 @@ import { startLocalApiServer, type LocalApiServer } from '../../local/api-server
 import { freePort } from '../../local/ports.js';
 import type { HttpLambdaHandler } from '../../functions/shared/http/http-handler.js';
 import { getServices } from '../../functions/shared/services.js';
-import type { FunctionName } from '../../lib/service-routes.js';
+import type { FunctionName } from '../../functions/shared/service-routes.js';
 import { startService, type ServiceFixture } from '../support/service.js';
 
 /**
