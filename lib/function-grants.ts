@@ -5,7 +5,11 @@
  * so a function touching anything outside its grant fails locally as it would in AWS. A test checks the
  * synthesized template's policies against these grants (test/infra/least-privilege.test.ts).
  */
-import { SERVICE_FUNCTIONS, type FunctionSpec, type ServiceFunctionName } from '../functions/shared/service-routes.js';
+import {
+  SERVICE_FUNCTIONS,
+  type FunctionSpec,
+  type ServiceFunctionName,
+} from '../functions/shared/service-routes.js';
 
 /** The item-level operations the service uses: no Scan, no table or stream administration. */
 export const TABLE_ACTIONS = [
