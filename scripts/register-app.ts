@@ -78,6 +78,9 @@ export async function convertManifestCode(githubApiUrl: string, code: string): P
   return (await response.json()) as Conversion;
 }
 
+/** The Host headers a browser on this machine sends for this server. */
+const ownHosts = (port: number) => new Set([`localhost:${port}`, `127.0.0.1:${port}`]);
+
 const escape = (value: string) => value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /**
@@ -99,12 +102,19 @@ export async function startRegistration(options: {
   const done = new Promise<{ appId: string; slug: string }>(
     (resolve, reject) => (settle = { resolve, reject }),
   );
+  // One completion per run: the first answer with the right state ends the flow, whatever follows.
+  let completed = false;
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const reply = (status: number, body: string) => {
       res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
       res.end(`<!doctype html><meta charset="utf-8"><title>Register the GitHub App</title>${body}`);
     };
+    // DNS rebinding: a page of another site whose name resolves to 127.0.0.1 reaches this server with
+    // its own Host. Only this machine's names for this very port are served.
+    const { port } = server.address() as AddressInfo;
+    if (!ownHosts(port).has((req.headers.host ?? '').toLowerCase()))
+      return reply(421, '<p>Misdirected request: open this page at localhost.</p>');
     if (url.pathname === '/') {
       const base = options.org
         ? `${options.githubUrl}/organizations/${encodeURIComponent(options.org)}/settings/apps/new`
@@ -122,6 +132,9 @@ export async function startRegistration(options: {
       const given = Buffer.from(url.searchParams.get('state') ?? '');
       if (!code || given.length !== state.length || !timingSafeEqual(given, Buffer.from(state)))
         return reply(400, '<p>Unexpected answer (state mismatch): nothing was stored.</p>');
+      if (completed)
+        return reply(409, '<p>This registration is already complete: nothing more was stored.</p>');
+      completed = true;
       convertManifestCode(options.githubApiUrl, code)
         .then(async (conversion) => {
           const secrets = secretsFromConversion(conversion);

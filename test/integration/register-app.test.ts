@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { createAppAuth } from '@octokit/auth-app';
 import { EmulatorAdmin } from '../../local/github-emulator/admin-client.js';
 import { startGitHubEmulator, type GitHubEmulator } from '../../local/github-emulator/server.js';
@@ -103,5 +104,88 @@ describe('npm run register-app (GitHub App manifest flow)', () => {
     const { landed } = await register(written, true);
     expect(landed.status).toBe(400);
     expect(written).toEqual([]);
+  });
+
+  it('answers only to its own host names: a rebound DNS name sees nothing of the flow', async () => {
+    const registration = await startRegistration({
+      name: 'Rebound',
+      homepage: 'https://app.example.com',
+      outputs,
+      githubUrl: emulator.url,
+      githubApiUrl: emulator.url,
+      writeSecrets: () => Promise.resolve(),
+    });
+    try {
+      const { port } = new URL(registration.url);
+      const get = (host: string, path = '/') =>
+        new Promise<{ status: number; body: string }>((resolve, reject) => {
+          const req = request({ host: '127.0.0.1', port, path, headers: { host } }, (res) => {
+            let body = '';
+            res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+          });
+          req.on('error', reject);
+          req.end();
+        });
+      for (const host of [
+        `attacker.example:${port}`,
+        'attacker.example',
+        `localhost.attacker.example:${port}`,
+        `127.0.0.1:1`,
+      ]) {
+        const answer = await get(host);
+        expect(answer.status).toBeGreaterThanOrEqual(400);
+        expect(answer.status).toBeLessThan(500);
+        expect(answer.body).not.toMatch(/state=|manifest/);
+        expect((await get(host, '/done?code=x&state=y')).status).toBeGreaterThanOrEqual(400);
+      }
+      for (const host of [`localhost:${port}`, `127.0.0.1:${port}`]) {
+        const answer = await get(host);
+        expect(answer.status).toBe(200);
+        expect(answer.body).toContain('state=');
+      }
+    } finally {
+      await registration.close();
+    }
+  });
+
+  it('takes one completion per run: a second code with the same state stores nothing', async () => {
+    const written: unknown[] = [];
+    const registration = await startRegistration({
+      name: 'Once Only',
+      homepage: 'https://app.example.com',
+      outputs,
+      githubUrl: emulator.url,
+      githubApiUrl: emulator.url,
+      writeSecrets: (secrets) => {
+        written.push(secrets);
+        return Promise.resolve();
+      },
+    });
+    try {
+      const start = await (await fetch(registration.url)).text();
+      const action = new URL(unescape(/action="([^"]+)"/.exec(start)?.[1] ?? ''));
+      const manifest = unescape(/name="manifest" value="([^"]+)"/.exec(start)?.[1] ?? '');
+      action.searchParams.set('login', 'octo-owner');
+      // Two manifests posted with the run's state (the second as an attacker who learnt it would).
+      const backs: URL[] = [];
+      for (const name of ['Once Only', 'Attacker App']) {
+        const github = await fetch(action, {
+          method: 'POST',
+          body: new URLSearchParams({ manifest: JSON.stringify({ ...JSON.parse(manifest), name }) }),
+          redirect: 'manual',
+        });
+        backs.push(new URL(github.headers.get('location') ?? ''));
+      }
+      const [first, second] = backs as [URL, URL];
+      expect((await fetch(first)).status).toBe(200);
+      await registration.done;
+      const replay = await fetch(second);
+      expect(replay.status).toBeGreaterThanOrEqual(400);
+      expect(replay.status).toBeLessThan(500);
+      expect(written).toHaveLength(1);
+    } finally {
+      await registration.close();
+    }
   });
 });
