@@ -9,6 +9,7 @@ import { logger } from '../logger.js';
 import { flushMetrics } from '../metrics.js';
 import { tracer } from '../tracer.js';
 import { errorToResponse } from './error-response.js';
+import { assertWellEncodedPath } from './path-encoding.js';
 import { rawBodyOf, toHttpRequest, type HttpRequest } from './request.js';
 import type { HttpResponse } from './responses.js';
 
@@ -37,6 +38,7 @@ export function createHttpHandler(routes: RouteTable): HttpLambdaHandler {
   const rawBodies = new WeakMap<APIGatewayProxyEventV2, Buffer>();
 
   const dispatch = async (event: APIGatewayProxyEventV2): Promise<HttpResponse> => {
+    assertWellEncodedPath(event.rawPath);
     const route = routes[event.routeKey];
     if (route === undefined) throw new NotFoundError('route_not_found', `No route for ${event.routeKey}.`);
     const body: unknown = route.body === 'json' ? event.body : undefined;
