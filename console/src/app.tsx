@@ -14,7 +14,7 @@ import { Repositories, NewRepository } from './screens/repositories';
 import { RepositoryView } from './screens/repository';
 import { Header } from './screens/header';
 import { AccountNav } from './screens/account-nav';
-import { NotFound } from './screens/not-found';
+import { InvalidPath, NotFound } from './screens/not-found';
 
 type Me = { user: Schemas['User']; accounts: Schemas['Account'][] };
 type MeState =
@@ -130,6 +130,8 @@ function Screen({ route }: { route: Route }) {
       return (
         <RepositoryView accountId={route.accountId} owner={route.owner} repo={route.repo} path={route.path} />
       );
+    case 'invalidPath':
+      return <InvalidPath />;
     case 'notFound':
       return <NotFound />;
   }
