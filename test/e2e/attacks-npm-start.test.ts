@@ -327,7 +327,7 @@ describe('repositories: the App’s power only as the account’s roles allow', 
     const commit = (browser: Browser, repo: string, branch: string, path: string) =>
       browser.send(`/accounts/${accountId}/repositories/octo-org/${repo}/commits`, 'POST', {
         branch,
-        message: 'Deface\n\nCo-authored-by: octo-demo <1+octo-demo@users.noreply.github.com>',
+        message: 'Deface\n\nCo-authored-by: octo-teammate <2+octo-teammate@users.noreply.github.com>',
         files: [{ path, content: 'defaced\n', encoding: 'utf-8' }],
       });
     expect(
@@ -350,10 +350,12 @@ describe('repositories: the App’s power only as the account’s roles allow', 
       'github_push_access_required',
     );
     expect(await repositories()).toEqual(before);
-    // The owner (push on GitHub) commits, and only their own co-author trailer stays.
+    // The owner (push on GitHub) commits; the trailer naming someone else is removed and listed.
     const committed = await commit(owner, 'web-app', 'feature/probe', 'probe.txt');
     expect(committed.status).toBe(201);
-    expect(((await committed.json()) as { removedTrailers: string[] }).removedTrailers).toEqual([]);
+    expect(((await committed.json()) as { removedTrailers: string[] }).removedTrailers).toEqual([
+      'Co-authored-by: octo-teammate <2+octo-teammate@users.noreply.github.com>',
+    ]);
     await expectError(await owner.fetch(`${app.apiUrl}/accounts/%ZZ`), 400, 'invalid_path');
   });
 
