@@ -65,6 +65,13 @@ export function App() {
     [me, refresh, announce],
   );
 
+  // A crafted address is refused whatever the session: the screen says so and loads nothing.
+  if (route.name === 'invalidPath')
+    return (
+      <Shell>
+        <InvalidPath />
+      </Shell>
+    );
   if (me.status === 'loading')
     return (
       <Shell>

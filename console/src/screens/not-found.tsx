@@ -20,7 +20,7 @@ export function NotFound() {
 export function InvalidPath() {
   return (
     <section aria-labelledby="invalid-path-title">
-      <h1 id="invalid-path-title">Invalid address</h1>
+      <h2 id="invalid-path-title">Invalid address</h2>
       <p>
         This address holds a path segment the console does not accept (<code>.</code>, <code>..</code>, an
         empty segment or an encoded slash), so nothing was loaded.{' '}
