@@ -10,6 +10,15 @@ export type RouteMatch = {
   routeKey?: string;
 };
 
+/** A segment decoded, or as it is when its percent-encoding is malformed (the handler answers 400). */
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
 /** Matches a request against the route table as API Gateway does: exact segments, `{name}` captures one. */
 export function matchRoute(
   routes: readonly RouteSpec[],
@@ -29,13 +38,13 @@ export function matchRoute(
         // API Gateway's `{name+}`: the rest of the path, slashes included, under `name`.
         const rest = segments.slice(index);
         if (rest.some((piece) => piece === '')) return false;
-        pathParameters[greedy] = rest.map(decodeURIComponent).join('/');
+        pathParameters[greedy] = rest.map(decodeSegment).join('/');
         return true;
       }
       const capture = /^\{(\w+)\}$/.exec(part);
       if (capture?.[1]) {
         if (segment === '') return false;
-        pathParameters[capture[1]] = decodeURIComponent(segment);
+        pathParameters[capture[1]] = decodeSegment(segment);
         return true;
       }
       return part === segment;

@@ -14,7 +14,7 @@ import { Repositories, NewRepository } from './screens/repositories';
 import { RepositoryView } from './screens/repository';
 import { Header } from './screens/header';
 import { AccountNav } from './screens/account-nav';
-import { NotFound } from './screens/not-found';
+import { InvalidPath, NotFound } from './screens/not-found';
 
 type Me = { user: Schemas['User']; accounts: Schemas['Account'][] };
 type MeState =
@@ -65,6 +65,13 @@ export function App() {
     [me, refresh, announce],
   );
 
+  // A crafted address is refused whatever the session: the screen says so and loads nothing.
+  if (route.name === 'invalidPath')
+    return (
+      <Shell>
+        <InvalidPath />
+      </Shell>
+    );
   if (me.status === 'loading')
     return (
       <Shell>
@@ -130,6 +137,8 @@ function Screen({ route }: { route: Route }) {
       return (
         <RepositoryView accountId={route.accountId} owner={route.owner} repo={route.repo} path={route.path} />
       );
+    case 'invalidPath':
+      return <InvalidPath />;
     case 'notFound':
       return <NotFound />;
   }

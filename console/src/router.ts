@@ -14,7 +14,34 @@ export type Route =
   | { name: 'repositories'; accountId: string }
   | { name: 'newRepository'; accountId: string }
   | { name: 'repository'; accountId: string; owner: string; repo: string; path: string }
+  | { name: 'invalidPath' }
   | { name: 'notFound' };
+
+/** A segment that would not stay one segment, or would move up or nowhere, once in an API URL. */
+class InvalidSegment extends Error {}
+
+/**
+ * One URL segment, decoded. Never decoded into more segments or a dot segment: `.`, `..`, empty, an
+ * encoded slash (`%2F`) or malformed percent-encoding is refused, so a crafted console link can never
+ * make the console call an API route other than the one its screen names.
+ */
+function dec(part: string | undefined): string {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(part ?? '');
+  } catch {
+    throw new InvalidSegment();
+  }
+  if (decoded === '' || decoded === '.' || decoded === '..' || decoded.includes('/'))
+    throw new InvalidSegment();
+  return decoded;
+}
+
+/** A file path below a repository: each segment decoded on its own (dec's rules), joined with `/`. */
+function decPath(path: string | undefined): string {
+  if (path === undefined || path === '') return '';
+  return path.split('/').map(dec).join('/');
+}
 
 const patterns: [RegExp, (m: string[]) => Route][] = [
   [/^\/?$/, () => ({ name: 'home' })],
@@ -33,25 +60,23 @@ const patterns: [RegExp, (m: string[]) => Route][] = [
       accountId: dec(a),
       owner: dec(o),
       repo: dec(r),
-      path: dec(p),
+      path: decPath(p),
     }),
   ],
 ];
-
-function dec(part: string | undefined): string {
-  try {
-    return decodeURIComponent(part ?? '');
-  } catch {
-    return part ?? '';
-  }
-}
 
 export function parseRoute(pathname: string): Route {
   if (pathname !== BASE && !pathname.startsWith(`${BASE}/`)) return { name: 'notFound' };
   const rest = pathname.slice(BASE.length);
   for (const [pattern, build] of patterns) {
     const match = pattern.exec(rest);
-    if (match) return build(match);
+    if (!match) continue;
+    try {
+      return build(match);
+    } catch (error) {
+      if (error instanceof InvalidSegment) return { name: 'invalidPath' };
+      throw error;
+    }
   }
   return { name: 'notFound' };
 }
@@ -59,6 +84,21 @@ export function parseRoute(pathname: string): Route {
 /** The console URL for a route's path below /console (segments are encoded by the caller's helper). */
 export function href(path: string): string {
   return `${BASE}${path.startsWith('/') ? path : `/${path}`}`;
+}
+
+/**
+ * A repository file path as URL segments, each encoded on its own. A dot or empty segment is refused
+ * (Git paths hold none): a URL parser resolves `..` and even `%2E%2E` as a step up, out of the route.
+ */
+export function encodePath(path: string): string {
+  return path
+    .split('/')
+    .map((segment) => {
+      if (segment === '' || segment === '.' || segment === '..')
+        throw new Error(`"${path}" is not a file path in a repository.`);
+      return encodeURIComponent(segment);
+    })
+    .join('/');
 }
 
 /** Path helpers, so screens never build URLs by hand. */
@@ -75,7 +115,7 @@ export const paths = {
   repository: (id: string, owner: string, repo: string, path = '') =>
     href(
       `/accounts/${encodeURIComponent(id)}/repositories/${encodeURIComponent(owner)}/${encodeURIComponent(repo)}` +
-        (path ? `/${path.split('/').map(encodeURIComponent).join('/')}` : ''),
+        (path ? `/${encodePath(path)}` : ''),
     ),
 };
 

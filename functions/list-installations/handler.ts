@@ -36,7 +36,7 @@ export const handler = createHttpHandler({
         tokens.withToken(caller.userId, (token) => listUserInstallations(github, token)),
         store.linksOfAccount(accountId),
       ]);
-      const linked = new Set(links.map((link) => link.installationId));
+      const linked = new Map(links.map((link) => [link.installationId, link.commitPolicy]));
       const seen = new Set(reachable.map((details) => details.id));
       const unreachable = links.filter((link) => !seen.has(link.installationId));
       // GitHub left SSO organisations out: which linked installations are theirs, the stored details
@@ -50,12 +50,19 @@ export const handler = createHttpHandler({
           : [];
       const sso = new Map(ssoDetails.map((details) => [details.id, details]));
       const installations: InstallationView[] = [
-        ...reachable.map((details) => installationView(details, linked.has(details.id))),
+        ...reachable.map((details) =>
+          installationView(details, linked.has(details.id), linked.get(details.id)),
+        ),
         ...unreachable.map((link): InstallationView => {
           const details = sso.get(link.installationId);
           if (details) return ssoInstallationView(details, config.githubWebUrl);
           // Linked by a teammate but not reachable by this caller: only the id, no GitHub details.
-          return { id: link.installationId, accessible: false, linked: true };
+          return {
+            id: link.installationId,
+            accessible: false,
+            linked: true,
+            commitPolicy: link.commitPolicy,
+          };
         }),
       ];
       // Listing writes nothing: the install flow starts only when someone follows installUrl.

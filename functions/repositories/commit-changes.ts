@@ -1,5 +1,6 @@
 import type { Caller } from '../shared/auth/sessions.js';
 import { AppError, BadRequestError, NotFoundError } from '../shared/errors.js';
+import { coAuthorTrailer, withoutForeignTrailers } from '../shared/git/trailers.js';
 import { touchesWorkflows, workflowsRefusal } from '../shared/git/workflows.js';
 import { isGitHubStatus } from '../shared/github/github.js';
 import {
@@ -7,10 +8,11 @@ import {
   resolveLinkedRepository,
   type LinkedRepository,
 } from '../shared/repositories/repository-access.js';
+import { assertCommitAllowed } from '../shared/repositories/commit-allowed.js';
 import { getServices } from '../shared/services.js';
 import type { CommitFile, CommitRequest } from './commit-request.js';
 
-export type CommitAnswer = { sha: string; htmlUrl: string; branch: string };
+export type CommitAnswer = { sha: string; htmlUrl: string; branch: string; removedTrailers: string[] };
 
 class HeadMovedError extends AppError {
   readonly statusCode = 409;
@@ -27,7 +29,7 @@ class HeadMovedError extends AppError {
 
 /** Git trailers go in the message's last paragraph: join it when it already is one, else start one. */
 export function withCoAuthor(message: string, user: { id: number; login: string }): string {
-  const trailer = `Co-authored-by: ${user.login} <${user.id}+${user.login}@users.noreply.github.com>`;
+  const trailer = coAuthorTrailer(user);
   const trimmed = message.trimEnd();
   const paragraphs = trimmed.split(/\n\s*\n/);
   const last = paragraphs[paragraphs.length - 1] ?? '';
@@ -282,8 +284,12 @@ export async function commitChanges(
   const permissions: Record<string, 'write'> = workflows
     ? { contents: 'write', workflows: 'write' }
     : { contents: 'write' };
+  // Attribution trailers naming anyone but the caller are dropped (and listed in the answer).
+  const { message, removedTrailers } = withoutForeignTrailers(request.message, coAuthor);
+  await assertCommitAllowed(caller, repository, request, permissions);
   try {
-    return await commitWith(repository, permissions, request, coAuthor);
+    const committed = await commitWith(repository, permissions, { ...request, message }, coAuthor);
+    return { ...committed, removedTrailers };
   } catch (error) {
     throw workflowsRefusal(error, workflows ? repository.installation.permissions : undefined) ?? error;
   }
@@ -294,7 +300,7 @@ async function commitWith(
   permissions: Record<string, 'write'>,
   request: CommitRequest,
   coAuthor: { id: number; login: string },
-): Promise<CommitAnswer> {
+): Promise<Omit<CommitAnswer, 'removedTrailers'>> {
   return repository.withToken(permissions, async (token) => {
     const git = { repository, token };
     const { github, base } = call(git);

@@ -7,11 +7,14 @@
 const SECRET_KEY = /(token|secret|password|authorization|cookie|privatekey|verifier|keymaterial|sessionid)$/;
 
 const SECRET_VALUE_PATTERNS: readonly RegExp[] = [
-  // GitHub tokens: ghu_ (user), ghr_ (refresh), ghs_ (installation), gho_, ghp_. Any length, and whole
-  // when in the new format `ghs_<appId>_<header>.<payload>.<signature>` (base64url parts, dots).
-  /\bgh[opsuvr]_[A-Za-z0-9_-]{16,}(?:\.[A-Za-z0-9_-]+){0,2}/g,
-  /\bgithub_pat_[A-Za-z0-9_]{20,}\b/g,
-  /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\b/g, // JWTs (the App's bearer token)
+  // GitHub tokens, whole: ghu_ (user), ghr_ (refresh), ghs_ (installation), gho_, ghp_, ghv_, of any
+  // length, and the new format `ghs_<appId>_<header>.<payload>.<signature>` (base64url parts, dots).
+  // Not after a letter or digit (a `_` before it, as in `X_ghs_…`, does not hide it).
+  /(?<![A-Za-z0-9])gh[opsuvr]_[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+){0,2}/g,
+  /(?<![A-Za-z0-9])github_pat_[A-Za-z0-9_]+/g,
+  // JWTs (the App's bearer token, and any other): base64url JSON header and payload, signature
+  // possibly empty (an unsigned `alg: none` token ends with its dot).
+  /(?<![A-Za-z0-9])eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g,
   /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z ]*PRIVATE KEY-----|$)/g,
   /\b(Bearer|token|Basic)\s+[A-Za-z0-9._~+/=-]{12,}/gi,
 ];

@@ -199,6 +199,7 @@ export const ROUTES: readonly RouteSpec[] = [
   { method: 'GET', path: '/accounts/{accountId}/installations', fn: 'list-installations' },
   { method: 'GET', path: '/accounts/{accountId}/installations/new', fn: 'list-installations' },
   { method: 'PUT', path: '/accounts/{accountId}/installations/{installationId}', fn: 'link-installation' },
+  { method: 'PATCH', path: '/accounts/{accountId}/installations/{installationId}', fn: 'link-installation' },
   { method: 'DELETE', path: '/accounts/{accountId}/installations/{installationId}', fn: 'link-installation' },
   { method: 'POST', path: '/accounts/{accountId}/repositories', fn: 'create-repo' },
   { method: 'GET', path: '/accounts/{accountId}/repositories', fn: 'repositories' },

@@ -29,12 +29,36 @@ const account = once(() =>
     ),
 );
 
-/** Older payloads carry epoch seconds; stored as ISO strings so "newer than" compares like with like. */
+/** JavaScript's date range: ±8.64e15 ms around the epoch (beyond it, toISOString throws). */
+const MAX_EPOCH_SECONDS = 8.64e12;
+
+/** An ISO-8601 date-time as GitHub writes them (`2026-04-01T12:00:00Z`, fractions, or an offset). */
+const ISO_DATE_TIME =
+  /^[+-]?\d{4,6}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})$/i;
+
+/** A date string as sent (what is stored, and compared), refused unless it is an ISO-8601 date-time. */
+const isoString = once(() =>
+  z.string().check(
+    z.refine((value) => ISO_DATE_TIME.test(value) && Number.isFinite(Date.parse(value)), {
+      message: 'not an ISO-8601 date-time',
+    }),
+  ),
+);
+
+/**
+ * Every date field the schemas declare: an ISO-8601 string, or (older payloads) epoch seconds within
+ * JavaScript's date range, stored as ISO strings so "newer than" compares like with like. Anything
+ * else (1e20, -1e17, a word) is `invalid_payload`, never a RangeError from toISOString.
+ */
 const timestamp = once(() =>
   z.union([
-    z.string(),
+    isoString(),
     z.pipe(
-      z.number(),
+      z.number().check(
+        z.refine((seconds) => Number.isFinite(seconds) && Math.abs(seconds) <= MAX_EPOCH_SECONDS, {
+          message: "epoch seconds outside JavaScript's date range",
+        }),
+      ),
       z.transform((seconds) => new Date(seconds * 1000).toISOString()),
     ),
   ]),
@@ -49,7 +73,8 @@ const installation = once(() =>
     repository_selection: z.enum(['all', 'selected']),
     permissions: z.record(z.string(), z.string()),
     events: z.array(z.string()),
-    suspended_at: z.optional(z.nullable(z.string())),
+    suspended_at: z.optional(z.nullable(timestamp())),
+    created_at: z.optional(z.nullable(timestamp())),
     updated_at: z.optional(timestamp()),
   }),
 );
@@ -125,7 +150,9 @@ const repositoryEvent = once(() =>
       default_branch: z.optional(z.string()),
       archived: z.optional(z.boolean()),
       html_url: z.optional(z.string()),
+      created_at: z.optional(z.nullable(timestamp())),
       updated_at: z.optional(z.nullable(timestamp())),
+      pushed_at: z.optional(z.nullable(timestamp())),
     }),
     installation: z.optional(z.object({ id: id() })),
   }),

@@ -52,11 +52,28 @@ export class EmulatorAdmin {
     members?: string[];
     /** Organisation owners (GitHub's role `admin`). */
     admins?: string[];
+    /** Organisations: every member's permission on every repository (the emulator's default: write). */
+    basePermission?: 'none' | 'read' | 'write' | 'admin';
   }) {
     return this.call<{ id: number; login: string; type: string }>('POST', '/users', {
       type: 'User',
       ...user,
     });
+  }
+
+  /** Sets an organisation's base permission (every member's permission on every repository). */
+  setBasePermission(org: string, permission: 'none' | 'read' | 'write' | 'admin') {
+    return this.call('PUT', `/orgs/${org}/base-permission`, { permission });
+  }
+
+  /** Sets a user's own permission on one repository (collaborator or team grant; `none` removes it). */
+  setRepositoryPermission(
+    owner: string,
+    repo: string,
+    login: string,
+    permission: 'none' | 'read' | 'write' | 'admin',
+  ) {
+    return this.call('PUT', `/repos/${owner}/${repo}/permissions/${login}`, { permission });
   }
 
   /** Sets a user's role in an organisation (`none` removes them). */

@@ -42,6 +42,7 @@ export function senderPayload(context: EmulatorContext, sender: RepositorySender
     email: null,
     memberIds: new Set(),
     adminIds: new Set(),
+    basePermission: 'none',
     createdAt: sender.createdAt,
   });
   return {

@@ -81,6 +81,8 @@ export async function seedDemoWorld(emulatorUrl: string, app: DemoApp): Promise<
     // octo-demo owns octo-org (may link its installation); octo-teammate is a plain member.
     admins: [DEMO_WORLD.user],
     members: [DEMO_WORLD.teammate],
+    // GitHub's default for a new organisation: members read; octo-teammate cannot push on GitHub.
+    basePermission: 'read',
   });
   await admin.createUser({
     login: DEMO_WORLD.orgWithoutApp,

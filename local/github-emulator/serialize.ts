@@ -143,6 +143,7 @@ export class Serializer {
           email: null,
           memberIds: new Set(),
           adminIds: new Set(),
+          basePermission: 'none',
           createdAt: app.createdAt,
         },
       ),
@@ -204,13 +205,28 @@ export class Serializer {
   }
 
   /** GitHub's full repository; `template_repository` names the template it was generated from. */
-  repository(repo: EmulatedRepository) {
+  repository(repo: EmulatedRepository, viewerId?: number) {
     const template =
       repo.templateRepositoryId === undefined
         ? undefined
         : this.world.repositories.get(repo.templateRepositoryId);
     const fields = this.repositoryFields(repo);
-    return template ? { ...fields, template_repository: this.repositoryFields(template) } : fields;
+    // To a user's token GitHub reports that user's own permission; to an App's token, everything.
+    const own = viewerId === undefined ? undefined : this.world.userPermission(viewerId, repo);
+    const withViewer =
+      own === undefined
+        ? fields
+        : {
+            ...fields,
+            permissions: {
+              admin: own === 'admin',
+              maintain: own === 'admin',
+              push: own === 'admin' || own === 'write',
+              triage: own !== 'none' && own !== 'read',
+              pull: own !== 'none',
+            },
+          };
+    return template ? { ...withViewer, template_repository: this.repositoryFields(template) } : withViewer;
   }
 
   private repositoryFields(repo: EmulatedRepository) {

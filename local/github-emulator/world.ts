@@ -55,8 +55,18 @@ export type EmulatedAccount = {
   memberIds: Set<number>;
   /** Organisations: the members whose role is `admin` (GitHub's "owner"). */
   adminIds: Set<number>;
+  /**
+   * Organisations: what every member may do in every repository (GitHub's "base permission"). GitHub's
+   * default for a new organisation is `read`; the emulator's is `write` unless set, so a plain member
+   * keeps pushing in tests that are not about it.
+   */
+  basePermission: RepositoryPermission;
   createdAt: string;
 };
+
+/** A user's own permission on a repository (GitHub's levels, `maintain`/`triage` folded in). */
+export type RepositoryPermission = 'none' | 'read' | 'write' | 'admin';
+const REPOSITORY_LEVEL: Record<RepositoryPermission, number> = { none: 0, read: 1, write: 2, admin: 3 };
 
 export type EmulatedInstallation = {
   id: number;
@@ -88,6 +98,8 @@ export type EmulatedRepository = {
   createdAt: string;
   updatedAt: string;
   pushedAt: string;
+  /** Collaborators and teams, folded into one permission per user id (above the org's base permission). */
+  collaborators: Map<number, RepositoryPermission>;
   git: GitRepository;
 };
 
@@ -252,6 +264,7 @@ export class World {
     members?: string[];
     /** Members who are the organisation's owners (role `admin`); they join `members` too. */
     admins?: string[];
+    basePermission?: RepositoryPermission;
   }): EmulatedAccount {
     if (!/^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/.test(input.login)) {
       throw new Error(`"${input.login}" is not a valid GitHub login`);
@@ -273,6 +286,7 @@ export class World {
       email: input.type === 'User' ? `${input.login}@users.noreply.github.test` : null,
       memberIds,
       adminIds,
+      basePermission: input.basePermission ?? 'write',
       createdAt: this.clock.iso(),
     };
     this.accounts.set(account.id, account);
@@ -288,6 +302,20 @@ export class World {
     const account = this.accounts.get(id);
     if (!account) throw new Error(`No account ${id}`);
     return account;
+  }
+
+  /**
+   * The user's own permission on a repository, as GitHub reports it in `permissions` to their token:
+   * the owner (or an organisation owner) is admin; otherwise the highest of their collaborator/team
+   * permission and, for a member, the organisation's base permission; anyone may read a public one.
+   */
+  userPermission(userId: number, repo: EmulatedRepository): RepositoryPermission {
+    const owner = this.account(repo.ownerId);
+    if (owner.id === userId || owner.adminIds.has(userId)) return 'admin';
+    const levels: RepositoryPermission[] = [repo.collaborators.get(userId) ?? 'none'];
+    if (owner.memberIds.has(userId)) levels.push(owner.basePermission);
+    if (!repo.private) levels.push('read');
+    return levels.reduce((best, level) => (REPOSITORY_LEVEL[level] > REPOSITORY_LEVEL[best] ? level : best));
   }
 
   /** The user's own account and every organisation they belong to. */
@@ -501,6 +529,7 @@ export class World {
       updatedAt: this.clock.iso(),
       // GitHub sets pushed_at at creation, before anything is pushed.
       pushedAt: this.clock.iso(),
+      collaborators: new Map(),
       git: new GitRepository(),
     };
     this.repositories.set(repo.id, repo);

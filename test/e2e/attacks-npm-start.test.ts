@@ -323,6 +323,42 @@ describe('repositories: the App’s power only as the account’s roles allow', 
     expect((await create(owner, { name: 'shown-by-owner', private: false })).status).toBe(201);
   });
 
+  it('a member without push access on GitHub commits nowhere: not main of web-app, not .github (issue 22)', async () => {
+    const commit = (browser: Browser, repo: string, branch: string, path: string) =>
+      browser.send(`/accounts/${accountId}/repositories/octo-org/${repo}/commits`, 'POST', {
+        branch,
+        message: 'Deface\n\nCo-authored-by: octo-teammate <2+octo-teammate@users.noreply.github.com>',
+        files: [{ path, content: 'defaced\n', encoding: 'utf-8' }],
+      });
+    expect(
+      (
+        await create(owner, {
+          name: '.github',
+          files: [{ path: 'profile/README.md', content: '# octo-org\n' }],
+        })
+      ).status,
+    ).toBe(201);
+    const before = await repositories();
+    await expectError(
+      await commit(member, 'web-app', 'main', 'README.md'),
+      403,
+      'github_push_access_required',
+    );
+    await expectError(
+      await commit(member, '.github', 'main', 'profile/README.md'),
+      403,
+      'github_push_access_required',
+    );
+    expect(await repositories()).toEqual(before);
+    // The owner (push on GitHub) commits; the trailer naming someone else is removed and listed.
+    const committed = await commit(owner, 'web-app', 'feature/probe', 'probe.txt');
+    expect(committed.status).toBe(201);
+    expect(((await committed.json()) as { removedTrailers: string[] }).removedTrailers).toEqual([
+      'Co-authored-by: octo-teammate <2+octo-teammate@users.noreply.github.com>',
+    ]);
+    await expectError(await owner.fetch(`${app.apiUrl}/accounts/%ZZ`), 400, 'invalid_path');
+  });
+
   it('refuses paths Git itself would refuse', async () => {
     const before = await repositories();
     for (const path of [

@@ -1,4 +1,5 @@
 import { captureOutput } from '../support/capture-output.js';
+import { TOKEN_IN_LOGS } from '../support/token-patterns.js';
 
 // Log everything in this file (the default in tests is silent); set before the logger module loads.
 process.env.POWERTOOLS_LOG_LEVEL = 'DEBUG';
@@ -38,6 +39,7 @@ describe('logs', () => {
       await fx.close();
     }
     const logs = output.text();
+    expect(logs).not.toMatch(TOKEN_IN_LOGS);
     expect(logs).toContain('GitHub refused token=[REDACTED]');
     for (const token of tokens) {
       expect(token).toMatch(/^ghs_\d+_[\w-]+\.[\w-]+\.[\w-]+$/);

@@ -1,4 +1,5 @@
 import { captureOutput } from '../support/capture-output.js';
+import { TOKEN_IN_LOGS } from '../support/token-patterns.js';
 
 // Log everything in this file (the default in tests is silent); set before the logger module loads.
 process.env.POWERTOOLS_LOG_LEVEL = 'DEBUG';
@@ -37,7 +38,7 @@ describe('logs', () => {
     expect(logs).toContain('"message":"User signed in"');
     expect(logs).toContain('"message":"Authorization revoked: tokens and sessions removed"');
     expect(logs).toMatch(/"requestId":"[0-9a-f-]{36}"/);
-    expect(logs).not.toMatch(/gh[usr]_[\w-]{20}/);
+    expect(logs).not.toMatch(TOKEN_IN_LOGS);
     expect(logs).not.toMatch(/session=[A-Za-z0-9_-]{43}/);
   });
 });

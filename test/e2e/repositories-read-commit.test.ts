@@ -229,11 +229,14 @@ describe('committing', () => {
       sha: head('app-one', 'feature/one'),
       htmlUrl: expect.stringContaining(`/octo-org/app-one/commit/${answer.sha}`),
       branch: 'feature/one',
+      removedTrailers: [],
     });
     const calls = await gitHubCalls();
     // The branch (404), the repository (default branch, archived?), the base branch (head and tree),
-    // one blob (the only non-UTF-8 file, made beside those reads), the tree, the commit, the new ref.
+    // one blob (the only non-UTF-8 file, made beside those reads), the tree, the commit, the new ref;
+    // and, first, bob's own push access (the repository read with his token, then kept a minute).
     expect(calls.sort()).toEqual([
+      'GET /repos/{owner}/{repo}',
       'GET /repos/{owner}/{repo}',
       'GET /repos/{owner}/{repo}/branches/{branch}',
       'GET /repos/{owner}/{repo}/branches/{branch}',

@@ -55,7 +55,7 @@ describe('local API server', () => {
       ['POST', '/health', 'GET'],
       ['PUT', '/accounts/acct', 'GET, PATCH, DELETE'],
       ['GET', '/webhooks/github', 'POST'],
-      ['POST', '/accounts/acct/installations/new', 'GET, PUT, DELETE'],
+      ['POST', '/accounts/acct/installations/new', 'GET, PUT, PATCH, DELETE'],
     ] as const;
     for (const [method, path, allow] of cases) {
       const response = await fetch(`${api.url}${path}`, { method });

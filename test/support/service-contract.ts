@@ -1,3 +1,4 @@
+import { hasMalformedPercentEncoding } from '../../functions/shared/http/path-encoding.js';
 import { readFileSync } from 'node:fs';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
@@ -44,8 +45,10 @@ export class ServiceContract {
     const where = `${method} ${path} → ${status}`;
     const matched = matchRoute(ROUTES, method, path);
     if (!matched) {
-      const expected = status === 405 ? 'method_not_allowed' : 'not_found';
-      if (status !== 404 && status !== 405) return `${where}: an unmatched route must answer 404 or 405`;
+      const malformed = status === 400 && hasMalformedPercentEncoding(path);
+      const expected = malformed ? 'invalid_path' : status === 405 ? 'method_not_allowed' : 'not_found';
+      if (status !== 404 && status !== 405 && !malformed)
+        return `${where}: an unmatched route must answer 404 or 405 (400 invalid_path for a malformed path)`;
       return this.check(where, answer, '#/components/schemas/Error', (body) =>
         (body as { error?: unknown }).error === expected ? undefined : `error must be ${expected}`,
       );

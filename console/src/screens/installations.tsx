@@ -130,7 +130,15 @@ export function Installations({ accountId }: { accountId: string }) {
                         {installation.repositorySelection === 'selected' ? ', selected repositories' : ''}
                       </span>
                     </td>
-                    <td>{state(installation)}</td>
+                    <td>
+                      {state(installation)}
+                      {installation.commitPolicy ? (
+                        <>
+                          <br />
+                          <span class="muted">{commitPolicyText(installation.commitPolicy)}</span>
+                        </>
+                      ) : null}
+                    </td>
                     <td>
                       {installation.linked ? (
                         <button
@@ -182,4 +190,21 @@ function state(installation: Installation): string {
     parts.push('you cannot reach it on GitHub (a teammate linked it; only they can see its details)');
   if (installation.suspended) parts.push('suspended on GitHub');
   return parts.join(', ');
+}
+
+/** Who may commit through the link (set by an owner of the account who owns the GitHub account). */
+function commitPolicyText(policy: NonNullable<Installation['commitPolicy']>): string {
+  const parts = [
+    policy.committers === 'account_members'
+      ? 'Commits: any member of this account'
+      : 'Commits: only members with push access on GitHub',
+  ];
+  const admins = [
+    policy.defaultBranchNeedsAdmin ? 'the default branch' : undefined,
+    policy.githubPathsNeedAdmin ? '.github' : undefined,
+  ].filter(Boolean);
+  if (admins.length > 0) parts.push(`${admins.join(' and ')} for admins only`);
+  if (policy.readOnlyRepositories.length > 0)
+    parts.push(`read-only: ${policy.readOnlyRepositories.join(', ')}`);
+  return parts.join('; ');
 }

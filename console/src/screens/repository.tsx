@@ -2,7 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, unwrap } from '../api/client';
 import { describeError } from '../errors';
 import { useLoad } from '../hooks';
-import { navigate, paths, useLocation } from '../router';
+import { encodePath, navigate, paths, useLocation } from '../router';
 import { useSession } from '../session';
 import { useAction } from './act';
 
@@ -15,7 +15,8 @@ interface Props {
 
 /**
  * The contents route's `{path+}` is API Gateway's greedy variable: the file path goes in with its
- * slashes, each segment encoded (openapi-fetch would encode the slashes too).
+ * slashes, each segment encoded on its own (openapi-fetch would encode the slashes too); `.`, `..` and
+ * empty segments are refused (encodePath), so the request never leaves the repository's routes.
  */
 function contentsPath(accountId: string, owner: string, repo: string, path: string) {
   return (pathname: string) =>
@@ -23,7 +24,7 @@ function contentsPath(accountId: string, owner: string, repo: string, path: stri
       .replace('{accountId}', encodeURIComponent(accountId))
       .replace('{owner}', encodeURIComponent(owner))
       .replace('{repo}', encodeURIComponent(repo))
-      .replace('{path+}', path.split('/').map(encodeURIComponent).join('/'));
+      .replace('{path+}', encodePath(path));
 }
 
 /** The file's text, or null when it is binary (a NUL byte, or not UTF-8). */

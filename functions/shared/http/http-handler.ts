@@ -10,6 +10,7 @@ import { flushMetrics } from '../metrics.js';
 import { tracer } from '../tracer.js';
 import { errorToResponse } from './error-response.js';
 import { idempotentRequests } from './idempotency.js';
+import { assertWellEncodedPath } from './path-encoding.js';
 import { rawBodyOf, toHttpRequest, type HttpRequest } from './request.js';
 import type { HttpResponse } from './responses.js';
 
@@ -47,6 +48,7 @@ export function createHttpHandler(routes: RouteTable): HttpLambdaHandler {
   const idempotency = idempotentRequests();
 
   const dispatch = async (event: APIGatewayProxyEventV2, context?: Context): Promise<HttpResponse> => {
+    assertWellEncodedPath(event.rawPath);
     const route = routes[event.routeKey];
     if (route === undefined) throw new NotFoundError('route_not_found', `No route for ${event.routeKey}.`);
     const body: unknown = route.body === 'json' ? event.body : undefined;

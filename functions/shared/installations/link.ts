@@ -7,6 +7,7 @@ import {
   InstallationStore,
   type InstallationDetails,
 } from '../store/installation-store.js';
+import type { CommitPolicy } from '../repositories/commit-policy-settings.js';
 import { fetchInstallation, userCanReach } from './github-installations.js';
 import { assertMayLinkInstallation } from './link-policy.js';
 
@@ -19,9 +20,15 @@ export type InstallationView = {
   suspended?: boolean;
   /** GitHub left it out for this user: its organisation enforces SAML SSO and they must sign in there. */
   sso?: { required: true; url: string };
+  /** Linked ones, where listed or set: who may commit through the link. */
+  commitPolicy?: CommitPolicy;
 };
 
-export function installationView(details: InstallationDetails, linked: boolean): InstallationView {
+export function installationView(
+  details: InstallationDetails,
+  linked: boolean,
+  commitPolicy?: CommitPolicy,
+): InstallationView {
   return {
     id: details.id,
     accessible: true,
@@ -29,6 +36,7 @@ export function installationView(details: InstallationDetails, linked: boolean):
     account: { login: details.accountLogin, type: details.accountType, avatarUrl: details.accountAvatarUrl },
     repositorySelection: details.repositorySelection,
     suspended: details.suspendedAt !== null,
+    ...(linked && commitPolicy ? { commitPolicy } : {}),
   };
 }
 
@@ -153,6 +161,42 @@ export async function linkVerifiedInstallation(input: {
     throw error;
   }
 }
+
+/**
+ * Sets the commit policy of the account's link to the installation. Relaxing or restricting who commits
+ * with the App's power is for whom GitHub trusts with the installation's account: the caller (an owner
+ * of the platform account, checked by the route) must own the GitHub organisation (or be the personal
+ * account's user), asked with their own token whatever the deployment's link policy.
+ */
+export async function setLinkCommitPolicy(input: {
+  accountId: string;
+  installationId: number;
+  userId: number;
+  policy: CommitPolicy;
+}): Promise<InstallationView> {
+  const store = new InstallationStore(getServices().table);
+  const state = await store.linkState(input.accountId, input.installationId);
+  if (state.deleted) throw deleted();
+  if (!state.linked) throw notLinked();
+  const details = state.details ?? (await fetchInstallation(input.installationId));
+  if (!details) throw notAccessible();
+  const { github } = getServices();
+  const tokens = await getUserTokens();
+  await tokens.withToken(input.userId, (userToken) =>
+    assertMayLinkInstallation({
+      github,
+      userToken,
+      userId: input.userId,
+      installation: details,
+      policy: 'org-owners',
+    }),
+  );
+  if (!(await store.setCommitPolicy(input.accountId, input.installationId, input.policy))) throw notLinked();
+  return installationView(details, true, input.policy);
+}
+
+const notLinked = () =>
+  new NotFoundError('installation_not_linked', 'This account does not link that installation.');
 
 /**
  * setup_action=update: GitHub says the installation changed. Stored details are rewritten only for a

@@ -1,3 +1,4 @@
+import { DEFAULT_COMMIT_POLICY, type CommitPolicy } from './commit-policy-settings.js';
 import { requireMember } from '../accounts/membership.js';
 import type { Caller } from '../auth/sessions.js';
 import type { AppError } from '../errors.js';
@@ -19,6 +20,8 @@ export const repositoryNotFound = () =>
 export type LinkedRepository = {
   member: Member;
   installation: InstallationDetails;
+  /** Who may commit through the account's link to this installation. */
+  commitPolicy: CommitPolicy;
   owner: string;
   repo: string;
   /**
@@ -91,9 +94,11 @@ export async function resolveLinkedRepository(
     );
   }
   const repositoryNames = [repo.toLowerCase()];
+  const link = links.find((candidate) => candidate.installationId === installation.id);
   return {
     member,
     installation,
+    commitPolicy: link?.commitPolicy ?? DEFAULT_COMMIT_POLICY,
     owner: installation.accountLogin,
     repo,
     withToken: async (permissions, call) => {

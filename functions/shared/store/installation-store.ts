@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { readCommitPolicy, type CommitPolicy } from '../repositories/commit-policy-settings.js';
 import { ConditionFailedError } from '../errors.js';
 import { keys, prefixes } from './keys.js';
 import { ITEM_ABSENT, type Table, type TransactOperation } from './table.js';
@@ -53,7 +54,13 @@ export type InstallationDetails = {
   updatedAt: string;
 };
 
-export type Link = { accountId: string; installationId: number; linkedBy: number; linkedAt: string };
+export type Link = {
+  accountId: string;
+  installationId: number;
+  linkedBy: number;
+  linkedAt: string;
+  commitPolicy: CommitPolicy;
+};
 
 /** Installations (`INSTALLATION#<id>`) and the many-to-many links between them and accounts. */
 export class InstallationStore {
@@ -305,6 +312,25 @@ export class InstallationStore {
     return accountIds.size;
   }
 
+  /** Sets the link's commit policy; false when the account does not link the installation. */
+  async setCommitPolicy(accountId: string, installationId: number, policy: CommitPolicy): Promise<boolean> {
+    try {
+      await this.table.update(
+        keys.link(accountId, installationId),
+        {
+          expression: 'SET #policy = :policy',
+          names: { '#policy': 'commitPolicy' },
+          values: { ':policy': policy },
+        },
+        { expression: 'attribute_exists(PK)' },
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionFailedError) return false;
+      throw error;
+    }
+  }
+
   /** Removes the link and its twin together. */
   async unlink(accountId: string, installationId: number): Promise<void> {
     await this.table.transactWrite([
@@ -336,5 +362,6 @@ function toLink(item: Record<string, unknown>): Link {
     installationId: Number(item.installationId),
     linkedBy: Number(item.linkedBy),
     linkedAt: String(item.linkedAt),
+    commitPolicy: readCommitPolicy(item.commitPolicy),
   };
 }

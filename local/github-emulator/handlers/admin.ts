@@ -11,7 +11,13 @@ import {
 import type { RateLimiter } from '../rate-limits.js';
 import { sendRepositoryEvent } from '../repository-events.js';
 import { Webhooks } from '../webhooks.js';
-import type { EmulatedAccount, EmulatedInstallation, EmulatedRepository, Permissions } from '../world.js';
+import type {
+  EmulatedAccount,
+  EmulatedInstallation,
+  EmulatedRepository,
+  Permissions,
+  RepositoryPermission,
+} from '../world.js';
 
 export type Fault = {
   id: number;
@@ -105,6 +111,11 @@ function personFor(context: EmulatorContext, owner: EmulatedAccount, by?: unknow
   if (typeof by === 'string') return accountOrThrow(context, by);
   const person = [...owner.adminIds, ...owner.memberIds][0];
   return owner.type === 'User' || person === undefined ? owner : context.world.account(person);
+}
+
+function repositoryPermission(value: unknown): RepositoryPermission {
+  if (value === 'none' || value === 'read' || value === 'write' || value === 'admin') return value;
+  throw bad('permission must be none, read, write or admin');
 }
 
 function repositoryOrThrow(context: EmulatorContext, request: EmulatorRequest): EmulatedRepository {
@@ -220,8 +231,27 @@ export function adminRoutes(state: AdminState): Route[] {
         ...(stringField(body, 'name') ? { name: stringField(body, 'name') } : {}),
         ...(Array.isArray(body.members) ? { members: body.members.map(String) } : {}),
         ...(Array.isArray(body.admins) ? { admins: body.admins.map(String) } : {}),
+        ...(body.basePermission !== undefined
+          ? { basePermission: repositoryPermission(body.basePermission) }
+          : {}),
       });
       return json(201, { id: account.id, login: account.login, type: account.type });
+    }),
+    // An organisation's base permission: what every member may do in every repository.
+    admin('PUT', '/orgs/{org}/base-permission', (request, context) => {
+      const org = accountOrThrow(context, request.params.org);
+      if (org.type !== 'Organization') throw bad('only an organisation has a base permission');
+      org.basePermission = repositoryPermission(request.body?.permission);
+      return json(200, { organization: org.login, basePermission: org.basePermission });
+    }),
+    // A user's own permission on one repository (a collaborator or a team's grant); `none` removes it.
+    admin('PUT', '/repos/{owner}/{repo}/permissions/{login}', (request, context) => {
+      const repo = repositoryOrThrow(context, request);
+      const user = accountOrThrow(context, request.params.login);
+      const permission = repositoryPermission(request.body?.permission);
+      if (permission === 'none') repo.collaborators.delete(user.id);
+      else repo.collaborators.set(user.id, permission);
+      return json(200, { permission: context.world.userPermission(user.id, repo) });
     }),
     admin('POST', '/users/{login}/members', (request, context) => {
       const org = accountOrThrow(context, request.params.login);

@@ -234,8 +234,11 @@ export const repoRoutes: Route[] = [
     method: 'GET',
     template: '/repos/{owner}/{repo}',
     kind: 'rest',
-    handle: (request, context) =>
-      json(200, context.serializer.repository(accessRepository(request, context, 'metadata', 'read').repo)),
+    handle: (request, context) => {
+      const { repo, credential } = accessRepository(request, context, 'metadata', 'read');
+      const viewer = credential.kind === 'user_token' ? credential.user.id : undefined;
+      return json(200, context.serializer.repository(repo, viewer));
+    },
   },
   {
     method: 'GET',
