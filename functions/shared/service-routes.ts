@@ -102,8 +102,9 @@ export const SERVICE_FUNCTIONS: Readonly<Record<ServiceFunctionName, FunctionSpe
     entry: entry('list-installations'),
     description: 'Installations the caller can reach, marked linked or not',
     access: { table: true, githubAppSecret: true, webhookSecret: false, serviceKeys: true },
-    // Membership and links; the user's tokens; the install URL's state.
-    tablePrefixes: ['SESSION#', 'ACCOUNT#', 'USER#'],
+    // Membership and links; the user's tokens; the install URL's state; the stored details of linked
+    // installations GitHub left out (SSO marks them).
+    tablePrefixes: ['SESSION#', 'ACCOUNT#', 'USER#', 'INSTALLATION#'],
     timeoutSeconds: REFRESHING_TIMEOUT_SECONDS,
   },
   'link-installation': {
