@@ -22,10 +22,10 @@ afterAll(() => emulator.close());
 const unescape = (value: string) =>
   value.replace(/&#(\d+);/g, (_m, code: string) => String.fromCharCode(Number(code)));
 
-/** What a browser does: open the start page, submit its form to GitHub, follow GitHub's redirect back. */
-async function register(written: unknown[], tamperState = false) {
-  const registration = await startRegistration({
-    name: 'My Platform',
+/** `npm run register-app`'s server for an App named `name`; what it stores goes to `written`. */
+const startFor = (name: string, written: unknown[] = []) =>
+  startRegistration({
+    name,
     homepage: 'https://app.example.com',
     outputs,
     githubUrl: emulator.url,
@@ -35,11 +35,21 @@ async function register(written: unknown[], tamperState = false) {
       return Promise.resolve();
     },
   });
+
+/** The start page's form: GitHub's URL (as octo-owner) and the manifest it posts. */
+async function startPage(url: string) {
+  const start = await (await fetch(url)).text();
+  const action = new URL(unescape(/action="([^"]+)"/.exec(start)?.[1] ?? ''));
+  const manifest = unescape(/name="manifest" value="([^"]+)"/.exec(start)?.[1] ?? '');
+  action.searchParams.set('login', 'octo-owner');
+  return { action, manifest };
+}
+
+/** What a browser does: open the start page, submit its form to GitHub, follow GitHub's redirect back. */
+async function register(written: unknown[], tamperState = false) {
+  const registration = await startFor('My Platform', written);
   try {
-    const start = await (await fetch(registration.url)).text();
-    const action = new URL(unescape(/action="([^"]+)"/.exec(start)?.[1] ?? ''));
-    const manifest = unescape(/name="manifest" value="([^"]+)"/.exec(start)?.[1] ?? '');
-    action.searchParams.set('login', 'octo-owner');
+    const { action, manifest } = await startPage(registration.url);
     const github = await fetch(action, {
       method: 'POST',
       body: new URLSearchParams({ manifest }),
@@ -107,14 +117,7 @@ describe('npm run register-app (GitHub App manifest flow)', () => {
   });
 
   it('answers only to its own host names: a rebound DNS name sees nothing of the flow', async () => {
-    const registration = await startRegistration({
-      name: 'Rebound',
-      homepage: 'https://app.example.com',
-      outputs,
-      githubUrl: emulator.url,
-      githubApiUrl: emulator.url,
-      writeSecrets: () => Promise.resolve(),
-    });
+    const registration = await startFor('Rebound');
     try {
       const { port } = new URL(registration.url);
       const get = (host: string, path = '/') =>
@@ -151,22 +154,9 @@ describe('npm run register-app (GitHub App manifest flow)', () => {
 
   it('takes one completion per run: a second code with the same state stores nothing', async () => {
     const written: unknown[] = [];
-    const registration = await startRegistration({
-      name: 'Once Only',
-      homepage: 'https://app.example.com',
-      outputs,
-      githubUrl: emulator.url,
-      githubApiUrl: emulator.url,
-      writeSecrets: (secrets) => {
-        written.push(secrets);
-        return Promise.resolve();
-      },
-    });
+    const registration = await startFor('Once Only', written);
     try {
-      const start = await (await fetch(registration.url)).text();
-      const action = new URL(unescape(/action="([^"]+)"/.exec(start)?.[1] ?? ''));
-      const manifest = unescape(/name="manifest" value="([^"]+)"/.exec(start)?.[1] ?? '');
-      action.searchParams.set('login', 'octo-owner');
+      const { action, manifest } = await startPage(registration.url);
       // Two manifests posted with the run's state (the second as an attacker who learnt it would).
       const backs: URL[] = [];
       for (const name of ['Once Only', 'Attacker App']) {
