@@ -2,11 +2,16 @@ import type { BrowserContext, Page } from 'playwright-core';
 import {
   describeInBrowser,
   newWatchedContext,
-  scrollsHorizontally,
   seriousAccessibilityViolations,
   type PageProblems,
   npmStartAndBrowser,
 } from '../support/browser.js';
+import {
+  apiAs,
+  expectReadableAtPhoneWidth,
+  openAccountSwitcher,
+  topBarLayout,
+} from '../support/console-screens.js';
 
 /**
  * The accounts and people screens in Chromium against `npm start`: octo-demo creates and renames an
@@ -32,12 +37,10 @@ describeInBrowser('console: accounts, members and invitations, in Chromium', () 
     return person;
   }
 
-  /** The screen as it is: no serious accessibility violation, no sideways scroll at 390 px. */
+  /** The screen as it is: no serious accessibility violation; at 390 px no sideways scroll and no broken word. */
   async function checkScreen(page: Page): Promise<void> {
     expect(await seriousAccessibilityViolations(page)).toEqual([]);
-    await page.setViewportSize({ width: 390, height: 844 });
-    expect(await scrollsHorizontally(page)).toBe(false);
-    await page.setViewportSize({ width: 1280, height: 900 });
+    await expectReadableAtPhoneWidth(page);
   }
 
   const status = (page: Page, text: string) => page.getByRole('status').filter({ hasText: text }).waitFor();
@@ -70,10 +73,8 @@ describeInBrowser('console: accounts, members and invitations, in Chromium', () 
     await status(page, 'Renamed the account to People Team Renamed.');
     await heading(page, 'People Team Renamed');
     // The header's account list is /me's: refreshed after the rename.
-    await page
-      .getByRole('navigation', { name: 'Accounts' })
-      .getByRole('link', { name: 'People Team Renamed' })
-      .waitFor();
+    await (await openAccountSwitcher(page)).getByRole('link', { name: 'People Team Renamed' }).waitFor();
+    await page.keyboard.press('Escape');
 
     // A deep link survives a reload; home lists the account with my role.
     await page.reload();
@@ -99,6 +100,10 @@ describeInBrowser('console: accounts, members and invitations, in Chromium', () 
       .getByText('Admin')
       .waitFor();
     await checkScreen(page);
+    // The only owner cannot leave: "Leave" stays in their row, disabled, with the reason.
+    const leave = page.getByRole('row', { name: /octo-demo/ }).getByRole('button', { name: /^Leave/ });
+    expect(await leave.isDisabled()).toBe(true);
+    await expect(leave.getAttribute('aria-describedby')).resolves.toBeTruthy();
 
     // An unknown login is explained, and nothing is added.
     await page.getByLabel('GitHub login').fill('no-such-user-here');
@@ -172,12 +177,9 @@ describeInBrowser('console: accounts, members and invitations, in Chromium', () 
     await teammate.page.getByRole('button', { name: 'Decline' }).click();
     await status(teammate.page, 'You declined the invitation to People Team Renamed.');
     await teammate.page.getByText('No pending invitations.').waitFor();
-    expect(
-      await teammate.page
-        .getByRole('navigation', { name: 'Accounts' })
-        .getByRole('link', { name: 'People Team Renamed' })
-        .count(),
-    ).toBe(0);
+    const switcher = await openAccountSwitcher(teammate.page);
+    await switcher.getByText('No accounts yet.').waitFor();
+    expect(await switcher.getByRole('link', { name: 'People Team Renamed' }).count()).toBe(0);
 
     await demo.page.reload();
     await demo.page.getByRole('region', { name: 'Pending invitations' }).getByText('None.').waitFor();
@@ -205,7 +207,14 @@ describeInBrowser('console: accounts, members and invitations, in Chromium', () 
     const { page } = demo;
     await page.goto(accountUrl);
     await heading(page, 'People Team Renamed');
+    // Leaving cannot succeed: the button stays, disabled, described by the reason.
+    const leave = page.getByRole('button', { name: 'Leave People Team Renamed' });
+    expect(await leave.isDisabled()).toBe(true);
+    await expect(leave.getAttribute('aria-describedby')).resolves.toBeTruthy();
     await page.getByText('You are the only owner.').waitFor();
+    expect(await page.locator(`#${await leave.getAttribute('aria-describedby')}`).textContent()).toContain(
+      'You are the only owner.',
+    );
     await page.getByRole('button', { name: 'Delete account' }).click();
     await page
       .getByText('Delete People Team Renamed? Its members, invitations and installation links go with it.')
@@ -217,6 +226,48 @@ describeInBrowser('console: accounts, members and invitations, in Chromium', () 
     await heading(page, 'Your accounts');
     await status(page, 'Deleted the account People Team Renamed.');
     await page.getByText('You do not belong to any account yet').waitFor();
+  });
+
+  test('seven accounts, two of the same name: the top bar stays one row under 80 px and tells them apart', async () => {
+    const { page, context } = demo;
+    const names = [
+      'Design',
+      'Design',
+      'Platform Engineering',
+      'Marketing Operations',
+      'Data Science Guild',
+      'Infrastructure and Reliability',
+      'Customer Success Team',
+    ];
+    for (const name of names) {
+      const created = await apiAs(context, run.stack.apiUrl).post('/accounts', { name });
+      expect(created.status()).toBe(201);
+    }
+    await page.goto(`${run.stack.apiUrl}/console/`);
+    await heading(page, 'Your accounts');
+    const layout = await topBarLayout(page);
+    expect(layout.rows).toBe(1);
+    expect(layout.height).toBeLessThan(80);
+
+    const switcher = await openAccountSwitcher(page);
+    const links = switcher.getByRole('link');
+    expect(await links.count()).toBe(7);
+    const designs = await switcher.getByRole('link', { name: /^Design/ }).all();
+    expect(designs).toHaveLength(2);
+    const [first, second] = await Promise.all(designs.map((link) => link.textContent()));
+    expect(first).not.toBe(second);
+    // The open switcher at phone width: nothing scrolls sideways, no word breaks.
+    await expectReadableAtPhoneWidth(page);
+    expect(await seriousAccessibilityViolations(page)).toEqual([]);
+
+    // Choosing one opens it; the switcher then names it, and Escape closes the list.
+    await designs[1]?.click();
+    await page.getByRole('heading', { level: 1, name: 'Design' }).waitFor();
+    await page.getByRole('button', { name: /^Account: Design/ }).waitFor();
+    expect((await topBarLayout(page)).rows).toBe(1);
+    await openAccountSwitcher(page);
+    await page.keyboard.press('Escape');
+    await page.getByRole('navigation', { name: 'Accounts' }).waitFor({ state: 'hidden' });
   });
 
   test('nothing went wrong in either browser', async () => {
