@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import type { BrowserContext, Page } from 'playwright-core';
 import {
   describeInBrowser,
@@ -19,6 +20,10 @@ import {
  * stale admin control gets the API's 403 in words, a removal, a declined invitation, the deletion.
  * The tests run in order and share the two signed-in browsers.
  */
+// Each step waits for the page, never for a clock: on 2 busy shared cores a sign-in (the first calls
+// load every handler) can take well over 10 s, so the bounds are generous.
+jest.setTimeout(180_000);
+
 describeInBrowser('console: accounts, members and invitations, in Chromium', () => {
   const run = npmStartAndBrowser('console-accounts');
   type Person = { context: BrowserContext; page: Page; watched: PageProblems };
@@ -28,7 +33,7 @@ describeInBrowser('console: accounts, members and invitations, in Chromium', () 
 
   async function signIn(login: string): Promise<Person> {
     const person = await newWatchedContext(run.browser);
-    person.context.setDefaultTimeout(10_000);
+    person.context.setDefaultTimeout(60_000);
     await person.page.goto(`${run.stack.apiUrl}/console/`);
     await person.page.getByRole('link', { name: 'Sign in with GitHub' }).click();
     await person.page.getByRole('link', { name: `Continue as ${login}` }).click();

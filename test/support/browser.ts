@@ -100,7 +100,7 @@ export function npmStartAndBrowser(name: string): { stack: NpmStart; browser: Br
   const dataDir = mkdtempSync(join(tmpdir(), `${name}-`));
   beforeAll(async () => {
     [started.stack, started.browser] = await Promise.all([startNpmStart({ dataDir }), launchChromium()]);
-  }, 120_000);
+  }, 240_000);
   afterAll(async () => {
     await started.browser?.close();
     if (started.stack) await stopNpmStart(started.stack);
