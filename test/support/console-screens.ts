@@ -68,11 +68,19 @@ const BROKEN_WORDS = `(() => {
   const problems = [];
   const where = (element) => element.tagName.toLowerCase() + (element.className ? '.' + String(element.className).split(' ').join('.') : '');
   const skipped = 'pre, code, select, option, textarea, script, style, .visually-hidden';
+  // Visually hidden for screen readers (clipped to a pixel, e.g. table headers shown as card labels).
+  const clipped = (element) => {
+    for (let e = element; e; e = e.parentElement) {
+      const style = getComputedStyle(e);
+      if (style.position === 'absolute' && style.clip && style.clip !== 'auto') return true;
+    }
+    return false;
+  };
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {
     const parent = node.parentElement;
     const text = node.textContent || '';
-    if (!parent || !text.trim() || parent.closest(skipped)) continue;
+    if (!parent || !text.trim() || parent.closest(skipped) || clipped(parent)) continue;
     const style = getComputedStyle(parent);
     if (style.display === 'none' || style.visibility === 'hidden') continue;
     if (style.overflowWrap === 'anywhere' || style.wordBreak === 'break-all')
@@ -86,7 +94,7 @@ const BROKEN_WORDS = `(() => {
     }
   }
   for (const element of document.querySelectorAll('th, td, button, .button, h1, h2, h3, label, summary')) {
-    if (element.closest(skipped) || element.getClientRects().length === 0) continue;
+    if (element.closest(skipped) || clipped(element) || element.getClientRects().length === 0) continue;
     if (element.scrollWidth > element.clientWidth + 1)
       problems.push('cut off: "' + (element.textContent || '').trim() + '" in ' + where(element));
   }
