@@ -101,6 +101,8 @@ describeInBrowser("Bob's story in the console", () => {
     await signInAs(teammate.page, 'octo-teammate');
     await teammate.page.getByRole('link', { name: 'Invitations' }).click();
     await teammate.page.getByRole('button', { name: 'Accept' }).first().click();
+    // Accepting opens the account; the top bar's switcher then lists it.
+    await teammate.page.getByRole('heading', { level: 1, name: 'Team B' }).waitFor();
     await (await openAccountSwitcher(teammate.page)).getByRole('link', { name: 'Team B' }).waitFor();
     expect(teammate.watched.problems).toEqual([]);
     await teammate.context.close();
