@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { jest } from '@jest/globals';
 import type { BrowserContext, Page } from 'playwright-core';
 import {
@@ -37,7 +38,8 @@ describeInBrowser('console: accounts, members and invitations, in Chromium', () 
     await person.page.goto(`${run.stack.apiUrl}/console/`);
     await person.page.getByRole('link', { name: 'Sign in with GitHub' }).click();
     await person.page.getByRole('link', { name: `Continue as ${login}` }).click();
-    await person.page.waitForURL(`${run.stack.apiUrl}/console/**`);
+    // Back on the console: "commit", not "load" (which also waits for avatars from GitHub's host).
+    await person.page.waitForURL(`${run.stack.apiUrl}/console/**`, { waitUntil: 'commit' });
     await person.page.getByRole('button', { name: 'Sign out' }).waitFor();
     return person;
   }
@@ -261,6 +263,12 @@ describeInBrowser('console: accounts, members and invitations, in Chromium', () 
     expect(designs).toHaveLength(2);
     const [first, second] = await Promise.all(designs.map((link) => link.textContent()));
     expect(first).not.toBe(second);
+    // docs/console.md shows it (UPDATE_SCREENSHOTS=1, as the story test's screenshots).
+    if (process.env.UPDATE_SCREENSHOTS === '1')
+      await page.screenshot({
+        path: resolve(import.meta.dirname, '../../docs/screenshots/account-switcher.png'),
+        clip: { x: 0, y: 0, width: 1280, height: 480 },
+      });
     // The open switcher at phone width: nothing scrolls sideways, no word breaks.
     await expectReadableAtPhoneWidth(page);
     expect(await seriousAccessibilityViolations(page)).toEqual([]);

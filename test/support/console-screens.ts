@@ -6,7 +6,8 @@ export async function signInAs(page: Page, apiUrl: string, login: string): Promi
   await page.goto(`${apiUrl}/console/`);
   await page.getByRole('link', { name: 'Sign in with GitHub' }).click();
   await page.getByRole('link', { name: `Continue as ${login}` }).click();
-  await page.waitForURL(`${apiUrl}/console/**`);
+  // Back on the console: "commit", not "load" (which also waits for avatars from GitHub's host).
+  await page.waitForURL(`${apiUrl}/console/**`, { waitUntil: 'commit' });
   await page.getByRole('button', { name: 'Sign out' }).waitFor();
 }
 
