@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { isNotModified, validatorsFor } from './conditional.js';
 import { GitHubError } from './errors.js';
 import { adminRoutes, type AdminState, type CallRecord, type Fault } from './handlers/admin.js';
+import { avatarRoutes } from './handlers/avatars.js';
 import { appManifestRoutes } from './handlers/app-manifests.js';
 import { appRoutes } from './handlers/app.js';
 import { bulkRoutes } from './handlers/bulk.js';
@@ -91,6 +92,7 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
     ...adminRoutes(state),
     ...bulkRoutes,
     ...limitRoutes(limiter),
+    ...avatarRoutes,
   ];
 
   const takeFault = (method: string, route: Route, path: string): Fault | undefined => {

@@ -1,12 +1,19 @@
+import { resolve } from 'node:path';
+import { jest } from '@jest/globals';
 import type { BrowserContext, Page } from 'playwright-core';
 import {
   describeInBrowser,
   newWatchedContext,
-  scrollsHorizontally,
   seriousAccessibilityViolations,
   type PageProblems,
   npmStartAndBrowser,
 } from '../support/browser.js';
+import {
+  apiAs,
+  expectReadableAtPhoneWidth,
+  openAccountSwitcher,
+  topBarLayout,
+} from '../support/console-screens.js';
 
 /**
  * The accounts and people screens in Chromium against `npm start`: octo-demo creates and renames an
@@ -14,6 +21,10 @@ import {
  * stale admin control gets the API's 403 in words, a removal, a declined invitation, the deletion.
  * The tests run in order and share the two signed-in browsers.
  */
+// Each step waits for the page, never for a clock: on 2 busy shared cores a sign-in (the first calls
+// load every handler) can take well over 10 s, so the bounds are generous.
+jest.setTimeout(180_000);
+
 describeInBrowser('console: accounts, members and invitations, in Chromium', () => {
   const run = npmStartAndBrowser('console-accounts');
   type Person = { context: BrowserContext; page: Page; watched: PageProblems };
@@ -23,21 +34,20 @@ describeInBrowser('console: accounts, members and invitations, in Chromium', () 
 
   async function signIn(login: string): Promise<Person> {
     const person = await newWatchedContext(run.browser);
-    person.context.setDefaultTimeout(10_000);
+    person.context.setDefaultTimeout(60_000);
     await person.page.goto(`${run.stack.apiUrl}/console/`);
     await person.page.getByRole('link', { name: 'Sign in with GitHub' }).click();
     await person.page.getByRole('link', { name: `Continue as ${login}` }).click();
-    await person.page.waitForURL(`${run.stack.apiUrl}/console/**`);
+    // Back on the console: "commit", not "load" (which also waits for avatars from GitHub's host).
+    await person.page.waitForURL(`${run.stack.apiUrl}/console/**`, { waitUntil: 'commit' });
     await person.page.getByRole('button', { name: 'Sign out' }).waitFor();
     return person;
   }
 
-  /** The screen as it is: no serious accessibility violation, no sideways scroll at 390 px. */
+  /** The screen as it is: no serious accessibility violation; at 390 px no sideways scroll and no broken word. */
   async function checkScreen(page: Page): Promise<void> {
     expect(await seriousAccessibilityViolations(page)).toEqual([]);
-    await page.setViewportSize({ width: 390, height: 844 });
-    expect(await scrollsHorizontally(page)).toBe(false);
-    await page.setViewportSize({ width: 1280, height: 900 });
+    await expectReadableAtPhoneWidth(page);
   }
 
   const status = (page: Page, text: string) => page.getByRole('status').filter({ hasText: text }).waitFor();
@@ -70,10 +80,8 @@ describeInBrowser('console: accounts, members and invitations, in Chromium', () 
     await status(page, 'Renamed the account to People Team Renamed.');
     await heading(page, 'People Team Renamed');
     // The header's account list is /me's: refreshed after the rename.
-    await page
-      .getByRole('navigation', { name: 'Accounts' })
-      .getByRole('link', { name: 'People Team Renamed' })
-      .waitFor();
+    await (await openAccountSwitcher(page)).getByRole('link', { name: 'People Team Renamed' }).waitFor();
+    await page.keyboard.press('Escape');
 
     // A deep link survives a reload; home lists the account with my role.
     await page.reload();
@@ -99,6 +107,10 @@ describeInBrowser('console: accounts, members and invitations, in Chromium', () 
       .getByText('Admin')
       .waitFor();
     await checkScreen(page);
+    // The only owner cannot leave: "Leave" stays in their row, disabled, with the reason.
+    const leave = page.getByRole('row', { name: /octo-demo/ }).getByRole('button', { name: /^Leave/ });
+    expect(await leave.isDisabled()).toBe(true);
+    await expect(leave.getAttribute('aria-describedby')).resolves.toBeTruthy();
 
     // An unknown login is explained, and nothing is added.
     await page.getByLabel('GitHub login').fill('no-such-user-here');
@@ -172,12 +184,9 @@ describeInBrowser('console: accounts, members and invitations, in Chromium', () 
     await teammate.page.getByRole('button', { name: 'Decline' }).click();
     await status(teammate.page, 'You declined the invitation to People Team Renamed.');
     await teammate.page.getByText('No pending invitations.').waitFor();
-    expect(
-      await teammate.page
-        .getByRole('navigation', { name: 'Accounts' })
-        .getByRole('link', { name: 'People Team Renamed' })
-        .count(),
-    ).toBe(0);
+    const switcher = await openAccountSwitcher(teammate.page);
+    await switcher.getByText('No accounts yet.').waitFor();
+    expect(await switcher.getByRole('link', { name: 'People Team Renamed' }).count()).toBe(0);
 
     await demo.page.reload();
     await demo.page.getByRole('region', { name: 'Pending invitations' }).getByText('None.').waitFor();
@@ -205,7 +214,14 @@ describeInBrowser('console: accounts, members and invitations, in Chromium', () 
     const { page } = demo;
     await page.goto(accountUrl);
     await heading(page, 'People Team Renamed');
+    // Leaving cannot succeed: the button stays, disabled, described by the reason.
+    const leave = page.getByRole('button', { name: 'Leave People Team Renamed' });
+    expect(await leave.isDisabled()).toBe(true);
+    await expect(leave.getAttribute('aria-describedby')).resolves.toBeTruthy();
     await page.getByText('You are the only owner.').waitFor();
+    expect(await page.locator(`#${await leave.getAttribute('aria-describedby')}`).textContent()).toContain(
+      'You are the only owner.',
+    );
     await page.getByRole('button', { name: 'Delete account' }).click();
     await page
       .getByText('Delete People Team Renamed? Its members, invitations and installation links go with it.')
@@ -217,6 +233,54 @@ describeInBrowser('console: accounts, members and invitations, in Chromium', () 
     await heading(page, 'Your accounts');
     await status(page, 'Deleted the account People Team Renamed.');
     await page.getByText('You do not belong to any account yet').waitFor();
+  });
+
+  test('seven accounts, two of the same name: the top bar stays one row under 80 px and tells them apart', async () => {
+    const { page, context } = demo;
+    const names = [
+      'Design',
+      'Design',
+      'Platform Engineering',
+      'Marketing Operations',
+      'Data Science Guild',
+      'Infrastructure and Reliability',
+      'Customer Success Team',
+    ];
+    for (const name of names) {
+      const created = await apiAs(context, run.stack.apiUrl).post('/accounts', { name });
+      expect(created.status()).toBe(201);
+    }
+    await page.goto(`${run.stack.apiUrl}/console/`);
+    await heading(page, 'Your accounts');
+    const layout = await topBarLayout(page);
+    expect(layout.rows).toBe(1);
+    expect(layout.height).toBeLessThan(80);
+
+    const switcher = await openAccountSwitcher(page);
+    const links = switcher.getByRole('link');
+    expect(await links.count()).toBe(7);
+    const designs = await switcher.getByRole('link', { name: /^Design/ }).all();
+    expect(designs).toHaveLength(2);
+    const [first, second] = await Promise.all(designs.map((link) => link.textContent()));
+    expect(first).not.toBe(second);
+    // docs/console.md shows it (UPDATE_SCREENSHOTS=1, as the story test's screenshots).
+    if (process.env.UPDATE_SCREENSHOTS === '1')
+      await page.screenshot({
+        path: resolve(import.meta.dirname, '../../docs/screenshots/account-switcher.png'),
+        clip: { x: 0, y: 0, width: 1280, height: 480 },
+      });
+    // The open switcher at phone width: nothing scrolls sideways, no word breaks.
+    await expectReadableAtPhoneWidth(page);
+    expect(await seriousAccessibilityViolations(page)).toEqual([]);
+
+    // Choosing one opens it; the switcher then names it, and Escape closes the list.
+    await designs[1]?.click();
+    await page.getByRole('heading', { level: 1, name: 'Design' }).waitFor();
+    await page.getByRole('button', { name: /^Account: Design/ }).waitFor();
+    expect((await topBarLayout(page)).rows).toBe(1);
+    await openAccountSwitcher(page);
+    await page.keyboard.press('Escape');
+    await page.getByRole('navigation', { name: 'Accounts' }).waitFor({ state: 'hidden' });
   });
 
   test('nothing went wrong in either browser', async () => {

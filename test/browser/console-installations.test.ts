@@ -1,5 +1,9 @@
+import { jest } from '@jest/globals';
 import { describeInBrowser, newWatchedContext, npmStartAndBrowser } from '../support/browser.js';
 import { apiAs, createAccount, expectAccessibleAndNarrow, signInAs } from '../support/console-screens.js';
+
+// Steps wait for the page, not a clock; on 2 busy shared cores a step can take long.
+jest.setTimeout(240_000);
 
 type Listed = { installations: { id: number; linked: boolean; account?: { login: string } }[] };
 
@@ -21,6 +25,8 @@ describeInBrowser('console: installations screen, in Chromium against npm start'
     const rows = page.getByRole('table', { name: 'Installations of the App' }).getByRole('row');
     await rows.filter({ hasText: 'octo-org' }).getByText('Not linked').waitFor();
     await expect(rows.filter({ hasText: 'octo-demo' }).getByText('Not linked').count()).resolves.toBe(1);
+    // Each GitHub account with its avatar (its first letter when the picture does not load).
+    await rows.filter({ hasText: 'octo-org' }).locator('.avatar').waitFor();
     await expectAccessibleAndNarrow(page);
 
     // With the keyboard: the buttons are real buttons.
@@ -28,6 +34,10 @@ describeInBrowser('console: installations screen, in Chromium against npm start'
     await page.keyboard.press('Enter');
     await page.getByRole('button', { name: 'Unlink octo-org', exact: true }).waitFor();
     await page.getByRole('status').getByText('octo-org is linked to Team A.').waitFor();
+    await rows
+      .filter({ hasText: 'octo-org' })
+      .getByText('Linked: this account uses its repositories')
+      .waitFor();
     expect(await linkedLogins()).toEqual(['octo-org']);
 
     await page.getByRole('button', { name: 'Unlink octo-org', exact: true }).click();

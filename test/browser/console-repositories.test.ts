@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import type { BrowserContext, Page } from 'playwright-core';
 import {
   describeInBrowser,
@@ -14,6 +15,9 @@ import {
 } from '../support/console-screens.js';
 
 const ORG_INSTALLATION = 40001;
+
+// Steps wait for the page, not a clock; on 2 busy shared cores a step can take long.
+jest.setTimeout(240_000);
 
 describeInBrowser('console: repositories screens, in Chromium against npm start', () => {
   let context: BrowserContext;
@@ -41,14 +45,22 @@ describeInBrowser('console: repositories screens, in Chromium against npm start'
 
   test('the list pages with "Load more", searches by name, filters by installation and shows each installation\'s status', async () => {
     await page.goto(`${run.stack.apiUrl}/console/accounts/${accountId}/repositories`);
-    await page.getByRole('list', { name: 'Linked installations' }).getByText('octo-org: read').waitFor();
+    await page
+      .getByRole('list', { name: 'Linked installations' })
+      .getByText('octo-org: linked, all its repositories listed')
+      .waitFor();
     await repositoryLinks().first().waitFor();
     expect(await repositoryLinks().count()).toBe(30);
+    // The account's total, as the API counts it (its list answer without q).
+    const listed = await apiAs(context, run.stack.apiUrl).get(`/accounts/${accountId}/repositories`);
+    const { total } = (await listed.json()) as { total: number };
+    expect(total).toBeGreaterThan(60);
+    await page.getByText(`${total} repositories in this account, 30 shown.`).waitFor();
     expect(await repositoryLinks().first().textContent()).toBe('octo-org/project-template');
     await expectAccessibleAndNarrow(page);
 
     await page.getByRole('button', { name: 'Load more' }).click();
-    await page.getByText('60 shown').waitFor();
+    await page.getByText(`${total} repositories in this account, 60 shown.`).waitFor();
     const names = await repositoryLinks().allTextContents();
     expect(names).toHaveLength(60);
     expect(new Set(names).size).toBe(60);
@@ -58,6 +70,7 @@ describeInBrowser('console: repositories screens, in Chromium against npm start'
     await page.getByRole('button', { name: 'Search' }).click();
     await page.getByRole('link', { name: 'octo-org/web-app' }).waitFor();
     expect(await repositoryLinks().allTextContents()).toEqual(['octo-org/web-app']);
+    await page.getByText('Repositories matching "web": 1 shown.').waitFor();
     expect(await page.getByRole('button', { name: 'Load more' }).count()).toBe(0);
     expect(watched.problems).toEqual([]);
   });
@@ -118,6 +131,11 @@ describeInBrowser('console: repositories screens, in Chromium against npm start'
     await page.getByText('Showing console-change').waitFor();
     const firstSaid = (await page.getByRole('status').textContent()) ?? '';
     await page.getByLabel('Contents of README.md').filter({ hasText: '# Changed in the console' }).waitFor();
+    // The committed change starts the form over; the branch stays the one now shown.
+    await expect(page.getByLabel('File path').inputValue()).resolves.toBe('');
+    await expect(page.getByLabel('File content').inputValue()).resolves.toBe('');
+    await expect(page.getByLabel('Commit message').inputValue()).resolves.toBe('');
+    await expect(page.getByLabel('Branch', { exact: true }).inputValue()).resolves.toBe('console-change');
 
     // Meanwhile someone else moves the branch (through the API, as another client would).
     const elsewhere = await apiAs(context, run.stack.apiUrl).post(
@@ -131,6 +149,7 @@ describeInBrowser('console: repositories screens, in Chromium against npm start'
     expect(elsewhere.status()).toBe(201);
     const movedTo = ((await elsewhere.json()) as { sha: string }).sha;
 
+    await page.getByLabel('File path').fill('README.md');
     await page.getByLabel('File content').fill('# Changed again\n');
     await page.getByLabel('Commit message').fill('Change it again');
     await page.getByRole('button', { name: 'Commit', exact: true }).click();
@@ -171,7 +190,7 @@ describeInBrowser('console: repositories screens, in Chromium against npm start'
     await page.goto(`${run.stack.apiUrl}/console/accounts/${accountId}/repositories`);
     const statuses = page.getByRole('list', { name: 'Linked installations' });
     await statuses.getByText('octo-demo: suspended on GitHub: its repositories are not listed').waitFor();
-    await statuses.getByText('octo-org: read').waitFor();
+    await statuses.getByText('octo-org: linked, all its repositories listed').waitFor();
     expect(await repositoryLinks().count()).toBe(30);
     await expectAccessibleAndNarrow(page);
     expect(watched.problems).toEqual([]);

@@ -108,8 +108,12 @@ export function npmStartAndBrowser(name: string): { stack: NpmStart; browser: Br
   const started = {} as { stack: NpmStart; browser: Browser };
   const dataDir = mkdtempSync(join(tmpdir(), `${name}-`));
   beforeAll(async () => {
-    [started.stack, started.browser] = await Promise.all([startNpmStart({ dataDir }), launchChromium()]);
-  }, 120_000);
+    // Each is kept as soon as it is up: when the other fails, afterAll still stops it (no stray Chromium).
+    await Promise.all([
+      startNpmStart({ dataDir }).then((stack) => (started.stack = stack)),
+      launchChromium().then((browser) => (started.browser = browser)),
+    ]);
+  }, 240_000);
   afterAll(async () => {
     await started.browser?.close();
     if (started.stack) await stopNpmStart(started.stack);

@@ -68,7 +68,8 @@ export async function startNpmStart(options: {
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const deadline = Date.now() + 60_000;
+  // Seeding sends webhooks and syncs repositories: on 2 shared, busy cores that alone can pass a minute.
+  const deadline = Date.now() + 180_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`npm start exited early:\n${output}`);
     try {
@@ -85,7 +86,7 @@ export async function startNpmStart(options: {
     } catch {
       // not listening yet
     }
-    if (Date.now() > deadline) throw new Error(`no /health within 60 s:\n${output}`);
+    if (Date.now() > deadline) throw new Error(`no /health and banner within 180 s:\n${output}`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }

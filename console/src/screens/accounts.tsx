@@ -101,16 +101,21 @@ export function AccountOverview({ accountId }: { accountId: string }) {
         <Rename key={accountId} accountId={accountId} current={account.name} onRenamed={loaded.reload} />
       )}
       <h2>Leave</h2>
-      {lastOwner ? (
-        <p class="muted">
-          You are the only owner. To leave, make someone else an owner on the Members page first, or delete
-          the account.
-        </p>
-      ) : (
-        <p class="actions">
-          <button type="button" onClick={() => void leave()}>
-            Leave {account.name}
-          </button>
+      {/* Leaving as the only owner cannot succeed (409 last_owner): the button stays, disabled, with why. */}
+      <p class="actions">
+        <button
+          type="button"
+          disabled={lastOwner}
+          aria-describedby={lastOwner ? 'leave-reason' : undefined}
+          onClick={() => void leave()}
+        >
+          Leave {account.name}
+        </button>
+      </p>
+      {lastOwner && (
+        <p id="leave-reason" class="reason">
+          You are the only owner. To leave, make someone else an owner on the{' '}
+          <a href={paths.members(accountId)}>Members</a> page first, or delete the account.
         </p>
       )}
       {mayManageAccount(account.role) && <Delete key={accountId} accountId={accountId} name={account.name} />}

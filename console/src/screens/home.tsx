@@ -3,7 +3,7 @@ import { describeError } from '../errors';
 import { useLoad } from '../hooks';
 import { paths } from '../router';
 import { useSession } from '../session';
-import { roleWords } from './roles';
+import { accountDetail } from './header';
 
 /** Home: the accounts to open, or, with none yet, an invitation to create one. */
 export function Home() {
@@ -29,7 +29,7 @@ export function Home() {
             {accounts.map((account) => (
               <li key={account.id}>
                 <a href={paths.account(account.id)}>{account.name}</a>{' '}
-                <span class="muted">({roleWords[account.role]})</span>
+                <span class="muted">({accountDetail(account, accounts)})</span>
               </li>
             ))}
           </ul>

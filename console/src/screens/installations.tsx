@@ -5,6 +5,7 @@ import { useLoad } from '../hooks';
 import { navigate, paths } from '../router';
 import { useSession } from '../session';
 import { useAction } from './act';
+import { Avatar } from './avatar';
 
 type Installation = Schemas['Installation'];
 
@@ -123,14 +124,21 @@ export function Installations({ accountId }: { accountId: string }) {
                 {list.data.installations.map((installation) => (
                   <tr key={installation.id}>
                     <td>
-                      <strong>{label(installation)}</strong>
+                      <span class="with-avatar">
+                        <Avatar url={installation.account?.avatarUrl} name={label(installation)} />
+                        <strong>{label(installation)}</strong>
+                      </span>
                       <br />
                       <span class="muted">
                         {installation.account?.type === 'Organization' ? 'Organization' : 'Personal account'}
-                        {installation.repositorySelection === 'selected' ? ', selected repositories' : ''}
+                        {installation.repositorySelection === 'selected'
+                          ? ', selected repositories'
+                          : installation.repositorySelection === 'all'
+                            ? ', all repositories'
+                            : ''}
                       </span>
                     </td>
-                    <td>
+                    <td data-label="State" id={`installation-state-${installation.id}`}>
                       {state(installation)}
                       {installation.commitPolicy ? (
                         <>
@@ -155,6 +163,8 @@ export function Installations({ accountId }: { accountId: string }) {
                           class="primary"
                           disabled={busy || !installation.accessible}
                           aria-label={`Link ${label(installation)}`}
+                          // The state cell says why a Link cannot succeed (not reachable, suspended).
+                          aria-describedby={`installation-state-${installation.id}`}
                           onClick={() => void link(installation)}
                         >
                           Link
@@ -184,12 +194,24 @@ function label(installation: Installation): string {
   return installation.account?.login ?? `Installation ${installation.id}`;
 }
 
+/** The installation's state in words: linked or not, and what that means for this account. */
 function state(installation: Installation): string {
-  const parts = [installation.linked ? 'Linked' : 'Not linked'];
+  const parts = [
+    installation.linked
+      ? 'Linked: this account uses its repositories'
+      : installation.accessible
+        ? 'Not linked: link it to use its repositories here'
+        : 'Not linked',
+  ];
   if (!installation.accessible)
-    parts.push('you cannot reach it on GitHub (a teammate linked it; only they can see its details)');
-  if (installation.suspended) parts.push('suspended on GitHub');
-  return parts.join(', ');
+    parts.push(
+      installation.linked
+        ? 'you cannot reach it on GitHub yourself (a teammate linked it; only they can see its details)'
+        : 'you cannot reach it on GitHub, so you cannot link it',
+    );
+  if (installation.suspended)
+    parts.push('suspended on GitHub: GitHub refuses the App its repositories for now');
+  return parts.join('; ') + '.';
 }
 
 /** Who may commit through the link (set by an owner of the account who owns the GitHub account). */

@@ -90,6 +90,7 @@ function MemberTable({ account, reload }: { account: Account; reload: () => void
   const { busy, act } = useAct(reload);
   const accountId = account.id;
   const members = account.members ?? [];
+  const owners = members.filter((member) => member.role === 'owner').length;
   const path = (member: Schemas['Member']) => ({
     params: { path: { accountId, userId: String(member.userId) } },
   });
@@ -129,13 +130,23 @@ function MemberTable({ account, reload }: { account: Account; reload: () => void
           {members.map((member) => {
             const self = member.userId === user.id;
             const roles = grantableRoles(account.role, member.role);
+            // The API keeps one owner at least: the only owner can neither leave nor step down.
+            const onlyOwner = member.role === 'owner' && owners <= 1;
+            const reasonId = `member-reason-${member.userId}`;
+            const mayAct = self || mayGrant(account.role, member.role);
+            const reason =
+              mayAct && onlyOwner
+                ? 'The only owner cannot leave or step down: make someone else an owner first.'
+                : !mayAct && account.role !== 'member'
+                  ? 'Only an owner changes or removes an owner.'
+                  : null;
             return (
               <tr key={member.userId}>
                 <th scope="row">
                   {member.login}
                   {self && <span class="muted"> (you)</span>}
                 </th>
-                <td>{roleWords[member.role]}</td>
+                <td data-label="Role">{roleWords[member.role]}</td>
                 <td>
                   <div class="actions tight">
                     {roles.length > 0 && (
@@ -143,14 +154,17 @@ function MemberTable({ account, reload }: { account: Account; reload: () => void
                         member={member}
                         roles={roles}
                         busy={busy}
+                        disabled={onlyOwner}
+                        describedBy={reason ? reasonId : undefined}
                         onChange={(role) => void changeRole(member, role)}
                       />
                     )}
-                    {(self || mayGrant(account.role, member.role)) && (
+                    {mayAct && (
                       <button
                         type="button"
                         class="danger"
-                        disabled={busy}
+                        disabled={busy || onlyOwner}
+                        aria-describedby={reason ? reasonId : undefined}
                         onClick={() => void remove(member)}
                       >
                         {self ? 'Leave' : 'Remove'}
@@ -158,6 +172,11 @@ function MemberTable({ account, reload }: { account: Account; reload: () => void
                       </button>
                     )}
                   </div>
+                  {reason && (
+                    <p id={reasonId} class="reason">
+                      {reason}
+                    </p>
+                  )}
                 </td>
               </tr>
             );
@@ -172,6 +191,8 @@ function RoleChange(props: {
   member: Schemas['Member'];
   roles: Role[];
   busy: boolean;
+  disabled: boolean;
+  describedBy?: string | undefined;
   onChange: (role: Role) => void;
 }) {
   const { member } = props;
@@ -188,14 +209,24 @@ function RoleChange(props: {
       <label for={id} class="visually-hidden">
         Role of {member.login}
       </label>
-      <select id={id} value={role} onChange={(event) => setRole(event.currentTarget.value as Role)}>
+      <select
+        id={id}
+        value={role}
+        disabled={props.disabled}
+        aria-describedby={props.describedBy}
+        onChange={(event) => setRole(event.currentTarget.value as Role)}
+      >
         {props.roles.map((option) => (
           <option key={option} value={option}>
             {roleWords[option]}
           </option>
         ))}
       </select>
-      <button type="submit" disabled={props.busy || role === member.role}>
+      <button
+        type="submit"
+        disabled={props.busy || props.disabled || role === member.role}
+        aria-describedby={props.describedBy}
+      >
         Change role<span class="visually-hidden"> of {member.login}</span>
       </button>
     </form>
@@ -221,7 +252,11 @@ function Invite(props: { accountId: string; myRole: Role; reload: () => void }) 
         ? `Renewed the invitation of ${data.login} as ${as}.`
         : `Invited ${data.login} as ${as}. They accept under Invitations once they sign in.`;
     });
-    if (done) setLogin('');
+    // A sent invitation starts the form over.
+    if (done) {
+      setLogin('');
+      setRole('member');
+    }
   };
 
   return (
@@ -294,9 +329,9 @@ function PendingInvitations(props: {
               {props.invitations.map((invitation) => (
                 <tr key={invitation.id}>
                   <th scope="row">{invitation.login}</th>
-                  <td>{roleWords[invitation.role]}</td>
-                  <td>{invitation.invitedBy.login}</td>
-                  <td>{new Date(invitation.expiresAt).toLocaleDateString()}</td>
+                  <td data-label="Role">{roleWords[invitation.role]}</td>
+                  <td data-label="Invited by">{invitation.invitedBy.login}</td>
+                  <td data-label="Open until">{new Date(invitation.expiresAt).toLocaleDateString()}</td>
                   <td>
                     {mayGrant(props.myRole, invitation.role) && (
                       <button type="button" disabled={busy} onClick={() => void revoke(invitation)}>

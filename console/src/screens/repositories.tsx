@@ -29,12 +29,28 @@ interface Filter {
   installationId: string;
 }
 
-const statusWords: Record<InstallationStatus['status'], string> = {
-  ok: 'read',
-  syncing: 'syncing… (its repositories are still being read from GitHub)',
-  suspended: 'suspended on GitHub: its repositories are not listed',
-  unavailable: 'unavailable (uninstalled on GitHub, or GitHub failed for it): its list may be out of date',
-  sso_required: 'its organisation requires SAML SSO: its list may be out of date',
+/** What an installation's status means for the list below, in words. */
+function statusWords(installation: InstallationStatus): string {
+  switch (installation.status) {
+    case 'ok':
+      return installation.syncedAt
+        ? `linked, all its repositories listed (read from GitHub ${new Date(installation.syncedAt).toLocaleString()})`
+        : 'linked, all its repositories listed';
+    case 'syncing':
+      return 'linked, its repositories are still being read from GitHub: the list is not complete yet';
+    case 'suspended':
+      return 'suspended on GitHub: its repositories are not listed';
+    case 'unavailable':
+      return 'unavailable (uninstalled on GitHub, or GitHub failed for it): its list may be out of date';
+    case 'sso_required':
+      return 'its organisation requires SAML SSO: its list may be out of date';
+  }
+}
+
+const visibilityWords: Record<string, string> = {
+  public: 'Public',
+  private: 'Private',
+  internal: 'Internal',
 };
 
 /** The repositories of the account's linked installations: search, filter, page with the API's cursor. */
@@ -117,7 +133,7 @@ export function Repositories({ accountId }: { accountId: string }) {
         <ul class="installation-status" aria-label="Linked installations">
           {statuses.map((installation) => (
             <li key={installation.id} class={`status-${installation.status}`}>
-              {installation.account ?? `Installation ${installation.id}`}: {statusWords[installation.status]}
+              {installation.account ?? `Installation ${installation.id}`}: {statusWords(installation)}
             </li>
           ))}
         </ul>
@@ -133,46 +149,61 @@ export function Repositories({ accountId }: { accountId: string }) {
         ) : repositories.length === 0 ? (
           <p>No repository matches.</p>
         ) : (
-          <div class="table-wrap">
-            <table aria-label="Repositories">
-              <thead>
-                <tr>
-                  <th scope="col">Repository</th>
-                  <th scope="col">Visibility</th>
-                  <th scope="col">Default branch</th>
-                </tr>
-              </thead>
-              <tbody>
-                {repositories.map((repository) => (
-                  <tr key={repository.fullName}>
-                    <td>
-                      <a href={paths.repository(accountId, repository.owner, repository.name)}>
-                        {repository.fullName}
-                      </a>
-                      {repository.archived ? <span class="muted"> (archived)</span> : null}
-                    </td>
-                    <td>{repository.visibility}</td>
-                    <td>{repository.defaultBranch}</td>
+          <>
+            <p class="repo-count">{countWords(first.data.total, repositories.length, filter, known)}</p>
+            <div class="table-wrap">
+              <table aria-label="Repositories">
+                <thead>
+                  <tr>
+                    <th scope="col">Repository</th>
+                    <th scope="col">Visibility</th>
+                    <th scope="col">Default branch</th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+                </thead>
+                <tbody>
+                  {repositories.map((repository) => (
+                    <tr key={repository.fullName}>
+                      <td>
+                        <a href={paths.repository(accountId, repository.owner, repository.name)}>
+                          {repository.fullName}
+                        </a>
+                        {repository.archived ? <span class="muted"> (archived)</span> : null}
+                      </td>
+                      <td data-label="Visibility">
+                        {visibilityWords[repository.visibility] ?? repository.visibility}
+                      </td>
+                      <td data-label="Default branch">{repository.defaultBranch}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          </>
         )
       ) : null}
       {nextCursor && !first.loading ? (
         <p>
           <button type="button" disabled={busy} onClick={() => void loadMore()}>
             Load more
-          </button>{' '}
-          <span class="muted">
-            {repositories.length} shown
-            {first.data?.total === undefined ? '' : ` of ${first.data.total}`}
-          </span>
+          </button>
         </p>
       ) : null}
     </section>
   );
+}
+
+/**
+ * The account's total (the API counts it without `q`), of one installation when filtered; with a
+ * search, how many matches are shown so far.
+ */
+function countWords(total: number | undefined, shown: number, filter: Filter, known: InstallationStatus[]) {
+  const plural = (n: number) => (n === 1 ? '1 repository' : `${n} repositories`);
+  if (total === undefined) return `Repositories matching "${filter.q}": ${shown} shown.`;
+  const installation = known.find((candidate) => String(candidate.id) === filter.installationId);
+  const where = filter.installationId
+    ? `in ${installation?.account ?? `installation ${filter.installationId}`}`
+    : 'in this account';
+  return shown < total ? `${plural(total)} ${where}, ${shown} shown.` : `${plural(total)} ${where}.`;
 }
 
 interface FileRow {

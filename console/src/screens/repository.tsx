@@ -123,7 +123,11 @@ export function RepositoryView({ accountId, owner, repo, path }: Props) {
     });
     if (!committed) return;
     announce(`Committed ${committed.sha.slice(0, 7)} on branch ${committed.branch}.`);
+    // A committed change starts the form over (the branch stays: the screen now shows it).
+    setFilePath('');
+    setContent('');
     setMessage('');
+    setBranch(committed.branch);
     // Same screen, now showing the branch the change landed on.
     navigate(withRef(paths.repository(accountId, owner, repo, path), committed.branch));
     if (committed.branch === ref) {
