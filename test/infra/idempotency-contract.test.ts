@@ -15,7 +15,7 @@ describe('Idempotency-Key in openapi.yaml', () => {
   const mutating = ROUTES.map(routeKey).filter((key) => isMutatingRoute(key) && !WITHOUT_KEY.includes(key));
 
   it('covers commits, accounts, members, invitations, links and repositories', () => {
-    expect(mutating).toHaveLength(13);
+    expect(mutating).toHaveLength(14);
   });
 
   it.each(mutating)('%s declares the header, 409 and 422', (key) => {
