@@ -33,6 +33,12 @@ export type LocalApiServerOptions = {
    * there first, since a cookie set for one host name is never sent to another.
    */
   canonicalOrigin?: string;
+  /**
+   * Hold each function to its IAM grants (local/access-guard.ts; default on). The guard sits on this
+   * process's shared clients (functions/shared/services.ts); prebuilt bundles bring their own, so the
+   * bundle server turns it off (the grants are checked on the sources by every other suite).
+   */
+  guardAccess?: boolean;
 };
 
 export type ObservedResponse = {
@@ -155,7 +161,9 @@ export async function startLocalApiServer(options: LocalApiServerOptions): Promi
       handlers.set(fn, loaded);
     }
     const { handler } = await loaded;
-    const result = await inInvocationScope(fn, () => handler(event, lambdaContext(fn)));
+    const result = await inInvocationScope(fn, () => handler(event, lambdaContext(fn)), {
+      guard: options.guardAccess !== false,
+    });
     for (const [name, value] of Object.entries(result.headers ?? {})) {
       // middy's security headers set Server/X-Powered-By to undefined to mean "send none".
       if (value !== undefined) res.setHeader(name, String(value));

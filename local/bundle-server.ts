@@ -34,6 +34,7 @@ if (process.argv[2] === '--run') {
     port: Number(process.env.PORT ?? 0),
     frontendOrigins: (process.env.FRONTEND_ORIGINS ?? '').split(',').map((origin) => origin.trim()),
     loadHandler: (fn) => load<{ handler: HttpLambdaHandler }>(fn),
+    guardAccess: false,
   });
   process.stdout.write(`READY ${api.url} ${process.version}\n`);
   const stop = () => void api.close().then(() => process.exit(0));

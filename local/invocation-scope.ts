@@ -9,8 +9,12 @@ import { guardClients, runAs } from './access-guard.js';
  * one invocation's keys never reach another's lines; and under the IAM grants of its function `fn`
  * (local/access-guard.ts), as its role would hold it to in AWS.
  */
-export async function inInvocationScope<T>(fn: ServiceFunctionName, invoke: () => Promise<T>): Promise<T> {
-  await guardServices();
+export async function inInvocationScope<T>(
+  fn: ServiceFunctionName,
+  invoke: () => Promise<T>,
+  options: { guard?: boolean } = {},
+): Promise<T> {
+  if (options.guard !== false) await guardServices();
   const globals = globalThis as { [INVOCATION_SCOPE]?: AsyncLocalStorage<InvocationScope> };
   const invocations = (globals[INVOCATION_SCOPE] ??= new AsyncLocalStorage<InvocationScope>());
   return runAs(fn, () => invocations.run(new Map(), invoke));
