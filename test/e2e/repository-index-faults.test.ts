@@ -26,6 +26,7 @@ import { runRedeliveryOnce } from '../../local/redelivery-timer.js';
 import { invokeRepositorySync } from '../../local/repository-sync.js';
 import { eventually } from '../support/repository-index.js';
 import { api, signIn, startService, type ServiceFixture } from '../support/service.js';
+import { seededRandom } from '../support/seeded-random.js';
 
 jest.setTimeout(180_000);
 
@@ -44,29 +45,11 @@ type Org = (typeof ORGS)[number];
 /** storm-a and storm-c: `all`; storm-b: `selected`; storm-x: no installation. */
 const INSTALLED: Org[] = ['storm-a', 'storm-b', 'storm-c'];
 
-/** A small seeded PRNG (mulberry32): the storm is the same on every run of a seed. */
-function prng(seed: number) {
-  let state = seed >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return {
-    next,
-    pick<T>(items: readonly T[]): T {
-      return items[Math.floor(next() * items.length)] as T;
-    },
-  };
-}
-
 let fx: ServiceFixture;
 let me: ReturnType<typeof api>;
 let accountId: string;
 const installationOf = new Map<Org, number>();
-const random = prng(SEED);
+const random = seededRandom(SEED);
 const appId = () => Number(fx.secrets.githubApp.appId);
 const world = () => fx.emulator.world;
 const index = () => new RepositoryIndexStore(fx.table.table);

@@ -1,6 +1,7 @@
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { installationPayload } from '../support/events.js';
 import { sendWebhook, startService, type ServiceFixture } from '../support/service.js';
+import { seededRandom } from '../support/seeded-random.js';
 
 /**
  * Issue #22, finding 4: a signed payload with an out-of-range numeric timestamp (`updated_at: 1e20`,
@@ -15,23 +16,6 @@ beforeAll(async () => {
 afterAll(() => fx.close());
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-
-/** A small seeded generator (mulberry32): the same run every time, and a failure names its seed. */
-function random(seed: number) {
-  let state = seed >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return {
-    next,
-    int: (below: number) => Math.floor(next() * below),
-    pick: <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)] as T,
-  };
-}
 
 let nextId = 700_000;
 const repository = (id: number, extra: Record<string, Json> = {}) => ({
@@ -122,7 +106,7 @@ function paths(value: Json, prefix: Array<string | number> = []): Array<Array<st
   return prefix.length > 0 ? [prefix, ...children] : children;
 }
 
-function mutate(payload: Json, rng: ReturnType<typeof random>): Json {
+function mutate(payload: Json, rng: ReturnType<typeof seededRandom>): Json {
   const copy = JSON.parse(JSON.stringify(payload)) as Json;
   for (let round = 0, rounds = 1 + rng.int(3); round < rounds; round++) {
     // Read again each round: an earlier mutation may have replaced a whole branch.
@@ -223,7 +207,7 @@ describe('date fields of signed payloads', () => {
 describe('fuzz: every handled payload, mutated with a seeded generator', () => {
   it('never answers 5xx, and every refusal is a 4xx { error, message }', async () => {
     const seed = Number(process.env.FUZZ_SEED ?? 22);
-    const rng = random(seed);
+    const rng = seededRandom(seed);
     const answered: Record<string, number> = {};
     for (let round = 0; round < 12; round++) {
       // Each payload kind once a round, five deliveries in flight at a time.
