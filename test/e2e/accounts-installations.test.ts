@@ -23,7 +23,7 @@ beforeAll(async () => {
     installs[account] = (await fx.admin.install({ appId: appId(), account })).installation.id;
   }
 });
-afterAll(() => fx.close());
+afterAll(() => fx?.close());
 
 type Listed = {
   installations: Array<{

@@ -7,7 +7,7 @@ beforeAll(async () => {
   fx = await startService();
   for (const login of ['owner-olga', 'alice', 'carol', 'never-seen']) await fx.admin.createUser({ login });
 });
-afterAll(() => fx.close());
+afterAll(() => fx?.close());
 
 type Call = ReturnType<typeof api>;
 

@@ -26,7 +26,7 @@ describe('installing the App from an account, App registered with a Setup URL (n
     expect(created.status).toBe(201);
     accountId = ((await created.json()) as { id: string }).id;
   });
-  afterAll(() => fx.close());
+  afterAll(() => fx?.close());
 
   async function installFromAccount() {
     const signedIn = await signIn(fx, 'bob');

@@ -32,8 +32,8 @@ beforeAll(async () => {
   for (const installation of world.installations) installs[installation.account] = installation.id;
 }, 90_000);
 afterAll(async () => {
-  dynamo.destroy();
-  await stopNpmStart(app);
+  dynamo?.destroy();
+  if (app) await stopNpmStart(app);
 });
 
 class Browser extends HttpBrowser {

@@ -53,8 +53,8 @@ afterAll(async () => {
   }
   resetConfigForTests();
   resetServicesForTests();
-  await new Promise<void>((resolve) => secretsManager.close(() => resolve()));
-  await fx.close();
+  if (secretsManager) await new Promise<void>((resolve) => secretsManager.close(() => resolve()));
+  await fx?.close();
 });
 
 beforeEach(() => {

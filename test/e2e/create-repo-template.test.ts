@@ -49,7 +49,7 @@ beforeAll(async () => {
     ).toBe(201);
   }
 });
-afterAll(() => fx.close());
+afterAll(() => fx?.close());
 
 const create = (who: string, body: unknown) =>
   (sessions[who] as Call)(`/accounts/${account}/repositories`, { method: 'POST', json: body });

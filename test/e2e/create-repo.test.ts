@@ -66,7 +66,7 @@ beforeAll(async () => {
       .status,
   ).toBe(201);
 });
-afterAll(() => fx.close());
+afterAll(() => fx?.close());
 
 const create = (who: string, body: unknown) =>
   (sessions[who] as Call)(`/accounts/${account}/repositories`, { method: 'POST', json: body });

@@ -13,7 +13,7 @@ beforeAll(async () => {
   await fx.admin.createUser({ login: 'dora' });
   me = api(fx, await signIn(fx, 'dora'));
 });
-afterAll(() => fx.close());
+afterAll(() => fx?.close());
 afterEach(() => fx.dynamo?.clear());
 
 const proxy = () => {

@@ -23,7 +23,7 @@ beforeAll(async () => {
   const linked = await alice(`/accounts/${account}/installations/${installationId}`, { method: 'PUT' });
   expect(linked.status).toBe(201);
 });
-afterAll(() => fx.close());
+afterAll(() => fx?.close());
 beforeEach(() => fx.emulator.state.limits.reset());
 
 /** Spends `count` calls of the installation's budget (and of its App's points) with a token of its own. */

@@ -29,7 +29,7 @@ beforeAll(async () => {
     expect(linked.status).toBe(201);
   }
 });
-afterAll(() => fx.close());
+afterAll(() => fx?.close());
 afterEach(() => fx.admin.call('DELETE', '/faults'));
 
 const resetIn = (seconds: number) => String(Math.floor(Date.now() / 1000) + seconds);

@@ -21,7 +21,7 @@ beforeAll(async () => {
   for (const org of ['rota-org', 'later-org'])
     await fx.admin.createUser({ login: org, type: 'Organization', admins: ['rota'] });
 });
-afterAll(() => fx.close());
+afterAll(() => fx?.close());
 
 async function scan() {
   const { Items = [] } = await fx.table.raw.send(new ScanCommand({ TableName: fx.table.tableName }));

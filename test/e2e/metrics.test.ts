@@ -21,7 +21,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   output.restore();
-  await fx.close();
+  await fx?.close();
 });
 afterEach(() => fx.admin.call('DELETE', '/faults'));
 

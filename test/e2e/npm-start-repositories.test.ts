@@ -33,8 +33,8 @@ beforeAll(async () => {
   await json(await bob.send(`/accounts/${accountA}/installations/${org}`, 'PUT'), 201);
 }, 120_000);
 afterAll(async () => {
-  await admin.setLatency(0).catch(() => undefined);
-  await stopNpmStart(app);
+  await admin?.setLatency(0).catch(() => undefined);
+  if (app) await stopNpmStart(app);
 });
 
 const repos = (account: string) => `${app.apiUrl}/accounts/${account}/repositories`;

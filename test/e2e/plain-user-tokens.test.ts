@@ -7,7 +7,7 @@ beforeAll(async () => {
   fx = await startService({ expiringUserTokens: false });
   await fx.admin.createUser({ login: 'solo' });
 });
-afterAll(() => fx.close());
+afterAll(() => fx?.close());
 
 describe('Apps with expiring user tokens turned off', () => {
   it('signs in and keeps a token pair with no refresh token and no expiry', async () => {

@@ -63,7 +63,7 @@ beforeAll(async () => {
   // All synced but two-org, whose first sync has not completed.
   for (const target of orgs) await seedIndex(fx, installs[target] ?? 0, { synced: target !== 'two-org' });
 }, 180_000);
-afterAll(() => fx.close());
+afterAll(() => fx?.close());
 
 async function list(who: string, account: string, query: Record<string, string | number> = {}) {
   const search = new URLSearchParams(Object.entries(query).map(([k, v]): [string, string] => [k, String(v)]));

@@ -65,7 +65,7 @@ beforeAll(async () => {
     (await (await carol('/accounts', { method: 'POST', json: { name: 'B' } })).json()) as { id: string }
   ).id;
 });
-afterAll(() => fx.close());
+afterAll(() => fx?.close());
 
 const bob = (path: string, init?: Parameters<Call>[1]) => (sessions.bob as Call)(path, init);
 const base = (repo: string, account = accountA, owner = 'octo-org') =>

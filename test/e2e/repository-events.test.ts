@@ -30,7 +30,7 @@ const indexed = async (id = installationId) => {
 };
 const indexedNamed = async (name: string, id = installationId) =>
   (await indexed(id)).find((repo) => repo?.name === name);
-afterAll(() => fx.close());
+afterAll(() => fx?.close());
 
 const post = (payload: unknown, deliveryId?: string) => postWebhook(fx, 'repository', payload, deliveryId);
 

@@ -95,7 +95,7 @@ beforeAll(async () => {
   expect(fx.repositorySync?.errors).toEqual([]);
   for (const repo of world().repositories.values()) everIds.add(repo.id);
 }, 120_000);
-afterAll(() => fx.close());
+afterAll(() => fx?.close());
 
 /**
  * An API call as a client makes it: a 503 (DynamoDB Local slow on a loaded machine) is tried again

@@ -26,7 +26,7 @@ const LIST = '/installation/repositories';
 beforeAll(async () => {
   fx = await startService({ repositorySync: true });
 });
-afterAll(() => fx.close());
+afterAll(() => fx?.close());
 afterEach(() => jest.restoreAllMocks());
 
 /** An organisation with `count` repositories made before the App was installed there. */

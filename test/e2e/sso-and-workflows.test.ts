@@ -45,7 +45,7 @@ beforeAll(async () => {
     ).toBe(201);
   }
 });
-afterAll(() => fx.close());
+afterAll(() => fx?.close());
 
 async function body<T = Record<string, unknown>>(response: Response): Promise<T> {
   return (await response.json()) as T;

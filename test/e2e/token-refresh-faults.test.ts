@@ -8,6 +8,7 @@ import { getCrypto, getServices } from '../../functions/shared/services.js';
 import { UserStore } from '../../functions/shared/store/user-store.js';
 import { captureOutput } from '../support/capture-output.js';
 import { api, signIn, startService, type ServiceFixture } from '../support/service.js';
+import { eventually } from '../support/repository-index.js';
 
 /**
  * The user-token refresh under faults, through real HTTP: GitHub slow or losing its answer after it
@@ -196,7 +197,7 @@ describe('what the refresh makes of a call that got no answer', () => {
     expect(error).toBeInstanceOf(ReauthorizationRequiredError);
     expect(await observed.getToken(userId)).toBeUndefined();
     // The emulator records the call once its late answer is out; a second try would be recorded by then.
-    while ((await refreshGrants()).length === 0) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await eventually(async () => (await refreshGrants()).length > 0, 10_000)).toBe(true);
     expect(await refreshGrants()).toHaveLength(1);
   });
 });

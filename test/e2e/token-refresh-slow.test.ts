@@ -9,7 +9,7 @@ beforeAll(async () => {
   fx = await startService();
   await fx.admin.createUser({ login: 'slow-many' });
 });
-afterAll(() => fx.close());
+afterAll(() => fx?.close());
 
 const CALLERS = 100;
 

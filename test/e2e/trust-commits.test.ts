@@ -60,7 +60,7 @@ beforeAll(async () => {
   });
   expect(linked.status).toBe(201);
 });
-afterAll(() => fx.close());
+afterAll(() => fx?.close());
 
 const head = (repo: string, branch = 'main') =>
   fx.emulator.world.repository('octo-org', repo)?.git.refs.get(`refs/heads/${branch}`);

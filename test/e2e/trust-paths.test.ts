@@ -10,7 +10,7 @@ let fx: ServiceFixture;
 beforeAll(async () => {
   fx = await startService();
 });
-afterAll(() => fx.close());
+afterAll(() => fx?.close());
 
 const MALFORMED = [
   '/accounts/%ZZ',

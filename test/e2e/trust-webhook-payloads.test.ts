@@ -13,7 +13,7 @@ let fx: ServiceFixture;
 beforeAll(async () => {
   fx = await startService();
 });
-afterAll(() => fx.close());
+afterAll(() => fx?.close());
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 

@@ -2,6 +2,7 @@ import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { assertMayLinkInstallation } from '../../functions/shared/installations/link-policy.js';
 import { getServices } from '../../functions/shared/services.js';
 import { InstallationStore } from '../../functions/shared/store/installation-store.js';
+import { eventually } from '../support/repository-index.js';
 import {
   api,
   cookiesSet,
@@ -42,7 +43,7 @@ beforeAll(async () => {
     })
   ).installation.id;
 });
-afterAll(() => fx.close());
+afterAll(() => fx?.close());
 
 async function items(): Promise<string[]> {
   const { Items = [] } = await fx.table.raw.send(new ScanCommand({ TableName: fx.table.tableName }));
@@ -265,7 +266,7 @@ describe('tombstones and setup_action=update', () => {
     await fx.admin.clearCalls();
     const linking = demo(`/accounts/${accountId}/installations/${installation.id}`, { method: 'PUT' });
     // Once GitHub has taken the owner check (the fault is used up), the service waits for its answer.
-    while (fx.emulator.state.faults.length > 0) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await eventually(() => Promise.resolve(fx.emulator.state.faults.length === 0), 10_000)).toBe(true);
     await fx.admin.uninstall(installation.id);
     const linked = await linking;
     expect(linked.status).toBe(404);

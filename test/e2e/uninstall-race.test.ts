@@ -41,7 +41,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   getServices().table.client.middlewareStack.remove(LAGGING);
-  await fx.close();
+  await fx?.close();
 });
 
 const appId = () => Number(fx.secrets.githubApp.appId);

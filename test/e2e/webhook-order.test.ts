@@ -10,7 +10,7 @@ let fx: ServiceFixture;
 beforeAll(async () => {
   fx = await startService({ dynamoFaults: true, repositorySync: true });
 });
-afterAll(() => fx.close());
+afterAll(() => fx?.close());
 afterEach(() => {
   fx.dynamo?.clear();
   jest.restoreAllMocks();

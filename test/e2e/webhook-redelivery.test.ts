@@ -9,7 +9,7 @@ let fx: ServiceFixture;
 beforeAll(async () => {
   fx = await startService({ dynamoFaults: true });
 });
-afterAll(() => fx.close());
+afterAll(() => fx?.close());
 afterEach(() => {
   fx.dynamo?.clear();
   jest.restoreAllMocks();

@@ -14,7 +14,7 @@ let fx: ServiceFixture;
 beforeAll(async () => {
   fx = await startService();
 });
-afterAll(() => fx.close());
+afterAll(() => fx?.close());
 
 type PostOptions = {
   deliveryId?: string;

@@ -13,9 +13,9 @@ beforeAll(async () => {
   proxied = new Table({ client, tableName: direct.tableName });
 });
 afterAll(async () => {
-  proxied.client.destroy();
-  direct.close();
-  await proxy.close();
+  proxied?.client.destroy();
+  direct?.close();
+  await proxy?.close();
 });
 afterEach(() => proxy.clear());
 

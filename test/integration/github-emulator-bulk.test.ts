@@ -13,7 +13,7 @@ beforeAll(async () => {
   await fx.admin.createUser({ login: 'bulk-org', type: 'Organization' });
   await fx.admin.createUser({ login: 'other-bulk-org', type: 'Organization' });
 });
-afterAll(() => fx.close());
+afterAll(() => fx?.close());
 
 async function installationRequest(account: string) {
   const { installation } = await fx.admin.install({ appId: fx.app.id, account });

@@ -86,7 +86,7 @@ beforeAll(async () => {
     personal: (await fx.admin.install({ appId: fx.app.id, account: 'octo-demo' })).installation.id,
   };
 });
-afterAll(() => fx.close());
+afterAll(() => fx?.close());
 // Every test starts with GitHub's limits, enforced, and nothing spent.
 beforeEach(async () => {
   await fx.admin.setLatency(0);

@@ -48,7 +48,7 @@ beforeAll(async () => {
     ssoOrg: ssoOrg.id,
   };
 });
-afterAll(() => fx.close());
+afterAll(() => fx?.close());
 
 async function userToken(login: string): Promise<string> {
   const query = await authorizeAs(fx.emulator.url, { client_id: fx.app.clientId, login, state: 's' });

@@ -14,7 +14,7 @@ const fixture = await createTestTable();
 const { table } = fixture;
 const accounts = new AccountStore(table);
 const invitations = new InvitationStore(table, { now: () => nowMs });
-afterAll(() => fixture.close());
+afterAll(() => fixture?.close());
 
 const owner = { id: 1, login: 'owner' };
 const invitee = { id: 2, login: 'invitee' };

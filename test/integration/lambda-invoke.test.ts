@@ -68,6 +68,7 @@ beforeEach(() => {
 
 afterAll(async () => {
   process.env = saved;
+  if (!server) return;
   server.closeAllConnections();
   await new Promise((resolve) => server.close(resolve));
 });

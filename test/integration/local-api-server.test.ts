@@ -9,7 +9,7 @@ beforeAll(async () => {
   fx = await startService();
   api = fx.api;
 });
-afterAll(() => fx.close());
+afterAll(() => fx?.close());
 
 describe('local API server', () => {
   it('answers GET /health through the real handler', async () => {

@@ -17,7 +17,7 @@ beforeAll(async () => {
   emulator = await startGitHubEmulator();
   await new EmulatorAdmin(emulator.url).createUser({ login: 'octo-owner' });
 });
-afterAll(() => emulator.close());
+afterAll(() => emulator?.close());
 
 const unescape = (value: string) =>
   value.replace(/&#(\d+);/g, (_m, code: string) => String.fromCharCode(Number(code)));

@@ -12,7 +12,7 @@ import { recordDynamoRequests } from '../support/dynamodb-requests.js';
 const fixture = await createTestTable();
 const { table } = fixture;
 const index = new RepositoryIndexStore(table);
-afterAll(() => fixture.close());
+afterAll(() => fixture?.close());
 
 let nextId = 1000;
 function repo(name: string, overrides: Partial<IndexedRepository> = {}): IndexedRepository {

@@ -9,7 +9,7 @@ import { createTestTable } from '../support/dynamodb.js';
 let now = 1_800_000_000;
 const fixture = await createTestTable({ now: () => now });
 const { table } = fixture;
-afterAll(() => fixture.close());
+afterAll(() => fixture?.close());
 
 describe('ensureTable (local runtime)', () => {
   it('builds the table from the stack definition: keys, GSI1 and TTL', async () => {
