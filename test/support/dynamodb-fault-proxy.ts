@@ -36,8 +36,18 @@ export type DynamoFaultProxy = {
   endpoint: string;
   inject(fault: DynamoFault): void;
   clear(): void;
-  /** Operations seen, in order, with what the proxy did. */
-  calls: Array<{ operation: DynamoOperation; fault: DynamoFault['mode'] | undefined }>;
+  /**
+   * Requests seen, in order, with what the proxy did and, once DynamoDB answered a forwarded one, its
+   * status (a 200 is a write that landed, even when its answer was then dropped or the client had
+   * stopped waiting). `invocationId` names one SDK call across its retries.
+   */
+  calls: Array<{
+    operation: DynamoOperation;
+    fault: DynamoFault['mode'] | undefined;
+    invocationId: string | undefined;
+    body: Record<string, unknown>;
+    status?: number;
+  }>;
   close(): Promise<void>;
 };
 
@@ -109,7 +119,14 @@ export async function startDynamoFaultProxy(target: string): Promise<DynamoFault
         // not JSON: forwarded as is
       }
       const fault = take(operation, body, req.headers);
-      calls.push({ operation, fault: fault?.mode });
+      const invocationId = req.headers['amz-sdk-invocation-id'];
+      const call: DynamoFaultProxy['calls'][number] = {
+        operation,
+        fault: fault?.mode,
+        invocationId: typeof invocationId === 'string' ? invocationId : undefined,
+        body,
+      };
+      calls.push(call);
       if (fault?.mode === 'freeze') return; // the socket stays open, unanswered
       if (fault?.mode === 'fail') {
         const type = fault.errorType ?? 'InternalServerError';
@@ -122,6 +139,7 @@ export async function startDynamoFaultProxy(target: string): Promise<DynamoFault
       }
       if (fault?.mode === 'delay') await new Promise((resolve) => setTimeout(resolve, fault.delayMs ?? 1000));
       const answer = await forward(req, raw);
+      call.status = answer.status;
       if (fault?.mode === 'drop') {
         res.socket?.destroy();
         return;
