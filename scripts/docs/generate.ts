@@ -2,15 +2,17 @@
  * `npm run docs`: writes the generated parts of the docs from their sources of truth, between
  * `<!-- generated:<name> -->` and `<!-- end generated:<name> -->` markers:
  * - docs/operations.md `runbook`: from lib/runbook.ts (the alarms' own definitions);
- * - docs/api.md `endpoints`: the endpoint table, from openapi.yaml.
+ * - docs/api.md `endpoints`: the endpoint table, from openapi.yaml;
+ * - docs/events.md `catalog` and events/schemas/<type>.json: from functions/shared/events/catalog.ts.
  * `--check` writes nothing and fails when a part is stale (test/unit/docs-generated.test.ts does the same).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { format, resolveConfig } from 'prettier';
 import { parse } from 'yaml';
 import { renderRunbook } from '../../lib/runbook.js';
 import { SERVICE_FUNCTIONS } from '../../functions/shared/service-routes.js';
+import { detailJsonSchema, EVENT_CATALOG, EVENT_TYPES } from '../../functions/shared/events/catalog.js';
 
 const root = new URL('../../', import.meta.url);
 const METHODS = ['get', 'put', 'post', 'patch', 'delete'] as const;
@@ -53,6 +55,21 @@ export function renderEndpoints(openapiText: string): string {
   ].join('\n');
 }
 
+/** The event catalog: one row per type, with when it is published and its schema file. */
+export function renderEventCatalog(): string {
+  const rows = EVENT_TYPES.map((type) => {
+    const when = (EVENT_CATALOG[type].description ?? '').replaceAll('|', '\\|');
+    return `| [\`${type}\`](../events/schemas/${type}.json) | ${when} |`;
+  });
+  return ['| Type (`detail-type`) | When, and to which accounts |', '| --- | --- |', ...rows, ''].join('\n');
+}
+
+/** Whole files generated from a source of truth (JSON, formatted by Prettier). */
+export const GENERATED_FILES = EVENT_TYPES.map((type) => ({
+  file: `events/schemas/${type}.json`,
+  render: () => JSON.stringify(detailJsonSchema(type)),
+}));
+
 export const GENERATED = [
   {
     file: 'docs/operations.md',
@@ -64,6 +81,7 @@ export const GENERATED = [
     name: 'endpoints',
     render: () => renderEndpoints(readFileSync(new URL('openapi.yaml', root), 'utf8')),
   },
+  { file: 'docs/events.md', name: 'catalog', render: renderEventCatalog },
 ] as const;
 
 /** The file's text with its generated part replaced; throws when the markers are missing. */
@@ -78,15 +96,20 @@ export function withGenerated(text: string, name: string, content: string, file:
 
 /** Every generated part: its file, what the file holds and what it should hold (as Prettier writes it). */
 export async function generatedParts(): Promise<Array<{ file: string; current: string; expected: string }>> {
-  return Promise.all(
-    GENERATED.map(async (part) => {
-      const url = new URL(part.file, root);
-      const current = readFileSync(url, 'utf8');
-      const options = { ...(await resolveConfig(fileURLToPath(url))), parser: 'markdown' };
-      const expected = await format(withGenerated(current, part.name, part.render(), part.file), options);
-      return { file: part.file, current, expected };
-    }),
-  );
+  const parts = GENERATED.map(async (part) => {
+    const url = new URL(part.file, root);
+    const current = readFileSync(url, 'utf8');
+    const options = { ...(await resolveConfig(fileURLToPath(url))), parser: 'markdown' };
+    const expected = await format(withGenerated(current, part.name, part.render(), part.file), options);
+    return { file: part.file, current, expected };
+  });
+  const files = GENERATED_FILES.map(async (generated) => {
+    const url = new URL(generated.file, root);
+    const current = existsSync(url) ? readFileSync(url, 'utf8') : '';
+    const options = { ...(await resolveConfig(fileURLToPath(url))), parser: 'json' };
+    return { file: generated.file, current, expected: await format(generated.render(), options) };
+  });
+  return Promise.all([...parts, ...files]);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
@@ -98,6 +121,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       stale++;
       console.error(`${part.file} is stale: run npm run docs`);
     } else {
+      mkdirSync(new URL('.', new URL(part.file, root)), { recursive: true });
       writeFileSync(new URL(part.file, root), part.expected);
       console.log(`wrote ${part.file}`);
     }
