@@ -1,4 +1,7 @@
-/** The GitHub emulator: App authentication (JWT) and installation access tokens (run by test/integration/github-emulator.test.ts). */
+/**
+ * The GitHub emulator: App authentication (JWT) and installation access tokens (run by
+ * test/integration/github-emulator.test.ts).
+ */
 import { generateAppKeys } from '../../support/emulator.js';
 import {
   appAuth,

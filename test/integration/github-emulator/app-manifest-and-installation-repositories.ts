@@ -1,4 +1,7 @@
-/** The GitHub emulator: the App manifest flow and GET /installation/repositories (run by test/integration/github-emulator.test.ts). */
+/**
+ * The GitHub emulator: the App manifest flow and GET /installation/repositories (run by
+ * test/integration/github-emulator.test.ts).
+ */
 import { appAuth, failure, fx, request, signIn } from '../../support/emulator-suite.js';
 
 describe('App manifest flow', () => {

@@ -1,4 +1,7 @@
-/** The GitHub emulator: faults, rate limits and the call log (run by test/integration/github-emulator.test.ts). */
+/**
+ * The GitHub emulator: faults, rate limits and the call log (run by test/integration/github-
+ * emulator.test.ts).
+ */
 import { refreshToken } from '@octokit/oauth-methods';
 import { failure, fx, request, signIn } from '../../support/emulator-suite.js';
 

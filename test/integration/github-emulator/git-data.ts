@@ -1,4 +1,7 @@
-/** The GitHub emulator: the control API’s repositories, and git trees, blobs and contents (run by test/integration/github-emulator.test.ts). */
+/**
+ * The GitHub emulator: the control API’s repositories, and git trees, blobs and contents (run by
+ * test/integration/github-emulator.test.ts).
+ */
 import { appAuth, failure, fx, installations, request } from '../../support/emulator-suite.js';
 
 describe('control API: repositories', () => {

@@ -1,4 +1,7 @@
-/** The GitHub emulator: the OAuth web flow and user tokens (run by test/integration/github-emulator.test.ts). */
+/**
+ * The GitHub emulator: the OAuth web flow and user tokens (run by test/integration/github-
+ * emulator.test.ts).
+ */
 import { createHash } from 'node:crypto';
 import { deleteAuthorization, deleteToken, exchangeWebFlowCode, refreshToken } from '@octokit/oauth-methods';
 import { authorizeAs, startEmulatorFixture } from '../../support/emulator.js';

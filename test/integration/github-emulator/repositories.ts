@@ -1,4 +1,7 @@
-/** The GitHub emulator: creating repositories, committing to them, and who reaches them (run by test/integration/github-emulator.test.ts). */
+/**
+ * The GitHub emulator: creating repositories, committing to them, and who reaches them (run by
+ * test/integration/github-emulator.test.ts).
+ */
 import { appAuth, failure, installations, request, signIn } from '../../support/emulator-suite.js';
 
 describe('repositories', () => {

@@ -1,4 +1,7 @@
-/** The GitHub emulator: repository settings and repository events (run by test/integration/github-emulator.test.ts). */
+/**
+ * The GitHub emulator: repository settings and repository events (run by test/integration/github-
+ * emulator.test.ts).
+ */
 import { createAppAuth } from '@octokit/auth-app';
 import { exchangeWebFlowCode } from '@octokit/oauth-methods';
 import { authorizeAs, generateAppKeys } from '../../support/emulator.js';

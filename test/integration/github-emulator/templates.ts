@@ -1,4 +1,7 @@
-/** The GitHub emulator: generating repositories from templates (run by test/integration/github-emulator.test.ts). */
+/**
+ * The GitHub emulator: generating repositories from templates (run by test/integration/github-
+ * emulator.test.ts).
+ */
 import { appAuth, failure, fx, installations, request, signIn } from '../../support/emulator-suite.js';
 
 describe('POST /repos/{template_owner}/{template_repo}/generate', () => {

@@ -1,4 +1,7 @@
-/** The GitHub emulator: users, their installations and their organization memberships (run by test/integration/github-emulator.test.ts). */
+/**
+ * The GitHub emulator: users, their installations and their organization memberships (run by
+ * test/integration/github-emulator.test.ts).
+ */
 import { exchangeWebFlowCode } from '@octokit/oauth-methods';
 import { request as octokitRequest } from '@octokit/request';
 import { authorizeAs, startEmulatorFixture } from '../../support/emulator.js';

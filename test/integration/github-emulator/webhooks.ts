@@ -1,4 +1,7 @@
-/** The GitHub emulator: webhook deliveries, redeliveries and the install page (run by test/integration/github-emulator.test.ts). */
+/**
+ * The GitHub emulator: webhook deliveries, redeliveries and the install page (run by
+ * test/integration/github-emulator.test.ts).
+ */
 import { verify } from '@octokit/webhooks-methods';
 import { appAuth, failure, fx, request } from '../../support/emulator-suite.js';
 

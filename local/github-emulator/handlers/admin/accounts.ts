@@ -10,7 +10,10 @@ import {
   senderFor,
 } from './shared.js';
 
-/** The control API (docs/github-emulator.md): Apps, users and organizations as someone would set them up on github.com, and revoking a user’s authorization. */
+/**
+ * The control API (docs/github-emulator.md): Apps, users and organizations as someone would set them up
+ * on github.com, and revoking a user’s authorization.
+ */
 export const accountRoutes: Route[] = [
   admin('POST', '/apps', (request, context) => {
     const body = request.body ?? {};

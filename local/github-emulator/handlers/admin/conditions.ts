@@ -2,7 +2,7 @@ import { json, stringField, type Route } from '../../http.js';
 import { admin, bad } from './shared.js';
 import { FAULT_MODES, type AdminState, type Fault } from './state.js';
 
-/** The control API (docs/github-emulator.md): the conditions of the network and of time: the clock, the latency, injected faults and the call log. */
+/** The control API (docs/github-emulator.md): the clock, the latency, injected faults and the call log. */
 export function conditionRoutes(state: AdminState): Route[] {
   const latency = () => ({ latencyMs: state.latencyMs, minMs: state.latencyMs, maxMs: state.latencyMaxMs });
   return [

@@ -3,7 +3,10 @@ import { json, stringField, type Route } from '../../http.js';
 import type { Permissions } from '../../world.js';
 import { admin, accountOrThrow, bad, delivered, installationOrThrow, senderFor } from './shared.js';
 
-/** The control API (docs/github-emulator.md): installing an App, uninstalling, suspending, and changing its permissions or repository selection, each with its webhook. */
+/**
+ * The control API (docs/github-emulator.md): installing an App, uninstalling, suspending, and changing
+ * its permissions or repository selection, each with its webhook.
+ */
 export const installationRoutes: Route[] = [
   admin('POST', '/installations', async (request, context) => {
     const body = request.body ?? {};

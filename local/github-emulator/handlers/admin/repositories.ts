@@ -13,7 +13,10 @@ import {
   repositoryState,
 } from './shared.js';
 
-/** The control API (docs/github-emulator.md): repositories made and changed on github.com (created with files, edited, deleted, transferred), with their events. */
+/**
+ * The control API (docs/github-emulator.md): repositories made and changed on github.com (created with
+ * files, edited, deleted, transferred), with their events.
+ */
 export const repositoryRoutes: Route[] = [
   // Repositories as someone would make them on github.com: `names` or `count` × `prefix`-NNNN, each with
   // one commit of `files` (path → UTF-8 content or `{ base64 }` for bytes; default a README),

@@ -34,7 +34,10 @@ export function installationOrThrow(
   return installation;
 }
 
-/** Who GitHub names as the sender of an installation event: the account, or an organisation's first member. */
+/**
+ * Who GitHub names as the sender of an installation event: the account, or an organisation's first
+ * member.
+ */
 export function senderFor(
   context: EmulatorContext,
   installation: EmulatedInstallation,
@@ -46,7 +49,10 @@ export function senderFor(
   return account.type === 'User' || member === undefined ? account : context.world.account(member);
 }
 
-/** Who changes a repository on github.com: `by`, else the owner, else the organisation's first owner or member. */
+/**
+ * Who changes a repository on github.com: `by`, else the owner, else the organisation's first owner or
+ * member.
+ */
 export function personFor(context: EmulatorContext, owner: EmulatedAccount, by?: unknown): EmulatedAccount {
   if (typeof by === 'string') return accountOrThrow(context, by);
   const person = [...owner.adminIds, ...owner.memberIds][0];

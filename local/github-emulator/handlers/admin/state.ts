@@ -1,6 +1,8 @@
 import type { RateLimiter } from '../../rate-limits.js';
 
-/** What the control API keeps beside the world: faults to inject, the call log, latency, GitHub's limits. */
+/**
+ * What the control API keeps beside the world: faults to inject, the call log, latency, GitHub's limits.
+ */
 export type Fault = {
   id: number;
   method: string | undefined;
