@@ -25,7 +25,7 @@ export const TABLE_ACTIONS = [
 
 export type TableAction = (typeof TABLE_ACTIONS)[number];
 
-/** The stack's three secrets (lib/github-app-stack.ts), by the names the local server knows them by. */
+/** The stack's three secrets (lib/stack/service-secrets.ts), by the names the local server knows them by. */
 export type SecretName = 'githubApp' | 'webhook' | 'serviceKeys';
 
 export type FunctionGrants = Readonly<{

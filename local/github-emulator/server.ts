@@ -12,6 +12,7 @@ import { installationRoutes } from './handlers/installation.js';
 import { limitRoutes } from './handlers/limits.js';
 import { gitTreeRoutes } from './handlers/git-trees.js';
 import { oauthRoutes } from './handlers/oauth.js';
+import { gitDataRoutes } from './handlers/git-data.js';
 import { repoRoutes } from './handlers/repos.js';
 import { repoSettingsRoutes } from './handlers/repo-settings.js';
 import { orgRoutes } from './handlers/orgs.js';
@@ -83,6 +84,7 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
     ...orgRoutes,
     ...usersRoutes,
     ...repoRoutes,
+    ...gitDataRoutes,
     ...installationRoutes,
     ...repoSettingsRoutes,
     ...templateRoutes,

@@ -2,7 +2,7 @@ import { GitHubError, notFound } from '../errors.js';
 import type { TreeEntry } from '../git-store.js';
 import { json, type Route } from '../http.js';
 import { GITHUB_TREE_LIMITS, type EmulatedRepository } from '../world.js';
-import { accessRepository } from './repos.js';
+import { accessRepository } from './repository-access.js';
 
 /**
  * What `tree_sha` names, as GitHub resolves it: a tree or commit SHA, `HEAD` (the default branch), or a

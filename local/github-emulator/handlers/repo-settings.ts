@@ -1,6 +1,6 @@
 import { json, type Route } from '../http.js';
 import { deleteRepository, parseRepositoryUpdate, updateRepository } from '../repository-changes.js';
-import { accessRepository, senderOf } from './repos.js';
+import { accessRepository, senderOf } from './repository-access.js';
 
 /**
  * A repository's settings: PATCH (rename keeping the id, archive/unarchive, visibility, template,

@@ -15,7 +15,7 @@ import {
   type EmulatedRepository,
 } from '../world.js';
 import { sendRepositoryEvent } from '../repository-events.js';
-import { accessRepository, actor, newRepositoryName, senderOf } from './repos.js';
+import { accessRepository, actor, newRepositoryName, senderOf } from './repository-access.js';
 
 type TokenCredential = ReturnType<typeof requireToken>;
 

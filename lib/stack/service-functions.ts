@@ -1,0 +1,126 @@
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import type { CfnTable, Table } from 'aws-cdk-lib/aws-dynamodb';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { Policy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { grantsOf } from '../function-grants.js';
+import { pascalCase } from '../runbook.js';
+import { ServiceFunction } from '../service-function.js';
+import type { ServiceSecrets } from './service-secrets.js';
+import { tableStatement } from './service-table.js';
+import {
+  REPOSITORY_SYNC_DEFAULT_MINUTES,
+  REQUESTS_REPOSITORY_SYNC,
+  SERVICE_FUNCTIONS,
+  type FunctionSpec,
+  type ServiceFunctionName,
+} from '../../functions/shared/service-routes.js';
+
+export type ServiceFunctionsProps = {
+  table: Table;
+  secrets: ServiceSecrets;
+  /** What every function is given (base URL, origins, GitHub URLs, link policy). */
+  environment: Record<string, string>;
+  logRetention: RetentionDays;
+  tracing?: boolean;
+  redeliveryIntervalMinutes?: number;
+  repositorySyncIntervalMinutes?: number;
+};
+
+/**
+ * Every Lambda of SERVICE_FUNCTIONS with its environment and least-privilege grants (table statement,
+ * secrets), the schedules of the redelivery and of the reconciler, and who may invoke the reconciler.
+ * A part of GitHubAppStack, created in the stack's own scope so the functions keep their logical IDs
+ * (docs/architecture.md "The stack's parts").
+ */
+export class ServiceFunctions {
+  readonly byName: Record<ServiceFunctionName, ServiceFunction>;
+  private readonly table: Table;
+
+  constructor(stack: Stack, props: ServiceFunctionsProps) {
+    this.table = props.table;
+    const functions = {} as Record<ServiceFunctionName, ServiceFunction>;
+    for (const [name, spec] of Object.entries(SERVICE_FUNCTIONS) as [ServiceFunctionName, FunctionSpec][]) {
+      const environment: Record<string, string> = { ...props.environment };
+      if (spec.access.table) environment.TABLE_NAME = props.table.tableName;
+      Object.assign(environment, props.secrets.environmentFor(spec));
+      const fn = new ServiceFunction(stack, pascalCase(name), {
+        spec,
+        environment,
+        logRetention: props.logRetention,
+        tracing: props.tracing,
+      });
+      // The table is encrypted with an AWS-owned key: no KMS grant is needed beside this statement.
+      const grants = grantsOf(spec);
+      if (grants.table) fn.fn.addToRolePolicy(tableStatement(props.table, spec));
+      for (const secret of grants.secrets) props.secrets.byName[secret].grantRead(fn.fn);
+      functions[name] = fn;
+    }
+    this.byName = functions;
+
+    // GitHub does not redeliver failed webhook deliveries: this schedule does (docs/how-it-works.md "Automatic redelivery").
+    new Rule(stack, 'WebhookRedeliverySchedule', {
+      description: 'Redeliver failed GitHub webhook deliveries',
+      schedule: Schedule.rate(Duration.minutes(props.redeliveryIntervalMinutes ?? 10)),
+      // A failed run is not retried by EventBridge: the next run reads the same attempts again.
+      targets: [new LambdaFunction(functions['webhook-redelivery'].fn, { retryAttempts: 0 })],
+    });
+
+    // The reconciler: asked for by the webhook and the link (asynchronous invocations), and scheduled
+    // for every installation (docs/repository-index.md "Reconciler").
+    const repositorySync = functions['repository-sync'].fn;
+    for (const name of REQUESTS_REPOSITORY_SYNC) {
+      functions[name].fn.addEnvironment('REPOSITORY_SYNC_FUNCTION', repositorySync.functionName);
+      // The function itself, no `:*` (versions, aliases): none are published.
+      functions[name].fn.addToRolePolicy(
+        new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [repositorySync.functionArn] }),
+      );
+    }
+    // Its schedule fans out (and a run out of time continues) by invoking itself, by the name Lambda gives
+    // it at run time: a policy of its own, which the function does not depend on (no cycle).
+    new Policy(stack, 'RepositorySyncInvokesItself', {
+      roles: repositorySync.role ? [repositorySync.role] : [],
+      statements: [
+        new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [repositorySync.functionArn] }),
+      ],
+    });
+    new Rule(stack, 'RepositorySyncSchedule', {
+      description: 'Reconcile the repository index of every installation with GitHub',
+      schedule: Schedule.rate(
+        Duration.minutes(props.repositorySyncIntervalMinutes ?? REPOSITORY_SYNC_DEFAULT_MINUTES),
+      ),
+      // A failed fan-out is not retried: the next run requests every installation again.
+      targets: [new LambdaFunction(repositorySync, { retryAttempts: 0 })],
+    });
+  }
+
+  /** Each cdk-nag finding accepted for every function, with the reason it is acceptable for this service. */
+  acknowledgeFindings(): void {
+    const tableLogicalId = Stack.of(this.table).getLogicalId(this.table.node.defaultChild as CfnTable);
+    for (const fn of Object.values(this.byName)) {
+      Validations.of(fn).acknowledge(
+        {
+          id: `AwsSolutions-IAM5[Resource::<${tableLogicalId}.Arn>/index/*]`,
+          reason:
+            'Table grants include the index ARNs as /index/*: the functions query GSI1 (reverse lookups), the only index the table has; every statement is limited by a dynamodb:LeadingKeys condition.',
+        },
+        {
+          id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+          reason:
+            'AWSLambdaBasicExecutionRole only allows writing the function’s own CloudWatch logs: the least a Lambda needs.',
+        },
+        {
+          id: 'AwsSolutions-IAM5[Resource::*]',
+          reason:
+            'X-Ray active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions, so the statement CDK adds names "*".',
+        },
+        {
+          id: 'AwsSolutions-L1',
+          reason:
+            'nodejs22.x is the runtime the project targets (docs/deploy.md); moving to a newer runtime is a tested, deliberate change.',
+        },
+      );
+    }
+  }
+}
