@@ -91,8 +91,18 @@ export function abuseLimitReached(
   logger.warn('Abuse limit reached', { limit: reason, ...fields });
 }
 
+let clock: () => number = Date.now;
+
+/**
+ * Tests only: the windows' clock (epoch milliseconds), e.g. running from the start of a window so
+ * that a burst of requests never straddles two. Without an argument, the real clock again.
+ */
+export function setAbuseLimitClockForTests(now: () => number = Date.now): void {
+  clock = now;
+}
+
 /** The limits over the container's table and configuration (plain objects: the clients are shared). */
 export function abuseLimits(): AbuseLimits {
   const { table, config } = getServices();
-  return new AbuseLimits(new RateLimitStore(table), config.abuseLimits);
+  return new AbuseLimits(new RateLimitStore(table, () => clock()), config.abuseLimits);
 }
