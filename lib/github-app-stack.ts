@@ -45,6 +45,7 @@ import {
   REQUESTS_REPOSITORY_SYNC,
 } from '../functions/shared/service-routes.js';
 import { pascalCase } from './runbook.js';
+import { abuseLimitEnvironment, type AbuseLimitOverrides } from './abuse-limits.js';
 
 export type GitHubAppStackProps = StackProps & {
   /** Origins of the platform frontend: CORS with credentials, and where sign-in may return to. */
@@ -71,6 +72,8 @@ export type GitHubAppStackProps = StackProps & {
   tracing?: boolean;
   /** `-c alarmEmail=…`: an address subscribed to the alarm topic. */
   alarmEmail?: string;
+  /** Abuse limits set by context (`-c maxInvitationsPerHour=…`, docs/security.md "Abuse limits"); others keep their defaults. */
+  abuseLimits?: AbuseLimitOverrides;
 };
 
 export type ExistingSecrets = { app?: string; webhook?: string; serviceKeys?: string };
@@ -264,6 +267,7 @@ export class GitHubAppStack extends Stack {
       GITHUB_API_URL: props.githubApiUrl ?? 'https://api.github.com',
       GITHUB_WEB_URL: props.githubWebUrl ?? 'https://github.com',
       LINK_POLICY: props.linkPolicy ?? 'org-owners',
+      ...abuseLimitEnvironment(props.abuseLimits),
     };
 
     const functions = {} as Record<ServiceFunctionName, ServiceFunction>;
