@@ -160,8 +160,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       invitationsPerUserPerHour:
         values.MAX_INVITATIONS_PER_HOUR ?? ABUSE_LIMIT_DEFAULTS.invitationsPerUserPerHour,
       accountsPerUserPerHour: values.MAX_ACCOUNTS_PER_HOUR ?? ABUSE_LIMIT_DEFAULTS.accountsPerUserPerHour,
-      signInsPerUserPerMinute:
-        values.MAX_SIGN_INS_PER_MINUTE ?? ABUSE_LIMIT_DEFAULTS.signInsPerUserPerMinute,
+      signInsPerUserPerMinute: values.MAX_SIGN_INS_PER_MINUTE ?? ABUSE_LIMIT_DEFAULTS.signInsPerUserPerMinute,
     }),
     secrets:
       values.LOCAL_SECRETS_FILE !== undefined
