@@ -11,6 +11,7 @@ import { ServiceApi } from './stack/service-api.js';
 import { ServiceFunctions } from './stack/service-functions.js';
 import { ServiceSecrets, type ExistingSecrets } from './stack/service-secrets.js';
 import { ServiceTable } from './stack/service-table.js';
+import { abuseLimitEnvironment, type AbuseLimitOverrides } from './abuse-limits.js';
 import { PUBLIC_PATHS, type ServiceFunctionName } from '../functions/shared/service-routes.js';
 
 export type { ExistingSecrets } from './stack/service-secrets.js';
@@ -41,6 +42,8 @@ export type GitHubAppStackProps = StackProps & {
   tracing?: boolean;
   /** `-c alarmEmail=…`: an address subscribed to the alarm topic. */
   alarmEmail?: string;
+  /** Abuse limits set by context (`-c maxInvitationsPerHour=…`, docs/security.md "Abuse limits"); others keep their defaults. */
+  abuseLimits?: AbuseLimitOverrides;
 };
 
 /**
@@ -100,6 +103,7 @@ export class GitHubAppStack extends Stack {
         GITHUB_API_URL: props.githubApiUrl ?? 'https://api.github.com',
         GITHUB_WEB_URL: props.githubWebUrl ?? 'https://github.com',
         LINK_POLICY: props.linkPolicy ?? 'org-owners',
+        ...abuseLimitEnvironment(props.abuseLimits),
       },
       logRetention,
       tracing: props.tracing,

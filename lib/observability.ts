@@ -321,6 +321,16 @@ export class Observability extends Construct {
         [serviceMetric(METRIC.installationTokenMints), serviceMetric(METRIC.installationTokenCacheHits)],
         [serviceMetric(METRIC.conditionalCheckConflicts)],
       ),
+      // No alarm: a refusal is the limit working (docs/security.md "Abuse limits").
+      graph(
+        'Abuse-limit refusals by limit',
+        byDimension(METRIC.abuseLimitRefusals, 'reason', [
+          'accounts_per_hour',
+          'invitations_per_hour',
+          'pending_invitations',
+          'sign_ins_per_minute',
+        ]),
+      ),
     );
   }
 }

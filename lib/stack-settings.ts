@@ -2,6 +2,7 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { CustomDomainSettings } from './api-domain.js';
 import type { ExistingSecrets, GitHubAppStackProps } from './github-app-stack.js';
 import { REPOSITORY_SYNC_DEFAULT_MINUTES } from '../functions/shared/service-routes.js';
+import { ABUSE_LIMIT_CONTEXT, type AbuseLimitOverrides } from './abuse-limits.js';
 
 const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/;
 const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
@@ -68,6 +69,7 @@ export function readStackSettings(context: ContextReader): GitHubAppStackProps &
   const tracing = context('tracing');
   if (tracing !== undefined && ![true, false, 'true', 'false'].includes(tracing as never))
     throw new Error('CDK context "tracing" must be true (the default) or false');
+  const abuseLimits = abuseLimitSettings(context);
   const alarmEmail = optionalString('alarmEmail');
   if (alarmEmail !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(alarmEmail))
     throw new Error('CDK context "alarmEmail" must be an e-mail address');
@@ -87,7 +89,23 @@ export function readStackSettings(context: ContextReader): GitHubAppStackProps &
     existingSecrets,
     tracing: tracing === undefined ? undefined : tracing === true || tracing === 'true',
     alarmEmail,
+    ...(Object.keys(abuseLimits).length > 0 ? { abuseLimits } : {}),
   };
+}
+
+function abuseLimitSettings(context: ContextReader): AbuseLimitOverrides {
+  const limits: AbuseLimitOverrides = {};
+  for (const key of Object.keys(ABUSE_LIMIT_CONTEXT) as Array<keyof typeof ABUSE_LIMIT_CONTEXT>) {
+    const value = context(key);
+    if (value === undefined || value === null || value === '') continue;
+    const limit = Number(value);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1_000_000)
+      throw new Error(
+        `CDK context "${key}" must be a whole number from 1 to 1000000 (docs/security.md "Abuse limits")`,
+      );
+    limits[key] = limit;
+  }
+  return limits;
 }
 
 const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;

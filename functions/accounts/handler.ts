@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import {
   changeMemberRole,
+  createAccount,
   deleteAccount,
   removeMember,
   renameAccount,
@@ -57,7 +58,7 @@ export const handler = createHttpHandler({
     handle: async (request) => {
       const user = await signedInUser(request);
       const name = parseAccountName(parseBody(named, request.body).name);
-      const account = await accounts().create(name, user);
+      const account = await createAccount(accounts(), user, name);
       return json(201, { id: account.id, name: account.name, role: 'owner', createdAt: account.createdAt });
     },
   },

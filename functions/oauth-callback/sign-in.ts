@@ -7,7 +7,9 @@ import { validateReturnTo } from '../shared/auth/return-to.js';
 import { createSession } from '../shared/auth/sessions.js';
 import type { UserTokenPair } from '../shared/auth/user-tokens.js';
 import { oauthErrorCode, toUpstreamError } from '../shared/github/github.js';
+import { TooManyRequestsError } from '../shared/errors.js';
 import type { HttpRequest } from '../shared/http/request.js';
+import { abuseLimits } from '../shared/limits/abuse-limits.js';
 import { redirect, type HttpResponse } from '../shared/http/responses.js';
 import { logger } from '../shared/logger.js';
 import { getCrypto, getServices } from '../shared/services.js';
@@ -83,6 +85,8 @@ export async function signInWithCode(
   } catch (error) {
     throw failure(error);
   }
+  // Over the user's sign-ins per minute: nothing is written, no session (`auth_error=too_many_requests`).
+  await abuseLimits().take('signInsPerMinute', profile.id).catch(refusedSignIn);
   await beforeWrites();
   await users.putProfile(profile);
   await refreshDisplayLogin(profile);
@@ -96,6 +100,10 @@ export async function signInWithCode(
   logger.info('User signed in', { userId: profile.id });
   count(METRIC.signIns);
   return { userId: profile.id, userToken: pair.token, cookie: session.cookie };
+}
+
+function refusedSignIn(error: unknown): never {
+  throw error instanceof TooManyRequestsError ? new SignInFailed('too_many_requests') : error;
 }
 
 function failure(error: unknown): unknown {

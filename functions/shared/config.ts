@@ -65,6 +65,11 @@ const schema = z
     LOCAL_SECRETS_FILE: z.optional(nonEmpty()),
     /** Who may link an organization's installation (docs/how-it-works.md "Who may link"): owners unless widened. */
     LINK_POLICY: z._default(z.enum(['org-owners', 'org-members']), 'org-owners'),
+    /** Abuse limits (docs/security.md "Abuse limits"); each unset one keeps its default (ABUSE_LIMIT_DEFAULTS). */
+    MAX_PENDING_INVITATIONS: positiveInt(),
+    MAX_INVITATIONS_PER_HOUR: positiveInt(),
+    MAX_ACCOUNTS_PER_HOUR: positiveInt(),
+    MAX_SIGN_INS_PER_MINUTE: positiveInt(),
   })
   .check(
     z.refine(
@@ -81,6 +86,22 @@ const schema = z
     ),
   );
 
+/** How much one user or account may do (docs/security.md "Abuse limits"). */
+export type AbuseLimitSettings = Readonly<{
+  pendingInvitationsPerAccount: number;
+  invitationsPerUserPerHour: number;
+  accountsPerUserPerHour: number;
+  signInsPerUserPerMinute: number;
+}>;
+
+/** The defaults; `-c` context keys (lib/stack-settings.ts) or `MAX_*` variables override each. */
+export const ABUSE_LIMIT_DEFAULTS: AbuseLimitSettings = Object.freeze({
+  pendingInvitationsPerAccount: 50,
+  invitationsPerUserPerHour: 20,
+  accountsPerUserPerHour: 10,
+  signInsPerUserPerMinute: 10,
+});
+
 export type Config = Readonly<{
   tableName: string;
   apiBaseUrl: string;
@@ -91,6 +112,7 @@ export type Config = Readonly<{
   /** Overrides of the DynamoDB client's limits; each absent one keeps the production value. */
   dynamodbLimits: Readonly<{ maxAttempts?: number; connectionTimeoutMs?: number; requestTimeoutMs?: number }>;
   linkPolicy: 'org-owners' | 'org-members';
+  abuseLimits: AbuseLimitSettings;
   secrets:
     | {
         kind: 'aws';
@@ -132,6 +154,14 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
         : { requestTimeoutMs: values.DYNAMODB_REQUEST_TIMEOUT_MS }),
     }),
     linkPolicy: values.LINK_POLICY,
+    abuseLimits: Object.freeze({
+      pendingInvitationsPerAccount:
+        values.MAX_PENDING_INVITATIONS ?? ABUSE_LIMIT_DEFAULTS.pendingInvitationsPerAccount,
+      invitationsPerUserPerHour:
+        values.MAX_INVITATIONS_PER_HOUR ?? ABUSE_LIMIT_DEFAULTS.invitationsPerUserPerHour,
+      accountsPerUserPerHour: values.MAX_ACCOUNTS_PER_HOUR ?? ABUSE_LIMIT_DEFAULTS.accountsPerUserPerHour,
+      signInsPerUserPerMinute: values.MAX_SIGN_INS_PER_MINUTE ?? ABUSE_LIMIT_DEFAULTS.signInsPerUserPerMinute,
+    }),
     secrets:
       values.LOCAL_SECRETS_FILE !== undefined
         ? { kind: 'file' as const, path: values.LOCAL_SECRETS_FILE }

@@ -114,6 +114,19 @@ export class UnsupportedMediaTypeError extends AppError {
   }
 }
 
+/**
+ * An abuse limit refused the request (docs/security.md "Abuse limits"); nothing was written.
+ * `Retry-After`: whole seconds until the limit frees a slot.
+ */
+export class TooManyRequestsError extends AppError {
+  readonly statusCode = 429;
+  constructor(message: string, retryAfterSeconds: number) {
+    super('too_many_requests', message, {
+      headers: { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))) },
+    });
+  }
+}
+
 export class NotImplementedError extends AppError {
   readonly statusCode = 501;
   constructor(message = 'This route is part of the contract but is not implemented yet.') {

@@ -34,6 +34,8 @@ export const METRIC = {
   /** Reconciler runs, by outcome (reason: completed, checkpointed, deferred, busy, suspended, …). */
   repositorySyncRuns: 'RepositorySyncRuns',
   repositorySyncFailures: 'RepositorySyncFailures',
+  /** Requests refused by an abuse limit (reason: the limit, e.g. `invitations_per_hour`). */
+  abuseLimitRefusals: 'AbuseLimitRefusals',
 } as const;
 
 export type MetricName = (typeof METRIC)[keyof typeof METRIC];

@@ -38,7 +38,9 @@ export type TableKeyPrefix =
   // The reconciler's own checkpoints (docs/repository-index.md "Reconciler").
   | 'REPOSYNC#'
   // Idempotency keys of mutating routes (docs/idempotency.md).
-  | 'IDEM#';
+  | 'IDEM#'
+  // Abuse-limit windows (docs/security.md "Abuse limits").
+  | 'LIMIT#';
 
 export type FunctionSpec = Readonly<{
   /** Handler module, relative to the repository root; it exports `handler`. */
@@ -80,7 +82,8 @@ export const SERVICE_FUNCTIONS: Readonly<Record<ServiceFunctionName, FunctionSpe
     description: 'Sign in with GitHub: OAuth state, code exchange, App install callback',
     access: { table: true, githubAppSecret: true, webhookSecret: false, serviceKeys: true },
     // States (single use), sessions, the user; install completion: membership, link, details, tombstone.
-    tablePrefixes: ['STATE#', 'SESSION#', 'USER#', 'ACCOUNT#', 'INSTALLATION#'],
+    // Sign-ins per user (`LIMIT#`).
+    tablePrefixes: ['STATE#', 'SESSION#', 'USER#', 'ACCOUNT#', 'INSTALLATION#', 'LIMIT#'],
   },
   session: {
     entry: entry('session'),
@@ -94,8 +97,8 @@ export const SERVICE_FUNCTIONS: Readonly<Record<ServiceFunctionName, FunctionSpe
     description: 'Platform accounts, members and invitations',
     // Invitations resolve logins at GitHub with the inviter's token, which may need a refresh (client secret).
     access: { table: true, githubAppSecret: true, webhookSecret: false, serviceKeys: true },
-    // Accounts, members, invitations; GSI1 `USER#…` (a user's accounts and invitations).
-    tablePrefixes: ['SESSION#', 'ACCOUNT#', 'USER#', 'IDEM#'],
+    // Accounts, members, invitations; GSI1 `USER#…` (a user's accounts and invitations); abuse limits.
+    tablePrefixes: ['SESSION#', 'ACCOUNT#', 'USER#', 'IDEM#', 'LIMIT#'],
     timeoutSeconds: REFRESHING_TIMEOUT_SECONDS,
   },
   'list-installations': {

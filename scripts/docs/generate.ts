@@ -19,6 +19,10 @@ const METHODS = ['get', 'put', 'post', 'patch', 'delete'] as const;
 /** Statuses any route may answer (docs/api.md says so once): left out of each row. */
 const EVERY_ROUTE = new Set(['413', '429', '500', '503', 'default']);
 
+/** A 429 of the service's own (an abuse limit), not only API Gateway's throttle: listed in the row. */
+const ownTooManyRequests = (status: string, response: unknown) =>
+  status === '429' && (response as { $ref?: string }).$ref !== '#/components/responses/TooManyRequests';
+
 type Operation = {
   summary?: string;
   operationId?: string;
@@ -40,8 +44,9 @@ export function renderEndpoints(openapiText: string): string {
         : op.security.length === 0
           ? 'none'
           : op.security.flatMap((scheme) => Object.keys(scheme)).join(', ');
-      const statuses = Object.keys(op.responses ?? {})
-        .filter((status) => !EVERY_ROUTE.has(status))
+      const statuses = Object.entries(op.responses ?? {})
+        .filter(([status, response]) => !EVERY_ROUTE.has(status) || ownTooManyRequests(status, response))
+        .map(([status]) => status)
         .join(', ');
       const summary = (op.summary ?? '').replaceAll('|', '\\|');
       return [`| \`${method.toUpperCase()} ${path}\` | ${summary} | ${auth} | ${statuses} |`];

@@ -1,4 +1,7 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { readFileSync } from 'node:fs';
+import { Template } from 'aws-cdk-lib/assertions';
+import { createApp } from '../../lib/create-app.js';
 import { readStackSettings } from '../../lib/stack-settings.js';
 
 const from = (context: Record<string, unknown>) => readStackSettings((key) => context[key]);
@@ -53,6 +56,43 @@ describe('readStackSettings', () => {
       'org-members',
     );
     expect(() => from({ frontendOrigins: 'https://a.example', linkPolicy: 'anyone' })).toThrow(/linkPolicy/);
+  });
+
+  it('reads the abuse limits each -c key overrides (the others keep their defaults), and refuses nonsense', () => {
+    expect(from({ frontendOrigins: 'https://a.example' }).abuseLimits).toBeUndefined();
+    expect(
+      from({ frontendOrigins: 'https://a.example', maxInvitationsPerHour: '5', maxSignInsPerMinute: 30 })
+        .abuseLimits,
+    ).toEqual({ maxInvitationsPerHour: 5, maxSignInsPerMinute: 30 });
+    for (const maxPendingInvitations of [0, -1, 2.5, 'many'])
+      expect(() => from({ frontendOrigins: 'https://a.example', maxPendingInvitations })).toThrow(
+        /maxPendingInvitations/,
+      );
+  });
+
+  it('passes overridden abuse limits to the functions as MAX_* variables, and nothing when none is set', () => {
+    const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as {
+      context: Record<string, unknown>;
+    };
+    const variables = (context: Record<string, unknown>) => {
+      const { stack } = createApp({
+        context: {
+          ...cdkJson.context,
+          'aws:cdk:bundling-stacks': [],
+          frontendOrigins: ['https://app.example.com'],
+          ...context,
+        },
+      });
+      const fn = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function')).find(
+        (resource) => JSON.stringify(resource).includes('Platform accounts, members and invitations'),
+      ) as { Properties: { Environment: { Variables: Record<string, unknown> } } };
+      return fn.Properties.Environment.Variables;
+    };
+    expect(Object.keys(variables({})).filter((name) => name.startsWith('MAX_'))).toEqual([]);
+    expect(variables({ maxAccountsPerHour: '3', maxPendingInvitations: '200' })).toMatchObject({
+      MAX_ACCOUNTS_PER_HOUR: '3',
+      MAX_PENDING_INVITATIONS: '200',
+    });
   });
 
   it('names the bad setting', () => {

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../../local/ports.js';
-import { TEST_DYNAMODB_ENV } from './test-settings.js';
+import { TEST_ABUSE_LIMITS_ENV, TEST_DYNAMODB_ENV } from './test-settings.js';
 import { trackChild } from './processes.js';
 
 const root = resolve(fileURLToPath(import.meta.url), '../../..');
@@ -47,6 +47,8 @@ export async function startNpmStart(options: {
     // The suite's DynamoDB limits (test-settings.ts), not the production constants: a busy 2-core
     // machine makes DynamoDB Local slower than a 1 s timeout allows, which is not what these tests test.
     ...TEST_DYNAMODB_ENV,
+    // Test users act far more often than people: the abuse limits are not what these suites test.
+    ...TEST_ABUSE_LIMITS_ENV,
   };
   // Nothing of the test process's own settings leaks in; only what the test asks for.
   for (const name of [

@@ -14,7 +14,7 @@ import { startLocalRepositorySync, type LocalRepositorySync } from '../../local/
 import { createTestTable, testDynamoEndpoint } from './dynamodb.js';
 import { startDynamoFaultProxy, type DynamoFaultProxy } from './dynamodb-fault-proxy.js';
 import { ServiceContract } from './service-contract.js';
-import { TEST_DYNAMODB_ENV } from './test-settings.js';
+import { TEST_ABUSE_LIMITS_ENV, TEST_DYNAMODB_ENV } from './test-settings.js';
 import { trackChild } from './processes.js';
 
 export const FRONTEND = 'http://app.test';
@@ -68,6 +68,8 @@ export async function startService(
      * suites that count GitHub calls see only their own).
      */
     repositorySync?: boolean;
+    /** The production abuse limits (their defaults) instead of the suites' generous ones (test-settings.ts). */
+    productionLimits?: boolean;
   } = {},
 ): Promise<ServiceFixture> {
   const table = await createTestTable();
@@ -93,8 +95,11 @@ export async function startService(
     LOCAL_SECRETS_FILE: secretsFile,
     // The tests' own DynamoDB limits; fault suites test the production ones.
     ...(options.dynamoFaults ? {} : TEST_DYNAMODB_ENV),
+    ...(options.productionLimits ? {} : TEST_ABUSE_LIMITS_ENV),
   };
   if (options.dynamoFaults) for (const name of Object.keys(TEST_DYNAMODB_ENV)) delete process.env[name];
+  if (options.productionLimits)
+    for (const name of Object.keys(TEST_ABUSE_LIMITS_ENV)) delete process.env[name];
   Object.assign(process.env, env);
   // Every answer any suite sees is checked against openapi.yaml: the contract is what is observed.
   contract ??= new ServiceContract();

@@ -18,3 +18,15 @@ export const TEST_DYNAMODB_ENV = {
   DYNAMODB_CONNECTION_TIMEOUT_MS: String(TEST_DYNAMODB_LIMITS.connectionTimeoutMs),
   DYNAMODB_REQUEST_TIMEOUT_MS: String(TEST_DYNAMODB_LIMITS.requestTimeoutMs),
 };
+
+/**
+ * Abuse limits (docs/security.md "Abuse limits") for suites that are not about them: their few test
+ * users sign in, create accounts and invite far more often than people do. The abuse-limit suites run
+ * with the production defaults (startService({ productionLimits: true })).
+ */
+export const TEST_ABUSE_LIMITS_ENV = {
+  MAX_PENDING_INVITATIONS: '1000',
+  MAX_INVITATIONS_PER_HOUR: '100000',
+  MAX_ACCOUNTS_PER_HOUR: '100000',
+  MAX_SIGN_INS_PER_MINUTE: '100000',
+};

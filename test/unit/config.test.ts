@@ -19,6 +19,12 @@ describe('parseConfig', () => {
       githubApiUrl: 'https://api.github.com',
       githubWebUrl: 'https://github.com',
       linkPolicy: 'org-owners',
+      abuseLimits: {
+        pendingInvitationsPerAccount: 50,
+        invitationsPerUserPerHour: 20,
+        accountsPerUserPerHour: 10,
+        signInsPerUserPerMinute: 10,
+      },
       dynamodbEndpoint: undefined,
       dynamodbLimits: {},
       secrets: {
@@ -39,6 +45,21 @@ describe('parseConfig', () => {
     for (const value of ['0', '-1', '1.5', 'soon'])
       expect(() => parseConfig({ ...valid, DYNAMODB_CONNECTION_TIMEOUT_MS: value })).toThrow(
         /DYNAMODB_CONNECTION_TIMEOUT_MS is invalid/,
+      );
+  });
+
+  it('reads overridden abuse limits, keeping the defaults of the others, and refuses nonsense', () => {
+    expect(
+      parseConfig({ ...valid, MAX_PENDING_INVITATIONS: '5', MAX_SIGN_INS_PER_MINUTE: '3' }).abuseLimits,
+    ).toEqual({
+      pendingInvitationsPerAccount: 5,
+      invitationsPerUserPerHour: 20,
+      accountsPerUserPerHour: 10,
+      signInsPerUserPerMinute: 3,
+    });
+    for (const value of ['0', '-2', 'many'])
+      expect(() => parseConfig({ ...valid, MAX_ACCOUNTS_PER_HOUR: value })).toThrow(
+        /MAX_ACCOUNTS_PER_HOUR is invalid/,
       );
   });
 

@@ -1,9 +1,11 @@
 import { ConflictError, ForbiddenError, NotFoundError } from '../errors.js';
+import { abuseLimits, type AbuseLimits } from '../limits/abuse-limits.js';
 import {
   LastOwnerError,
   MemberChangedError,
   type Account,
   type AccountStore,
+  type GitHubUser,
   type Member,
   type Role,
 } from '../store/account-store.js';
@@ -25,6 +27,16 @@ function refused(error: unknown, change: 'removed' | 'demoted'): unknown {
     return new ConflictError('member_changed', 'The member changed meanwhile. Reload and try again.');
   }
   return error;
+}
+
+/** POST /accounts: the creator becomes its owner; at most so many accounts per user per hour. */
+export function createAccount(
+  accounts: AccountStore,
+  creator: GitHubUser,
+  name: string,
+  limits: AbuseLimits = abuseLimits(),
+): Promise<Account> {
+  return limits.within('accountsPerHour', creator.id, () => accounts.create(name, creator));
 }
 
 /** PATCH /accounts/{id}/members/{userId}: the role rules of roles.ts, the owner count kept right. */

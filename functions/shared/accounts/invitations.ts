@@ -1,6 +1,12 @@
-import { ConflictError, ForbiddenError, NotFoundError } from '../errors.js';
+import { ConflictError, ForbiddenError, NotFoundError, TooManyRequestsError } from '../errors.js';
+import { abuseLimitReached, abuseLimits, type AbuseLimits } from '../limits/abuse-limits.js';
 import type { AccountStore, GitHubUser, Role } from '../store/account-store.js';
-import { InvitationRefusedError, InvitationStore, type Invitation } from '../store/invitation-store.js';
+import {
+  InvitationRefusedError,
+  InvitationStore,
+  PendingInvitationsFullError,
+  type Invitation,
+} from '../store/invitation-store.js';
 import { MANAGERS, requireMember } from './membership.js';
 import { mayGrant } from './roles.js';
 
@@ -9,6 +15,8 @@ export type InvitationDeps = {
   invitations: InvitationStore;
   /** Who holds a login on GitHub now, asked as the inviter (undefined: no such user). */
   findGitHubUser: (inviterId: number, login: string) => Promise<GitHubUser | undefined>;
+  /** Invitations sent per user per hour, pending invitations per account (the container's by default). */
+  limits?: AbuseLimits;
 };
 
 /** An invitation as the API shows it. */
@@ -58,9 +66,26 @@ export class Invitations {
     // Renewing replaces the role: an admin cannot rewrite (or downgrade) an owner's invitation.
     if (pending && !mayGrant(inviter.role, pending.role))
       throw new ForbiddenError('insufficient_role', 'Only owners can change an invitation to be an owner.');
+    const limits = this.deps.limits ?? abuseLimits();
+    const maxPending = limits.settings.pendingInvitationsPerAccount;
     try {
-      return await invitations.invite({ account, invitee, role, invitedBy: caller });
+      // Counted only when written: a refused or failed invitation gives its slot back.
+      return await limits.within('invitationsPerHour', caller.id, () =>
+        invitations.invite({ account, invitee, role, invitedBy: caller, maxPending }),
+      );
     } catch (error) {
+      if (error instanceof PendingInvitationsFullError) {
+        abuseLimitReached('pending_invitations', {
+          accountId,
+          userId: caller.id,
+          max: maxPending,
+          retryAfterSeconds: error.retryAfterSeconds,
+        });
+        throw new TooManyRequestsError(
+          `This account already has ${maxPending} pending invitations: revoke some, or wait until they are answered or expire.`,
+          error.retryAfterSeconds,
+        );
+      }
       if (error instanceof InvitationRefusedError) {
         if (error.reason === 'already_member') throw alreadyMember(invitee.login);
         throw new NotFoundError('account_not_found', 'No such account.');

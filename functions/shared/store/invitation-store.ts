@@ -1,4 +1,4 @@
-import { ConditionFailedError } from '../errors.js';
+import { ConditionFailedError, ServiceUnavailableError } from '../errors.js';
 import { membershipItem, refreshLogins, type GitHubUser, type Role } from './account-store.js';
 import { keys, prefixes } from './keys.js';
 import { ITEM_ABSENT, type Table, type TransactOperation } from './table.js';
@@ -34,6 +34,30 @@ export class InvitationRefusedError extends Error {
     super(reason);
   }
 }
+
+/** A new invitation would exceed the account's cap of pending invitations; nothing was written. */
+export class PendingInvitationsFullError extends Error {
+  constructor(
+    readonly maxPending: number,
+    /** Until the soonest pending invitation expires (revoking one frees a place at once). */
+    readonly retryAfterSeconds: number,
+  ) {
+    super(`The account already has ${maxPending} pending invitations.`);
+  }
+}
+
+/**
+ * Rounds of count-and-write one new invitation may lose before giving up (each lost round is another
+ * invitation written, so a cap of 50 is reached well within this).
+ */
+const MAX_INVITE_ATTEMPTS = 60;
+
+/** Conflicting-transaction answers (or a busy DynamoDB) tolerated before answering 503. */
+const MAX_CONFLICTS = 8;
+
+/** A short, jittered wait after DynamoDB reported conflicting transactions on the account. */
+const pause = (attempt: number) =>
+  new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(200, 10 * 2 ** attempt)));
 
 const ID = /^([A-Za-z0-9_-]{1,64})\.([1-9][0-9]{0,19})$/;
 
@@ -80,40 +104,106 @@ export class InvitationStore {
 
   /**
    * Invites `invitee`, or renews their pending invitation (new role, inviter and 7 days from now; the
-   * id and creation time stay). Refused when they are already a member or the account is gone.
+   * id and creation time stay). Refused when they are already a member or the account is gone, and
+   * (PendingInvitationsFullError) when a new invitation would make more than `maxPending` pending.
+   *
+   * The cap is a count of the account's live invitations (at most `maxPending` of them, plus expired
+   * ones TTL has not removed yet), made exact under concurrency by a sequence on the account item:
+   * every new invitation bumps it in its own transaction, on condition that it is still what was read
+   * before counting. So no new invitation lands between a count and the write it allowed; accepting,
+   * declining, revoking or expiring only lower the count, and need no bookkeeping.
    */
   async invite(input: {
     account: { id: string; name: string };
     invitee: GitHubUser;
     role: Role;
     invitedBy: GitHubUser;
+    maxPending?: number;
   }): Promise<{ invitation: Invitation; renewed: boolean }> {
     const { account, invitee } = input;
-    const pending = await this.get(account.id, invitee.id);
-    const nowMs = this.now();
-    const invitation: Invitation = {
-      id: InvitationStore.id(account.id, invitee.id),
-      accountId: account.id,
-      accountName: account.name,
-      userId: invitee.id,
-      login: invitee.login,
-      role: input.role,
-      invitedBy: { id: input.invitedBy.id, login: input.invitedBy.login },
-      createdAt: pending?.createdAt ?? new Date(nowMs).toISOString(),
-      expiresAt: Math.floor(nowMs / 1000) + INVITATION_LIFETIME_SECONDS,
-    };
-    try {
-      await this.table.transactWrite([
-        { put: { ...keys.invitation(account.id, invitee.id), ...invitation } },
-        { check: keys.membership(account.id, invitee.id), condition: ITEM_ABSENT },
-        { check: keys.account(account.id), condition: { expression: 'attribute_exists(PK)' } },
-      ]);
-    } catch (error) {
-      if (!(error instanceof ConditionFailedError)) throw error;
-      const member = await this.table.get(keys.membership(account.id, invitee.id));
-      throw new InvitationRefusedError(member ? 'already_member' : 'account_not_found');
+    // Each lost race means another invitation was written (or one just came or went): bounded.
+    let conflicts = 0;
+    for (let attempt = 1; ; attempt++) {
+      const pending = await this.get(account.id, invitee.id);
+      const nowMs = this.now();
+      const invitation: Invitation = {
+        id: InvitationStore.id(account.id, invitee.id),
+        accountId: account.id,
+        accountName: account.name,
+        userId: invitee.id,
+        login: invitee.login,
+        role: input.role,
+        invitedBy: { id: input.invitedBy.id, login: input.invitedBy.login },
+        createdAt: pending?.createdAt ?? new Date(nowMs).toISOString(),
+        expiresAt: Math.floor(nowMs / 1000) + INVITATION_LIFETIME_SECONDS,
+      };
+      const accountCheck =
+        pending || input.maxPending === undefined
+          ? { check: keys.account(account.id), condition: { expression: 'attribute_exists(PK)' } }
+          : await this.pendingSlot(account.id, input.maxPending);
+      try {
+        await this.table.transactWrite([
+          {
+            put: { ...keys.invitation(account.id, invitee.id), ...invitation },
+            // Renewing needs the invitation still pending; a new one, none (or an expired leftover).
+            condition: pending
+              ? {
+                  expression: 'attribute_exists(PK) AND expiresAt > :now',
+                  values: { ':now': this.nowSeconds() },
+                }
+              : {
+                  expression: 'attribute_not_exists(PK) OR expiresAt <= :now',
+                  values: { ':now': this.nowSeconds() },
+                },
+          },
+          { check: keys.membership(account.id, invitee.id), condition: ITEM_ABSENT },
+          accountCheck,
+        ]);
+        return { invitation, renewed: pending !== undefined };
+      } catch (error) {
+        const busy = error instanceof ServiceUnavailableError;
+        if (!(error instanceof ConditionFailedError) && !busy) throw error;
+        const failed = error instanceof ConditionFailedError ? error.failedOperations : [];
+        if (failed.includes(1) || (await this.table.get(keys.membership(account.id, invitee.id))))
+          throw new InvitationRefusedError('already_member');
+        if (!(await this.table.get(keys.account(account.id))))
+          throw new InvitationRefusedError('account_not_found');
+        // The invitation or the account's sequence moved meanwhile (or DynamoDB reported a conflicting
+        // transaction): count again.
+        if (busy) conflicts++;
+        if (attempt >= MAX_INVITE_ATTEMPTS || conflicts > MAX_CONFLICTS) throw error;
+        if (busy) await pause(conflicts);
+      }
     }
-    return { invitation, renewed: pending !== undefined };
+  }
+
+  /**
+   * The account item's part of a new invitation's transaction: bump the sequence read before the count,
+   * on condition it did not move. Over the cap: PendingInvitationsFullError, nothing written.
+   */
+  private async pendingSlot(accountId: string, maxPending: number): Promise<TransactOperation> {
+    const account = await this.table.get(keys.account(accountId));
+    if (!account) throw new InvitationRefusedError('account_not_found');
+    const seen = typeof account.invitationSeq === 'number' ? account.invitationSeq : undefined;
+    // After the sequence: an invitation counted here was written before the sequence we read moved.
+    const live = (
+      await this.table.queryPartition(keys.account(accountId).PK, prefixes.invitation, { consistent: true })
+    )
+      .map((item) => this.live(item))
+      .filter((invitation): invitation is Invitation => invitation !== undefined);
+    if (live.length >= maxPending) {
+      const soonest = Math.min(...live.map((invitation) => invitation.expiresAt));
+      throw new PendingInvitationsFullError(maxPending, Math.max(1, soonest - this.nowSeconds()));
+    }
+    return {
+      update: keys.account(accountId),
+      expression: 'SET invitationSeq = if_not_exists(invitationSeq, :zero) + :one',
+      values: { ':zero': 0, ':one': 1 },
+      condition:
+        seen === undefined
+          ? { expression: 'attribute_exists(PK) AND attribute_not_exists(invitationSeq)' }
+          : { expression: 'invitationSeq = :seen', values: { ':seen': seen } },
+    };
   }
 
   /**

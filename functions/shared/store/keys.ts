@@ -110,6 +110,14 @@ export const keys = {
     PK: `IDEM#${userId}#${keyDigest}`,
     SK: 'IDEM',
   }),
+  /**
+   * One fixed window of an abuse limit (docs/security.md "Abuse limits"): how many times `subject` (a
+   * user id) did `limit` since `windowStart` (epoch seconds). Expires with its window (TTL).
+   */
+  rateWindow: (limit: string, subject: string | number, windowStart: number) => ({
+    PK: `LIMIT#${limit}#${subject}`,
+    SK: `WINDOW#${windowStart}`,
+  }),
 } as const;
 
 /** Sort-key prefixes for adjacency-list queries. */
