@@ -65,6 +65,15 @@ const schema = z
     LOCAL_SECRETS_FILE: z.optional(nonEmpty()),
     /** Who may link an organization's installation (docs/how-it-works.md "Who may link"): owners unless widened. */
     LINK_POLICY: z._default(z.enum(['org-owners', 'org-members']), 'org-owners'),
+    /**
+     * How App JWTs are signed (docs/security.md "The App's private key in KMS"): with the PEM in the App
+     * secret, or by KMS Sign with the key APP_KEY_ID (the secret then holds no privateKey).
+     */
+    APP_KEY_SIGNING: z._default(z.enum(['secret', 'kms']), 'secret'),
+    /** The KMS key (id, ARN or alias) holding the App's private key; set only on functions that sign. */
+    APP_KEY_ID: z.optional(nonEmpty()),
+    /** Local runs and tests only: a KMS endpoint (the stand-in local/kms-endpoint.ts); unset in AWS. */
+    KMS_ENDPOINT: z.optional(z.url()),
   })
   .check(
     z.refine(
@@ -91,6 +100,8 @@ export type Config = Readonly<{
   /** Overrides of the DynamoDB client's limits; each absent one keeps the production value. */
   dynamodbLimits: Readonly<{ maxAttempts?: number; connectionTimeoutMs?: number; requestTimeoutMs?: number }>;
   linkPolicy: 'org-owners' | 'org-members';
+  appKeySigning:
+    { kind: 'secret' } | { kind: 'kms'; keyId: string | undefined; endpoint: string | undefined };
   secrets:
     | {
         kind: 'aws';
@@ -132,6 +143,10 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
         : { requestTimeoutMs: values.DYNAMODB_REQUEST_TIMEOUT_MS }),
     }),
     linkPolicy: values.LINK_POLICY,
+    appKeySigning:
+      values.APP_KEY_SIGNING === 'kms'
+        ? { kind: 'kms' as const, keyId: values.APP_KEY_ID, endpoint: values.KMS_ENDPOINT }
+        : { kind: 'secret' as const },
     secrets:
       values.LOCAL_SECRETS_FILE !== undefined
         ? { kind: 'file' as const, path: values.LOCAL_SECRETS_FILE }

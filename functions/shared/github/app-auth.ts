@@ -1,5 +1,6 @@
 import { createAppAuth } from '@octokit/auth-app';
 import { RequestError } from '@octokit/request-error';
+import { appJwtSigning } from '../app-key/app-jwt.js';
 import { count, METRIC } from '../metrics.js';
 import { ConflictError, ForbiddenError } from '../errors.js';
 import { getCrypto, getServices } from '../services.js';
@@ -34,7 +35,8 @@ export async function getAppAuth(): Promise<AppAuthState> {
     });
     const auth = createAppAuth({
       appId: credentials.appId,
-      privateKey: credentials.privateKey,
+      // The PEM of the secret, or KMS Sign (APP_KEY_SIGNING=kms): app-key/app-jwt.ts.
+      ...appJwtSigning(credentials),
       clientId: credentials.clientId,
       clientSecret: credentials.clientSecret,
       request: github,
