@@ -25,6 +25,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { ApiDomain, type CustomDomainSettings } from './api-domain.js';
+import { AppKeySigning, appSecretTemplate, type AppKeySigningSettings } from './app-key-signing.js';
 import { ConsoleHosting } from './console/console-hosting.js';
 import { TABLE_DEFINITION } from '../functions/shared/store/table-definition.js';
 import { routeThrottle, THROTTLES } from './route-throttles.js';
@@ -71,6 +72,8 @@ export type GitHubAppStackProps = StackProps & {
   tracing?: boolean;
   /** `-c alarmEmail=…`: an address subscribed to the alarm topic. */
   alarmEmail?: string;
+  /** `-c appKeySigning=kms [-c appKeyArn=…]`: the App's private key in KMS (lib/app-key-signing.ts). */
+  appKeySigning?: AppKeySigningSettings;
 };
 
 export type ExistingSecrets = { app?: string; webhook?: string; serviceKeys?: string };
@@ -100,14 +103,6 @@ export function tableStatement(table: Table, spec: FunctionSpec): PolicyStatemen
     },
   });
 }
-
-const APP_SECRET_TEMPLATE = {
-  appId: '',
-  slug: '',
-  clientId: '',
-  clientSecret: '',
-  privateKey: '',
-};
 
 export class GitHubAppStack extends Stack {
   readonly table: Table;
@@ -150,10 +145,9 @@ export class GitHubAppStack extends Stack {
     const appSecret = existing.app
       ? adoptSecret(this, 'GitHubAppSecret', existing.app)
       : new Secret(this, 'GitHubAppSecret', {
-          description:
-            'GitHub App credentials: appId, slug, clientId, clientSecret, privateKey, webhookSecret',
+          description: `GitHub App credentials: ${Object.keys(appSecretTemplate(props.appKeySigning)).join(', ')}, webhookSecret`,
           generateSecretString: {
-            secretStringTemplate: JSON.stringify(APP_SECRET_TEMPLATE),
+            secretStringTemplate: JSON.stringify(appSecretTemplate(props.appKeySigning)),
             generateStringKey: 'webhookSecret',
             passwordLength: 40,
             excludePunctuation: true,
@@ -290,6 +284,8 @@ export class GitHubAppStack extends Stack {
       functions[name] = fn;
     }
     this.functions = functions;
+    if (props.appKeySigning)
+      new AppKeySigning(this, 'AppKeySigning', { settings: props.appKeySigning, functions });
 
     // GitHub does not redeliver failed webhook deliveries: this schedule does (docs/how-it-works.md "Automatic redelivery").
     new Rule(this, 'WebhookRedeliverySchedule', {
