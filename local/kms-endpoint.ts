@@ -286,3 +286,34 @@ function samePublicKey(a: KeyObject, b: KeyObject): boolean {
   const der = (key: KeyObject) => createPublicKey(key).export({ type: 'spki', format: 'der' });
   return der(a).equals(der(b));
 }
+
+/** The key id `npm start` gives its own stand-in's key (the local App's PEM). */
+export const LOCAL_APP_KEY_ID = 'local-app-key';
+
+/**
+ * `npm start` with APP_KEY_SIGNING=kms: the handlers sign App JWTs through KMS as in AWS. With
+ * KMS_ENDPOINT (and APP_KEY_ID) they use that endpoint, whose key must hold the App's PEM (imported
+ * with `npm run import-app-key`); without, a stand-in started here holds the local App's PEM. The
+ * environment the handlers need, the banner's line, and how to stop the stand-in.
+ */
+export async function localAppKeySigning(
+  env: Record<string, string | undefined>,
+  appPrivateKey: string,
+): Promise<{ env: Record<string, string>; line: string; close?: () => Promise<void> }> {
+  const mode = env.APP_KEY_SIGNING ?? 'secret';
+  if (mode === 'secret') return { env: {}, line: '  App key        the PEM in the secrets file' };
+  if (mode !== 'kms') throw new Error(`APP_KEY_SIGNING must be secret (the default) or kms, not ${mode}`);
+  if (env.KMS_ENDPOINT) {
+    if (!env.APP_KEY_ID) throw new Error('APP_KEY_SIGNING=kms with KMS_ENDPOINT needs APP_KEY_ID (the key)');
+    return {
+      env: {},
+      line: `  App key        KMS Sign at ${env.KMS_ENDPOINT} (key ${env.APP_KEY_ID})`,
+    };
+  }
+  const kms = await startLocalKms({ keys: { [LOCAL_APP_KEY_ID]: appPrivateKey } });
+  return {
+    env: { KMS_ENDPOINT: kms.url, APP_KEY_ID: LOCAL_APP_KEY_ID },
+    line: `  App key        KMS Sign at ${kms.url} (stand-in, key ${LOCAL_APP_KEY_ID}: the secrets file's PEM)`,
+    close: () => kms.close(),
+  };
+}
