@@ -19,6 +19,7 @@ describe('parseConfig', () => {
       githubApiUrl: 'https://api.github.com',
       githubWebUrl: 'https://github.com',
       linkPolicy: 'org-owners',
+      appKeySigning: { kind: 'secret' },
       dynamodbEndpoint: undefined,
       dynamodbLimits: {},
       secrets: {
