@@ -44,11 +44,11 @@ export type FunctionGrants = Readonly<{
 /**
  * The functions that sign App JWTs: they mint installation tokens (or, redelivery, call GitHub as the
  * App). With `-c appKeySigning=kms` (lib/app-key-signing.ts) only these may call `kms:Sign`, on the
- * App's key alone; the others (accounts reads the App secret for its OAuth client only) never sign.
+ * App's key alone; `accounts` and `list-installations` read the App secret for the OAuth client only.
+ * test/unit/app-key-bundles.test.ts: exactly these bundles carry the KMS Sign call.
  */
 export const APP_JWT_SIGNERS: ReadonlySet<ServiceFunctionName> = new Set<ServiceFunctionName>([
   'oauth-callback',
-  'list-installations',
   'link-installation',
   'create-repo',
   'repositories',

@@ -87,9 +87,9 @@ describe('-c appKeySigning=kms: the stack creates the key', () => {
     expect(env.APP_KEY_SIGNING).toBe(SERVICE_FUNCTIONS[fn].access.githubAppSecret ? 'kms' : undefined);
   });
 
-  it('the signers are the functions that read the App secret, minus accounts (OAuth client only)', () => {
-    const readers = functions.filter((fn) => SERVICE_FUNCTIONS[fn].access.githubAppSecret);
-    expect([...APP_JWT_SIGNERS].sort()).toEqual(readers.filter((fn) => fn !== 'accounts').sort());
+  it('the signers read the App secret (their bundles: test/unit/app-key-bundles.test.ts)', () => {
+    for (const fn of APP_JWT_SIGNERS)
+      expect([fn, SERVICE_FUNCTIONS[fn].access.githubAppSecret]).toEqual([fn, true]);
   });
 
   it('the App secret has no privateKey field', () => {
