@@ -33,7 +33,7 @@ export function nextCursor(link: string | undefined): string | undefined {
 
 /**
  * The App's webhook deliveries, authenticated as the App itself: a JWT signed with the private key
- * (@octokit/auth-app, issued 30 s in the past, 10 minutes at most). No installation token, so no
+ * (@octokit/auth-app, 10 minutes at most; or by KMS Sign). No installation token, so no
  * token cache and never the service's key material.
  */
 export function appDeliveries(credentials: GitHubAppCredentials, request: GitHubRequest): AppDeliveries {

@@ -20,8 +20,8 @@ type AppAuthState = {
 let cached: AppAuthState | undefined;
 
 /**
- * The App's own authentication (@octokit/auth-app): JWTs signed with the private key (issued 30 s in
- * the past, 10 minutes at most) and installation tokens, cached in the table for every container.
+ * The App's own authentication (@octokit/auth-app): JWTs signed with the private key (10 minutes at
+ * most; by KMS Sign with APP_KEY_SIGNING=kms, app-key/app-jwt.ts) and installation tokens, cached in the table for every container.
  * One per container, rebuilt if the secret changes.
  */
 export async function getAppAuth(): Promise<AppAuthState> {
