@@ -4,6 +4,8 @@
  * so only KMS ever signs with it.
  *   npm run import-app-key -- --pem ./my-app.private-key.pem [--key-id <arn> | --stack GitHubAppAccounts]
  *     [--region eu-west-1]
+ *   npm run import-app-key -- --from-app-secret [--secret-id <arn>] …: the PEM `register-app` (or the
+ *     operator) put in the App secret is imported, then removed from the secret once KMS holds it.
  * KMS's import, as its documentation describes it for RSA key material: GetParametersForImport
  * (wrapping RSA_AES_KEY_WRAP_SHA_256 with an RSA_4096 wrapping key), the PKCS#8 key wrapped with a
  * fresh AES-256 key (AES key wrap with padding, RFC 5649) and that key encrypted with the wrapping
@@ -25,7 +27,11 @@ import {
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import {
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
 import { createKmsClient, type KmsClient } from '../functions/shared/app-key/kms-client.js';
 
 const WRAPPING_ALGORITHM = 'RSA_AES_KEY_WRAP_SHA_256';
@@ -121,8 +127,28 @@ export async function importAppKey(options: {
   return { keyArn, publicKeySha256: createHash('sha256').update(expected).digest('hex'), verified };
 }
 
-/** The stack's `AppKeyArn` output (AWS CLI, which honours AWS_ENDPOINT_URL as the SDK does). */
-function stackKeyArn(stackName: string): string {
+/**
+ * Moves the PEM out of the App secret: imports its `privateKey`, and only once KMS is seen to hold the
+ * same public key writes the secret back without it (the other fields as they were).
+ */
+export async function moveAppKeyFromSecret(options: {
+  kms: KmsClient;
+  keyId: string;
+  readSecret: () => Promise<Record<string, unknown>>;
+  writeSecret: (value: Record<string, unknown>) => Promise<void>;
+}): Promise<ImportSummary & { removedFromSecret: boolean }> {
+  const secret = await options.readSecret();
+  const { privateKey: pem, ...rest } = secret;
+  if (typeof pem !== 'string' || pem === '')
+    throw new ImportAppKeyError('The App secret holds no privateKey (already moved?): give --pem instead');
+  const summary = await importAppKey({ kms: options.kms, keyId: options.keyId, pem });
+  if (!summary.verified) return { ...summary, removedFromSecret: false };
+  await options.writeSecret(rest);
+  return { ...summary, removedFromSecret: true };
+}
+
+/** A stack output (AWS CLI, which honours AWS_ENDPOINT_URL as the SDK does). */
+function stackOutput(stackName: string, key: 'AppKeyArn' | 'GitHubAppSecretArn'): string {
   const raw = execFileSync(
     'aws',
     [
@@ -131,7 +157,7 @@ function stackKeyArn(stackName: string): string {
       '--stack-name',
       stackName,
       '--query',
-      "Stacks[0].Outputs[?OutputKey=='AppKeyArn'].OutputValue | [0]",
+      `Stacks[0].Outputs[?OutputKey=='${key}'].OutputValue | [0]`,
       '--output',
       'text',
     ],
@@ -148,25 +174,55 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       pem: { type: 'string' },
+      'from-app-secret': { type: 'boolean', default: false },
+      'secret-id': { type: 'string' },
       'key-id': { type: 'string' },
       stack: { type: 'string', default: 'GitHubAppAccounts' },
       region: { type: 'string' },
     },
   });
-  if (!values.pem) throw new ImportAppKeyError('--pem is required: the private key file GitHub generated');
-  const keyId = values['key-id'] ?? stackKeyArn(values.stack);
+  if (!values.pem === !values['from-app-secret'])
+    throw new ImportAppKeyError(
+      'Give --pem <the private key file GitHub generated> or --from-app-secret (the PEM in the App secret)',
+    );
+  const keyId = values['key-id'] ?? stackOutput(values.stack, 'AppKeyArn');
   // The SDK's credential chain and region (profiles, SSO, environment), borrowed from a client the
   // project already depends on: the KMS calls themselves are signed by hand (kms-client.ts).
   const sdk = new SecretsManagerClient(values.region ? { region: values.region } : {});
   const region = values.region ?? keyId.split(':')[3] ?? (await sdk.config.region());
   const kms = createKmsClient({ region, credentials: () => sdk.config.credentials() });
-  const summary = await importAppKey({ kms, keyId, pem: readFileSync(values.pem, 'utf8') });
-  sdk.destroy();
+  let summary: ImportSummary & { removedFromSecret?: boolean };
+  try {
+    if (values.pem) {
+      summary = await importAppKey({ kms, keyId, pem: readFileSync(values.pem, 'utf8') });
+    } else {
+      const secretId = values['secret-id'] ?? stackOutput(values.stack, 'GitHubAppSecretArn');
+      summary = await moveAppKeyFromSecret({
+        kms,
+        keyId,
+        readSecret: async () => {
+          const { SecretString } = await sdk.send(new GetSecretValueCommand({ SecretId: secretId }));
+          return JSON.parse(SecretString ?? '{}') as Record<string, unknown>;
+        },
+        writeSecret: async (value) => {
+          await sdk.send(
+            new PutSecretValueCommand({ SecretId: secretId, SecretString: JSON.stringify(value) }),
+          );
+        },
+      });
+    }
+  } finally {
+    sdk.destroy();
+  }
   process.stdout.write(
     [
       `Imported the App's private key into ${summary.keyArn}.`,
       `  public key SHA-256 ${summary.publicKeySha256}${summary.verified ? ' (KMS holds the same public key)' : ' (not verified: no kms:GetPublicKey)'}`,
-      'Next: delete the privateKey field from the App secret and the PEM file (docs/deploy.md).',
+      summary.removedFromSecret === undefined
+        ? 'Next: delete the PEM file, and make sure the App secret holds no privateKey (docs/deploy.md).'
+        : summary.removedFromSecret
+          ? 'privateKey removed from the App secret.'
+          : 'privateKey left in the App secret (not verified): remove it once the key is checked (docs/deploy.md).',
       '',
     ].join('\n'),
   );

@@ -13,7 +13,7 @@ import { promisify } from 'node:util';
 import { createJwtWith, kmsSignDigest } from '../../functions/shared/app-key/app-jwt.js';
 import { createKmsClient } from '../../functions/shared/app-key/kms-client.js';
 import { startLocalKms, type LocalKms } from '../../local/kms-endpoint.js';
-import { importAppKey } from '../../scripts/import-app-key.js';
+import { importAppKey, moveAppKeyFromSecret } from '../../scripts/import-app-key.js';
 
 const root = resolve(fileURLToPath(import.meta.url), '../../..');
 const credentials = () => Promise.resolve({ accessKeyId: 'local', secretAccessKey: 'local' });
@@ -26,7 +26,9 @@ const newPem = (type: 'pkcs1' | 'pkcs8' = 'pkcs1', modulusLength = 2048) =>
 
 let kms: LocalKms;
 beforeAll(async () => {
-  kms = await startLocalKms({ keys: { first: undefined, second: undefined, cli: undefined } });
+  kms = await startLocalKms({
+    keys: { first: undefined, second: undefined, cli: undefined, moved: undefined },
+  });
 });
 afterAll(() => kms?.close());
 
@@ -108,4 +110,28 @@ it('npm run import-app-key honours AWS_ENDPOINT_URL and prints no key material',
   expect(stdout).toContain('KMS holds the same public key');
   expect(`${stdout}${stderr}`).not.toMatch(/PRIVATE KEY|MII/);
   expect(await jwtVerifies('cli', app.publicKey)).toBe(true);
+});
+
+it('--from-app-secret: imports the secret’s PEM, then writes the secret back without it', async () => {
+  const app = newPem();
+  const identity = { appId: '1', slug: 'app', clientId: 'Iv23li', clientSecret: 'secret' };
+  let secret: Record<string, unknown> = { ...identity, privateKey: app.privateKey };
+  const writes: Array<Record<string, unknown>> = [];
+  const move = () =>
+    moveAppKeyFromSecret({
+      kms: client(),
+      keyId: 'moved',
+      readSecret: () => Promise.resolve(secret),
+      writeSecret: (value) => {
+        writes.push(value);
+        secret = value;
+        return Promise.resolve();
+      },
+    });
+  await expect(move()).resolves.toMatchObject({ verified: true, removedFromSecret: true });
+  expect(writes).toEqual([identity]);
+  expect(await jwtVerifies('moved', app.publicKey)).toBe(true);
+  // Run again: nothing left to move, nothing written.
+  await expect(move()).rejects.toThrow(/holds no privateKey/);
+  expect(writes).toHaveLength(1);
 });
