@@ -37,7 +37,24 @@ export type FunctionGrants = Readonly<{
   }>;
   /** Secrets it may read (`secretsmanager:GetSecretValue`). */
   secrets: readonly SecretName[];
+  /** With `-c appKeySigning=kms`: `kms:Sign` on the App's key, and nothing else of KMS (APP_JWT_SIGNERS). */
+  appKeySign?: boolean;
 }>;
+
+/**
+ * The functions that sign App JWTs: they mint installation tokens (or, redelivery, call GitHub as the
+ * App). With `-c appKeySigning=kms` (lib/app-key-signing.ts) only these may call `kms:Sign`, on the
+ * App's key alone; `accounts` and `list-installations` read the App secret for the OAuth client only.
+ * test/unit/app-key-bundles.test.ts: exactly these bundles carry the KMS Sign call.
+ */
+export const APP_JWT_SIGNERS: ReadonlySet<ServiceFunctionName> = new Set<ServiceFunctionName>([
+  'oauth-callback',
+  'link-installation',
+  'create-repo',
+  'repositories',
+  'repository-sync',
+  'webhook-redelivery',
+]);
 
 export function grantsOf(spec: FunctionSpec): FunctionGrants {
   const secrets: SecretName[] = [];
@@ -55,6 +72,6 @@ export function grantsOf(spec: FunctionSpec): FunctionGrants {
 export const FUNCTION_GRANTS: Readonly<Record<ServiceFunctionName, FunctionGrants>> = Object.fromEntries(
   (Object.entries(SERVICE_FUNCTIONS) as Array<[ServiceFunctionName, FunctionSpec]>).map(([name, spec]) => [
     name,
-    grantsOf(spec),
+    { ...grantsOf(spec), appKeySign: APP_JWT_SIGNERS.has(name) },
   ]),
 ) as Record<ServiceFunctionName, FunctionGrants>;

@@ -4,6 +4,7 @@ import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { ApiDomain, type CustomDomainSettings } from './api-domain.js';
+import { AppKeySigning, type AppKeySigningSettings } from './app-key-signing.js';
 import { ConsoleHosting } from './console/console-hosting.js';
 import { Observability } from './observability.js';
 import type { ServiceFunction } from './service-function.js';
@@ -44,6 +45,8 @@ export type GitHubAppStackProps = StackProps & {
   alarmEmail?: string;
   /** Abuse limits set by context (`-c maxInvitationsPerHour=…`, docs/security.md "Abuse limits"); others keep their defaults. */
   abuseLimits?: AbuseLimitOverrides;
+  /** `-c appKeySigning=kms [-c appKeyArn=…]`: the App's private key in KMS (lib/app-key-signing.ts). */
+  appKeySigning?: AppKeySigningSettings;
 };
 
 /**
@@ -67,7 +70,7 @@ export class GitHubAppStack extends Stack {
 
     const table = new ServiceTable(this);
     this.table = table.table;
-    const secrets = new ServiceSecrets(this, props.existingSecrets);
+    const secrets = new ServiceSecrets(this, props.existingSecrets, props.appKeySigning);
     const api = new ServiceApi(this, { frontendOrigins: props.frontendOrigins, logRetention });
     this.api = api.api;
 
@@ -111,6 +114,8 @@ export class GitHubAppStack extends Stack {
       repositorySyncIntervalMinutes: props.repositorySyncIntervalMinutes,
     });
     this.functions = functions.byName;
+    if (props.appKeySigning)
+      new AppKeySigning(this, 'AppKeySigning', { settings: props.appKeySigning, functions: this.functions });
     api.addRoutes(this.functions);
 
     this.addOutputs(baseUrl, secrets);

@@ -1,5 +1,6 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { CustomDomainSettings } from './api-domain.js';
+import { readAppKeySigning } from './app-key-signing.js';
 import type { ExistingSecrets, GitHubAppStackProps } from './github-app-stack.js';
 import { REPOSITORY_SYNC_DEFAULT_MINUTES } from '../functions/shared/service-routes.js';
 import { ABUSE_LIMIT_CONTEXT, type AbuseLimitOverrides } from './abuse-limits.js';
@@ -90,6 +91,7 @@ export function readStackSettings(context: ContextReader): GitHubAppStackProps &
     tracing: tracing === undefined ? undefined : tracing === true || tracing === 'true',
     alarmEmail,
     ...(Object.keys(abuseLimits).length > 0 ? { abuseLimits } : {}),
+    ...readAppKeySigning(optionalString),
   };
 }
 

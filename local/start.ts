@@ -20,6 +20,7 @@ import { startRedeliveryTimer } from './redelivery-timer.js';
 import { DEMO_WORLD, seedDemoWorld } from './github-emulator/seed.js';
 import { startGitHubEmulator } from './github-emulator/server.js';
 import { buildConsole } from './console-site.js';
+import { localAppKeySigning } from './kms-endpoint.js';
 
 const env = process.env;
 // The SDK warns that releases after January 2027 need Node 22; Lambda runs 22 already.
@@ -80,6 +81,9 @@ async function main(): Promise<void> {
   client.destroy();
 
   const { secrets, created: secretsCreated } = ensureLocalSecrets(secretsFile);
+  // APP_KEY_SIGNING=kms: App JWTs signed by KMS Sign (KMS_ENDPOINT, or a stand-in started here).
+  const appKey = await localAppKeySigning(env, secrets.githubApp.privateKey);
+  if (appKey.close) stoppers.push(appKey.close);
 
   let githubApiUrl = env.GITHUB_API_URL ?? 'https://api.github.com';
   let githubWebUrl = env.GITHUB_WEB_URL ?? 'https://github.com';
@@ -107,6 +111,7 @@ async function main(): Promise<void> {
     POWERTOOLS_LOG_LEVEL: logs.level,
     // EMF metric lines only with LOG_FORMAT=json (the raw output Lambda would write); not by default.
     POWERTOOLS_METRICS_DISABLED: env.POWERTOOLS_METRICS_DISABLED ?? String(logs.format !== 'json'),
+    ...appKey.env,
   });
   if (logs.format === 'text') printHandlerOutputAsText();
 
@@ -178,6 +183,7 @@ async function main(): Promise<void> {
       `  DynamoDB Local ${dynamoEndpoint}   table "${tableName}" ${table === 'created' ? 'created' : 'reused, data kept'}${dynamodb ? ` in ${dataDir}/dynamodb` : ''}`,
       seeded || `  GitHub         ${githubApiUrl} (real GitHub App settings from the environment)`,
       `  Secrets        ${secretsFile}${secretsCreated ? ' (generated)' : ''}`,
+      appKey.line,
       `  Redelivery     ${redeliverySeconds > 0 ? `failed webhook deliveries every ${redeliverySeconds} s` : 'off'}`,
       `  Repo sync      ${syncSeconds > 0 ? `every installation every ${syncSeconds} s` : 'on install and link only'}`,
       `  Frontend       ${frontendOrigins}`,

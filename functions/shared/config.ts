@@ -70,6 +70,15 @@ const schema = z
     MAX_INVITATIONS_PER_HOUR: positiveInt(),
     MAX_ACCOUNTS_PER_HOUR: positiveInt(),
     MAX_SIGN_INS_PER_MINUTE: positiveInt(),
+    /**
+     * How App JWTs are signed (docs/security.md "The App's private key in KMS"): with the PEM in the App
+     * secret, or by KMS Sign with the key APP_KEY_ID (the secret then holds no privateKey).
+     */
+    APP_KEY_SIGNING: z._default(z.enum(['secret', 'kms']), 'secret'),
+    /** The KMS key (id, ARN or alias) holding the App's private key; set only on functions that sign. */
+    APP_KEY_ID: z.optional(nonEmpty()),
+    /** Local runs and tests only: a KMS endpoint (the stand-in local/kms-endpoint.ts); unset in AWS. */
+    KMS_ENDPOINT: z.optional(z.url()),
   })
   .check(
     z.refine(
@@ -113,6 +122,8 @@ export type Config = Readonly<{
   dynamodbLimits: Readonly<{ maxAttempts?: number; connectionTimeoutMs?: number; requestTimeoutMs?: number }>;
   linkPolicy: 'org-owners' | 'org-members';
   abuseLimits: AbuseLimitSettings;
+  appKeySigning:
+    { kind: 'secret' } | { kind: 'kms'; keyId: string | undefined; endpoint: string | undefined };
   secrets:
     | {
         kind: 'aws';
@@ -162,6 +173,10 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       accountsPerUserPerHour: values.MAX_ACCOUNTS_PER_HOUR ?? ABUSE_LIMIT_DEFAULTS.accountsPerUserPerHour,
       signInsPerUserPerMinute: values.MAX_SIGN_INS_PER_MINUTE ?? ABUSE_LIMIT_DEFAULTS.signInsPerUserPerMinute,
     }),
+    appKeySigning:
+      values.APP_KEY_SIGNING === 'kms'
+        ? { kind: 'kms' as const, keyId: values.APP_KEY_ID, endpoint: values.KMS_ENDPOINT }
+        : { kind: 'secret' as const },
     secrets:
       values.LOCAL_SECRETS_FILE !== undefined
         ? { kind: 'file' as const, path: values.LOCAL_SECRETS_FILE }

@@ -1,4 +1,5 @@
 import { createAppAuth } from '@octokit/auth-app';
+import { appJwtSigning } from '../shared/app-key/app-jwt.js';
 import type { GitHubRequest } from '../shared/github/github.js';
 import type { GitHubAppCredentials } from '../shared/secrets/index.js';
 
@@ -31,12 +32,13 @@ export function nextCursor(link: string | undefined): string | undefined {
 }
 
 /**
- * The App's webhook deliveries, authenticated as the App itself: a JWT from the private key
- * (@octokit/auth-app, issued 30 s in the past, 10 minutes at most). No installation token, so no
+ * The App's webhook deliveries, authenticated as the App itself: a JWT signed with the private key
+ * (@octokit/auth-app, 10 minutes at most; or by KMS Sign). No installation token, so no
  * token cache and never the service's key material.
  */
 export function appDeliveries(credentials: GitHubAppCredentials, request: GitHubRequest): AppDeliveries {
-  const auth = createAppAuth({ appId: credentials.appId, privateKey: credentials.privateKey, request });
+  // The PEM of the secret, or KMS Sign (APP_KEY_SIGNING=kms): shared/app-key/app-jwt.ts.
+  const auth = createAppAuth({ appId: credentials.appId, ...appJwtSigning(credentials), request });
   const asApp = request.defaults({ request: { hook: auth.hook.bind(auth) } });
   return {
     async page(cursor) {

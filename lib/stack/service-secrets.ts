@@ -3,6 +3,7 @@ import { Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { SecretName } from '../function-grants.js';
 import type { FunctionSpec } from '../../functions/shared/service-routes.js';
+import { appSecretTemplate, type AppKeySigningSettings } from '../app-key-signing.js';
 
 export type ExistingSecrets = { app?: string; webhook?: string; serviceKeys?: string };
 
@@ -13,14 +14,6 @@ function adoptSecret(scope: Construct, id: string, ref: string): ISecret {
     ? Secret.fromSecretCompleteArn(scope, id, ref)
     : Secret.fromSecretPartialArn(scope, id, ref);
 }
-
-const APP_SECRET_TEMPLATE = {
-  appId: '',
-  slug: '',
-  clientId: '',
-  clientSecret: '',
-  privateKey: '',
-};
 
 /**
  * The stack's three secrets: the App's credentials, the webhook secret and the service's key material.
@@ -36,17 +29,17 @@ export class ServiceSecrets {
   readonly webhook: ISecret;
   readonly serviceKeys: ISecret;
 
-  constructor(stack: Stack, existing: ExistingSecrets = {}) {
+  constructor(stack: Stack, existing: ExistingSecrets = {}, appKeySigning?: AppKeySigningSettings) {
     // The operator fills in the App's credentials after deploy (docs/deploy.md "5. Fill the secrets").
     // Its generation settings must never change: CloudFormation would generate a new value and wipe the
     // credentials an operator filled in. Its generated `webhookSecret` only seeds the webhook secret below.
     const appSecret = existing.app
       ? adoptSecret(stack, 'GitHubAppSecret', existing.app)
       : new Secret(stack, 'GitHubAppSecret', {
-          description:
-            'GitHub App credentials: appId, slug, clientId, clientSecret, privateKey, webhookSecret',
+          // With the key in KMS (lib/app-key-signing.ts) the template has no privateKey.
+          description: `GitHub App credentials: ${Object.keys(appSecretTemplate(appKeySigning)).join(', ')}, webhookSecret`,
           generateSecretString: {
-            secretStringTemplate: JSON.stringify(APP_SECRET_TEMPLATE),
+            secretStringTemplate: JSON.stringify(appSecretTemplate(appKeySigning)),
             generateStringKey: 'webhookSecret',
             passwordLength: 40,
             excludePunctuation: true,

@@ -25,6 +25,7 @@ describe('parseConfig', () => {
         accountsPerUserPerHour: 10,
         signInsPerUserPerMinute: 10,
       },
+      appKeySigning: { kind: 'secret' },
       dynamodbEndpoint: undefined,
       dynamodbLimits: {},
       secrets: {

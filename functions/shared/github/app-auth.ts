@@ -1,5 +1,6 @@
 import { createAppAuth } from '@octokit/auth-app';
 import { RequestError } from '@octokit/request-error';
+import { appJwtSigning } from '../app-key/app-jwt.js';
 import { count, METRIC } from '../metrics.js';
 import { ConflictError, ForbiddenError } from '../errors.js';
 import { getCrypto, getServices } from '../services.js';
@@ -19,8 +20,8 @@ type AppAuthState = {
 let cached: AppAuthState | undefined;
 
 /**
- * The App's own authentication (@octokit/auth-app): JWTs signed with the private key (issued 30 s in
- * the past, 10 minutes at most) and installation tokens, cached in the table for every container.
+ * The App's own authentication (@octokit/auth-app): JWTs signed with the private key (10 minutes at
+ * most; by KMS Sign with APP_KEY_SIGNING=kms, app-key/app-jwt.ts) and installation tokens, cached in the table for every container.
  * One per container, rebuilt if the secret changes.
  */
 export async function getAppAuth(): Promise<AppAuthState> {
@@ -34,7 +35,8 @@ export async function getAppAuth(): Promise<AppAuthState> {
     });
     const auth = createAppAuth({
       appId: credentials.appId,
-      privateKey: credentials.privateKey,
+      // The PEM of the secret, or KMS Sign (APP_KEY_SIGNING=kms): app-key/app-jwt.ts.
+      ...appJwtSigning(credentials),
       clientId: credentials.clientId,
       clientSecret: credentials.clientSecret,
       request: github,

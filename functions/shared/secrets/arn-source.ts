@@ -1,9 +1,10 @@
 import { ConfigurationError } from '../errors.js';
 import { deriveServiceKeys } from './service-keys.js';
 import {
-  gitHubAppCredentialsSchema,
+  parseAppCredentials,
   parseSecret,
   serviceKeysSecretSchema,
+  type AppKeySigning,
   type GitHubAppCredentials,
   type SecretsSource,
   type ServiceKeys,
@@ -17,6 +18,8 @@ export type SecretArns = {
   /** Its own secret, so the public webhook function reads it without the App's private key. */
   webhookSecretArn?: string | undefined;
   keysSecretArn: string | undefined;
+  /** `kms`: the App secret must hold no privateKey (types.ts kmsGitHubAppCredentialsSchema). */
+  appKeySigning?: AppKeySigning;
 };
 
 /** Reads one secret's JSON value by ARN (Secrets Manager's API, or the Parameters and Secrets extension). */
@@ -40,7 +43,7 @@ export function createArnSecretsSource(options: SecretArns, read: ReadSecret): S
   return {
     async gitHubApp(): Promise<GitHubAppCredentials> {
       const value = await readArn(options.appSecretArn, 'GITHUB_APP_SECRET_ARN');
-      return parseSecret(gitHubAppCredentialsSchema(), value, 'GitHub App secret');
+      return parseAppCredentials(value, 'GitHub App secret', options.appKeySigning);
     },
     async webhookSecrets(): Promise<WebhookSecrets> {
       const value = await readArn(options.webhookSecretArn, 'WEBHOOK_SECRET_ARN');

@@ -2,9 +2,10 @@ import { readFile } from 'node:fs/promises';
 import { ConfigurationError } from '../errors.js';
 import { deriveServiceKeys } from './service-keys.js';
 import {
-  gitHubAppCredentialsSchema,
+  parseAppCredentials,
   parseSecret,
   serviceKeysSecretSchema,
+  type AppKeySigning,
   type GitHubAppCredentials,
   type SecretsSource,
   type ServiceKeys,
@@ -22,6 +23,7 @@ import {
 export function createFileSecretsSource(
   path: string,
   env: Record<string, string | undefined> = process.env,
+  appKeySigning: AppKeySigning = 'secret',
 ): SecretsSource {
   let loaded: Promise<{ app: unknown; keys: ServiceKeys }> | undefined;
 
@@ -45,7 +47,11 @@ export function createFileSecretsSource(
       }).filter(([, value]) => value !== undefined && value !== ''),
     );
     const serviceKeys = parseSecret(serviceKeysSecretSchema(), parsed.serviceKeys, `${path} serviceKeys`);
-    return { app: { ...parsed.githubApp, ...overrides }, keys: deriveServiceKeys(serviceKeys) };
+    const app: Record<string, unknown> = { ...parsed.githubApp, ...overrides };
+    // APP_KEY_SIGNING=kms: the file's PEM is the local KMS stand-in's key (local/kms-endpoint.ts), never
+    // the service's: the functions sign through KMS as they do in AWS.
+    if (appKeySigning === 'kms') delete app.privateKey;
+    return { app, keys: deriveServiceKeys(serviceKeys) };
   };
 
   const cachedLoad = () => {
@@ -58,7 +64,7 @@ export function createFileSecretsSource(
 
   return {
     async gitHubApp(): Promise<GitHubAppCredentials> {
-      return parseSecret(gitHubAppCredentialsSchema(), (await cachedLoad()).app, `${path} githubApp`);
+      return parseAppCredentials((await cachedLoad()).app, `${path} githubApp`, appKeySigning);
     },
     async webhookSecrets(): Promise<WebhookSecrets> {
       return parseSecret(webhookSecretsSchema(), (await cachedLoad()).app, `${path} githubApp`);

@@ -16,15 +16,16 @@ let source: SecretsSource | undefined;
  */
 export function getSecretsSource(): SecretsSource {
   if (source) return source;
-  const { secrets } = getConfig();
+  const { secrets, appKeySigning } = getConfig();
   if (secrets.kind === 'file') {
-    source = createFileSecretsSource(secrets.path);
+    source = createFileSecretsSource(secrets.path, process.env, appKeySigning.kind);
     return source;
   }
   const arns: SecretArns = {
     appSecretArn: secrets.appSecretArn,
     webhookSecretArn: secrets.webhookSecretArn,
     keysSecretArn: secrets.keysSecretArn,
+    appKeySigning: appKeySigning.kind,
   };
   source =
     secrets.reader === 'extension' ? createExtensionSecretsSource(arns) : createSecretsManagerSource(arns);

@@ -5,18 +5,43 @@ import { once } from '../once.js';
 /** The GitHub App's credentials, as the operator stores them in the App secret (README: "Fill the secret"). */
 const nonEmpty = () => z.string().check(z.minLength(1));
 
+const appIdentity = () => ({
+  appId: z.string().check(z.regex(/^\d+$/, 'must be the numeric App ID')),
+  slug: nonEmpty(),
+  clientId: nonEmpty(),
+  clientSecret: nonEmpty(),
+});
+
 // Each schema is built on first use (once): a function builds only those of the secrets it reads.
 export const gitHubAppCredentialsSchema = once(() =>
   z.object({
-    appId: z.string().check(z.regex(/^\d+$/, 'must be the numeric App ID')),
-    slug: nonEmpty(),
-    clientId: nonEmpty(),
-    clientSecret: nonEmpty(),
+    ...appIdentity(),
     privateKey: z.string().check(z.includes('PRIVATE KEY', { message: 'must be the PEM private key' })),
   }),
 );
 
-export type GitHubAppCredentials = z.infer<ReturnType<typeof gitHubAppCredentialsSchema>>;
+/**
+ * APP_KEY_SIGNING=kms: the private key lives in KMS and only KMS signs with it. A PEM left in the
+ * secret is refused, so "no function can read the key" stays true (delete it after `import-app-key`).
+ */
+export const kmsGitHubAppCredentialsSchema = once(() =>
+  z.object({
+    ...appIdentity(),
+    privateKey: z.optional(
+      z.never({
+        error: 'must not be in the App secret with APP_KEY_SIGNING=kms (the key is in KMS: delete the field)',
+      }),
+    ),
+  }),
+);
+
+/** Where the App's JWTs are signed: with the PEM in the App secret, or by KMS (no PEM anywhere). */
+export type AppKeySigning = 'secret' | 'kms';
+
+/** `privateKey` is absent with APP_KEY_SIGNING=kms. */
+export type GitHubAppCredentials =
+  | z.infer<ReturnType<typeof gitHubAppCredentialsSchema>>
+  | z.infer<ReturnType<typeof kmsGitHubAppCredentialsSchema>>;
 
 /**
  * The webhook secret(s), kept apart from the App's credentials so the public `webhook` function can
@@ -105,4 +130,15 @@ export function parseSecret<T>(schema: z.ZodMiniType<T>, value: unknown, secretN
   if (result.success) return result.data;
   const fields = result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
   throw new ConfigurationError(`Secret ${secretName} is incomplete or malformed: ${fields.join('; ')}`);
+}
+
+/** The App secret, validated as the signing mode wants it (with or without the PEM). */
+export function parseAppCredentials(
+  value: unknown,
+  secretName: string,
+  signing: AppKeySigning = 'secret',
+): GitHubAppCredentials {
+  return signing === 'kms'
+    ? parseSecret(kmsGitHubAppCredentialsSchema(), value, secretName)
+    : parseSecret(gitHubAppCredentialsSchema(), value, secretName);
 }
