@@ -20,12 +20,11 @@ import { toUpstreamError } from '../shared/github/github.js';
 import { ssoRequired } from '../shared/github/sso.js';
 import { logger } from '../shared/logger.js';
 import { getServices } from '../shared/services.js';
-import { AccountStore } from '../shared/store/account-store.js';
-import { InstallationStore, type InstallationDetails } from '../shared/store/installation-store.js';
-import {
+import type { InstallationDetails } from '../shared/store/installation-store.js';
+import type {
   RepoCreationStore,
-  type CreatedRepository,
-  type CreationLease,
+  CreatedRepository,
+  CreationLease,
 } from '../shared/store/repo-creation-store.js';
 import { checkCreationPolicy } from './creation-policy.js';
 import {
@@ -165,16 +164,14 @@ async function commitInitialFiles(
  * never at the cost of commits the service did not make.
  */
 export async function createRepository(caller: Caller, accountId: string, request: RepositoryRequest) {
-  const { table, github } = getServices();
-  const installations = new InstallationStore(table);
-  const creations = new RepoCreationStore(table);
+  const { accounts, installations, repoCreations: creations, github } = getServices();
   const claim = [accountId, request.installationId, request.name] as const;
   // Everything the decision needs, read at once (one round trip after the session's): a non-member
   // still learns nothing more than 404 account_not_found, the checks below run in the same order.
   // The installation token is peeked at too (a read, nothing minted): an organisation's creation then
   // reads the table in 2 sequential round trips in all, the session's included.
   const [member, linked, stored, existing, peeked] = await Promise.all([
-    requireMember(new AccountStore(table), accountId, caller.userId),
+    requireMember(accounts, accountId, caller.userId),
     installations.isLinked(accountId, request.installationId),
     installations.getDetails(request.installationId),
     creations.get(...claim),

@@ -1,4 +1,4 @@
-import { ConflictError, ForbiddenError, NotFoundError } from '../errors.js';
+import { ConflictError, ForbiddenError, NotFoundError } from '../shared/errors.js';
 import {
   LastOwnerError,
   MemberChangedError,
@@ -6,11 +6,8 @@ import {
   type AccountStore,
   type Member,
   type Role,
-} from '../store/account-store.js';
-import { requireMember } from './membership.js';
+} from '../shared/store/account-store.js';
 import { mayChangeRole, mayRemove } from './roles.js';
-
-const OWNERS: readonly Role[] = ['owner'];
 
 const memberNotFound = () => new NotFoundError('member_not_found', 'No such member.');
 
@@ -27,12 +24,15 @@ function refused(error: unknown, change: 'removed' | 'demoted'): unknown {
   return error;
 }
 
-/** PATCH /accounts/{id}/members/{userId}: the role rules of roles.ts, the owner count kept right. */
+/**
+ * PATCH /accounts/{id}/members/{userId}: the role rules of roles.ts, the owner count kept right.
+ * `self` is the caller's membership (the route checked it).
+ */
 export async function changeMemberRole(
   accounts: AccountStore,
-  input: { callerId: number; accountId: string; userId: number; role: Role },
+  input: { self: Member; accountId: string; userId: number; role: Role },
 ): Promise<Member> {
-  const self = await requireMember(accounts, input.accountId, input.callerId);
+  const { self } = input;
   if (self.role === 'member') throw new ForbiddenError('insufficient_role', 'Members cannot change roles.');
   const target =
     input.userId === self.userId ? self : await accounts.getMembership(input.accountId, input.userId);
@@ -49,9 +49,9 @@ export async function changeMemberRole(
 /** DELETE /accounts/{id}/members/{userId}: leave, or remove someone the caller's role allows. */
 export async function removeMember(
   accounts: AccountStore,
-  input: { callerId: number; accountId: string; userId: number },
+  input: { self: Member; accountId: string; userId: number },
 ): Promise<void> {
-  const self = await requireMember(accounts, input.accountId, input.callerId);
+  const { self } = input;
   const target =
     input.userId === self.userId ? self : await accounts.getMembership(input.accountId, input.userId);
   if (!target) throw memberNotFound();
@@ -64,24 +64,14 @@ export async function removeMember(
   }
 }
 
-/** PATCH /accounts/{id}: owners rename; every copy of the name follows. */
+/** PATCH /accounts/{id}: owners rename (the route checked the role); every copy of the name follows. */
 export async function renameAccount(
   accounts: AccountStore,
-  input: { callerId: number; accountId: string; name: string },
-): Promise<{ account: Account; role: Role }> {
-  const self = await requireMember(accounts, input.accountId, input.callerId, OWNERS);
+  input: { accountId: string; name: string },
+): Promise<Account> {
   if (!(await accounts.rename(input.accountId, input.name)))
     throw new NotFoundError('account_not_found', 'No such account.');
   const account = await accounts.get(input.accountId);
   if (!account) throw new NotFoundError('account_not_found', 'No such account.');
-  return { account, role: self.role };
-}
-
-/** DELETE /accounts/{id}: owners delete; links, invitations and memberships go with it (GitHub untouched). */
-export async function deleteAccount(
-  accounts: AccountStore,
-  input: { callerId: number; accountId: string },
-): Promise<void> {
-  await requireMember(accounts, input.accountId, input.callerId, OWNERS);
-  await accounts.delete(input.accountId);
+  return account;
 }
