@@ -20,12 +20,11 @@ import { toUpstreamError } from '../shared/github/github.js';
 import { ssoRequired } from '../shared/github/sso.js';
 import { logger } from '../shared/logger.js';
 import { getServices } from '../shared/services.js';
-import { AccountStore } from '../shared/store/account-store.js';
-import { InstallationStore, type InstallationDetails } from '../shared/store/installation-store.js';
-import {
+import type { InstallationDetails } from '../shared/store/installation-store.js';
+import type {
   RepoCreationStore,
-  type CreatedRepository,
-  type CreationLease,
+  CreatedRepository,
+  CreationLease,
 } from '../shared/store/repo-creation-store.js';
 import { checkCreationPolicy } from './creation-policy.js';
 import {
@@ -165,16 +164,14 @@ async function commitInitialFiles(
  * never at the cost of commits the service did not make.
  */
 export async function createRepository(caller: Caller, accountId: string, request: RepositoryRequest) {
-  const { table, github } = getServices();
-  const installations = new InstallationStore(table);
-  const creations = new RepoCreationStore(table);
+  const { accounts, installations, repoCreations: creations, github } = getServices();
   const claim = [accountId, request.installationId, request.name] as const;
   // Everything the decision needs, read at once (one round trip after the session's): a non-member
   // still learns nothing more than 404 account_not_found, the checks below run in the same order.
   // The installation token is peeked at too (a read, nothing minted): an organisation's creation then
   // reads the table in 2 sequential round trips in all, the session's included.
   const [member, linked, stored, existing, peeked] = await Promise.all([
-    requireMember(new AccountStore(table), accountId, caller.userId),
+    requireMember(accounts, accountId, caller.userId),
     installations.isLinked(accountId, request.installationId),
     installations.getDetails(request.installationId),
     creations.get(...claim),
@@ -253,15 +250,18 @@ export async function createRepository(caller: Caller, accountId: string, reques
   }
 }
 
-async function createHoldingLease(input: {
+type Creation = {
   request: RepositoryRequest;
   details: InstallationDetails;
   act: Actor;
   creations: RepoCreationStore;
   claim: readonly [string, number, string];
   lease: CreationLease;
-}): Promise<CreatedRepository> {
-  const { request, details, act, creations, claim, lease } = input;
+};
+
+/** With the creation's lease held: the repository on GitHub, its initial files, the record finished. */
+async function createHoldingLease(creation: Creation): Promise<CreatedRepository> {
+  const { request, creations, claim, lease } = creation;
   // A lease taken afresh (not resumed) has recorded no placeholder yet: the first look needs no read.
   let fresh = !lease.resumed;
   const firstLook = () => {
@@ -269,145 +269,15 @@ async function createHoldingLease(input: {
     fresh = false;
     return was;
   };
-  const { github } = getServices();
   let repo: GitHubRepository;
   try {
-    repo = await act(async (token) => {
-      const headers = { authorization: `token ${token}` };
-      if (request.template) {
-        // GitHub gives the new repository one "Initial commit" with the template's files: the
-        // placeholder the given files go on, exactly as auto_init's commit is below.
-        const { data } = await github('POST /repos/{template_owner}/{template_repo}/generate', {
-          template_owner: request.template.owner,
-          template_repo: request.template.repo,
-          owner: details.accountLogin,
-          name: request.name,
-          ...(request.description !== undefined ? { description: request.description } : {}),
-          private: request.private,
-          include_all_branches: request.template.includeAllBranches,
-          headers,
-        });
-        return data;
-      }
-      const fields = {
-        name: request.name,
-        ...(request.description !== undefined ? { description: request.description } : {}),
-        private: request.private,
-        // The git data API refuses an empty repository; auto_init gives it a placeholder commit.
-        auto_init: request.files.length > 0,
-        headers,
-      };
-      const { data } =
-        details.accountType === 'Organization'
-          ? await github('POST /orgs/{org}/repos', { org: details.accountLogin, ...fields })
-          : await github('POST /user/repos', fields);
-      return data;
-    });
+    repo = await createOnGitHub(creation);
   } catch (error) {
-    if (request.template && isGitHubStatus(error, 404)) {
-      // GitHub answers 404 alike for a template the actor cannot read and for a repository that is not
-      // a template; only the failure path pays for telling them apart.
-      const problem = await templateProblem(act, request.template);
-      if (problem) {
-        await creations.abandon(...claim, lease);
-        throw problem;
-      }
-      return rethrowUpstream(error);
-    }
-    if (request.template && isGitHubStatus(error, 409)) {
-      // "Git Repository is empty.": a template without a commit has nothing to generate from.
-      await creations.abandon(...claim, lease);
-      throw new ConflictError(
-        'template_empty',
-        `The template ${request.template.owner}/${request.template.repo} has no commits yet: there is nothing to create from.`,
-      );
-    }
-    if (isNameTaken(error) && lease.resumed) {
-      // Our own earlier attempt created it; carry on from there.
-      repo = await act(async (token) => {
-        const { data } = await github('GET /repos/{owner}/{repo}', {
-          owner: details.accountLogin,
-          repo: request.name,
-          headers: { authorization: `token ${token}` },
-        });
-        return data;
-      }).catch(rethrowUpstream);
-      if (request.template && !fromTemplate(repo, request.template)) {
-        // Someone else's repository took the name meanwhile: nothing of this request's exists.
-        await creations.abandon(...claim, lease);
-        throw new ConflictError(
-          'repository_exists',
-          `A repository named ${request.name} already exists in ${details.accountLogin}.`,
-        );
-      }
-    } else if (isNameTaken(error)) {
-      await creations.abandon(...claim, lease);
-      throw new ConflictError(
-        'repository_exists',
-        `A repository named ${request.name} already exists in ${details.accountLogin}.`,
-      );
-    } else if (isGitHubStatus(error, 422)) {
-      await creations.abandon(...claim, lease);
-      throw new BadRequestError('invalid_name', `GitHub refused the repository: ${error.message}`);
-    } else {
-      return rethrowUpstream(error);
-    }
+    repo = await afterCreateRefused(creation, error);
   }
-
   let commitSha: string | null = null;
   if (request.files.length > 0) {
-    let outcome: Awaited<ReturnType<typeof commitInitialFiles>>;
-    try {
-      outcome = await act((token) =>
-        commitInitialFiles(
-          {
-            github,
-            token,
-            owner: repo.owner.login,
-            repo: repo.name,
-            fullName: repo.full_name,
-            name: repo.default_branch,
-          },
-          request.files,
-          creations,
-          claim,
-          request.hash,
-          request.template !== undefined,
-          firstLook,
-        ),
-      );
-    } catch (error) {
-      const upstream = toUpstreamError(error);
-      if (!upstream && !(error instanceof RequestError)) throw error;
-      const refusal = workflowsRefusal(error, undefined);
-      if (refusal) throw refusal;
-      logger.warn('Repository created, initial commit failed', { repository: repo.full_name });
-      const repository = { fullName: repo.full_name, htmlUrl: repo.html_url };
-      if (upstream?.code === 'github_rate_limited') {
-        throw new UpstreamError(
-          'github_rate_limited',
-          `The repository ${repo.full_name} was created but GitHub is rate limiting this App, so its initial files are not committed yet. Send the same request again after Retry-After to finish.`,
-          {
-            statusCode: 503,
-            retryAfterSeconds: Number(upstream.headers['Retry-After']),
-            details: { repository },
-            cause: error,
-          },
-        );
-      }
-      throw new UpstreamError(
-        'commit_failed',
-        `The repository ${repo.full_name} was created but its initial files could not be committed. Send the same request again to finish.`,
-        {
-          statusCode: upstream?.statusCode ?? 502,
-          ...(upstream?.headers['Retry-After']
-            ? { retryAfterSeconds: Number(upstream.headers['Retry-After']) }
-            : {}),
-          details: { repository },
-          cause: error,
-        },
-      );
-    }
+    const outcome = await commitFiles(creation, repo, firstLook);
     if ('done' in outcome) return outcome.done;
     commitSha = outcome.commitSha;
   }
@@ -419,6 +289,166 @@ async function createHoldingLease(input: {
   };
   await creations.finish(...claim, request.hash, result);
   return result;
+}
+
+/** The repository, generated from the template or created (with a placeholder commit for the files). */
+function createOnGitHub({ request, details, act }: Creation): Promise<GitHubRepository> {
+  const { github } = getServices();
+  return act(async (token) => {
+    const headers = { authorization: `token ${token}` };
+    if (request.template) {
+      // GitHub gives the new repository one "Initial commit" with the template's files: the
+      // placeholder the given files go on, exactly as auto_init's commit is below.
+      const { data } = await github('POST /repos/{template_owner}/{template_repo}/generate', {
+        template_owner: request.template.owner,
+        template_repo: request.template.repo,
+        owner: details.accountLogin,
+        name: request.name,
+        ...(request.description !== undefined ? { description: request.description } : {}),
+        private: request.private,
+        include_all_branches: request.template.includeAllBranches,
+        headers,
+      });
+      return data;
+    }
+    const fields = {
+      name: request.name,
+      ...(request.description !== undefined ? { description: request.description } : {}),
+      private: request.private,
+      // The git data API refuses an empty repository; auto_init gives it a placeholder commit.
+      auto_init: request.files.length > 0,
+      headers,
+    };
+    const { data } =
+      details.accountType === 'Organization'
+        ? await github('POST /orgs/{org}/repos', { org: details.accountLogin, ...fields })
+        : await github('POST /user/repos', fields);
+    return data;
+  });
+}
+
+/**
+ * GitHub refused the creation: our own earlier attempt's repository (a resumed lease) to carry on
+ * with, or the refusal as the caller's error (the record abandoned when nothing of this request exists).
+ */
+async function afterCreateRefused(creation: Creation, error: unknown): Promise<GitHubRepository> {
+  const { request, details, act, creations, claim, lease } = creation;
+  const abandon = () => creations.abandon(...claim, lease);
+  const nameTaken = () =>
+    new ConflictError(
+      'repository_exists',
+      `A repository named ${request.name} already exists in ${details.accountLogin}.`,
+    );
+  if (request.template && isGitHubStatus(error, 404)) {
+    // GitHub answers 404 alike for a template the actor cannot read and for a repository that is not
+    // a template; only the failure path pays for telling them apart.
+    const problem = await templateProblem(act, request.template);
+    if (problem) {
+      await abandon();
+      throw problem;
+    }
+    return rethrowUpstream(error);
+  }
+  if (request.template && isGitHubStatus(error, 409)) {
+    // "Git Repository is empty.": a template without a commit has nothing to generate from.
+    await abandon();
+    throw new ConflictError(
+      'template_empty',
+      `The template ${request.template.owner}/${request.template.repo} has no commits yet: there is nothing to create from.`,
+    );
+  }
+  if (isNameTaken(error) && lease.resumed) {
+    // Our own earlier attempt created it; carry on from there.
+    const { github } = getServices();
+    const repo = await act(async (token) => {
+      const { data } = await github('GET /repos/{owner}/{repo}', {
+        owner: details.accountLogin,
+        repo: request.name,
+        headers: { authorization: `token ${token}` },
+      });
+      return data;
+    }).catch(rethrowUpstream);
+    if (request.template && !fromTemplate(repo, request.template)) {
+      // Someone else's repository took the name meanwhile: nothing of this request's exists.
+      await abandon();
+      throw nameTaken();
+    }
+    return repo;
+  }
+  if (isNameTaken(error)) {
+    await abandon();
+    throw nameTaken();
+  }
+  if (isGitHubStatus(error, 422)) {
+    await abandon();
+    throw new BadRequestError('invalid_name', `GitHub refused the repository: ${error.message}`);
+  }
+  return rethrowUpstream(error);
+}
+
+/** The request's files on the repository's placeholder commit (initial-commit.ts), or why not. */
+async function commitFiles(
+  { request, act, creations, claim }: Creation,
+  repo: GitHubRepository,
+  firstLook: () => boolean,
+): Promise<Awaited<ReturnType<typeof commitInitialFiles>>> {
+  const { github } = getServices();
+  try {
+    return await act((token) =>
+      commitInitialFiles(
+        {
+          github,
+          token,
+          owner: repo.owner.login,
+          repo: repo.name,
+          fullName: repo.full_name,
+          name: repo.default_branch,
+        },
+        request.files,
+        creations,
+        claim,
+        request.hash,
+        request.template !== undefined,
+        firstLook,
+      ),
+    );
+  } catch (error) {
+    throw initialCommitFailed(error, repo);
+  }
+}
+
+/** The repository exists but its files are not committed: the answer says so, and a retry finishes. */
+function initialCommitFailed(error: unknown, repo: GitHubRepository): unknown {
+  const upstream = toUpstreamError(error);
+  if (!upstream && !(error instanceof RequestError)) return error;
+  const refusal = workflowsRefusal(error, undefined);
+  if (refusal) return refusal;
+  logger.warn('Repository created, initial commit failed', { repository: repo.full_name });
+  const repository = { fullName: repo.full_name, htmlUrl: repo.html_url };
+  if (upstream?.code === 'github_rate_limited') {
+    return new UpstreamError(
+      'github_rate_limited',
+      `The repository ${repo.full_name} was created but GitHub is rate limiting this App, so its initial files are not committed yet. Send the same request again after Retry-After to finish.`,
+      {
+        statusCode: 503,
+        retryAfterSeconds: Number(upstream.headers['Retry-After']),
+        details: { repository },
+        cause: error,
+      },
+    );
+  }
+  return new UpstreamError(
+    'commit_failed',
+    `The repository ${repo.full_name} was created but its initial files could not be committed. Send the same request again to finish.`,
+    {
+      statusCode: upstream?.statusCode ?? 502,
+      ...(upstream?.headers['Retry-After']
+        ? { retryAfterSeconds: Number(upstream.headers['Retry-After']) }
+        : {}),
+      details: { repository },
+      cause: error,
+    },
+  );
 }
 
 function fromTemplate(repo: GitHubRepository, template: RepositoryTemplate): boolean {

@@ -8,7 +8,6 @@ import { redirect, type HttpResponse } from '../shared/http/responses.js';
 import { linkVerifiedInstallation, refreshVerifiedInstallation } from '../shared/installations/link.js';
 import { logger } from '../shared/logger.js';
 import { getServices } from '../shared/services.js';
-import { AccountStore } from '../shared/store/account-store.js';
 import { signInWithCode, SignInFailed } from './sign-in.js';
 
 /** GitHub's callback errors passed on by name; anything else is reported as `github_error`. */
@@ -65,7 +64,7 @@ async function completeInstall(
   if (!INSTALLATION_ID.test(rawId) || !flow.accountId) return { install_error: 'missing_installation' };
   // The flow was made for one user and one account; someone else finishing it links nothing.
   if (flow.userId !== userId) return { install_error: 'install_user_mismatch' };
-  const member = await new AccountStore(getServices().table).getMembership(flow.accountId, userId);
+  const member = await getServices().accounts.getMembership(flow.accountId, userId);
   if (!member || !MANAGERS.includes(member.role)) return { install_error: 'insufficient_role' };
   const update = request.query.setup_action === 'update';
   return outcome(async () => {

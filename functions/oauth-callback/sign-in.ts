@@ -1,5 +1,5 @@
 import { exchangeWebFlowCode, getWebFlowAuthorizationUrl } from '@octokit/oauth-methods';
-import { refreshDisplayLogin } from '../shared/accounts/display-login.js';
+import { refreshDisplayLogin } from './display-login.js';
 import { callbackUrl, getUserTokens } from '../shared/auth/context.js';
 import { cookieOptionsFor } from '../shared/auth/cookies.js';
 import { beginFlow, type OAuthFlow } from '../shared/auth/oauth-state.js';

@@ -3,12 +3,8 @@ import { AppError, BadRequestError, NotFoundError } from '../shared/errors.js';
 import { coAuthorTrailer, withoutForeignTrailers } from '../shared/git/trailers.js';
 import { touchesWorkflows, workflowsRefusal } from '../shared/git/workflows.js';
 import { isGitHubStatus } from '../shared/github/github.js';
-import {
-  repositoryArchived,
-  resolveLinkedRepository,
-  type LinkedRepository,
-} from '../shared/repositories/repository-access.js';
-import { assertCommitAllowed } from '../shared/repositories/commit-allowed.js';
+import { repositoryArchived, resolveLinkedRepository, type LinkedRepository } from './repository-access.js';
+import { assertCommitAllowed } from './commit-allowed.js';
 import { getServices } from '../shared/services.js';
 import type { CommitFile, CommitRequest } from './commit-request.js';
 

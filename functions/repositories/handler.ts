@@ -1,11 +1,12 @@
 import { createHttpHandler } from '../shared/http/http-handler.js';
-import { commitRoute } from './commit-route.js';
-import { listRoute } from './list-route.js';
-import { contentsRoute, treeRoute } from './read-routes.js';
+import { commit } from './routes/commit.js';
+import { contents } from './routes/contents.js';
+import { list } from './routes/list.js';
+import { tree } from './routes/tree.js';
 
 export const handler = createHttpHandler({
-  'GET /accounts/{accountId}/repositories': { handle: listRoute },
-  'GET /accounts/{accountId}/repositories/{owner}/{repo}/tree': { handle: treeRoute },
-  'GET /accounts/{accountId}/repositories/{owner}/{repo}/contents/{path+}': { handle: contentsRoute },
-  'POST /accounts/{accountId}/repositories/{owner}/{repo}/commits': { body: 'json', handle: commitRoute },
+  'GET /accounts/{accountId}/repositories': list,
+  'GET /accounts/{accountId}/repositories/{owner}/{repo}/tree': tree,
+  'GET /accounts/{accountId}/repositories/{owner}/{repo}/contents/{path+}': contents,
+  'POST /accounts/{accountId}/repositories/{owner}/{repo}/commits': commit,
 });

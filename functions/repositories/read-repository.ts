@@ -3,7 +3,7 @@ import { BadRequestError, NotFoundError, PayloadTooLargeError } from '../shared/
 import { pathProblem } from '../shared/git/verify-path.js';
 import { refNameProblem } from '../shared/git/ref-name.js';
 import { isGitHubStatus } from '../shared/github/github.js';
-import { resolveLinkedRepository, type LinkedRepository } from '../shared/repositories/repository-access.js';
+import { resolveLinkedRepository, type LinkedRepository } from './repository-access.js';
 import { getServices } from '../shared/services.js';
 
 /**

@@ -8,9 +8,7 @@ import { count, flushMetrics, METRIC } from '../shared/metrics.js';
 import { requestRepositorySync, type RepositorySyncRequest } from '../shared/repositories/request-sync.js';
 import { getServices } from '../shared/services.js';
 import { tracer } from '../shared/tracer.js';
-import { InstallationStore } from '../shared/store/installation-store.js';
-import { RepositoryIndexStore } from '../shared/store/repository-index-store.js';
-import { RepositorySyncStore, type SyncRunSummary } from '../shared/store/repository-sync-store.js';
+import type { SyncRunSummary } from '../shared/store/repository-sync-store.js';
 import { appInstallationIds } from './app-installations.js';
 import { syncLimits } from './limits.js';
 import { SYNC_LIMITS, syncInstallation } from './sync-installation.js';
@@ -33,20 +31,19 @@ const isRequest = (event: RepositorySyncEvent): event is RepositorySyncRequest =
 async function confirmDetails(installationId: number): Promise<RepositorySyncResult> {
   const details = await fetchInstallation(installationId);
   // Unknown to GitHub: uninstalled, and its `deleted` delivery removes what the table keeps.
-  const stored =
-    details !== undefined && (await new InstallationStore(getServices().table).confirmDetails(details));
+  const stored = details !== undefined && (await getServices().installations.confirmDetails(details));
   logger.info('Installation details confirmed with GitHub', { installationId, stored });
   return { kind: 'confirm', installationId, stored };
 }
 
 /** One installation: see sync-installation.ts. A run stopped for time asks for its own continuation. */
 async function syncOne(request: RepositorySyncRequest, context: Context): Promise<RepositorySyncResult> {
-  const { table, github } = getServices();
+  const { repositoryIndex, repositorySync, github } = getServices();
   const { installationId } = request;
   logger.appendKeys({ installationId, reason: request.reason });
   const summary = await syncInstallation(installationId, {
-    index: new RepositoryIndexStore(table),
-    store: new RepositorySyncStore(table),
+    index: repositoryIndex,
+    store: repositorySync,
     github,
     withToken: installationTokenSession(installationId, { permissions: { metadata: 'read' } }),
     remainingMs: () => context.getRemainingTimeInMillis(),
@@ -72,7 +69,7 @@ async function fanOut(context: Context): Promise<RepositorySyncResult> {
     await Promise.all(
       ids.slice(i, i + 10).map((id) => requestRepositorySync(id, 'schedule', { fromSyncFunction: true })),
     );
-  const index = new RepositoryIndexStore(getServices().table);
+  const index = getServices().repositoryIndex;
   const deadline = Date.now() + context.getRemainingTimeInMillis() - SYNC_LIMITS.marginMs;
   let cleared = 0;
   for (const installationId of await index.pendingClears()) {

@@ -208,7 +208,8 @@ export const ROUTES: readonly RouteSpec[] = [
   { method: 'POST', path: '/accounts/{accountId}/repositories', fn: 'create-repo' },
   { method: 'GET', path: '/accounts/{accountId}/repositories', fn: 'repositories' },
   { method: 'GET', path: '/accounts/{accountId}/repositories/{owner}/{repo}/tree', fn: 'repositories' },
-  // `{path+}`: API Gateway's greedy variable (the rest of the path, slashes included).
+  // `{path+}`: API Gateway's greedy variable (the rest of the path, slashes included); the contract
+  // declares it as the parameter `{path}` (contractPath below).
   {
     method: 'GET',
     path: '/accounts/{accountId}/repositories/{owner}/{repo}/contents/{path+}',
@@ -227,7 +228,23 @@ export const DEFAULT_ROUTE = { routeKey: '$default', fn: 'health' } as const sat
   fn: FunctionName;
 };
 
+/** The route key API Gateway matches and hands the function (`GET /accounts/{accountId}`). */
 export const routeKey = (route: Pick<RouteSpec, 'method' | 'path'>) => `${route.method} ${route.path}`;
+
+/**
+ * The path as openapi.yaml declares it: a greedy `{path+}` is the parameter `{path}`. A client fills it
+ * with its slashes encoded (`src%2Findex.ts`, openapi-fetch's default) or not (`src/index.ts`); both
+ * reach the file. The route key stays greedy because API Gateway's HTTP API decodes the request path
+ * before it matches routes ("API Gateway decodes URL-encoded request parameters before passing them
+ * to your backend integration", Working with routes for HTTP APIs; `%2F` reaches `rawPath` as `/`):
+ * `…/contents/src%2Findex.ts` is matched as `…/contents/src/index.ts`, which a one-segment `{path}`
+ * would miss. The local server matches the same way (local/api-event.ts).
+ */
+export const contractPath = (route: Pick<RouteSpec, 'path'>) => route.path.replace(/\{(\w+)\+\}/g, '{$1}');
+
+/** The route key as openapi.yaml writes it (`contractPath`). */
+export const contractRouteKey = (route: Pick<RouteSpec, 'method' | 'path'>) =>
+  `${route.method} ${contractPath(route)}`;
 
 /** Paths GitHub is told about when the App is registered (README). */
 export const PUBLIC_PATHS = {

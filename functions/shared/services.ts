@@ -8,18 +8,39 @@ import {
   type SecretsSource,
   type ServiceKeys,
 } from './secrets/index.js';
+import { AccountStore } from './store/account-store.js';
+import { DeliveryStore } from './store/delivery-store.js';
+import { IdempotencyStore } from './store/idempotency-store.js';
+import { InstallationStore } from './store/installation-store.js';
+import { InvitationStore } from './store/invitation-store.js';
 import { OAuthStateStore } from './store/oauth-state-store.js';
+import { RedeliveryStore } from './store/redelivery-store.js';
+import { RepoCreationStore } from './store/repo-creation-store.js';
+import { RepositoryIndexStore } from './store/repository-index-store.js';
+import { RepositorySyncStore } from './store/repository-sync-store.js';
 import { SessionStore } from './store/session-store.js';
 import { getTable, type Table } from './store/table.js';
 import { UserStore } from './store/user-store.js';
 
-/** Everything a handler needs, built once per container on first use. */
+/**
+ * Everything a handler needs, built once per container on first use: every store of the table comes
+ * from here (tests build their own, with a clock of their choosing).
+ */
 export type Services = {
   config: Config;
   table: Table;
   users: UserStore;
   sessions: SessionStore;
   states: OAuthStateStore;
+  accounts: AccountStore;
+  invitations: InvitationStore;
+  installations: InstallationStore;
+  deliveries: DeliveryStore;
+  redeliveries: RedeliveryStore;
+  repositoryIndex: RepositoryIndexStore;
+  repositorySync: RepositorySyncStore;
+  repoCreations: RepoCreationStore;
+  idempotency: IdempotencyStore;
   github: GitHubRequest;
   secrets: SecretsSource;
 };
@@ -35,6 +56,15 @@ export function getServices(): Services {
     users: new UserStore(table),
     sessions: new SessionStore(table),
     states: new OAuthStateStore(table),
+    accounts: new AccountStore(table),
+    invitations: new InvitationStore(table),
+    installations: new InstallationStore(table),
+    deliveries: new DeliveryStore(table),
+    redeliveries: new RedeliveryStore(table),
+    repositoryIndex: new RepositoryIndexStore(table),
+    repositorySync: new RepositorySyncStore(table),
+    repoCreations: new RepoCreationStore(table),
+    idempotency: new IdempotencyStore(table),
     // Built on first use (and kept by getGitHubRequest): the webhook and GET /me never call GitHub.
     get github() {
       return getGitHubRequest();

@@ -5,7 +5,7 @@ import { logger } from '../shared/logger.js';
 import { count, flushMetrics, METRIC } from '../shared/metrics.js';
 import { getServices } from '../shared/services.js';
 import { tracer } from '../shared/tracer.js';
-import { RedeliveryStore, type RedeliveryRunSummary } from '../shared/store/redelivery-store.js';
+import type { RedeliveryRunSummary } from '../shared/store/redelivery-store.js';
 import { appDeliveries } from './app-deliveries.js';
 import { redeliverFailedDeliveries } from './redeliver-failed.js';
 
@@ -16,10 +16,10 @@ export type ScheduledEvent = EventBridgeEvent<'Scheduled Event', unknown>;
  * `npm start`): not an HTTP route. It reads the App secret (for the JWT) and the delivery records only.
  */
 async function run(): Promise<RedeliveryRunSummary> {
-  const { secrets, github, table } = getServices();
+  const { secrets, github, redeliveries } = getServices();
   const summary = await redeliverFailedDeliveries({
     github: appDeliveries(await secrets.gitHubApp(), github),
-    store: new RedeliveryStore(table),
+    store: redeliveries,
   });
   const { redelivered, ...counts } = summary;
   count(METRIC.redeliveries, undefined, redelivered.length);

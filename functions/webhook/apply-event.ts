@@ -2,7 +2,7 @@ import { toDetails } from '../shared/installations/github-installations.js';
 import { logger } from '../shared/logger.js';
 import { requestRepositorySync } from '../shared/repositories/request-sync.js';
 import { getServices } from '../shared/services.js';
-import { InstallationStore, type InstallationDetails } from '../shared/store/installation-store.js';
+import type { InstallationDetails } from '../shared/store/installation-store.js';
 import type { TransactOperation } from '../shared/store/table.js';
 import { deleteInstallationTokens } from '../shared/store/installation-token-cache.js';
 import type { HandledDelivery } from './payloads.js';
@@ -14,7 +14,7 @@ import {
 
 export type Outcome = 'applied' | 'ignored';
 
-const installations = () => new InstallationStore(getServices().table);
+const installations = () => getServices().installations;
 
 /**
  * An event's details, stored unless older than what is stored (GitHub's `updated_at`). When the stored

@@ -1,11 +1,6 @@
 import { logger } from '../shared/logger.js';
 import { getServices } from '../shared/services.js';
-import { InstallationStore } from '../shared/store/installation-store.js';
-import {
-  isBefore,
-  RepositoryIndexStore,
-  type IndexedRepository,
-} from '../shared/store/repository-index-store.js';
+import { isBefore, type IndexedRepository } from '../shared/store/repository-index-store.js';
 import type { EventRepository, RepositoryAction } from './payloads.js';
 
 /**
@@ -15,8 +10,8 @@ import type { EventRepository, RepositoryAction } from './payloads.js';
  * marker (the time it was received) that refuses any upsert observed before it.
  */
 
-const index = () => new RepositoryIndexStore(getServices().table);
-const installations = () => new InstallationStore(getServices().table);
+const index = () => getServices().repositoryIndex;
+const installations = () => getServices().installations;
 
 /** An uninstall's index is cleared within this much of the delivery's time; the rest is left pending. */
 const CLEAR_BUDGET_MS = 4000;

@@ -1,5 +1,5 @@
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
-import type { RepositoryList } from '../../functions/shared/repositories/list-repositories.js';
+import type { RepositoryList } from '../../functions/repositories/list-repositories.js';
 import { getServices } from '../../functions/shared/services.js';
 import { RepositoryIndexStore } from '../../functions/shared/store/repository-index-store.js';
 import { recordDynamoRequests } from '../support/dynamodb-requests.js';

@@ -1,3 +1,5 @@
+import { defaultPathSerializer } from 'openapi-fetch';
+import { contractPath, ROUTES } from '../../functions/shared/service-routes.js';
 import { api, signIn, startService, type ServiceFixture } from '../support/service.js';
 
 let fx: ServiceFixture;
@@ -202,6 +204,31 @@ describe('reading a repository', () => {
     const badPath = await bob(`${base('app-one')}/contents/.git/config`);
     expect(badPath.status).toBe(400);
     expect((await body(badPath)).error).toBe('invalid_path');
+  });
+  it('reaches a file by its path as one parameter with slashes as %2F (openapi-fetch’s default serializer)', async () => {
+    const contents = ROUTES.find((route) => route.path.endsWith('/contents/{path+}'));
+    // The contract's template, filled as a generated client fills it (the console does).
+    const url = (path: string) =>
+      defaultPathSerializer(contractPath(contents ?? { path: '' }), {
+        accountId: accountA,
+        owner: 'octo-org',
+        repo: 'app-one',
+        path,
+      });
+    expect(url('src/index.ts')).toBe(`${base('app-one')}/contents/src%2Findex.ts`);
+    const file = await bob(url('src/index.ts'));
+    expect(file.status).toBe(200);
+    expect(await body(file)).toMatchObject({ type: 'file', path: 'src/index.ts', size: 11 });
+    expect(await body(await bob(url('src')))).toMatchObject({ type: 'dir', path: 'src' });
+    // Decoded, the path follows Git's rules as a raw one does: dot and empty segments are refused. (A
+    // whole path of `.` or `..` never arrives: URL parsing resolves it first; the console refuses it.)
+    for (const path of ['src/../package.json', 'src/./index.ts', 'src//index.ts', '../x', '.git/config']) {
+      const refused = await bob(url(path));
+      expect([path, refused.status, (await body(refused)).error]).toEqual([path, 400, 'invalid_path']);
+    }
+    // Malformed percent-encoding inside the one segment: 400 invalid_path, never decoded into a path.
+    const malformed = await bob(`${base('app-one')}/contents/src%2F%ZZ`);
+    expect([malformed.status, (await body(malformed)).error]).toEqual([400, 'invalid_path']);
   });
 });
 

@@ -19,7 +19,7 @@
  */
 import { jest } from '@jest/globals';
 import { RepositoryIndexStore } from '../../functions/shared/store/repository-index-store.js';
-import type { RepositoryList } from '../../functions/shared/repositories/list-repositories.js';
+import type { RepositoryList } from '../../functions/repositories/list-repositories.js';
 import { coversRepository } from '../../local/github-emulator/repository-events.js';
 import type { Delivery } from '../../local/github-emulator/webhooks.js';
 import { runRedeliveryOnce } from '../../local/redelivery-timer.js';

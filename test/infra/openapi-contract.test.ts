@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { ROUTES, routeKey } from '../../functions/shared/service-routes.js';
+import { contractRouteKey, ROUTES } from '../../functions/shared/service-routes.js';
 
 type OpenApi = {
   openapi: string;
@@ -24,12 +24,37 @@ describe('openapi.yaml', () => {
   });
 
   it('documents every route the stack deploys', () => {
-    expect(ROUTES.map(routeKey).filter((key) => !documented.includes(key))).toEqual([]);
+    expect(ROUTES.map(contractRouteKey).filter((key) => !documented.includes(key))).toEqual([]);
   });
 
   it('documents no path the stack does not deploy', () => {
-    const deployed = ROUTES.map(routeKey);
+    const deployed = ROUTES.map(contractRouteKey);
     expect(documented.filter((key) => !deployed.includes(key))).toEqual([]);
+  });
+
+  it('declares every `{x}` of a path as a path parameter x (generated clients can fill it)', () => {
+    type Parameter = { $ref?: string; name?: string; in?: string };
+    const named = (parameter: Parameter) => {
+      const ref = parameter.$ref?.split('/').pop();
+      const resolved = ref ? (components.parameters[ref] ?? {}) : parameter;
+      return resolved.in === 'path' ? resolved.name : undefined;
+    };
+    const components = (document as unknown as { components: { parameters: Record<string, Parameter> } })
+      .components;
+    const undeclared = Object.entries(document.paths).flatMap(([path, item]) => {
+      const shared = ((item as { parameters?: Parameter[] }).parameters ?? []).map(named);
+      return Object.entries(item)
+        .filter(([method]) => METHODS.has(method))
+        .flatMap(([method, operation]) => {
+          const own = ((operation as { parameters?: Parameter[] }).parameters ?? []).map(named);
+          const declared = new Set([...shared, ...own]);
+          return [...path.matchAll(/\{([^}]+)\}/g)]
+            .map((match) => match[1] ?? '')
+            .filter((name) => !declared.has(name))
+            .map((name) => `${method.toUpperCase()} ${path}: {${name}}`);
+        });
+    });
+    expect(undeclared).toEqual([]);
   });
 
   it('gives every operation at least one documented error answer or is public health', () => {

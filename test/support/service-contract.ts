@@ -5,7 +5,7 @@ import addFormatsModule from 'ajv-formats';
 import { parse } from 'yaml';
 import type { ObservedResponse } from '../../local/api-server.js';
 import { matchRoute } from '../../local/api-event.js';
-import { ROUTES } from '../../functions/shared/service-routes.js';
+import { contractPath, ROUTES } from '../../functions/shared/service-routes.js';
 
 type Response = {
   $ref?: string;
@@ -53,7 +53,7 @@ export class ServiceContract {
         (body as { error?: unknown }).error === expected ? undefined : `error must be ${expected}`,
       );
     }
-    const template = matched.route.path;
+    const template = contractPath(matched.route);
     let pointer = `#/paths/${pointerSegment(template)}/${method.toLowerCase()}/responses/${status}`;
     let response = this.document.paths[template]?.[method.toLowerCase()]?.responses?.[String(status)];
     if (!response) return `${where}: status ${status} is not declared for ${method} ${template}`;

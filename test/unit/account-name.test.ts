@@ -1,4 +1,4 @@
-import { parseAccountName } from '../../functions/shared/accounts/account-name.js';
+import { parseAccountName } from '../../functions/accounts/account-name.js';
 import { BadRequestError } from '../../functions/shared/errors.js';
 
 function code(value: unknown): string | undefined {

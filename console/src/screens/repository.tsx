@@ -2,7 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, unwrap } from '../api/client';
 import { describeError } from '../errors';
 import { useLoad } from '../hooks';
-import { encodePath, navigate, paths, useLocation } from '../router';
+import { navigate, paths, useLocation } from '../router';
 import { useSession } from '../session';
 import { useAction } from './act';
 
@@ -11,20 +11,6 @@ interface Props {
   owner: string;
   repo: string;
   path: string;
-}
-
-/**
- * The contents route's `{path+}` is API Gateway's greedy variable: the file path goes in with its
- * slashes, each segment encoded on its own (openapi-fetch would encode the slashes too); `.`, `..` and
- * empty segments are refused (encodePath), so the request never leaves the repository's routes.
- */
-function contentsPath(accountId: string, owner: string, repo: string, path: string) {
-  return (pathname: string) =>
-    pathname
-      .replace('{accountId}', encodeURIComponent(accountId))
-      .replace('{owner}', encodeURIComponent(owner))
-      .replace('{repo}', encodeURIComponent(repo))
-      .replace('{path+}', encodePath(path));
 }
 
 /** The file's text, or null when it is binary (a NUL byte, or not UTF-8). */
@@ -65,9 +51,10 @@ export function RepositoryView({ accountId, owner, repo, path }: Props) {
     async () =>
       path
         ? unwrap(
-            api.GET('/accounts/{accountId}/repositories/{owner}/{repo}/contents/{path+}', {
-              params: { path: { accountId, owner, repo }, query: ref ? { ref } : {} },
-              pathSerializer: contentsPath(accountId, owner, repo, path),
+            // The file path is one parameter, its slashes sent as %2F; the router let no `.`, `..` or
+            // empty segment into it.
+            api.GET('/accounts/{accountId}/repositories/{owner}/{repo}/contents/{path}', {
+              params: { path: { accountId, owner, repo, path }, query: ref ? { ref } : {} },
             }),
           )
         : undefined,

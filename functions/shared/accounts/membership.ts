@@ -23,3 +23,4 @@ export async function requireMember(
 }
 
 export const MANAGERS: readonly Role[] = ['owner', 'admin'];
+export const OWNERS: readonly Role[] = ['owner'];

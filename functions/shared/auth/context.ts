@@ -5,7 +5,6 @@ import { logger } from '../logger.js';
 import { getCrypto, getServices } from '../services.js';
 import { provideIdempotency } from '../http/idempotency.js';
 import type { HttpRequest } from '../http/request.js';
-import { IdempotencyStore } from '../store/idempotency-store.js';
 import { cookieOptionsFor } from './cookies.js';
 import { authenticate, presentedSessionId, type Caller } from './sessions.js';
 import { REFRESH_TIMEOUT_MS, UserTokens } from './user-tokens.js';
@@ -47,7 +46,7 @@ async function authenticateCaller(request: HttpRequest): Promise<Caller> {
 // Idempotency-Key (http/idempotency.ts) is scoped to the caller: who that is, is decided here.
 provideIdempotency({
   callerId: async (request) => (await requireCaller(request)).userId,
-  store: () => new IdempotencyStore(getServices().table),
+  store: () => getServices().idempotency,
 });
 
 export function loginUrl(): string {

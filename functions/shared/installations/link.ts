@@ -2,11 +2,7 @@ import { getUserTokens } from '../auth/context.js';
 import { ForbiddenError, NotFoundError } from '../errors.js';
 import { requestRepositorySync } from '../repositories/request-sync.js';
 import { getServices } from '../services.js';
-import {
-  InstallationDeletedError,
-  InstallationStore,
-  type InstallationDetails,
-} from '../store/installation-store.js';
+import { InstallationDeletedError, type InstallationDetails } from '../store/installation-store.js';
 import type { CommitPolicy } from '../repositories/commit-policy-settings.js';
 import { fetchInstallation, userCanReach } from './github-installations.js';
 import { assertMayLinkInstallation } from './link-policy.js';
@@ -137,17 +133,14 @@ export async function linkVerifiedInstallation(input: {
   userId: number;
   refresh?: boolean;
 }): Promise<{ created: boolean; details: InstallationDetails }> {
-  const stored = await new InstallationStore(getServices().table).linkState(
-    input.accountId,
-    input.installationId,
-  );
+  const stored = await getServices().installations.linkState(input.accountId, input.installationId);
   if (stored.deleted) throw deleted();
   const { details, fetched } = await verifiedInstallation(
     input.userId,
     input.installationId,
     input.refresh ? undefined : stored.details,
   );
-  const store = new InstallationStore(getServices().table);
+  const store = getServices().installations;
   try {
     if (stored.linked && !fetched) return { created: false, details };
     const { created } = await store.linkWithDetails(details, input.accountId, input.userId, {
@@ -174,7 +167,7 @@ export async function setLinkCommitPolicy(input: {
   userId: number;
   policy: CommitPolicy;
 }): Promise<InstallationView> {
-  const store = new InstallationStore(getServices().table);
+  const store = getServices().installations;
   const state = await store.linkState(input.accountId, input.installationId);
   if (state.deleted) throw deleted();
   if (!state.linked) throw notLinked();
@@ -206,10 +199,10 @@ export async function refreshVerifiedInstallation(
   userId: number,
   installationId: number,
 ): Promise<InstallationDetails> {
-  if (await new InstallationStore(getServices().table).isDeleted(installationId)) throw deleted();
+  if (await getServices().installations.isDeleted(installationId)) throw deleted();
   const { details } = await verifiedInstallation(userId, installationId, undefined);
   try {
-    await new InstallationStore(getServices().table).putDetails(details);
+    await getServices().installations.putDetails(details);
   } catch (error) {
     if (error instanceof InstallationDeletedError) throw deleted();
     throw error;

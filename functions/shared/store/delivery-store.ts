@@ -41,7 +41,8 @@ export type DeliveryStart =
 export class DeliveryStore {
   constructor(
     private readonly table: Table,
-    private readonly now: () => number = Date.now,
+    // Read at each call, not kept: one store serves the container (services.ts) while time passes.
+    private readonly now: () => number = () => Date.now(),
   ) {}
 
   /**

@@ -73,7 +73,8 @@ export class InvitationStore {
     private readonly table: Table,
     options: InvitationStoreOptions = {},
   ) {
-    this.now = options.now ?? Date.now;
+    // Read at each call, not kept: one store serves the container (services.ts) while time passes.
+    this.now = options.now ?? (() => Date.now());
   }
 
   static id(accountId: string, userId: number): string {

@@ -1,12 +1,12 @@
 import { RequestError } from '@octokit/request-error';
-import { MANAGERS } from '../accounts/membership.js';
-import { getUserTokens } from '../auth/context.js';
-import { ForbiddenError } from '../errors.js';
-import { isGitHubStatus, toUpstreamError } from '../github/github.js';
-import { ssoRequired } from '../github/sso.js';
-import { getServices } from '../services.js';
-import type { Member } from '../store/account-store.js';
-import type { CommitPolicy } from './commit-policy-settings.js';
+import { MANAGERS } from '../shared/accounts/membership.js';
+import { getUserTokens } from '../shared/auth/context.js';
+import { ForbiddenError } from '../shared/errors.js';
+import { isGitHubStatus, toUpstreamError } from '../shared/github/github.js';
+import { ssoRequired } from '../shared/github/sso.js';
+import { getServices } from '../shared/services.js';
+import type { Member } from '../shared/store/account-store.js';
+import type { CommitPolicy } from '../shared/repositories/commit-policy-settings.js';
 import { repositoryNotFound } from './repository-access.js';
 
 /** GitHub's answer to the caller's own token: push access and the default branch. */

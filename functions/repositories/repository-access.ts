@@ -1,14 +1,14 @@
-import { DEFAULT_COMMIT_POLICY, type CommitPolicy } from './commit-policy-settings.js';
-import { requireMember } from '../accounts/membership.js';
-import type { Caller } from '../auth/sessions.js';
-import type { AppError } from '../errors.js';
-import { ConflictError, ForbiddenError, NotFoundError } from '../errors.js';
-import { RepositoryNotReachableError, withInstallationToken } from '../github/app-auth.js';
-import { isGitHubStatus, toUpstreamError } from '../github/github.js';
-import { getServices } from '../services.js';
+import { DEFAULT_COMMIT_POLICY, type CommitPolicy } from '../shared/repositories/commit-policy-settings.js';
+import { requireMember } from '../shared/accounts/membership.js';
+import type { Caller } from '../shared/auth/sessions.js';
+import type { AppError } from '../shared/errors.js';
+import { ConflictError, ForbiddenError, NotFoundError } from '../shared/errors.js';
+import { RepositoryNotReachableError, withInstallationToken } from '../shared/github/app-auth.js';
+import { isGitHubStatus, toUpstreamError } from '../shared/github/github.js';
+import { getServices } from '../shared/services.js';
 import { RequestError } from '@octokit/request-error';
-import { AccountStore, type Member } from '../store/account-store.js';
-import { InstallationStore, type InstallationDetails } from '../store/installation-store.js';
+import type { Member } from '../shared/store/account-store.js';
+import type { InstallationDetails } from '../shared/store/installation-store.js';
 
 export const repositoryNotFound = () =>
   new NotFoundError(
@@ -75,10 +75,9 @@ export async function resolveLinkedRepository(
   owner: string,
   repo: string,
 ): Promise<LinkedRepository> {
-  const { table } = getServices();
-  const installations = new InstallationStore(table);
+  const { accounts, installations } = getServices();
   const [member, links] = await Promise.all([
-    requireMember(new AccountStore(table), accountId, caller.userId),
+    requireMember(accounts, accountId, caller.userId),
     installations.linksOfAccount(accountId),
   ]);
   // One request for all the account's installations, however many are linked.

@@ -1,6 +1,5 @@
-import { getServices } from '../services.js';
-import { AccountStore, type GitHubUser } from '../store/account-store.js';
-import { InvitationStore } from '../store/invitation-store.js';
+import { getServices } from '../shared/services.js';
+import type { GitHubUser } from '../shared/store/account-store.js';
 
 /**
  * Called on sign-in with the profile GitHub just gave: the user's memberships and pending invitations
@@ -8,11 +7,8 @@ import { InvitationStore } from '../store/invitation-store.js';
  */
 export async function refreshDisplayLogin(
   profile: Readonly<GitHubUser & Record<string, unknown>>,
-  table = getServices().table,
 ): Promise<void> {
   const user = { id: profile.id, login: profile.login };
-  await Promise.all([
-    new AccountStore(table).refreshLogin(user),
-    new InvitationStore(table).refreshLogin(user),
-  ]);
+  const { accounts, invitations } = getServices();
+  await Promise.all([accounts.refreshLogin(user), invitations.refreshLogin(user)]);
 }

@@ -1,5 +1,5 @@
-import { ConflictError, ForbiddenError, NotFoundError } from '../errors.js';
-import { abuseLimits, type AbuseLimits } from '../limits/abuse-limits.js';
+import { ConflictError, ForbiddenError, NotFoundError } from '../shared/errors.js';
+import { abuseLimits, type AbuseLimits } from '../shared/limits/abuse-limits.js';
 import {
   LastOwnerError,
   MemberChangedError,
@@ -8,11 +8,8 @@ import {
   type GitHubUser,
   type Member,
   type Role,
-} from '../store/account-store.js';
-import { requireMember } from './membership.js';
+} from '../shared/store/account-store.js';
 import { mayChangeRole, mayRemove } from './roles.js';
-
-const OWNERS: readonly Role[] = ['owner'];
 
 const memberNotFound = () => new NotFoundError('member_not_found', 'No such member.');
 
@@ -39,12 +36,15 @@ export function createAccount(
   return limits.within('accountsPerHour', creator.id, () => accounts.create(name, creator));
 }
 
-/** PATCH /accounts/{id}/members/{userId}: the role rules of roles.ts, the owner count kept right. */
+/**
+ * PATCH /accounts/{id}/members/{userId}: the role rules of roles.ts, the owner count kept right.
+ * `self` is the caller's membership (the route checked it).
+ */
 export async function changeMemberRole(
   accounts: AccountStore,
-  input: { callerId: number; accountId: string; userId: number; role: Role },
+  input: { self: Member; accountId: string; userId: number; role: Role },
 ): Promise<Member> {
-  const self = await requireMember(accounts, input.accountId, input.callerId);
+  const { self } = input;
   if (self.role === 'member') throw new ForbiddenError('insufficient_role', 'Members cannot change roles.');
   const target =
     input.userId === self.userId ? self : await accounts.getMembership(input.accountId, input.userId);
@@ -61,9 +61,9 @@ export async function changeMemberRole(
 /** DELETE /accounts/{id}/members/{userId}: leave, or remove someone the caller's role allows. */
 export async function removeMember(
   accounts: AccountStore,
-  input: { callerId: number; accountId: string; userId: number },
+  input: { self: Member; accountId: string; userId: number },
 ): Promise<void> {
-  const self = await requireMember(accounts, input.accountId, input.callerId);
+  const { self } = input;
   const target =
     input.userId === self.userId ? self : await accounts.getMembership(input.accountId, input.userId);
   if (!target) throw memberNotFound();
@@ -76,24 +76,14 @@ export async function removeMember(
   }
 }
 
-/** PATCH /accounts/{id}: owners rename; every copy of the name follows. */
+/** PATCH /accounts/{id}: owners rename (the route checked the role); every copy of the name follows. */
 export async function renameAccount(
   accounts: AccountStore,
-  input: { callerId: number; accountId: string; name: string },
-): Promise<{ account: Account; role: Role }> {
-  const self = await requireMember(accounts, input.accountId, input.callerId, OWNERS);
+  input: { accountId: string; name: string },
+): Promise<Account> {
   if (!(await accounts.rename(input.accountId, input.name)))
     throw new NotFoundError('account_not_found', 'No such account.');
   const account = await accounts.get(input.accountId);
   if (!account) throw new NotFoundError('account_not_found', 'No such account.');
-  return { account, role: self.role };
-}
-
-/** DELETE /accounts/{id}: owners delete; links, invitations and memberships go with it (GitHub untouched). */
-export async function deleteAccount(
-  accounts: AccountStore,
-  input: { callerId: number; accountId: string },
-): Promise<void> {
-  await requireMember(accounts, input.accountId, input.callerId, OWNERS);
-  await accounts.delete(input.accountId);
+  return account;
 }

@@ -1,7 +1,7 @@
-import { getUserTokens } from '../auth/context.js';
-import { isGitHubStatus, toUpstreamError } from '../github/github.js';
-import { getServices } from '../services.js';
-import type { GitHubUser } from '../store/account-store.js';
+import { getUserTokens } from '../shared/auth/context.js';
+import { isGitHubStatus, toUpstreamError } from '../shared/github/github.js';
+import { getServices } from '../shared/services.js';
+import type { GitHubUser } from '../shared/store/account-store.js';
 
 /**
  * The GitHub user who holds `login` now (`GET /users/{username}`, asked with the caller's own token),

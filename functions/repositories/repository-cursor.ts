@@ -1,4 +1,4 @@
-import { BadRequestError } from '../errors.js';
+import { BadRequestError } from '../shared/errors.js';
 
 /**
  * The list's total order: lower-case full name, then GitHub's repository id. A search (`q`) is ordered

@@ -1,5 +1,5 @@
-import type { Caller } from '../auth/sessions.js';
-import { getServices } from '../services.js';
+import type { Caller } from '../shared/auth/sessions.js';
+import { getServices } from '../shared/services.js';
 import { assertMayCommit } from './commit-policy.js';
 import type { LinkedRepository } from './repository-access.js';
 

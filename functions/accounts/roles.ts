@@ -1,4 +1,4 @@
-import type { Member, Role } from '../store/account-store.js';
+import type { Member, Role } from '../shared/store/account-store.js';
 
 /**
  * What each role may do to roles (docs/how-it-works.md "Accounts"): owners anything, including making or unmaking

@@ -1,13 +1,14 @@
-import { ConflictError, ForbiddenError, NotFoundError, TooManyRequestsError } from '../errors.js';
-import { abuseLimitReached, abuseLimits, type AbuseLimits } from '../limits/abuse-limits.js';
-import type { AccountStore, GitHubUser, Role } from '../store/account-store.js';
+import { ConflictError, ForbiddenError, NotFoundError, TooManyRequestsError } from '../shared/errors.js';
+import { abuseLimitReached, abuseLimits, type AbuseLimits } from '../shared/limits/abuse-limits.js';
+import type { AccountStore, GitHubUser, Member, Role } from '../shared/store/account-store.js';
 import {
   InvitationRefusedError,
   InvitationStore,
   PendingInvitationsFullError,
   type Invitation,
-} from '../store/invitation-store.js';
-import { MANAGERS, requireMember } from './membership.js';
+} from '../shared/store/invitation-store.js';
+import { getServices } from '../shared/services.js';
+import { findGitHubUser } from './github-users.js';
 import { mayGrant } from './roles.js';
 
 export type InvitationDeps = {
@@ -38,19 +39,20 @@ const notFound = () => new NotFoundError('invitation_not_found', 'No such invita
 
 /**
  * Membership by consent: owners and admins invite a GitHub user (resolved to their numeric id through
- * GitHub), the invitee accepts or declines. Nobody joins an account without accepting.
+ * GitHub), the invitee accepts or declines. Nobody joins an account without accepting. The routes check
+ * that inviters and revokers are owners or admins of the account (`manager`), and pass their membership.
  */
 export class Invitations {
   constructor(private readonly deps: InvitationDeps) {}
 
   async invite(
     caller: GitHubUser,
+    inviter: Member,
     accountId: string,
     login: string,
     role: Role,
   ): Promise<{ invitation: Invitation; renewed: boolean }> {
     const { accounts, invitations } = this.deps;
-    const inviter = await requireMember(accounts, accountId, caller.id, MANAGERS);
     if (!mayGrant(inviter.role, role))
       throw new ForbiddenError('insufficient_role', 'Only owners can invite an owner.');
     const invitee = await this.deps.findGitHubUser(caller.id, login);
@@ -94,13 +96,11 @@ export class Invitations {
     }
   }
 
-  async listForAccount(callerId: number, accountId: string): Promise<Invitation[]> {
-    await requireMember(this.deps.accounts, accountId, callerId, MANAGERS);
+  listForAccount(accountId: string): Promise<Invitation[]> {
     return this.deps.invitations.listForAccount(accountId);
   }
 
-  async revoke(callerId: number, accountId: string, invitationId: string | undefined): Promise<void> {
-    const self = await requireMember(this.deps.accounts, accountId, callerId, MANAGERS);
+  async revoke(self: Member, accountId: string, invitationId: string | undefined): Promise<void> {
     const target = InvitationStore.parseId(invitationId);
     if (!target || target.accountId !== accountId) throw notFound();
     const invitation = await this.deps.invitations.get(accountId, target.userId);
@@ -141,4 +141,10 @@ export class Invitations {
 
 function alreadyMember(login: string): ConflictError {
   return new ConflictError('already_member', `${login} already belongs to this account.`);
+}
+
+/** The invitations of the container's table, resolving logins at GitHub with the inviter's token. */
+export function invitationsService(): Invitations {
+  const { accounts, invitations } = getServices();
+  return new Invitations({ accounts, invitations, findGitHubUser });
 }

@@ -1,16 +1,15 @@
-import { requireMember } from '../accounts/membership.js';
-import type { Caller } from '../auth/sessions.js';
-import { BadRequestError, NotFoundError } from '../errors.js';
-import { getServices } from '../services.js';
-import { AccountStore } from '../store/account-store.js';
-import { InstallationStore, type InstallationDetails } from '../store/installation-store.js';
+import { requireMember } from '../shared/accounts/membership.js';
+import type { Caller } from '../shared/auth/sessions.js';
+import { BadRequestError, NotFoundError } from '../shared/errors.js';
+import { getServices } from '../shared/services.js';
+import type { InstallationDetails } from '../shared/store/installation-store.js';
 import {
   isSearchable,
-  RepositoryIndexStore,
+  type RepositoryIndexStore,
   type IndexedRepository,
   type IndexStatus,
   type InstallationIndexState,
-} from '../store/repository-index-store.js';
+} from '../shared/store/repository-index-store.js';
 import {
   compareKeys,
   cursorFits,
@@ -137,13 +136,11 @@ export async function listAccountRepositories(
   accountId: string,
   query: ListQuery,
 ): Promise<RepositoryList> {
-  const { table } = getServices();
-  const installations = new InstallationStore(table);
-  const index = new RepositoryIndexStore(table);
+  const { accounts, installations, repositoryIndex: index } = getServices();
   // Round trip 1: the session and the account's links at once. The links are read before the caller
   // is known to be a member, but nothing read is answered unless the membership check below passes.
   const [caller, links] = await Promise.all([authenticated, installations.linksOfAccount(accountId)]);
-  const membership = requireMember(new AccountStore(table), accountId, caller.userId);
+  const membership = requireMember(accounts, accountId, caller.userId);
   const wanted = (
     query.installationId === undefined
       ? links.map((link) => link.installationId)

@@ -1,4 +1,4 @@
-import { BadRequestError } from '../errors.js';
+import { BadRequestError } from '../shared/errors.js';
 
 export const MAX_NAME_LENGTH = 100;
 

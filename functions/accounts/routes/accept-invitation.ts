@@ -1,0 +1,13 @@
+import { route } from '../../shared/http/route.js';
+import { json } from '../../shared/http/responses.js';
+import { invitationsService } from '../invitations.js';
+
+/** POST /invitations/{invitationId}/accept: only the invitee joins (anyone else: 404). */
+export const acceptInvitation = route({
+  auth: 'session',
+  user: true,
+  handle: async ({ user, request }) => {
+    const joined = await invitationsService().accept(user, request.pathParameters.invitationId);
+    return json(200, { id: joined.accountId, name: joined.accountName, role: joined.role });
+  },
+});
