@@ -121,6 +121,11 @@ async function readEntries(
 const firstPageShapes = new Map<string, PageShape>();
 const MAX_REMEMBERED_SHAPES = 1000;
 
+/** Forgets every remembered first-page shape: the bench's "as before" arm reads as without them. */
+export function forgetPageShapes(): void {
+  firstPageShapes.clear();
+}
+
 function rememberShape(key: string, shape: PageShape): void {
   firstPageShapes.delete(key);
   firstPageShapes.set(key, shape);
