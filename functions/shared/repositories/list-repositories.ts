@@ -190,7 +190,8 @@ function statusOf(
  * The repositories of the account's linked installations, from the repository index (no GitHub call:
  * docs/repository-index.md), in the cursor's total order, `limit` at a time. Two table round trips,
  * session included: the session and the links; then, at once, the membership, the index's states
- * (counts included), the stored installations and one page per installation, merged. Any member may list; others get 404
+ * (counts included), the stored installations and one read per installation, sized by the page's
+ * expected shape and merged exactly (a third, rare, when that shape was wrong). Any member may list; others get 404
  * `account_not_found`. `installationId` must be linked to the account, else 404
  * `installation_not_found`.
  */
