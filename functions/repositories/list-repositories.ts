@@ -10,13 +10,8 @@ import {
   type IndexStatus,
   type InstallationIndexState,
 } from '../shared/store/repository-index-store.js';
-import {
-  compareKeys,
-  cursorFits,
-  decodeCursor,
-  encodeCursor,
-  type RepositoryKey,
-} from './repository-cursor.js';
+import { readBudgets, settlePage, shapeOf, type InstallationRead, type PageShape } from './merge-pages.js';
+import { cursorFits, decodeCursor, encodeCursor, type RepositoryKey } from './repository-cursor.js';
 
 /** One repository of a linked installation, as the list answers it: the index's entry, id left out. */
 export type RepositoryView = Omit<IndexedRepository, 'id'>;
@@ -50,6 +45,8 @@ export type ListQuery = {
   q?: string;
   limit: number;
   after?: RepositoryKey;
+  /** The previous page's shape, from its cursor: where this page's entries probably are. */
+  shape?: PageShape;
 };
 
 export const DEFAULT_LIMIT = 30;
@@ -80,35 +77,100 @@ export function parseListQuery(query: Readonly<Record<string, string | undefined
     out.limit = Math.min(MAX_LIMIT, Number(query.limit));
   }
   if (query.cursor !== undefined) {
-    const after = decodeCursor(query.cursor);
+    const { shape, ...after } = decodeCursor(query.cursor);
     if (!cursorFits(after, out.q))
       throw new BadRequestError(
         'invalid_cursor',
         'cursor belongs to another search. Start again without it.',
       );
     out.after = after;
+    if (shape) out.shape = shape;
   }
   return out;
 }
 
 type Listed = RepositoryView & { id: number; key: RepositoryKey };
 
-/** One installation's next entries from the index, after the cursor, in the list's order. */
-async function readPage(
+/** One installation's next `limit` entries from the index, strictly after `after`, in the list's order. */
+async function readEntries(
   index: RepositoryIndexStore,
   installationId: number,
-  query: ListQuery,
-): Promise<Listed[]> {
-  // One more than a page: whether another page follows is known without another read.
-  const limit = query.limit + 1;
-  const after = query.after;
-  if (query.q === undefined) return (await index.listPage(installationId, { after, limit })).entries;
+  q: string | undefined,
+  after: RepositoryKey | undefined,
+  limit: number,
+): Promise<InstallationRead<Listed>> {
+  if (q === undefined) {
+    const page = await index.listPage(installationId, { after, limit });
+    return { installationId, entries: page.entries, more: page.more };
+  }
   const page = await index.searchPage(installationId, {
-    q: query.q,
+    q,
     after: after?.suffix === undefined ? undefined : { suffix: after.suffix, name: after.name, id: after.id },
     limit,
   });
-  return page.entries;
+  return { installationId, entries: page.entries, more: page.more };
+}
+
+/**
+ * Where the entries of a first page (no cursor) were the last time this container answered it: the
+ * same view asked again (a console's first page, a repeated search) reads only about a page in all.
+ * Only a read plan: the answer is always read and checked afresh (merge-pages.ts). Bounded; the
+ * oldest is forgotten first.
+ */
+const firstPageShapes = new Map<string, PageShape>();
+const MAX_REMEMBERED_SHAPES = 1000;
+
+/** Forgets every remembered first-page shape: the bench's "as before" arm reads as without them. */
+export function forgetPageShapes(): void {
+  firstPageShapes.clear();
+}
+
+function rememberShape(key: string, shape: PageShape): void {
+  firstPageShapes.delete(key);
+  firstPageShapes.set(key, shape);
+  if (firstPageShapes.size > MAX_REMEMBERED_SHAPES) {
+    const oldest = firstPageShapes.keys().next();
+    if (!oldest.done) firstPageShapes.delete(oldest.value);
+  }
+}
+
+/** The first reads of a page, one per installation, sized by the expected shape (readBudgets), at once. */
+function firstReads(
+  index: RepositoryIndexStore,
+  installationIds: readonly number[],
+  query: ListQuery,
+  shape: PageShape | undefined,
+): Promise<InstallationRead<Listed>[]> {
+  const budgets = readBudgets(installationIds, query.limit, shape);
+  return Promise.all(
+    installationIds.map((id) => readEntries(index, id, query.q, query.after, budgets.get(id) ?? 1)),
+  );
+}
+
+/**
+ * The merged page, `limit + 1` entries at most (one more than a page says whether another follows):
+ * the rare installations the merge cannot vouch for are read again (settlePage).
+ */
+async function mergedPage(
+  index: RepositoryIndexStore,
+  first: InstallationRead<Listed>[],
+  query: ListQuery,
+): Promise<Listed[]> {
+  let reads = first;
+  for (;;) {
+    const settled = settlePage(reads, query.limit);
+    if (settled.done) return settled.entries;
+    const again = await Promise.all(
+      settled.refill.map((refill) =>
+        readEntries(index, refill.installationId, query.q, refill.after, refill.limit),
+      ),
+    );
+    const more = new Map(again.map((read) => [read.installationId, read]));
+    reads = reads.map((read) => {
+      const next = more.get(read.installationId);
+      return next ? { ...next, entries: [...read.entries, ...next.entries] } : read;
+    });
+  }
 }
 
 function statusOf(
@@ -127,7 +189,8 @@ function statusOf(
  * The repositories of the account's linked installations, from the repository index (no GitHub call:
  * docs/repository-index.md), in the cursor's total order, `limit` at a time. Two table round trips,
  * session included: the session and the links; then, at once, the membership, the index's states
- * (counts included), the stored installations and one page per installation, merged. Any member may list; others get 404
+ * (counts included), the stored installations and one read per installation, sized by the page's
+ * expected shape and merged exactly (a third, rare, when that shape was wrong). Any member may list; others get 404
  * `account_not_found`. `installationId` must be linked to the account, else 404
  * `installation_not_found`.
  */
@@ -156,12 +219,14 @@ export async function listAccountRepositories(
 
   // A search no name could match (a character names cannot hold) reads no repository.
   const searchable = query.q === undefined || isSearchable(query.q);
+  const shapeKey = `${accountId}|${query.installationId ?? ''}|${query.q ?? ''}`;
+  const shape = query.after === undefined ? firstPageShapes.get(shapeKey) : query.shape;
   // Round trip 2: the membership, and beside it what the answer needs.
-  const [, stored, states, pages] = await Promise.all([
+  const [, stored, states, reads] = await Promise.all([
     membership,
     installations.getManyDetails(wanted),
     index.states(wanted),
-    Promise.all(wanted.map((id) => (searchable ? readPage(index, id, query) : Promise.resolve([])))),
+    searchable ? firstReads(index, wanted, query, shape) : Promise.resolve([]),
   ]);
   const details = new Map(stored.map((item) => [item.id, item]));
   const stateOf = new Map(states.map((state) => [state.installationId, state]));
@@ -175,15 +240,20 @@ export async function listAccountRepositories(
   // opened); its index is kept for when it is unsuspended. Read in parallel all the same: no wait.
   const listed = new Set(statuses.filter((entry) => entry.status !== 'suspended').map((entry) => entry.id));
 
-  const merged = pages
-    .filter((_, position) => listed.has(wanted[position] as number))
-    .flat()
-    .sort((a, b) => compareKeys(a.key, b.key));
+  // Merged without them (read beside the others all the same: no wait). Usually settled by the
+  // reads above; a page the merge cannot vouch for reads again (merge-pages.ts).
+  const merged = await mergedPage(
+    index,
+    reads.filter((read) => listed.has(read.installationId)),
+    query,
+  );
   const page = merged.slice(0, query.limit);
   const last = page.at(-1);
+  const pageShape = shapeOf(page);
+  if (query.after === undefined && searchable) rememberShape(shapeKey, pageShape);
   return {
     repositories: page.map(({ key: _key, id: _id, ...view }) => view),
-    ...(last && merged.length > page.length ? { nextCursor: encodeCursor(last.key) } : {}),
+    ...(last && merged.length > page.length ? { nextCursor: encodeCursor(last.key, pageShape) } : {}),
     ...(query.q === undefined
       ? {
           total: states

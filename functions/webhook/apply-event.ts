@@ -145,7 +145,8 @@ export function changesNothing(delivery: HandledDelivery): boolean {
 }
 
 /**
- * For a delivery whose whole effect is one conditional write (installation details from an event):
+ * For a delivery whose whole effect is one conditional write (installation details from an event, a
+ * repository upserted into the index):
  * applies it in one transaction with `record` (the delivery recorded as applied), so the effect and
  * its record stand or fall together and no lease is needed. `ignored` when the effect's own condition
  * refused it (deleted, or older than what is stored): nothing was written, the record included. A
@@ -159,6 +160,18 @@ export function applyInOneWrite(
   const apply = (details: InstallationDetails) => applyDetails(details, [record]);
   if (delivery.kind === 'installation' && (delivery.action === 'created' || delivery.action === 'unsuspend'))
     return apply(toDetails(delivery.installation));
+  // A repository event that only upserts one repository: its index entries and the record in one
+  // transaction (the record alone when the index holds it already). Deletions and name changes also
+  // drop cached tokens or other installations' copies: several writes, under the lease.
+  if (
+    delivery.kind === 'repository' &&
+    delivery.installationId !== undefined &&
+    delivery.action !== 'deleted' &&
+    !NAME_CHANGES.has(delivery.action)
+  )
+    return indexRepositoryEvent(delivery.installationId, delivery.action, delivery.repository, record).then(
+      (indexed) => (indexed ? 'applied' : 'ignored'),
+    );
   // installation_repositories also changes the repository index: several writes, under the lease.
   return undefined;
 }

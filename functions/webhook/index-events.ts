@@ -1,6 +1,7 @@
 import { logger } from '../shared/logger.js';
 import { getServices } from '../shared/services.js';
 import { isBefore, type IndexedRepository } from '../shared/store/repository-index-store.js';
+import type { TransactOperation } from '../shared/store/table.js';
 import type { EventRepository, RepositoryAction } from './payloads.js';
 
 /**
@@ -73,6 +74,8 @@ export async function indexRepositoryEvent(
   installationId: number,
   action: RepositoryAction,
   repo: EventRepository,
+  /** Written in the same transaction as the index (apply-event.ts applyInOneWrite); not with `deleted`. */
+  record?: TransactOperation,
 ): Promise<boolean> {
   const receivedAt = new Date().toISOString();
   const store = index();
@@ -81,12 +84,16 @@ export async function indexRepositoryEvent(
     await store.remove(installationId, [repo.id], { markDeletedAt: receivedAt });
     return true;
   }
-  const details = await installations().getDetails(installationId);
+  // Both reads at once (one round trip): the copies are read for nothing only for an unknown installation.
+  const [details, indexed] = await Promise.all([
+    installations().getDetails(installationId),
+    store.copies(repo.id),
+  ]);
   if (!details) return false;
   // GitHub sends a repository's events to its owner's installations only: a copy indexed elsewhere
   // with a newer `updated_at` means the repository was on that account after this event was true
   // (it moved on: a late delivery). The event neither writes here nor removes that copy.
-  const copies = (await store.copies(repo.id)).filter((copy) => copy.installationId !== installationId);
+  const copies = indexed.filter((copy) => copy.installationId !== installationId);
   const newer = copies.find(
     (copy) => copy.updatedAt && repo.updatedAt && isBefore(repo.updatedAt, copy.updatedAt),
   );
@@ -99,6 +106,7 @@ export async function indexRepositoryEvent(
   }
   await store.upsert(installationId, [toIndexed(installationId, repo)], {
     observedAt: repo.updatedAt ?? receivedAt,
+    ...(record ? { alsoWrite: record } : {}),
   });
   if (action === 'transferred') {
     const others = copies.map((copy) => copy.installationId);

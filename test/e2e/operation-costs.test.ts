@@ -3,6 +3,7 @@ import { getTable } from '../../functions/shared/store/table.js';
 import { isRead, isWrite, recordDynamoRequests, type DynamoRecorder } from '../support/dynamodb-requests.js';
 import { recordGitHubRequests } from '../support/github-requests.js';
 import { InstallationStore } from '../../functions/shared/store/installation-store.js';
+import { RepositoryIndexStore } from '../../functions/shared/store/repository-index-store.js';
 import {
   api,
   postWebhook as postSignedWebhook,
@@ -212,6 +213,50 @@ describe('webhook', () => {
     expect(result).toEqual({ status: 202, body: { status: 'ignored' } });
     expect(calls).toEqual([]);
     expect(requests.filter(isWrite)).toHaveLength(1);
+  });
+
+  it('a repository event: index entries and delivery record in one write after 2 read round trips, no GitHub call', async () => {
+    const org = fx.emulator.world.accountByLogin('octo-org');
+    if (!org) throw new Error('no octo-org');
+    const repositoryCreated = (n: number, updatedAt: string) => ({
+      action: 'created',
+      repository: {
+        id: 8_100_000 + n,
+        name: `costs-hook-${n}`,
+        full_name: `octo-org/costs-hook-${n}`,
+        private: false,
+        visibility: 'public',
+        owner: { login: 'octo-org', id: org.id, type: 'Organization' },
+        html_url: `https://github.com/octo-org/costs-hook-${n}`,
+        archived: false,
+        default_branch: 'main',
+        updated_at: updatedAt,
+      },
+      organization: { login: 'octo-org', id: org.id },
+      installation: { id: installs['octo-org'] },
+      sender: { login: 'alice', id: 1, type: 'User' },
+    });
+    const at = new Date().toISOString();
+    const { result, calls, requests } = await measure(() =>
+      postWebhook('repository', repositoryCreated(1, at)),
+    );
+    expect(result).toEqual({ status: 200, body: { status: 'applied' } });
+    expect(calls).toEqual([]);
+    expect(requests.filter(isWrite).map((r) => r.operation)).toEqual(['TransactWriteItems']);
+    // The installation's details beside the repository's copies; then the repository's record.
+    expect(dynamo.sequentialRoundTrips(requests.filter(isRead))).toBe(2);
+    expect(dynamo.sequentialRoundTrips(requests)).toBe(3);
+    const indexed = await new RepositoryIndexStore(fx.table.table).get(installs['octo-org'] ?? 0, 8_100_001);
+    expect(indexed?.name).toBe('costs-hook-1');
+    // The same repository again (nothing to change in the index): the record alone, one write.
+    const again = await measure(() => postWebhook('repository', repositoryCreated(1, at)));
+    expect(again.result).toEqual({ status: 200, body: { status: 'applied' } });
+    expect(again.requests.filter(isWrite)).toHaveLength(1);
+    // The same delivery again: a duplicate, answered from its record, nothing written.
+    const deliveryId = randomUUID();
+    expect((await postWebhook('repository', repositoryCreated(2, at), deliveryId)).status).toBe(200);
+    const duplicate = await measure(() => postWebhook('repository', repositoryCreated(2, at), deliveryId));
+    expect(duplicate.result).toEqual({ status: 200, body: { status: 'duplicate' } });
   });
 
   it('a duplicate: no write beyond the refused claim, answered from the record', async () => {

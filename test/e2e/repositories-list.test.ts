@@ -266,6 +266,60 @@ describe('GET /accounts/{accountId}/repositories (from the index)', () => {
     }
   });
 
+  it('a page planned by its cursor reads about a page in 2 round trips; a wrong plan reads again, same page', async () => {
+    // Account A's first 100 names are all big-org's: its cursor says so, and the next page reads
+    // 101 of big-org and a share of the others, not 101 of each.
+    const first = await list('bob', accounts.a, { limit: 100 });
+    const cursor = first.body.nextCursor ?? '';
+    const body = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Record<string, unknown>;
+    expect(body.h).toEqual([installs['big-org'], 100]);
+    const recast = (h: unknown) => Buffer.from(JSON.stringify({ ...body, h })).toString('base64url');
+    const { h: _h, ...unplanned } = body;
+    const cursors = {
+      planned: cursor,
+      // A cursor without the plan (as given out before it): limit + 1 from each installation.
+      unplanned: Buffer.from(JSON.stringify(unplanned)).toString('base64url'),
+      // A plan that says small-org gave the last page.
+      wrong: recast([installs['small-org'], 100]),
+    };
+    const recorder = recordDynamoRequests(getServices().table.client);
+    const seen: Record<string, { names: string[]; roundTrips: number; asked: number; next: boolean }> = {};
+    try {
+      for (const [label, value] of Object.entries(cursors)) {
+        recorder.clear();
+        const { status, body: page } = await list('bob', accounts.a, { limit: 100, cursor: value });
+        expect(status).toBe(200);
+        seen[label] = {
+          names: page.repositories.map((repo) => repo.name),
+          roundTrips: recorder.sequentialRoundTrips(recorder.requests.sort((x, y) => x.startMs - y.startMs)),
+          // Index entries asked for (the Queries' Limits; the links' Query has none).
+          asked: recorder.requests.reduce((sum, request) => sum + (request.limit ?? 0), 0),
+          next: page.nextCursor !== undefined,
+        };
+      }
+    } finally {
+      recorder.stop();
+    }
+    const expected = Array.from({ length: 100 }, (_, n) => `big-${String(101 + n).padStart(4, '0')}`);
+    expect(seen.unplanned).toMatchObject({ names: expected, roundTrips: 2, next: true });
+    expect(seen.planned).toMatchObject({ names: expected, roundTrips: 2, next: true });
+    expect(seen.wrong).toMatchObject({ names: expected, roundTrips: 3, next: true });
+    // 4 installations: 101 each without the plan; with it 101 of big-org and ⌈100 / 4⌉ + 1 of the others.
+    expect([seen.unplanned?.asked, seen.planned?.asked]).toEqual([4 * 101, 101 + 3 * 26]);
+    // A first page answered before (this container remembers its shape) is planned the same way.
+    const again = recordDynamoRequests(getServices().table.client);
+    try {
+      const repeated = await list('bob', accounts.a, { limit: 100 });
+      expect(repeated.body.repositories).toEqual(first.body.repositories);
+      expect(again.sequentialRoundTrips(again.requests.sort((x, y) => x.startMs - y.startMs))).toBe(2);
+      expect(again.requests.reduce((sum, request) => sum + (request.limit ?? 0), 0)).toBe(101 + 3 * 26);
+    } finally {
+      again.stop();
+    }
+    const malformed = await list('bob', accounts.a, { limit: 100, cursor: recast([1, 2, 3]) });
+    expect([malformed.status, malformed.body.error]).toEqual([400, 'invalid_cursor']);
+  });
+
   it('the cursor stays stable while repositories are created and deleted between pages', async () => {
     const installationId = installs['small-org'] ?? 0;
     const before = await names('bob', accounts.a, { installationId, limit: 100 });

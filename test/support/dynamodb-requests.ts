@@ -10,6 +10,8 @@ export type DynamoRequest = {
   /** Capacity units from `ReturnConsumedCapacity: TOTAL` (summed over tables and indexes). */
   readUnits: number;
   writeUnits: number;
+  /** A Query's or Scan's `Limit`: at most this many items asked for. */
+  limit?: number;
 };
 
 const READS = new Set(['GetItem', 'BatchGetItem', 'Query', 'Scan', 'TransactGetItems']);
@@ -59,6 +61,7 @@ export function recordDynamoRequests(client: DynamoDBDocumentClient): DynamoReco
       const input = args.input as Record<string, unknown>;
       input.ReturnConsumedCapacity = 'TOTAL';
       const startMs = performance.now();
+      const limit = typeof input.Limit === 'number' ? { limit: input.Limit } : {};
       try {
         const result = await next(args);
         const output = result.output as { ConsumedCapacity?: unknown };
@@ -67,6 +70,7 @@ export function recordDynamoRequests(client: DynamoDBDocumentClient): DynamoReco
           startMs,
           endMs: performance.now(),
           ...units(output.ConsumedCapacity, operation),
+          ...limit,
         });
         return result;
       } catch (error) {

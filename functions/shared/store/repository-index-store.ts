@@ -56,6 +56,12 @@ export type UpsertOptions = {
    * name, full_name and private: they must not overwrite fuller stored fields).
    */
   onlyIfAbsent?: boolean;
+  /**
+   * One more operation in the same transaction as the (single) repository's writes, or alone when the
+   * repository needs none: a webhook's delivery record, so that effect and record stand or fall
+   * together. Its own failed condition is thrown (ConditionFailedError), never retried.
+   */
+  alsoWrite?: TransactOperation;
 };
 
 /** The list's key: lower-case full name, then id. */
@@ -208,6 +214,8 @@ export class RepositoryIndexStore {
     const wanted = new Map(
       repositories.map((repository) => [repository.id, { ...repository, installationId }]),
     );
+    const { alsoWrite } = options;
+    if (alsoWrite && wanted.size !== 1) throw new Error('alsoWrite goes with exactly one repository');
     const written: number[] = [];
     await this.withRetries([...wanted.keys()], async (ids) => {
       const { records, markers } = await this.readRecords(installationId, ids);
@@ -217,7 +225,11 @@ export class RepositoryIndexStore {
         const plan = this.upsertPlan(installationId, next, records.get(id), markers.get(id), options);
         if (plan) plans.push(plan);
       }
-      const done = await this.commit(installationId, plans);
+      if (alsoWrite && plans.length === 0) {
+        await this.table.transactWrite([alsoWrite]);
+        return [];
+      }
+      const done = await this.commit(installationId, plans, alsoWrite);
       written.push(...done);
       return plans.map((plan) => plan.repositoryId).filter((id) => !done.includes(id));
     });
@@ -521,7 +533,11 @@ export class RepositoryIndexStore {
    * itself). A transaction whose condition failed (someone wrote in between) is left for a retry
    * after a fresh read. Returns the ids committed.
    */
-  private async commit(installationId: number, plans: readonly Plan[]): Promise<number[]> {
+  private async commit(
+    installationId: number,
+    plans: readonly Plan[],
+    alsoWrite?: TransactOperation,
+  ): Promise<number[]> {
     const byShard = new Map<number, Plan[]>();
     for (const plan of plans) byShard.set(plan.shard, [...(byShard.get(plan.shard) ?? []), plan]);
     const committed: number[] = [];
@@ -540,11 +556,14 @@ export class RepositoryIndexStore {
             expression: 'ADD n :delta',
             values: { ':delta': delta },
           });
+        // (With alsoWrite there is one repository: one shard, one transaction.)
+        const also = alsoWrite ? ops.push(alsoWrite) - 1 : -1;
         try {
           await this.transactWithConflictRetries(ops);
           committed.push(...batch.map((plan) => plan.repositoryId));
         } catch (error) {
           if (!(error instanceof ConditionFailedError)) throw error;
+          if (error.failedOperations.includes(also)) throw error;
         }
         batch = [];
         size = 1;

@@ -1,0 +1,76 @@
+import { compareKeys, type RepositoryKey } from './repository-cursor.js';
+
+/**
+ * A merged page of several installations' index entries, read with per-installation budgets rather
+ * than `limit + 1` from each (docs/repository-index.md "Reading a page"). Reading fewer entries from
+ * an installation is always safe when the merge checks what it may have missed: an installation that
+ * may hold more entries holds none before the last one read from it. The answer's first `limit + 1`
+ * entries are exact once every such installation's last read entry is at or after the
+ * (`limit + 1`)-th entry read in all; the installations for which this does not hold are read again
+ * (a third round trip), up to `limit + 1` entries in all, which is what reading `limit + 1` from each
+ * at once would have read.
+ */
+
+/** What one installation's read gave: its entries in the list's order, and whether more may follow. */
+export type InstallationRead<E extends { key: RepositoryKey }> = {
+  installationId: number;
+  entries: E[];
+  /** Entries may follow the last one (DynamoDB stopped at the budget or at its page size). */
+  more: boolean;
+};
+
+/** How many entries of each installation a page's answer held: the next read's plan. */
+export type PageShape = ReadonlyMap<number, number>;
+
+/**
+ * Entries to read from each installation for a page of `limit` (one more than a page when all of a
+ * page may come from it). Without a shape (nothing known of where the page's entries are): `limit + 1`
+ * from each, so that one round of reads always settles. With one (the previous page's, or the same
+ * request answered before): what each gave then plus a fair share (`⌈limit / n⌉`) of slack, at most
+ * `limit + 1`; a wrong guess costs a read more, never a wrong page.
+ */
+export function readBudgets(
+  installationIds: readonly number[],
+  limit: number,
+  shape: PageShape | undefined,
+): Map<number, number> {
+  const share = Math.ceil(limit / Math.max(1, installationIds.length));
+  return new Map(
+    installationIds.map((id) => [
+      id,
+      shape === undefined ? limit + 1 : Math.min(limit, (shape.get(id) ?? 0) + share) + 1,
+    ]),
+  );
+}
+
+export type Settled<E> =
+  | { done: true; entries: E[] }
+  | { done: false; refill: Array<{ installationId: number; after: RepositoryKey; limit: number }> };
+
+/**
+ * The merged first `limit + 1` entries (fewer when there are no more), or the reads still needed to
+ * know them: installations that may hold more and whose last read entry is before the (`limit + 1`)-th
+ * entry read, each read again after its last entry up to `limit + 1` entries in all.
+ */
+export function settlePage<E extends { key: RepositoryKey }>(
+  reads: readonly InstallationRead<E>[],
+  limit: number,
+): Settled<E> {
+  const merged = reads.flatMap((read) => read.entries).sort((a, b) => compareKeys(a.key, b.key));
+  const boundary = merged[limit];
+  const refill = reads.flatMap((read) => {
+    const last = read.entries.at(-1);
+    if (!read.more || last === undefined) return [];
+    if (boundary !== undefined && compareKeys(last.key, boundary.key) >= 0) return [];
+    return [{ installationId: read.installationId, after: last.key, limit: limit + 1 - read.entries.length }];
+  });
+  if (refill.length > 0) return { done: false, refill };
+  return { done: true, entries: merged.slice(0, limit + 1) };
+}
+
+/** How many of a page's entries came from each installation (the shape of the answer). */
+export function shapeOf(entries: readonly { installationId: number }[]): Map<number, number> {
+  const shape = new Map<number, number>();
+  for (const entry of entries) shape.set(entry.installationId, (shape.get(entry.installationId) ?? 0) + 1);
+  return shape;
+}
