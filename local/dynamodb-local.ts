@@ -66,7 +66,8 @@ export async function startDynamoDbLocal(options: {
   return { endpoint, process: child, stop };
 }
 
-async function waitUntilReady(endpoint: string, timeoutMs = 45_000): Promise<void> {
+/** The JVM's start takes seconds when idle; on a 2-core machine at load 20 it passed 45 s (seen in tests). */
+async function waitUntilReady(endpoint: string, timeoutMs = 120_000): Promise<void> {
   const client = new DynamoDBClient({ ...LOCAL_AWS_SETTINGS, endpoint, maxAttempts: 1 });
   const deadline = Date.now() + timeoutMs;
   try {
