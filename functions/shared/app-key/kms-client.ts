@@ -1,9 +1,8 @@
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import { fromEnv } from '@aws-sdk/credential-provider-env';
 import { Sha256 } from '@smithy/core/checksum';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentityProvider } from '@aws-sdk/types';
+import { backoff, boundedPost, failureReason } from '../aws/bounded-post.js';
 
 /**
  * KMS's JSON protocol, by hand: one SigV4-signed POST per call (`X-Amz-Target: TrentService.<Action>`).
@@ -12,8 +11,7 @@ import type { AwsCredentialIdentityProvider } from '@aws-sdk/types';
  * SigV4 signer, the SDK's SHA-256 and the environment credentials for DynamoDB.
  * Bounded like the DynamoDB client: a KMS that does not answer costs the caller seconds, not minutes.
  */
-const CONNECTION_TIMEOUT_MS = 1000;
-const REQUEST_TIMEOUT_MS = 3000;
+const LIMITS = { connectionTimeoutMs: 1000, requestTimeoutMs: 3000 };
 const MAX_ATTEMPTS = 3;
 const BACKOFF_BASE_MS = 100;
 /** Errors KMS asks to retry (with 5xx and network failures), as the SDK's standard retry sees them. */
@@ -82,9 +80,9 @@ export function createKmsClient(options: KmsClientOptions): KmsClient {
         },
         body,
       });
-      const answer = await post(endpoint, path, signed.headers, body).catch(
+      const answer = await boundedPost(endpoint, path, signed.headers, body, LIMITS).catch(
         (error: unknown) =>
-          new KmsError(`KMS ${action}: ${reason(error)}`, undefined, undefined, { cause: error }),
+          new KmsError(`KMS ${action}: ${failureReason(error)}`, undefined, undefined, { cause: error }),
       );
       let failure = answer instanceof KmsError ? answer : undefined;
       if (!(answer instanceof KmsError)) {
@@ -107,8 +105,7 @@ export function createKmsClient(options: KmsClientOptions): KmsClient {
             cause: failure?.cause,
           },
         );
-      // Exponential backoff with full jitter, as the SDK's standard retry strategy.
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * BACKOFF_BASE_MS * 2 ** attempt));
+      await backoff(attempt, BACKOFF_BASE_MS);
     }
   }
 
@@ -125,51 +122,4 @@ function errorOf(body: string): { code: string | undefined; message: string | un
   } catch {
     return { code: undefined, message: undefined };
   }
-}
-
-const reason = (error: unknown): string =>
-  error instanceof Error ? ((error as NodeJS.ErrnoException).code ?? error.message) : String(error);
-
-/** One POST within the bounds: connected within 1 s, answered in full within 3 s after that. */
-function post(
-  endpoint: URL,
-  path: string,
-  headers: Record<string, string>,
-  body: string,
-): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const request = (endpoint.protocol === 'http:' ? httpRequest : httpsRequest)({
-      method: 'POST',
-      hostname: endpoint.hostname,
-      port: endpoint.port || undefined,
-      path,
-      headers,
-    });
-    let timer = setTimeout(() => request.destroy(new Error('connection timeout')), CONNECTION_TIMEOUT_MS);
-    const fail = (error: Error) => {
-      clearTimeout(timer);
-      reject(error);
-    };
-    request.once('socket', (socket) => {
-      const connected = () => {
-        clearTimeout(timer);
-        timer = setTimeout(() => request.destroy(new Error('request timeout')), REQUEST_TIMEOUT_MS);
-      };
-      if (socket.connecting) socket.once('connect', connected);
-      else connected();
-    });
-    request.once('response', (response: IncomingMessage) => {
-      let text = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => (text += chunk));
-      response.once('error', fail);
-      response.once('close', () => fail(new Error('response aborted')));
-      response.once('end', () => {
-        clearTimeout(timer);
-        resolve({ status: response.statusCode ?? 0, body: text });
-      });
-    });
-    request.once('error', fail);
-    request.end(body);
-  });
 }

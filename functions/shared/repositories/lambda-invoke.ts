@@ -1,8 +1,7 @@
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import { fromEnv } from '@aws-sdk/credential-provider-env';
 import { Sha256 } from '@smithy/core/checksum';
 import { SignatureV4 } from '@smithy/signature-v4';
+import { backoff, boundedPost, failureReason } from '../aws/bounded-post.js';
 
 /**
  * Lambda's asynchronous Invoke, by hand: one signed POST. `@aws-sdk/client-lambda` cost ~120 KB in
@@ -11,8 +10,7 @@ import { SignatureV4 } from '@smithy/signature-v4';
  * environment credentials Lambda gives every function), so it costs a few hundred bytes.
  * Bounded like the DynamoDB client: a Lambda API that does not answer costs the caller seconds.
  */
-const CONNECTION_TIMEOUT_MS = 1000;
-const REQUEST_TIMEOUT_MS = 2000;
+const LIMITS = { connectionTimeoutMs: 1000, requestTimeoutMs: 2000 };
 const MAX_ATTEMPTS = 3;
 const BACKOFF_BASE_MS = 100;
 
@@ -84,7 +82,9 @@ export async function invokeAsync(functionName: string, payload: unknown): Promi
       body,
     });
     try {
-      const { status, errorType } = await post(endpoint, path, signed.headers, body);
+      const { status, headers } = await boundedPost(endpoint, path, signed.headers, body, LIMITS);
+      // Lambda names the error in x-amzn-errortype (`ResourceNotFoundException:http://…`).
+      const errorType = String(headers['x-amzn-errortype'] ?? '').split(':')[0] || undefined;
       if (status === 202) return;
       const failure = `Lambda Invoke of ${functionName} answered ${status}${errorType ? ` ${errorType}` : ''}`;
       if (status >= 500 || status === 429) throw new Transient(failure, status, errorType);
@@ -94,7 +94,7 @@ export async function invokeAsync(functionName: string, payload: unknown): Promi
       const transient =
         error instanceof Transient
           ? error
-          : new Transient(`Lambda Invoke of ${functionName}: ${reason(error)}`);
+          : new Transient(`Lambda Invoke of ${functionName}: ${failureReason(error)}`);
       if (attempt >= MAX_ATTEMPTS)
         throw new LambdaInvokeError(
           `${transient.message} (after ${attempt} attempts)`,
@@ -103,57 +103,7 @@ export async function invokeAsync(functionName: string, payload: unknown): Promi
           transient.errorType,
           { cause: error instanceof Transient ? undefined : error },
         );
-      // Exponential backoff with full jitter, as the SDK's standard retry strategy.
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * BACKOFF_BASE_MS * 2 ** attempt));
+      await backoff(attempt, BACKOFF_BASE_MS);
     }
   }
-}
-
-const reason = (error: unknown): string =>
-  error instanceof Error ? ((error as NodeJS.ErrnoException).code ?? error.message) : String(error);
-
-/** One POST within the bounds: connected within 1 s, answered in full within 2 s after that. */
-function post(
-  endpoint: URL,
-  path: string,
-  headers: Record<string, string>,
-  body: string,
-): Promise<{ status: number; errorType: string | undefined }> {
-  return new Promise((resolve, reject) => {
-    const request = (endpoint.protocol === 'http:' ? httpRequest : httpsRequest)({
-      method: 'POST',
-      hostname: endpoint.hostname,
-      port: endpoint.port || undefined,
-      path,
-      headers,
-    });
-    let timer = setTimeout(() => request.destroy(new Error('connection timeout')), CONNECTION_TIMEOUT_MS);
-    const fail = (error: Error) => {
-      clearTimeout(timer);
-      reject(error);
-    };
-    request.once('socket', (socket) => {
-      const connected = () => {
-        clearTimeout(timer);
-        timer = setTimeout(() => request.destroy(new Error('request timeout')), REQUEST_TIMEOUT_MS);
-      };
-      if (socket.connecting) socket.once('connect', connected);
-      else connected();
-    });
-    request.once('response', (response: IncomingMessage) => {
-      // Lambda names the error in x-amzn-errortype (`ResourceNotFoundException:http://…`); the body is
-      // not read: the type says enough and the caller only logs it.
-      const errorType = String(response.headers['x-amzn-errortype'] ?? '').split(':')[0] || undefined;
-      response.once('error', fail);
-      // Cut off mid-answer (the timer above, a reset): no-op once 'end' settled the promise.
-      response.once('close', () => fail(new Error('response aborted')));
-      response.once('end', () => {
-        clearTimeout(timer);
-        resolve({ status: response.statusCode ?? 0, errorType });
-      });
-      response.resume();
-    });
-    request.once('error', fail);
-    request.end(body);
-  });
 }
