@@ -2,7 +2,7 @@ import { compareKeys, type RepositoryKey } from './repository-cursor.js';
 
 /**
  * A merged page of several installations' index entries, read with per-installation budgets rather
- * than `limit + 1` from each (docs/repository-index.md "Reading a page"). Reading fewer entries from
+ * than `limit + 1` from each (docs/repository-index.md "Order and cursor"). Reading fewer entries from
  * an installation is always safe when the merge checks what it may have missed: an installation that
  * may hold more entries holds none before the last one read from it. The answer's first `limit + 1`
  * entries are exact once every such installation's last read entry is at or after the
