@@ -49,7 +49,10 @@ function confirmRunner() {
           await invokeRepositorySync(request);
           return;
         } catch {
-          // retried, as Lambda would
+          // Retried as Lambda retries an asynchronous invocation: twice, after a pause (1 and 2 minutes
+          // in AWS, scaled down here). Back to back, one stall of DynamoDB Local on a busy machine
+          // failed all three (a CI run lost one confirm that way).
+          if (attempt < 3) await new Promise((resolve) => setTimeout(resolve, 1000 * 2 ** attempt));
         }
       }
       lost++;
