@@ -75,8 +75,10 @@ describeInBrowser('console: crafted paths, in Chromium against npm start', () =>
     expect(watched.problems.filter((problem) => problem.startsWith('uncaught'))).toEqual([]);
   });
 
-  it('an ordinary file link still asks for that file (its segments encoded one by one)', async () => {
-    const contents = `/accounts/${accountId}/repositories/octo-org/web-app/contents/docs/a%20b.md`;
+  it('an ordinary file link still asks for that file (its segments encoded, joined by %2F as the contract says)', async () => {
+    // openapi.yaml's `{path}` parameter, filled by openapi-fetch's default serializer: one path
+    // segment, each of the file's segments encoded and the slashes between them as %2F.
+    const contents = `/accounts/${accountId}/repositories/octo-org/web-app/contents/docs%2Fa%20b.md`;
     const answered = page.waitForResponse((response) => new URL(response.url()).pathname === contents);
     await page.goto(
       `${run.stack.apiUrl}/console/accounts/${accountId}/repositories/octo-org/web-app/docs/a%20b.md`,
