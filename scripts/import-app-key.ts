@@ -165,7 +165,9 @@ function stackOutput(stackName: string, key: 'AppKeyArn' | 'GitHubAppSecretArn')
   ).trim();
   if (!raw || raw === 'None')
     throw new ImportAppKeyError(
-      `Stack ${stackName} has no output AppKeyArn: deploy it with -c appKeySigning=kms`,
+      key === 'AppKeyArn'
+        ? `Stack ${stackName} has no output AppKeyArn: deploy it with -c appKeySigning=kms`
+        : `Stack ${stackName} has no output ${key}`,
     );
   return raw;
 }
