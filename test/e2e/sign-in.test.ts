@@ -35,9 +35,14 @@ afterAll(async () => {
 const userIdOf = (login: string) => fx.emulator.world.accountByLogin(login)?.id ?? 0;
 const refreshGrants = async () =>
   (await fx.admin.calls('POST /login/oauth/access_token')).filter((c) => c.grantType === 'refresh_token');
+// The lease is under test, not GitHub's timeout: 50 calls at once on a busy machine may outlast the
+// service's 8 s per-call timeout (a CI run saw it), so the test's own calls wait longer.
 const githubUser = (token: string) =>
   getServices()
-    .github('GET /user', { headers: { authorization: `token ${token}` } })
+    .github('GET /user', {
+      headers: { authorization: `token ${token}` },
+      request: { signal: AbortSignal.timeout(45_000) },
+    })
     .then(({ data }) => data.login);
 
 async function scanItems(prefix: string) {

@@ -12,7 +12,11 @@ const { github } = getServices();
 const results = await Promise.allSettled(
   Array.from({ length: count }, () =>
     tokens.withToken(userId, async (token) => {
-      const { data } = await github('GET /user', { headers: { authorization: `token ${token}` } });
+      // The lease is under test, not the 8 s per-call timeout a busy machine can outlast.
+      const { data } = await github('GET /user', {
+        headers: { authorization: `token ${token}` },
+        request: { signal: AbortSignal.timeout(45_000) },
+      });
       return data.login;
     }),
   ),
