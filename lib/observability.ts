@@ -202,6 +202,11 @@ export class Observability extends Construct {
     // The reconciler: a run that threw (not one that checkpointed for time or budget, which is normal).
     const repositorySyncFailed = serviceMetric(METRIC.repositorySyncFailures, { period: Duration.hours(1) });
     alarm('RepositorySyncFailed', repositorySyncFailed, 1);
+    // Asynchronous requests Lambda gave up on (retries exhausted, or too old): the schedule makes them
+    // good, but an operator should know that the index or an installation's details waited for it.
+    const reconciler = props.functions['repository-sync'].fn;
+    const dropped = reconciler.metric('AsyncEventsDropped', { period: FIVE_MINUTES, statistic: 'Sum' });
+    alarm('RepositorySyncEventsDropped', dropped, 1);
 
     // User-token refreshes failing above a share of attempts (with a minimum of attempts).
     const refreshFailureRate = new MathExpression({

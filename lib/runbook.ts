@@ -75,6 +75,14 @@ export const STACK_ALARMS = {
       'the `repository-sync` function\'s logs: the error line, and the "Repository sync run" lines of that `installationId`; the dashboard\'s "Repository sync runs by outcome".',
     do: 'DynamoDB throttling or an outage: nothing, the next scheduled run continues from the checkpoint. Invalid App credentials (401 on the JWT or the token mint): fix the App secret. Otherwise a bug: read the error and its trace, fix and deploy; to resync one installation at once, invoke the function with `{"installationId": <id>, "reason": "schedule"}` (`aws lambda invoke --invocation-type Event`). See [repository-index.md](repository-index.md#reconciler).',
   },
+  RepositorySyncEventsDropped: {
+    summary: 'Lambda dropped requests for the reconciler after its retries: the schedule makes them good.',
+    means:
+      "an asynchronous invocation of `repository-sync` (a sync asked for by an install, a link or new permissions; a continuation; a confirmation of an installation's details with GitHub) failed all three attempts, or waited longer than Lambda keeps events, and Lambda dropped it (`AsyncEventsDropped`).",
+    confirm:
+      'the function\'s "AsyncEventsDropped" metric and its error lines around that time (`installationId`, `reason`); `RepositorySyncFailed` usually fires too.',
+    do: 'nothing is lost: the next scheduled run syncs every installation, and confirms every installation whose confirmation is still pending (`INSTALLATION#CONFIRMING` items, written with the details they question, removed once confirmed). If it keeps happening, fix what makes the runs fail (see `RepositorySyncFailed`). To make one installation good at once, invoke the function with `{"installationId": <id>, "reason": "confirm"}` or `"schedule"`.',
+  },
   TokenRefreshFailureRate: {
     summary: 'Over 20 % of user-token refreshes failed.',
     means: 'over 20 % of user-token refreshes failed in 15 minutes (with at least 5 attempts).',

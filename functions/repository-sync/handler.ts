@@ -2,14 +2,18 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Context, EventBridgeEvent } from 'aws-lambda';
 import { getAppAuth, installationTokenSession } from '../shared/github/app-auth.js';
-import { fetchInstallation } from '../shared/installations/github-installations.js';
+import {
+  fetchInstallation,
+  toDetails,
+  type GitHubInstallation,
+} from '../shared/installations/github-installations.js';
 import { logger } from '../shared/logger.js';
 import { count, flushMetrics, METRIC } from '../shared/metrics.js';
 import { requestRepositorySync, type RepositorySyncRequest } from '../shared/repositories/request-sync.js';
 import { getServices } from '../shared/services.js';
 import { tracer } from '../shared/tracer.js';
 import type { SyncRunSummary } from '../shared/store/repository-sync-store.js';
-import { appInstallationIds } from './app-installations.js';
+import { appInstallations } from './app-installations.js';
 import { syncLimits } from './limits.js';
 import { SYNC_LIMITS, syncInstallation } from './sync-installation.js';
 
@@ -29,9 +33,12 @@ const isRequest = (event: RepositorySyncEvent): event is RepositorySyncRequest =
  * may not read the App's key, asks for this when an event's `updated_at` ties with what is stored).
  */
 async function confirmDetails(installationId: number): Promise<RepositorySyncResult> {
+  const { installations } = getServices();
+  const readAt = new Date().toISOString();
   const details = await fetchInstallation(installationId);
   // Unknown to GitHub: uninstalled, and its `deleted` delivery removes what the table keeps.
-  const stored = details !== undefined && (await getServices().installations.confirmDetails(details));
+  const stored = details !== undefined && (await installations.confirmDetails(details));
+  await installations.settleConfirmation(installationId, readAt);
   logger.info('Installation details confirmed with GitHub', { installationId, stored });
   return { kind: 'confirm', installationId, stored };
 }
@@ -58,17 +65,39 @@ async function syncOne(request: RepositorySyncRequest, context: Context): Promis
 }
 
 /**
- * The schedule: one sync requested per installation of the App (each runs in its own invocation); and
- * the index of uninstalled installations that an uninstall left partly cleared is cleared further, for
- * as long as this invocation may run.
+ * Confirmations asked for before the listing and not yet done (their asynchronous run failed or was
+ * lost): GitHub's word is the listing itself, so they cost no GitHub call. An installation GitHub no
+ * longer lists was uninstalled: its `deleted` delivery (or its redelivery) removes it. Returns how many.
+ */
+async function confirmPending(listed: readonly GitHubInstallation[], listedAt: string): Promise<number> {
+  const { installations } = getServices();
+  const pending = (await installations.pendingConfirmations()).filter(
+    (request) => request.requestedAt <= listedAt,
+  );
+  const byId = new Map(listed.map((installation) => [installation.id, installation]));
+  for (const { installationId } of pending) {
+    const installation = byId.get(installationId);
+    if (installation) await installations.confirmDetails(toDetails(installation));
+    await installations.settleConfirmation(installationId, listedAt);
+  }
+  return pending.length;
+}
+
+/**
+ * The schedule: one sync requested per installation of the App (each runs in its own invocation); the
+ * confirmations left pending (see confirmPending); and the index of uninstalled installations that an
+ * uninstall left partly cleared is cleared further, for as long as this invocation may run.
  */
 async function fanOut(context: Context): Promise<RepositorySyncResult> {
   const { request } = await getAppAuth();
-  const ids = await appInstallationIds(request);
+  const listedAt = new Date().toISOString();
+  const listed = await appInstallations(request);
+  const ids = listed.map((installation) => installation.id);
   for (let i = 0; i < ids.length; i += 10)
     await Promise.all(
       ids.slice(i, i + 10).map((id) => requestRepositorySync(id, 'schedule', { fromSyncFunction: true })),
     );
+  const confirmed = await confirmPending(listed, listedAt);
   const index = getServices().repositoryIndex;
   const deadline = Date.now() + context.getRemainingTimeInMillis() - SYNC_LIMITS.marginMs;
   let cleared = 0;
@@ -76,7 +105,11 @@ async function fanOut(context: Context): Promise<RepositorySyncResult> {
     if (Date.now() >= deadline) break;
     cleared += (await index.clear(installationId, { deadline })).removed;
   }
-  logger.info('Repository sync scheduled', { installations: ids.length, clearedItems: cleared });
+  logger.info('Repository sync scheduled', {
+    installations: ids.length,
+    clearedItems: cleared,
+    confirmedInstallations: confirmed,
+  });
   return { kind: 'schedule', requested: ids.length };
 }
 

@@ -29,7 +29,12 @@ async function applyDetails(
   const store = installations();
   if (await store.applyEventDetails(details, alongside)) return 'applied';
   if (!(await store.isAmbiguous(details))) return 'ignored';
-  const applied = await store.applyEventDetails(details, alongside, { sameSecond: true });
+  // The confirmation request is stored with what it questions: a lost confirmation is redone on schedule.
+  const applied = await store.applyEventDetails(
+    details,
+    [...(alongside ?? []), store.confirmationRequest(details.id)],
+    { sameSecond: true },
+  );
   logger.info('Installation event of the same second as the stored details: confirming with GitHub', {
     installationId: details.id,
   });

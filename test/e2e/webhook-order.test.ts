@@ -1,4 +1,6 @@
 import { jest } from '@jest/globals';
+import { scheduledEvent } from '../../local/redelivery-timer.js';
+import { invokeRepositorySync } from '../../local/repository-sync.js';
 import { startService, type ServiceFixture } from '../support/service.js';
 
 /**
@@ -106,4 +108,55 @@ it('a redelivered older rename never overwrites the newer login', async () => {
   await fx.admin.redeliver(older);
   await settle();
   expect(await installationItem(id)).toMatchObject({ accountLogin: 'order-rename-c' });
+});
+
+/**
+ * A confirmation with GitHub that fails every attempt (in AWS: Lambda's async retries exhausted, the
+ * event dropped) is not lost: the next scheduled run of the reconciler makes the details GitHub's.
+ */
+describe('a confirmation with GitHub that fails', () => {
+  const confirmFails = () =>
+    fx.admin.fault({ method: 'GET', route: '/app/installations/{installation_id}', status: 502, count: 50 });
+  const runSchedule = async () => {
+    await fx.admin.call('DELETE', '/faults');
+    await invokeRepositorySync(scheduledEvent());
+    await settle();
+  };
+
+  it('is made good by the next scheduled run (an older suspend of the same second)', async () => {
+    const id = await install('order-confirm-suspend-org');
+    const suspend = await inOneSecond(async () => {
+      const guid = await failing(() => fx.admin.suspend(id));
+      await fx.admin.unsuspend(id);
+      return guid;
+    });
+    await confirmFails();
+    await fx.admin.redeliver(suspend);
+    await settle();
+    // What the reconciler was asked to correct: the older event stored, its confirmation failed.
+    expect((await installationItem(id))?.suspendedAt).toEqual(expect.any(String));
+    await runSchedule();
+    expect(await installationItem(id)).toMatchObject({ suspendedAt: null });
+  });
+
+  it('is made good by the next scheduled run (an older rename)', async () => {
+    const id = await install('order-confirm-rename-a');
+    const older = await failing(() =>
+      fx.admin.renameUser('order-confirm-rename-a', 'order-confirm-rename-b'),
+    );
+    await fx.admin.renameUser('order-confirm-rename-b', 'order-confirm-rename-c');
+    await settle();
+    await confirmFails();
+    await fx.admin.redeliver(older);
+    await settle();
+    expect(await installationItem(id)).toMatchObject({ accountLogin: 'order-confirm-rename-b' });
+    await runSchedule();
+    expect(await installationItem(id)).toMatchObject({ accountLogin: 'order-confirm-rename-c' });
+  });
+
+  it('leaves nothing pending once confirmed', async () => {
+    await runSchedule();
+    const pending = await fx.table.table.queryPartition('INSTALLATION#CONFIRMING', '');
+    expect(pending).toEqual([]);
+  });
 });

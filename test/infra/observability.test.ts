@@ -35,6 +35,7 @@ const EXPECTED_ALARMS = [
   'WebhookDeliveriesFailed',
   'WebhookRedeliveryFailed',
   'RepositorySyncFailed',
+  'RepositorySyncEventsDropped',
   'TokenRefreshFailureRate',
   'GitHubRateLimited',
   'GitHubRateLimitLow',
@@ -148,6 +149,19 @@ describe('observability in the synthesized stack', () => {
         Threshold: Math.floor(timeoutMs * 0.8),
       });
     }
+  });
+
+  it('alarms when Lambda drops an asynchronous request for the reconciler', () => {
+    const [[syncId]] = resources(template, 'AWS::Lambda::Function').filter(([id]) =>
+      id.startsWith('RepositorySync'),
+    ) as [[string, Resource]];
+    expect(alarmNamed('RepositorySyncEventsDropped').Properties).toMatchObject({
+      Namespace: 'AWS/Lambda',
+      MetricName: 'AsyncEventsDropped',
+      Statistic: 'Sum',
+      Threshold: 1,
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: syncId } }],
+    });
   });
 
   it('has one dashboard showing the same signals', () => {

@@ -36,6 +36,11 @@ function sourceDigest(details: InstallationDetails): string {
 
 /** Tombstones outlive any redelivery or late event by far (installation ids are never reused). */
 const TOMBSTONE_TTL_SECONDS = 90 * 24 * 3600;
+/** A confirmation request is worked off within one reconciler schedule; kept this long at most. */
+const CONFIRM_REQUEST_TTL_SECONDS = 30 * 24 * 3600;
+
+/** A confirmation with GitHub asked for and not yet done (`InstallationStore.confirmationRequest`). */
+export type ConfirmationRequest = { installationId: number; requestedAt: string };
 
 /** What the service keeps of a GitHub App installation (from GitHub's installation object). */
 export type InstallationDetails = {
@@ -258,18 +263,65 @@ export class InstallationStore {
    */
   async renameAccount(installationId: number, login: string): Promise<boolean> {
     try {
-      await this.table.update(
-        keys.installation(installationId),
+      await this.table.transactWrite([
         {
+          update: keys.installation(installationId),
           expression: 'SET accountLogin = :login, updatedAt = :now REMOVE sourceDigest',
           values: { ':login': login, ':now': new Date().toISOString() },
+          condition: { expression: 'attribute_exists(PK)' },
         },
-        { expression: 'attribute_exists(PK)' },
-      );
+        // The login stored may be an older one: GitHub is asked, and this request outlives a lost answer.
+        this.confirmationRequest(installationId),
+      ]);
       return true;
     } catch (error) {
       if (error instanceof ConditionFailedError) return false;
       throw error;
+    }
+  }
+
+  /**
+   * A request to confirm the installation's details with GitHub, to write in the same transaction as
+   * the details it questions: the asynchronous confirmation may be lost (Lambda drops an event after
+   * its retries), this item is not. Settled by `settleConfirmation`; the reconciler's schedule confirms
+   * whatever is left (`pendingConfirmations`).
+   */
+  confirmationRequest(installationId: number): TransactOperation {
+    return {
+      put: {
+        ...keys.installationConfirmRequest(installationId),
+        installationId,
+        requestedAt: new Date().toISOString(),
+        expiresAt: Math.floor(Date.now() / 1000) + CONFIRM_REQUEST_TTL_SECONDS,
+      },
+    };
+  }
+
+  /** Confirmations asked for and not yet settled. */
+  async pendingConfirmations(): Promise<ConfirmationRequest[]> {
+    const items = await this.table.queryPartition(
+      keys.installationConfirmRequest(0).PK,
+      prefixes.installationConfirmRequest,
+    );
+    return items.map((item) => ({
+      installationId: Number(item.installationId),
+      requestedAt: String(item.requestedAt),
+    }));
+  }
+
+  /**
+   * GitHub's word as read at `readAt` (ISO) was stored, or there was nothing to store (uninstalled):
+   * the request is settled, unless it was asked for again after that read (then it stays for the
+   * confirmation that answers it).
+   */
+  async settleConfirmation(installationId: number, readAt: string): Promise<void> {
+    try {
+      await this.table.delete(keys.installationConfirmRequest(installationId), {
+        expression: 'requestedAt <= :readAt',
+        values: { ':readAt': readAt },
+      });
+    } catch (error) {
+      if (!(error instanceof ConditionFailedError)) throw error;
     }
   }
 

@@ -41,6 +41,15 @@ export const keys = {
    * The link again, in the installation's own partition: an uninstall finds every link committed
    * before it with a strongly consistent query (GSI1 is eventually consistent and may miss one).
    */
+  /**
+   * A confirmation with GitHub asked for and not yet done (the details stored may not be GitHub's
+   * current word): written with the details it questions, removed once they are confirmed. The
+   * reconciler's schedule works off any left (one small partition: ties and renames are rare).
+   */
+  installationConfirmRequest: (installationId: string | number) => ({
+    PK: 'INSTALLATION#CONFIRMING',
+    SK: `INSTALLATION#${installationId}`,
+  }),
   installationLink: (installationId: string | number, accountId: string) => ({
     PK: `INSTALLATION#${installationId}`,
     SK: `LINK#${accountId}`,
@@ -136,6 +145,7 @@ export const prefixes = {
   repoIndexWord: 'W#',
   repoIndexGone: 'GONE#',
   repoIndexPendingClear: 'INSTALLATION#',
+  installationConfirmRequest: 'INSTALLATION#',
   repositorySyncPage: 'PAGE#',
 } as const;
 
