@@ -104,6 +104,11 @@ export const keys = {
     PK: 'REPOS#CLEARING',
     SK: `INSTALLATION#${installationId}`,
   }),
+  /**
+   * A domain event in the outbox (functions/shared/store/event-outbox.ts): written in the transaction of
+   * its change; DynamoDB Streams carry its INSERT to EventBridge. One partition per event: none is hot.
+   */
+  outboxEvent: (eventId: string) => ({ PK: `EVENT#${eventId}`, SK: 'EVENT' }),
   /** The repository sync job's state of one installation: checkpoint, budget, lease (repository-sync-store.ts). */
   repositorySync: (installationId: string | number) => ({ PK: `REPOSYNC#${installationId}`, SK: 'STATE' }),
   /** One page of `GET /installation/repositories` as last read: its ETag and the repository ids on it. */
