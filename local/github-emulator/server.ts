@@ -320,6 +320,10 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
         res.writeHead(500, { 'Content-Type': 'application/json' }).end('{"message":"Server Error"}');
     });
   });
+  // Idle keep-alive connections are closed after a minute, as large front ends do, not Node's 5 s: a
+  // client reusing a connection the server is closing at that instant sees ECONNRESET, a race that a
+  // stalled event loop on a busy machine makes likely with 5 s and that no test is about.
+  server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { freePort } from '../../local/ports.js';
 import { describeInBrowser, launchChromium, newWatchedContext } from '../support/browser.js';
-import { startNpmStart, stopNpmStart, type NpmStart } from '../support/npm-start.js';
+import { NPM_START_TIMEOUT_MS, startNpmStart, stopNpmStart, type NpmStart } from '../support/npm-start.js';
 
 const root = resolve(import.meta.dirname, '../..');
 
@@ -63,7 +63,7 @@ describeInBrowser('npm run console:dev (Vite, API proxied to npm start), in Chro
       launchChromium(),
     ]);
     vite = await startVite(vitePort, stack.apiUrl);
-  }, 120_000);
+  }, NPM_START_TIMEOUT_MS);
 
   afterAll(async () => {
     await browser?.close();

@@ -5,7 +5,7 @@ import { EmulatorAdmin } from '../../local/github-emulator/admin-client.js';
 import { startLocalKms, type LocalKms } from '../../local/kms-endpoint.js';
 import { generateLocalSecrets } from '../../local/local-secrets.js';
 import { HttpBrowser } from '../support/http-browser.js';
-import { startNpmStart, stopNpmStart, type NpmStart } from '../support/npm-start.js';
+import { NPM_START_TIMEOUT_MS, startNpmStart, stopNpmStart, type NpmStart } from '../support/npm-start.js';
 
 /**
  * `npm start` with APP_KEY_SIGNING=kms and KMS_ENDPOINT (docs/security.md "The App's private key in
@@ -39,7 +39,7 @@ beforeAll(async () => {
       REPOSITORY_SYNC_INTERVAL_SECONDS: '0',
     },
   });
-}, 200_000);
+}, NPM_START_TIMEOUT_MS);
 afterAll(async () => {
   if (app) await stopNpmStart(app);
   await kms?.close();

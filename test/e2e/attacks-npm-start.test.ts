@@ -7,7 +7,7 @@ import { LOCAL_AWS_SETTINGS } from '../../local/dynamodb-local.js';
 import { EmulatorAdmin } from '../../local/github-emulator/admin-client.js';
 import type { LocalSecretsFile } from '../../local/local-secrets.js';
 import { HttpBrowser } from '../support/http-browser.js';
-import { startNpmStart, stopNpmStart, type NpmStart } from '../support/npm-start.js';
+import { NPM_START_TIMEOUT_MS, startNpmStart, stopNpmStart, type NpmStart } from '../support/npm-start.js';
 
 /**
  * Issue #10's attacks replayed the way the attacker did: against `npm start`, over HTTP only (the
@@ -30,7 +30,7 @@ beforeAll(async () => {
   secrets = JSON.parse(readFileSync(join(dataDir, 'secrets.json'), 'utf8')) as LocalSecretsFile;
   const world = await admin.call<{ installations: Array<{ id: number; account: string }> }>('GET', '/world');
   for (const installation of world.installations) installs[installation.account] = installation.id;
-}, 90_000);
+}, NPM_START_TIMEOUT_MS);
 afterAll(async () => {
   dynamo?.destroy();
   if (app) await stopNpmStart(app);
@@ -446,27 +446,31 @@ function withoutLocalSecretsFile(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 }
 
 describe('key rotation', () => {
-  it('after npm run rotate-keys and a restart, old sessions still work and new ones carry the new key', async () => {
-    const { spawnSync } = await import('node:child_process');
-    const demo = await signIn('octo-demo');
-    const rotated = spawnSync('npm', ['run', '--silent', 'rotate-keys'], {
-      cwd: join(fileURLToPath(import.meta.url), '../../..'),
-      env: { ...withoutLocalSecretsFile(process.env), NODE_OPTIONS: '', LOCAL_DATA_DIR: dataDir },
-      encoding: 'utf8',
-    });
-    expect(rotated.status).toBe(0);
-    const keyId = (
-      JSON.parse(readFileSync(join(dataDir, 'secrets.json'), 'utf8')) as {
-        serviceKeys: { current: { keyId: string } };
-      }
-    ).serviceKeys.current.keyId;
-    expect(await stopNpmStart(app)).toBe(0);
-    app = await startNpmStart({ dataDir });
-    admin = new EmulatorAdmin(app.emulatorUrl);
-    dynamo.destroy();
-    dynamo = new DynamoDBClient({ ...LOCAL_AWS_SETTINGS, endpoint: app.dynamoEndpoint });
-    expect(await whoAmI(demo)).toBe('octo-demo');
-    await signIn('octo-teammate');
-    expect((await items()).some((key) => key.startsWith(`SESSION#${keyId}.`))).toBe(true);
-  }, 120_000);
+  it(
+    'after npm run rotate-keys and a restart, old sessions still work and new ones carry the new key',
+    async () => {
+      const { spawnSync } = await import('node:child_process');
+      const demo = await signIn('octo-demo');
+      const rotated = spawnSync('npm', ['run', '--silent', 'rotate-keys'], {
+        cwd: join(fileURLToPath(import.meta.url), '../../..'),
+        env: { ...withoutLocalSecretsFile(process.env), NODE_OPTIONS: '', LOCAL_DATA_DIR: dataDir },
+        encoding: 'utf8',
+      });
+      expect(rotated.status).toBe(0);
+      const keyId = (
+        JSON.parse(readFileSync(join(dataDir, 'secrets.json'), 'utf8')) as {
+          serviceKeys: { current: { keyId: string } };
+        }
+      ).serviceKeys.current.keyId;
+      expect(await stopNpmStart(app)).toBe(0);
+      app = await startNpmStart({ dataDir });
+      admin = new EmulatorAdmin(app.emulatorUrl);
+      dynamo.destroy();
+      dynamo = new DynamoDBClient({ ...LOCAL_AWS_SETTINGS, endpoint: app.dynamoEndpoint });
+      expect(await whoAmI(demo)).toBe('octo-demo');
+      await signIn('octo-teammate');
+      expect((await items()).some((key) => key.startsWith(`SESSION#${keyId}.`))).toBe(true);
+    },
+    NPM_START_TIMEOUT_MS,
+  );
 });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EmulatorAdmin } from '../../local/github-emulator/admin-client.js';
 import { HttpBrowser } from '../support/http-browser.js';
-import { startNpmStart, stopNpmStart, type NpmStart } from '../support/npm-start.js';
+import { NPM_START_TIMEOUT_MS, startNpmStart, stopNpmStart, type NpmStart } from '../support/npm-start.js';
 
 /**
  * Issue #13's story, as a person does it against `npm start` over HTTP: Bob lists octo-org's 1,000+
@@ -31,7 +31,7 @@ beforeAll(async () => {
   const world = await admin.call<{ installations: Array<{ id: number; account: string }> }>('GET', '/world');
   const org = world.installations.find((installation) => installation.account === 'octo-org')?.id;
   await json(await bob.send(`/accounts/${accountA}/installations/${org}`, 'PUT'), 201);
-}, 120_000);
+}, NPM_START_TIMEOUT_MS);
 afterAll(async () => {
   await admin?.setLatency(0).catch(() => undefined);
   if (app) await stopNpmStart(app);
@@ -74,8 +74,10 @@ describe("Bob works in octo-org's repositories through npm start", () => {
     );
     // The list answers from the index: GitHub is not asked. (The link's own sync may still be reading
     // pages conditionally in the background: those are the reconciler's, not the list's.)
+    // Nor are the redelivery job's reads (its timer may fire meanwhile on a slow machine).
+    const background = new Set(['/installation/repositories', '/app/hook/deliveries']);
     const calls = await admin.calls();
-    expect(calls.filter((call) => call.route !== '/installation/repositories')).toEqual([]);
+    expect(calls.filter((call) => !background.has(call.route))).toEqual([]);
 
     const found = await json<{ repositories: Array<{ fullName: string; defaultBranch: string }> }>(
       await bob.fetch(`${repos(accountA)}?q=WEB-APP`),

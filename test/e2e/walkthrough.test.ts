@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { startNpmStart, stopNpmStart, type NpmStart } from '../support/npm-start.js';
+import { NPM_START_TIMEOUT_MS, startNpmStart, stopNpmStart, type NpmStart } from '../support/npm-start.js';
 
 const run = promisify(execFile);
 const doc = readFileSync(new URL('../../docs/local-walkthrough.md', import.meta.url), 'utf8');
@@ -18,7 +18,7 @@ let stack: NpmStart;
 const dataDir = mkdtempSync(join(tmpdir(), 'walkthrough-'));
 beforeAll(async () => {
   stack = await startNpmStart({ dataDir });
-}, 120_000);
+}, NPM_START_TIMEOUT_MS);
 afterAll(async () => {
   if (stack) await stopNpmStart(stack);
   rmSync(dataDir, { recursive: true, force: true });

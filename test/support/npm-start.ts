@@ -5,6 +5,11 @@ import { freePort } from '../../local/ports.js';
 import { TEST_ABUSE_LIMITS_ENV, TEST_DYNAMODB_ENV } from './test-settings.js';
 import { trackChild } from './processes.js';
 
+/** How long `npm start` may take to answer /health: DynamoDB Local's JVM starts slowly on a busy machine. */
+export const STARTUP_DEADLINE_MS = 180_000;
+/** The timeout of a test or hook that starts `npm start`: its startup deadline, then time for the test. */
+export const NPM_START_TIMEOUT_MS = STARTUP_DEADLINE_MS + 60_000;
+
 const root = resolve(fileURLToPath(import.meta.url), '../../..');
 
 const GITHUB_SETTINGS = [
@@ -75,7 +80,7 @@ export async function startNpmStart(options: {
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   // Seeding sends webhooks and syncs repositories: on 2 shared, busy cores that alone can pass a minute.
-  const deadline = Date.now() + 180_000;
+  const deadline = Date.now() + STARTUP_DEADLINE_MS;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`npm start exited early:\n${output}`);
     try {
@@ -92,7 +97,8 @@ export async function startNpmStart(options: {
     } catch {
       // not listening yet
     }
-    if (Date.now() > deadline) throw new Error(`no /health and banner within 180 s:\n${output}`);
+    if (Date.now() > deadline)
+      throw new Error(`no /health and banner within ${STARTUP_DEADLINE_MS / 1000} s:\n${output}`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }
