@@ -250,8 +250,8 @@ describe('repository events', () => {
       branch: 'main',
       message: 'Add notes',
       files: [
-        { path: 'notes.md', content: 'hi\n' },
-        { path: 'b.md', content: 'b\n' },
+        { path: 'notes.md', content: 'hi\n', encoding: 'utf-8' },
+        { path: 'b.md', content: 'b\n', encoding: 'utf-8' },
       ],
       deletions: ['README.md'],
     };
@@ -296,7 +296,7 @@ describe('repository events', () => {
       branch: 'faulty',
       baseBranch: 'main',
       message: 'On a fault',
-      files: [{ path: 'f.md', content: 'f\n' }],
+      files: [{ path: 'f.md', content: 'f\n', encoding: 'utf-8' }],
     };
     fx.dynamo?.inject({ operations: ['TransactWriteItems'], mode: 'fail', count: Infinity });
     const failed = await emitted(() => as('alice')(path, { method: 'POST', json: body }));
