@@ -311,12 +311,21 @@ async function commitWith(
     const git = { repository, token };
     const { github, base } = call(git);
     const message = withCoAuthor(request.message, coAuthor);
+    // The repository's id (for the event) is looked up beside the commit's first round trip, and
+    // awaited only once the commit is made (a refused commit never reads it).
+    const repositoryId = repositoryIdOf(git);
+    repositoryId.catch(() => undefined);
     // Blobs do not depend on the head: made while it is read (unreachable if the commit goes no further).
     const ours = treeEntries(git, request.files, request.deletions).then((entries) => ({ message, entries }));
     const [start, { entries }] = await Promise.all([startingPoint(git, request, ours), ours]);
     const fileCount = request.files.length + request.deletions.length;
     const committed = async (made: { sha: string; htmlUrl: string }, parentSha: string) => {
-      await reportCommitted(git, report, { sha: made.sha, parentSha, branch: request.branch, fileCount });
+      await reportCommitted(git, report, await repositoryId, {
+        sha: made.sha,
+        parentSha,
+        branch: request.branch,
+        fileCount,
+      });
       return { sha: made.sha, htmlUrl: made.htmlUrl, branch: request.branch };
     };
     if (start.done) return committed(start.done, start.done.parents[0] ?? start.parent);
@@ -349,14 +358,12 @@ async function commitWith(
 async function reportCommitted(
   git: Git,
   report: { accountId: string; origin: EventOrigin },
+  id: number,
   commit: { sha: string; parentSha: string; branch: string; fileCount: number },
 ): Promise<void> {
-  const { table, repositoryIndex } = getServices();
+  const { table } = getServices();
   const { repository } = git;
   const installationId = repository.installation.id;
-  const id =
-    (await repositoryIndex.idByName(installationId, `${repository.owner}/${repository.repo}`)) ??
-    (await repositoryId(git));
   const event = domainEvent(
     'repository.committed',
     report.origin,
@@ -373,8 +380,17 @@ async function reportCommitted(
   await writeEventOnce(table, event);
 }
 
-/** GitHub's id of the repository (names change), when the index does not hold it yet: one call. */
-async function repositoryId(git: Git): Promise<number> {
+/**
+ * GitHub's id of the repository (names change): the repository index's (docs/repository-index.md), or
+ * when it does not hold the repository yet (just linked, not reconciled), GitHub's (one call).
+ */
+async function repositoryIdOf(git: Git): Promise<number> {
+  const { repository } = git;
+  const indexed = await getServices().repositoryIndex.idByName(
+    repository.installation.id,
+    `${repository.owner}/${repository.repo}`,
+  );
+  if (indexed !== undefined) return indexed;
   const { github, base } = call(git);
   const { data } = await github('GET /repos/{owner}/{repo}', base);
   return Number(data.id);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DeleteItemCommand } from '@aws-sdk/client-dynamodb';
 import type { DomainEvent } from '../../functions/shared/events/domain-event.js';
 import { validOutboxEvents } from '../support/outbox.js';
-import { api, signIn, startService, type ServiceFixture } from '../support/service.js';
+import { api, signIn, startInstall, startService, type ServiceFixture } from '../support/service.js';
 
 /**
  * Issue #24, the events of what people do through the API (docs/events.md "Which change emits what"):
@@ -212,6 +212,30 @@ describe('installation events', () => {
   });
 });
 
+describe('installation events through the install flow', () => {
+  it('installing the App from an account links it: installation.linked, correlated with the callback', async () => {
+    const team = await createAccount('alice', 'Installers');
+    await fx.admin.createUser({ login: 'new-org', type: 'Organization', admins: ['alice'] });
+    const signedIn = await signIn(fx, 'alice');
+    const listed = await api(fx, signedIn)(`/accounts/${team}/installations`);
+    const { installUrl } = (await listed.json()) as { installUrl: string };
+    const { githubUrl, cookie } = await startInstall(signedIn, installUrl);
+    githubUrl.searchParams.set('login', 'alice');
+    githubUrl.searchParams.set('target', 'new-org');
+    const github = await fetch(githubUrl, { redirect: 'manual' });
+    const callback = new URL(github.headers.get('location') ?? '');
+    const back = await emitted(() => fetch(callback, { redirect: 'manual', headers: { cookie } }));
+    expect(back.response.status).toBe(302);
+    const landed = new URL(back.response.headers.get('location') ?? '');
+    expect(landed.searchParams.get('linked')).toBe('true');
+    const id = Number(landed.searchParams.get('installation_id'));
+    expect(only(back, 'installation.linked', team, 'alice')).toMatchObject({
+      account: { id: team, name: 'Installers' },
+      installation: { id, accountLogin: 'new-org', accountType: 'Organization' },
+    });
+  });
+});
+
 describe('repository events', () => {
   let team: string;
   beforeAll(async () => {
@@ -353,6 +377,11 @@ describe('no event without its change', () => {
   });
 
   it('a request failing on a DynamoDB fault writes none (and its change is not made either)', async () => {
+    const linked = await createAccount('alice', 'Linked');
+    expect((await as('alice')(`/accounts/${linked}/installations/${octo}`, { method: 'PUT' })).status).toBe(
+      201,
+    );
+    const carols = await invite(team, 'carol');
     const requests: Array<() => Promise<Response>> = [
       () => as('alice')('/accounts', { method: 'POST', json: { name: 'Never' } }),
       () => as('alice')(`/accounts/${team}`, { method: 'PATCH', json: { name: 'Never renamed' } }),
@@ -363,6 +392,17 @@ describe('no event without its change', () => {
           json: { login: 'carol', role: 'member' },
         }),
       () => as('alice')(`/accounts/${team}/installations/${octo}`, { method: 'PUT' }),
+      () => as('alice')(`/accounts/${linked}/installations/${octo}`, { method: 'DELETE' }),
+      () => as('alice')(`/accounts/${team}/members/${ids.bob}`, { method: 'DELETE' }),
+      () => as('bob')(`/accounts/${team}/members/${ids.bob}`, { method: 'DELETE' }),
+      () => as('carol')(`/invitations/${carols}/accept`, { method: 'POST' }),
+      () => as('carol')(`/invitations/${carols}/decline`, { method: 'POST' }),
+      () =>
+        as('alice')(`/accounts/${linked}/repositories`, {
+          method: 'POST',
+          json: { installationId: octo, name: 'never-recorded' },
+        }),
+      () => as('alice')(`/accounts/${team}`, { method: 'DELETE' }),
     ];
     for (const request of requests) {
       fx.dynamo?.inject({ operations: WRITES, mode: 'fail', count: Infinity });
@@ -376,6 +416,7 @@ describe('no event without its change', () => {
       members: Array<{ login: string; role: string }>;
     };
     expect(account.name).toBe('Refusals');
+    expect(account.members.map((member) => member.login).sort()).toEqual(['alice', 'bob']);
     expect(account.members).toEqual(
       expect.arrayContaining([expect.objectContaining({ login: 'bob', role: 'member' })]),
     );
