@@ -288,11 +288,20 @@ export async function commitChanges(
     : { contents: 'write' };
   // Attribution trailers naming anyone but the caller are dropped (and listed in the answer).
   const { message, removedTrailers } = withoutForeignTrailers(request.message, coAuthor);
-  await assertCommitAllowed(caller, repository, request, permissions);
+  // The repository's id (for repository.committed), if the repository index holds it, read beside the
+  // commit policy's checks.
+  const [indexedId] = await Promise.all([
+    getServices().repositoryIndex.idByName(
+      repository.installation.id,
+      `${repository.owner}/${repository.repo}`,
+    ),
+    assertCommitAllowed(caller, repository, request, permissions),
+  ]);
   try {
     const committed = await commitWith(repository, permissions, { ...request, message }, coAuthor, {
       accountId,
       origin,
+      indexedId,
     });
     return { ...committed, removedTrailers };
   } catch (error) {
@@ -305,15 +314,16 @@ async function commitWith(
   permissions: Record<string, 'write'>,
   request: CommitRequest,
   coAuthor: { id: number; login: string },
-  report: { accountId: string; origin: EventOrigin },
+  report: { accountId: string; origin: EventOrigin; indexedId: number | undefined },
 ): Promise<Omit<CommitAnswer, 'removedTrailers'>> {
   return repository.withToken(permissions, async (token) => {
     const git = { repository, token };
     const { github, base } = call(git);
     const message = withCoAuthor(request.message, coAuthor);
-    // The repository's id (for the event) is looked up beside the commit's first round trip, and
-    // awaited only once the commit is made (a refused commit never reads it).
-    const repositoryId = repositoryIdOf(git);
+    // Not in the index (just linked, not reconciled yet): GitHub's id is read beside the commit's first
+    // round trip, and awaited only once the commit is made.
+    const repositoryId =
+      report.indexedId === undefined ? repositoryIdAtGitHub(git) : Promise.resolve(report.indexedId);
     repositoryId.catch(() => undefined);
     // Blobs do not depend on the head: made while it is read (unreachable if the commit goes no further).
     const ours = treeEntries(git, request.files, request.deletions).then((entries) => ({ message, entries }));
@@ -380,17 +390,8 @@ async function reportCommitted(
   await writeEventOnce(table, event);
 }
 
-/**
- * GitHub's id of the repository (names change): the repository index's (docs/repository-index.md), or
- * when it does not hold the repository yet (just linked, not reconciled), GitHub's (one call).
- */
-async function repositoryIdOf(git: Git): Promise<number> {
-  const { repository } = git;
-  const indexed = await getServices().repositoryIndex.idByName(
-    repository.installation.id,
-    `${repository.owner}/${repository.repo}`,
-  );
-  if (indexed !== undefined) return indexed;
+/** GitHub's id of the repository (names change), when the repository index does not hold it: one call. */
+async function repositoryIdAtGitHub(git: Git): Promise<number> {
   const { github, base } = call(git);
   const { data } = await github('GET /repos/{owner}/{repo}', base);
   return Number(data.id);

@@ -198,6 +198,16 @@ describe('installation events', () => {
     const relinked = await emitted(link);
     expect(relinked.response.status).toBe(200);
     expect(relinked.events).toEqual([]);
+    // Another team links the same installation: its own event, to it alone.
+    const other = await createAccount('alice', 'Linkers B');
+    const shared = await emitted(() =>
+      as('alice')(`/accounts/${other}/installations/${octo}`, { method: 'PUT' }),
+    );
+    expect(shared.response.status).toBe(201);
+    expect(only(shared, 'installation.linked', other, 'alice')).toMatchObject({
+      account: { id: other, name: 'Linkers B' },
+      installation,
+    });
 
     const unlink = () => as('alice')(`/accounts/${team}/installations/${octo}`, { method: 'DELETE' });
     const unlinked = await emitted(unlink);
