@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { ConditionFailedError } from '../errors.js';
+import { ConditionFailedError, ServiceUnavailableError } from '../errors.js';
 import type { DomainEvent } from '../events/domain-event.js';
 import { outboxOperation } from './event-outbox.js';
 import { keys, prefixes } from './keys.js';
@@ -152,8 +152,9 @@ export class AccountStore {
         ]);
         break;
       } catch (error) {
-        // Renamed (or deleted) meanwhile: read again, a few times at most.
-        if (!(error instanceof ConditionFailedError) || attempt >= 5) throw error;
+        // Renamed (or deleted) meanwhile: read again, a few times at most (then 503: try again).
+        if (!(error instanceof ConditionFailedError)) throw error;
+        if (attempt >= 5) throw new ServiceUnavailableError({ retryAfterSeconds: 1, cause: error });
       }
     }
     const pk = keys.account(accountId).PK;
@@ -213,7 +214,9 @@ export class AccountStore {
         ]);
         removed = true;
       } catch (error) {
-        if (!(error instanceof ConditionFailedError) || attempt >= 5) throw error;
+        // Renamed meanwhile: read again, a few times at most (then 503: try again).
+        if (!(error instanceof ConditionFailedError)) throw error;
+        if (attempt >= 5) throw new ServiceUnavailableError({ retryAfterSeconds: 1, cause: error });
       }
     }
     const pk = keys.account(accountId).PK;
