@@ -1,4 +1,5 @@
 import { ConflictError, ForbiddenError, NotFoundError } from '../shared/errors.js';
+import { domainEvent, type EventOrigin } from '../shared/events/domain-event.js';
 import { abuseLimits, type AbuseLimits } from '../shared/limits/abuse-limits.js';
 import {
   LastOwnerError,
@@ -26,14 +27,31 @@ function refused(error: unknown, change: 'removed' | 'demoted'): unknown {
   return error;
 }
 
-/** POST /accounts: the creator becomes its owner; at most so many accounts per user per hour. */
+/** The account as events name it. */
+const named = (account: Pick<Account, 'id' | 'name'>) => ({ id: account.id, name: account.name });
+
+/** The account's name for an event about it (the route checked the membership; a gone account is 404). */
+async function accountNamed(accounts: AccountStore, accountId: string) {
+  const account = await accounts.get(accountId);
+  if (!account) throw new NotFoundError('account_not_found', 'No such account.');
+  return named(account);
+}
+
+/**
+ * POST /accounts: the creator becomes its owner (account.created in the same transaction); at most so
+ * many accounts per user per hour.
+ */
 export function createAccount(
   accounts: AccountStore,
-  creator: GitHubUser,
-  name: string,
+  input: { creator: GitHubUser; name: string; origin: EventOrigin },
   limits: AbuseLimits = abuseLimits(),
 ): Promise<Account> {
-  return limits.within('accountsPerHour', creator.id, () => accounts.create(name, creator));
+  const { creator, name, origin } = input;
+  return limits.within('accountsPerHour', creator.id, () =>
+    accounts.create(name, creator, (account) => [
+      domainEvent('account.created', origin, [account.id], { account: named(account) }),
+    ]),
+  );
 }
 
 /**
@@ -42,17 +60,25 @@ export function createAccount(
  */
 export async function changeMemberRole(
   accounts: AccountStore,
-  input: { self: Member; accountId: string; userId: number; role: Role },
+  input: { self: Member; accountId: string; userId: number; role: Role; origin: EventOrigin },
 ): Promise<Member> {
-  const { self } = input;
+  const { self, accountId, role, origin } = input;
   if (self.role === 'member') throw new ForbiddenError('insufficient_role', 'Members cannot change roles.');
-  const target =
-    input.userId === self.userId ? self : await accounts.getMembership(input.accountId, input.userId);
+  const [target, account] = await Promise.all([
+    input.userId === self.userId ? self : accounts.getMembership(accountId, input.userId),
+    accountNamed(accounts, accountId),
+  ]);
   if (!target) throw memberNotFound();
-  if (!mayChangeRole(self, target, input.role))
+  if (!mayChangeRole(self, target, role))
     throw new ForbiddenError('insufficient_role', 'Only owners can make or unmake owners.');
+  const event = domainEvent('member.role_changed', origin, [accountId], {
+    account,
+    member: { id: target.userId, login: target.login },
+    role,
+    previousRole: target.role,
+  });
   try {
-    return await accounts.changeRole(input.accountId, target, input.role);
+    return await accounts.changeRole(accountId, target, role, [event]);
   } catch (error) {
     throw refused(error, 'demoted');
   }
@@ -61,29 +87,55 @@ export async function changeMemberRole(
 /** DELETE /accounts/{id}/members/{userId}: leave, or remove someone the caller's role allows. */
 export async function removeMember(
   accounts: AccountStore,
-  input: { self: Member; accountId: string; userId: number },
+  input: { self: Member; accountId: string; userId: number; origin: EventOrigin },
 ): Promise<void> {
-  const { self } = input;
-  const target =
-    input.userId === self.userId ? self : await accounts.getMembership(input.accountId, input.userId);
+  const { self, accountId, origin } = input;
+  const [target, account] = await Promise.all([
+    input.userId === self.userId ? self : accounts.getMembership(accountId, input.userId),
+    accountNamed(accounts, accountId),
+  ]);
   if (!target) throw memberNotFound();
   if (!mayRemove(self, target))
     throw new ForbiddenError('insufficient_role', 'Only owners can remove an owner.');
+  // Leaving is the member's own doing; anyone else is removed by the caller.
+  const member = { id: target.userId, login: target.login };
+  const event =
+    target.userId === self.userId
+      ? domainEvent('member.left', origin, [accountId], { account, member })
+      : domainEvent('member.removed', origin, [accountId], { account, member });
   try {
-    await accounts.removeMember(input.accountId, target);
+    await accounts.removeMember(accountId, target, [event]);
   } catch (error) {
     throw refused(error, 'removed');
   }
 }
 
-/** PATCH /accounts/{id}: owners rename (the route checked the role); every copy of the name follows. */
+/**
+ * PATCH /accounts/{id}: owners rename (the route checked the role); every copy of the name follows.
+ * account.renamed goes with the rename (none when the name stays the same).
+ */
 export async function renameAccount(
   accounts: AccountStore,
-  input: { accountId: string; name: string },
+  input: { accountId: string; name: string; origin: EventOrigin },
 ): Promise<Account> {
-  if (!(await accounts.rename(input.accountId, input.name)))
-    throw new NotFoundError('account_not_found', 'No such account.');
+  const renamed = await accounts.rename(input.accountId, input.name, (previous) => [
+    domainEvent('account.renamed', input.origin, [previous.id], {
+      account: { id: previous.id, name: input.name },
+      previousName: previous.name,
+    }),
+  ]);
+  if (!renamed) throw new NotFoundError('account_not_found', 'No such account.');
   const account = await accounts.get(input.accountId);
   if (!account) throw new NotFoundError('account_not_found', 'No such account.');
   return account;
+}
+
+/** DELETE /accounts/{id}: owners delete (the route checked the role); account.deleted goes with it. */
+export async function deleteAccount(
+  accounts: AccountStore,
+  input: { accountId: string; origin: EventOrigin },
+): Promise<void> {
+  await accounts.delete(input.accountId, (account) => [
+    domainEvent('account.deleted', input.origin, [account.id], { account: named(account) }),
+  ]);
 }

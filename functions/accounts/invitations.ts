@@ -1,4 +1,5 @@
 import { ConflictError, ForbiddenError, NotFoundError, TooManyRequestsError } from '../shared/errors.js';
+import { domainEvent, type EventOrigin } from '../shared/events/domain-event.js';
 import { abuseLimitReached, abuseLimits, type AbuseLimits } from '../shared/limits/abuse-limits.js';
 import type { AccountStore, GitHubUser, Member, Role } from '../shared/store/account-store.js';
 import {
@@ -51,6 +52,7 @@ export class Invitations {
     accountId: string,
     login: string,
     role: Role,
+    origin: EventOrigin,
   ): Promise<{ invitation: Invitation; renewed: boolean }> {
     const { accounts, invitations } = this.deps;
     if (!mayGrant(inviter.role, role))
@@ -73,7 +75,22 @@ export class Invitations {
     try {
       // Counted only when written: a refused or failed invitation gives its slot back.
       return await limits.within('invitationsPerHour', caller.id, () =>
-        invitations.invite({ account, invitee, role, invitedBy: caller, maxPending }),
+        invitations.invite({
+          account,
+          invitee,
+          role,
+          invitedBy: caller,
+          maxPending,
+          // A renewal is invited again (new role, new expiry): member.invited each time.
+          eventsOf: (invitation) => [
+            domainEvent('member.invited', origin, [account.id], {
+              account: { id: account.id, name: account.name },
+              invitee: { id: invitation.userId, login: invitation.login },
+              role: invitation.role,
+              expiresAt: new Date(invitation.expiresAt * 1000).toISOString(),
+            }),
+          ],
+        }),
       );
     } catch (error) {
       if (error instanceof PendingInvitationsFullError) {
@@ -115,10 +132,16 @@ export class Invitations {
   }
 
   /** Only the invitee can accept: anyone else is told there is no such invitation. */
-  async accept(caller: GitHubUser, invitationId: string | undefined) {
+  async accept(caller: GitHubUser, invitationId: string | undefined, origin: EventOrigin) {
     const target = this.ownInvitation(caller.id, invitationId);
     try {
-      return await this.deps.invitations.accept(target.accountId, caller);
+      return await this.deps.invitations.accept(target.accountId, caller, (joined) => [
+        domainEvent('member.joined', origin, [joined.accountId], {
+          account: { id: joined.accountId, name: joined.accountName },
+          member: { id: caller.id, login: caller.login },
+          role: joined.role,
+        }),
+      ]);
     } catch (error) {
       if (!(error instanceof InvitationRefusedError)) throw error;
       if (error.reason === 'already_member') throw alreadyMember(caller.login);
@@ -126,10 +149,16 @@ export class Invitations {
     }
   }
 
-  async decline(callerId: number, invitationId: string | undefined): Promise<void> {
-    const target = this.ownInvitation(callerId, invitationId);
-    if (!(await this.deps.invitations.get(target.accountId, callerId))) throw notFound();
-    await this.deps.invitations.delete(target.accountId, callerId);
+  async decline(caller: GitHubUser, invitationId: string | undefined, origin: EventOrigin): Promise<void> {
+    const target = this.ownInvitation(caller.id, invitationId);
+    const invitation = await this.deps.invitations.get(target.accountId, caller.id);
+    if (!invitation) throw notFound();
+    const declined = domainEvent('member.declined', origin, [invitation.accountId], {
+      account: { id: invitation.accountId, name: invitation.accountName },
+      invitee: { id: caller.id, login: caller.login },
+    });
+    // Gone meanwhile (revoked, expired, answered by another request): nothing declined, no event.
+    if (!(await this.deps.invitations.decline(invitation, [declined]))) throw notFound();
   }
 
   private ownInvitation(callerId: number, invitationId: string | undefined) {

@@ -9,6 +9,8 @@ import {
   NotFoundError,
   UpstreamError,
 } from '../shared/errors.js';
+import { domainEvent, type EventOrigin } from '../shared/events/domain-event.js';
+import { requestOrigin } from '../shared/events/request-origin.js';
 import { installationTokenSession, peekInstallationToken } from '../shared/github/app-auth.js';
 import {
   grantsWorkflows,
@@ -55,6 +57,9 @@ const scopeFor = (files: RepositoryFile[]) =>
 type Actor = <T>(call: (token: string) => Promise<T>) => Promise<T>;
 
 type GitHubRepository = {
+  /** Octokit's types allow a bigint; GitHub's repository ids are JSON numbers. */
+  id: number | bigint;
+  private: boolean;
   full_name: string;
   html_url: string;
   default_branch: string;
@@ -163,19 +168,27 @@ async function commitInitialFiles(
  * asked to create anything; a retry of the same request after a partial failure finishes the job, and
  * never at the cost of commits the service did not make.
  */
-export async function createRepository(caller: Caller, accountId: string, request: RepositoryRequest) {
-  const { accounts, installations, repoCreations: creations, github } = getServices();
+export async function createRepository(
+  caller: Caller,
+  accountId: string,
+  request: RepositoryRequest,
+  /** The request's id (`x-request-id`): repository.created's correlationId. */
+  correlationId: string,
+) {
+  const { accounts, installations, repoCreations: creations, github, users } = getServices();
   const claim = [accountId, request.installationId, request.name] as const;
   // Everything the decision needs, read at once (one round trip after the session's): a non-member
   // still learns nothing more than 404 account_not_found, the checks below run in the same order.
   // The installation token is peeked at too (a read, nothing minted): an organisation's creation then
   // reads the table in 2 sequential round trips in all, the session's included.
-  const [member, linked, stored, existing, peeked] = await Promise.all([
+  // The caller's profile (their current login, for the event) is read beside them too.
+  const [member, linked, stored, existing, peeked, profile] = await Promise.all([
     requireMember(accounts, accountId, caller.userId),
     installations.isLinked(accountId, request.installationId),
     installations.getDetails(request.installationId),
     creations.get(...claim),
     peekInstallationToken(request.installationId, scopeFor(request.files)).catch(() => undefined),
+    users.getProfile(caller.userId),
   ]);
   const details = linked ? stored : undefined;
   if (!details)
@@ -240,8 +253,13 @@ export async function createRepository(caller: Caller, accountId: string, reques
     if (now?.status === 'created' && now.requestHash === request.hash) return now.result;
     throw inProgress();
   }
+  const origin = requestOrigin(
+    { requestId: correlationId },
+    // A member always has a profile (signed in); the membership's copy of the login is the fallback.
+    { id: caller.userId, login: profile?.login ?? member.login },
+  );
   try {
-    return await createHoldingLease({ request, details, act, creations, claim, lease });
+    return await createHoldingLease({ request, details, act, creations, claim, lease, accountId, origin });
   } catch (error) {
     await creations.release(...claim, lease).catch((release: unknown) => {
       logger.warn('Could not release a repository creation', { error: release });
@@ -257,11 +275,14 @@ type Creation = {
   creations: RepoCreationStore;
   claim: readonly [string, number, string];
   lease: CreationLease;
+  accountId: string;
+  /** Who creates it, and the request (repository.created). */
+  origin: EventOrigin;
 };
 
 /** With the creation's lease held: the repository on GitHub, its initial files, the record finished. */
 async function createHoldingLease(creation: Creation): Promise<CreatedRepository> {
-  const { request, creations, claim, lease } = creation;
+  const { request, creations, claim, lease, details, accountId, origin } = creation;
   // A lease taken afresh (not resumed) has recorded no placeholder yet: the first look needs no read.
   let fresh = !lease.resumed;
   const firstLook = () => {
@@ -287,7 +308,14 @@ async function createHoldingLease(creation: Creation): Promise<CreatedRepository
     defaultBranch: repo.default_branch,
     commitSha,
   };
-  await creations.finish(...claim, request.hash, result);
+  // The creation is recorded done with its event: a retry that finds it done answers from the record,
+  // and writes no second event.
+  const created = domainEvent('repository.created', origin, [accountId], {
+    repository: { id: Number(repo.id), owner: repo.owner.login, name: repo.name, installationId: details.id },
+    private: repo.private,
+    defaultBranch: repo.default_branch,
+  });
+  await creations.finish(...claim, request.hash, result, [created]);
   return result;
 }
 

@@ -2,7 +2,8 @@ import { MANAGERS } from '../shared/accounts/membership.js';
 import { requireCaller } from '../shared/auth/context.js';
 import { takeFlow, type OAuthFlow } from '../shared/auth/oauth-state.js';
 import { withQuery } from '../shared/auth/return-to.js';
-import { AppError } from '../shared/errors.js';
+import { AppError, UnauthorizedError } from '../shared/errors.js';
+import { requestOrigin } from '../shared/events/request-origin.js';
 import type { HttpRequest } from '../shared/http/request.js';
 import { redirect, type HttpResponse } from '../shared/http/responses.js';
 import { linkVerifiedInstallation, refreshVerifiedInstallation } from '../shared/installations/link.js';
@@ -64,8 +65,14 @@ async function completeInstall(
   if (!INSTALLATION_ID.test(rawId) || !flow.accountId) return { install_error: 'missing_installation' };
   // The flow was made for one user and one account; someone else finishing it links nothing.
   if (flow.userId !== userId) return { install_error: 'install_user_mismatch' };
-  const member = await getServices().accounts.getMembership(flow.accountId, userId);
+  const [member, profile] = await Promise.all([
+    getServices().accounts.getMembership(flow.accountId, userId),
+    getServices().users.getProfile(userId),
+  ]);
   if (!member || !MANAGERS.includes(member.role)) return { install_error: 'insufficient_role' };
+  // The linking user as events name them (their current login); a signed-in user always has a profile.
+  if (!profile) throw new UnauthorizedError('invalid_session', 'The session is not valid. Sign in again.');
+  const origin = requestOrigin(request, { id: profile.id, login: profile.login });
   const update = request.query.setup_action === 'update';
   return outcome(async () => {
     await linkVerifiedInstallation({
@@ -74,6 +81,7 @@ async function completeInstall(
       userId,
       // GitHub says the installation changed: what is stored may predate it.
       refresh: update,
+      origin,
     });
     return { installation_id: rawId, linked: 'true', ...(update ? { setup_action: 'update' } : {}) };
   });

@@ -1,5 +1,7 @@
 import type { Caller } from '../shared/auth/sessions.js';
 import { AppError, BadRequestError, NotFoundError } from '../shared/errors.js';
+import { domainEvent, stableEventId, type EventOrigin } from '../shared/events/domain-event.js';
+import { writeEventOnce } from '../shared/store/event-outbox.js';
 import { coAuthorTrailer, withoutForeignTrailers } from '../shared/git/trailers.js';
 import { touchesWorkflows, workflowsRefusal } from '../shared/git/workflows.js';
 import { isGitHubStatus } from '../shared/github/github.js';
@@ -7,6 +9,7 @@ import { repositoryArchived, resolveLinkedRepository, type LinkedRepository } fr
 import { assertCommitAllowed } from './commit-allowed.js';
 import { getServices } from '../shared/services.js';
 import type { CommitFile, CommitRequest } from './commit-request.js';
+import { requestOrigin } from '../shared/events/request-origin.js';
 
 export type CommitAnswer = { sha: string; htmlUrl: string; branch: string; removedTrailers: string[] };
 
@@ -269,12 +272,15 @@ export async function commitChanges(
   owner: string,
   repo: string,
   request: CommitRequest,
+  /** The request's id (`x-request-id`): repository.committed's correlationId. */
+  correlationId: string,
 ): Promise<CommitAnswer> {
   const [repository, profile] = await Promise.all([
     resolveLinkedRepository(caller, accountId, owner, repo),
     getServices().users.getProfile(caller.userId),
   ]);
   const coAuthor = { id: caller.userId, login: profile?.login ?? repository.member.login };
+  const origin = requestOrigin({ requestId: correlationId }, coAuthor);
   // Only a commit under .github/workflows/ asks for (and needs the installation to grant) workflows.
   const workflows = touchesWorkflows([...request.files.map((file) => file.path), ...request.deletions]);
   const permissions: Record<string, 'write'> = workflows
@@ -282,9 +288,21 @@ export async function commitChanges(
     : { contents: 'write' };
   // Attribution trailers naming anyone but the caller are dropped (and listed in the answer).
   const { message, removedTrailers } = withoutForeignTrailers(request.message, coAuthor);
-  await assertCommitAllowed(caller, repository, request, permissions);
+  // The repository's id (for repository.committed), if the repository index holds it, read beside the
+  // commit policy's checks.
+  const [indexedId] = await Promise.all([
+    getServices().repositoryIndex.idByName(
+      repository.installation.id,
+      `${repository.owner}/${repository.repo}`,
+    ),
+    assertCommitAllowed(caller, repository, request, permissions),
+  ]);
   try {
-    const committed = await commitWith(repository, permissions, { ...request, message }, coAuthor);
+    const committed = await commitWith(repository, permissions, { ...request, message }, coAuthor, {
+      accountId,
+      origin,
+      indexedId,
+    });
     return { ...committed, removedTrailers };
   } catch (error) {
     throw workflowsRefusal(error, workflows ? repository.installation.permissions : undefined) ?? error;
@@ -296,15 +314,31 @@ async function commitWith(
   permissions: Record<string, 'write'>,
   request: CommitRequest,
   coAuthor: { id: number; login: string },
+  report: { accountId: string; origin: EventOrigin; indexedId: number | undefined },
 ): Promise<Omit<CommitAnswer, 'removedTrailers'>> {
   return repository.withToken(permissions, async (token) => {
     const git = { repository, token };
     const { github, base } = call(git);
     const message = withCoAuthor(request.message, coAuthor);
+    // Not in the index (just linked, not reconciled yet): GitHub's id is read beside the commit's first
+    // round trip, and awaited only once the commit is made.
+    const repositoryId =
+      report.indexedId === undefined ? repositoryIdAtGitHub(git) : Promise.resolve(report.indexedId);
+    repositoryId.catch(() => undefined);
     // Blobs do not depend on the head: made while it is read (unreachable if the commit goes no further).
     const ours = treeEntries(git, request.files, request.deletions).then((entries) => ({ message, entries }));
     const [start, { entries }] = await Promise.all([startingPoint(git, request, ours), ours]);
-    if (start.done) return { sha: start.done.sha, htmlUrl: start.done.htmlUrl, branch: request.branch };
+    const fileCount = request.files.length + request.deletions.length;
+    const committed = async (made: { sha: string; htmlUrl: string }, parentSha: string) => {
+      await reportCommitted(git, report, await repositoryId, {
+        sha: made.sha,
+        parentSha,
+        branch: request.branch,
+        fileCount,
+      });
+      return { sha: made.sha, htmlUrl: made.htmlUrl, branch: request.branch };
+    };
+    if (start.done) return committed(start.done, start.done.parents[0] ?? start.parent);
     const tree = await createTree(git, start.tree, entries);
     const { data: commit } = await github('POST /repos/{owner}/{repo}/git/commits', {
       ...base,
@@ -318,6 +352,47 @@ async function commitWith(
       message,
       htmlUrl: commit.html_url,
     });
-    return { sha: moved.sha, htmlUrl: moved.htmlUrl, branch: request.branch };
+    return committed(moved, start.parent);
   });
+}
+
+/**
+ * repository.committed, once the commit is known made (on the branch). The commit happens at GitHub,
+ * not in the table, so there is no change to share a transaction with: the event's id is derived from
+ * the repository and the commit (stableEventId) and written with the outbox's own condition, so each
+ * commit is reported exactly once however often it is reported: a retry that recognises its own commit
+ * (its answer was lost, or the event's write failed and the request answered 5xx) writes it if it is
+ * missing, and nothing if it is there. An Idempotency-Key replay runs none of this. If the write fails,
+ * the request fails (5xx) though the commit stands: the client's retry finds its commit and reports it.
+ */
+async function reportCommitted(
+  git: Git,
+  report: { accountId: string; origin: EventOrigin },
+  id: number,
+  commit: { sha: string; parentSha: string; branch: string; fileCount: number },
+): Promise<void> {
+  const { table } = getServices();
+  const { repository } = git;
+  const installationId = repository.installation.id;
+  const event = domainEvent(
+    'repository.committed',
+    report.origin,
+    [report.accountId],
+    {
+      repository: { id, owner: repository.owner, name: repository.repo, installationId },
+      branch: commit.branch,
+      sha: commit.sha,
+      parentSha: commit.parentSha,
+      fileCount: commit.fileCount,
+    },
+    { eventId: stableEventId('repository.committed', id, commit.sha) },
+  );
+  await writeEventOnce(table, event);
+}
+
+/** GitHub's id of the repository (names change), when the repository index does not hold it: one call. */
+async function repositoryIdAtGitHub(git: Git): Promise<number> {
+  const { github, base } = call(git);
+  const { data } = await github('GET /repos/{owner}/{repo}', base);
+  return Number(data.id);
 }

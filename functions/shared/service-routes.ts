@@ -40,7 +40,9 @@ export type TableKeyPrefix =
   // Idempotency keys of mutating routes (docs/idempotency.md).
   | 'IDEM#'
   // Abuse-limit windows (docs/security.md "Abuse limits").
-  | 'LIMIT#';
+  | 'LIMIT#'
+  // The outbox of domain events, written beside each change (docs/events.md).
+  | 'EVENT#';
 
 export type FunctionSpec = Readonly<{
   /** Handler module, relative to the repository root; it exports `handler`. */
@@ -83,7 +85,7 @@ export const SERVICE_FUNCTIONS: Readonly<Record<ServiceFunctionName, FunctionSpe
     access: { table: true, githubAppSecret: true, webhookSecret: false, serviceKeys: true },
     // States (single use), sessions, the user; install completion: membership, link, details, tombstone.
     // Sign-ins per user (`LIMIT#`).
-    tablePrefixes: ['STATE#', 'SESSION#', 'USER#', 'ACCOUNT#', 'INSTALLATION#', 'LIMIT#'],
+    tablePrefixes: ['STATE#', 'SESSION#', 'USER#', 'ACCOUNT#', 'INSTALLATION#', 'LIMIT#', 'EVENT#'],
   },
   session: {
     entry: entry('session'),
@@ -98,7 +100,7 @@ export const SERVICE_FUNCTIONS: Readonly<Record<ServiceFunctionName, FunctionSpe
     // Invitations resolve logins at GitHub with the inviter's token, which may need a refresh (client secret).
     access: { table: true, githubAppSecret: true, webhookSecret: false, serviceKeys: true },
     // Accounts, members, invitations; GSI1 `USER#…` (a user's accounts and invitations); abuse limits.
-    tablePrefixes: ['SESSION#', 'ACCOUNT#', 'USER#', 'IDEM#', 'LIMIT#'],
+    tablePrefixes: ['SESSION#', 'ACCOUNT#', 'USER#', 'IDEM#', 'LIMIT#', 'EVENT#'],
     timeoutSeconds: REFRESHING_TIMEOUT_SECONDS,
   },
   'list-installations': {
@@ -114,7 +116,7 @@ export const SERVICE_FUNCTIONS: Readonly<Record<ServiceFunctionName, FunctionSpe
     entry: entry('link-installation'),
     description: 'Link and unlink installations, verified with GitHub',
     access: { table: true, githubAppSecret: true, webhookSecret: false, serviceKeys: true },
-    tablePrefixes: ['SESSION#', 'ACCOUNT#', 'USER#', 'INSTALLATION#', 'IDEM#'],
+    tablePrefixes: ['SESSION#', 'ACCOUNT#', 'USER#', 'INSTALLATION#', 'IDEM#', 'EVENT#'],
     timeoutSeconds: REFRESHING_TIMEOUT_SECONDS,
   },
   'create-repo': {
@@ -122,7 +124,7 @@ export const SERVICE_FUNCTIONS: Readonly<Record<ServiceFunctionName, FunctionSpe
     description: 'Create repositories in linked GitHub accounts',
     access: { table: true, githubAppSecret: true, webhookSecret: false, serviceKeys: true },
     // Membership and creation records; the user's tokens; details and cached installation tokens.
-    tablePrefixes: ['SESSION#', 'ACCOUNT#', 'USER#', 'INSTALLATION#', 'IDEM#'],
+    tablePrefixes: ['SESSION#', 'ACCOUNT#', 'USER#', 'INSTALLATION#', 'IDEM#', 'EVENT#'],
     timeoutSeconds: 29,
   },
   repositories: {
@@ -131,7 +133,7 @@ export const SERVICE_FUNCTIONS: Readonly<Record<ServiceFunctionName, FunctionSpe
     // Installation tokens only (narrowed per repository); membership, links and installation details;
     // the repository index (the list reads nothing else).
     access: { table: true, githubAppSecret: true, webhookSecret: false, serviceKeys: true },
-    tablePrefixes: ['SESSION#', 'ACCOUNT#', 'USER#', 'INSTALLATION#', 'REPOS#', 'IDEM#'],
+    tablePrefixes: ['SESSION#', 'ACCOUNT#', 'USER#', 'INSTALLATION#', 'REPOS#', 'IDEM#', 'EVENT#'],
     timeoutSeconds: 29,
   },
   webhook: {

@@ -1,3 +1,4 @@
+import { requestOrigin } from '../../shared/events/request-origin.js';
 import { route } from '../../shared/http/route.js';
 import { noContent } from '../../shared/http/responses.js';
 import { invitationsService } from '../invitations.js';
@@ -5,8 +6,10 @@ import { invitationsService } from '../invitations.js';
 /** POST /invitations/{invitationId}/decline: only the invitee declines (anyone else: 404). */
 export const declineInvitation = route({
   auth: 'session',
-  handle: async ({ caller, request }) => {
-    await invitationsService().decline(caller.userId, request.pathParameters.invitationId);
+  user: true,
+  handle: async ({ user, request }) => {
+    const origin = requestOrigin(request, user);
+    await invitationsService().decline(user, request.pathParameters.invitationId, origin);
     return noContent();
   },
 });

@@ -1,3 +1,4 @@
+import { requestOrigin } from '../../shared/events/request-origin.js';
 import { route } from '../../shared/http/route.js';
 import { json } from '../../shared/http/responses.js';
 import { accountIdParam } from '../../shared/http/validate.js';
@@ -8,10 +9,12 @@ import { accountNameBody } from '../requests.js';
 /** PATCH /accounts/{accountId}: owners rename the account (the name is checked before the role). */
 export const renameAccount = route({
   auth: 'owner',
+  user: true,
   params: { accountId: accountIdParam },
   body: accountNameBody,
-  handle: async ({ params: { accountId }, body: name, member }) => {
-    const account = await rename(getServices().accounts, { accountId, name });
+  handle: async ({ params: { accountId }, body: name, member, user, request }) => {
+    const origin = requestOrigin(request, user);
+    const account = await rename(getServices().accounts, { accountId, name, origin });
     return json(200, { id: account.id, name: account.name, role: member.role, createdAt: account.createdAt });
   },
 });

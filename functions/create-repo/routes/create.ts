@@ -13,8 +13,8 @@ export const create = route({
   auth: 'session',
   params: { accountId: accountIdParam },
   body: parseRepositoryRequest,
-  handle: async ({ caller, params: { accountId }, body }) => {
-    const repository = await createRepository(caller, accountId, body);
+  handle: async ({ caller, params: { accountId }, body, request }) => {
+    const repository = await createRepository(caller, accountId, body, request.requestId);
     count(METRIC.repositoriesCreated);
     return json(201, repository);
   },

@@ -1,3 +1,4 @@
+import { requestOrigin } from '../../shared/events/request-origin.js';
 import { route } from '../../shared/http/route.js';
 import { json } from '../../shared/http/responses.js';
 import { accountIdParam } from '../../shared/http/validate.js';
@@ -8,12 +9,14 @@ import { installationIdParam } from '../params.js';
 /** PUT /accounts/{accountId}/installations/{installationId}: owners and admins link, verified with GitHub. */
 export const link = route({
   auth: 'manager',
+  user: true,
   params: { accountId: accountIdParam, installationId: installationIdParam },
-  handle: async ({ caller, params: { accountId, installationId } }) => {
+  handle: async ({ user, params: { accountId, installationId }, request }) => {
     const { created, details } = await linkVerifiedInstallation({
-      userId: caller.userId,
+      userId: user.id,
       accountId,
       installationId,
+      origin: requestOrigin(request, user),
     });
     if (created) count(METRIC.installationLinks);
     return json(created ? 201 : 200, installationView(details, true));

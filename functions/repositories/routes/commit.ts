@@ -12,9 +12,9 @@ export const commit = route({
   auth: 'session',
   params: { accountId: accountIdParam, owner: ownerParam, repo: repoParam },
   body: parseCommitRequest,
-  handle: async ({ caller, params: { accountId, owner, repo }, body }) => {
+  handle: async ({ caller, params: { accountId, owner, repo }, body, request }) => {
     try {
-      const committed = await commitChanges(caller, accountId, owner, repo, body);
+      const committed = await commitChanges(caller, accountId, owner, repo, body, request.requestId);
       count(METRIC.commits);
       return json(201, committed);
     } catch (error) {

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { EventDetail, EventType } from './catalog.js';
 
 /** The envelope fields every event's `detail` carries (catalog.ts); the rest is the type's own. */
@@ -48,3 +48,16 @@ export const userActor = (userId: number, login: string): EventActor => ({ type:
 
 /** GitHub reporting a change (a webhook); `login`: the GitHub user GitHub names as the sender, if any. */
 export const githubActor = (login: string | null = null): EventActor => ({ type: 'github', login });
+
+/**
+ * An event id derived from what the event reports (`parts`), for a fact the table holds no change of (a
+ * commit made at GitHub): every attempt to report it names the same outbox item, so it is written once.
+ * A UUID of version 8 (RFC 9562's custom layout): the first 122 bits of a SHA-256.
+ */
+export function stableEventId(type: string, ...parts: ReadonlyArray<string | number>): string {
+  const hex = createHash('sha256')
+    .update(JSON.stringify([type, ...parts]))
+    .digest('hex');
+  const variant = ((parseInt(hex.slice(16, 17), 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}

@@ -1,5 +1,6 @@
 import { getUserTokens } from '../auth/context.js';
 import { ForbiddenError, NotFoundError } from '../errors.js';
+import { domainEvent, type EventOrigin } from '../events/domain-event.js';
 import { requestRepositorySync } from '../repositories/request-sync.js';
 import { getServices } from '../services.js';
 import { InstallationDeletedError, type InstallationDetails } from '../store/installation-store.js';
@@ -120,9 +121,19 @@ async function authorize(userId: number, installationId: number, details: Instal
   });
 }
 
+/** An installation as events name it. */
+const eventInstallation = (details: InstallationDetails) => ({
+  id: details.id,
+  accountLogin: details.accountLogin,
+  accountType: details.accountType,
+});
+
+const accountNotFound = () => new NotFoundError('account_not_found', 'No such account.');
+
 /**
  * Links an installation to an account once GitHub confirms the caller may (see verifiedInstallation);
- * details and link are written in one transaction that fails if the installation was deleted meanwhile.
+ * details, link and installation.linked (the linking team's event, even for an installation other
+ * accounts link too) are written in one transaction that fails if the installation was deleted meanwhile.
  * Idempotent: `created` is false when it was already linked, and then nothing is written unless the
  * details were read afresh from GitHub. `refresh`: GitHub said the installation changed (setup_action
  * =update), so stored details are not used.
@@ -132,8 +143,16 @@ export async function linkVerifiedInstallation(input: {
   installationId: number;
   userId: number;
   refresh?: boolean;
+  /** Who links it, and the request (installation.linked). */
+  origin: EventOrigin;
 }): Promise<{ created: boolean; details: InstallationDetails }> {
-  const stored = await getServices().installations.linkState(input.accountId, input.installationId);
+  const { installations, accounts } = getServices();
+  // The account's name (for the event) is read beside the link's state: no extra round trip.
+  const [stored, account] = await Promise.all([
+    installations.linkState(input.accountId, input.installationId),
+    accounts.get(input.accountId),
+  ]);
+  if (!account) throw accountNotFound();
   if (stored.deleted) throw deleted();
   const { details, fetched } = await verifiedInstallation(
     input.userId,
@@ -143,8 +162,13 @@ export async function linkVerifiedInstallation(input: {
   const store = getServices().installations;
   try {
     if (stored.linked && !fetched) return { created: false, details };
+    const linked = domainEvent('installation.linked', input.origin, [input.accountId], {
+      account: { id: account.id, name: account.name },
+      installation: eventInstallation(details),
+    });
     const { created } = await store.linkWithDetails(details, input.accountId, input.userId, {
       writeDetails: fetched,
+      events: [linked],
     });
     // A new link: the reconciler indexes the installation (a repeated PUT of the link does not).
     if (created) await requestRepositorySync(input.installationId, 'linked');
@@ -186,6 +210,35 @@ export async function setLinkCommitPolicy(input: {
   );
   if (!(await store.setCommitPolicy(input.accountId, input.installationId, input.policy))) throw notLinked();
   return installationView(details, true, input.policy);
+}
+
+/**
+ * Unlinks the installation from the account, with installation.unlinked in the same transaction; an
+ * account that does not link it is answered alike (idempotent) and writes nothing. Without stored details
+ * the installation is being deleted (its uninstall removes details and links, and reports
+ * installation.deleted to every linked account): the link goes without an event of its own.
+ */
+export async function unlinkInstallation(input: {
+  accountId: string;
+  installationId: number;
+  origin: EventOrigin;
+}): Promise<{ unlinked: boolean }> {
+  const { installations, accounts } = getServices();
+  const [state, account] = await Promise.all([
+    installations.linkState(input.accountId, input.installationId),
+    accounts.get(input.accountId),
+  ]);
+  if (!account) throw accountNotFound();
+  if (!state.linked) return { unlinked: false };
+  const events = state.details
+    ? [
+        domainEvent('installation.unlinked', input.origin, [input.accountId], {
+          account: { id: account.id, name: account.name },
+          installation: eventInstallation(state.details),
+        }),
+      ]
+    : [];
+  return { unlinked: await installations.unlink(input.accountId, input.installationId, events) };
 }
 
 const notLinked = () =>

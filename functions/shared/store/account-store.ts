@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { ConditionFailedError } from '../errors.js';
+import { ConditionFailedError, ServiceUnavailableError } from '../errors.js';
+import type { DomainEvent } from '../events/domain-event.js';
+import { outboxOperation } from './event-outbox.js';
 import { keys, prefixes } from './keys.js';
-import { ITEM_ABSENT, type Item, type Table } from './table.js';
+import { ITEM_ABSENT, type Item, type Table, type TransactOperation } from './table.js';
 
 export type Role = 'owner' | 'admin' | 'member';
 export type AccountSummary = { id: string; name: string; role: Role };
@@ -22,8 +24,15 @@ const FAN_OUT = 8;
 export class AccountStore {
   constructor(private readonly table: Table) {}
 
-  /** Creates the account with its creator as the only owner, in one transaction. */
-  async create(name: string, creator: GitHubUser): Promise<Account> {
+  /**
+   * Creates the account with its creator as the only owner, in one transaction with the events
+   * `eventsOf` makes of it (the outbox: the events exist if and only if the account does).
+   */
+  async create(
+    name: string,
+    creator: GitHubUser,
+    eventsOf: (account: Account) => readonly DomainEvent[] = () => [],
+  ): Promise<Account> {
     const account: Account = {
       id: randomBytes(10).toString('hex'),
       name,
@@ -33,19 +42,14 @@ export class AccountStore {
     await this.table.transactWrite([
       { put: { ...keys.account(account.id), ...account, ownerCount: 1 }, condition: ITEM_ABSENT },
       { put: membershipItem(account, creator, 'owner'), condition: ITEM_ABSENT },
+      ...eventsOf(account).map((event) => outboxOperation(event)),
     ]);
     return account;
   }
 
   async get(accountId: string): Promise<Account | undefined> {
     const item = await this.table.get(keys.account(accountId));
-    if (!item) return undefined;
-    return {
-      id: String(item.id),
-      name: String(item.name),
-      createdBy: Number(item.createdBy),
-      createdAt: String(item.createdAt),
-    };
+    return item ? toAccount(item) : undefined;
   }
 
   async getMembership(accountId: string, userId: number): Promise<Member | undefined> {
@@ -74,7 +78,12 @@ export class AccountStore {
    * Gives a member another role. The owner count moves in the same transaction, conditioned on the
    * role read, so concurrent changes can neither leave the account without an owner nor skew the count.
    */
-  async changeRole(accountId: string, member: Member, role: Role): Promise<Member> {
+  async changeRole(
+    accountId: string,
+    member: Member,
+    role: Role,
+    events: readonly DomainEvent[] = [],
+  ): Promise<Member> {
     if (member.role === role) return member;
     const membership = {
       update: keys.membership(accountId, member.userId),
@@ -85,7 +94,7 @@ export class AccountStore {
     };
     const count = ownerCountChange(accountId, member.role, role);
     try {
-      await this.table.transactWrite(count ? [membership, count] : [membership]);
+      await this.table.transactWrite([membership, ...(count ? [count] : []), ...outbox(events)]);
     } catch (error) {
       if (error instanceof ConditionFailedError) throw await this.whyRefused(accountId, member);
       throw error;
@@ -93,15 +102,15 @@ export class AccountStore {
     return { ...member, role };
   }
 
-  /** Removes a member; the last owner cannot go (LastOwnerError). */
-  async removeMember(accountId: string, member: Member): Promise<void> {
+  /** Removes a member, with `events` in the same transaction; the last owner cannot go (LastOwnerError). */
+  async removeMember(accountId: string, member: Member, events: readonly DomainEvent[] = []): Promise<void> {
     const remove = {
       delete: keys.membership(accountId, member.userId),
       condition: { expression: '#role = :was', names: { '#role': 'role' }, values: { ':was': member.role } },
     };
     const count = ownerCountChange(accountId, member.role, undefined);
     try {
-      await this.table.transactWrite(count ? [remove, count] : [remove]);
+      await this.table.transactWrite([remove, ...(count ? [count] : []), ...outbox(events)]);
     } catch (error) {
       if (error instanceof ConditionFailedError) throw await this.whyRefused(accountId, member);
       throw error;
@@ -109,26 +118,44 @@ export class AccountStore {
   }
 
   /**
-   * Renames the account and then every copy of its name (memberships, pending invitations). Copies are
-   * written with the rename's version, so two overlapping renames still converge on the later one.
+   * Renames the account, with the events `eventsOf` makes of it as it was in the same transaction (none
+   * when the name does not change), then every copy of its name (memberships, pending invitations).
+   * The rename is conditioned on the name version read, so the events name the name it replaced; copies
+   * are written with the rename's version, so two overlapping renames still converge on the later one.
    * Returns false when the account does not exist.
    */
-  async rename(accountId: string, name: string): Promise<boolean> {
+  async rename(
+    accountId: string,
+    name: string,
+    eventsOf: (previous: Account) => readonly DomainEvent[] = () => [],
+  ): Promise<boolean> {
     let version: number;
-    try {
-      const updated = await this.table.update(
-        keys.account(accountId),
-        {
-          expression: 'SET #name = :name, nameVersion = if_not_exists(nameVersion, :zero) + :one',
-          names: { '#name': 'name' },
-          values: { ':name': name, ':zero': 0, ':one': 1 },
-        },
-        { expression: 'attribute_exists(PK)' },
-      );
-      version = Number(updated.nameVersion);
-    } catch (error) {
-      if (error instanceof ConditionFailedError) return false;
-      throw error;
+    for (let attempt = 1; ; attempt++) {
+      const item = await this.table.get(keys.account(accountId));
+      if (!item) return false;
+      const previous = toAccount(item);
+      const seen = typeof item.nameVersion === 'number' ? item.nameVersion : undefined;
+      version = (seen ?? 0) + 1;
+      try {
+        await this.table.transactWrite([
+          {
+            update: keys.account(accountId),
+            expression: 'SET #name = :name, nameVersion = :version',
+            names: { '#name': 'name' },
+            values: { ':name': name, ':version': version },
+            condition:
+              seen === undefined
+                ? { expression: 'attribute_exists(PK) AND attribute_not_exists(nameVersion)' }
+                : { expression: 'nameVersion = :seen', values: { ':seen': seen } },
+          },
+          ...outbox(previous.name === name ? [] : eventsOf(previous)),
+        ]);
+        break;
+      } catch (error) {
+        // Renamed (or deleted) meanwhile: read again, a few times at most (then 503: try again).
+        if (!(error instanceof ConditionFailedError)) throw error;
+        if (attempt >= 5) throw new ServiceUnavailableError({ retryAfterSeconds: 1, cause: error });
+      }
     }
     const pk = keys.account(accountId).PK;
     const [members, invitations] = await Promise.all([
@@ -162,15 +189,43 @@ export class AccountStore {
    * The account item goes first so nothing new can join it (invitations and acceptances check it).
    * Expired leftovers that TTL has not removed yet are invisible to reads and left to TTL.
    */
-  async delete(accountId: string): Promise<boolean> {
-    const removed = await this.table.delete(keys.account(accountId));
+  async delete(
+    accountId: string,
+    eventsOf: (account: Account) => readonly DomainEvent[] = () => [],
+  ): Promise<boolean> {
+    // The account item goes with its events in one transaction, conditioned on the name read (the
+    // events name it); a rename in between is read again.
+    let removed = false;
+    for (let attempt = 1; !removed; attempt++) {
+      const item = await this.table.get(keys.account(accountId));
+      if (!item) break;
+      const account = toAccount(item);
+      try {
+        await this.table.transactWrite([
+          {
+            delete: keys.account(accountId),
+            condition: {
+              expression: '#name = :name',
+              names: { '#name': 'name' },
+              values: { ':name': account.name },
+            },
+          },
+          ...outbox(eventsOf(account)),
+        ]);
+        removed = true;
+      } catch (error) {
+        // Renamed meanwhile: read again, a few times at most (then 503: try again).
+        if (!(error instanceof ConditionFailedError)) throw error;
+        if (attempt >= 5) throw new ServiceUnavailableError({ retryAfterSeconds: 1, cause: error });
+      }
+    }
     const pk = keys.account(accountId).PK;
     // A second sweep catches an item written by a request that read the account just before it went.
     for (let sweep = 0; sweep < 2; sweep++) {
       const items = await this.table.queryPartition(pk, '');
       await this.table.batchDelete(items.map(({ PK, SK }) => ({ PK, SK })));
     }
-    return removed !== undefined;
+    return removed;
   }
 
   /** Shows the member's current GitHub login on every membership (logins are display data). */
@@ -247,6 +302,19 @@ async function inBatches<T>(items: readonly T[], run: (item: T) => Promise<void>
     await Promise.all(items.slice(index, index + FAN_OUT).map(run));
   }
 }
+
+function toAccount(item: Record<string, unknown>): Account {
+  return {
+    id: String(item.id),
+    name: String(item.name),
+    createdBy: Number(item.createdBy),
+    createdAt: String(item.createdAt),
+  };
+}
+
+/** The outbox writes of `events`, to put in the change's transaction. */
+const outbox = (events: readonly DomainEvent[]): TransactOperation[] =>
+  events.map((event) => outboxOperation(event));
 
 function toMember(item: Record<string, unknown>): Member {
   return {

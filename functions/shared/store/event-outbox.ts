@@ -1,6 +1,7 @@
+import { ConditionFailedError } from '../errors.js';
 import type { DomainEvent } from '../events/domain-event.js';
 import { keys } from './keys.js';
-import type { Item, TransactOperation } from './table.js';
+import type { Item, Table, TransactOperation } from './table.js';
 
 /**
  * How long an outbox item stays after its change. Delivery reads the table's stream (kept 24 h by
@@ -38,4 +39,19 @@ export function eventOfOutboxItem(item: Record<string, unknown>): DomainEvent | 
   if (typeof item.detailType !== 'string' || typeof item.detail !== 'object' || item.detail === null)
     return undefined;
   return { type: item.detailType, detail: item.detail } as DomainEvent;
+}
+
+/**
+ * Writes an event that reports no change of the table (a commit made at GitHub), once: its id must be
+ * derived from what it reports (`stableEventId`), so a second write of the same fact is refused by the
+ * outbox item's own condition. False when it was already written.
+ */
+export async function writeEventOnce(table: Table, event: DomainEvent): Promise<boolean> {
+  try {
+    await table.transactWrite([outboxOperation(event)]);
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionFailedError) return false;
+    throw error;
+  }
 }

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { readCommitPolicy, type CommitPolicy } from '../repositories/commit-policy-settings.js';
 import { ConditionFailedError } from '../errors.js';
+import type { DomainEvent } from '../events/domain-event.js';
+import { outboxOperation } from './event-outbox.js';
 import { keys, prefixes } from './keys.js';
 import { ITEM_ABSENT, type Table, type TransactOperation } from './table.js';
 
@@ -87,14 +89,15 @@ export class InstallationStore {
   /**
    * Links the installation to the account in one transaction conditioned on there being no tombstone,
    * so a link can never be written beside a deletion; with `writeDetails` (details just read from
-   * GitHub) the details are stored in the same transaction. `created` is false when the link already
-   * existed (then only fresh details are written). Throws InstallationDeletedError.
+   * GitHub) the details are stored in the same transaction, and so are `events` (the outbox: written
+   * only with a new link). `created` is false when the link already existed (then only fresh details
+   * are written, no event). Throws InstallationDeletedError.
    */
   async linkWithDetails(
     details: InstallationDetails,
     accountId: string,
     linkedBy: number,
-    options: { writeDetails: boolean } = { writeDetails: true },
+    options: { writeDetails: boolean; events?: readonly DomainEvent[] } = { writeDetails: true },
   ): Promise<{ created: boolean }> {
     const link = {
       put: {
@@ -116,6 +119,7 @@ export class InstallationStore {
         ...(options.writeDetails ? [this.detailsPut(details)] : []),
         link,
         twin,
+        ...(options.events ?? []).map((event) => outboxOperation(event)),
       ]);
       return { created: true };
     } catch (error) {
@@ -383,12 +387,26 @@ export class InstallationStore {
     }
   }
 
-  /** Removes the link and its twin together. */
-  async unlink(accountId: string, installationId: number): Promise<void> {
-    await this.table.transactWrite([
-      { delete: keys.link(accountId, installationId) },
-      { delete: keys.installationLink(installationId, accountId) },
-    ]);
+  /**
+   * Removes the link and its twin together, with `events` (the outbox) when there was a link: false
+   * when there was none (nothing written, no event).
+   */
+  async unlink(
+    accountId: string,
+    installationId: number,
+    events: readonly DomainEvent[] = [],
+  ): Promise<boolean> {
+    try {
+      await this.table.transactWrite([
+        { delete: keys.link(accountId, installationId), condition: { expression: 'attribute_exists(PK)' } },
+        { delete: keys.installationLink(installationId, accountId) },
+        ...events.map((event) => outboxOperation(event)),
+      ]);
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionFailedError) return false;
+      throw error;
+    }
   }
 
   async isLinked(accountId: string, installationId: number): Promise<boolean> {

@@ -1,4 +1,6 @@
 import { ConditionFailedError, ServiceUnavailableError } from '../errors.js';
+import type { DomainEvent } from '../events/domain-event.js';
+import { outboxOperation } from './event-outbox.js';
 import { membershipItem, refreshLogins, type GitHubUser, type Role } from './account-store.js';
 import { keys, prefixes } from './keys.js';
 import { ITEM_ABSENT, type Table, type TransactOperation } from './table.js';
@@ -120,6 +122,8 @@ export class InvitationStore {
     role: Role;
     invitedBy: GitHubUser;
     maxPending?: number;
+    /** Events written in the invitation's transaction (the outbox). */
+    eventsOf?: (invitation: Invitation) => readonly DomainEvent[];
   }): Promise<{ invitation: Invitation; renewed: boolean }> {
     const { account, invitee } = input;
     // Each lost race means another invitation was written (or one just came or went): bounded.
@@ -159,6 +163,7 @@ export class InvitationStore {
           },
           { check: keys.membership(account.id, invitee.id), condition: ITEM_ABSENT },
           accountCheck,
+          ...(input.eventsOf?.(invitation) ?? []).map((event) => outboxOperation(event)),
         ]);
         return { invitation, renewed: pending !== undefined };
       } catch (error) {
@@ -215,6 +220,11 @@ export class InvitationStore {
   async accept(
     accountId: string,
     invitee: GitHubUser,
+    eventsOf: (joined: {
+      accountId: string;
+      accountName: string;
+      role: Role;
+    }) => readonly DomainEvent[] = () => [],
   ): Promise<{ accountId: string; accountName: string; role: Role }> {
     for (let attempt = 0; ; attempt++) {
       const [invitation, account] = await Promise.all([
@@ -259,6 +269,7 @@ export class InvitationStore {
               condition: sameName,
             }
           : { check: keys.account(accountId), condition: sameName },
+        ...eventsOf({ accountId, accountName, role: invitation.role }).map((event) => outboxOperation(event)),
       ];
       try {
         await this.table.transactWrite(operations);
@@ -272,6 +283,30 @@ export class InvitationStore {
         // The invitation expired or went, or the account was renamed or deleted: read again.
         if (attempt >= 2) throw new InvitationRefusedError('invitation_not_found');
       }
+    }
+  }
+
+  /**
+   * The invitee declines `invitation`: it is deleted, with `events`, in one transaction conditioned on it
+   * being still live and for the role read. False when it is no longer (nothing written).
+   */
+  async decline(invitation: Invitation, events: readonly DomainEvent[]): Promise<boolean> {
+    try {
+      await this.table.transactWrite([
+        {
+          delete: keys.invitation(invitation.accountId, invitation.userId),
+          condition: {
+            expression: 'attribute_exists(PK) AND expiresAt > :now AND #role = :role',
+            names: { '#role': 'role' },
+            values: { ':now': this.nowSeconds(), ':role': invitation.role },
+          },
+        },
+        ...events.map((event) => outboxOperation(event)),
+      ]);
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionFailedError) return false;
+      throw error;
     }
   }
 

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ConditionFailedError } from '../errors.js';
+import type { DomainEvent } from '../events/domain-event.js';
+import { outboxOperation } from './event-outbox.js';
 import { keys } from './keys.js';
 import type { Table } from './table.js';
 
@@ -143,20 +145,41 @@ export class RepoCreationStore {
     return now?.requestHash === requestHash ? now : undefined;
   }
 
+  /**
+   * Records the creation done, with `events` (repository.created) in the same transaction: once per
+   * creation, as a record already done is not finished again (false then, nothing written).
+   */
   async finish(
     accountId: string,
     installationId: number,
     name: string,
     requestHash: string,
     result: CreatedRepository,
-  ) {
-    await this.table.put({
-      ...keys.repoCreation(accountId, installationId, name),
-      status: 'created',
-      requestHash,
-      result,
-      finishedAt: new Date().toISOString(),
-    });
+    events: readonly DomainEvent[] = [],
+  ): Promise<boolean> {
+    try {
+      await this.table.transactWrite([
+        {
+          put: {
+            ...keys.repoCreation(accountId, installationId, name),
+            status: 'created',
+            requestHash,
+            result,
+            finishedAt: new Date().toISOString(),
+          },
+          condition: {
+            expression: 'attribute_not_exists(PK) OR #status <> :created',
+            names: { '#status': 'status' },
+            values: { ':created': 'created' },
+          },
+        },
+        ...events.map((event) => outboxOperation(event)),
+      ]);
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionFailedError) return false;
+      throw error;
+    }
   }
 
   /** Gives the name up after GitHub refused it, unless the creation has passed to another request. */

@@ -340,6 +340,17 @@ export class RepositoryIndexStore {
     }));
   }
 
+  /** The id of the installation's indexed repository `owner/name` (any case), if the index holds it. */
+  async idByName(installationId: number, fullName: string): Promise<number | undefined> {
+    const items = await this.table.queryPartition(
+      keys.repoIndexByName(installationId, fullName.toLowerCase(), 0).PK,
+      `${prefixes.repoIndexByName}${fullName.toLowerCase()}#`,
+    );
+    // Two entries: a repository deleted and another created under its name, not yet reconciled.
+    const [item] = items;
+    return item === undefined || items.length > 1 ? undefined : Number(item.id);
+  }
+
   /** One indexed repository by id (tests, diagnostics). */
   async get(installationId: number, repositoryId: number): Promise<IndexedRepository | undefined> {
     const item = await this.table.get(keys.repoIndexRecord(installationId, repositoryId));
