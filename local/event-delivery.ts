@@ -62,7 +62,7 @@ export const DEFAULT_BACKOFF: Backoff = { baseMs: 500, maxMs: 30_000 };
 
 export type EventDeliverer = {
   /** Resolves once the target took the event (or at once without a target); rejects only when stopped. */
-  deliver(event: DomainEvent): Promise<void>;
+  deliver: (event: DomainEvent) => Promise<void>;
   readonly stats: DeliveryStats;
   readonly targetUrl: string | undefined;
 };
