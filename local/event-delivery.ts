@@ -1,5 +1,5 @@
 /**
- * Local delivery of domain events to `EVENTS_TARGET_URL` (docs/events.md "Locally"): one event per
+ * Local delivery of domain events to `EVENTS_TARGET_URL` (docs/events.md "Locally (`npm start`)"): one event per
  * request, as the EventBridge envelope a rule's target gets, signed with `EVENTS_SIGNING_SECRET`, and
  * retried with backoff until the target takes it (a target that is down loses nothing and, as each
  * event waits for the one before it, keeps the stream's order).

@@ -3,7 +3,7 @@
  * Lambda): it follows every shard of DynamoDB Local's stream, hands each batch of records to its
  * consumers in the shape Lambda gets (DynamoDBStreamEvent), and keeps its checkpoint (the last sequence
  * number handled per shard) in a file, so a restart of `npm start` or of DynamoDB Local resumes where it
- * stopped: at least once, in order per shard, nothing lost (docs/events.md "Locally").
+ * stopped: at least once, in order per shard, nothing lost (docs/events.md "Locally (`npm start`)").
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';

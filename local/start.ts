@@ -129,7 +129,7 @@ async function main(): Promise<void> {
   });
   stoppers.push(() => api.close());
 
-  // Domain events (docs/events.md "Locally"): the table's stream, read as EventBridge Pipes reads it
+  // Domain events (docs/events.md "Locally (`npm start`)"): the table's stream, read as EventBridge Pipes reads it
   // in AWS, each event printed here and posted to EVENTS_TARGET_URL. Started before the seed, whose
   // webhooks write events. Other stream consumers register with eventStream.onRecords(handler).
   const eventsStopping = new AbortController();

@@ -7,7 +7,7 @@ import { createTestTable, testDynamoEndpoint } from '../support/dynamodb.js';
 import { close, flakyTarget, listen, startDelivery, writeEvent } from '../support/event-delivery.js';
 
 /**
- * Local event delivery (docs/events.md "Locally"): DynamoDB Local's stream → the reader → a signed
+ * Local event delivery (docs/events.md "Locally (`npm start`)"): DynamoDB Local's stream → the reader → a signed
  * EventBridge envelope to the target (the example consumer), over real HTTP.
  */
 const secret = 'test-signing-secret';

@@ -6,7 +6,7 @@ import { outboxOperation } from '../../functions/shared/store/event-outbox.js';
 import { createEventDeliverer, type EventDeliverer } from '../../local/event-delivery.js';
 import { startEventStreamReader, type EventStreamReader } from '../../local/event-stream.js';
 
-/** Local event delivery wired as npm start wires it, with short backoffs (docs/events.md "Locally"). */
+/** Local event delivery wired as npm start wires it, with short backoffs (docs/events.md "Locally (`npm start`)"). */
 export function startDelivery(options: {
   endpoint: string;
   tableName: string;
