@@ -189,15 +189,22 @@ export function startEventStreamReader(options: {
     const state = (checkpoint.shards[shardId] ??= {});
     let iterator = iterators.get(shardId);
     if (!iterator) {
-      const { ShardIterator } = await streams.send(
-        new GetShardIteratorCommand({
-          StreamArn: arn,
-          ShardId: shardId,
-          ...(state.sequenceNumber
-            ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: state.sequenceNumber }
-            : { ShardIteratorType: 'TRIM_HORIZON' }),
-        }),
-      );
+      const from = (sequenceNumber: string | undefined) =>
+        streams.send(
+          new GetShardIteratorCommand({
+            StreamArn: arn,
+            ShardId: shardId,
+            ...(sequenceNumber
+              ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: sequenceNumber }
+              : { ShardIteratorType: 'TRIM_HORIZON' }),
+          }),
+        );
+      const { ShardIterator } = await from(state.sequenceNumber).catch((error: Error) => {
+        // Stopped longer than the stream keeps records (24 h): what is left is read from its oldest.
+        if (error.name !== 'TrimmedDataAccessException') throw error;
+        options.log(`event stream: records after the checkpoint of ${shardId} are gone; reading its oldest`);
+        return from(undefined);
+      });
       iterator = ShardIterator;
     }
     const { Records = [], NextShardIterator } = iterator
