@@ -7,6 +7,7 @@ import { ApiDomain, type CustomDomainSettings } from './api-domain.js';
 import { AppKeySigning, type AppKeySigningSettings } from './app-key-signing.js';
 import { ConsoleHosting } from './console/console-hosting.js';
 import { Observability } from './observability.js';
+import { EventDelivery } from './stack/event-delivery.js';
 import type { ServiceFunction } from './service-function.js';
 import { ServiceApi } from './stack/service-api.js';
 import { ServiceFunctions } from './stack/service-functions.js';
@@ -45,6 +46,8 @@ export type GitHubAppStackProps = StackProps & {
   alarmEmail?: string;
   /** Abuse limits set by context (`-c maxInvitationsPerHour=…`, docs/security.md "Abuse limits"); others keep their defaults. */
   abuseLimits?: AbuseLimitOverrides;
+  /** `-c eventBusName=…`: publish domain events to this existing bus (docs/events.md); the stack creates one otherwise. */
+  eventBusName?: string;
   /** `-c appKeySigning=kms [-c appKeyArn=…]`: the App's private key in KMS (lib/app-key-signing.ts). */
   appKeySigning?: AppKeySigningSettings;
 };
@@ -62,6 +65,7 @@ export class GitHubAppStack extends Stack {
   readonly functions: Record<ServiceFunctionName, ServiceFunction>;
   readonly observability: Observability;
   readonly console: ConsoleHosting;
+  readonly events: EventDelivery;
 
   constructor(scope: Construct, id: string, props: GitHubAppStackProps) {
     super(scope, id, props);
@@ -120,11 +124,20 @@ export class GitHubAppStack extends Stack {
 
     this.addOutputs(baseUrl, secrets);
 
+    // Domain events: the outbox through the table's stream and a Pipe to the bus (docs/events.md).
+    this.events = new EventDelivery(this, 'Events', {
+      table: this.table,
+      eventBusName: props.eventBusName,
+      logRetention,
+      tracing: props.tracing,
+    });
+
     this.observability = new Observability(this, 'Observability', {
       api: this.api,
       table: this.table,
       functions: this.functions,
       alarmEmail: props.alarmEmail,
+      events: { pipeName: this.events.pipe.ref, deadLetterQueue: this.events.deadLetterQueue },
     });
 
     // Each cdk-nag finding that is accepted, with the reason it is acceptable for this service.
@@ -132,6 +145,7 @@ export class GitHubAppStack extends Stack {
     secrets.acknowledgeFindings();
     functions.acknowledgeFindings();
     this.console.acknowledgeFindings();
+    this.events.acknowledgeFindings();
   }
 
   /** What an operator copies after deploy: the URLs GitHub's App settings need, and what to fill in. */

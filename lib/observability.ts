@@ -15,6 +15,7 @@ import {
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Operation, type Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Topic } from 'aws-cdk-lib/aws-sns';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { METRIC, METRICS_NAMESPACE, SERVICE_NAME, type MetricName } from '../functions/shared/metrics.js';
@@ -35,6 +36,8 @@ export type ObservabilityProps = {
   functions: Record<ServiceFunctionName, ServiceFunction>;
   /** `-c alarmEmail=…`: subscribed to the alarm topic (it must confirm the subscription). */
   alarmEmail?: string;
+  /** Domain event delivery (lib/stack/event-delivery.ts): the pipe's name and its dead-letter queue. */
+  events?: { pipeName: string; deadLetterQueue: IQueue };
 };
 
 /** The thresholds the alarms use (docs/operations.md#runbook explains each). */
@@ -207,6 +210,35 @@ export class Observability extends Construct {
     const reconciler = props.functions['repository-sync'].fn;
     const dropped = reconciler.metric('AsyncEventsDropped', { period: FIVE_MINUTES, statistic: 'Sum' });
     alarm('RepositorySyncEventsDropped', dropped, 1);
+
+    // Domain events (docs/events.md): the pipe's own failures (retried, then dead-lettered), and the
+    // dead-letter queue holding any event that did not reach the bus.
+    if (props.events) {
+      const pipeMetric = (metricName: string) =>
+        new Metric({
+          namespace: 'AWS/EventBridge/Pipes',
+          metricName,
+          dimensionsMap: { PipeName: props.events?.pipeName ?? '' },
+          statistic: 'Sum',
+          period: FIVE_MINUTES,
+        });
+      const pipeFailures = new MathExpression({
+        expression: 'failed + partial + timeout',
+        usingMetrics: {
+          failed: pipeMetric('ExecutionFailed'),
+          partial: pipeMetric('ExecutionPartiallyFailed'),
+          timeout: pipeMetric('ExecutionTimeout'),
+        },
+        label: 'Event pipe failed executions',
+        period: FIVE_MINUTES,
+      });
+      alarm('EventDeliveryFailed', pipeFailures, 1);
+      const deadLetters = props.events.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        period: FIVE_MINUTES,
+        statistic: 'Maximum',
+      });
+      alarm('EventDeadLetters', deadLetters, 1);
+    }
 
     // User-token refreshes failing above a share of attempts (with a minimum of attempts).
     const refreshFailureRate = new MathExpression({

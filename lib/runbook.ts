@@ -83,6 +83,23 @@ export const STACK_ALARMS = {
       'the function\'s "AsyncEventsDropped" metric and its error lines around that time (`installationId`, `reason`); `RepositorySyncFailed` usually fires too.',
     do: 'nothing is lost: the next scheduled run syncs every installation, and confirms every installation whose confirmation is still pending (`INSTALLATION#CONFIRMING` items, written with the details they question, removed once confirmed). If it keeps happening, fix what makes the runs fail (see `RepositorySyncFailed`). To make one installation good at once, invoke the function with `{"installationId": <id>, "reason": "confirm"}` or `"schedule"`.',
   },
+  EventDeliveryFailed: {
+    summary: 'The event pipe failed to deliver domain events to the bus (it retries, then dead-letters).',
+    means:
+      "an execution of the EventBridge Pipe that carries outbox items from the table's stream to the event bus failed (or partly failed, or timed out) in 5 minutes: the enrichment Lambda or EventBridge PutEvents. The pipe retries the batch (bisecting it) up to 10 times; events of that shard wait meanwhile, so consumers see them late, not lost.",
+    confirm:
+      "the pipe's metrics in CloudWatch (`AWS/EventBridge/Pipes`, `PipeName`): `EnrichmentStageFailed` (then the `Events/Enrichment` function's log group) or `TargetStageFailed` (EventBridge: throttling, a deleted `-c eventBusName` bus, a policy). `{stack}-EventDeadLetters` fires if retries ran out.",
+    do: 'an EventBridge throttle or outage passes: nothing to do. A bus that is gone or a role that lost `events:PutEvents`: fix it and redeploy; the pipe resumes from where it stopped (events up to 6 h old; older ones go to the dead-letter queue). An enrichment error is a bug (an outbox item it cannot read): fix and deploy; see `{stack}-EventDeadLetters` for what was set aside.',
+  },
+  EventDeadLetters: {
+    summary:
+      "Domain events were set aside in the event pipe's dead-letter queue: consumers have not had them.",
+    means:
+      "a batch of stream records failed all the pipe's retries, or was older than 6 h, and the pipe put its description in the dead-letter queue (SQS, 14 days). Those events did not reach the bus; later ones did (so consumers see them out of order once re-published).",
+    confirm:
+      "the queue's messages (`aws sqs receive-message`): each names the shard and the first and last sequence numbers of the failed batch, and the error. `{stack}-EventDeliveryFailed` fired before.",
+    do: 'fix the cause first (see `{stack}-EventDeliveryFailed`). Then re-publish: the outbox items stay in the table 7 days (`PK = EVENT#<eventId>`, `detailType`, `detail`); for each event of the failed range put `{"Source": "github-app-accounts", "DetailType": <detailType>, "Detail": <detail as JSON>, "EventBusName": <the EventBusName output>}` with `aws events put-events` (consumers drop what they already had by `detail.eventId`). Delete the queue messages once done.',
+  },
   TokenRefreshFailureRate: {
     summary: 'Over 20 % of user-token refreshes failed.',
     means: 'over 20 % of user-token refreshes failed in 15 minutes (with at least 5 attempts).',

@@ -74,6 +74,10 @@ export function readStackSettings(context: ContextReader): GitHubAppStackProps &
   const alarmEmail = optionalString('alarmEmail');
   if (alarmEmail !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(alarmEmail))
     throw new Error('CDK context "alarmEmail" must be an e-mail address');
+  // `-c eventBusName`: domain events go to this existing bus instead of one the stack creates.
+  const eventBusName = optionalString('eventBusName');
+  if (eventBusName !== undefined && !/^[A-Za-z0-9._/-]{1,256}$/.test(eventBusName))
+    throw new Error('CDK context "eventBusName" must be the name of an EventBridge event bus');
   return {
     stackName: optionalString('stackName') ?? 'GitHubAppAccounts',
     frontendOrigins: origins,
@@ -90,6 +94,7 @@ export function readStackSettings(context: ContextReader): GitHubAppStackProps &
     existingSecrets,
     tracing: tracing === undefined ? undefined : tracing === true || tracing === 'true',
     alarmEmail,
+    ...(eventBusName ? { eventBusName } : {}),
     ...(Object.keys(abuseLimits).length > 0 ? { abuseLimits } : {}),
     ...readAppKeySigning(optionalString),
   };

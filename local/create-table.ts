@@ -2,14 +2,16 @@ import {
   CreateTableCommand,
   DescribeTableCommand,
   ResourceInUseException,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { TABLE_DEFINITION } from '../functions/shared/store/table-definition.js';
 
 /**
- * Creates the service table from the same definition the CDK stack deploys (keys, GSI1, TTL).
- * Idempotent: an existing table is left as it is, which is how `npm start` keeps its data.
+ * Creates the service table from the same definition the CDK stack deploys (keys, GSI1, TTL, the
+ * stream of new images the outbox is delivered from). Idempotent: an existing table keeps its data; one
+ * made before the stream existed gets it (local/event-stream.ts reads it).
  */
 export async function ensureTable(
   client: DynamoDBClient,
@@ -42,11 +44,13 @@ export async function ensureTable(
           ],
           Projection: { ProjectionType: 'ALL' },
         })),
+        StreamSpecification: { StreamEnabled: true, StreamViewType: TABLE_DEFINITION.streamViewType },
       }),
     );
   } catch (error) {
-    if (error instanceof ResourceInUseException) return 'existing';
-    throw error;
+    if (!(error instanceof ResourceInUseException)) throw error;
+    await ensureStream(client, tableName);
+    return 'existing';
   }
   await client.send(
     new UpdateTimeToLiveCommand({
@@ -56,4 +60,16 @@ export async function ensureTable(
   );
   await client.send(new DescribeTableCommand({ TableName: tableName }));
   return 'created';
+}
+
+/** Turns on the table's stream if a table from before the outbox has none. */
+async function ensureStream(client: DynamoDBClient, tableName: string): Promise<void> {
+  const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+  if (Table?.StreamSpecification?.StreamEnabled) return;
+  await client.send(
+    new UpdateTableCommand({
+      TableName: tableName,
+      StreamSpecification: { StreamEnabled: true, StreamViewType: TABLE_DEFINITION.streamViewType },
+    }),
+  );
 }

@@ -17,6 +17,8 @@ export type LocalSecretsFile = {
   };
   /** Rotated by `npm run rotate-keys`; files from before key ids hold `{ keyMaterial }` (still read). */
   serviceKeys: ServiceKeysSecret | LegacyServiceKeysSecret;
+  /** HMAC key of local event delivery's `X-Event-Signature-256` (docs/events.md); added to older files. */
+  eventsSigningSecret?: string;
 };
 
 /** Where the local secrets file is (as local/start.ts resolves it). */
@@ -43,13 +45,20 @@ export function generateLocalSecrets(): LocalSecretsFile {
       webhookSecret: randomBytes(20).toString('hex'),
     },
     serviceKeys: { current: newServiceKey(), retired: [] },
+    eventsSigningSecret: randomBytes(32).toString('hex'),
   };
 }
 
 /** Reads the git-ignored secrets file, creating it (mode 0600) on first start. */
 export function ensureLocalSecrets(path: string): { secrets: LocalSecretsFile; created: boolean } {
   if (existsSync(path)) {
-    return { secrets: JSON.parse(readFileSync(path, 'utf8')) as LocalSecretsFile, created: false };
+    const secrets = JSON.parse(readFileSync(path, 'utf8')) as LocalSecretsFile;
+    // A file from before local event delivery: its signing secret is generated once and kept.
+    if (!secrets.eventsSigningSecret) {
+      secrets.eventsSigningSecret = randomBytes(32).toString('hex');
+      writeFileSync(path, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
+    }
+    return { secrets, created: false };
   }
   const secrets = generateLocalSecrets();
   mkdirSync(dirname(path), { recursive: true });

@@ -21,6 +21,8 @@ import { DEMO_WORLD, seedDemoWorld } from './github-emulator/seed.js';
 import { startGitHubEmulator } from './github-emulator/server.js';
 import { buildConsole } from './console-site.js';
 import { localAppKeySigning } from './kms-endpoint.js';
+import { createEventDeliverer } from './event-delivery.js';
+import { startEventStreamReader } from './event-stream.js';
 
 const env = process.env;
 // The SDK warns that releases after January 2027 need Node 22; Lambda runs 22 already.
@@ -34,6 +36,7 @@ const apiBaseUrl = env.API_BASE_URL ?? `http://localhost:${port}`;
 const frontendOrigins = env.FRONTEND_ORIGINS ?? `http://localhost:${port},http://localhost:5173`;
 const secretsFile = resolve(env.LOCAL_SECRETS_FILE ?? `${dataDir}/secrets.json`);
 const emulatorPort = Number(env.GITHUB_EMULATOR_PORT ?? 3001);
+const eventsTargetUrl = env.EVENTS_TARGET_URL || undefined;
 const logs = parseLogSettings(env);
 
 const stoppers: Array<() => Promise<void>> = [];
@@ -51,6 +54,8 @@ async function main(): Promise<void> {
   // A real (or other) GitHub when the environment names one, else the emulator. Checked first: a
   // partial set of real App settings stops the start before anything runs.
   const github = localGitHub(env);
+  if (eventsTargetUrl && !URL.canParse(eventsTargetUrl))
+    throw new Error('EVENTS_TARGET_URL must be a URL (http://localhost:4000/events)');
   const useRealGitHub = github.kind === 'external';
   await assertPortFree(port, 'PORT');
   if (!useRealGitHub) await assertPortFree(emulatorPort, 'GITHUB_EMULATOR_PORT');
@@ -124,6 +129,29 @@ async function main(): Promise<void> {
   });
   stoppers.push(() => api.close());
 
+  // Domain events (docs/events.md "Locally (`npm start`)"): the table's stream, read as EventBridge Pipes reads it
+  // in AWS, each event printed here and posted to EVENTS_TARGET_URL. Started before the seed, whose
+  // webhooks write events. Other stream consumers register with eventStream.onRecords(handler).
+  const eventsStopping = new AbortController();
+  const eventStream = startEventStreamReader({
+    endpoint: dynamoEndpoint,
+    tableName,
+    checkpointFile: `${dataDir}/event-stream.json`,
+    log: (line) => console.log(line),
+  });
+  const eventTarget = createEventDeliverer({
+    targetUrl: eventsTargetUrl,
+    secret: env.EVENTS_SIGNING_SECRET || secrets.eventsSigningSecret || '',
+    region: env.AWS_REGION ?? LOCAL_AWS_SETTINGS.region,
+    signal: eventsStopping.signal,
+    log: (line) => console.log(line),
+  });
+  eventStream.onEvent(eventTarget.deliver, 'EVENTS_TARGET_URL');
+  stoppers.push(async () => {
+    eventsStopping.abort();
+    await eventStream.stop();
+  });
+
   // The reconciler (docs/repository-index.md): requested syncs run in this process, and every
   // installation is reconciled every REPOSITORY_SYNC_INTERVAL_SECONDS. Started before the seed, whose
   // installation webhooks ask for the first syncs.
@@ -185,6 +213,7 @@ async function main(): Promise<void> {
       `  Secrets        ${secretsFile}${secretsCreated ? ' (generated)' : ''}`,
       appKey.line,
       `  Redelivery     ${redeliverySeconds > 0 ? `failed webhook deliveries every ${redeliverySeconds} s` : 'off'}`,
+      `  Events         ${eventsTargetUrl ? `posted to ${eventsTargetUrl}, signed (EVENTS_SIGNING_SECRET${env.EVENTS_SIGNING_SECRET ? '' : `: "eventsSigningSecret" in ${secretsFile}`})` : 'printed here (set EVENTS_TARGET_URL to post them)'}`,
       `  Repo sync      ${syncSeconds > 0 ? `every installation every ${syncSeconds} s` : 'on install and link only'}`,
       `  Frontend       ${frontendOrigins}`,
       '',

@@ -39,6 +39,8 @@ const EXPECTED_ALARMS = [
   'TokenRefreshFailureRate',
   'GitHubRateLimited',
   'GitHubRateLimitLow',
+  'EventDeliveryFailed',
+  'EventDeadLetters',
   ...Object.keys(SERVICE_FUNCTIONS).flatMap((fn) =>
     ['Errors', 'Throttles', 'DurationNearTimeout'].map((kind) => `${pascal(fn)}-${kind}`),
   ),
@@ -82,11 +84,11 @@ function serviceMetricsOf(alarm: Resource): Array<{ name: unknown; dimensions: R
 
 describe('observability in the synthesized stack', () => {
   it('gives every function the metrics namespace and X-Ray active tracing', () => {
-    // Not CDK's own BucketDeployment handler (the console's upload).
+    // Not CDK's own BucketDeployment handler (the console's upload); the event pipe's enrichment too.
     const functions = resources(template, 'AWS::Lambda::Function').filter(
       ([id]) => !id.startsWith('CustomCDKBucketDeployment'),
     );
-    expect(functions).toHaveLength(Object.keys(SERVICE_FUNCTIONS).length);
+    expect(functions).toHaveLength(Object.keys(SERVICE_FUNCTIONS).length + 1);
     for (const [, fn] of functions) {
       expect(fn.Properties.TracingConfig).toEqual({ Mode: 'Active' });
       const env = (fn.Properties.Environment as { Variables: Record<string, string> }).Variables;

@@ -62,11 +62,12 @@ describe('GitHubAppStack', () => {
   });
 
   it('builds every function on Node 22, arm64, from the one helper', () => {
-    // Beside CDK's own BucketDeployment handler (the console's upload; test/infra/console-hosting.test.ts).
+    // Beside CDK's own BucketDeployment handler (the console's upload; test/infra/console-hosting.test.ts);
+    // the event pipe's enrichment is one of them (test/infra/event-delivery.test.ts).
     const functions = resources('AWS::Lambda::Function').filter(
       ([id]) => !id.startsWith('CustomCDKBucketDeployment'),
     );
-    expect(functions).toHaveLength(Object.keys(SERVICE_FUNCTIONS).length);
+    expect(functions).toHaveLength(Object.keys(SERVICE_FUNCTIONS).length + 1);
     for (const [, fn] of functions) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs22.x',

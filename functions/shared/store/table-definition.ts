@@ -7,6 +7,8 @@ export const TABLE_DEFINITION = {
   sortKey: 'SK',
   globalSecondaryIndexes: [{ indexName: 'GSI1', partitionKey: 'GSI1PK', sortKey: 'GSI1SK' }],
   timeToLiveAttribute: 'expiresAt',
+  // The outbox is delivered from the stream (EventBridge Pipes in AWS, local/event-stream.ts locally).
+  streamViewType: 'NEW_IMAGE',
 } as const;
 
 export const GSI1 = TABLE_DEFINITION.globalSecondaryIndexes[0];
