@@ -5,7 +5,7 @@ import { validOutboxEvents } from '../support/outbox.js';
 import { api, signIn, startInstall, startService, type ServiceFixture } from '../support/service.js';
 
 /**
- * Issue #24, the events of what people do through the API (docs/events.md "Which change emits what"):
+ * Issue #24, the events of what people do through the API (docs/events.md "Which change emits what: what people do through the API"):
  * each change writes exactly its events, in its own transaction, once; a refused or failed request and
  * a replay write none. Through the whole service: DynamoDB Local behind a fault proxy, the emulator.
  */
