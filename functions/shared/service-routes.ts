@@ -19,7 +19,10 @@ export type FunctionName =
 /** Functions run on a schedule (EventBridge in AWS, a timer in `npm start`), behind no route. */
 export type ScheduledFunctionName = 'webhook-redelivery' | 'repository-sync';
 
-export type ServiceFunctionName = FunctionName | ScheduledFunctionName;
+/** Functions fed by the table's stream (a Lambda event source mapping in AWS), behind no route. */
+export type StreamFunctionName = 'activity-log';
+
+export type ServiceFunctionName = FunctionName | ScheduledFunctionName | StreamFunctionName;
 
 /**
  * Partition-key prefixes of the table (functions/shared/store/keys.ts). For a Query on GSI1 the leading
@@ -40,7 +43,9 @@ export type TableKeyPrefix =
   // Idempotency keys of mutating routes (docs/idempotency.md).
   | 'IDEM#'
   // Abuse-limit windows (docs/security.md "Abuse limits").
-  | 'LIMIT#';
+  | 'LIMIT#'
+  // Each account's activity log (docs/events.md "Activity log").
+  | 'ACTIVITY#';
 
 export type FunctionSpec = Readonly<{
   /** Handler module, relative to the repository root; it exports `handler`. */
@@ -97,8 +102,9 @@ export const SERVICE_FUNCTIONS: Readonly<Record<ServiceFunctionName, FunctionSpe
     description: 'Platform accounts, members and invitations',
     // Invitations resolve logins at GitHub with the inviter's token, which may need a refresh (client secret).
     access: { table: true, githubAppSecret: true, webhookSecret: false, serviceKeys: true },
-    // Accounts, members, invitations; GSI1 `USER#…` (a user's accounts and invitations); abuse limits.
-    tablePrefixes: ['SESSION#', 'ACCOUNT#', 'USER#', 'IDEM#', 'LIMIT#'],
+    // Accounts, members, invitations; GSI1 `USER#…` (a user's accounts and invitations); abuse limits;
+    // the activity log (read).
+    tablePrefixes: ['SESSION#', 'ACCOUNT#', 'USER#', 'IDEM#', 'LIMIT#', 'ACTIVITY#'],
     timeoutSeconds: REFRESHING_TIMEOUT_SECONDS,
   },
   'list-installations': {
@@ -166,6 +172,16 @@ export const SERVICE_FUNCTIONS: Readonly<Record<ServiceFunctionName, FunctionSpe
     tablePrefixes: ['REPOSYNC#', 'REPOS#', 'INSTALLATION#'],
     // A pass checkpoints well before this (SYNC_LIMITS.marginMs); 100,000 repositories fit in one.
     timeoutSeconds: 900,
+  },
+  'activity-log': {
+    // Fed by the table's stream (outbox INSERTs only, the event source mapping's filter): writes each
+    // event into the activity log of every account it names. The stream's own read grant is the
+    // mapping's; the table statement covers its writes only. No secret, no GitHub.
+    entry: entry('activity-log'),
+    description: "Writes the outbox's events into each account's activity log (DynamoDB stream)",
+    access: { table: true, githubAppSecret: false, webhookSecret: false, serviceKeys: false },
+    tablePrefixes: ['ACTIVITY#'],
+    timeoutSeconds: 60,
   },
 };
 
