@@ -212,6 +212,7 @@ export const ROUTES: readonly RouteSpec[] = [
   { method: 'PATCH', path: '/accounts/{accountId}/members/{userId}', fn: 'accounts' },
   { method: 'DELETE', path: '/accounts/{accountId}/members/{userId}', fn: 'accounts' },
   { method: 'GET', path: '/accounts/{accountId}/invitations', fn: 'accounts' },
+  { method: 'GET', path: '/accounts/{accountId}/events', fn: 'accounts' },
   { method: 'DELETE', path: '/accounts/{accountId}/invitations/{invitationId}', fn: 'accounts' },
   { method: 'GET', path: '/me/invitations', fn: 'accounts' },
   { method: 'POST', path: '/invitations/{invitationId}/accept', fn: 'accounts' },
