@@ -34,6 +34,8 @@ export type GitHubAppStackProps = StackProps & {
   redeliveryIntervalMinutes?: number;
   /** How often every installation's repositories are reconciled (docs/repository-index.md); default 60. */
   repositorySyncIntervalMinutes?: number;
+  /** How long each account's activity log keeps an event (docs/events.md "Activity log"); default 90 days. */
+  activityRetentionDays?: number;
   /**
    * Secrets a previous deployment left behind (they are retained), adopted by ARN or name instead of
    * creating new ones, so a recreated stack still reads every stored token and session (README).
@@ -112,6 +114,7 @@ export class GitHubAppStack extends Stack {
       tracing: props.tracing,
       redeliveryIntervalMinutes: props.redeliveryIntervalMinutes,
       repositorySyncIntervalMinutes: props.repositorySyncIntervalMinutes,
+      activityRetentionDays: props.activityRetentionDays,
     });
     this.functions = functions.byName;
     if (props.appKeySigning)
@@ -124,6 +127,7 @@ export class GitHubAppStack extends Stack {
       api: this.api,
       table: this.table,
       functions: this.functions,
+      activityDeadLetters: functions.activityDeadLetters,
       alarmEmail: props.alarmEmail,
     });
 

@@ -15,6 +15,7 @@ import {
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Operation, type Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Topic } from 'aws-cdk-lib/aws-sns';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { METRIC, METRICS_NAMESPACE, SERVICE_NAME, type MetricName } from '../functions/shared/metrics.js';
@@ -33,6 +34,8 @@ export type ObservabilityProps = {
   api: HttpApi;
   table: Table;
   functions: Record<ServiceFunctionName, ServiceFunction>;
+  /** The activity log's on-failure destination (lib/stack/service-functions.ts): any message is alarmed. */
+  activityDeadLetters: IQueue;
   /** `-c alarmEmail=…`: subscribed to the alarm topic (it must confirm the subscription). */
   alarmEmail?: string;
 };
@@ -207,6 +210,13 @@ export class Observability extends Construct {
     const reconciler = props.functions['repository-sync'].fn;
     const dropped = reconciler.metric('AsyncEventsDropped', { period: FIVE_MINUTES, statistic: 'Sum' });
     alarm('RepositorySyncEventsDropped', dropped, 1);
+
+    // The activity log: stream batches it failed through every retry (those events are missing from it).
+    const activityFailed = props.activityDeadLetters.metricApproximateNumberOfMessagesVisible({
+      period: FIVE_MINUTES,
+      statistic: 'Maximum',
+    });
+    alarm('ActivityLogFailedBatches', activityFailed, 1);
 
     // User-token refreshes failing above a share of attempts (with a minimum of attempts).
     const refreshFailureRate = new MathExpression({

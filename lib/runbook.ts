@@ -83,6 +83,14 @@ export const STACK_ALARMS = {
       'the function\'s "AsyncEventsDropped" metric and its error lines around that time (`installationId`, `reason`); `RepositorySyncFailed` usually fires too.',
     do: 'nothing is lost: the next scheduled run syncs every installation, and confirms every installation whose confirmation is still pending (`INSTALLATION#CONFIRMING` items, written with the details they question, removed once confirmed). If it keeps happening, fix what makes the runs fail (see `RepositorySyncFailed`). To make one installation good at once, invoke the function with `{"installationId": <id>, "reason": "confirm"}` or `"schedule"`.',
   },
+  ActivityLogFailedBatches: {
+    summary: 'Stream batches the activity log could not record are on its dead-letter queue.',
+    means:
+      "the activity-log function failed a batch of the table's stream through all its retries (halved down to single records), so Lambda described it on the `ActivityLogDeadLetters` queue: those events are missing from some accounts' activity logs (`GET /accounts/{accountId}/events`). Their delivery to EventBridge is apart and unaffected.",
+    confirm:
+      "the queue's messages (SQS console, or `aws sqs receive-message`): each names the shard and the sequence numbers of the batch; the function's error lines and `Activity partly recorded` warnings around that time.",
+    do: "fix what failed (DynamoDB throttling or an outage passes by itself; an error in the function is a bug: fix and deploy). Then record the batch again: the outbox items (`EVENT#<eventId>`, kept 7 days) hold the events; re-invoking the function with those items as INSERT records rewrites each account's item (a replay never duplicates: the key is the event's time and id). Delete the messages once done.",
+  },
   TokenRefreshFailureRate: {
     summary: 'Over 20 % of user-token refreshes failed.',
     means: 'over 20 % of user-token refreshes failed in 15 minutes (with at least 5 attempts).',

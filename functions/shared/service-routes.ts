@@ -64,6 +64,11 @@ export type FunctionSpec = Readonly<{
    * carries a `dynamodb:LeadingKeys` condition built from them. Required with table access.
    */
   tablePrefixes?: readonly TableKeyPrefix[];
+  /**
+   * Fed by the table's stream (a Lambda event source mapping, which reads the stream with the
+   * function's role): the stream read grant, on the table's stream only.
+   */
+  tableStream?: true;
   memoryMb?: number;
   timeoutSeconds?: number;
 }>;
@@ -181,6 +186,7 @@ export const SERVICE_FUNCTIONS: Readonly<Record<ServiceFunctionName, FunctionSpe
     description: "Writes the outbox's events into each account's activity log (DynamoDB stream)",
     access: { table: true, githubAppSecret: false, webhookSecret: false, serviceKeys: false },
     tablePrefixes: ['ACTIVITY#'],
+    tableStream: true,
     timeoutSeconds: 60,
   },
 };

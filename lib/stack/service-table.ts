@@ -1,5 +1,5 @@
 import { RemovalPolicy, type Stack } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, BillingMode, StreamViewType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { TABLE_DEFINITION } from '../../functions/shared/store/table-definition.js';
 import { grantsOf } from '../function-grants.js';
@@ -22,6 +22,8 @@ export class ServiceTable {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       encryption: TableEncryption.AWS_MANAGED,
       deletionProtection: true,
+      // The outbox's delivery: its INSERTs feed EventBridge Pipes and the activity log (docs/events.md).
+      stream: StreamViewType.NEW_IMAGE,
       // Accounts, links and users outlive any one deployment of the stack.
       removalPolicy: RemovalPolicy.RETAIN,
     });
