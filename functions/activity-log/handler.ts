@@ -39,8 +39,9 @@ async function run(batch: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> {
     store,
     retentionDays: settings.retentionDays,
   });
-  if (summary.failedFrom === undefined) logger.info('Activity recorded', { ...summary });
-  else logger.warn('Activity partly recorded: the batch is retried from a record', { ...summary });
+  const { error, ...counts } = summary;
+  if (summary.failedFrom === undefined) logger.info('Activity recorded', counts);
+  else logger.warn('Activity partly recorded: the batch is retried from a record', { ...counts, error });
   return { batchItemFailures };
 }
 

@@ -11,8 +11,9 @@ export type RecordSummary = {
   items: number;
   /** Records of the batch that were no outbox INSERT (the event source's filter lets none through). */
   skipped: number;
-  /** The sequence number the batch failed from, if any. */
+  /** The sequence number the batch failed from, if any, and why. */
   failedFrom: string | undefined;
+  error?: unknown;
 };
 
 /** The event an outbox INSERT record carries (its NewImage), or undefined for any other record. */
@@ -36,7 +37,7 @@ export async function recordActivity(
 ): Promise<DynamoDBBatchResponse & { summary: RecordSummary }> {
   const records = batch.Records.map((record) => ({ record, event: eventOfRecord(record) }));
   const events = records.flatMap(({ event }) => (event ? [event] : []));
-  const failed = await options.store.record(events, options.retentionDays);
+  const { failed, error } = await options.store.record(events, options.retentionDays);
   const firstFailed = records.find(({ event }) => event && failed.has(event.detail.eventId));
   const failedFrom = firstFailed?.record.dynamodb?.SequenceNumber;
   if (firstFailed && failedFrom === undefined)
@@ -48,6 +49,7 @@ export async function recordActivity(
       items: events.reduce((sum, event) => sum + event.detail.platformAccountIds.length, 0),
       skipped: records.length - events.length,
       failedFrom,
+      ...(failedFrom === undefined ? {} : { error }),
     },
   };
 }

@@ -16,6 +16,7 @@ import {
   npmStartAndBrowser,
 } from '../support/browser.js';
 import { createAccount, expectAccessibleAndNarrow, signInAs } from '../support/console-screens.js';
+import { TEST_DYNAMODB_ENV } from '../support/test-settings.js';
 
 /**
  * The Activity screen in Chromium against `npm start`: an account's log, seeded through the
@@ -36,6 +37,8 @@ describeInBrowser('console: the Activity screen, in Chromium', () => {
     Object.assign(process.env, {
       TABLE_NAME: 'github-app-accounts',
       DYNAMODB_ENDPOINT: run.stack.dynamoEndpoint,
+      // npm start's own DynamoDB limits (test/support/npm-start.ts): its DynamoDB Local writes to disk.
+      ...TEST_DYNAMODB_ENV,
     });
     resetActivityLogForTests();
     const answer = await recordActivity(streamBatch(events), lambdaContext('activity-log', 60_000));

@@ -49,21 +49,26 @@ export class ActivityStore {
   /**
    * Writes the items of `events` (BatchWriteItem, unprocessed items retried). Never throws for a
    * failed write: answers the ids of events some item of which may be unwritten, for the caller to
-   * retry (every write is idempotent).
+   * retry (every write is idempotent), and the first error met.
    */
-  async record(events: readonly DomainEvent[], retentionDays: number): Promise<Set<string>> {
+  async record(
+    events: readonly DomainEvent[],
+    retentionDays: number,
+  ): Promise<{ failed: Set<string>; error: unknown }> {
     const items = events.flatMap((event) => this.itemsOf(event, retentionDays));
     const failed = new Set<string>();
+    let error: unknown;
     try {
       await this.table.batchPut(items, {
         onChunkFailed: (chunk) => {
           for (const item of chunk) failed.add(String(item.eventId));
         },
       });
-    } catch {
+    } catch (caught) {
       // Each failed chunk is in `failed`.
+      error = caught;
     }
-    return failed;
+    return { failed, error };
   }
 
   /**
