@@ -129,6 +129,9 @@ export class ServiceFunctions {
       reason:
         'This queue is itself the on-failure destination of the activity log’s stream event source: its depth is alarmed and an operator reads it (docs/operations.md); nothing consumes it.',
     });
+    // CDK types the rules as `any`.
+    const inserts: unknown = FilterRule.isEqual('INSERT');
+    const outboxKeys: unknown = FilterRule.beginsWith(OUTBOX_PK_PREFIX);
     recorder.fn.addEventSource(
       new DynamoEventSource(props.table, {
         startingPosition: StartingPosition.TRIM_HORIZON,
@@ -140,8 +143,8 @@ export class ServiceFunctions {
         onFailure: new SqsDlq(deadLetters),
         filters: [
           FilterCriteria.filter({
-            eventName: FilterRule.isEqual('INSERT'),
-            dynamodb: { Keys: { PK: { S: FilterRule.beginsWith(OUTBOX_PK_PREFIX) } } },
+            eventName: inserts,
+            dynamodb: { Keys: { PK: { S: outboxKeys } } },
           }),
         ],
       }),

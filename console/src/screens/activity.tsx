@@ -54,6 +54,11 @@ const WHAT: Record<string, (e: Fields) => string> = {
   'user.authorization_revoked': (e) => `${e.login('user')} revoked the App's authorization on GitHub`,
 };
 
+/** A field shown as text: a string or number as it is, anything else as "?". */
+function word(value: unknown): string {
+  return typeof value === 'string' || typeof value === 'number' ? String(value) : '?';
+}
+
 /** Reads an event's own fields (typed by the catalog, loosely by the API's contract). */
 class Fields {
   constructor(private readonly event: ActivityEvent) {}
@@ -65,21 +70,20 @@ class Fields {
     return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
   }
   text(name: string): string {
-    const value = this.field(name);
-    return typeof value === 'string' || typeof value === 'number' ? String(value) : '?';
+    return word(this.field(name));
   }
   name(name: string): string {
-    return `"${String(this.object(name).name ?? '?')}"`;
+    return `"${word(this.object(name).name)}"`;
   }
   login(name: string): string {
-    return String(this.object(name).login ?? '?');
+    return word(this.object(name).login);
   }
   installation(): string {
-    return String(this.object('installation').accountLogin ?? '?');
+    return word(this.object('installation').accountLogin);
   }
   repository(): string {
     const repository = this.object('repository');
-    return `${String(repository.owner ?? '?')}/${String(repository.name ?? '?')}`;
+    return `${word(repository.owner)}/${word(repository.name)}`;
   }
   count(name: string, noun: string): string {
     const value = this.field(name);
