@@ -20,8 +20,8 @@ const badQuery = (message: string) => new BadRequestError('invalid_query', messa
 const badCursor = () =>
   new BadRequestError('invalid_cursor', 'cursor is not one this list returned. Start again without it.');
 
-/** `<occurredAt>#<eventId>`: what a cursor may point below (keys.activity). */
-const POSITION = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z#[0-9a-f-]{36}$/;
+/** `AT#<occurredAt>#<eventId>`: what a cursor may point below (keys.activity). */
+const POSITION = /^AT#\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z#[0-9a-f-]{36}$/;
 
 export function parseActivityQuery(query: Readonly<Record<string, string | undefined>>): ActivityQuery {
   let limit = ACTIVITY_DEFAULT_LIMIT;

@@ -112,7 +112,7 @@ describe('activity-log: the outbox stream into each account’s log', () => {
             candidate.PK === `ACTIVITY#${accountId}` && candidate.eventId === event.detail.eventId,
         );
         expect(item).toMatchObject({
-          SK: `${event.detail.occurredAt}#${event.detail.eventId}`,
+          SK: `AT#${event.detail.occurredAt}#${event.detail.eventId}`,
           detailType: event.type,
           detail: event.detail,
           expiresAt: Math.floor(Date.parse(event.detail.occurredAt) / 1000) + RETENTION_DAYS * 86_400,

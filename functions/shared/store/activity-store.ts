@@ -4,7 +4,7 @@ import type { Item, Table } from './table.js';
 
 /**
  * Each account's activity log (docs/events.md "Activity log"): one item per event and account it names,
- * `ACTIVITY#<accountId>` / `<occurredAt>#<eventId>`, written from the outbox's stream by the
+ * `ACTIVITY#<accountId>` / `AT#<occurredAt>#<eventId>`, written from the outbox's stream by the
  * activity-log function (an event may name more accounts than a transaction holds) and read newest
  * first by `GET /accounts/{accountId}/events`. A replay of the stream rewrites the same items.
  */
@@ -81,7 +81,8 @@ export class ActivityStore {
     accountId: string,
     options: { limit: number; after?: string | undefined; filter?: ActivityTypeFilter | undefined },
   ): Promise<ActivityPage> {
-    const pk = keys.activityLog(accountId);
+    // The account's partition (the sort key's parts are the items').
+    const pk = keys.activity(accountId, '', '').PK;
     const filter = options.filter && filterCondition(options.filter);
     const found: Item[] = [];
     let after = options.after;
