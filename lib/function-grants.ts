@@ -35,6 +35,12 @@ export type FunctionGrants = Readonly<{
     /** `ForAllValues:StringLike` patterns on `dynamodb:LeadingKeys` (`*` matches any characters). */
     leadingKeys: readonly string[];
   }>;
+  /**
+   * The table's stream, read by the function's event source mapping (DescribeStream, GetRecords,
+   * GetShardIterator on the stream; ListStreams, which has no resource): CDK's grant, beside the table
+   * statement. Nothing local runs under it (no function reads a stream itself).
+   */
+  tableStream?: true;
   /** Secrets it may read (`secretsmanager:GetSecretValue`). */
   secrets: readonly SecretName[];
   /** With `-c appKeySigning=kms`: `kms:Sign` on the App's key, and nothing else of KMS (APP_JWT_SIGNERS). */
@@ -65,6 +71,7 @@ export function grantsOf(spec: FunctionSpec): FunctionGrants {
   if (!spec.tablePrefixes?.length) throw new Error(`${spec.entry}: table access needs tablePrefixes`);
   return {
     table: { actions: TABLE_ACTIONS, leadingKeys: spec.tablePrefixes.map((prefix) => `${prefix}*`) },
+    ...(spec.tableStream ? { tableStream: true as const } : {}),
     secrets,
   };
 }

@@ -35,6 +35,8 @@ export type GitHubAppStackProps = StackProps & {
   redeliveryIntervalMinutes?: number;
   /** How often every installation's repositories are reconciled (docs/repository-index.md); default 60. */
   repositorySyncIntervalMinutes?: number;
+  /** How long each account's activity log keeps an event (docs/events.md "Activity log"); default 90 days. */
+  activityRetentionDays?: number;
   /**
    * Secrets a previous deployment left behind (they are retained), adopted by ARN or name instead of
    * creating new ones, so a recreated stack still reads every stored token and session (README).
@@ -116,6 +118,7 @@ export class GitHubAppStack extends Stack {
       tracing: props.tracing,
       redeliveryIntervalMinutes: props.redeliveryIntervalMinutes,
       repositorySyncIntervalMinutes: props.repositorySyncIntervalMinutes,
+      activityRetentionDays: props.activityRetentionDays,
     });
     this.functions = functions.byName;
     if (props.appKeySigning)
@@ -136,6 +139,7 @@ export class GitHubAppStack extends Stack {
       api: this.api,
       table: this.table,
       functions: this.functions,
+      activityDeadLetters: functions.activityDeadLetters,
       alarmEmail: props.alarmEmail,
       events: { pipeName: this.events.pipe.ref, deadLetterQueue: this.events.deadLetterQueue },
     });

@@ -34,6 +34,8 @@ export type ObservabilityProps = {
   api: HttpApi;
   table: Table;
   functions: Record<ServiceFunctionName, ServiceFunction>;
+  /** The activity log's on-failure destination (lib/stack/service-functions.ts): any message is alarmed. */
+  activityDeadLetters: IQueue;
   /** `-c alarmEmail=…`: subscribed to the alarm topic (it must confirm the subscription). */
   alarmEmail?: string;
   /** Domain event delivery (lib/stack/event-delivery.ts): the pipe's name and its dead-letter queue. */
@@ -239,6 +241,12 @@ export class Observability extends Construct {
       });
       alarm('EventDeadLetters', deadLetters, 1);
     }
+    // The activity log: stream batches it failed through every retry (those events are missing from it).
+    const activityFailed = props.activityDeadLetters.metricApproximateNumberOfMessagesVisible({
+      period: FIVE_MINUTES,
+      statistic: 'Maximum',
+    });
+    alarm('ActivityLogFailedBatches', activityFailed, 1);
 
     // User-token refreshes failing above a share of attempts (with a minimum of attempts).
     const refreshFailureRate = new MathExpression({

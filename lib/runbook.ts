@@ -100,6 +100,14 @@ export const STACK_ALARMS = {
       "the queue's messages (`aws sqs receive-message`): each names the shard and the first and last sequence numbers of the failed batch, and the error. `{stack}-EventDeliveryFailed` fired before.",
     do: 'fix the cause first (see `{stack}-EventDeliveryFailed`). Then re-publish: the outbox items stay in the table 7 days (`PK = EVENT#<eventId>`, `detailType`, `detail`); for each event of the failed range put `{"Source": "github-app-accounts", "DetailType": <detailType>, "Detail": <detail as JSON>, "EventBusName": <the EventBusName output>}` with `aws events put-events` (consumers drop what they already had by `detail.eventId`). Delete the queue messages once done.',
   },
+  ActivityLogFailedBatches: {
+    summary: 'Stream batches the activity log could not record are on its dead-letter queue.',
+    means:
+      "the activity-log function failed a batch of the table's stream through all its retries (halved down to single records), so Lambda described it on the `ActivityLogDeadLetters` queue: those events are missing from some accounts' activity logs (`GET /accounts/{accountId}/events`). Their delivery to EventBridge is apart and unaffected.",
+    confirm:
+      "the queue's messages (SQS console, or `aws sqs receive-message`): each names the shard and the sequence numbers of the batch; the function's error lines and `Activity partly recorded` warnings around that time.",
+    do: "fix what failed (DynamoDB throttling or an outage passes by itself; an error in the function is a bug: fix and deploy). Then record the batch again: the outbox items (`EVENT#<eventId>`, kept 7 days) hold the events; re-invoking the function with those items as INSERT records rewrites each account's item (a replay never duplicates: the key is the event's time and id). Delete the messages once done.",
+  },
   TokenRefreshFailureRate: {
     summary: 'Over 20 % of user-token refreshes failed.',
     means: 'over 20 % of user-token refreshes failed in 15 minutes (with at least 5 attempts).',

@@ -48,6 +48,7 @@ export function readStackSettings(context: ContextReader): GitHubAppStackProps &
   const retention = context('logRetentionDays');
   const interval = context('redeliveryIntervalMinutes');
   const syncInterval = context('repositorySyncIntervalMinutes');
+  const activityRetention = context('activityRetentionDays');
   const secret = (key: string): string | undefined => {
     const value = optionalString(key);
     if (
@@ -91,6 +92,8 @@ export function readStackSettings(context: ContextReader): GitHubAppStackProps &
       syncInterval === undefined
         ? undefined
         : intervalMinutes(syncInterval, 'repositorySyncIntervalMinutes', REPOSITORY_SYNC_DEFAULT_MINUTES),
+    activityRetentionDays:
+      activityRetention === undefined ? undefined : activityRetentionDays(activityRetention),
     existingSecrets,
     tracing: tracing === undefined ? undefined : tracing === true || tracing === 'true',
     alarmEmail,
@@ -230,6 +233,16 @@ function intervalMinutes(value: unknown, key = 'redeliveryIntervalMinutes', defa
     );
   }
   return minutes;
+}
+
+/** Whole days, 1 to 3650: how long each account's activity log keeps an event (docs/events.md "Activity log"). */
+function activityRetentionDays(value: unknown): number {
+  const days = Number(value);
+  if (!Number.isInteger(days) || days < 1 || days > 3650)
+    throw new Error(
+      'CDK context "activityRetentionDays" must be a whole number of days from 1 to 3650 (default 90)',
+    );
+  return days;
 }
 
 function retentionDays(value: unknown): RetentionDays {

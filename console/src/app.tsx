@@ -12,6 +12,7 @@ import { MyInvitations } from './screens/invitations';
 import { Installations } from './screens/installations';
 import { Repositories, NewRepository } from './screens/repositories';
 import { RepositoryView } from './screens/repository';
+import { Activity } from './screens/activity';
 import { Header } from './screens/header';
 import { AccountNav } from './screens/account-nav';
 import { InvalidPath, NotFound } from './screens/not-found';
@@ -131,6 +132,8 @@ function Screen({ route }: { route: Route }) {
       return <Installations accountId={route.accountId} />;
     case 'repositories':
       return <Repositories accountId={route.accountId} />;
+    case 'activity':
+      return <Activity accountId={route.accountId} />;
     case 'newRepository':
       return <NewRepository accountId={route.accountId} />;
     case 'repository':

@@ -12,6 +12,7 @@ export type Route =
   | { name: 'members'; accountId: string }
   | { name: 'installations'; accountId: string }
   | { name: 'repositories'; accountId: string }
+  | { name: 'activity'; accountId: string }
   | { name: 'newRepository'; accountId: string }
   | { name: 'repository'; accountId: string; owner: string; repo: string; path: string }
   | { name: 'invalidPath' }
@@ -52,6 +53,7 @@ const patterns: [RegExp, (m: string[]) => Route][] = [
   [/^\/accounts\/([^/]+)\/members$/, ([, a]) => ({ name: 'members', accountId: dec(a) })],
   [/^\/accounts\/([^/]+)\/installations$/, ([, a]) => ({ name: 'installations', accountId: dec(a) })],
   [/^\/accounts\/([^/]+)\/repositories$/, ([, a]) => ({ name: 'repositories', accountId: dec(a) })],
+  [/^\/accounts\/([^/]+)\/activity$/, ([, a]) => ({ name: 'activity', accountId: dec(a) })],
   [/^\/accounts\/([^/]+)\/repositories\/new$/, ([, a]) => ({ name: 'newRepository', accountId: dec(a) })],
   [
     /^\/accounts\/([^/]+)\/repositories\/([^/]+)\/([^/]+)(?:\/(.*))?$/,
@@ -111,6 +113,7 @@ export const paths = {
   members: (id: string) => href(`/accounts/${encodeURIComponent(id)}/members`),
   installations: (id: string) => href(`/accounts/${encodeURIComponent(id)}/installations`),
   repositories: (id: string) => href(`/accounts/${encodeURIComponent(id)}/repositories`),
+  activity: (id: string) => href(`/accounts/${encodeURIComponent(id)}/activity`),
   newRepository: (id: string) => href(`/accounts/${encodeURIComponent(id)}/repositories/new`),
   repository: (id: string, owner: string, repo: string, path = '') =>
     href(

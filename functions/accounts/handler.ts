@@ -7,6 +7,7 @@ import { deleteAccount } from './routes/delete-account.js';
 import { getAccount } from './routes/get-account.js';
 import { inviteMember } from './routes/invite-member.js';
 import { listAccounts } from './routes/list-accounts.js';
+import { listEvents } from './routes/list-events.js';
 import { listInvitations } from './routes/list-invitations.js';
 import { myInvitations } from './routes/my-invitations.js';
 import { removeMember } from './routes/remove-member.js';
@@ -24,6 +25,7 @@ export const handler = createHttpHandler({
   'PATCH /accounts/{accountId}/members/{userId}': changeMemberRole,
   'DELETE /accounts/{accountId}/members/{userId}': removeMember,
   'GET /accounts/{accountId}/invitations': listInvitations,
+  'GET /accounts/{accountId}/events': listEvents,
   'DELETE /accounts/{accountId}/invitations/{invitationId}': revokeInvitation,
   'GET /me/invitations': myInvitations,
   'POST /invitations/{invitationId}/accept': acceptInvitation,

@@ -19,7 +19,10 @@ export type FunctionName =
 /** Functions run on a schedule (EventBridge in AWS, a timer in `npm start`), behind no route. */
 export type ScheduledFunctionName = 'webhook-redelivery' | 'repository-sync';
 
-export type ServiceFunctionName = FunctionName | ScheduledFunctionName;
+/** Functions fed by the table's stream (a Lambda event source mapping in AWS), behind no route. */
+export type StreamFunctionName = 'activity-log';
+
+export type ServiceFunctionName = FunctionName | ScheduledFunctionName | StreamFunctionName;
 
 /**
  * Partition-key prefixes of the table (functions/shared/store/keys.ts). For a Query on GSI1 the leading
@@ -42,7 +45,9 @@ export type TableKeyPrefix =
   // Abuse-limit windows (docs/security.md "Abuse limits").
   | 'LIMIT#'
   // The outbox of domain events, written beside each change (docs/events.md).
-  | 'EVENT#';
+  | 'EVENT#'
+  // Each account's activity log (docs/events.md "Activity log").
+  | 'ACTIVITY#';
 
 export type FunctionSpec = Readonly<{
   /** Handler module, relative to the repository root; it exports `handler`. */
@@ -61,6 +66,11 @@ export type FunctionSpec = Readonly<{
    * carries a `dynamodb:LeadingKeys` condition built from them. Required with table access.
    */
   tablePrefixes?: readonly TableKeyPrefix[];
+  /**
+   * Fed by the table's stream (a Lambda event source mapping, which reads the stream with the
+   * function's role): the stream read grant, on the table's stream only.
+   */
+  tableStream?: true;
   memoryMb?: number;
   timeoutSeconds?: number;
 }>;
@@ -99,8 +109,9 @@ export const SERVICE_FUNCTIONS: Readonly<Record<ServiceFunctionName, FunctionSpe
     description: 'Platform accounts, members and invitations',
     // Invitations resolve logins at GitHub with the inviter's token, which may need a refresh (client secret).
     access: { table: true, githubAppSecret: true, webhookSecret: false, serviceKeys: true },
-    // Accounts, members, invitations; GSI1 `USER#…` (a user's accounts and invitations); abuse limits.
-    tablePrefixes: ['SESSION#', 'ACCOUNT#', 'USER#', 'IDEM#', 'LIMIT#', 'EVENT#'],
+    // Accounts, members, invitations; GSI1 `USER#…` (a user's accounts and invitations); abuse limits;
+    // the outbox; the activity log (read).
+    tablePrefixes: ['SESSION#', 'ACCOUNT#', 'USER#', 'IDEM#', 'LIMIT#', 'EVENT#', 'ACTIVITY#'],
     timeoutSeconds: REFRESHING_TIMEOUT_SECONDS,
   },
   'list-installations': {
@@ -169,6 +180,17 @@ export const SERVICE_FUNCTIONS: Readonly<Record<ServiceFunctionName, FunctionSpe
     // A pass checkpoints well before this (SYNC_LIMITS.marginMs); 100,000 repositories fit in one.
     timeoutSeconds: 900,
   },
+  'activity-log': {
+    // Fed by the table's stream (outbox INSERTs only, the event source mapping's filter): writes each
+    // event into the activity log of every account it names. The stream's own read grant is the
+    // mapping's; the table statement covers its writes only. No secret, no GitHub.
+    entry: entry('activity-log'),
+    description: "Writes the outbox's events into each account's activity log (DynamoDB stream)",
+    access: { table: true, githubAppSecret: false, webhookSecret: false, serviceKeys: false },
+    tablePrefixes: ['ACTIVITY#'],
+    tableStream: true,
+    timeoutSeconds: 60,
+  },
 };
 
 /** How often every installation's repositories are reconciled unless `-c repositorySyncIntervalMinutes`. */
@@ -198,6 +220,7 @@ export const ROUTES: readonly RouteSpec[] = [
   { method: 'PATCH', path: '/accounts/{accountId}/members/{userId}', fn: 'accounts' },
   { method: 'DELETE', path: '/accounts/{accountId}/members/{userId}', fn: 'accounts' },
   { method: 'GET', path: '/accounts/{accountId}/invitations', fn: 'accounts' },
+  { method: 'GET', path: '/accounts/{accountId}/events', fn: 'accounts' },
   { method: 'DELETE', path: '/accounts/{accountId}/invitations/{invitationId}', fn: 'accounts' },
   { method: 'GET', path: '/me/invitations', fn: 'accounts' },
   { method: 'POST', path: '/invitations/{invitationId}/accept', fn: 'accounts' },

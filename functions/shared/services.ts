@@ -9,6 +9,7 @@ import {
   type ServiceKeys,
 } from './secrets/index.js';
 import { AccountStore } from './store/account-store.js';
+import { ActivityStore } from './store/activity-store.js';
 import { DeliveryStore } from './store/delivery-store.js';
 import { IdempotencyStore } from './store/idempotency-store.js';
 import { InstallationStore } from './store/installation-store.js';
@@ -33,6 +34,7 @@ export type Services = {
   sessions: SessionStore;
   states: OAuthStateStore;
   accounts: AccountStore;
+  activity: ActivityStore;
   invitations: InvitationStore;
   installations: InstallationStore;
   deliveries: DeliveryStore;
@@ -57,6 +59,7 @@ export function getServices(): Services {
     sessions: new SessionStore(table),
     states: new OAuthStateStore(table),
     accounts: new AccountStore(table),
+    activity: new ActivityStore(table),
     invitations: new InvitationStore(table),
     installations: new InstallationStore(table),
     deliveries: new DeliveryStore(table),

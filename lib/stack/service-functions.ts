@@ -3,12 +3,17 @@ import type { CfnTable, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { Policy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { grantsOf } from '../function-grants.js';
 import { pascalCase } from '../runbook.js';
 import { ServiceFunction } from '../service-function.js';
 import type { ServiceSecrets } from './service-secrets.js';
 import { tableStatement } from './service-table.js';
+import { ACTIVITY_RETENTION_DEFAULT_DAYS } from '../../functions/activity-log/settings.js';
+import { OUTBOX_PK_PREFIX } from '../../functions/shared/store/event-outbox.js';
 import {
   REPOSITORY_SYNC_DEFAULT_MINUTES,
   REQUESTS_REPOSITORY_SYNC,
@@ -26,6 +31,8 @@ export type ServiceFunctionsProps = {
   tracing?: boolean;
   redeliveryIntervalMinutes?: number;
   repositorySyncIntervalMinutes?: number;
+  /** `-c activityRetentionDays`: how long each account's activity log keeps an event (default 90). */
+  activityRetentionDays?: number;
 };
 
 /**
@@ -36,6 +43,8 @@ export type ServiceFunctionsProps = {
  */
 export class ServiceFunctions {
   readonly byName: Record<ServiceFunctionName, ServiceFunction>;
+  /** Where the activity log's stream batches go when their retries are spent (alarmed: observability.ts). */
+  readonly activityDeadLetters: Queue;
   private readonly table: Table;
 
   constructor(stack: Stack, props: ServiceFunctionsProps) {
@@ -93,6 +102,54 @@ export class ServiceFunctions {
       // A failed fan-out is not retried: the next run requests every installation again.
       targets: [new LambdaFunction(repositorySync, { retryAttempts: 0 })],
     });
+
+    this.activityDeadLetters = this.feedActivityLog(stack, functions['activity-log'], props);
+  }
+
+  /**
+   * The activity log's recorder reads the table's stream: only the outbox's INSERTs reach it (the
+   * filter is Lambda's, so other records cost no invocation), in batches; a failing batch is halved
+   * until the bad record is alone, and the function reports the first record it could not write so
+   * only the rest is retried; a batch that still fails after its retries is described on an
+   * encrypted, TLS-only queue (its depth is alarmed) rather than lost silently.
+   */
+  private feedActivityLog(stack: Stack, recorder: ServiceFunction, props: ServiceFunctionsProps): Queue {
+    recorder.fn.addEnvironment(
+      'ACTIVITY_RETENTION_DAYS',
+      String(props.activityRetentionDays ?? ACTIVITY_RETENTION_DEFAULT_DAYS),
+    );
+    const deadLetters = new Queue(stack, 'ActivityLogDeadLetters', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      // The stream keeps records 24 h; the outbox items these name, 7 days (event-outbox.ts).
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(deadLetters).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'This queue is itself the on-failure destination of the activity log’s stream event source: its depth is alarmed and an operator reads it (docs/operations.md); nothing consumes it.',
+    });
+    // CDK types the rules as `any`.
+    const inserts: unknown = FilterRule.isEqual('INSERT');
+    const outboxKeys: unknown = FilterRule.beginsWith(OUTBOX_PK_PREFIX);
+    recorder.fn.addEventSource(
+      new DynamoEventSource(props.table, {
+        startingPosition: StartingPosition.TRIM_HORIZON,
+        batchSize: 100,
+        maxBatchingWindow: Duration.seconds(1),
+        bisectBatchOnError: true,
+        reportBatchItemFailures: true,
+        retryAttempts: 10,
+        onFailure: new SqsDlq(deadLetters),
+        filters: [
+          FilterCriteria.filter({
+            eventName: inserts,
+            dynamodb: { Keys: { PK: { S: outboxKeys } } },
+          }),
+        ],
+      }),
+    );
+    return deadLetters;
   }
 
   /** Each cdk-nag finding accepted for every function, with the reason it is acceptable for this service. */

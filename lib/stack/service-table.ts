@@ -22,7 +22,8 @@ export class ServiceTable {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       encryption: TableEncryption.AWS_MANAGED,
       deletionProtection: true,
-      // The outbox's way out (lib/stack/event-delivery.ts): new images, read by the event pipe.
+      // The outbox's way out: new images, read by the event pipe (lib/stack/event-delivery.ts) and the
+      // activity log (docs/events.md).
       stream: StreamViewType[TABLE_DEFINITION.streamViewType],
       // Accounts, links and users outlive any one deployment of the stack.
       removalPolicy: RemovalPolicy.RETAIN,

@@ -53,12 +53,33 @@ function grantsInTemplate(fn: ServiceFunctionName): FunctionGrants {
   // CDK merges statements with the same actions: one statement may name several secrets.
   const resources = (statement: Statement) =>
     [statement.Resource].flat().map((resource) => JSON.stringify(resource));
-  const tableStatements = statements.filter((statement) =>
-    JSON.stringify(statement.Resource).includes(TABLE),
+  // The stream read an event source mapping needs (CDK's grantStreamRead): on this table's stream, and
+  // ListStreams (which names no resource) on `*`, where CDK merges it with X-Ray's actions.
+  const streamArn = JSON.stringify({ 'Fn::GetAtt': [TABLE, 'StreamArn'] });
+  const STREAM_READS = ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'];
+  const streamReads = statements.filter(
+    (statement) =>
+      JSON.stringify(statement.Resource) === streamArn &&
+      [...actions(statement)].sort().join() === STREAM_READS.join(),
+  );
+  const listStreams = statements.some(
+    (statement) => statement.Resource === '*' && actions(statement).includes('dynamodb:ListStreams'),
+  );
+  expect([fn, streamReads.length, listStreams]).toEqual(
+    streamReads.length === 0 ? [fn, 0, false] : [fn, 1, true],
+  );
+  const tableStatements = statements.filter(
+    (statement) => JSON.stringify(statement.Resource).includes(TABLE) && !streamReads.includes(statement),
   );
   // No DynamoDB or Secrets Manager action anywhere else (another table, a wildcard resource, …).
-  for (const statement of statements.filter((candidate) => !tableStatements.includes(candidate))) {
-    expect([fn, actions(statement).filter((action) => action.startsWith('dynamodb:'))]).toEqual([fn, []]);
+  for (const statement of statements.filter(
+    (candidate) => !tableStatements.includes(candidate) && !streamReads.includes(candidate),
+  )) {
+    const dynamo = actions(statement).filter(
+      (action) =>
+        action.startsWith('dynamodb:') && !(action === 'dynamodb:ListStreams' && statement.Resource === '*'),
+    );
+    expect([fn, dynamo]).toEqual([fn, []]);
     if (actions(statement).some((action) => action.startsWith('secretsmanager:'))) {
       const secretRefs = Object.values(SECRETS).map((id) => JSON.stringify({ Ref: id }));
       const elsewhere = resources(statement).filter((resource) => !secretRefs.includes(resource));
@@ -74,7 +95,8 @@ function grantsInTemplate(fn: ServiceFunctionName): FunctionGrants {
       ),
     )
     .map(([name]) => name);
-  if (tableStatements.length === 0) return { secrets };
+  const tableStream = streamReads.length === 1 ? { tableStream: true as const } : {};
+  if (tableStatements.length === 0) return { ...tableStream, secrets };
   expect([fn, tableStatements.length]).toEqual([fn, 1]);
   const [table] = tableStatements;
   // The table and its indexes, nothing else.
@@ -92,6 +114,7 @@ function grantsInTemplate(fn: ServiceFunctionName): FunctionGrants {
       actions: [table?.Action ?? []].flat() as TableAction[],
       leadingKeys: condition['ForAllValues:StringLike']?.['dynamodb:LeadingKeys'] ?? [],
     },
+    ...tableStream,
     secrets,
   };
 }
@@ -106,6 +129,7 @@ it.each(Object.keys(SERVICE_FUNCTIONS) as ServiceFunctionName[])(
         actions: [...grants.table.actions].sort(),
         leadingKeys: [...grants.table.leadingKeys].sort(),
       },
+      tableStream: grants.tableStream ?? false,
       secrets: [...grants.secrets].sort(),
     });
     expect(normal(synthesized)).toEqual(normal(enforced));

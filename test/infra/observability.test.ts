@@ -36,6 +36,7 @@ const EXPECTED_ALARMS = [
   'WebhookRedeliveryFailed',
   'RepositorySyncFailed',
   'RepositorySyncEventsDropped',
+  'ActivityLogFailedBatches',
   'TokenRefreshFailureRate',
   'GitHubRateLimited',
   'GitHubRateLimitLow',

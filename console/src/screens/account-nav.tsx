@@ -12,6 +12,7 @@ export function AccountNav({ route }: { route: Route }) {
     ['Installations', paths.installations(account.id), ['installations']],
     ['Repositories', paths.repositories(account.id), ['repositories', 'newRepository', 'repository']],
     ['Members', paths.members(account.id), ['members']],
+    ['Activity', paths.activity(account.id), ['activity']],
   ];
   return (
     <nav class="account-nav" aria-label={`Account ${account.name}`}>

@@ -109,6 +109,15 @@ export const keys = {
    * its change; DynamoDB Streams carry its INSERT to EventBridge. One partition per event: none is hot.
    */
   outboxEvent: (eventId: string) => ({ PK: `EVENT#${eventId}`, SK: 'EVENT' }),
+  /**
+   * One event in one account's activity log (activity-store.ts), written by the activity-log function
+   * from the outbox's stream: newest first is a descending query (ISO times sort as they happened), and
+   * a replay rewrites the same item.
+   */
+  activity: (accountId: string, occurredAt: string, eventId: string) => ({
+    PK: `ACTIVITY#${accountId}`,
+    SK: `AT#${occurredAt}#${eventId}`,
+  }),
   /** The repository sync job's state of one installation: checkpoint, budget, lease (repository-sync-store.ts). */
   repositorySync: (installationId: string | number) => ({ PK: `REPOSYNC#${installationId}`, SK: 'STATE' }),
   /** One page of `GET /installation/repositories` as last read: its ETag and the repository ids on it. */

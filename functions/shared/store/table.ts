@@ -255,19 +255,32 @@ export class Table {
     afterSk?: string | undefined;
     limit: number;
     consistent?: boolean;
-  }): Promise<{ items: T[]; lastSk: string | undefined }> {
+    /** Descending sort-key order (`afterSk` then means "below"). */
+    descending?: boolean;
+    /** Applied after the read: `limit` counts the items read, matching or not (`scanned`). */
+    filter?: Condition;
+  }): Promise<{ items: T[]; lastSk: string | undefined; scanned: number }> {
+    const key = keyCondition(
+      TABLE_DEFINITION.partitionKey,
+      TABLE_DEFINITION.sortKey,
+      options.pk,
+      options.skPrefix,
+    );
     const page = await this.guard(() =>
       this.client.send(
         new QueryCommand({
           TableName: this.tableName,
-          ...keyCondition(
-            TABLE_DEFINITION.partitionKey,
-            TABLE_DEFINITION.sortKey,
-            options.pk,
-            options.skPrefix,
-          ),
+          ...key,
+          ...(options.filter
+            ? {
+                FilterExpression: options.filter.expression,
+                ExpressionAttributeNames: { ...key.ExpressionAttributeNames, ...options.filter.names },
+                ExpressionAttributeValues: { ...key.ExpressionAttributeValues, ...options.filter.values },
+              }
+            : {}),
           Limit: options.limit,
           ConsistentRead: options.consistent ?? true,
+          ...(options.descending ? { ScanIndexForward: false } : {}),
           ...(options.afterSk === undefined
             ? {}
             : { ExclusiveStartKey: { PK: options.pk, SK: options.afterSk } }),
@@ -276,7 +289,11 @@ export class Table {
     );
     const items = (page.Items ?? []).filter((item) => this.isLive(item)) as T[];
     const lastSk: unknown = page.LastEvaluatedKey?.SK;
-    return { items, lastSk: typeof lastSk === 'string' ? lastSk : undefined };
+    return {
+      items,
+      lastSk: typeof lastSk === 'string' ? lastSk : undefined,
+      scanned: page.ScannedCount ?? 0,
+    };
   }
 
   /** The reverse lookup: every live item whose GSI1PK is `gsiPk` and GSI1SK starts with `skPrefix`. */
@@ -319,6 +336,43 @@ export class Table {
       };
     });
     await this.guard(() => this.client.send(new TransactWriteCommand({ TransactItems })));
+  }
+
+  /**
+   * Puts many items with BatchWriteItem (25 a request, a few requests at once), retrying what DynamoDB
+   * leaves unprocessed. Not conditional: for writes a replay may repeat (same key, same item).
+   * `onChunkFailed` hears each chunk that failed, so a caller can tell which items may be unwritten.
+   */
+  async batchPut(
+    items: readonly Item[],
+    options: { concurrency?: number; onChunkFailed?: (chunk: readonly Item[], error: unknown) => void } = {},
+  ): Promise<void> {
+    const chunks: Item[][] = [];
+    for (let index = 0; index < items.length; index += 25) chunks.push(items.slice(index, index + 25));
+    const run = async (chunk: Item[]) => {
+      let requests = chunk.map((item) => ({ PutRequest: { Item: item } }));
+      for (let attempt = 0; requests.length > 0; attempt++) {
+        if (attempt > 8) throw new Error('DynamoDB kept batch writes unprocessed');
+        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
+        const { UnprocessedItems } = await this.guard(() =>
+          this.client.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } })),
+        );
+        requests = (UnprocessedItems?.[this.tableName] ?? []) as typeof requests;
+      }
+    };
+    const concurrency = options.concurrency ?? 4;
+    const failures: unknown[] = [];
+    for (let index = 0; index < chunks.length; index += concurrency) {
+      await Promise.all(
+        chunks.slice(index, index + concurrency).map((chunk) =>
+          run(chunk).catch((error: unknown) => {
+            failures.push(error);
+            options.onChunkFailed?.(chunk, error);
+          }),
+        ),
+      );
+    }
+    if (failures.length > 0) throw failures[0];
   }
 
   /**
