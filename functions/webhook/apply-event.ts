@@ -60,10 +60,14 @@ async function applyDetails(
     if (await store.applyEventDetails(details, writes, { expect })) return 'applied';
     if (await store.isAmbiguous(details)) {
       // The confirmation request is stored with what it questions: a lost confirmation is redone on schedule.
-      const applied = await store.applyEventDetails(details, [...writes, store.confirmationRequest(details.id)], {
-        sameSecond: true,
-        expect,
-      });
+      const applied = await store.applyEventDetails(
+        details,
+        [...writes, store.confirmationRequest(details.id)],
+        {
+          sameSecond: true,
+          expect,
+        },
+      );
       if (applied) {
         logger.info('Installation event of the same second as the stored details: confirming with GitHub', {
           installationId: details.id,
@@ -116,7 +120,10 @@ async function onInstallationRepositories(
   origin: EventOrigin,
 ): Promise<Outcome> {
   const details = toDetails(delivery.installation);
-  const stored = await applyDetails({ ...details, repositorySelection: delivery.repositorySelection }, origin);
+  const stored = await applyDetails(
+    { ...details, repositorySelection: delivery.repositorySelection },
+    origin,
+  );
   // The index follows even when the details were older than stored (the repositories still changed).
   const indexed = await indexInstallationRepositories(details.id, delivery.added, delivery.removed);
   return stored === 'applied' || indexed ? 'applied' : 'ignored';
@@ -253,7 +260,9 @@ export async function applyEvent(delivery: HandledDelivery, origin: EventOrigin)
 
 /** Deliveries that change nothing whatever the table holds: recorded as ignored, nothing applied. */
 export function changesNothing(delivery: HandledDelivery): boolean {
-  return (delivery.kind === 'repository' || delivery.kind === 'push') && delivery.installationId === undefined;
+  return (
+    (delivery.kind === 'repository' || delivery.kind === 'push') && delivery.installationId === undefined
+  );
 }
 
 /**
