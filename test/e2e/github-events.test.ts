@@ -166,6 +166,19 @@ describe('installation events', () => {
   });
 });
 
+describe('installation.deleted with many accounts', () => {
+  it('names all 60 linked accounts in one event (beyond one transaction of link removals), and unlinks them all', async () => {
+    const accounts = Array.from({ length: 60 }, (_, index) => `ev-many-${String(index).padStart(2, '0')}`);
+    const id = await linkedInstallation('ev-org-many', accounts);
+    const guid = guidOf(await fx.admin.uninstall(id));
+    const events = await eventsOf(guid);
+    expect(events.map((event) => event.type)).toEqual(['installation.deleted']);
+    expect(sorted(events[0]?.detail.platformAccountIds ?? [])).toEqual(accounts);
+    expect(await store().linkedAccountIds(id)).toEqual([]);
+    expect(await store().getDetails(id)).toBeUndefined();
+  });
+});
+
 describe('user.authorization_revoked', () => {
   it('reports once to every account the user belongs to', async () => {
     await fx.admin.createUser({ login: 'ev-revoker' });
