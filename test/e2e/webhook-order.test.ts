@@ -217,6 +217,19 @@ describe('a confirmation with GitHub that fails', () => {
     expect(events[2]?.detail.actor).toEqual({ type: 'github', login: null });
   });
 
+  it('a delivery whose writes fail reports nothing; its redelivery reports the change once', async () => {
+    const id = await install('order-events-failed-org');
+    await link(id, 'order-events-team');
+    const suspend = await failing(() => fx.admin.suspend(id));
+    expect(await reported(id)).toEqual([]);
+    await fx.admin.redeliver(suspend);
+    await fx.admin.redeliver(suspend);
+    const events = await reported(id);
+    expect(events.map((event) => [event.type, event.detail.correlationId])).toEqual([
+      ['installation.suspended', suspend],
+    ]);
+  });
+
   it('leaves nothing pending once confirmed', async () => {
     await runSchedule();
     const pending = await fx.table.table.queryPartition('INSTALLATION#CONFIRMING', '');
