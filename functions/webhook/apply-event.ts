@@ -22,9 +22,11 @@ const installations = () => getServices().installations;
 /**
  * A change's events are derived from the details as read just before it (installation-events.ts) and
  * the write commits only over those details: when another write came between, the read is done again,
- * this many times at most (then the delivery fails and GitHub's redelivery tries it afresh).
+ * this many times at most (then the delivery fails and GitHub's redelivery tries it afresh). Details
+ * only move forward (GitHub's `updated_at`), so a delivery loses at most once per newer-or-older state
+ * committed while it runs: 8 concurrent deliveries of one installation never exhaust this.
  */
-const REPORT_ATTEMPTS = 4;
+const REPORT_ATTEMPTS = 8;
 
 class DetailsKeptChangingError extends Error {
   constructor(installationId: number) {

@@ -138,6 +138,41 @@ describe('installation events', () => {
     ]);
   });
 
+  it('concurrent deliveries for one installation report each committed flip once, ending in the stored state', async () => {
+    const login = 'ev-org-race';
+    const id = await linkedInstallation(login, ['ev-team-race']);
+    const stored = await store().getDetails(id);
+    const base = installationPayload(id, 'suspend', {}, login);
+    const payload = (second: number) => ({
+      ...base,
+      action: second % 2 ? 'suspend' : 'unsuspend',
+      installation: {
+        ...base.installation,
+        account: { login, id: stored?.accountId, type: 'Organization' },
+        permissions: stored?.permissions,
+        events: stored?.events,
+        suspended_at: second % 2 ? `2100-01-01T00:00:${String(second).padStart(2, '0')}Z` : null,
+        updated_at: `2100-01-01T00:00:${String(second).padStart(2, '0')}Z`,
+      },
+    });
+    const answers = await Promise.all(
+      // Eight at once: within REPORT_ATTEMPTS (apply-event.ts), however they interleave.
+      // The newest (second 9) is a suspension: it is stored last, whatever the interleaving.
+      Array.from({ length: 8 }, (_, index) => postWebhook(fx, 'installation', payload(index + 2))),
+    );
+    expect(answers.map((answer) => answer.status).filter((status) => status >= 300)).toEqual([]);
+    const events = (await validOutboxEvents(fx.table)).filter(
+      (event) => 'installation' in event.detail && event.detail.installation.id === id,
+    );
+    const count = (type: EventType) => events.filter((event) => event.type === type).length;
+    const flips = count('installation.suspended') - count('installation.unsuspended');
+    expect(events.length).toBe(count('installation.suspended') + count('installation.unsuspended'));
+    // Flips alternate from the unsuspended start (events of one millisecond may tie, so they are
+    // counted, not ordered): as many suspensions as unsuspensions, one more if it ends suspended.
+    expect((await store().getDetails(id))?.suspendedAt).toBe('2100-01-01T00:00:09Z');
+    expect(flips).toBe(1);
+  });
+
   it('a rename reports the new and the previous login', async () => {
     const id = await linkedInstallation('ev-org-old-name', ['ev-team-d']);
     const guid = guidOf(await fx.admin.renameUser('ev-org-old-name', 'ev-org-new-name'));
