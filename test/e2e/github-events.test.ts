@@ -157,8 +157,7 @@ describe('installation events', () => {
     });
     const answers = await Promise.all(
       // Eight at once: within REPORT_ATTEMPTS (apply-event.ts), however they interleave.
-      // The newest (second 9) is a suspension: it is stored last, whatever the interleaving.
-      Array.from({ length: 8 }, (_, index) => postWebhook(fx, 'installation', payload(index + 2))),
+      Array.from({ length: 8 }, (_, index) => postWebhook(fx, 'installation', payload(index + 1))),
     );
     expect(answers.map((answer) => answer.status).filter((status) => status >= 300)).toEqual([]);
     const events = (await validOutboxEvents(fx.table)).filter(
@@ -169,8 +168,9 @@ describe('installation events', () => {
     expect(events.length).toBe(count('installation.suspended') + count('installation.unsuspended'));
     // Flips alternate from the unsuspended start (events of one millisecond may tie, so they are
     // counted, not ordered): as many suspensions as unsuspensions, one more if it ends suspended.
-    expect((await store().getDetails(id))?.suspendedAt).toBe('2100-01-01T00:00:09Z');
-    expect(flips).toBe(1);
+    // The newest (second 8, an unsuspension) is stored last, whatever the interleaving.
+    expect((await store().getDetails(id))?.suspendedAt).toBeNull();
+    expect(flips).toBe(0);
   });
 
   it('a rename reports the new and the previous login', async () => {
