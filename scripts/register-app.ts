@@ -40,7 +40,7 @@ export function appManifest(options: {
     public: true,
     hook_attributes: { url: options.outputs.WebhookUrl, active: true },
     default_permissions: { administration: 'write', contents: 'write', metadata: 'read', members: 'read' },
-    default_events: ['repository'],
+    default_events: ['repository', 'push'],
   };
 }
 

@@ -1,6 +1,8 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Context, EventBridgeEvent } from 'aws-lambda';
+import { githubActor, type EventOrigin } from '../shared/events/domain-event.js';
+import { installationChangeEvents } from '../shared/events/installation-events.js';
 import { getAppAuth, installationTokenSession } from '../shared/github/app-auth.js';
 import {
   fetchInstallation,
@@ -12,6 +14,8 @@ import { count, flushMetrics, METRIC } from '../shared/metrics.js';
 import { requestRepositorySync, type RepositorySyncRequest } from '../shared/repositories/request-sync.js';
 import { getServices } from '../shared/services.js';
 import { tracer } from '../shared/tracer.js';
+import { outboxOperation } from '../shared/store/event-outbox.js';
+import type { InstallationDetails } from '../shared/store/installation-store.js';
 import type { SyncRunSummary } from '../shared/store/repository-sync-store.js';
 import { appInstallations } from './app-installations.js';
 import { syncLimits } from './limits.js';
@@ -28,16 +32,53 @@ export type RepositorySyncResult =
 const isRequest = (event: RepositorySyncEvent): event is RepositorySyncRequest =>
   typeof (event as Partial<RepositorySyncRequest>).installationId === 'number';
 
+/** A confirmation whose installation's details kept changing under it: left pending for the schedule. */
+class ConfirmationContendedError extends Error {
+  constructor(installationId: number) {
+    super(`The details of installation ${installationId} kept changing while they were confirmed.`);
+    this.name = 'ConfirmationContendedError';
+  }
+}
+
+const CONFIRM_ATTEMPTS = 4;
+
+/**
+ * GitHub's word stored over the table's, with the events of what it changes (a suspension or login the
+ * webhook stored from an event that turned out not to be the last, permissions): derived from the details
+ * read just before, the write committing only over them (as the webhook does: installation-events.ts).
+ * Reported as GitHub's, correlated by this invocation's request id. False when not stored (unknown,
+ * deleted, or something newer was stored meanwhile).
+ */
+async function confirmReported(details: InstallationDetails, origin: EventOrigin): Promise<boolean> {
+  const { installations } = getServices();
+  for (let attempt = 1; attempt <= CONFIRM_ATTEMPTS; attempt++) {
+    const { details: read, accountIds } = await installations.reportState(details.id);
+    if (!read) return false;
+    const alongside = installationChangeEvents(read, details, origin, accountIds).map((event) =>
+      outboxOperation(event),
+    );
+    if (await installations.confirmDetails(details, { alongside, expect: { updatedAt: read.updatedAt } }))
+      return true;
+    if ((await installations.getDetails(details.id))?.updatedAt === read.updatedAt) return false;
+  }
+  throw new ConfirmationContendedError(details.id);
+}
+
+const confirmationOrigin = (context: Context): EventOrigin => ({
+  actor: githubActor(),
+  correlationId: context.awsRequestId,
+});
+
 /**
  * The installation's details as GitHub describes them now, stored over the table's (the webhook, which
  * may not read the App's key, asks for this when an event's `updated_at` ties with what is stored).
  */
-async function confirmDetails(installationId: number): Promise<RepositorySyncResult> {
+async function confirmDetails(installationId: number, context: Context): Promise<RepositorySyncResult> {
   const { installations } = getServices();
   const readAt = new Date().toISOString();
   const details = await fetchInstallation(installationId);
   // Unknown to GitHub: uninstalled, and its `deleted` delivery removes what the table keeps.
-  const stored = details !== undefined && (await installations.confirmDetails(details));
+  const stored = details !== undefined && (await confirmReported(details, confirmationOrigin(context)));
   await installations.settleConfirmation(installationId, readAt);
   logger.info('Installation details confirmed with GitHub', { installationId, stored });
   return { kind: 'confirm', installationId, stored };
@@ -69,7 +110,11 @@ async function syncOne(request: RepositorySyncRequest, context: Context): Promis
  * lost): GitHub's word is the listing itself, so they cost no GitHub call. An installation GitHub no
  * longer lists was uninstalled: its `deleted` delivery (or its redelivery) removes it. Returns how many.
  */
-async function confirmPending(listed: readonly GitHubInstallation[], listedAt: string): Promise<number> {
+async function confirmPending(
+  listed: readonly GitHubInstallation[],
+  listedAt: string,
+  origin: EventOrigin,
+): Promise<number> {
   const { installations } = getServices();
   const pending = (await installations.pendingConfirmations()).filter(
     (request) => request.requestedAt <= listedAt,
@@ -77,7 +122,13 @@ async function confirmPending(listed: readonly GitHubInstallation[], listedAt: s
   const byId = new Map(listed.map((installation) => [installation.id, installation]));
   for (const { installationId } of pending) {
     const installation = byId.get(installationId);
-    if (installation) await installations.confirmDetails(toDetails(installation));
+    try {
+      if (installation) await confirmReported(toDetails(installation), origin);
+    } catch (error) {
+      if (!(error instanceof ConfirmationContendedError)) throw error;
+      logger.warn('Confirmation left pending: the details kept changing', { installationId });
+      continue;
+    }
     await installations.settleConfirmation(installationId, listedAt);
   }
   return pending.length;
@@ -97,7 +148,7 @@ async function fanOut(context: Context): Promise<RepositorySyncResult> {
     await Promise.all(
       ids.slice(i, i + 10).map((id) => requestRepositorySync(id, 'schedule', { fromSyncFunction: true })),
     );
-  const confirmed = await confirmPending(listed, listedAt);
+  const confirmed = await confirmPending(listed, listedAt, confirmationOrigin(context));
   const index = getServices().repositoryIndex;
   const deadline = Date.now() + context.getRemainingTimeInMillis() - SYNC_LIMITS.marginMs;
   let cleared = 0;
@@ -115,7 +166,7 @@ async function fanOut(context: Context): Promise<RepositorySyncResult> {
 
 function run(event: RepositorySyncEvent, context: Context): Promise<RepositorySyncResult> {
   if (!isRequest(event)) return fanOut(context);
-  return event.reason === 'confirm' ? confirmDetails(event.installationId) : syncOne(event, context);
+  return event.reason === 'confirm' ? confirmDetails(event.installationId, context) : syncOne(event, context);
 }
 
 /**

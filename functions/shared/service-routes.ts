@@ -155,8 +155,18 @@ export const SERVICE_FUNCTIONS: Readonly<Record<ServiceFunctionName, FunctionSpe
     access: { table: true, githubAppSecret: false, webhookSecret: true, serviceKeys: false },
     // Deliveries; installations and their tokens; an uninstall deletes the links (`ACCOUNT#…` items,
     // found through GSI1 `INSTALLATION#…`); a revocation deletes the user's token and sessions; the
-    // repository index (a transfer finds the installations indexing a repository through GSI1 `REPO#…`).
-    tablePrefixes: ['DELIVERY#', 'INSTALLATION#', 'ACCOUNT#', 'USER#', 'SESSION#', 'REPOS#', 'REPO#'],
+    // repository index (a transfer finds the installations indexing a repository through GSI1 `REPO#…`);
+    // the events of what GitHub reports (`EVENT#`, the outbox).
+    tablePrefixes: [
+      'DELIVERY#',
+      'INSTALLATION#',
+      'ACCOUNT#',
+      'USER#',
+      'SESSION#',
+      'REPOS#',
+      'REPO#',
+      'EVENT#',
+    ],
   },
   'webhook-redelivery': {
     // Scheduled: lists the App's deliveries and redelivers failed ones as the App (a JWT from the App
@@ -175,8 +185,9 @@ export const SERVICE_FUNCTIONS: Readonly<Record<ServiceFunctionName, FunctionSpe
     entry: entry('repository-sync'),
     description: 'Reconciles the repository index with GitHub (async per installation, and scheduled)',
     access: { table: true, githubAppSecret: true, webhookSecret: false, serviceKeys: true },
-    // Its own checkpoints (`REPOSYNC#`), the index (`REPOS#`), cached installation tokens (`INSTALLATION#`).
-    tablePrefixes: ['REPOSYNC#', 'REPOS#', 'INSTALLATION#'],
+    // Its own checkpoints (`REPOSYNC#`), the index (`REPOS#`), cached installation tokens (`INSTALLATION#`);
+    // a confirmation that changes an installation reports it (`EVENT#`, the outbox).
+    tablePrefixes: ['REPOSYNC#', 'REPOS#', 'INSTALLATION#', 'EVENT#'],
     // A pass checkpoints well before this (SYNC_LIMITS.marginMs); 100,000 repositories fit in one.
     timeoutSeconds: 900,
   },

@@ -4,6 +4,7 @@ import { logger } from '../shared/logger.js';
 import { count, METRIC } from '../shared/metrics.js';
 import type { DeliveryStore } from '../shared/store/delivery-store.js';
 import { applyInOneWrite, changesNothing, type Outcome } from './apply-event.js';
+import { webhookOrigin } from './event-origin.js';
 import { InvalidPayloadError, parseDelivery, type HandledDelivery } from './payloads.js';
 import { requestSyncAfter } from './repository-sync-trigger.js';
 import { answerTaken } from './taken-delivery.js';
@@ -47,7 +48,11 @@ export async function processAtOnce(
     count(METRIC.webhookDeliveries, { outcome: 'ignored' });
     return json(202, { status: 'ignored' });
   }
-  const applying = applyInOneWrite(handled, deliveries.doneWrite(deliveryId, event, action, 'applied'));
+  const applying = applyInOneWrite(
+    handled,
+    deliveries.doneWrite(deliveryId, event, action, 'applied'),
+    webhookOrigin(delivery),
+  );
   if (applying === undefined) return undefined;
   let outcome: Outcome;
   try {

@@ -2,6 +2,7 @@ import { json } from '../shared/http/responses.js';
 import { count, METRIC } from '../shared/metrics.js';
 import type { DeliveryStore } from '../shared/store/delivery-store.js';
 import { applyEvent } from './apply-event.js';
+import { webhookOrigin } from './event-origin.js';
 import type { HandledDelivery } from './payloads.js';
 import { recordOutcome } from './record-outcome.js';
 import { requestSyncAfter } from './repository-sync-trigger.js';
@@ -22,7 +23,7 @@ export async function applyUnderLease(
   const claim = await deliveries.begin(delivery.deliveryId, delivery.event, action);
   if (claim.status !== 'start') return answerTaken(claim, delivery.event);
   try {
-    const outcome = await applyEvent(handled);
+    const outcome = await applyEvent(handled, webhookOrigin(delivery));
     await recordOutcome(() => deliveries.finish(delivery.deliveryId, outcome));
     count(METRIC.webhookDeliveries, { outcome });
     await requestSyncAfter(handled, outcome);

@@ -119,7 +119,9 @@ const installationTargetRenamed = once(() =>
   }),
 );
 
-const authorizationRevoked = once(() => z.object({ sender: z.object({ id: id() }) }));
+const authorizationRevoked = once(() =>
+  z.object({ sender: z.object({ id: id(), login: z.optional(z.string().check(z.minLength(1))) }) }),
+);
 
 /** GitHub's `repository` actions (webhook-repository-*). */
 const REPOSITORY_ACTIONS = [
@@ -157,6 +159,45 @@ const repositoryEvent = once(() =>
     installation: z.optional(z.object({ id: id() })),
   }),
 );
+
+const SHA = /^[0-9a-f]{40}$/;
+const sha = () => z.string().check(z.regex(SHA));
+
+/**
+ * GitHub's `push` (webhook-push), narrowed to what `repository.pushed` reports: the commits are
+ * counted, never read (GitHub lists up to 2,048 of them).
+ */
+const pushEvent = once(() =>
+  z.object({
+    ref: z.string().check(z.minLength(1)),
+    before: sha(),
+    after: sha(),
+    compare: z.url(),
+    commits: z.array(z.unknown()),
+    pusher: z.object({ name: z.string().check(z.minLength(1)) }),
+    repository: z.object({
+      id: id(),
+      full_name: z.string().check(z.regex(/^[^/]+\/[^/]+$/)),
+      name: z.optional(z.string().check(z.minLength(1))),
+      owner: z.optional(z.object({ login: z.optional(z.string().check(z.minLength(1))) })),
+    }),
+    installation: z.optional(z.object({ id: id() })),
+    sender: z.optional(z.object({ login: z.optional(z.string().check(z.minLength(1))) })),
+  }),
+);
+
+/** A push as `repository.pushed` reports it. */
+export type PushDelivery = {
+  kind: 'push';
+  installationId: number | undefined;
+  repository: { id: number; owner: string; name: string };
+  ref: string;
+  before: string;
+  after: string;
+  commitCount: number;
+  compareUrl: string;
+  pusher: { name: string; login: string | null };
+};
 
 /** A repository as an event describes it, with what the payload did not say left undefined. */
 export type EventRepository = {
@@ -207,7 +248,7 @@ export type HandledDelivery =
       login: string;
       targetType: string;
     }
-  | { kind: 'github_app_authorization.revoked'; userId: number }
+  | { kind: 'github_app_authorization.revoked'; userId: number; login: string | undefined }
   | {
       kind: 'repository';
       action: RepositoryAction;
@@ -215,7 +256,8 @@ export type HandledDelivery =
       repositoryId: number;
       fullName: string;
       repository: EventRepository;
-    };
+    }
+  | PushDelivery;
 
 /** Names the fields that are wrong (paths, never values): for the answer, the log and the record. */
 export class InvalidPayloadError extends BadRequestError {
@@ -284,10 +326,8 @@ export function parseDelivery(event: string, payload: Record<string, unknown>): 
     }
     case 'github_app_authorization': {
       if (action !== 'revoked') return undefined;
-      return {
-        kind: 'github_app_authorization.revoked',
-        userId: parse(authorizationRevoked(), event, payload).sender.id,
-      };
+      const { sender } = parse(authorizationRevoked(), event, payload);
+      return { kind: 'github_app_authorization.revoked', userId: sender.id, login: sender.login };
     }
     case 'repository': {
       if (action === undefined || !(REPOSITORY_ACTIONS as readonly string[]).includes(action))
@@ -314,6 +354,23 @@ export function parseDelivery(event: string, payload: Record<string, unknown>): 
           htmlUrl: repo.html_url,
           updatedAt: repo.updated_at,
         },
+      };
+    }
+    case 'push': {
+      const parsed = parse(pushEvent(), event, payload);
+      const repo = parsed.repository;
+      const split = splitFullName(repo.full_name);
+      return {
+        kind: 'push',
+        installationId: parsed.installation?.id,
+        repository: { id: repo.id, owner: repo.owner?.login ?? split.owner, name: repo.name ?? split.name },
+        ref: parsed.ref,
+        before: parsed.before,
+        after: parsed.after,
+        commitCount: parsed.commits.length,
+        compareUrl: parsed.compare,
+        // The sender is the GitHub user who pushed; `pusher` is git's name for them.
+        pusher: { name: parsed.pusher.name, login: parsed.sender?.login ?? null },
       };
     }
     default:

@@ -199,6 +199,27 @@ export class EmulatorAdmin {
     );
   }
 
+  /**
+   * Pushes one commit, as a person would on github.com (`by`, else the owner): `files` path → content
+   * (null deletes it) on `branch` (default the default branch). Sends `push` to subscribed installations.
+   */
+  pushCommit(
+    owner: string,
+    repo: string,
+    input: {
+      files: Record<string, string | { base64: string } | null>;
+      message?: string;
+      branch?: string;
+      by?: string;
+    },
+  ) {
+    return this.call<{ sha: string; before: string | null; ref: string; deliveries: DeliverySummary[] }>(
+      'POST',
+      `/repos/${owner}/${repo}/commits`,
+      input,
+    );
+  }
+
   renameRepository(owner: string, repo: string, name: string) {
     return this.updateRepository(owner, repo, { name });
   }

@@ -26,7 +26,7 @@ export type RepositoryChange = {
   changes?: Record<string, unknown>;
 };
 
-const isApp = (sender: RepositorySender): sender is EmulatedApp => 'slug' in sender;
+export const isApp = (sender: RepositorySender): sender is EmulatedApp => 'slug' in sender;
 
 /** The sender as GitHub shows it: a user, or the App's bot user (`<slug>[bot]`, type Bot). */
 export function senderPayload(context: EmulatorContext, sender: RepositorySender) {
@@ -81,7 +81,7 @@ export function repositoryEventRecipients(context: EmulatorContext, repo: Emulat
  * `template_repository` (its webhook schema wants strings where a repository has nulls; the REST
  * answer carries it).
  */
-function repositoryPayload(context: EmulatorContext, repo: EmulatedRepository) {
+export function repositoryPayload(context: EmulatorContext, repo: EmulatedRepository) {
   const {
     permissions: _permissions,
     template_repository: _template,

@@ -101,7 +101,7 @@ export async function seedDemoWorld(emulatorUrl: string, app: DemoApp): Promise<
     callbackUrls: [app.callbackUrl],
     setupUrl: app.callbackUrl,
     // As the App registration asks (docs/deploy.md "4. Register the GitHub App", scripts/register-app.ts).
-    events: ['repository'],
+    events: ['repository', 'push'],
   });
   await seedProjectTemplate(admin, DEMO_WORLD.org);
   const personal = await admin.install({ appId: registered.id, account: DEMO_WORLD.user });

@@ -540,18 +540,26 @@ export class World {
    * One commit holding `files` (path → content) on the default branch of an empty repository, as a push
    * would make it: what the control API uses to give repositories content.
    */
-  commitFiles(repo: EmulatedRepository, files: Record<string, string | Buffer>, message: string): string {
+  commitFiles(
+    repo: EmulatedRepository,
+    /** null deletes the path. */
+    files: Record<string, string | Buffer | null>,
+    message: string,
+    /** The branch (default: the default branch) and the author (default: the owner). */
+    options: { branch?: string; author?: EmulatedAccount } = {},
+  ): string {
     const changes = Object.entries(files).map(([path, content]) => ({
       path,
       mode: '100644' as const,
       type: 'blob' as const,
-      sha: repo.git.putBlob(Buffer.isBuffer(content) ? content : Buffer.from(content)),
+      sha:
+        content === null ? null : repo.git.putBlob(Buffer.isBuffer(content) ? content : Buffer.from(content)),
     }));
-    const ref = `refs/heads/${repo.defaultBranch}`;
+    const ref = `refs/heads/${options.branch ?? repo.defaultBranch}`;
     const parent = repo.git.refs.get(ref);
     const parentTree = parent ? repo.git.commits.get(parent)?.tree : undefined;
     const tree = repo.git.buildTree(parentTree, changes);
-    const owner = this.account(repo.ownerId);
+    const owner = options.author ?? this.account(repo.ownerId);
     const who = {
       name: owner.name ?? owner.login,
       email: `${owner.login}@users.noreply.github.test`,

@@ -1,6 +1,9 @@
 import { jest } from '@jest/globals';
 import { scheduledEvent } from '../../local/redelivery-timer.js';
 import { invokeRepositorySync } from '../../local/repository-sync.js';
+import { getServices } from '../../functions/shared/services.js';
+import { InstallationStore } from '../../functions/shared/store/installation-store.js';
+import { validOutboxEvents } from '../support/outbox.js';
 import { startService, type ServiceFixture } from '../support/service.js';
 
 /**
@@ -152,6 +155,79 @@ describe('a confirmation with GitHub that fails', () => {
     expect(await installationItem(id)).toMatchObject({ accountLogin: 'order-confirm-rename-b' });
     await runSchedule();
     expect(await installationItem(id)).toMatchObject({ accountLogin: 'order-confirm-rename-c' });
+  });
+
+  // What the confirmation changes is reported (docs/events.md "What GitHub reports"), as GitHub's.
+  const link = async (id: number, accountId: string) => {
+    const store = new InstallationStore(getServices().table);
+    const details = await store.getDetails(id);
+    if (!details) throw new Error('not stored');
+    await store.linkWithDetails(details, accountId, 1, { writeDetails: false });
+  };
+  const reported = async (id: number) =>
+    (await validOutboxEvents(fx.table)).filter(
+      (event) => 'installation' in event.detail && event.detail.installation.id === id,
+    );
+
+  it('reports each change it makes: a suspension stored from an older event, then undone by GitHub’s word', async () => {
+    const id = await install('order-events-suspend-org');
+    await link(id, 'order-events-team');
+    const suspend = await inOneSecond(async () => {
+      const guid = await failing(() => fx.admin.suspend(id));
+      await fx.admin.unsuspend(id);
+      return guid;
+    });
+    await confirmFails();
+    await fx.admin.redeliver(suspend);
+    await settle();
+    await runSchedule();
+    const events = await reported(id);
+    expect(events.map((event) => event.type)).toEqual(['installation.suspended', 'installation.unsuspended']);
+    expect(events[0]?.detail.correlationId).toBe(suspend);
+    expect(events[1]?.detail).toMatchObject({
+      platformAccountIds: ['order-events-team'],
+      actor: { type: 'github', login: null },
+    });
+    expect(events[1]?.detail.correlationId).not.toBe(suspend);
+  });
+
+  it('reports each login change once, the correction of an older rename included', async () => {
+    const id = await install('order-events-a');
+    await link(id, 'order-events-team');
+    const older = await failing(() => fx.admin.renameUser('order-events-a', 'order-events-b'));
+    await fx.admin.renameUser('order-events-b', 'order-events-c');
+    await settle();
+    await confirmFails();
+    await fx.admin.redeliver(older);
+    await settle();
+    await runSchedule();
+    const events = await reported(id);
+    expect(
+      events.map((event) => [
+        event.type,
+        'previousLogin' in event.detail ? event.detail.previousLogin : undefined,
+        'installation' in event.detail ? event.detail.installation.accountLogin : undefined,
+      ]),
+    ).toEqual([
+      ['installation.renamed', 'order-events-a', 'order-events-c'],
+      ['installation.renamed', 'order-events-c', 'order-events-b'],
+      ['installation.renamed', 'order-events-b', 'order-events-c'],
+    ]);
+    expect(events[1]?.detail.correlationId).toBe(older);
+    expect(events[2]?.detail.actor).toEqual({ type: 'github', login: null });
+  });
+
+  it('a delivery whose writes fail reports nothing; its redelivery reports the change once', async () => {
+    const id = await install('order-events-failed-org');
+    await link(id, 'order-events-team');
+    const suspend = await failing(() => fx.admin.suspend(id));
+    expect(await reported(id)).toEqual([]);
+    await fx.admin.redeliver(suspend);
+    await fx.admin.redeliver(suspend);
+    const events = await reported(id);
+    expect(events.map((event) => [event.type, event.detail.correlationId])).toEqual([
+      ['installation.suspended', suspend],
+    ]);
   });
 
   it('leaves nothing pending once confirmed', async () => {

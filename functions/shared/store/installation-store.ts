@@ -44,6 +44,28 @@ const CONFIRM_REQUEST_TTL_SECONDS = 30 * 24 * 3600;
 /** A confirmation with GitHub asked for and not yet done (`InstallationStore.confirmationRequest`). */
 export type ConfirmationRequest = { installationId: number; requestedAt: string };
 
+/**
+ * The stored details a write expects to find (their `updatedAt`, which every write of them sets), or
+ * `absent`: the write commits only over what the caller read (events derived from that read stay true).
+ */
+export type ExpectedDetails = { updatedAt: string } | 'absent';
+
+/** DynamoDB's limit of operations in one transaction. */
+const MAX_TRANSACTION_ITEMS = 100;
+
+function withExpected(
+  condition: { expression: string; values?: Record<string, unknown> },
+  expect: ExpectedDetails | undefined,
+) {
+  if (expect === undefined) return condition;
+  if (expect === 'absent')
+    return { ...condition, expression: `(${condition.expression}) AND attribute_not_exists(PK)` };
+  return {
+    expression: `(${condition.expression}) AND updatedAt = :expectedUpdatedAt`,
+    values: { ...condition.values, ':expectedUpdatedAt': expect.updatedAt },
+  };
+}
+
 /** What the service keeps of a GitHub App installation (from GitHub's installation object). */
 export type InstallationDetails = {
   id: number;
@@ -197,17 +219,18 @@ export class InstallationStore {
   async applyEventDetails(
     details: InstallationDetails,
     alongside: readonly TransactOperation[] = [],
-    options: { sameSecond?: boolean } = {},
+    options: { sameSecond?: boolean; expect?: ExpectedDetails } = {},
   ): Promise<boolean> {
     const item = this.detailsItem(details);
     const at = details.sourceUpdatedAt ?? '';
-    const condition = options.sameSecond
+    const ordered = options.sameSecond
       ? { expression: 'sourceUpdatedAt = :at', values: { ':at': at } }
       : {
           expression:
             'attribute_not_exists(PK) OR attribute_not_exists(sourceUpdatedAt) OR sourceUpdatedAt < :at OR (sourceUpdatedAt = :at AND sourceDigest = :digest)',
           values: { ':at': at, ':digest': item.sourceDigest },
         };
+    const condition = withExpected(ordered, options.expect);
     try {
       await this.table.transactWrite([...alongside, this.noTombstone(details.id), { put: item, condition }]);
       return true;
@@ -240,17 +263,24 @@ export class InstallationStore {
    * anything as new or older, on an installation the table describes and that was not deleted.
    * False when not stored (unknown, deleted, or something newer was stored meanwhile).
    */
-  async confirmDetails(details: InstallationDetails): Promise<boolean> {
+  async confirmDetails(
+    details: InstallationDetails,
+    options: { alongside?: readonly TransactOperation[]; expect?: ExpectedDetails } = {},
+  ): Promise<boolean> {
     try {
       await this.table.transactWrite([
+        ...(options.alongside ?? []),
         this.noTombstone(details.id),
         {
           put: this.detailsItem(details),
-          condition: {
-            expression:
-              'attribute_exists(PK) AND (attribute_not_exists(sourceUpdatedAt) OR sourceUpdatedAt <= :at)',
-            values: { ':at': details.sourceUpdatedAt ?? '' },
-          },
+          condition: withExpected(
+            {
+              expression:
+                'attribute_exists(PK) AND (attribute_not_exists(sourceUpdatedAt) OR sourceUpdatedAt <= :at)',
+              values: { ':at': details.sourceUpdatedAt ?? '' },
+            },
+            options.expect,
+          ),
         },
       ]);
       return true;
@@ -265,14 +295,19 @@ export class InstallationStore {
    * carries no time to order it by: the stored content digest is dropped, so the caller's confirmation
    * with GitHub (and any event of the same `updated_at`) decides what is current.
    */
-  async renameAccount(installationId: number, login: string): Promise<boolean> {
+  async renameAccount(
+    installationId: number,
+    login: string,
+    options: { alongside?: readonly TransactOperation[]; expect?: ExpectedDetails } = {},
+  ): Promise<boolean> {
     try {
       await this.table.transactWrite([
+        ...(options.alongside ?? []),
         {
           update: keys.installation(installationId),
           expression: 'SET accountLogin = :login, updatedAt = :now REMOVE sourceDigest',
           values: { ':login': login, ':now': new Date().toISOString() },
-          condition: { expression: 'attribute_exists(PK)' },
+          condition: withExpected({ expression: 'attribute_exists(PK)' }, options.expect),
         },
         // The login stored may be an older one: GitHub is asked, and this request outlives a lost answer.
         this.confirmationRequest(installationId),
@@ -340,32 +375,79 @@ export class InstallationStore {
    * installation's partition, read here strongly consistently (GSI1, eventually consistent, may not show
    * a link written a moment ago; it is still read for links written before the twins existed). No link
    * commits after the tombstone (each is conditioned on its absence).
+   * `report`: writes (the uninstall's event) committed in one transaction with the removal of the stored
+   * details, given the details and the accounts linked before the uninstall; none when the details were
+   * already gone (a redelivery after a partial run, or an installation the service never described).
    */
-  async deleteInstallation(installationId: number, deletedAt: string): Promise<number> {
+  async deleteInstallation(
+    installationId: number,
+    deletedAt: string,
+    report?: (details: InstallationDetails, accountIds: string[]) => TransactOperation[],
+  ): Promise<number> {
     await this.table.put({
       ...keys.installationTombstone(installationId),
       installationId,
       deletedAt,
       expiresAt: Math.floor(Date.now() / 1000) + TOMBSTONE_TTL_SECONDS,
     });
+    const [details, accountIds] = await Promise.all([
+      this.getDetails(installationId),
+      this.linkedAccountIds(installationId),
+    ]);
+    const linkKeys = accountIds.flatMap((accountId) => [
+      keys.link(accountId, installationId),
+      keys.installationLink(installationId, accountId),
+    ]);
+    let rest = [...linkKeys, keys.installation(installationId)];
+    if (details && report) {
+      const reported = report(details, accountIds);
+      // As many link removals as fit beside the details and the report (DynamoDB's 100 per transaction).
+      const room = Math.max(0, MAX_TRANSACTION_ITEMS - 1 - reported.length);
+      const first = linkKeys.slice(0, room - (room % 2));
+      try {
+        await this.table.transactWrite([
+          { delete: keys.installation(installationId), condition: { expression: 'attribute_exists(PK)' } },
+          ...reported,
+          ...first.map((key) => ({ delete: key })),
+        ]);
+        rest = linkKeys.slice(first.length);
+      } catch (error) {
+        // Removed meanwhile (a concurrent copy of this delivery): that one reported it.
+        if (!(error instanceof ConditionFailedError)) throw error;
+      }
+    }
+    await this.table.batchDelete(rest);
+    return accountIds.length;
+  }
+
+  /**
+   * Every account linked to the installation: the link twins in its partition (strongly consistent:
+   * every link committed before the read) and GSI1 (links written before the twins existed). Two reads,
+   * however many repositories or deliveries are involved.
+   */
+  async linkedAccountIds(installationId: number): Promise<string[]> {
     const [twins, indexed] = await Promise.all([
       this.table.queryPartition(keys.installation(installationId).PK, prefixes.installationLink, {
         consistent: true,
       }),
       this.accountsOfInstallation(installationId),
     ]);
-    const accountIds = new Set([
-      ...twins.map((item) => String(item.accountId)),
-      ...indexed.map((l) => l.accountId),
+    return [...new Set([...twins.map((item) => String(item.accountId)), ...indexed.map((l) => l.accountId)])];
+  }
+
+  /**
+   * The stored details (strongly consistent) and the accounts linked, read together: what an event of
+   * a change to the installation is derived from and sent to. Pass `details.updatedAt` as `expect` to
+   * the write so that it commits only over what was read.
+   */
+  async reportState(
+    installationId: number,
+  ): Promise<{ details: InstallationDetails | undefined; accountIds: string[] }> {
+    const [details, accountIds] = await Promise.all([
+      this.getDetails(installationId),
+      this.linkedAccountIds(installationId),
     ]);
-    await this.table.batchDelete([
-      ...[...accountIds].flatMap((accountId) => [
-        keys.link(accountId, installationId),
-        keys.installationLink(installationId, accountId),
-      ]),
-      keys.installation(installationId),
-    ]);
-    return accountIds.size;
+    return { details, accountIds };
   }
 
   /** Sets the link's commit policy; false when the account does not link the installation. */

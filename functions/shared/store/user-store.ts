@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ConditionFailedError } from '../errors.js';
 import { keys, keyToString } from './keys.js';
-import type { Table } from './table.js';
+import type { Table, TransactOperation } from './table.js';
 
 export type UserProfile = { id: number; login: string; name: string | null; avatarUrl: string | null };
 
@@ -150,6 +150,24 @@ export class UserStore {
       );
     } catch (error) {
       if (!(error instanceof ConditionFailedError)) throw error;
+    }
+  }
+
+  /**
+   * The user revoked the App's authorization: their token is deleted with `alongside` (the event that
+   * reports it) in one transaction. False, writing nothing, when no token was stored (already removed:
+   * a redelivery, or a user the service holds no authorization of).
+   */
+  async revokeToken(userId: number, alongside: readonly TransactOperation[]): Promise<boolean> {
+    try {
+      await this.table.transactWrite([
+        { delete: keys.userToken(userId), condition: { expression: 'attribute_exists(PK)' } },
+        ...alongside,
+      ]);
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionFailedError) return false;
+      throw error;
     }
   }
 

@@ -2,7 +2,8 @@ import { GitHubError, notFound, validationFailed } from '../errors.js';
 import type { EntryMode, GitPerson, TreeChange } from '../git-store.js';
 import { json, stringField, type Route } from '../http.js';
 import { assertWorkflowsWritable } from '../workflows.js';
-import { accessRepository, actor, requireNonEmpty } from './repository-access.js';
+import { sendPush } from '../push-events.js';
+import { accessRepository, actor, requireNonEmpty, senderOf } from './repository-access.js';
 
 function person(value: unknown, fallback: GitPerson): GitPerson {
   if (typeof value !== 'object' || value === null) return fallback;
@@ -132,7 +133,7 @@ export const gitDataRoutes: Route[] = [
     method: 'POST',
     template: '/repos/{owner}/{repo}/git/refs',
     kind: 'rest',
-    handle: (request, context) => {
+    handle: async (request, context) => {
       const { repo, credential } = accessRepository(request, context, 'contents', 'write');
       requireNonEmpty(repo);
       const ref = stringField(request.body, 'ref') ?? '';
@@ -144,6 +145,8 @@ export const gitDataRoutes: Route[] = [
       assertWorkflowsWritable(context, credential, repo, sha);
       repo.git.refs.set(ref, sha);
       repo.pushedAt = context.world.clock.iso();
+      // GitHub sends `push` for every ref update (the answer waits for it here: local order is kept).
+      await sendPush(context, { repo, ref, before: null, after: sha, sender: senderOf(context, credential) });
       return json(201, context.serializer.ref(repo, ref, sha));
     },
   },
@@ -164,7 +167,7 @@ export const gitDataRoutes: Route[] = [
     method: 'PATCH',
     template: '/repos/{owner}/{repo}/git/refs/{ref+}',
     kind: 'rest',
-    handle: (request, context) => {
+    handle: async (request, context) => {
       const { repo, credential } = accessRepository(request, context, 'contents', 'write');
       requireNonEmpty(repo);
       const ref = `refs/${request.params.ref ?? ''}`;
@@ -178,6 +181,14 @@ export const gitDataRoutes: Route[] = [
       assertWorkflowsWritable(context, credential, repo, sha);
       repo.git.refs.set(ref, sha);
       repo.pushedAt = context.world.clock.iso();
+      if (sha !== current)
+        await sendPush(context, {
+          repo,
+          ref,
+          before: current,
+          after: sha,
+          sender: senderOf(context, credential),
+        });
       return json(200, context.serializer.ref(repo, ref, sha));
     },
   },

@@ -1,5 +1,6 @@
 import { json, stringField, type Route } from '../../http.js';
 import { deleteRepository, transferRepository, updateRepository } from '../../repository-changes.js';
+import { sendPush } from '../../push-events.js';
 import { sendRepositoryEvent } from '../../repository-events.js';
 import { Webhooks } from '../../webhooks.js';
 import {
@@ -58,6 +59,36 @@ export const repositoryRoutes: Route[] = [
     for (const repo of repos) await sendRepositoryEvent(context, { action: 'created', repo, sender });
     return json(201, {
       repositories: repos.map((repo) => ({ id: repo.id, fullName: `${owner.login}/${repo.name}` })),
+    });
+  }),
+  // A commit pushed to a branch (`branch`, default the default branch; created if absent) by a person
+  // (`by`, else the owner): `files` path → content (UTF-8, `{ base64 }`, or null to delete), `message`.
+  // GitHub's `push` goes to every installation subscribed to it (push-events.ts).
+  admin('POST', '/repos/{owner}/{repo}/commits', async (request, context) => {
+    const repo = repositoryOrThrow(context, request);
+    const body = request.body ?? {};
+    if (typeof body.files !== 'object' || body.files === null || Array.isArray(body.files))
+      throw bad('files (path → content, or null to delete) is required');
+    const files = Object.fromEntries(
+      Object.entries(body.files as Record<string, unknown>).map(([path, content]) => [
+        path,
+        content === null ? null : fileContent(content),
+      ]),
+    );
+    const branch = stringField(body, 'branch') ?? repo.defaultBranch;
+    const ref = `refs/heads/${branch}`;
+    const author = personFor(context, context.world.account(repo.ownerId), body.by);
+    const before = repo.git.refs.get(ref) ?? null;
+    const sha = context.world.commitFiles(repo, files, stringField(body, 'message') ?? 'Update files', {
+      branch,
+      author,
+    });
+    const deliveries = await sendPush(context, { repo, ref, before, after: sha, sender: author });
+    return json(201, {
+      sha,
+      before,
+      ref,
+      deliveries: deliveries.map((delivery) => Webhooks.summary(delivery)),
     });
   }),
   // A repository changed on github.com by a person (`by`, else its owner): the same rules and events
