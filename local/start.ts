@@ -23,8 +23,12 @@ import { buildConsole } from './console-site.js';
 import { localAppKeySigning } from './kms-endpoint.js';
 import { createEventDeliverer } from './event-delivery.js';
 import { startEventStreamReader } from './event-stream.js';
+import { lambdaContext } from './api-event.js';
+import { inInvocationScope } from './invocation-scope.js';
 
 const env = process.env;
+/** The activity-log function's timeout in AWS (functions/shared/service-routes.ts). */
+const ACTIVITY_LOG_TIMEOUT_MS = 60_000;
 // The SDK warns that releases after January 2027 need Node 22; Lambda runs 22 already.
 env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const port = Number(env.PORT ?? 3000);
@@ -147,6 +151,16 @@ async function main(): Promise<void> {
     log: (line) => console.log(line),
   });
   eventStream.onEvent(eventTarget.deliver, 'EVENTS_TARGET_URL');
+  // The activity log's recorder, fed as its event source mapping feeds it in AWS (docs/events.md
+  // "Activity log"): the very handler, under its function's grants; `batchItemFailures` retries.
+  const { handler: recordActivity } = await import('../functions/activity-log/handler.js');
+  eventStream.onRecords(
+    (batch) =>
+      inInvocationScope('activity-log', () =>
+        recordActivity(batch, lambdaContext('activity-log', ACTIVITY_LOG_TIMEOUT_MS)),
+      ),
+    { name: 'activity log' },
+  );
   stoppers.push(async () => {
     eventsStopping.abort();
     await eventStream.stop();
