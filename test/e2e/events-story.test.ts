@@ -161,7 +161,7 @@ it("Bob's story: each change reports its event once, to the right teams, deliver
   // Exactly these events, each once, each valid against its schema (validOutboxEvents checks).
   const events = (await validOutboxEvents(fx.table)).filter((event) => !before.has(event.detail.eventId));
   // (Compared in a stable order: a push's webhook lands while the request that caused it still runs.)
-  const canonical = (list: Array<ReturnType<typeof shape>>) =>
+  const canonical = (list: ReadonlyArray<{ type: string; correlationId: string }>) =>
     [...list].sort((a, b) => `${a.type} ${a.correlationId}`.localeCompare(`${b.type} ${b.correlationId}`));
   expect(canonical(events.map(shape))).toEqual(canonical(expected));
   expect(new Set(events.map((event) => event.detail.eventId)).size).toBe(events.length);
