@@ -78,7 +78,12 @@ export async function listActivity(
 ): Promise<{ events: ActivityEvent[]; nextCursor?: string }> {
   const page = await store.page(accountId, { limit: query.limit, after: query.after, filter: query.filter });
   return {
-    events: page.events.map((event) => ({ ...event.detail, type: event.type })),
+    // An event may name other teams too (a push on a shared installation): their ids are theirs to see.
+    events: page.events.map((event) => ({
+      ...event.detail,
+      platformAccountIds: [accountId],
+      type: event.type,
+    })),
     ...(page.after === undefined ? {} : { nextCursor: encodeCursor(page.after, query.type) }),
   };
 }

@@ -133,6 +133,19 @@ describe('GET /accounts/{accountId}/events', () => {
     expect(events[0]).toEqual({ ...first?.detail, type: first?.type });
   });
 
+  it("an event that named several teams shows only the reader's: other teams' ids are theirs", async () => {
+    const shared = seeded.find(
+      (event) => event.type === 'installation.suspended' && event.detail.platformAccountIds.length === 2,
+    );
+    const { events } = await page(olga, `/accounts/${team}/events`);
+    const shown = events.find((event) => event.eventId === shared?.detail.eventId);
+    expect(shown).toMatchObject({ platformAccountIds: [team] });
+    const fromOther = (await page(olga, `/accounts/${other}/events`)).events.find(
+      (event) => event.eventId === shared?.detail.eventId,
+    );
+    expect(fromOther).toMatchObject({ platformAccountIds: [other] });
+  });
+
   it('pages of `limit` follow one another with nextCursor: none repeated, none skipped', async () => {
     const { pages, ids } = await walk(olga, team, 'limit=3');
     expect(pages.map((p) => p.events.length)).toEqual([3, 3, 1]);
