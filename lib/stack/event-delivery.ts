@@ -14,6 +14,7 @@ import { REPO_ROOT, ServiceFunction } from '../service-function.js';
 import { EVENT_SOURCE } from '../../functions/shared/events/domain-event.js';
 import { OUTBOX_PK_PREFIX } from '../../functions/shared/store/event-outbox.js';
 import type { FunctionSpec } from '../../functions/shared/service-routes.js';
+import { LAMBDA_FINDINGS } from './lambda-findings.js';
 
 export type EventDeliveryProps = {
   table: Table;
@@ -184,22 +185,6 @@ export class EventDelivery extends Construct {
       reason:
         'This queue is the dead-letter queue of the event pipe: what lands in it is inspected and re-published by an operator (docs/operations.md), not consumed further.',
     });
-    Validations.of(this.enrichment).acknowledge(
-      {
-        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-        reason:
-          'AWSLambdaBasicExecutionRole only allows writing the function’s own CloudWatch logs: the least a Lambda needs.',
-      },
-      {
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason:
-          'X-Ray active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions, so the statement CDK adds names "*".',
-      },
-      {
-        id: 'AwsSolutions-L1',
-        reason:
-          'nodejs22.x is the runtime the project targets (docs/deploy.md); moving to a newer runtime is a tested, deliberate change.',
-      },
-    );
+    Validations.of(this.enrichment).acknowledge(...LAMBDA_FINDINGS);
   }
 }

@@ -21,6 +21,7 @@ import {
   type FunctionSpec,
   type ServiceFunctionName,
 } from '../../functions/shared/service-routes.js';
+import { LAMBDA_FINDINGS } from './lambda-findings.js';
 
 export type ServiceFunctionsProps = {
   table: Table;
@@ -162,21 +163,7 @@ export class ServiceFunctions {
           reason:
             'Table grants include the index ARNs as /index/*: the functions query GSI1 (reverse lookups), the only index the table has; every statement is limited by a dynamodb:LeadingKeys condition.',
         },
-        {
-          id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-          reason:
-            'AWSLambdaBasicExecutionRole only allows writing the function’s own CloudWatch logs: the least a Lambda needs.',
-        },
-        {
-          id: 'AwsSolutions-IAM5[Resource::*]',
-          reason:
-            'X-Ray active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions, so the statement CDK adds names "*".',
-        },
-        {
-          id: 'AwsSolutions-L1',
-          reason:
-            'nodejs22.x is the runtime the project targets (docs/deploy.md); moving to a newer runtime is a tested, deliberate change.',
-        },
+        ...LAMBDA_FINDINGS,
       );
     }
   }

@@ -26,6 +26,10 @@ const resources = (from: Template, type: string) =>
 const tableId = stack.getLogicalId(stack.table.node.defaultChild as never);
 const recorderId = stack.getLogicalId(stack.functions['activity-log'].fn.node.defaultChild as never);
 
+/** The activity log's dead-letter queue (the event pipe has its own: test/infra/event-delivery.test.ts). */
+const activityQueues = () =>
+  resources(template, 'AWS::SQS::Queue').filter(([id]) => id.startsWith('ActivityLogDeadLetters'));
+
 function only<T>(list: T[]): T {
   expect(list).toHaveLength(1);
   return list[0] as T;
@@ -39,7 +43,7 @@ describe('activity log in the stack', () => {
 
   it('the recorder reads the stream filtered to outbox INSERTs, in batches, bisecting and reporting failed records, then the queue', () => {
     const [, mapping] = only(resources(template, 'AWS::Lambda::EventSourceMapping'));
-    const [queueId] = only(resources(template, 'AWS::SQS::Queue'));
+    const [queueId] = only(activityQueues());
     expect(mapping.Properties).toMatchObject({
       FunctionName: { Ref: recorderId },
       EventSourceArn: { 'Fn::GetAtt': [tableId, 'StreamArn'] },
@@ -57,16 +61,18 @@ describe('activity log in the stack', () => {
   });
 
   it('the dead-letter queue is encrypted and takes TLS only; the recorder may send to it', () => {
-    const [queueId, queue] = only(resources(template, 'AWS::SQS::Queue'));
+    const [queueId, queue] = only(activityQueues());
     expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
-    const [, policy] = only(resources(template, 'AWS::SQS::QueuePolicy'));
+    const [, policy] = only(
+      resources(template, 'AWS::SQS::QueuePolicy').filter(([id]) => id.startsWith('ActivityLogDeadLetters')),
+    );
     expect(JSON.stringify(policy.Properties)).toContain('"aws:SecureTransport":"false"');
     const rolePolicies = JSON.stringify(resources(template, 'AWS::IAM::Policy'));
     expect(rolePolicies).toContain(JSON.stringify({ 'Fn::GetAtt': [queueId, 'Arn'] }));
   });
 
   it('any message on the queue raises ActivityLogFailedBatches, linked to its runbook entry', () => {
-    const [queueId] = only(resources(template, 'AWS::SQS::Queue'));
+    const [queueId] = only(activityQueues());
     const alarm = only(
       resources(template, 'AWS::CloudWatch::Alarm').filter(
         ([, candidate]) => candidate.Properties.AlarmName === 'GitHubAppAccounts-ActivityLogFailedBatches',

@@ -49,7 +49,11 @@ const pipeProps = pipe.Properties as {
 };
 const TABLE = logicalId(stack.table);
 const [busId] = only(template, 'AWS::Events::EventBus');
-const [queueId, queue] = only(template, 'AWS::SQS::Queue');
+// The pipe's dead-letter queue (the activity log has its own: test/infra/activity-log.test.ts).
+const pipeQueues = ofType(template, 'AWS::SQS::Queue').filter(([id]) => id.startsWith('EventsDeadLetters'));
+if (pipeQueues.length !== 1)
+  throw new Error(`expected one EventsDeadLetters queue, found ${pipeQueues.length}`);
+const [queueId, queue] = pipeQueues[0] as [string, Resource];
 
 describe('event delivery in the synthesized stack', () => {
   it('gives the table a stream of new images, and the pipe reads it from the oldest record', () => {
