@@ -70,7 +70,9 @@ async function items(): Promise<string[]> {
     for (const item of page.Items ?? []) keys.push(`${item.PK?.S}|${item.SK?.S}`);
     start = page.LastEvaluatedKey as typeof start;
   } while (start);
-  return keys.filter((key) => !/^REPOS(YNC)?#/.test(key)).sort();
+  // The index and the activity log are written in the background (the reconciler; the stream's
+  // consumer, from EVENT# items, which are compared): not what a request wrote.
+  return keys.filter((key) => !/^(REPOS(YNC)?|ACTIVITY)#/.test(key)).sort();
 }
 
 async function installationItem(id: number) {
