@@ -293,6 +293,7 @@ export class EmulatorAdmin {
           action: string | null;
           status_code: number | null;
           redelivery: boolean;
+          installation_id: number | null;
         }>;
       }>('GET', '/deliveries')
     ).deliveries;

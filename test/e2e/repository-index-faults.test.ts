@@ -84,8 +84,11 @@ beforeAll(async () => {
     });
     installationOf.set(org, installation.id);
   }
-  me = api(fx, await signIn(fx, 'stormy'));
+  const session = await signIn(fx, 'stormy');
+  if (!session.sessionId) throw new Error(`sign-in answered ${session.status} (${session.error ?? ''})`);
+  me = api(fx, session);
   const created = await patiently(() => me('/accounts', { method: 'POST', json: { name: 'Storm' } }));
+  expect(created.status).toBe(201);
   accountId = ((await created.json()) as { id: string }).id;
   for (const id of installationOf.values())
     expect(

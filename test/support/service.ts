@@ -193,6 +193,16 @@ export function cookiesSet(response: Response): string[] {
  * the user from `login=`) → /auth/callback → back on the frontend with a session cookie.
  */
 export async function signIn(fx: ApiTarget, login: string, returnTo = `${FRONTEND}/home`) {
+  // A user whose sign-in met DynamoDB too slow (503 service_unavailable: suites with production DynamoDB
+  // limits on a busy machine) signs in again; any other outcome is the caller's to check.
+  for (let attempt = 1; ; attempt++) {
+    const result = await signInOnce(fx, login, returnTo);
+    if (result.status !== 503 || result.error !== 'service_unavailable' || attempt >= 4) return result;
+    await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+  }
+}
+
+async function signInOnce(fx: ApiTarget, login: string, returnTo: string) {
   const start = await fetch(`${fx.api.url}/auth/login?returnTo=${encodeURIComponent(returnTo)}`, {
     redirect: 'manual',
   });
@@ -205,9 +215,11 @@ export async function signIn(fx: ApiTarget, login: string, returnTo = `${FRONTEN
   const callback = github.headers.get('location') ?? '';
   const done = await fetch(callback, { redirect: 'manual', headers: { cookie: flowCookie } });
   const cookie = cookieFrom(done);
+  const error = done.status === 503 ? ((await done.clone().json()) as { error?: string }).error : undefined;
   return {
     flowCookie,
     status: done.status,
+    error,
     location: done.headers.get('location') ?? '',
     cookie,
     sessionId: cookie?.split('=')[1],
