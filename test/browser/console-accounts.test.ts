@@ -95,7 +95,11 @@ describeInBrowser('console: accounts, members and invitations, in Chromium', () 
   test('octo-demo invites octo-teammate as admin; the invitation is pending', async () => {
     const { page } = demo;
     await page.goto(accountUrl);
-    await page.getByRole('link', { name: 'Members' }).click();
+    // The account's own section link (the only owner's "Leave" reason links to Members too).
+    await page
+      .getByRole('navigation', { name: /^Account / })
+      .getByRole('link', { name: 'Members' })
+      .click();
     await heading(page, 'Members of People Team Renamed');
     await page.getByLabel('GitHub login').fill('octo-teammate');
     await page.getByLabel('Role', { exact: true }).selectOption('admin');
@@ -137,7 +141,10 @@ describeInBrowser('console: accounts, members and invitations, in Chromium', () 
   });
 
   test('a role changed meanwhile: the stale "Invite" gets the 403 in words, and the page shows the new role', async () => {
-    await teammate.page.getByRole('link', { name: 'Members' }).click();
+    await teammate.page
+      .getByRole('navigation', { name: /^Account / })
+      .getByRole('link', { name: 'Members' })
+      .click();
     await heading(teammate.page, 'Members of People Team Renamed');
     // An admin may grant admin and member, never owner.
     const roles = await teammate.page.getByLabel('Role', { exact: true }).locator('option').allTextContents();
