@@ -16,7 +16,11 @@ import { TABLE_DEFINITION } from '../functions/shared/store/table-definition.js'
 export async function ensureTable(
   client: DynamoDBClient,
   tableName: string,
+  options: { stream?: boolean } = {},
 ): Promise<'created' | 'existing'> {
+  // DynamoDB Local keeps a stream record of every write, which makes bulk writes several times slower:
+  // test tables have one only where a test reads it (`stream: true`); npm start's always does.
+  const stream = options.stream ?? true;
   const { partitionKey, sortKey, globalSecondaryIndexes, timeToLiveAttribute } = TABLE_DEFINITION;
   const attributeNames = new Set<string>([partitionKey, sortKey]);
   for (const gsi of globalSecondaryIndexes) {
@@ -44,12 +48,14 @@ export async function ensureTable(
           ],
           Projection: { ProjectionType: 'ALL' },
         })),
-        StreamSpecification: { StreamEnabled: true, StreamViewType: TABLE_DEFINITION.streamViewType },
+        ...(stream
+          ? { StreamSpecification: { StreamEnabled: true, StreamViewType: TABLE_DEFINITION.streamViewType } }
+          : {}),
       }),
     );
   } catch (error) {
     if (!(error instanceof ResourceInUseException)) throw error;
-    await ensureStream(client, tableName);
+    if (stream) await ensureStream(client, tableName);
     return 'existing';
   }
   await client.send(

@@ -21,7 +21,7 @@ type Call = ReturnType<typeof api>;
 const secret = 'story-signing-secret';
 
 beforeAll(async () => {
-  fx = await startService({ appEvents: ['repository', 'push'] });
+  fx = await startService({ appEvents: ['repository', 'push'], stream: true });
   dir = mkdtempSync(join(tmpdir(), 'events-story-'));
   await fx.admin.createUser({ login: 'bob' });
   await fx.admin.createUser({ login: 'carol' });

@@ -16,7 +16,7 @@ let dir: string;
 const running: Array<() => Promise<void>> = [];
 
 beforeAll(async () => {
-  fx = await createTestTable();
+  fx = await createTestTable({ stream: true });
   dir = mkdtempSync(join(tmpdir(), 'event-delivery-'));
 });
 afterEach(async () => {

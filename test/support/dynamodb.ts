@@ -13,7 +13,7 @@ export function testDynamoEndpoint(): string {
 }
 
 /** A fresh table in the shared DynamoDB Local, built from the stack's definition. */
-export async function createTestTable(options: { now?: () => number } = {}): Promise<{
+export async function createTestTable(options: { now?: () => number; stream?: boolean } = {}): Promise<{
   table: Table;
   tableName: string;
   raw: DynamoDBClient;
@@ -22,7 +22,8 @@ export async function createTestTable(options: { now?: () => number } = {}): Pro
   const endpoint = testDynamoEndpoint();
   const tableName = `test-${randomUUID()}`;
   const raw = new DynamoDBClient({ ...LOCAL_AWS_SETTINGS, endpoint });
-  await ensureTable(raw, tableName);
+  // A stream only for the tests that read it (event delivery): it slows DynamoDB Local's writes.
+  await ensureTable(raw, tableName, { stream: options.stream ?? false });
   const documentClient = createDocumentClient({ endpoint, limits: TEST_DYNAMODB_LIMITS });
   const table = new Table({
     client: documentClient,

@@ -47,6 +47,8 @@ export async function startService(
   options: {
     expiringUserTokens?: boolean;
     dynamoFaults?: boolean;
+    /** The table's stream (what event delivery reads); off by default: it slows DynamoDB Local's writes. */
+    stream?: boolean;
     /**
      * The App's install setting (docs/deploy.md "4. Register the GitHub App"): 'oauth' (the default) ticks
      * "Request user authorization (OAuth) during installation"; 'setup-url' uses the Setup URL instead.
@@ -72,7 +74,7 @@ export async function startService(
     productionLimits?: boolean;
   } = {},
 ): Promise<ServiceFixture> {
-  const table = await createTestTable();
+  const table = await createTestTable({ stream: options.stream ?? false });
   // The handlers reach DynamoDB Local through a fault-injecting proxy when a test asks for one; the
   // fixture's own `table` always talks to DynamoDB Local directly, to observe what really happened.
   const dynamo = options.dynamoFaults ? await startDynamoFaultProxy(testDynamoEndpoint()) : undefined;
