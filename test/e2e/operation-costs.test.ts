@@ -194,7 +194,7 @@ const postWebhook = (event: string, payload: unknown, deliveryId?: string) =>
   postSignedWebhook(fx, event, payload, deliveryId);
 
 describe('webhook', () => {
-  it('an installation event: its delivery record and effect in one write, no GitHub call', async () => {
+  it('an installation event: its delivery record, effect and events in one write after one round of reads, no GitHub call', async () => {
     await fx.admin.createUser({ login: 'hook-org', type: 'Organization', admins: ['alice'] });
     const { result, calls, requests } = await measure(() =>
       fx.admin.install({ appId: appId(), account: 'hook-org' }),
@@ -203,7 +203,14 @@ describe('webhook', () => {
     expect((await new InstallationStore(fx.table.table).getDetails(id))?.accountLogin).toBe('hook-org');
     expect(calls).toEqual([]);
     expect(requests.filter(isWrite).map((r) => r.operation)).toEqual(['TransactWriteItems']);
-    expect(requests.filter(isRead)).toEqual([]);
+    // What is stored and which accounts are linked (the event's platformAccountIds, #24): the stored
+    // details and the link twins and GSI1 links, read at once; bounded by the links, not the org.
+    expect(
+      requests
+        .filter(isRead)
+        .map((r) => r.operation)
+        .sort(),
+    ).toEqual(['GetItem', 'Query', 'Query']);
   });
 
   it('an ignored event: one write, no GitHub call', async () => {
