@@ -167,4 +167,4 @@ it('1,000 signed deliveries, 20 at a time, 10 % duplicated concurrently, DynamoD
   // Only deliveries that failed were redelivered.
   const redelivered = new Set(runs.flatMap((run) => run.redelivered));
   expect([...redelivered].filter((guid) => !failedFirst.has(guid))).toEqual([]);
-}, 180_000);
+}, 420_000);
