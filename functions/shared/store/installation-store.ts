@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readCommitPolicy, type CommitPolicy } from '../repositories/commit-policy-settings.js';
+import { readScope, type RepositoryScope } from '../installations/repository-scope.js';
 import { ConditionFailedError } from '../errors.js';
 import type { DomainEvent } from '../events/domain-event.js';
 import { outboxOperation } from './event-outbox.js';
@@ -89,6 +90,8 @@ export type Link = {
   linkedBy: number;
   linkedAt: string;
   commitPolicy: CommitPolicy;
+  /** The repositories the account reaches through this link; null: all the installation reaches. */
+  scope: RepositoryScope | null;
 };
 
 /** Installations (`INSTALLATION#<id>`) and the many-to-many links between them and accounts. */
@@ -515,5 +518,6 @@ function toLink(item: Record<string, unknown>): Link {
     linkedBy: Number(item.linkedBy),
     linkedAt: String(item.linkedAt),
     commitPolicy: readCommitPolicy(item.commitPolicy),
+    scope: item.scope === undefined || item.scope === null ? null : readScope(item.scope),
   };
 }
