@@ -19,6 +19,7 @@ import { RedeliveryStore } from './store/redelivery-store.js';
 import { RepoCreationStore } from './store/repo-creation-store.js';
 import { RepositoryIndexStore } from './store/repository-index-store.js';
 import { RepositorySyncStore } from './store/repository-sync-store.js';
+import { ServiceAccessStore } from './store/service-access-store.js';
 import { SessionStore } from './store/session-store.js';
 import { getTable, type Table } from './store/table.js';
 import { UserStore } from './store/user-store.js';
@@ -41,6 +42,7 @@ export type Services = {
   redeliveries: RedeliveryStore;
   repositoryIndex: RepositoryIndexStore;
   repositorySync: RepositorySyncStore;
+  serviceAccess: ServiceAccessStore;
   repoCreations: RepoCreationStore;
   idempotency: IdempotencyStore;
   github: GitHubRequest;
@@ -66,6 +68,7 @@ export function getServices(): Services {
     redeliveries: new RedeliveryStore(table),
     repositoryIndex: new RepositoryIndexStore(table),
     repositorySync: new RepositorySyncStore(table),
+    serviceAccess: new ServiceAccessStore(table),
     repoCreations: new RepoCreationStore(table),
     idempotency: new IdempotencyStore(table),
     // Built on first use (and kept by getGitHubRequest): the webhook and GET /me never call GitHub.

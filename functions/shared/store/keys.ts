@@ -25,6 +25,11 @@ export const keys = {
     GSI1PK: `USER#${userId}`,
     GSI1SK: `INVITE#${accountId}`,
   }),
+  /** A service access policy of the account (docs/token-vending.md): who may ask for which tokens. */
+  serviceAccess: (accountId: string, policyId: string) => ({
+    PK: `ACCOUNT#${accountId}`,
+    SK: `SERVICE#${policyId}`,
+  }),
   link: (accountId: string, installationId: string | number) => ({
     PK: `ACCOUNT#${accountId}`,
     SK: `INSTALLATION#${installationId}`,
@@ -148,6 +153,7 @@ export const prefixes = {
   member: 'MEMBER#',
   invitation: 'INVITE#',
   link: 'INSTALLATION#',
+  serviceAccess: 'SERVICE#',
   installationToken: 'TOKEN#',
   installationLink: 'LINK#',
   account: 'ACCOUNT#',
