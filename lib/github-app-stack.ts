@@ -112,6 +112,7 @@ export class GitHubAppStack extends Stack {
         GITHUB_API_URL: props.githubApiUrl ?? 'https://api.github.com',
         GITHUB_WEB_URL: props.githubWebUrl ?? 'https://github.com',
         LINK_POLICY: props.linkPolicy ?? 'org-owners',
+        PLATFORM_AWS_ACCOUNT_ID: this.account,
         ...abuseLimitEnvironment(props.abuseLimits),
       },
       logRetention,

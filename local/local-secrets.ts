@@ -4,6 +4,9 @@ import { dirname, resolve } from 'node:path';
 import { newServiceKey } from '../functions/shared/secrets/key-rotation.js';
 import type { LegacyServiceKeysSecret, ServiceKeysSecret } from '../functions/shared/secrets/types.js';
 
+/** The AWS account `npm start` plays the platform's: its service credentials name roles of it. */
+export const LOCAL_PLATFORM_AWS_ACCOUNT_ID = '123456789012';
+
 export type LocalSecretsFile = {
   githubApp: {
     appId: string;

@@ -12,7 +12,7 @@ import {
   type SupervisedDynamoDbLocal,
 } from './dynamodb-local.js';
 import { localGitHub } from './github-settings.js';
-import { ensureLocalSecrets } from './local-secrets.js';
+import { ensureLocalSecrets, LOCAL_PLATFORM_AWS_ACCOUNT_ID } from './local-secrets.js';
 import { assertPortFree } from './ports.js';
 import { startLocalApiServer, type LocalApiServer } from './api-server.js';
 import { parseLogSettings, printHandlerOutputAsText, requestLine } from './log-output.js';
@@ -114,6 +114,7 @@ async function main(): Promise<void> {
     AWS_SECRET_ACCESS_KEY: env.AWS_SECRET_ACCESS_KEY ?? LOCAL_AWS_SETTINGS.credentials.secretAccessKey,
     API_BASE_URL: apiBaseUrl,
     FRONTEND_ORIGINS: frontendOrigins,
+    PLATFORM_AWS_ACCOUNT_ID: env.PLATFORM_AWS_ACCOUNT_ID ?? LOCAL_PLATFORM_AWS_ACCOUNT_ID,
     LOCAL_SECRETS_FILE: secretsFile,
     GITHUB_API_URL: githubApiUrl,
     GITHUB_WEB_URL: githubWebUrl,

@@ -65,6 +65,11 @@ const schema = z
     LOCAL_SECRETS_FILE: z.optional(nonEmpty()),
     /** Who may link an organization's installation (docs/how-it-works.md "Who may link"): owners unless widened. */
     LINK_POLICY: z._default(z.enum(['org-owners', 'org-members']), 'org-owners'),
+    /**
+     * The platform's AWS account: service access policies name IAM roles of it only, and token vending
+     * serves callers from it only (docs/token-vending.md). The stack sets its own account.
+     */
+    PLATFORM_AWS_ACCOUNT_ID: z.optional(z.string().check(z.regex(/^[0-9]{12}$/))),
     /** Abuse limits (docs/security.md "Abuse limits"); each unset one keeps its default (ABUSE_LIMIT_DEFAULTS). */
     MAX_PENDING_INVITATIONS: positiveInt(),
     MAX_INVITATIONS_PER_HOUR: positiveInt(),
@@ -121,6 +126,8 @@ export type Config = Readonly<{
   /** Overrides of the DynamoDB client's limits; each absent one keeps the production value. */
   dynamodbLimits: Readonly<{ maxAttempts?: number; connectionTimeoutMs?: number; requestTimeoutMs?: number }>;
   linkPolicy: 'org-owners' | 'org-members';
+  /** Unset: no service access can be granted or used (docs/token-vending.md). */
+  platformAwsAccountId: string | undefined;
   abuseLimits: AbuseLimitSettings;
   appKeySigning:
     { kind: 'secret' } | { kind: 'kms'; keyId: string | undefined; endpoint: string | undefined };
@@ -165,6 +172,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
         : { requestTimeoutMs: values.DYNAMODB_REQUEST_TIMEOUT_MS }),
     }),
     linkPolicy: values.LINK_POLICY,
+    platformAwsAccountId: values.PLATFORM_AWS_ACCOUNT_ID,
     abuseLimits: Object.freeze({
       pendingInvitationsPerAccount:
         values.MAX_PENDING_INVITATIONS ?? ABUSE_LIMIT_DEFAULTS.pendingInvitationsPerAccount,

@@ -8,7 +8,11 @@ import { startLocalApiServer, type LocalApiServer } from '../../local/api-server
 import { EmulatorAdmin } from '../../local/github-emulator/admin-client.js';
 import type { AppRegistration } from '../../local/github-emulator/world.js';
 import { startGitHubEmulator, type GitHubEmulator } from '../../local/github-emulator/server.js';
-import { generateLocalSecrets, type LocalSecretsFile } from '../../local/local-secrets.js';
+import {
+  generateLocalSecrets,
+  LOCAL_PLATFORM_AWS_ACCOUNT_ID,
+  type LocalSecretsFile,
+} from '../../local/local-secrets.js';
 import { freePort } from '../../local/ports.js';
 import { startLocalRepositorySync, type LocalRepositorySync } from '../../local/repository-sync.js';
 import { createTestTable, testDynamoEndpoint } from './dynamodb.js';
@@ -95,6 +99,7 @@ export async function startService(
     GITHUB_API_URL: emulator.url,
     GITHUB_WEB_URL: emulator.url,
     LOCAL_SECRETS_FILE: secretsFile,
+    PLATFORM_AWS_ACCOUNT_ID: LOCAL_PLATFORM_AWS_ACCOUNT_ID,
     // The tests' own DynamoDB limits; fault suites test the production ones.
     ...(options.dynamoFaults ? {} : TEST_DYNAMODB_ENV),
     ...(options.productionLimits ? {} : TEST_ABUSE_LIMITS_ENV),
