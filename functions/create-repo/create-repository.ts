@@ -88,7 +88,9 @@ async function assertTemplateInScope(
     const others = links.filter((link) => link.installationId !== target.id && link.scope !== null);
     // Only a scoped link can leave a template out: with none, there is nothing to read.
     if (others.length === 0) return;
-    const details = await getServices().installations.getManyDetails(others.map((link) => link.installationId));
+    const details = await getServices().installations.getManyDetails(
+      others.map((link) => link.installationId),
+    );
     owning = details.find((candidate) => candidate.accountLogin.toLowerCase() === owner);
   }
   if (owning && !inScope(scopeOf(owning.id), template.repo))

@@ -52,7 +52,8 @@ beforeAll(async () => {
   });
   installs.scope = (await fx.admin.install({ appId, account: 'scope-org' })).installation.id;
   installs.tpl = (await fx.admin.install({ appId, account: 'tpl-org' })).installation.id;
-  for (const login of ['alice', 'adam', 'mark', 'mem', 'carol']) sessions[login] = api(fx, await signIn(fx, login));
+  for (const login of ['alice', 'adam', 'mark', 'mem', 'carol'])
+    sessions[login] = api(fx, await signIn(fx, login));
   for (const name of ['A', 'B', 'C'] as const) {
     const created = await as('alice')('/accounts', { method: 'POST', json: { name: `Team ${name}` } });
     accounts[name] = ((await created.json()) as { id: string }).id;
@@ -84,7 +85,12 @@ function link(login: string, account: 'A' | 'B' | 'C', installationId: number | 
   });
 }
 
-function patch(login: string, body: unknown, account: 'A' | 'B' | 'C' = 'A', installationId = installs.scope) {
+function patch(
+  login: string,
+  body: unknown,
+  account: 'A' | 'B' | 'C' = 'A',
+  installationId = installs.scope,
+) {
   return as(login)(`/accounts/${accounts[account]}/installations/${installationId}`, {
     method: 'PATCH',
     json: body,
@@ -139,7 +145,10 @@ describe('setting a scope', () => {
       status: 404,
       error: 'account_not_found',
     });
-    expect(await error(await patch('carol', scope))).toMatchObject({ status: 404, error: 'account_not_found' });
+    expect(await error(await patch('carol', scope))).toMatchObject({
+      status: 404,
+      error: 'account_not_found',
+    });
     expect(await storedScopes('A')).toEqual({ link: null, twin: null });
     expect(await scopeEvents()).toHaveLength(1); // A's tpl-org link, made with its scope
   });
@@ -150,7 +159,11 @@ describe('setting a scope', () => {
       [await patch('alice', { patterns: ['*-api'] }), 400, 'invalid_scope'],
       [await patch('alice', { patterns: ['team-*-api*'] }), 400, 'invalid_scope'],
       [await patch('alice', { repositories: [], patterns: [] }), 400, 'invalid_scope'],
-      [await patch('alice', { repositories: Array.from({ length: 101 }, (_, i) => `r${i}`) }), 400, 'invalid_scope'],
+      [
+        await patch('alice', { repositories: Array.from({ length: 101 }, (_, i) => `r${i}`) }),
+        400,
+        'invalid_scope',
+      ],
       [await patch('alice', { repositories: 'team-a-web' }), 400, 'invalid_request'],
       [await patch('alice', { scope: ['team-a-web'] }), 400, 'invalid_request'],
       [await patch('alice', {}), 400, 'invalid_request'],
@@ -226,7 +239,9 @@ describe('setting a scope', () => {
       error: 'org_owner_required',
     });
     expect(
-      await error(await patch('adam', { commitPolicy: { committers: 'account_members' }, patterns: ['team-*'] })),
+      await error(
+        await patch('adam', { commitPolicy: { committers: 'account_members' }, patterns: ['team-*'] }),
+      ),
     ).toMatchObject({ status: 403, error: 'insufficient_role' });
     // An owner of the account who is no longer an owner of the organisation: refused alike.
     await fx.admin.setOrgRole('scope-org', 'alice', 'member');
@@ -268,7 +283,10 @@ describe('setting a scope', () => {
     const before = (await scopeEvents()).length;
     const put = await link('adam', 'A', installs.scope, { repositories: ['other'] });
     expect(put.status).toBe(200);
-    expect(await put.json()).toMatchObject({ linked: true, scope: { repositories: ['other'], patterns: [] } });
+    expect(await put.json()).toMatchObject({
+      linked: true,
+      scope: { repositories: ['other'], patterns: [] },
+    });
     expect(await storedScopes('A')).toEqual({
       link: { repositories: ['other'], patterns: [] },
       twin: { repositories: ['other'], patterns: [] },
@@ -302,10 +320,13 @@ describe('setting a scope', () => {
       link: { repositories: [], patterns: ['team-b-*'] },
       twin: { repositories: [], patterns: ['team-b-*'] },
     });
-    const events = (await validOutboxEvents(fx.table, ['installation.linked', 'installation.scope_changed'])).filter(
-      (event) => event.detail.platformAccountIds.includes(accounts.B),
-    );
-    expect(events.map((event) => event.type).sort()).toEqual(['installation.linked', 'installation.scope_changed']);
+    const events = (
+      await validOutboxEvents(fx.table, ['installation.linked', 'installation.scope_changed'])
+    ).filter((event) => event.detail.platformAccountIds.includes(accounts.B));
+    expect(events.map((event) => event.type).sort()).toEqual([
+      'installation.linked',
+      'installation.scope_changed',
+    ]);
     expect(new Set(events.map((event) => event.detail.correlationId)).size).toBe(1);
   });
 });
@@ -353,9 +374,9 @@ describe('the scope holds on every route', () => {
       });
     expect((await commit('team-a-web')).status).toBe(201);
     await expectOutOfScope(() => commit('team-b-web'));
-    expect(fx.emulator.world.repository('scope-org', 'team-b-web')?.git.refs.get('refs/heads/feature/scope')).toBe(
-      undefined,
-    );
+    expect(
+      fx.emulator.world.repository('scope-org', 'team-b-web')?.git.refs.get('refs/heads/feature/scope'),
+    ).toBe(undefined);
   });
 
   it('repository creation: a name in scope is created, one outside is 404 repository_not_found, nothing at GitHub', async () => {

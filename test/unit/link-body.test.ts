@@ -36,7 +36,9 @@ describe('PUT body (optional)', () => {
       patterns: ['team-a-*'],
     });
     expect(parseLinkBody(put('{}'))).toBeNull();
-    expect(parseLinkBody(put('{"repositories":null,"patterns":null}', 'application/json; charset=utf-8'))).toBeNull();
+    expect(
+      parseLinkBody(put('{"repositories":null,"patterns":null}', 'application/json; charset=utf-8')),
+    ).toBeNull();
   });
 
   it.each([
