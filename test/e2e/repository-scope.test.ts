@@ -308,6 +308,18 @@ describe('setting a scope', () => {
     ]);
   });
 
+  it('a link older than the twins gets a whole twin with its scope (never a bare item the webhook cannot read)', async () => {
+    await fx.table.table.delete(keys.installationLink(installs.scope ?? 0, accounts.C));
+    expect((await patch('alice', { patterns: ['zzz-*'] }, 'C')).status).toBe(200);
+    expect(await fx.table.table.get(keys.installationLink(installs.scope ?? 0, accounts.C))).toMatchObject({
+      accountId: accounts.C,
+      installationId: installs.scope,
+      scope: { repositories: [], patterns: ['zzz-*'] },
+    });
+    expect((await patch('alice', { repositories: null, patterns: null }, 'C')).status).toBe(200);
+    expect(await storedScopes('C')).toEqual({ link: null, twin: null });
+  });
+
   it('a new link made with a scope answers 201 with it and reports installation.linked and scope_changed together', async () => {
     const response = await link('alice', 'B', installs.scope, { patterns: ['team-b-*'] });
     expect(response.status).toBe(201);
