@@ -19,10 +19,11 @@ import {
   workflowsRefusal,
 } from '../shared/git/workflows.js';
 import { toUpstreamError } from '../shared/github/github.js';
+import { inScope } from '../shared/installations/repository-scope.js';
 import { ssoRequired } from '../shared/github/sso.js';
 import { logger } from '../shared/logger.js';
 import { getServices } from '../shared/services.js';
-import type { InstallationDetails } from '../shared/store/installation-store.js';
+import type { InstallationDetails, Link } from '../shared/store/installation-store.js';
 import type {
   RepoCreationStore,
   CreatedRepository,
@@ -52,6 +53,49 @@ const REPOSITORY_SCOPE = { permissions: REPOSITORY_PERMISSIONS };
 const WORKFLOWS_SCOPE = { permissions: { ...REPOSITORY_PERMISSIONS, workflows: 'write' as const } };
 const scopeFor = (files: RepositoryFile[]) =>
   touchesWorkflows(files.map((file) => file.path)) ? WORKFLOWS_SCOPE : REPOSITORY_SCOPE;
+
+/** A repository the account does not reach (or whose name its link's scope leaves out): nothing told apart. */
+const repositoryNotFound = () =>
+  new NotFoundError(
+    'repository_not_found',
+    'No such repository is reachable through the installations linked to this account.',
+  );
+
+const templateNotFound = (name: string) =>
+  new NotFoundError(
+    'template_not_found',
+    `No template repository ${name} that can be used here: it must be public, or (organisations) in the same organisation within the installation's repositories, or (personal accounts) reachable by you through the App.`,
+  );
+
+/**
+ * A template in the GitHub account of one of the account's linked installations must be in that link's
+ * scope (docs/repository-scope.md): out of it, it is answered as a template the account cannot reach,
+ * before GitHub is asked. Templates elsewhere (a public one) are GitHub's to allow, as before. The
+ * target installation's account is known already; another linked one costs one read of the details,
+ * only then.
+ */
+async function assertTemplateInScope(
+  template: RepositoryTemplate,
+  target: InstallationDetails,
+  links: readonly Link[],
+): Promise<void> {
+  const owner = template.owner.toLowerCase();
+  const scopeOf = (installationId: number) =>
+    links.find((link) => link.installationId === installationId)?.scope ?? null;
+  let owning: InstallationDetails | undefined =
+    target.accountLogin.toLowerCase() === owner ? target : undefined;
+  if (!owning) {
+    const others = links.filter((link) => link.installationId !== target.id && link.scope !== null);
+    // Only a scoped link can leave a template out: with none, there is nothing to read.
+    if (others.length === 0) return;
+    const details = await getServices().installations.getManyDetails(
+      others.map((link) => link.installationId),
+    );
+    owning = details.find((candidate) => candidate.accountLogin.toLowerCase() === owner);
+  }
+  if (owning && !inScope(scopeOf(owning.id), template.repo))
+    throw templateNotFound(`${template.owner}/${template.repo}`);
+}
 
 /** Runs GitHub calls as whoever may create in the target account: the App (org) or the user (personal). */
 type Actor = <T>(call: (token: string) => Promise<T>) => Promise<T>;
@@ -182,20 +226,26 @@ export async function createRepository(
   // The installation token is peeked at too (a read, nothing minted): an organisation's creation then
   // reads the table in 2 sequential round trips in all, the session's included.
   // The caller's profile (their current login, for the event) is read beside them too.
-  const [member, linked, stored, existing, peeked, profile] = await Promise.all([
+  const [member, links, stored, existing, peeked, profile] = await Promise.all([
     requireMember(accounts, accountId, caller.userId),
-    installations.isLinked(accountId, request.installationId),
+    // The account's links (not only the target's): their scopes decide the name and the template.
+    installations.linksOfAccount(accountId),
     installations.getDetails(request.installationId),
     creations.get(...claim),
     peekInstallationToken(request.installationId, scopeFor(request.files)).catch(() => undefined),
     users.getProfile(caller.userId),
   ]);
-  const details = linked ? stored : undefined;
-  if (!details)
+  const link = links.find((candidate) => candidate.installationId === request.installationId);
+  const details = link ? stored : undefined;
+  if (!details || !link)
     throw new NotFoundError(
       'installation_not_found',
       'No installation with that id is linked to this account.',
     );
+  // The new name must fall in the link's scope (docs/repository-scope.md), as any repository the
+  // account touches; checked before anything is asked of GitHub.
+  if (!inScope(link.scope, request.name)) throw repositoryNotFound();
+  if (request.template) await assertTemplateInScope(request.template, details, links);
   checkCreationPolicy({
     role: member.role,
     owner: { login: details.accountLogin, type: details.accountType },
@@ -505,12 +555,7 @@ async function templateProblem(act: Actor, template: RepositoryTemplate) {
       throw error;
     }
   }).catch(rethrowUpstream);
-  if (isTemplate === undefined) {
-    return new NotFoundError(
-      'template_not_found',
-      `No template repository ${name} that can be used here: it must be public, or (organisations) in the same organisation within the installation's repositories, or (personal accounts) reachable by you through the App.`,
-    );
-  }
+  if (isTemplate === undefined) return templateNotFound(name);
   if (!isTemplate) {
     return new BadRequestError(
       'not_a_template',

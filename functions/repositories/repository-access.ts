@@ -1,10 +1,11 @@
-import { DEFAULT_COMMIT_POLICY, type CommitPolicy } from '../shared/repositories/commit-policy-settings.js';
+import type { CommitPolicy } from '../shared/repositories/commit-policy-settings.js';
 import { requireMember } from '../shared/accounts/membership.js';
 import type { Caller } from '../shared/auth/sessions.js';
 import type { AppError } from '../shared/errors.js';
 import { ConflictError, ForbiddenError, NotFoundError } from '../shared/errors.js';
 import { RepositoryNotReachableError, withInstallationToken } from '../shared/github/app-auth.js';
 import { isGitHubStatus, toUpstreamError } from '../shared/github/github.js';
+import { inScope } from '../shared/installations/repository-scope.js';
 import { getServices } from '../shared/services.js';
 import { RequestError } from '@octokit/request-error';
 import type { Member } from '../shared/store/account-store.js';
@@ -64,10 +65,11 @@ function repositoryForbidden(error: unknown): AppError | undefined {
 
 /**
  * The repository `{owner}/{repo}` if, and only if, the caller is a member of the account and one of the
- * account's linked installations reaches it: the installation of the owner's GitHub account, which must
- * not be suspended, and GitHub must agree to narrow a token to the repository (it refuses for a
- * repository outside the installation's selection). Anything else is 404 `repository_not_found`, the
- * same answer whether the repository exists elsewhere or not.
+ * account's linked installations reaches it: the installation of the owner's GitHub account, whose link
+ * must have the repository in its scope (docs/repository-scope.md), which must not be suspended, and
+ * GitHub must agree to narrow a token to the repository (it refuses for a repository outside the
+ * installation's selection). Anything else is 404 `repository_not_found`, the same answer whether the
+ * repository exists elsewhere or not; a repository outside the link's scope costs no GitHub call.
  */
 export async function resolveLinkedRepository(
   caller: Caller,
@@ -86,6 +88,9 @@ export async function resolveLinkedRepository(
     (candidate) => candidate !== undefined && candidate.accountLogin.toLowerCase() === owner.toLowerCase(),
   );
   if (!installation) throw repositoryNotFound();
+  const link = links.find((candidate) => candidate.installationId === installation.id);
+  // Outside the link's scope is answered as a repository the account cannot reach, before anything else.
+  if (!link || !inScope(link.scope, repo)) throw repositoryNotFound();
   if (installation.suspendedAt) {
     throw new ConflictError(
       'installation_suspended',
@@ -93,11 +98,10 @@ export async function resolveLinkedRepository(
     );
   }
   const repositoryNames = [repo.toLowerCase()];
-  const link = links.find((candidate) => candidate.installationId === installation.id);
   return {
     member,
     installation,
-    commitPolicy: link?.commitPolicy ?? DEFAULT_COMMIT_POLICY,
+    commitPolicy: link.commitPolicy,
     owner: installation.accountLogin,
     repo,
     withToken: async (permissions, call) => {

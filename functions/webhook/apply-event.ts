@@ -1,6 +1,7 @@
 import { domainEvent, type EventOrigin } from '../shared/events/domain-event.js';
 import { installationChangeEvents, installationDeletedEvent } from '../shared/events/installation-events.js';
 import { toDetails } from '../shared/installations/github-installations.js';
+import { inScope } from '../shared/installations/repository-scope.js';
 import { logger } from '../shared/logger.js';
 import { requestRepositorySync } from '../shared/repositories/request-sync.js';
 import { getServices } from '../shared/services.js';
@@ -189,8 +190,9 @@ async function onAuthorizationRevoked(
 }
 
 /**
- * A push to a repository of an installation: `repository.pushed` to every account linked to it, in one
- * transaction with the delivery's record. No account links it: nothing to report (ignored).
+ * A push to a repository of an installation: `repository.pushed` to every account linked to it whose
+ * link's scope includes the repository (the link twins carry the scopes: no read more), in one
+ * transaction with the delivery's record. No such account: nothing to report (ignored).
  */
 async function applyPush(
   delivery: PushDelivery,
@@ -199,7 +201,10 @@ async function applyPush(
 ): Promise<Outcome> {
   const { installationId } = delivery;
   if (installationId === undefined) return 'ignored';
-  const accountIds = await installations().linkedAccountIds(installationId);
+  const scopes = await installations().linkedAccountScopes(installationId);
+  const accountIds = [...scopes]
+    .filter(([, scope]) => inScope(scope, delivery.repository.name))
+    .map(([accountId]) => accountId);
   if (accountIds.length === 0) return 'ignored';
   const event = domainEvent('repository.pushed', origin, accountIds, {
     repository: { ...delivery.repository, installationId },

@@ -89,6 +89,8 @@ describe('SAML SSO', () => {
       linked: true,
       account: { login: 'sso-org', type: 'Organization', avatarUrl: expect.anything() as unknown },
       sso: { required: true, url: `${fx.emulator.url}/orgs/sso-org/sso` },
+      // The link's repository scope (docs/repository-scope.md): every repository.
+      scope: null,
     });
     // The others are as always, without the marker.
     const other = installations.find((installation) => installation.id === installs['wf-org']);

@@ -31,6 +31,11 @@ const SAMPLES: Record<EventType, Record<string, unknown>> = {
   'member.removed': { account, member },
   'installation.linked': { account, installation },
   'installation.unlinked': { account, installation },
+  'installation.scope_changed': {
+    account,
+    installation,
+    scope: { repositories: ['web-app'], patterns: ['team-a-*'] },
+  },
   'installation.suspended': { installation },
   'installation.unsuspended': { installation },
   'installation.deleted': { installation },

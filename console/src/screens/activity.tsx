@@ -41,6 +41,8 @@ const WHAT: Record<string, (e: Fields) => string> = {
   'member.removed': (e) => `removed ${e.login('member')}`,
   'installation.linked': (e) => `linked the installation on ${e.installation()}`,
   'installation.unlinked': (e) => `unlinked the installation on ${e.installation()}`,
+  'installation.scope_changed': (e) =>
+    `changed which repositories on ${e.installation()} the account reaches`,
   'installation.suspended': (e) => `the installation on ${e.installation()} was suspended`,
   'installation.unsuspended': (e) => `the installation on ${e.installation()} was unsuspended`,
   'installation.deleted': (e) => `the App was uninstalled from ${e.installation()}`,

@@ -7,6 +7,7 @@ import { listUserInstallations } from '../../shared/installations/github-install
 import {
   installationView,
   ssoInstallationView,
+  unreachableInstallationView,
   type InstallationView,
 } from '../../shared/installations/link.js';
 import { getServices } from '../../shared/services.js';
@@ -24,7 +25,7 @@ export const listInstallations = route({
       tokens.withToken(caller.userId, (token) => listUserInstallations(github, token)),
       store.linksOfAccount(accountId),
     ]);
-    const linked = new Map(links.map((link) => [link.installationId, link.commitPolicy]));
+    const linked = new Map(links.map((link) => [link.installationId, link]));
     const seen = new Set(reachable.map((details) => details.id));
     const unreachable = links.filter((link) => !seen.has(link.installationId));
     // GitHub left SSO organisations out: which linked installations are theirs, the stored details
@@ -43,14 +44,9 @@ export const listInstallations = route({
       ),
       ...unreachable.map((link): InstallationView => {
         const details = sso.get(link.installationId);
-        if (details) return ssoInstallationView(details, config.githubWebUrl);
+        if (details) return ssoInstallationView(details, config.githubWebUrl, link);
         // Linked by a teammate but not reachable by this caller: only the id, no GitHub details.
-        return {
-          id: link.installationId,
-          accessible: false,
-          linked: true,
-          commitPolicy: link.commitPolicy,
-        };
+        return unreachableInstallationView(link.installationId, link);
       }),
     ];
     // Listing writes nothing: the install flow starts only when someone follows installUrl.

@@ -28,6 +28,13 @@ const repository = z
   })
   .strict();
 const sha = z.string().regex(/^[0-9a-f]{40}$/);
+/** A link's repository scope (docs/repository-scope.md): lower-case names and name prefixes ending in `*`. */
+const repositoryScope = z
+  .object({
+    repositories: z.array(z.string().min(1)),
+    patterns: z.array(z.string().min(2)),
+  })
+  .strict();
 
 /** Who did it: a platform user (through the API), or GitHub (a webhook). */
 const actor = z.discriminatedUnion('type', [
@@ -87,6 +94,10 @@ export const EVENT_CATALOG = {
     { account, installation },
   ),
   'installation.unlinked': detail(`An account unlinked an installation. ${TEAM}.`, { account, installation }),
+  'installation.scope_changed': detail(
+    `An owner or admin set which repositories the account reaches through its link (also on a link made with a scope); scope null: every repository the installation reaches. ${TEAM}.`,
+    { account, installation, scope: repositoryScope.nullable() },
+  ),
   'installation.suspended': detail(`GitHub reports the installation suspended. ${LINKED}.`, { installation }),
   'installation.unsuspended': detail(`GitHub reports the installation unsuspended. ${LINKED}.`, {
     installation,
@@ -122,7 +133,7 @@ export const EVENT_CATALOG = {
     },
   ),
   'repository.pushed': detail(
-    `GitHub reports a push to a repository of a linked installation (commits never inlined). ${LINKED}.`,
+    `GitHub reports a push to a repository of a linked installation (commits never inlined). ${LINKED} whose link's scope includes the repository.`,
     {
       repository,
       ref: z.string().min(1),

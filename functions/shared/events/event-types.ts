@@ -17,6 +17,7 @@ export const EVENT_TYPE_NAMES = [
   'member.removed',
   'installation.linked',
   'installation.unlinked',
+  'installation.scope_changed',
   'installation.suspended',
   'installation.unsuspended',
   'installation.deleted',

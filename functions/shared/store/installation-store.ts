@@ -122,8 +122,14 @@ export class InstallationStore {
     details: InstallationDetails,
     accountId: string,
     linkedBy: number,
-    options: { writeDetails: boolean; events?: readonly DomainEvent[] } = { writeDetails: true },
+    options: {
+      writeDetails: boolean;
+      events?: readonly DomainEvent[];
+      /** The new link's scope (null or absent: every repository); an existing link's is left as it is. */
+      scope?: RepositoryScope | null;
+    } = { writeDetails: true },
   ): Promise<{ created: boolean }> {
+    const scoped = options.scope ? { scope: scopeItem(options.scope) } : {};
     const link = {
       put: {
         ...keys.link(accountId, details.id),
@@ -131,12 +137,19 @@ export class InstallationStore {
         installationId: details.id,
         linkedBy,
         linkedAt: new Date().toISOString(),
+        ...scoped,
       },
       condition: ITEM_ABSENT,
     };
-    // The link's twin in the installation's partition, in the same transaction (see deleteInstallation).
+    // The link's twin in the installation's partition, in the same transaction (see deleteInstallation);
+    // it carries the scope too, so a push is reported to the right accounts without reading each link.
     const twin = {
-      put: { ...keys.installationLink(details.id, accountId), accountId, installationId: details.id },
+      put: {
+        ...keys.installationLink(details.id, accountId),
+        accountId,
+        installationId: details.id,
+        ...scoped,
+      },
     };
     try {
       await this.table.transactWrite([
@@ -180,12 +193,17 @@ export class InstallationStore {
 
   /**
    * What a link needs to know, in one request: whether the installation was deleted (its tombstone),
-   * its stored details, and whether the account already links it.
+   * its stored details, and whether the account already links it (and the link, if so).
    */
   async linkState(
     accountId: string,
     installationId: number,
-  ): Promise<{ deleted: boolean; details: InstallationDetails | undefined; linked: boolean }> {
+  ): Promise<{
+    deleted: boolean;
+    details: InstallationDetails | undefined;
+    linked: boolean;
+    link: Link | undefined;
+  }> {
     const tombstone = keys.installationTombstone(installationId);
     const meta = keys.installation(installationId);
     const link = keys.link(accountId, installationId);
@@ -198,7 +216,13 @@ export class InstallationStore {
       const { PK: _pk, SK: _sk, sourceDigest: _digest, ...rest } = stored;
       details = rest as unknown as InstallationDetails;
     }
-    return { deleted: find(tombstone) !== undefined, details, linked: find(link) !== undefined };
+    const linkItem = find(link);
+    return {
+      deleted: find(tombstone) !== undefined,
+      details,
+      linked: linkItem !== undefined,
+      link: linkItem ? toLink(linkItem) : undefined,
+    };
   }
 
   /** The stored details of many installations in one request (absent ones are left out). */
@@ -429,13 +453,25 @@ export class InstallationStore {
    * however many repositories or deliveries are involved.
    */
   async linkedAccountIds(installationId: number): Promise<string[]> {
+    return [...(await this.linkedAccountScopes(installationId)).keys()];
+  }
+
+  /**
+   * Every account linked to the installation (as linkedAccountIds, in the same two reads) with its link's
+   * scope (null: every repository). The twin's scope is the one read strongly consistently, so it wins
+   * over GSI1's copy of the link, which may lag a scope change by a moment.
+   */
+  async linkedAccountScopes(installationId: number): Promise<Map<string, RepositoryScope | null>> {
     const [twins, indexed] = await Promise.all([
       this.table.queryPartition(keys.installation(installationId).PK, prefixes.installationLink, {
         consistent: true,
       }),
       this.accountsOfInstallation(installationId),
     ]);
-    return [...new Set([...twins.map((item) => String(item.accountId)), ...indexed.map((l) => l.accountId)])];
+    const scopes = new Map<string, RepositoryScope | null>();
+    for (const link of indexed) scopes.set(link.accountId, link.scope);
+    for (const twin of twins) scopes.set(String(twin.accountId), storedScope(twin.scope));
+    return scopes;
   }
 
   /**
@@ -455,16 +491,81 @@ export class InstallationStore {
 
   /** Sets the link's commit policy; false when the account does not link the installation. */
   async setCommitPolicy(accountId: string, installationId: number, policy: CommitPolicy): Promise<boolean> {
-    try {
-      await this.table.update(
-        keys.link(accountId, installationId),
-        {
-          expression: 'SET #policy = :policy',
-          names: { '#policy': 'commitPolicy' },
-          values: { ':policy': policy },
+    return this.updateLink(accountId, installationId, { commitPolicy: policy });
+  }
+
+  /**
+   * Sets the link's scope (null: every repository) on the link and its twin, with `events` (the outbox);
+   * false when the account does not link the installation (nothing written, no event).
+   */
+  async setScope(
+    accountId: string,
+    installationId: number,
+    scope: RepositoryScope | null,
+    events: readonly DomainEvent[] = [],
+  ): Promise<boolean> {
+    return this.updateLink(accountId, installationId, { scope }, events);
+  }
+
+  /**
+   * Changes the link's settings in one transaction conditioned on the link existing: the commit policy
+   * (the link item only) and the scope (null: REMOVE; written on the link and on its twin, which the
+   * webhook reads), with `events`. False when the account does not link the installation.
+   */
+  async updateLink(
+    accountId: string,
+    installationId: number,
+    change: { commitPolicy?: CommitPolicy; scope?: RepositoryScope | null },
+    events: readonly DomainEvent[] = [],
+  ): Promise<boolean> {
+    const sets: string[] = [];
+    const removes: string[] = [];
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = {};
+    if (change.commitPolicy !== undefined) {
+      sets.push('#policy = :policy');
+      names['#policy'] = 'commitPolicy';
+      values[':policy'] = change.commitPolicy;
+    }
+    const twin: TransactOperation[] = [];
+    if (change.scope !== undefined) {
+      names['#scope'] = 'scope';
+      if (change.scope === null) removes.push('#scope');
+      else {
+        sets.push('#scope = :scope');
+        values[':scope'] = scopeItem(change.scope);
+      }
+      // The twin is written whole (ids too): a link older than the twins gets one, never a bare item.
+      twin.push({
+        update: keys.installationLink(installationId, accountId),
+        expression: `SET accountId = :accountId, installationId = :installationId${
+          change.scope === null ? ' REMOVE #scope' : ', #scope = :scope'
+        }`,
+        names: { '#scope': 'scope' },
+        values: {
+          ':accountId': accountId,
+          ':installationId': installationId,
+          ...(change.scope === null ? {} : { ':scope': scopeItem(change.scope) }),
         },
-        { expression: 'attribute_exists(PK)' },
-      );
+      });
+    }
+    if (sets.length === 0 && removes.length === 0) return this.isLinked(accountId, installationId);
+    const expression = [
+      ...(sets.length > 0 ? [`SET ${sets.join(', ')}`] : []),
+      ...(removes.length > 0 ? [`REMOVE ${removes.join(', ')}`] : []),
+    ].join(' ');
+    try {
+      await this.table.transactWrite([
+        {
+          update: keys.link(accountId, installationId),
+          expression,
+          names,
+          ...(Object.keys(values).length > 0 ? { values } : {}),
+          condition: { expression: 'attribute_exists(PK)' },
+        },
+        ...twin,
+        ...events.map((event) => outboxOperation(event)),
+      ]);
       return true;
     } catch (error) {
       if (error instanceof ConditionFailedError) return false;
@@ -518,6 +619,16 @@ function toLink(item: Record<string, unknown>): Link {
     linkedBy: Number(item.linkedBy),
     linkedAt: String(item.linkedAt),
     commitPolicy: readCommitPolicy(item.commitPolicy),
-    scope: item.scope === undefined || item.scope === null ? null : readScope(item.scope),
+    scope: storedScope(item.scope),
   };
+}
+
+/** A link item's `scope` attribute: absent or null is every repository (links older than scopes). */
+function storedScope(value: unknown): RepositoryScope | null {
+  return value === undefined || value === null ? null : readScope(value);
+}
+
+/** The scope as stored on a link and its twin: plain lists (no sets: a set cannot be empty). */
+function scopeItem(scope: RepositoryScope) {
+  return { repositories: [...scope.repositories], patterns: [...scope.patterns] };
 }
