@@ -8,11 +8,8 @@ import {
 import { domainEvent, type EventOrigin } from '../shared/events/domain-event.js';
 import { parsePermissions } from '../shared/service-access/permissions.js';
 import { parsePrincipal } from '../shared/service-access/principal.js';
-import {
-  listed,
-  parseRepositoryNames,
-  repositoriesOutsideScope,
-} from '../shared/service-access/repositories.js';
+import { listed } from '../shared/service-access/listed.js';
+import { parseRepositoryNames, repositoriesOutsideScope } from '../shared/service-access/repositories.js';
 import { getServices } from '../shared/services.js';
 import type { GitHubUser } from '../shared/store/account-store.js';
 import type { ServiceAccessPolicy, StoredPolicy } from '../shared/store/service-access-store.js';

@@ -1,6 +1,7 @@
 import type { components } from '@octokit/openapi-types';
 import { BadRequestError } from '../errors.js';
 import type { TokenPermissionLevel } from '../store/service-access-store.js';
+import { listed } from './listed.js';
 
 /** GitHub's App permissions schema (`app-permissions`): what `POST /app/installations/{id}/access_tokens` takes. */
 type AppPermissions = components['schemas']['app-permissions'];
@@ -69,7 +70,7 @@ export function parsePermissions(value: Readonly<Record<string, string>>): Recor
   const unknown = entries.map(([name]) => name).filter((name) => !isRepositoryPermission(name));
   if (unknown.length > 0)
     throw invalid(
-      `Not repository permissions of GitHub Apps: ${unknown.map((name) => JSON.stringify(name.slice(0, 100))).join(', ')}. Known: ${Object.keys(LEVELS).join(', ')}.`,
+      `Not repository permissions of GitHub Apps: ${listed(unknown)}. Known: ${Object.keys(LEVELS).join(', ')}.`,
     );
   const badLevels = entries.filter(
     ([name, level]) => !(REPOSITORY_PERMISSIONS[name as RepositoryPermission] as readonly string[]).includes(level),
@@ -79,7 +80,7 @@ export function parsePermissions(value: Readonly<Record<string, string>>): Recor
       `Levels not available: ${badLevels
         .map(
           ([name, level]) =>
-            `${name}: ${JSON.stringify(level.slice(0, 20))} (${REPOSITORY_PERMISSIONS[name as RepositoryPermission].join(' or ')})`,
+            `${name}: ${JSON.stringify(level)} (${REPOSITORY_PERMISSIONS[name as RepositoryPermission].join(' or ')})`,
         )
         .join(', ')}.`,
     );

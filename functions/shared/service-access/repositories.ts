@@ -1,6 +1,7 @@
 import { BadRequestError } from '../errors.js';
 import { inScope } from '../installations/repository-scope.js';
 import { getServices } from '../services.js';
+import { listed } from './listed.js';
 
 /**
  * Repositories as service access names them: `owner/name`, lower-cased (GitHub compares both without
@@ -9,16 +10,6 @@ import { getServices } from '../services.js';
 const FULL_NAME = /^([A-Za-z0-9-]{1,39})\/([A-Za-z0-9._-]{1,100})$/;
 
 export const REPOSITORY_LIMITS = { perPolicy: 100 } as const;
-
-/** How many names an error message lists before it says "and n more". */
-const NAMED_IN_ERRORS = 10;
-
-/** `a, b, c and 4 more`: the names an error is about, bounded. */
-export function listed(names: readonly string[]): string {
-  const shown = names.slice(0, NAMED_IN_ERRORS).map((name) => JSON.stringify(name.slice(0, 150)));
-  const more = names.length - shown.length;
-  return more > 0 ? `${shown.join(', ')} and ${more} more` : shown.join(', ');
-}
 
 /**
  * A request's repositories: each `owner/name` (400 `invalid_repositories` naming the ones that are not),
