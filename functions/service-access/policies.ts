@@ -1,10 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import {
-  BadRequestError,
-  ConflictError,
-  NotFoundError,
-  ServiceUnavailableError,
-} from '../shared/errors.js';
+import { BadRequestError, ConflictError, NotFoundError, ServiceUnavailableError } from '../shared/errors.js';
 import { domainEvent, type EventOrigin } from '../shared/events/domain-event.js';
 import { parsePermissions } from '../shared/service-access/permissions.js';
 import { parsePrincipal } from '../shared/service-access/principal.js';
@@ -32,7 +27,10 @@ const eventPolicy = (policy: ServiceAccessPolicy) => ({
   maxLifetimeMinutes: policy.maxLifetimeMinutes,
 });
 
-type Changeable = Pick<ServiceAccessPolicy, 'principal' | 'repositories' | 'permissions' | 'maxLifetimeMinutes'>;
+type Changeable = Pick<
+  ServiceAccessPolicy,
+  'principal' | 'repositories' | 'permissions' | 'maxLifetimeMinutes'
+>;
 
 const accountNotFound = () => new NotFoundError('account_not_found', 'No such account.');
 
@@ -121,11 +119,9 @@ export async function createPolicy(input: {
     account,
     policy: eventPolicy(policy),
   });
-  const result = await getServices().serviceAccess.create(
-    policy,
-    SERVICE_ACCESS_LIMITS.policiesPerAccount,
-    [granted],
-  );
+  const result = await getServices().serviceAccess.create(policy, SERVICE_ACCESS_LIMITS.policiesPerAccount, [
+    granted,
+  ]);
   if (!result.created) {
     if (result.refusal === 'account_gone') throw accountNotFound();
     throw new ConflictError(

@@ -56,7 +56,8 @@ async function refused(response: Promise<Response>, status: number, error: strin
 }
 
 async function createAccount(name: string): Promise<string> {
-  return (await ok<{ id: string }>((as.olga as Call)('/accounts', { method: 'POST', json: { name } }), 201)).id;
+  return (await ok<{ id: string }>((as.olga as Call)('/accounts', { method: 'POST', json: { name } }), 201))
+    .id;
 }
 
 async function addMember(accountId: string, login: string, role: 'admin' | 'member') {
@@ -69,20 +70,32 @@ async function addMember(accountId: string, login: string, role: 'admin' | 'memb
 }
 
 async function link(accountId: string, org: string) {
-  await ok((as.olga as Call)(`/accounts/${accountId}/installations/${installations[org]}`, { method: 'PUT' }), 201);
+  await ok(
+    (as.olga as Call)(`/accounts/${accountId}/installations/${installations[org]}`, { method: 'PUT' }),
+    201,
+  );
 }
 
 /** A link's repository scope, written as the link route stores it: on the link and on its twin. */
-async function setScope(accountId: string, org: string, scope: { repositories: string[]; patterns: string[] }) {
+async function setScope(
+  accountId: string,
+  org: string,
+  scope: { repositories: string[]; patterns: string[] },
+) {
   const installationId = installations[org] ?? 0;
   for (const key of [keys.link(accountId, installationId), keys.installationLink(installationId, accountId)])
-    await fx.table.table.update(key, { expression: 'SET #scope = :scope', names: { '#scope': 'scope' }, values: { ':scope': scope } });
+    await fx.table.table.update(key, {
+      expression: 'SET #scope = :scope',
+      names: { '#scope': 'scope' },
+      values: { ':scope': scope },
+    });
 }
 
 const policies = (accountId: string) => new ServiceAccessStore(fx.table.table).list(accountId);
 const storedCount = async (accountId: string) =>
   Number((await fx.table.table.get(keys.account(accountId)))?.serviceAccessCount ?? 0);
-const eventIds = async () => new Set((await validOutboxEvents(fx.table)).map((event) => event.detail.eventId));
+const eventIds = async () =>
+  new Set((await validOutboxEvents(fx.table)).map((event) => event.detail.eventId));
 
 /** What a request wrote: the policies of the account and the events, before and after. */
 async function writesOf(accountId: string, request: () => Promise<unknown>) {
@@ -92,7 +105,9 @@ async function writesOf(accountId: string, request: () => Promise<unknown>) {
     storedCount(accountId),
   ]);
   await request();
-  const events = (await validOutboxEvents(fx.table)).filter((event) => !eventsBefore.has(event.detail.eventId));
+  const events = (await validOutboxEvents(fx.table)).filter(
+    (event) => !eventsBefore.has(event.detail.eventId),
+  );
   return {
     events,
     policies: { before: policiesBefore, after: await policies(accountId) },
@@ -173,7 +188,10 @@ describe('owners grant, list, change and revoke', () => {
       },
     });
 
-    const listed = await ok<{ policies: Policy[] }>((as.olga as Call)(`/accounts/${team}/service-access`), 200);
+    const listed = await ok<{ policies: Policy[] }>(
+      (as.olga as Call)(`/accounts/${team}/service-access`),
+      200,
+    );
     expect(listed.policies.map((entry) => entry.id)).toEqual([policy.id]);
 
     // Within the scope of side-org's link: a named repository (any case) and one a pattern reaches.
@@ -198,7 +216,11 @@ describe('owners grant, list, change and revoke', () => {
     expect(changed.countAfter).toBe(changed.countBefore);
     expect(changed.events.map((event) => event.type)).toEqual(['service_access.changed']);
     expect(changed.events[0]?.detail).toMatchObject({
-      policy: { id: policy.id, repositories: ['side-org/api', 'side-org/team-a-web'], maxLifetimeMinutes: 15 },
+      policy: {
+        id: policy.id,
+        repositories: ['side-org/api', 'side-org/team-a-web'],
+        maxLifetimeMinutes: 15,
+      },
       previous: { repositories: ['octo-org/api', 'octo-org/web'], maxLifetimeMinutes: null },
     });
     expect(Object.keys((changed.events[0]?.detail as { previous: object }).previous).sort()).toEqual([
@@ -208,10 +230,13 @@ describe('owners grant, list, change and revoke', () => {
 
     // The same values again: the policy as it is, nothing written.
     await changesNothing(team, () =>
-      ok((as.olga as Call)(`/accounts/${team}/service-access/${policy.id}`, {
-        method: 'PATCH',
-        json: { maxLifetimeMinutes: 15, permissions: { statuses: 'write', contents: 'read' } },
-      }), 200),
+      ok(
+        (as.olga as Call)(`/accounts/${team}/service-access/${policy.id}`, {
+          method: 'PATCH',
+          json: { maxLifetimeMinutes: 15, permissions: { statuses: 'write', contents: 'read' } },
+        }),
+        200,
+      ),
     );
 
     const deleted = await writesOf(team, () =>
@@ -224,13 +249,24 @@ describe('owners grant, list, change and revoke', () => {
 
     // Gone: deleting or changing it again is 404, and writes nothing.
     await changesNothing(team, async () => {
-      await refused((as.olga as Call)(`/accounts/${team}/service-access/${policy.id}`, { method: 'DELETE' }), 404, 'service_access_not_found');
       await refused(
-        (as.olga as Call)(`/accounts/${team}/service-access/${policy.id}`, { method: 'PATCH', json: { maxLifetimeMinutes: 20 } }),
+        (as.olga as Call)(`/accounts/${team}/service-access/${policy.id}`, { method: 'DELETE' }),
         404,
         'service_access_not_found',
       );
-      await refused((as.olga as Call)(`/accounts/${team}/service-access/not-an-id`, { method: 'DELETE' }), 404, 'service_access_not_found');
+      await refused(
+        (as.olga as Call)(`/accounts/${team}/service-access/${policy.id}`, {
+          method: 'PATCH',
+          json: { maxLifetimeMinutes: 20 },
+        }),
+        404,
+        'service_access_not_found',
+      );
+      await refused(
+        (as.olga as Call)(`/accounts/${team}/service-access/not-an-id`, { method: 'DELETE' }),
+        404,
+        'service_access_not_found',
+      );
     });
   });
 
@@ -239,7 +275,10 @@ describe('owners grant, list, change and revoke', () => {
       grant({ ...valid, principal: 'arn:aws:iam::123456789012:role/deploy-*', maxLifetimeMinutes: 60 }),
       201,
     );
-    expect(policy).toMatchObject({ principal: 'arn:aws:iam::123456789012:role/deploy-*', maxLifetimeMinutes: 60 });
+    expect(policy).toMatchObject({
+      principal: 'arn:aws:iam::123456789012:role/deploy-*',
+      maxLifetimeMinutes: 60,
+    });
     const reset = await ok<Policy>(
       (as.olga as Call)(`/accounts/${team}/service-access/${policy.id}`, {
         method: 'PATCH',
@@ -262,7 +301,10 @@ describe('who may', () => {
   });
 
   it('admins read the grants and change none of them (403); members read nothing (403)', async () => {
-    const listed = await ok<{ policies: Policy[] }>((as.adam as Call)(`/accounts/${team}/service-access`), 200);
+    const listed = await ok<{ policies: Policy[] }>(
+      (as.adam as Call)(`/accounts/${team}/service-access`),
+      200,
+    );
     expect(listed.policies.map((entry) => entry.id)).toEqual([policy.id]);
     await refused((as.mia as Call)(`/accounts/${team}/service-access`), 403, 'insufficient_role');
     for (const login of ['adam', 'mia'])
@@ -272,11 +314,18 @@ describe('who may', () => {
         // The role is checked before the body: a bad body is refused for the role alike.
         await refused(grant({ principal: 'nope' }, team, login), 403, 'insufficient_role');
         await refused(
-          call(`/accounts/${team}/service-access/${policy.id}`, { method: 'PATCH', json: { maxLifetimeMinutes: 5 } }),
+          call(`/accounts/${team}/service-access/${policy.id}`, {
+            method: 'PATCH',
+            json: { maxLifetimeMinutes: 5 },
+          }),
           403,
           'insufficient_role',
         );
-        await refused(call(`/accounts/${team}/service-access/${policy.id}`, { method: 'DELETE' }), 403, 'insufficient_role');
+        await refused(
+          call(`/accounts/${team}/service-access/${policy.id}`, { method: 'DELETE' }),
+          403,
+          'insufficient_role',
+        );
       });
   });
 
@@ -286,11 +335,18 @@ describe('who may', () => {
       await refused(otto(`/accounts/${team}/service-access`), 404, 'account_not_found');
       await refused(grant(valid, team, 'otto'), 404, 'account_not_found');
       await refused(
-        otto(`/accounts/${team}/service-access/${policy.id}`, { method: 'PATCH', json: { maxLifetimeMinutes: 5 } }),
+        otto(`/accounts/${team}/service-access/${policy.id}`, {
+          method: 'PATCH',
+          json: { maxLifetimeMinutes: 5 },
+        }),
         404,
         'account_not_found',
       );
-      await refused(otto(`/accounts/${team}/service-access/${policy.id}`, { method: 'DELETE' }), 404, 'account_not_found');
+      await refused(
+        otto(`/accounts/${team}/service-access/${policy.id}`, { method: 'DELETE' }),
+        404,
+        'account_not_found',
+      );
     });
     // Nor is a policy reached through another account, even its owner's.
     const other = await createAccount('Elsewhere');
@@ -307,24 +363,99 @@ describe('who may', () => {
 
 describe('bad input: a clear 400, nothing written', () => {
   const cases: Array<[string, Record<string, unknown>, string, RegExp]> = [
-    ['no principal', { repositories: valid.repositories, permissions: valid.permissions }, 'invalid_request', /principal/],
+    [
+      'no principal',
+      { repositories: valid.repositories, permissions: valid.permissions },
+      'invalid_request',
+      /principal/,
+    ],
     ['an unknown field', { ...valid, lifetime: 5 }, 'invalid_request', /lifetime|body/],
-    ['another AWS account’s role', { ...valid, principal: 'arn:aws:iam::210987654321:role/builder' }, 'invalid_principal', /123456789012/],
-    ['a role with a path', { ...valid, principal: 'arn:aws:iam::123456789012:role/team/builder' }, 'invalid_principal', /path/i],
-    ['a user, not a role', { ...valid, principal: 'arn:aws:iam::123456789012:user/bob' }, 'invalid_principal', /role/],
-    ['a wildcard inside', { ...valid, principal: 'arn:aws:iam::123456789012:role/*-builder' }, 'invalid_principal', /\*/],
+    [
+      'another AWS account’s role',
+      { ...valid, principal: 'arn:aws:iam::210987654321:role/builder' },
+      'invalid_principal',
+      /123456789012/,
+    ],
+    [
+      'a role with a path',
+      { ...valid, principal: 'arn:aws:iam::123456789012:role/team/builder' },
+      'invalid_principal',
+      /path/i,
+    ],
+    [
+      'a user, not a role',
+      { ...valid, principal: 'arn:aws:iam::123456789012:user/bob' },
+      'invalid_principal',
+      /role/,
+    ],
+    [
+      'a wildcard inside',
+      { ...valid, principal: 'arn:aws:iam::123456789012:role/*-builder' },
+      'invalid_principal',
+      /\*/,
+    ],
     ['no permission', { ...valid, permissions: {} }, 'invalid_permissions', /at least one/],
-    ['unknown and organisation permissions', { ...valid, permissions: { contents: 'read', members: 'read', bogus: 'write' } }, 'invalid_permissions', /"members", "bogus"/],
-    ['metadata: write', { ...valid, permissions: { metadata: 'write' } }, 'invalid_permissions', /metadata: "write" \(read\)/],
-    ['workflows: read', { ...valid, permissions: { workflows: 'read' } }, 'invalid_permissions', /workflows: "read" \(write\)/],
-    ['contents: admin', { ...valid, permissions: { contents: 'admin' } }, 'invalid_permissions', /contents: "admin"/],
+    [
+      'unknown and organisation permissions',
+      { ...valid, permissions: { contents: 'read', members: 'read', bogus: 'write' } },
+      'invalid_permissions',
+      /"members", "bogus"/,
+    ],
+    [
+      'metadata: write',
+      { ...valid, permissions: { metadata: 'write' } },
+      'invalid_permissions',
+      /metadata: "write" \(read\)/,
+    ],
+    [
+      'workflows: read',
+      { ...valid, permissions: { workflows: 'read' } },
+      'invalid_permissions',
+      /workflows: "read" \(write\)/,
+    ],
+    [
+      'contents: admin',
+      { ...valid, permissions: { contents: 'admin' } },
+      'invalid_permissions',
+      /contents: "admin"/,
+    ],
     ['no repository', { ...valid, repositories: [] }, 'invalid_request', /repositories/],
-    ['a repository without its owner', { ...valid, repositories: ['octo-org/api', 'api'] }, 'invalid_repositories', /"api"/],
-    ['a path, not a repository', { ...valid, repositories: ['octo-org/api/x', 'octo-org/..'] }, 'invalid_repositories', /"octo-org\/api\/x", "octo-org\/\.\."/],
-    ['101 repositories', { ...valid, repositories: Array.from({ length: 101 }, (_, n) => `octo-org/r${n}`) }, 'invalid_request', /repositories/],
-    ['a lifetime under 5 minutes', { ...valid, maxLifetimeMinutes: 4 }, 'invalid_request', /maxLifetimeMinutes/],
-    ['a lifetime over an hour', { ...valid, maxLifetimeMinutes: 61 }, 'invalid_request', /maxLifetimeMinutes/],
-    ['a lifetime in fractions', { ...valid, maxLifetimeMinutes: 7.5 }, 'invalid_request', /maxLifetimeMinutes/],
+    [
+      'a repository without its owner',
+      { ...valid, repositories: ['octo-org/api', 'api'] },
+      'invalid_repositories',
+      /"api"/,
+    ],
+    [
+      'a path, not a repository',
+      { ...valid, repositories: ['octo-org/api/x', 'octo-org/..'] },
+      'invalid_repositories',
+      /"octo-org\/api\/x", "octo-org\/\.\."/,
+    ],
+    [
+      '101 repositories',
+      { ...valid, repositories: Array.from({ length: 101 }, (_, n) => `octo-org/r${n}`) },
+      'invalid_request',
+      /repositories/,
+    ],
+    [
+      'a lifetime under 5 minutes',
+      { ...valid, maxLifetimeMinutes: 4 },
+      'invalid_request',
+      /maxLifetimeMinutes/,
+    ],
+    [
+      'a lifetime over an hour',
+      { ...valid, maxLifetimeMinutes: 61 },
+      'invalid_request',
+      /maxLifetimeMinutes/,
+    ],
+    [
+      'a lifetime in fractions',
+      { ...valid, maxLifetimeMinutes: 7.5 },
+      'invalid_request',
+      /maxLifetimeMinutes/,
+    ],
   ];
 
   it.each(cases)('%s', async (_name, body, error, message) => {
@@ -364,7 +495,11 @@ describe('bad input: a clear 400, nothing written', () => {
     await changesNothing(team, async () => {
       await refused(patch({ repositories: ['side-org/web'] }), 400, 'repositories_out_of_scope');
       await refused(patch({ principal: 'arn:aws:iam::123456789012:user/bob' }), 400, 'invalid_principal');
-      await refused(patch({ permissions: { contents: 'read', organization_hooks: 'read' } }), 400, 'invalid_permissions');
+      await refused(
+        patch({ permissions: { contents: 'read', organization_hooks: 'read' } }),
+        400,
+        'invalid_permissions',
+      );
       await refused(patch({ maxLifetimeMinutes: 0 }), 400, 'invalid_request');
       await refused(patch({ id: 'x' }), 400, 'invalid_request');
     });
@@ -378,7 +513,9 @@ describe('bad input: a clear 400, nothing written', () => {
     resetServicesForTests();
     try {
       await changesNothing(team, async () => {
-        expect(await refused(grant(valid), 400, 'service_access_unavailable')).toMatch(/PLATFORM_AWS_ACCOUNT_ID/);
+        expect(await refused(grant(valid), 400, 'service_access_unavailable')).toMatch(
+          /PLATFORM_AWS_ACCOUNT_ID/,
+        );
       });
     } finally {
       process.env.PLATFORM_AWS_ACCOUNT_ID = saved;
@@ -393,12 +530,16 @@ describe('limits and the account’s deletion', () => {
     const crowded = await createAccount('Crowded');
     await link(crowded, 'octo-org');
     const created: Policy[] = [];
-    for (let n = 0; n < 50; n++) created.push(await ok<Policy>(grant({ ...valid, repositories: [`octo-org/r${n}`] }, crowded), 201));
+    for (let n = 0; n < 50; n++)
+      created.push(await ok<Policy>(grant({ ...valid, repositories: [`octo-org/r${n}`] }, crowded), 201));
     await changesNothing(crowded, async () => {
       expect(await refused(grant(valid, crowded), 409, 'too_many_policies')).toMatch(/50/);
     });
     expect(await storedCount(crowded)).toBe(50);
-    await ok((as.olga as Call)(`/accounts/${crowded}/service-access/${created[0]?.id}`, { method: 'DELETE' }), 204);
+    await ok(
+      (as.olga as Call)(`/accounts/${crowded}/service-access/${created[0]?.id}`, { method: 'DELETE' }),
+      204,
+    );
     await ok(grant(valid, crowded), 201);
     expect((await policies(crowded)).length).toBe(50);
 
@@ -471,9 +612,12 @@ describe('the activity log', () => {
       pollMs: 100,
       backoff: { baseMs: 50, maxMs: 400 },
     });
-    reader.onRecords((batch) => runAs('activity-log', () => recordActivity(batch, lambdaContext('activity-log', 60_000))), {
-      name: 'activity log',
-    });
+    reader.onRecords(
+      (batch) => runAs('activity-log', () => recordActivity(batch, lambdaContext('activity-log', 60_000))),
+      {
+        name: 'activity log',
+      },
+    );
     await reader.drained();
 
     const log = await ok<{ events: Array<DomainEvent['detail'] & { type: string; policy: { id: string } }> }>(
@@ -493,7 +637,11 @@ describe('the activity log', () => {
       previous: { permissions: { contents: 'read', statuses: 'write' } },
     });
     // Every service access event of the suite reached the log, none twice.
-    const all = (await validOutboxEvents(fx.table)).filter((event) => event.type.startsWith('service_access.') && event.detail.platformAccountIds.includes(team));
-    expect(log.events.map((event) => event.eventId).sort()).toEqual(all.map((event) => event.detail.eventId).sort());
+    const all = (await validOutboxEvents(fx.table)).filter(
+      (event) => event.type.startsWith('service_access.') && event.detail.platformAccountIds.includes(team),
+    );
+    expect(log.events.map((event) => event.eventId).sort()).toEqual(
+      all.map((event) => event.detail.eventId).sort(),
+    );
   });
 });

@@ -84,11 +84,17 @@ describe('ServiceAccessStore', () => {
     const original = policy(account.id);
     await store.create(original, 50);
     expect(await store.replace({ ...original, maxLifetimeMinutes: 10 }, 1)).toBe(true);
-    expect(await store.get(account.id, original.id)).toMatchObject({ version: 2, policy: { maxLifetimeMinutes: 10 } });
+    expect(await store.get(account.id, original.id)).toMatchObject({
+      version: 2,
+      policy: { maxLifetimeMinutes: 10 },
+    });
     // Stale: written over version 1, now 2.
     expect(await store.replace({ ...original, maxLifetimeMinutes: 20 }, 1)).toBe(false);
     expect(await store.delete(account.id, original.id, 1)).toBe(false);
-    expect(await store.get(account.id, original.id)).toMatchObject({ version: 2, policy: { maxLifetimeMinutes: 10 } });
+    expect(await store.get(account.id, original.id)).toMatchObject({
+      version: 2,
+      policy: { maxLifetimeMinutes: 10 },
+    });
     expect(await counted(account.id)).toBe(1);
     // Gone: neither replaced (which would bring it back) nor deleted twice.
     expect(await store.delete(account.id, original.id, 2)).toBe(true);
@@ -99,7 +105,10 @@ describe('ServiceAccessStore', () => {
   });
 
   it('an account that is gone gets no policy, and is not written back by a deletion', async () => {
-    expect(await store.create(policy('no-such-account'), 50)).toEqual({ created: false, refusal: 'account_gone' });
+    expect(await store.create(policy('no-such-account'), 50)).toEqual({
+      created: false,
+      refusal: 'account_gone',
+    });
     expect(await table.get(keys.account('no-such-account'))).toBeUndefined();
     expect(await store.list('no-such-account')).toEqual([]);
 

@@ -63,7 +63,9 @@ const invalid = (message: string) => new BadRequestError('invalid_permissions', 
  * A policy's permission ceiling from a request body: a non-empty map of repository permission names to
  * `read` or `write`. 400 `invalid_permissions` naming every unknown name, then every level not granted.
  */
-export function parsePermissions(value: Readonly<Record<string, string>>): Record<string, TokenPermissionLevel> {
+export function parsePermissions(
+  value: Readonly<Record<string, string>>,
+): Record<string, TokenPermissionLevel> {
   const entries = Object.entries(value);
   if (entries.length === 0)
     throw invalid('permissions names at least one repository permission, e.g. { "contents": "read" }.');
@@ -73,7 +75,8 @@ export function parsePermissions(value: Readonly<Record<string, string>>): Recor
       `Not repository permissions of GitHub Apps: ${listed(unknown)}. Known: ${Object.keys(LEVELS).join(', ')}.`,
     );
   const badLevels = entries.filter(
-    ([name, level]) => !(REPOSITORY_PERMISSIONS[name as RepositoryPermission] as readonly string[]).includes(level),
+    ([name, level]) =>
+      !(REPOSITORY_PERMISSIONS[name as RepositoryPermission] as readonly string[]).includes(level),
   );
   if (badLevels.length > 0)
     throw invalid(
@@ -85,7 +88,8 @@ export function parsePermissions(value: Readonly<Record<string, string>>): Recor
         .join(', ')}.`,
     );
   // Sorted by name: stored, compared and shown in one order.
-  return Object.fromEntries(
-    [...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
-  ) as Record<string, TokenPermissionLevel>;
+  return Object.fromEntries([...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) as Record<
+    string,
+    TokenPermissionLevel
+  >;
 }

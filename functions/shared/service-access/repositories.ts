@@ -51,8 +51,6 @@ export async function repositoriesOutsideScope(
   const loginOf = new Map(details.map((detail) => [detail.id, detail.accountLogin.toLowerCase()]));
   return repositories.filter((fullName) => {
     const [owner = '', name = ''] = fullName.split('/');
-    return !links.some(
-      (link) => loginOf.get(link.installationId) === owner && inScope(link.scope, name),
-    );
+    return !links.some((link) => loginOf.get(link.installationId) === owner && inScope(link.scope, name));
   });
 }
