@@ -11,5 +11,6 @@ export const HANDLER_LOADERS: Record<FunctionName, () => Promise<{ handler: Http
   'link-installation': () => import('../functions/link-installation/handler.js'),
   'create-repo': () => import('../functions/create-repo/handler.js'),
   repositories: () => import('../functions/repositories/handler.js'),
+  'service-access': () => import('../functions/service-access/handler.js'),
   webhook: () => import('../functions/webhook/handler.js'),
 };

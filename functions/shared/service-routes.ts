@@ -14,6 +14,7 @@ export type FunctionName =
   | 'link-installation'
   | 'create-repo'
   | 'repositories'
+  | 'service-access'
   | 'webhook';
 
 /** Functions run on a schedule (EventBridge in AWS, a timer in `npm start`), behind no route. */
@@ -147,6 +148,15 @@ export const SERVICE_FUNCTIONS: Readonly<Record<ServiceFunctionName, FunctionSpe
     tablePrefixes: ['SESSION#', 'ACCOUNT#', 'USER#', 'INSTALLATION#', 'REPOS#', 'IDEM#', 'EVENT#'],
     timeoutSeconds: 29,
   },
+  'service-access': {
+    entry: entry('service-access'),
+    description: 'Service access policies: which platform back-ends may ask for which tokens',
+    // No GitHub call and no token: the table only. Policies, membership and links (`ACCOUNT#`); the
+    // linked installations' stored details, for the scope check (`INSTALLATION#`); the session and
+    // profile; Idempotency-Key; the outbox.
+    access: { table: true, githubAppSecret: false, webhookSecret: false, serviceKeys: true },
+    tablePrefixes: ['SESSION#', 'ACCOUNT#', 'USER#', 'INSTALLATION#', 'IDEM#', 'EVENT#'],
+  },
   webhook: {
     // Public and unauthenticated until the signature checks: the webhook secret only, never the App's
     // private key or client secret; deletes cached tokens but never decrypts them (no service keys).
@@ -252,6 +262,10 @@ export const ROUTES: readonly RouteSpec[] = [
     fn: 'repositories',
   },
   { method: 'POST', path: '/accounts/{accountId}/repositories/{owner}/{repo}/commits', fn: 'repositories' },
+  { method: 'GET', path: '/accounts/{accountId}/service-access', fn: 'service-access' },
+  { method: 'POST', path: '/accounts/{accountId}/service-access', fn: 'service-access' },
+  { method: 'PATCH', path: '/accounts/{accountId}/service-access/{policyId}', fn: 'service-access' },
+  { method: 'DELETE', path: '/accounts/{accountId}/service-access/{policyId}', fn: 'service-access' },
   { method: 'POST', path: '/webhooks/github', fn: 'webhook' },
 ];
 

@@ -14,8 +14,8 @@ const WITHOUT_KEY = ['POST /auth/logout', 'POST /webhooks/github'];
 describe('Idempotency-Key in openapi.yaml', () => {
   const mutating = ROUTES.map(routeKey).filter((key) => isMutatingRoute(key) && !WITHOUT_KEY.includes(key));
 
-  it('covers commits, accounts, members, invitations, links and repositories', () => {
-    expect(mutating).toHaveLength(14);
+  it('covers commits, accounts, members, invitations, links, repositories and service access', () => {
+    expect(mutating).toHaveLength(17);
   });
 
   it.each(mutating)('%s declares the header, 409 and 422', (key) => {

@@ -17,6 +17,13 @@ const account = { id: 'acc_01', name: 'Team A' };
 const installation = { id: 42, accountLogin: 'octo-org', accountType: 'Organization' };
 const repository = { id: 7, owner: 'octo-org', name: 'web-app', installationId: 42 };
 const member = { id: 3, login: 'octo-teammate' };
+const policy = {
+  id: '0123456789abcdef0123',
+  principal: 'arn:aws:iam::123456789012:role/builder',
+  repositories: ['octo-org/api', 'octo-org/web-app'],
+  permissions: { contents: 'read', statuses: 'write' },
+  maxLifetimeMinutes: 30,
+};
 
 /** One well-formed detail of each type, as the service would publish it. */
 const SAMPLES: Record<EventType, Record<string, unknown>> = {
@@ -52,6 +59,9 @@ const SAMPLES: Record<EventType, Record<string, unknown>> = {
     compareUrl: 'https://github.com/octo-org/web-app/compare/bbbbbbbbbbbb...cccccccccccc',
     pusher: { name: 'octo-demo', login: 'octo-demo' },
   },
+  'service_access.granted': { account, policy },
+  'service_access.changed': { account, policy, previous: { repositories: ['octo-org/web-app'] } },
+  'service_access.revoked': { account, policy },
   'user.authorization_revoked': { user: member },
 };
 

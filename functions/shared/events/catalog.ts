@@ -35,6 +35,14 @@ const repositoryScope = z
     patterns: z.array(z.string().min(2)),
   })
   .strict();
+/** A service access policy (docs/token-vending.md): who may ask for which tokens. */
+const policyFields = {
+  principal: z.string().min(1),
+  repositories: z.array(z.string().min(1)),
+  permissions: z.record(z.string(), z.enum(['read', 'write'])),
+  maxLifetimeMinutes: z.number().int().positive().nullable(),
+};
+const serviceAccessPolicy = z.object({ id: z.string().min(1), ...policyFields }).strict();
 
 /** Who did it: a platform user (through the API), or GitHub (a webhook). */
 const actor = z.discriminatedUnion('type', [
@@ -145,6 +153,18 @@ export const EVENT_CATALOG = {
       pusher: z.object({ name: z.string().min(1), login: z.string().min(1).nullable() }).strict(),
     },
   ),
+  'service_access.granted': detail(
+    `An owner granted a platform back-end (an IAM principal) tokens on repositories. ${TEAM}.`,
+    { account, policy: serviceAccessPolicy },
+  ),
+  'service_access.changed': detail(
+    `An owner changed a service access policy; previous holds each changed field as it was. ${TEAM}.`,
+    { account, policy: serviceAccessPolicy, previous: z.object(policyFields).partial().strict() },
+  ),
+  'service_access.revoked': detail(`An owner deleted a service access policy. ${TEAM}.`, {
+    account,
+    policy: serviceAccessPolicy,
+  }),
   'user.authorization_revoked': detail(
     `The user revoked the App's authorization on GitHub. platformAccountIds: every account the user belongs to.`,
     { user: githubUser },

@@ -26,6 +26,9 @@ export const EVENT_TYPE_NAMES = [
   'repository.created',
   'repository.committed',
   'repository.pushed',
+  'service_access.granted',
+  'service_access.changed',
+  'service_access.revoked',
   'user.authorization_revoked',
 ] as const satisfies readonly EventType[];
 
