@@ -5,13 +5,20 @@ import { getServices } from '../shared/services.js';
 import type { InstallationDetails } from '../shared/store/installation-store.js';
 import {
   isSearchable,
-  type RepositoryIndexStore,
   type IndexedRepository,
   type IndexStatus,
   type InstallationIndexState,
 } from '../shared/store/repository-index-store.js';
-import { readBudgets, settlePage, shapeOf, type InstallationRead, type PageShape } from './merge-pages.js';
+import {
+  cutPage,
+  readBudgets,
+  settlePage,
+  shapeOf,
+  type InstallationRead,
+  type PageShape,
+} from './merge-pages.js';
 import { cursorFits, decodeCursor, encodeCursor, type RepositoryKey } from './repository-cursor.js';
+import { forgetOwnerPlans, openInstallation, type Listed, type Reader } from './scoped-reads.js';
 
 /** One repository of a linked installation, as the list answers it: the index's entry, id left out. */
 export type RepositoryView = Omit<IndexedRepository, 'id'>;
@@ -89,28 +96,6 @@ export function parseListQuery(query: Readonly<Record<string, string | undefined
   return out;
 }
 
-type Listed = RepositoryView & { id: number; key: RepositoryKey };
-
-/** One installation's next `limit` entries from the index, strictly after `after`, in the list's order. */
-async function readEntries(
-  index: RepositoryIndexStore,
-  installationId: number,
-  q: string | undefined,
-  after: RepositoryKey | undefined,
-  limit: number,
-): Promise<InstallationRead<Listed>> {
-  if (q === undefined) {
-    const page = await index.listPage(installationId, { after, limit });
-    return { installationId, entries: page.entries, more: page.more };
-  }
-  const page = await index.searchPage(installationId, {
-    q,
-    after: after?.suffix === undefined ? undefined : { suffix: after.suffix, name: after.name, id: after.id },
-    limit,
-  });
-  return { installationId, entries: page.entries, more: page.more };
-}
-
 /**
  * Where the entries of a first page (no cursor) were the last time this container answered it: the
  * same view asked again (a console's first page, a repeated search) reads only about a page in all.
@@ -123,6 +108,7 @@ const MAX_REMEMBERED_SHAPES = 1000;
 /** Forgets every remembered first-page shape: the bench's "as before" arm reads as without them. */
 export function forgetPageShapes(): void {
   firstPageShapes.clear();
+  forgetOwnerPlans();
 }
 
 function rememberShape(key: string, shape: PageShape): void {
@@ -134,36 +120,30 @@ function rememberShape(key: string, shape: PageShape): void {
   }
 }
 
-/** The first reads of a page, one per installation, sized by the expected shape (readBudgets), at once. */
-function firstReads(
-  index: RepositoryIndexStore,
-  installationIds: readonly number[],
-  query: ListQuery,
-  shape: PageShape | undefined,
-): Promise<InstallationRead<Listed>[]> {
-  const budgets = readBudgets(installationIds, query.limit, shape);
-  return Promise.all(
-    installationIds.map((id) => readEntries(index, id, query.q, query.after, budgets.get(id) ?? 1)),
-  );
-}
+/** Read rounds a page may take (the first reads, then refills): past them it stops short (cutPage). */
+const MAX_READ_ROUNDS = 3;
 
 /**
  * The merged page, `limit + 1` entries at most (one more than a page says whether another follows):
- * the rare installations the merge cannot vouch for are read again (settlePage).
+ * the rare installations the merge cannot vouch for are read again (settlePage). Scoped reads that
+ * find little may leave it unsettled after MAX_READ_ROUNDS: then it stops short at `cut`.
  */
 async function mergedPage(
-  index: RepositoryIndexStore,
+  readers: ReadonlyMap<number, Reader>,
   first: InstallationRead<Listed>[],
-  query: ListQuery,
-): Promise<Listed[]> {
+  limit: number,
+): Promise<{ entries: Listed[]; cut?: RepositoryKey }> {
   let reads = first;
-  for (;;) {
-    const settled = settlePage(reads, query.limit);
-    if (settled.done) return settled.entries;
+  for (let round = 1; ; round++) {
+    const settled = settlePage(reads, limit);
+    if (settled.done) return { entries: settled.entries };
+    if (round >= MAX_READ_ROUNDS) return cutPage(reads, limit);
     const again = await Promise.all(
-      settled.refill.map((refill) =>
-        readEntries(index, refill.installationId, query.q, refill.after, refill.limit),
-      ),
+      settled.refill.map(async (refill) => {
+        const reader = readers.get(refill.installationId);
+        if (!reader) throw new Error(`no reader for installation ${refill.installationId}`);
+        return reader(refill.after, refill.limit);
+      }),
     );
     const more = new Map(again.map((read) => [read.installationId, read]));
     reads = reads.map((read) => {
@@ -190,8 +170,10 @@ function statusOf(
  * docs/repository-index.md), in the cursor's total order, `limit` at a time. Two table round trips,
  * session included: the session and the links; then, at once, the membership, the index's states
  * (counts included), the stored installations and one read per installation, sized by the page's
- * expected shape and merged exactly (a third, rare, when that shape was wrong). Any member may list; others get 404
- * `account_not_found`. `installationId` must be linked to the account, else 404
+ * expected shape and merged exactly (a third, rare, when that shape was wrong). A scoped link reads
+ * only its scope (scoped-reads.ts: "Scoped links" in the docs), at a cost bounded by the page and the
+ * scope; its page may stop short with a `nextCursor`, and the answer has no `total`. Any member may
+ * list; others get 404 `account_not_found`. `installationId` must be linked to the account, else 404
  * `installation_not_found`.
  */
 export async function listAccountRepositories(
@@ -204,6 +186,7 @@ export async function listAccountRepositories(
   // is known to be a member, but nothing read is answered unless the membership check below passes.
   const [caller, links] = await Promise.all([authenticated, installations.linksOfAccount(accountId)]);
   const membership = requireMember(accounts, accountId, caller.userId);
+  const scopes = new Map(links.map((link) => [link.installationId, link.scope]));
   const wanted = (
     query.installationId === undefined
       ? links.map((link) => link.installationId)
@@ -221,12 +204,19 @@ export async function listAccountRepositories(
   const searchable = query.q === undefined || isSearchable(query.q);
   const shapeKey = `${accountId}|${query.installationId ?? ''}|${query.q ?? ''}`;
   const shape = query.after === undefined ? firstPageShapes.get(shapeKey) : query.shape;
+  const budgets = readBudgets(wanted, query.limit, shape);
   // Round trip 2: the membership, and beside it what the answer needs.
-  const [, stored, states, reads] = await Promise.all([
+  const [, stored, states, opened] = await Promise.all([
     membership,
     installations.getManyDetails(wanted),
     index.states(wanted),
-    searchable ? firstReads(index, wanted, query, shape) : Promise.resolve([]),
+    searchable
+      ? Promise.all(
+          wanted.map((id) =>
+            openInstallation(index, id, scopes.get(id) ?? null, query.q, query.after, budgets.get(id) ?? 1),
+          ),
+        )
+      : Promise.resolve([]),
   ]);
   const details = new Map(stored.map((item) => [item.id, item]));
   const stateOf = new Map(states.map((state) => [state.installationId, state]));
@@ -242,19 +232,24 @@ export async function listAccountRepositories(
 
   // Merged without them (read beside the others all the same: no wait). Usually settled by the
   // reads above; a page the merge cannot vouch for reads again (merge-pages.ts).
+  const readers = new Map(opened.map((source) => [source.first.installationId, source.reader]));
   const merged = await mergedPage(
-    index,
-    reads.filter((read) => listed.has(read.installationId)),
-    query,
+    readers,
+    opened.map((source) => source.first).filter((read) => listed.has(read.installationId)),
+    query.limit,
   );
-  const page = merged.slice(0, query.limit);
+  const page = merged.entries.slice(0, query.limit);
   const last = page.at(-1);
+  // After a full page, its last entry; after a page that stopped short, where its reads stopped.
+  const next = last && merged.entries.length > page.length ? last.key : merged.cut;
   const pageShape = shapeOf(page);
   if (query.after === undefined && searchable) rememberShape(shapeKey, pageShape);
+  // A scope's count would need its every name read: exact totals only when no listed link is scoped.
+  const counted = query.q === undefined && wanted.every((id) => !listed.has(id) || !scopes.get(id));
   return {
     repositories: page.map(({ key: _key, id: _id, ...view }) => view),
-    ...(last && merged.length > page.length ? { nextCursor: encodeCursor(last.key, pageShape) } : {}),
-    ...(query.q === undefined
+    ...(next ? { nextCursor: encodeCursor(next, pageShape) } : {}),
+    ...(counted
       ? {
           total: states
             .filter((state) => listed.has(state.installationId))

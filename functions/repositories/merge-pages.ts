@@ -17,7 +17,16 @@ export type InstallationRead<E extends { key: RepositoryKey }> = {
   entries: E[];
   /** Entries may follow the last one (DynamoDB stopped at the budget or at its page size). */
   more: boolean;
+  /**
+   * With `more`: every entry up to this key was read (default: the last entry). A scoped read
+   * (scoped-reads.ts) may have read past its last entry, through names that hold nothing.
+   */
+  coveredTo?: RepositoryKey;
 };
+
+/** Up to where a read that may hold more has seen everything (undefined: it read nothing). */
+const coverage = <E extends { key: RepositoryKey }>(read: InstallationRead<E>) =>
+  read.coveredTo ?? read.entries.at(-1)?.key;
 
 /** How many entries of each installation a page's answer held: the next read's plan. */
 export type PageShape = ReadonlyMap<number, number>;
@@ -59,13 +68,39 @@ export function settlePage<E extends { key: RepositoryKey }>(
   const merged = reads.flatMap((read) => read.entries).sort((a, b) => compareKeys(a.key, b.key));
   const boundary = merged[limit];
   const refill = reads.flatMap((read) => {
-    const last = read.entries.at(-1);
-    if (!read.more || last === undefined) return [];
-    if (boundary !== undefined && compareKeys(last.key, boundary.key) >= 0) return [];
-    return [{ installationId: read.installationId, after: last.key, limit: limit + 1 - read.entries.length }];
+    const covered = coverage(read);
+    if (!read.more || covered === undefined) return [];
+    if (boundary !== undefined && compareKeys(covered, boundary.key) >= 0) return [];
+    return [
+      {
+        installationId: read.installationId,
+        after: covered,
+        limit: Math.max(1, limit + 1 - read.entries.length),
+      },
+    ];
   });
   if (refill.length > 0) return { done: false, refill };
   return { done: true, entries: merged.slice(0, limit + 1) };
+}
+
+/**
+ * A page that stops short (scoped reads that found little: the list's reads are bounded, never the
+ * organisation): the merged entries up to the first point some installation that may hold more was
+ * read to (at most `limit + 1`, as settlePage), and that point, `cut`: with `limit` entries or fewer
+ * the next page goes on strictly after it. Nothing up to the cut is missing.
+ */
+export function cutPage<E extends { key: RepositoryKey }>(
+  reads: readonly InstallationRead<E>[],
+  limit: number,
+): { entries: E[]; cut?: RepositoryKey } {
+  const merged = reads.flatMap((read) => read.entries).sort((a, b) => compareKeys(a.key, b.key));
+  const cut = reads
+    .filter((read) => read.more)
+    .map(coverage)
+    .filter((key): key is RepositoryKey => key !== undefined)
+    .sort(compareKeys)[0];
+  if (cut === undefined) return { entries: merged.slice(0, limit + 1) };
+  return { entries: merged.filter((entry) => compareKeys(entry.key, cut) <= 0).slice(0, limit + 1), cut };
 }
 
 /** How many of a page's entries came from each installation (the shape of the answer). */
