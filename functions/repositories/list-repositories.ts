@@ -3,22 +3,22 @@ import type { Caller } from '../shared/auth/sessions.js';
 import { BadRequestError, NotFoundError } from '../shared/errors.js';
 import { getServices } from '../shared/services.js';
 import type { InstallationDetails } from '../shared/store/installation-store.js';
+import type { RepositoryScope } from '../shared/installations/repository-scope.js';
 import {
   isSearchable,
+  type RepositoryIndexStore,
   type IndexedRepository,
   type IndexStatus,
   type InstallationIndexState,
 } from '../shared/store/repository-index-store.js';
-import {
-  cutPage,
-  readBudgets,
-  settlePage,
-  shapeOf,
-  type InstallationRead,
-  type PageShape,
-} from './merge-pages.js';
+import { readBudgets, readPage, shapeOf, type PageShape } from './merge-pages.js';
 import { cursorFits, decodeCursor, encodeCursor, type RepositoryKey } from './repository-cursor.js';
-import { forgetOwnerPlans, openInstallation, type Listed, type Reader } from './scoped-reads.js';
+import {
+  forgetOwnerPlans,
+  openInstallation,
+  type Listed,
+  type OpenedInstallation,
+} from './scoped-reads.js';
 
 /** One repository of a linked installation, as the list answers it: the index's entry, id left out. */
 export type RepositoryView = Omit<IndexedRepository, 'id'>;
@@ -120,37 +120,50 @@ function rememberShape(key: string, shape: PageShape): void {
   }
 }
 
-/** Read rounds a page may take (the first reads, then refills): past them it stops short (cutPage). */
-const MAX_READ_ROUNDS = 3;
+/** One linked installation as a page reads it: its id and the link's scope (null: all it reaches). */
+export type ListedInstallation = { installationId: number; scope: RepositoryScope | null };
 
 /**
- * The merged page, `limit + 1` entries at most (one more than a page says whether another follows):
- * the rare installations the merge cannot vouch for are read again (settlePage). Scoped reads that
- * find little may leave it unsettled after MAX_READ_ROUNDS: then it stops short at `cut`.
+ * A page's first reads, one per installation at once, sized by the expected shape (readBudgets):
+ * each installation opened as its link's scope says (scoped-reads.ts).
  */
-async function mergedPage(
-  readers: ReadonlyMap<number, Reader>,
-  first: InstallationRead<Listed>[],
+export function openInstallations(
+  index: RepositoryIndexStore,
+  linked: readonly ListedInstallation[],
+  query: Pick<ListQuery, 'q' | 'after' | 'limit'>,
+  shape: PageShape | undefined,
+): Promise<OpenedInstallation[]> {
+  const budgets = readBudgets(
+    linked.map((entry) => entry.installationId),
+    query.limit,
+    shape,
+  );
+  return Promise.all(
+    linked.map(({ installationId, scope }) =>
+      openInstallation(index, installationId, scope, query.q, query.after, budgets.get(installationId) ?? 1),
+    ),
+  );
+}
+
+/**
+ * The page of the `listed` installations' reads, merged exactly (merge-pages.ts), and the key the
+ * next page starts after: a full page's last entry, or where a page that stopped short stopped.
+ */
+export async function pageOf(
+  opened: readonly OpenedInstallation[],
+  listed: ReadonlySet<number>,
   limit: number,
-): Promise<{ entries: Listed[]; cut?: RepositoryKey }> {
-  let reads = first;
-  for (let round = 1; ; round++) {
-    const settled = settlePage(reads, limit);
-    if (settled.done) return { entries: settled.entries };
-    if (round >= MAX_READ_ROUNDS) return cutPage(reads, limit);
-    const again = await Promise.all(
-      settled.refill.map(async (refill) => {
-        const reader = readers.get(refill.installationId);
-        if (!reader) throw new Error(`no reader for installation ${refill.installationId}`);
-        return reader(refill.after, refill.limit);
-      }),
-    );
-    const more = new Map(again.map((read) => [read.installationId, read]));
-    reads = reads.map((read) => {
-      const next = more.get(read.installationId);
-      return next ? { ...next, entries: [...read.entries, ...next.entries] } : read;
-    });
-  }
+): Promise<{ page: Listed[]; next?: RepositoryKey }> {
+  const readers = new Map(opened.map((source) => [source.first.installationId, source.reader]));
+  const merged = await readPage(
+    readers,
+    opened.map((source) => source.first).filter((read) => listed.has(read.installationId)),
+    limit,
+  );
+  const page = merged.entries.slice(0, limit);
+  const last = page.at(-1);
+  const next = last && merged.entries.length > page.length ? last.key : merged.cut;
+  return next ? { page, next } : { page };
 }
 
 function statusOf(
@@ -204,17 +217,17 @@ export async function listAccountRepositories(
   const searchable = query.q === undefined || isSearchable(query.q);
   const shapeKey = `${accountId}|${query.installationId ?? ''}|${query.q ?? ''}`;
   const shape = query.after === undefined ? firstPageShapes.get(shapeKey) : query.shape;
-  const budgets = readBudgets(wanted, query.limit, shape);
   // Round trip 2: the membership, and beside it what the answer needs.
   const [, stored, states, opened] = await Promise.all([
     membership,
     installations.getManyDetails(wanted),
     index.states(wanted),
     searchable
-      ? Promise.all(
-          wanted.map((id) =>
-            openInstallation(index, id, scopes.get(id) ?? null, query.q, query.after, budgets.get(id) ?? 1),
-          ),
+      ? openInstallations(
+          index,
+          wanted.map((id) => ({ installationId: id, scope: scopes.get(id) ?? null })),
+          query,
+          shape,
         )
       : Promise.resolve([]),
   ]);
@@ -230,18 +243,8 @@ export async function listAccountRepositories(
   // opened); its index is kept for when it is unsuspended. Read in parallel all the same: no wait.
   const listed = new Set(statuses.filter((entry) => entry.status !== 'suspended').map((entry) => entry.id));
 
-  // Merged without them (read beside the others all the same: no wait). Usually settled by the
-  // reads above; a page the merge cannot vouch for reads again (merge-pages.ts).
-  const readers = new Map(opened.map((source) => [source.first.installationId, source.reader]));
-  const merged = await mergedPage(
-    readers,
-    opened.map((source) => source.first).filter((read) => listed.has(read.installationId)),
-    query.limit,
-  );
-  const page = merged.entries.slice(0, query.limit);
-  const last = page.at(-1);
-  // After a full page, its last entry; after a page that stopped short, where its reads stopped.
-  const next = last && merged.entries.length > page.length ? last.key : merged.cut;
+  // Merged without them (read beside the others all the same: no wait).
+  const { page, next } = await pageOf(opened, listed, query.limit);
   const pageShape = shapeOf(page);
   if (query.after === undefined && searchable) rememberShape(shapeKey, pageShape);
   // A scope's count would need its every name read: exact totals only when no listed link is scoped.

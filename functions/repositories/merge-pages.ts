@@ -109,3 +109,43 @@ export function shapeOf(entries: readonly { installationId: number }[]): Map<num
   for (const entry of entries) shape.set(entry.installationId, (shape.get(entry.installationId) ?? 0) + 1);
   return shape;
 }
+
+/** Reads one installation's next `limit` entries strictly after `after` (a refill). */
+export type ReadMore<E extends { key: RepositoryKey }> = (
+  after: RepositoryKey,
+  limit: number,
+) => Promise<InstallationRead<E>>;
+
+/** Read rounds a page may take (the first reads, then refills): past them it stops short (cutPage). */
+export const MAX_READ_ROUNDS = 3;
+
+/**
+ * The merged page from the first reads, `limit + 1` entries at most (one more than a page says whether
+ * another follows): the installations the merge cannot vouch for are read again (settlePage), by
+ * `readers`. Whole-index reads settle in the second round at the latest; scoped reads that find little
+ * may not: after MAX_READ_ROUNDS the page stops short at `cut`.
+ */
+export async function readPage<E extends { key: RepositoryKey }>(
+  readers: ReadonlyMap<number, ReadMore<E>>,
+  first: InstallationRead<E>[],
+  limit: number,
+): Promise<{ entries: E[]; cut?: RepositoryKey }> {
+  let reads = first;
+  for (let round = 1; ; round++) {
+    const settled = settlePage(reads, limit);
+    if (settled.done) return { entries: settled.entries };
+    if (round >= MAX_READ_ROUNDS) return cutPage(reads, limit);
+    const again = await Promise.all(
+      settled.refill.map(async (refill) => {
+        const reader = readers.get(refill.installationId);
+        if (!reader) throw new Error(`no reader for installation ${refill.installationId}`);
+        return reader(refill.after, refill.limit);
+      }),
+    );
+    const more = new Map(again.map((read) => [read.installationId, read]));
+    reads = reads.map((read) => {
+      const next = more.get(read.installationId);
+      return next ? { ...next, entries: [...read.entries, ...next.entries] } : read;
+    });
+  }
+}
