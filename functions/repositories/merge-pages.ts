@@ -136,10 +136,11 @@ export async function readPage<E extends { key: RepositoryKey }>(
     if (settled.done) return { entries: settled.entries };
     if (round >= MAX_READ_ROUNDS) return cutPage(reads, limit);
     const again = await Promise.all(
-      settled.refill.map(async (refill) => {
+      settled.refill.map((refill) => {
         const reader = readers.get(refill.installationId);
-        if (!reader) throw new Error(`no reader for installation ${refill.installationId}`);
-        return reader(refill.after, refill.limit);
+        return reader
+          ? reader(refill.after, refill.limit)
+          : Promise.reject(new Error(`no reader for installation ${refill.installationId}`));
       }),
     );
     const more = new Map(again.map((read) => [read.installationId, read]));

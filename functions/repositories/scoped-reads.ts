@@ -242,7 +242,7 @@ export async function openInstallation(
   if (q !== undefined && scope.patterns.length > 0)
     return opened(scopedSearchReader(index, installationId, scope, q));
   if (q !== undefined && !scope.repositories.some((name) => firstMatchingStart(name, q) !== undefined))
-    return opened(async () => ({ installationId, entries: [], more: false }));
+    return opened(() => Promise.resolve({ installationId, entries: [], more: false }));
 
   const spansOf = (owners: readonly string[]) =>
     q === undefined ? listSpans(scope, owners) : searchSpans(scope, owners, q);
