@@ -41,7 +41,7 @@ export type InstallationStatus = {
 export type RepositoryList = {
   repositories: RepositoryView[];
   nextCursor?: string;
-  /** Without `q`: the exact number of repositories listed across all pages. */
+  /** Without `q`, when no listed link is scoped: the exact number of repositories across all pages. */
   total?: number;
   installations: InstallationStatus[];
 };
