@@ -13,12 +13,7 @@ import {
 } from '../shared/store/repository-index-store.js';
 import { readBudgets, readPage, shapeOf, type PageShape } from './merge-pages.js';
 import { cursorFits, decodeCursor, encodeCursor, type RepositoryKey } from './repository-cursor.js';
-import {
-  forgetOwnerPlans,
-  openInstallation,
-  type Listed,
-  type OpenedInstallation,
-} from './scoped-reads.js';
+import { forgetOwnerPlans, openInstallation, type Listed, type OpenedInstallation } from './scoped-reads.js';
 
 /** One repository of a linked installation, as the list answers it: the index's entry, id left out. */
 export type RepositoryView = Omit<IndexedRepository, 'id'>;

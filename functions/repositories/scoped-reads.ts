@@ -142,7 +142,8 @@ export async function readSpans(
     }
     covered = span.end;
   }
-  if (covered === undefined || wave.length === pending.length) return { installationId, entries, more: false };
+  if (covered === undefined || wave.length === pending.length)
+    return { installationId, entries, more: false };
   return { installationId, entries, more: true, coveredTo: covered };
 }
 
@@ -155,7 +156,8 @@ function wholeReader(index: RepositoryIndexStore, installationId: number, q: str
     }
     const page = await index.searchPage(installationId, {
       q,
-      after: after?.suffix === undefined ? undefined : { suffix: after.suffix, name: after.name, id: after.id },
+      after:
+        after?.suffix === undefined ? undefined : { suffix: after.suffix, name: after.name, id: after.id },
       limit,
     });
     return { installationId, entries: page.entries, more: page.more };
@@ -178,7 +180,8 @@ function scopedSearchReader(
   return async (after, limit) => {
     const page = await index.searchPage(installationId, {
       q,
-      after: after?.suffix === undefined ? undefined : { suffix: after.suffix, name: after.name, id: after.id },
+      after:
+        after?.suffix === undefined ? undefined : { suffix: after.suffix, name: after.name, id: after.id },
       limit,
       accept: (entry) => inScope(scope, entry.name),
       maxRead: Math.max(MIN_SEARCH_READ, SEARCH_READ_FACTOR * limit),

@@ -19,7 +19,17 @@ let bob: Call;
 const installs: Record<string, number> = {};
 const accounts: Record<'mixed' | 'scale', string> = { mixed: '', scale: '' };
 
-const SCOPED = ['api', 'API-gateway', 'web', 'docs', 'team-a-one', 'team-a-two', 'team-ab', 'team-b-one', 'tools'];
+const SCOPED = [
+  'api',
+  'API-gateway',
+  'web',
+  'docs',
+  'team-a-one',
+  'team-a-two',
+  'team-ab',
+  'team-b-one',
+  'tools',
+];
 const PLAIN = ['alpha', 'omega', 'api-plain'];
 const TEAM_A = Array.from({ length: 200 }, (_, n) => `team-a-${String(n).padStart(3, '0')}`);
 const SVC = Array.from({ length: 50 }, (_, n) => `svc-${n * 7}-s`);
@@ -70,7 +80,10 @@ afterAll(() => fx?.close());
 /** Writes the scope on both link items (the account's and its twin), as the link routes do. */
 async function setScope(accountId: string, installationId: number, input: ScopeInput) {
   const scope = parseScope(input);
-  for (const key of [keys.link(accountId, installationId), keys.installationLink(installationId, accountId)]) {
+  for (const key of [
+    keys.link(accountId, installationId),
+    keys.installationLink(installationId, accountId),
+  ]) {
     await fx.table.table.update(
       key,
       scope
@@ -82,7 +95,9 @@ async function setScope(accountId: string, installationId: number, input: ScopeI
 
 async function list(account: string, query: Record<string, string | number> = {}) {
   const search = new URLSearchParams(Object.entries(query).map(([k, v]): [string, string] => [k, String(v)]));
-  const response = await bob(`/accounts/${account}/repositories${search.size ? `?${search.toString()}` : ''}`);
+  const response = await bob(
+    `/accounts/${account}/repositories${search.size ? `?${search.toString()}` : ''}`,
+  );
   return { status: response.status, body: (await response.json()) as RepositoryList & { error?: string } };
 }
 
@@ -124,8 +139,13 @@ describe('the repository list through a link’s scope', () => {
   it('patterns: every name with the prefix and nothing else; names and patterns together', async () => {
     await setScope(accounts.mixed, scoped(), { patterns: ['team-a-*'] });
     const prefix = await list(accounts.mixed, { installationId: scoped() });
-    expect(prefix.body.repositories.map((repo) => repo.fullName)).toEqual(scopeOrg('team-a-one', 'team-a-two'));
-    await setScope(accounts.mixed, scoped(), { repositories: ['docs', 'team-ab'], patterns: ['TEAM-*', 'api*'] });
+    expect(prefix.body.repositories.map((repo) => repo.fullName)).toEqual(
+      scopeOrg('team-a-one', 'team-a-two'),
+    );
+    await setScope(accounts.mixed, scoped(), {
+      repositories: ['docs', 'team-ab'],
+      patterns: ['TEAM-*', 'api*'],
+    });
     const both = await list(accounts.mixed, { installationId: scoped() });
     expect(both.body.repositories.map((repo) => repo.fullName)).toEqual(
       scopeOrg('api', 'API-gateway', 'docs', 'team-a-one', 'team-a-two', 'team-ab', 'team-b-one'),
@@ -150,7 +170,10 @@ describe('the repository list through a link’s scope', () => {
     // Only the unscoped installation: its exact total.
     const plain = await list(accounts.mixed, { installationId: installs['plain-org'] ?? 0 });
     expect(plain.body.total).toBe(PLAIN.length);
-    expect((await list(accounts.mixed)).body.installations.map((entry) => entry.status)).toEqual(['ok', 'ok']);
+    expect((await list(accounts.mixed)).body.installations.map((entry) => entry.status)).toEqual([
+      'ok',
+      'ok',
+    ]);
   });
 
   it('search finds only what the scope reaches, also past a pattern’s prefix, merged with the unscoped', async () => {

@@ -96,7 +96,9 @@ describe('RepositoryIndexStore: the reads a scope needs', () => {
       'team-a-3',
     ]);
     expect(await names({ prefix: 'acme/team-a-' }, { name: 'acme/zeta', id: 1 })).toEqual([]);
-    expect(await names({ exact: 'acme/zeta' }, { name: 'acme/zeta', id: Number.MAX_SAFE_INTEGER })).toEqual([]);
+    expect(await names({ exact: 'acme/zeta' }, { name: 'acme/zeta', id: Number.MAX_SAFE_INTEGER })).toEqual(
+      [],
+    );
   });
 
   it('indexedOwners: none for an empty index, one, or each login not yet reconciled, in the list order', async () => {
@@ -162,7 +164,10 @@ describe('pages through scopes, walked with their cursors, against the obvious a
     world.set(803, await seed(803, 'org-c', names(random, 40)));
   }, 120_000);
 
-  function randomScope(random: ReturnType<typeof seededRandom>, installationId: number): RepositoryScope | null {
+  function randomScope(
+    random: ReturnType<typeof seededRandom>,
+    installationId: number,
+  ): RepositoryScope | null {
     const kind = random.int(4);
     if (kind === 0) return null;
     const existing = (world.get(installationId) ?? []).map((entry) => entry.name.toLowerCase());
@@ -178,7 +183,14 @@ describe('pages through scopes, walked with their cursors, against the obvious a
     const patterns =
       kind === 1
         ? []
-        : [...new Set(Array.from({ length: 1 + random.int(3) }, () => `${random.pick([...WORDS, 'a', 'team', 'x-1'])}*`))];
+        : [
+            ...new Set(
+              Array.from(
+                { length: 1 + random.int(3) },
+                () => `${random.pick([...WORDS, 'a', 'team', 'x-1'])}*`,
+              ),
+            ),
+          ];
     return scope(repositories, patterns);
   }
 
@@ -212,7 +224,9 @@ describe('pages through scopes, walked with their cursors, against the obvious a
       seen.push(...page.map((entry) => entry.id));
       if (!next) return { seen, pages: pages + 1 };
       // Through the cursor, as a client sends it back.
-      const decoded = decodeCursor(encodeCursor(next, new Map(page.map((entry) => [entry.installationId, 1]))));
+      const decoded = decodeCursor(
+        encodeCursor(next, new Map(page.map((entry) => [entry.installationId, 1]))),
+      );
       ({ shape, ...after } = decoded);
       if (++pages > 1000) throw new Error('the walk does not end');
     }
@@ -225,7 +239,8 @@ describe('pages through scopes, walked with their cursors, against the obvious a
       const linked = [801, 802, 803]
         .filter(() => random.int(4) !== 0)
         .map((installationId) => ({ installationId, scope: randomScope(random, installationId) }));
-      const q = random.int(2) === 0 ? undefined : random.pick(['a', 'api', 'team', 'team-a', 'x', 'core.', 'l', 'b']);
+      const q =
+        random.int(2) === 0 ? undefined : random.pick(['a', 'api', 'team', 'team-a', 'x', 'core.', 'l', 'b']);
       const limit = random.pick([2, 5, 30]);
       const { seen } = await walk(linked, q, limit);
       expect({ run, linked, q, limit, seen }).toEqual({ run, linked, q, limit, seen: expected(linked, q) });
@@ -247,9 +262,12 @@ describe('a page reads what its scope holds, never what the installation holds',
   const outside = (from: number, count: number) =>
     Array.from({ length: count }, (_, k) => {
       const n = from + k;
-      return [`svc-${String(n).padStart(4, '0')}`, `team-a${String(n).padStart(4, '0')}`, `team-b-${n}`, `aaa-${n}`][
-        n % 4
-      ] as string;
+      return [
+        `svc-${String(n).padStart(4, '0')}`,
+        `team-a${String(n).padStart(4, '0')}`,
+        `team-b-${n}`,
+        `aaa-${n}`,
+      ][n % 4] as string;
     });
 
   async function measureWalk(q?: string) {

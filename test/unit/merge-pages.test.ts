@@ -186,7 +186,11 @@ describe('reads that reached past their last entry (a scoped link: coveredTo)', 
   it('settlePage vouches up to coveredTo, and refills from it, not from the last entry', () => {
     const reads: InstallationRead<Entry>[] = [
       { installationId: 1, entries: [entry(1, 'a/a', 1)], more: true, coveredTo: { name: 'a/m~', id: 9 } },
-      { installationId: 2, entries: [entry(2, 'a/b', 2), entry(2, 'a/c', 3), entry(2, 'a/d', 4)], more: true },
+      {
+        installationId: 2,
+        entries: [entry(2, 'a/b', 2), entry(2, 'a/c', 3), entry(2, 'a/d', 4)],
+        more: true,
+      },
     ];
     // Page of 2: the boundary (the 3rd entry, a/c) is before both coverages: settled.
     expect(settlePage(reads, 2)).toEqual({
@@ -202,8 +206,14 @@ describe('reads that reached past their last entry (a scoped link: coveredTo)', 
       ],
     });
     // A read of nothing that reached somewhere is read on from there.
-    const empty = settlePage([{ installationId: 3, entries: [], more: true, coveredTo: { name: 'b', id: 1 } }], 1);
-    expect(empty).toEqual({ done: false, refill: [{ installationId: 3, after: { name: 'b', id: 1 }, limit: 2 }] });
+    const empty = settlePage(
+      [{ installationId: 3, entries: [], more: true, coveredTo: { name: 'b', id: 1 } }],
+      1,
+    );
+    expect(empty).toEqual({
+      done: false,
+      refill: [{ installationId: 3, after: { name: 'b', id: 1 }, limit: 2 }],
+    });
   });
 
   it('cutPage stops at the earliest point an installation that may hold more was read to', () => {
