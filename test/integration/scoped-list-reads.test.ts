@@ -270,10 +270,10 @@ describe('a page reads what its scope holds, never what the installation holds',
       ][n % 4] as string;
     });
 
-  async function measureWalk(q?: string) {
+  async function measureWalk(q?: string, walkScope: RepositoryScope = linkScope) {
     const recorder = recordDynamoRequests(table.client);
     try {
-      const linked = [{ installationId: inst, scope: linkScope }];
+      const linked = [{ installationId: inst, scope: walkScope }];
       const listed = new Set([inst]);
       const perPage: Array<{ queries: number; scanned: number }> = [];
       const seen: string[] = [];
@@ -311,9 +311,13 @@ describe('a page reads what its scope holds, never what the installation holds',
       expect(page.queries).toBeLessThanOrEqual(3 + 3 * 25);
       expect(page.scanned).toBeLessThanOrEqual(3 + 3 * (25 + 31));
     }
-    // A search through names only is matched in memory: only the names it matches are read.
-    const svc = await measureWalk('svc-01');
-    expect(svc.seen).toEqual(['svc-014']);
-    expect(svc.perPage).toEqual([{ queries: 3, scanned: 3 }]);
+    // A search through names only is matched in memory: only the names it matches are read (and the owner).
+    const names = await measureWalk('svc-01', scope(linkScope.repositories as string[]));
+    expect(names.seen).toEqual(['svc-014']);
+    expect(names.perPage).toEqual([{ queries: 3, scanned: 3 }]);
+    // Through a pattern: the search entries of `svc-01`, filtered by the scope, at most 2 × 31 a read.
+    const patterns = await measureWalk('svc-01');
+    expect(patterns.seen).toEqual(['svc-014']);
+    for (const page of patterns.perPage) expect(page.scanned).toBeLessThanOrEqual(3 * 2 * 31);
   }, 180_000);
 });
