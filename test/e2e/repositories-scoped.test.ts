@@ -34,10 +34,18 @@ const PLAIN = ['alpha', 'omega', 'api-plain'];
 const TEAM_A = Array.from({ length: 200 }, (_, n) => `team-a-${String(n).padStart(3, '0')}`);
 const SVC = Array.from({ length: 50 }, (_, n) => `svc-${n * 7}-s`);
 /**
- * Out of scope (bulk names `<word>-<n>`), interleaved with it by name: `svc-105` between `svc-0-s`
- * and `svc-105-s`, `team-ax-…` right after the last `team-a-…`.
+ * Out of scope, interleaved with it by name (bulk names `[prefix-]<word>-<n>`, no webhooks): `svc-105`
+ * between `svc-0-s` and `svc-105-s`, `team-ax-…` right after the last `team-a-…`; `count / 2` of each.
  */
-const NOISE_WORDS = [['svc', 'team-b', 'aaa', 'team-ax']];
+async function noise(count: number, start: number) {
+  await fx.admin.createRepositoriesInBulk('scale-org', { count: count / 2, start, words: [['svc', 'aaa']] });
+  await fx.admin.createRepositoriesInBulk('scale-org', {
+    count: count / 2,
+    start,
+    prefix: 'team',
+    words: [['ax', 'b']],
+  });
+}
 
 beforeAll(async () => {
   fx = await startService();
@@ -49,7 +57,7 @@ beforeAll(async () => {
   await fx.admin.createRepositories('scope-org', { names: SCOPED });
   await fx.admin.createRepositories('plain-org', { names: PLAIN });
   await fx.admin.createRepositories('scale-org', { names: [...TEAM_A, ...SVC] });
-  await fx.admin.createRepositoriesInBulk('scale-org', { count: 50, words: NOISE_WORDS });
+  await noise(50, 0);
   for (const target of ['scope-org', 'plain-org', 'scale-org']) {
     installs[target] = (await fx.admin.install({ appId, account: target })).installation.id;
   }
@@ -221,7 +229,7 @@ describe('the repository list through a link’s scope', () => {
     expect(small.seen).toEqual(expected);
     expect(small.sizes.reduce((sum, size) => sum + size, 0)).toBe(250);
     // 1,700 more, out of scope and interleaved with it.
-    await fx.admin.createRepositoriesInBulk('scale-org', { count: 1700, start: 50, words: NOISE_WORDS });
+    await noise(1700, 25);
     expect(await seedIndex(fx, scale)).toBe(2000);
     const large = await measured();
     expect(large.seen).toEqual(expected);
