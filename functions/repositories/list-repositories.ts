@@ -3,6 +3,7 @@ import type { Caller } from '../shared/auth/sessions.js';
 import { BadRequestError, NotFoundError } from '../shared/errors.js';
 import { getServices } from '../shared/services.js';
 import type { InstallationDetails } from '../shared/store/installation-store.js';
+import type { RepositoryScope } from '../shared/installations/repository-scope.js';
 import {
   isSearchable,
   type RepositoryIndexStore,
@@ -10,8 +11,9 @@ import {
   type IndexStatus,
   type InstallationIndexState,
 } from '../shared/store/repository-index-store.js';
-import { readBudgets, settlePage, shapeOf, type InstallationRead, type PageShape } from './merge-pages.js';
+import { readBudgets, readPage, shapeOf, type PageShape } from './merge-pages.js';
 import { cursorFits, decodeCursor, encodeCursor, type RepositoryKey } from './repository-cursor.js';
+import { forgetOwnerPlans, openInstallation, type Listed, type OpenedInstallation } from './scoped-reads.js';
 
 /** One repository of a linked installation, as the list answers it: the index's entry, id left out. */
 export type RepositoryView = Omit<IndexedRepository, 'id'>;
@@ -34,7 +36,7 @@ export type InstallationStatus = {
 export type RepositoryList = {
   repositories: RepositoryView[];
   nextCursor?: string;
-  /** Without `q`: the exact number of repositories listed across all pages. */
+  /** Without `q`, when no listed link is scoped: the exact number of repositories across all pages. */
   total?: number;
   installations: InstallationStatus[];
 };
@@ -89,28 +91,6 @@ export function parseListQuery(query: Readonly<Record<string, string | undefined
   return out;
 }
 
-type Listed = RepositoryView & { id: number; key: RepositoryKey };
-
-/** One installation's next `limit` entries from the index, strictly after `after`, in the list's order. */
-async function readEntries(
-  index: RepositoryIndexStore,
-  installationId: number,
-  q: string | undefined,
-  after: RepositoryKey | undefined,
-  limit: number,
-): Promise<InstallationRead<Listed>> {
-  if (q === undefined) {
-    const page = await index.listPage(installationId, { after, limit });
-    return { installationId, entries: page.entries, more: page.more };
-  }
-  const page = await index.searchPage(installationId, {
-    q,
-    after: after?.suffix === undefined ? undefined : { suffix: after.suffix, name: after.name, id: after.id },
-    limit,
-  });
-  return { installationId, entries: page.entries, more: page.more };
-}
-
 /**
  * Where the entries of a first page (no cursor) were the last time this container answered it: the
  * same view asked again (a console's first page, a repeated search) reads only about a page in all.
@@ -123,6 +103,7 @@ const MAX_REMEMBERED_SHAPES = 1000;
 /** Forgets every remembered first-page shape: the bench's "as before" arm reads as without them. */
 export function forgetPageShapes(): void {
   firstPageShapes.clear();
+  forgetOwnerPlans();
 }
 
 function rememberShape(key: string, shape: PageShape): void {
@@ -134,43 +115,50 @@ function rememberShape(key: string, shape: PageShape): void {
   }
 }
 
-/** The first reads of a page, one per installation, sized by the expected shape (readBudgets), at once. */
-function firstReads(
+/** One linked installation as a page reads it: its id and the link's scope (null: all it reaches). */
+export type ListedInstallation = { installationId: number; scope: RepositoryScope | null };
+
+/**
+ * A page's first reads, one per installation at once, sized by the expected shape (readBudgets):
+ * each installation opened as its link's scope says (scoped-reads.ts).
+ */
+export function openInstallations(
   index: RepositoryIndexStore,
-  installationIds: readonly number[],
-  query: ListQuery,
+  linked: readonly ListedInstallation[],
+  query: Pick<ListQuery, 'q' | 'after' | 'limit'>,
   shape: PageShape | undefined,
-): Promise<InstallationRead<Listed>[]> {
-  const budgets = readBudgets(installationIds, query.limit, shape);
+): Promise<OpenedInstallation[]> {
+  const budgets = readBudgets(
+    linked.map((entry) => entry.installationId),
+    query.limit,
+    shape,
+  );
   return Promise.all(
-    installationIds.map((id) => readEntries(index, id, query.q, query.after, budgets.get(id) ?? 1)),
+    linked.map(({ installationId, scope }) =>
+      openInstallation(index, installationId, scope, query.q, query.after, budgets.get(installationId) ?? 1),
+    ),
   );
 }
 
 /**
- * The merged page, `limit + 1` entries at most (one more than a page says whether another follows):
- * the rare installations the merge cannot vouch for are read again (settlePage).
+ * The page of the `listed` installations' reads, merged exactly (merge-pages.ts), and the key the
+ * next page starts after: a full page's last entry, or where a page that stopped short stopped.
  */
-async function mergedPage(
-  index: RepositoryIndexStore,
-  first: InstallationRead<Listed>[],
-  query: ListQuery,
-): Promise<Listed[]> {
-  let reads = first;
-  for (;;) {
-    const settled = settlePage(reads, query.limit);
-    if (settled.done) return settled.entries;
-    const again = await Promise.all(
-      settled.refill.map((refill) =>
-        readEntries(index, refill.installationId, query.q, refill.after, refill.limit),
-      ),
-    );
-    const more = new Map(again.map((read) => [read.installationId, read]));
-    reads = reads.map((read) => {
-      const next = more.get(read.installationId);
-      return next ? { ...next, entries: [...read.entries, ...next.entries] } : read;
-    });
-  }
+export async function pageOf(
+  opened: readonly OpenedInstallation[],
+  listed: ReadonlySet<number>,
+  limit: number,
+): Promise<{ page: Listed[]; next?: RepositoryKey }> {
+  const readers = new Map(opened.map((source) => [source.first.installationId, source.reader]));
+  const merged = await readPage(
+    readers,
+    opened.map((source) => source.first).filter((read) => listed.has(read.installationId)),
+    limit,
+  );
+  const page = merged.entries.slice(0, limit);
+  const last = page.at(-1);
+  const next = last && merged.entries.length > page.length ? last.key : merged.cut;
+  return next ? { page, next } : { page };
 }
 
 function statusOf(
@@ -190,8 +178,10 @@ function statusOf(
  * docs/repository-index.md), in the cursor's total order, `limit` at a time. Two table round trips,
  * session included: the session and the links; then, at once, the membership, the index's states
  * (counts included), the stored installations and one read per installation, sized by the page's
- * expected shape and merged exactly (a third, rare, when that shape was wrong). Any member may list; others get 404
- * `account_not_found`. `installationId` must be linked to the account, else 404
+ * expected shape and merged exactly (a third, rare, when that shape was wrong). A scoped link reads
+ * only its scope (scoped-reads.ts: "Scoped links" in the docs), at a cost bounded by the page and the
+ * scope; its page may stop short with a `nextCursor`, and the answer has no `total`. Any member may
+ * list; others get 404 `account_not_found`. `installationId` must be linked to the account, else 404
  * `installation_not_found`.
  */
 export async function listAccountRepositories(
@@ -204,6 +194,7 @@ export async function listAccountRepositories(
   // is known to be a member, but nothing read is answered unless the membership check below passes.
   const [caller, links] = await Promise.all([authenticated, installations.linksOfAccount(accountId)]);
   const membership = requireMember(accounts, accountId, caller.userId);
+  const scopes = new Map(links.map((link) => [link.installationId, link.scope]));
   const wanted = (
     query.installationId === undefined
       ? links.map((link) => link.installationId)
@@ -222,11 +213,18 @@ export async function listAccountRepositories(
   const shapeKey = `${accountId}|${query.installationId ?? ''}|${query.q ?? ''}`;
   const shape = query.after === undefined ? firstPageShapes.get(shapeKey) : query.shape;
   // Round trip 2: the membership, and beside it what the answer needs.
-  const [, stored, states, reads] = await Promise.all([
+  const [, stored, states, opened] = await Promise.all([
     membership,
     installations.getManyDetails(wanted),
     index.states(wanted),
-    searchable ? firstReads(index, wanted, query, shape) : Promise.resolve([]),
+    searchable
+      ? openInstallations(
+          index,
+          wanted.map((id) => ({ installationId: id, scope: scopes.get(id) ?? null })),
+          query,
+          shape,
+        )
+      : Promise.resolve([]),
   ]);
   const details = new Map(stored.map((item) => [item.id, item]));
   const stateOf = new Map(states.map((state) => [state.installationId, state]));
@@ -240,21 +238,16 @@ export async function listAccountRepositories(
   // opened); its index is kept for when it is unsuspended. Read in parallel all the same: no wait.
   const listed = new Set(statuses.filter((entry) => entry.status !== 'suspended').map((entry) => entry.id));
 
-  // Merged without them (read beside the others all the same: no wait). Usually settled by the
-  // reads above; a page the merge cannot vouch for reads again (merge-pages.ts).
-  const merged = await mergedPage(
-    index,
-    reads.filter((read) => listed.has(read.installationId)),
-    query,
-  );
-  const page = merged.slice(0, query.limit);
-  const last = page.at(-1);
+  // Merged without them (read beside the others all the same: no wait).
+  const { page, next } = await pageOf(opened, listed, query.limit);
   const pageShape = shapeOf(page);
   if (query.after === undefined && searchable) rememberShape(shapeKey, pageShape);
+  // A scope's count would need its every name read: exact totals only when no listed link is scoped.
+  const counted = query.q === undefined && wanted.every((id) => !listed.has(id) || !scopes.get(id));
   return {
     repositories: page.map(({ key: _key, id: _id, ...view }) => view),
-    ...(last && merged.length > page.length ? { nextCursor: encodeCursor(last.key, pageShape) } : {}),
-    ...(query.q === undefined
+    ...(next ? { nextCursor: encodeCursor(next, pageShape) } : {}),
+    ...(counted
       ? {
           total: states
             .filter((state) => listed.has(state.installationId))

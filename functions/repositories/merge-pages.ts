@@ -17,7 +17,16 @@ export type InstallationRead<E extends { key: RepositoryKey }> = {
   entries: E[];
   /** Entries may follow the last one (DynamoDB stopped at the budget or at its page size). */
   more: boolean;
+  /**
+   * With `more`: every entry up to this key was read (default: the last entry). A scoped read
+   * (scoped-reads.ts) may have read past its last entry, through names that hold nothing.
+   */
+  coveredTo?: RepositoryKey;
 };
+
+/** Up to where a read that may hold more has seen everything (undefined: it read nothing). */
+const coverage = <E extends { key: RepositoryKey }>(read: InstallationRead<E>) =>
+  read.coveredTo ?? read.entries.at(-1)?.key;
 
 /** How many entries of each installation a page's answer held: the next read's plan. */
 export type PageShape = ReadonlyMap<number, number>;
@@ -59,13 +68,39 @@ export function settlePage<E extends { key: RepositoryKey }>(
   const merged = reads.flatMap((read) => read.entries).sort((a, b) => compareKeys(a.key, b.key));
   const boundary = merged[limit];
   const refill = reads.flatMap((read) => {
-    const last = read.entries.at(-1);
-    if (!read.more || last === undefined) return [];
-    if (boundary !== undefined && compareKeys(last.key, boundary.key) >= 0) return [];
-    return [{ installationId: read.installationId, after: last.key, limit: limit + 1 - read.entries.length }];
+    const covered = coverage(read);
+    if (!read.more || covered === undefined) return [];
+    if (boundary !== undefined && compareKeys(covered, boundary.key) >= 0) return [];
+    return [
+      {
+        installationId: read.installationId,
+        after: covered,
+        limit: Math.max(1, limit + 1 - read.entries.length),
+      },
+    ];
   });
   if (refill.length > 0) return { done: false, refill };
   return { done: true, entries: merged.slice(0, limit + 1) };
+}
+
+/**
+ * A page that stops short (scoped reads that found little: the list's reads are bounded, never the
+ * organisation): the merged entries up to the first point some installation that may hold more was
+ * read to (at most `limit + 1`, as settlePage), and that point, `cut`: with `limit` entries or fewer
+ * the next page goes on strictly after it. Nothing up to the cut is missing.
+ */
+export function cutPage<E extends { key: RepositoryKey }>(
+  reads: readonly InstallationRead<E>[],
+  limit: number,
+): { entries: E[]; cut?: RepositoryKey } {
+  const merged = reads.flatMap((read) => read.entries).sort((a, b) => compareKeys(a.key, b.key));
+  const cut = reads
+    .filter((read) => read.more)
+    .map(coverage)
+    .filter((key): key is RepositoryKey => key !== undefined)
+    .sort(compareKeys)[0];
+  if (cut === undefined) return { entries: merged.slice(0, limit + 1) };
+  return { entries: merged.filter((entry) => compareKeys(entry.key, cut) <= 0).slice(0, limit + 1), cut };
 }
 
 /** How many of a page's entries came from each installation (the shape of the answer). */
@@ -73,4 +108,45 @@ export function shapeOf(entries: readonly { installationId: number }[]): Map<num
   const shape = new Map<number, number>();
   for (const entry of entries) shape.set(entry.installationId, (shape.get(entry.installationId) ?? 0) + 1);
   return shape;
+}
+
+/** Reads one installation's next `limit` entries strictly after `after` (a refill). */
+export type ReadMore<E extends { key: RepositoryKey }> = (
+  after: RepositoryKey,
+  limit: number,
+) => Promise<InstallationRead<E>>;
+
+/** Read rounds a page may take (the first reads, then refills): past them it stops short (cutPage). */
+export const MAX_READ_ROUNDS = 3;
+
+/**
+ * The merged page from the first reads, `limit + 1` entries at most (one more than a page says whether
+ * another follows): the installations the merge cannot vouch for are read again (settlePage), by
+ * `readers`. Whole-index reads settle in the second round at the latest; scoped reads that find little
+ * may not: after MAX_READ_ROUNDS the page stops short at `cut`.
+ */
+export async function readPage<E extends { key: RepositoryKey }>(
+  readers: ReadonlyMap<number, ReadMore<E>>,
+  first: InstallationRead<E>[],
+  limit: number,
+): Promise<{ entries: E[]; cut?: RepositoryKey }> {
+  let reads = first;
+  for (let round = 1; ; round++) {
+    const settled = settlePage(reads, limit);
+    if (settled.done) return { entries: settled.entries };
+    if (round >= MAX_READ_ROUNDS) return cutPage(reads, limit);
+    const again = await Promise.all(
+      settled.refill.map((refill) => {
+        const reader = readers.get(refill.installationId);
+        return reader
+          ? reader(refill.after, refill.limit)
+          : Promise.reject(new Error(`no reader for installation ${refill.installationId}`));
+      }),
+    );
+    const more = new Map(again.map((read) => [read.installationId, read]));
+    reads = reads.map((read) => {
+      const next = more.get(read.installationId);
+      return next ? { ...next, entries: [...read.entries, ...next.entries] } : read;
+    });
+  }
 }

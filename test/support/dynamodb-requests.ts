@@ -12,6 +12,8 @@ export type DynamoRequest = {
   writeUnits: number;
   /** A Query's or Scan's `Limit`: at most this many items asked for. */
   limit?: number;
+  /** A Query's or Scan's `ScannedCount`: the items it read (what a read costs, matching or not). */
+  scanned?: number;
 };
 
 const READS = new Set(['GetItem', 'BatchGetItem', 'Query', 'Scan', 'TransactGetItems']);
@@ -64,13 +66,14 @@ export function recordDynamoRequests(client: DynamoDBDocumentClient): DynamoReco
       const limit = typeof input.Limit === 'number' ? { limit: input.Limit } : {};
       try {
         const result = await next(args);
-        const output = result.output as { ConsumedCapacity?: unknown };
+        const output = result.output as { ConsumedCapacity?: unknown; ScannedCount?: unknown };
         requests.push({
           operation,
           startMs,
           endMs: performance.now(),
           ...units(output.ConsumedCapacity, operation),
           ...limit,
+          ...(typeof output.ScannedCount === 'number' ? { scanned: output.ScannedCount } : {}),
         });
         return result;
       } catch (error) {

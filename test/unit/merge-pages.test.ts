@@ -1,5 +1,7 @@
 import {
+  cutPage,
   readBudgets,
+  readPage,
   settlePage,
   shapeOf,
   type InstallationRead,
@@ -172,5 +174,84 @@ describe('merged pages of several installations (merge-pages.ts)', () => {
     expect(rounds.filter((n) => n === 1).length).toBeGreaterThanOrEqual(50 - 4);
     // Reading limit + 1 from each of the 5 would have read 50 × 505 entries.
     expect(read).toBeLessThan((50 * 505) / 2);
+  });
+});
+
+describe('reads that reached past their last entry (a scoped link: coveredTo)', () => {
+  const entry = (installationId: number, name: string, id: number): Entry => ({
+    installationId,
+    key: { name, id },
+  });
+
+  it('settlePage vouches up to coveredTo, and refills from it, not from the last entry', () => {
+    const reads: InstallationRead<Entry>[] = [
+      { installationId: 1, entries: [entry(1, 'a/a', 1)], more: true, coveredTo: { name: 'a/m~', id: 9 } },
+      {
+        installationId: 2,
+        entries: [entry(2, 'a/b', 2), entry(2, 'a/c', 3), entry(2, 'a/d', 4)],
+        more: true,
+      },
+    ];
+    // Page of 2: the boundary (the 3rd entry, a/c) is before both coverages: settled.
+    expect(settlePage(reads, 2)).toEqual({
+      done: true,
+      entries: [entry(1, 'a/a', 1), entry(2, 'a/b', 2), entry(2, 'a/c', 3)],
+    });
+    // Page of 5: installation 1 read nothing up to a/m~ but may hold more after it; 2 after a/d.
+    expect(settlePage(reads, 5)).toEqual({
+      done: false,
+      refill: [
+        { installationId: 1, after: { name: 'a/m~', id: 9 }, limit: 5 },
+        { installationId: 2, after: { name: 'a/d', id: 4 }, limit: 3 },
+      ],
+    });
+    // A read of nothing that reached somewhere is read on from there.
+    const empty = settlePage(
+      [{ installationId: 3, entries: [], more: true, coveredTo: { name: 'b', id: 1 } }],
+      1,
+    );
+    expect(empty).toEqual({
+      done: false,
+      refill: [{ installationId: 3, after: { name: 'b', id: 1 }, limit: 2 }],
+    });
+  });
+
+  it('cutPage stops at the earliest point an installation that may hold more was read to', () => {
+    const reads: InstallationRead<Entry>[] = [
+      {
+        installationId: 1,
+        entries: [entry(1, 'a/a', 1), entry(1, 'a/m', 2)],
+        more: true,
+        coveredTo: { name: 'a/p~', id: 9 },
+      },
+      { installationId: 2, entries: [entry(2, 'a/b', 3), entry(2, 'a/z', 4)], more: false },
+      { installationId: 3, entries: [], more: true, coveredTo: { name: 'a/k', id: 5 } },
+    ];
+    const { entries, cut } = cutPage(reads, 10);
+    expect(cut).toEqual({ name: 'a/k', id: 5 });
+    expect(entries).toEqual([entry(1, 'a/a', 1), entry(2, 'a/b', 3)]);
+  });
+
+  it('readPage gives up after 3 rounds of reads that find nothing, with the cut to go on from', async () => {
+    // An installation whose every read reaches 10 names further and finds nothing.
+    let reads = 0;
+    const nothing = (after: RepositoryKey | undefined): Promise<InstallationRead<Entry>> => {
+      reads++;
+      const at = after ? Number(after.name.slice(2)) : 0;
+      return Promise.resolve({
+        installationId: 1,
+        entries: [],
+        more: true,
+        coveredTo: { name: `n/${at + 10}`, id: 1 },
+      });
+    };
+    const other = [entry(2, 'z/1', 1), entry(2, 'z/2', 2)];
+    const result = await readPage(
+      new Map([[1, nothing]]),
+      [await nothing(undefined), { installationId: 2, entries: other, more: true }],
+      1,
+    );
+    expect(reads).toBe(3);
+    expect(result).toEqual({ entries: [], cut: { name: 'n/30', id: 1 } });
   });
 });

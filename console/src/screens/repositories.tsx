@@ -58,15 +58,21 @@ export function Repositories({ accountId }: { accountId: string }) {
   const [filter, setFilter] = useState<Filter>({ q: '', installationId: '' });
   const [draft, setDraft] = useState<Filter>(filter);
   const first = useLoad(() => listPage(accountId, filter), [accountId, filter.q, filter.installationId]);
-  // Pages after the first, appended by "Load more"; a new first page starts over.
-  const [more, setMore] = useState<{ repositories: LinkedRepository[]; nextCursor?: string | undefined }>({
+  // Pages after the first, appended by "Load more"; a new first page starts over. A page through a
+  // scoped link may be short, even empty, and still have a next one: `loaded`, not its length, says
+  // whose cursor is current.
+  const [more, setMore] = useState<{
+    repositories: LinkedRepository[];
+    nextCursor?: string | undefined;
+    loaded?: boolean;
+  }>({
     repositories: [],
   });
   useEffect(() => setMore({ repositories: [] }), [first.data]);
   const { busy, run } = useAction();
 
   const repositories = [...(first.data?.repositories ?? []), ...more.repositories];
-  const nextCursor = more.repositories.length ? more.nextCursor : first.data?.nextCursor;
+  const nextCursor = more.loaded ? more.nextCursor : first.data?.nextCursor;
   const statuses = first.data?.installations ?? [];
   // Remember every installation seen, so the filter keeps its choices while one is selected.
   const [known, setKnown] = useState<InstallationStatus[]>([]);
@@ -81,6 +87,7 @@ export function Repositories({ accountId }: { accountId: string }) {
       setMore((previous) => ({
         repositories: [...previous.repositories, ...page.repositories],
         nextCursor: page.nextCursor,
+        loaded: true,
       }));
   };
 
@@ -198,7 +205,9 @@ export function Repositories({ accountId }: { accountId: string }) {
  */
 function countWords(total: number | undefined, shown: number, filter: Filter, known: InstallationStatus[]) {
   const plural = (n: number) => (n === 1 ? '1 repository' : `${n} repositories`);
-  if (total === undefined) return `Repositories matching "${filter.q}": ${shown} shown.`;
+  if (total === undefined)
+    // No total: a search, or a link narrowed to some repositories (counting them would read them all).
+    return filter.q ? `Repositories matching "${filter.q}": ${shown} shown.` : `${plural(shown)} shown.`;
   const installation = known.find((candidate) => String(candidate.id) === filter.installationId);
   const where = filter.installationId
     ? `in ${installation?.account ?? `installation ${filter.installationId}`}`

@@ -68,10 +68,14 @@ export type UpsertOptions = {
 export type NameKey = { name: string; id: number };
 /** A search's key: the matched suffix of the lower-case name, then the list's key. */
 export type WordKey = { suffix: string; name: string; id: number };
+/** A range of the list's entries by lower-case full name: one name, or every name with a prefix. */
+export type NameRange = { exact: string } | { prefix: string };
 
 export type IndexEntry = IndexedRepository;
 
 const COUNT_SHARDS = 8;
+/** Logins one installation's entries may be under at once (renames not yet reconciled): see indexedOwners. */
+const MAX_INDEXED_OWNERS = 8;
 /** Search entries per repository: bounds one repository's writes inside one transaction (≤ 100 ops). */
 export const MAX_WORD_STARTS = 32;
 /** Deletion markers outlive any late first delivery (redeliveries of a delivery id are deduplicated). */
@@ -483,35 +487,48 @@ export class RepositoryIndexStore {
    * then the list's order. A begins_with Query on the search entries; of a repository matched at
    * several word starts only the first start's entry counts (so it appears once, always at the same
    * place). Such duplicates are rare: when they thin a page out, one more Query follows.
+   *
+   * `accept` (a link's scope) drops entries in memory; with it the matches left may be few, so
+   * `maxRead` bounds the entries read: when it stops there, `coveredTo` is the key of the last entry
+   * read (every match up to it was answered) and the caller goes on from it.
    */
   async searchPage(
     installationId: number,
-    options: { q: string; after?: WordKey | undefined; limit: number },
-  ): Promise<{ entries: Array<IndexEntry & { key: WordKey }>; more: boolean }> {
+    options: {
+      q: string;
+      after?: WordKey | undefined;
+      limit: number;
+      accept?: (entry: IndexedRepository) => boolean;
+      maxRead?: number;
+    },
+  ): Promise<{ entries: Array<IndexEntry & { key: WordKey }>; more: boolean; coveredTo?: WordKey }> {
     const { q, limit } = options;
     if (!isSearchable(q)) return { entries: [], more: false };
+    const maxRead = options.maxRead ?? Number.POSITIVE_INFINITY;
     const pk = keys.repoIndexState(installationId).PK;
     const prefix = `${prefixes.repoIndexWord}${q}`;
     let afterSk = options.after
       ? keys.repoIndexWord(installationId, options.after.suffix, options.after.name, options.after.id).SK
       : undefined;
     const entries: Array<IndexEntry & { key: WordKey }> = [];
+    let read = 0;
+    let lastRead: WordKey | undefined;
     for (;;) {
       const { items, lastSk } = await this.table.queryPage<WordItem>({
         pk,
         skPrefix: prefix,
         afterSk,
         // A few spare for the rare duplicate.
-        limit: limit - entries.length + 4,
+        limit: Math.max(1, Math.min(limit - entries.length + 4, maxRead - read)),
       });
+      read += items.length;
       for (const item of items) {
         const entry = view(item);
-        const nameLower = entry.name.toLowerCase();
-        if (firstMatchingStart(nameLower, q) !== Number(item.start)) continue;
-        entries.push({
-          ...entry,
-          key: { suffix: String(item.suffix), name: entry.fullName.toLowerCase(), id: entry.id },
-        });
+        const key = { suffix: String(item.suffix), name: entry.fullName.toLowerCase(), id: entry.id };
+        lastRead = key;
+        if (firstMatchingStart(entry.name.toLowerCase(), q) !== Number(item.start)) continue;
+        if (options.accept && !options.accept(entry)) continue;
+        entries.push({ ...entry, key });
         if (entries.length === limit) {
           // Entries may follow: the caller asks again after the last one (the key, not the page).
           return { entries, more: true };
@@ -519,7 +536,74 @@ export class RepositoryIndexStore {
       }
       if (lastSk === undefined) return { entries, more: false };
       afterSk = lastSk;
+      if (read >= maxRead && lastRead !== undefined) return { entries, more: true, coveredTo: lastRead };
     }
+  }
+
+  /**
+   * The list's read of one name range (a link's scope: docs/repository-index.md "Scoped links"): up
+   * to `limit` entries whose lower-case full name is `exact` (one name: one entry, two while a
+   * deleted repository's name is reused and not yet reconciled) or starts with `prefix`, strictly
+   * after `after`, in the list's order. One Query, its cost that of the entries it returns, however
+   * many the installation holds. An `after` before the range reads from its start; one past it
+   * reads nothing.
+   */
+  async listRange(
+    installationId: number,
+    range: NameRange,
+    options: { after?: NameKey | undefined; limit: number },
+  ): Promise<{ entries: Array<IndexEntry & { key: NameKey }>; more: boolean }> {
+    const pk = keys.repoIndexState(installationId).PK;
+    const skPrefix =
+      'exact' in range
+        ? `${prefixes.repoIndexByName}${range.exact}#`
+        : `${prefixes.repoIndexByName}${range.prefix}`;
+    let afterSk = options.after
+      ? keys.repoIndexByName(installationId, options.after.name, options.after.id).SK
+      : undefined;
+    // DynamoDB refuses a start key outside the Query's key range.
+    if (afterSk !== undefined && !afterSk.startsWith(skPrefix)) {
+      if (afterSk > skPrefix) return { entries: [], more: false };
+      afterSk = undefined;
+    }
+    const { items, lastSk } = await this.table.queryPage({ pk, skPrefix, afterSk, limit: options.limit });
+    return {
+      entries: items.map((item) => {
+        const entry = view(item);
+        return { ...entry, key: { name: entry.fullName.toLowerCase(), id: entry.id } };
+      }),
+      more: lastSk !== undefined,
+    };
+  }
+
+  /**
+   * The owners (lower-case logins) of the installation's list entries, in the list's order: one
+   * while its account keeps its login (an installation reaches only its account's repositories); two
+   * or more after a rename, until the reconciler rewrites the old login's entries. Two Queries of one
+   * entry at once (the first and the last name), then one more per further owner, at most
+   * MAX_INDEXED_OWNERS (an index that far behind answers 503 until its sync).
+   */
+  async indexedOwners(installationId: number): Promise<string[]> {
+    const pk = keys.repoIndexState(installationId).PK;
+    const one = (options: { afterSk?: string; descending?: boolean }) =>
+      this.table.queryPage({ pk, skPrefix: prefixes.repoIndexByName, limit: 1, ...options });
+    const ownerOf = (item: Item | undefined) =>
+      item === undefined ? undefined : String(item.fullName).toLowerCase().split('/')[0];
+    const [first, last] = await Promise.all([one({}), one({ descending: true })]);
+    const firstOwner = ownerOf(first.items[0]);
+    const lastOwner = ownerOf(last.items[0]);
+    if (firstOwner === undefined || lastOwner === undefined) return [];
+    const owners = [firstOwner];
+    while (owners.at(-1) !== lastOwner) {
+      if (owners.length >= MAX_INDEXED_OWNERS) throw new ServiceUnavailableError({ retryAfterSeconds: 60 });
+      // Past every entry of the owner: `~` sorts after every character a name may hold.
+      const next = ownerOf(
+        (await one({ afterSk: `${prefixes.repoIndexByName}${owners.at(-1) ?? ''}/~` })).items[0],
+      );
+      if (next === undefined) break;
+      owners.push(next);
+    }
+    return owners;
   }
 
   private async readRecords(
