@@ -12,4 +12,5 @@ export const HANDLER_LOADERS: Record<FunctionName, () => Promise<{ handler: Http
   'create-repo': () => import('../functions/create-repo/handler.js'),
   repositories: () => import('../functions/repositories/handler.js'),
   webhook: () => import('../functions/webhook/handler.js'),
+  'token-vending': () => import('../functions/token-vending/handler.js'),
 };

@@ -14,6 +14,7 @@ import {
   type LocalSecretsFile,
 } from '../../local/local-secrets.js';
 import { freePort } from '../../local/ports.js';
+import type { ServiceCredential } from '../../local/sigv4-auth.js';
 import { startLocalRepositorySync, type LocalRepositorySync } from '../../local/repository-sync.js';
 import { createTestTable, testDynamoEndpoint } from './dynamodb.js';
 import { startDynamoFaultProxy, type DynamoFaultProxy } from './dynamodb-fault-proxy.js';
@@ -30,6 +31,8 @@ export type ServiceFixture = {
   emulator: GitHubEmulator;
   admin: EmulatorAdmin;
   secrets: LocalSecretsFile;
+  /** Who may sign the IAM-authorized service routes (SigV4; the first is the builder role). */
+  serviceCredentials: ServiceCredential[];
   secretsFile: string;
   table: Awaited<ReturnType<typeof createTestTable>>;
   /** With `dynamoFaults`: the proxy between the handlers and DynamoDB Local. */
@@ -121,6 +124,9 @@ export async function startService(
       const violation = contract?.violation(answer);
       if (violation) contractViolations.push(violation);
     },
+    // API Gateway's IAM authorizer on the service routes, as npm start verifies it.
+    serviceCredentials: secrets.serviceCredentials ?? [],
+    region: 'us-east-1',
   });
   await registerServiceApp(admin, secrets, apiBaseUrl, {
     ...(options.expiringUserTokens === undefined ? {} : { expiringUserTokens: options.expiringUserTokens }),
@@ -138,6 +144,7 @@ export async function startService(
     admin,
     repositorySync,
     secrets,
+    serviceCredentials: secrets.serviceCredentials ?? [],
     secretsFile,
     table,
     dynamo,
