@@ -11,6 +11,7 @@ import { startGitHubEmulator, type GitHubEmulator } from '../../local/github-emu
 import {
   generateLocalSecrets,
   LOCAL_PLATFORM_AWS_ACCOUNT_ID,
+  newServiceCredential,
   type LocalSecretsFile,
 } from '../../local/local-secrets.js';
 import { freePort } from '../../local/ports.js';
@@ -79,6 +80,10 @@ export async function startService(
     repositorySync?: boolean;
     /** The production abuse limits (their defaults) instead of the suites' generous ones (test-settings.ts). */
     productionLimits?: boolean;
+    /** More IAM roles that may sign the service routes (beside the seeded builder role): a credential each. */
+    serviceRoles?: string[];
+    /** Settings of the handlers' environment over the suites' own (e.g. one abuse limit). */
+    env?: Record<string, string>;
   } = {},
 ): Promise<ServiceFixture> {
   const table = await createTestTable({ stream: options.stream ?? false });
@@ -88,6 +93,10 @@ export async function startService(
   const emulator = await startGitHubEmulator();
   const admin = new EmulatorAdmin(emulator.url);
   const secrets = generateLocalSecrets();
+  secrets.serviceCredentials = [
+    ...(secrets.serviceCredentials ?? []),
+    ...(options.serviceRoles ?? []).map((roleArn) => newServiceCredential(roleArn)),
+  ];
   secrets.githubApp.clientSecret = randomBytes(20).toString('hex');
   const secretsFile = join(mkdtempSync(join(tmpdir(), 'service-')), 'secrets.json');
   writeFileSync(secretsFile, JSON.stringify(secrets), { mode: 0o600 });
@@ -106,6 +115,7 @@ export async function startService(
     // The tests' own DynamoDB limits; fault suites test the production ones.
     ...(options.dynamoFaults ? {} : TEST_DYNAMODB_ENV),
     ...(options.productionLimits ? {} : TEST_ABUSE_LIMITS_ENV),
+    ...options.env,
   };
   if (options.dynamoFaults) for (const name of Object.keys(TEST_DYNAMODB_ENV)) delete process.env[name];
   if (options.productionLimits)

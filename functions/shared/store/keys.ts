@@ -150,7 +150,6 @@ export const keys = {
    * One installation token vended to a platform back-end (docs/token-vending.md "Audit"): a partition per
    * token, by its SHA-256 (hex), never the token; one item per issue (a cached token may be issued again).
    */
-  vendToken: (tokenSha256: string) => ({ PK: `VEND#${tokenSha256}` }),
   vendIssue: (tokenSha256: string, issuedAt: string, requestId: string) => ({
     PK: `VEND#${tokenSha256}`,
     SK: `ISSUE#${issuedAt}#${requestId}`,

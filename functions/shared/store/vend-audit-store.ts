@@ -59,7 +59,9 @@ export class VendAuditStore {
 
   /** Every issue of the token (strongly consistent: a token just issued can be revoked at once). */
   async issuesOf(tokenSha256: string): Promise<VendIssue[]> {
-    const items = await this.table.queryPartition(keys.vendToken(tokenSha256).PK, prefixes.vendIssue, {
+    // The token's partition (every item of it shares the PK).
+    const { PK } = keys.vendIssue(tokenSha256, '', '');
+    const items = await this.table.queryPartition(PK, prefixes.vendIssue, {
       consistent: true,
     });
     return items.map((item) => ({
