@@ -26,6 +26,7 @@ const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
 const BUILDER = 'arn:aws:iam::123456789012:role/builder';
 const DEPLOYER = 'arn:aws:iam::123456789012:role/deployer';
 const STRANGER = 'arn:aws:iam::123456789012:role/stranger';
+const SHORT_LIVED = 'arn:aws:iam::123456789012:role/short-lived';
 /** This suite's throttle: far above what one role asks here in a minute, reached on purpose once. */
 const PER_MINUTE = 30;
 
@@ -87,7 +88,7 @@ const policy = (id: string, fields: Record<string, unknown>) =>
 
 beforeAll(async () => {
   fx = await startService({
-    serviceRoles: [DEPLOYER, STRANGER],
+    serviceRoles: [DEPLOYER, STRANGER, SHORT_LIVED],
     env: { MAX_SERVICE_TOKENS_PER_MINUTE: String(PER_MINUTE) },
   });
   const appId = Number(fx.secrets.githubApp.appId);
@@ -113,6 +114,12 @@ beforeAll(async () => {
     principal: BUILDER,
     repositories: ['octo-org/app-one', 'octo-org/app-two', 'octo-org/secret-repo'],
     permissions: { contents: 'read', issues: 'read' },
+  });
+  await policy('short', {
+    principal: SHORT_LIVED,
+    repositories: ['octo-org/app-one'],
+    permissions: { contents: 'read' },
+    maxLifetimeMinutes: 15,
   });
   await policy('deployer', {
     principal: DEPLOYER,
@@ -233,6 +240,11 @@ describe('token vending', () => {
       error: 'insufficient_installation_permissions',
       message: expect.any(String) as string,
       permissions: { issues: 'read' },
+    });
+    // A policy limiting tokens under GitHub's hour cannot be honoured yet: refused, never exceeded.
+    expect(await refusal(vend(SHORT_LIVED, ['octo-org/app-one'], { contents: 'read' }))).toMatchObject({
+      status: 403,
+      error: 'max_lifetime_not_enforced',
     });
     expect(await mints()).toBe(0);
   });

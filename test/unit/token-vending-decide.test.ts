@@ -135,6 +135,16 @@ describe('decide (token vending)', () => {
     expect(decide(input({ policies: [wide, narrow, both], body })).policy.id).toBe('both');
   });
 
+  it('refuses rather than exceed a policy’s lifetime under GitHub’s hour, unless another covering policy has none', () => {
+    const short = policy({ id: 'short', maxLifetimeMinutes: 15 });
+    expect(refused(() => decide(input({ policies: [short] })))).toMatchObject({
+      status: 403,
+      error: 'max_lifetime_not_enforced',
+    });
+    expect(decide(input({ policies: [short, policy({ id: 'hour', maxLifetimeMinutes: 60 })] })).policy.id).toBe('hour');
+    expect(decide(input({ policies: [short, policy({ id: 'open' })] })).policy.id).toBe('open');
+  });
+
   it('refuses a repository outside the link’s scope, or of an owner no link reaches, as not in scope', () => {
     expect(
       refused(() =>
