@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
@@ -310,42 +310,30 @@ describe('token vending', () => {
 
   it('prints the token’s scope with `npm run vend`, finding the API and credentials itself; the token only when asked', async () => {
     const current = await vend(BUILDER, ['octo-org/app-one', 'octo-org/app-two'], { contents: 'read' });
-    const run = (extra: string[]) =>
-      spawnSync(
-        process.execPath,
-        [
-          resolve(ROOT, 'node_modules/tsx/dist/cli.mjs'),
-          'scripts/vend.ts',
-          '--account',
-          accountId,
-          '--repo',
-          'octo-org/app-one',
-          '--repo',
-          'octo-org/app-two',
-          '--permission',
-          'contents:read',
-          ...extra,
-        ],
-        {
-          cwd: ROOT,
-          encoding: 'utf8',
-          // As `npm start` leaves them: the API's URL and the secrets file the service uses.
-          env: { ...process.env, NODE_OPTIONS: '', API_BASE_URL: fx.api.url, LOCAL_SECRETS_FILE: fx.secretsFile },
-        },
-      );
-    const plain = run([]);
-    expect(plain.status).toBe(0);
+    // A child process (the API runs in this one, so it must not be blocked while the child asks).
+    const run = (args: string[]) =>
+      new Promise<{ status: number | null; stdout: string; stderr: string }>((done) => {
+        execFile(
+          process.execPath,
+          [resolve(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'scripts/vend.ts', '--account', accountId, ...args],
+          {
+            cwd: ROOT,
+            // As `npm start` leaves them: the API's URL and the secrets file the service uses.
+            env: { ...process.env, NODE_OPTIONS: '', API_BASE_URL: fx.api.url, LOCAL_SECRETS_FILE: fx.secretsFile },
+            timeout: 60_000,
+          },
+          (error, stdout, stderr) => done({ status: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+        );
+      });
+    const asked = ['--repo', 'octo-org/app-one', '--repo', 'octo-org/app-two', '--permission', 'contents:read'];
+    const plain = await run(asked);
+    expect(plain).toMatchObject({ status: 0 });
     expect(plain.stdout).toContain('repositories  octo-org/app-one, octo-org/app-two');
     expect(plain.stdout).toContain('permissions   contents:read');
     expect(plain.stdout).toContain(`sha256        ${sha256(current.token)}`);
     expect(plain.stdout).not.toContain(current.token);
-    const shown = run(['--show-token']);
-    expect(shown.stdout).toContain(current.token);
-    const refused = spawnSync(
-      process.execPath,
-      [resolve(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'scripts/vend.ts', '--account', accountId, '--repo', 'octo-org/secret-repo', '--permission', 'contents:read'],
-      { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '', API_BASE_URL: fx.api.url, LOCAL_SECRETS_FILE: fx.secretsFile } },
-    );
+    expect((await run([...asked, '--show-token'])).stdout).toContain(current.token);
+    const refused = await run(['--repo', 'octo-org/secret-repo', '--permission', 'contents:read']);
     expect(refused.status).toBe(1);
     expect(refused.stderr).toContain('repositories not granted: octo-org/secret-repo');
   });
