@@ -60,7 +60,11 @@ export async function signRequest(
 }
 
 /** A fetch signed for `execute-api` (signRequest). */
-export async function signedFetch(url: string, init: RequestInit, options: SigningOptions): Promise<Response> {
+export async function signedFetch(
+  url: string,
+  init: RequestInit,
+  options: SigningOptions,
+): Promise<Response> {
   return fetch(url, {
     method: init.method,
     headers: await signRequest(url, init, options),

@@ -275,7 +275,11 @@ export class Observability extends Construct {
 
     // Token vending (docs/token-vending.md): a spike of refusals is a broken deploy of a back-end or a
     // role asking for what it was never granted.
-    alarm('ServiceTokenRefusals', serviceMetric(METRIC.serviceTokensRefused), ALARM_THRESHOLDS.serviceTokenRefusals);
+    alarm(
+      'ServiceTokenRefusals',
+      serviceMetric(METRIC.serviceTokensRefused),
+      ALARM_THRESHOLDS.serviceTokenRefusals,
+    );
 
     this.dashboard = new Dashboard(this, 'Dashboard', {
       dashboardName: prefix,

@@ -35,8 +35,7 @@ export type SigV4Request = {
 };
 
 export type SigV4Outcome =
-  | { ok: true; iam: IamAuthorizerContext }
-  | { ok: false; status: 403; error: string; message: string };
+  { ok: true; iam: IamAuthorizerContext } | { ok: false; status: 403; error: string; message: string };
 
 /** API Gateway refuses a signature more than 5 minutes off its clock, either way. */
 export const SIGV4_MAX_SKEW_MS = 5 * 60 * 1000;
@@ -90,10 +89,18 @@ export async function verifySigV4(
   const parsed = AUTHORIZATION.exec(authorization.trim());
   if (!parsed)
     return refuse('invalid_signature', 'The Authorization header is not an AWS4-HMAC-SHA256 signature.');
-  const [, accessKeyId = '', scopeDate = '', region = '', service = '', signedHeaderList = '', signature = ''] =
-    parsed;
+  const [
+    ,
+    accessKeyId = '',
+    scopeDate = '',
+    region = '',
+    service = '',
+    signedHeaderList = '',
+    signature = '',
+  ] = parsed;
   const credential = options.credentials.find((candidate) => candidate.accessKeyId === accessKeyId);
-  if (!credential) return refuse('unknown_access_key', 'The security token included in the request is invalid.');
+  if (!credential)
+    return refuse('unknown_access_key', 'The security token included in the request is invalid.');
   if (service !== SIGV4_SERVICE || region !== options.region)
     return refuse(
       'invalid_signature',

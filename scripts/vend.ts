@@ -35,7 +35,10 @@ export type VendArgs = {
   aws: boolean;
 };
 
-export function parseVendArgs(argv: string[], env: Record<string, string | undefined> = process.env): VendArgs {
+export function parseVendArgs(
+  argv: string[],
+  env: Record<string, string | undefined> = process.env,
+): VendArgs {
   const { values } = parseArgs({
     args: argv,
     options: {

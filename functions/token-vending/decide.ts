@@ -99,7 +99,10 @@ export function decide(input: DecisionInput): Grant {
     .sort((a, b) => a.missing.size - b.missing.size || limited(a.policy) - limited(b.policy));
   const best = ranked[0];
   if (!best || best.missing.size > 0) {
-    const missing = best?.missing ?? { repositories: everything.repositories, permissions: request.permissions };
+    const missing = best?.missing ?? {
+      repositories: everything.repositories,
+      permissions: request.permissions,
+    };
     const parts = [
       missing.repositories.length ? `repositories ${list(missing.repositories)}` : '',
       Object.keys(missing.permissions).length ? `permissions ${listPermissions(missing.permissions)}` : '',
@@ -166,7 +169,9 @@ export function decide(input: DecisionInput): Grant {
     );
 
   const lacking = Object.fromEntries(
-    Object.entries(request.permissions).filter(([name, level]) => !covers(installation.permissions[name], level)),
+    Object.entries(request.permissions).filter(
+      ([name, level]) => !covers(installation.permissions[name], level),
+    ),
   );
   if (Object.keys(lacking).length > 0)
     throw refusal(

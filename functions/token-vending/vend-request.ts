@@ -23,19 +23,21 @@ const isRecord = (value: unknown): value is Record<string, unknown> =>
 
 /** `{ repositories: ["owner/name", …], permissions: { name: "read" | "write" } }`, or 400 naming the fault. */
 export function parseVendRequest(body: unknown): VendRequest {
-  if (!isRecord(body)) throw invalid('The body is a JSON object: { "repositories": [...], "permissions": {...} }.');
+  if (!isRecord(body))
+    throw invalid('The body is a JSON object: { "repositories": [...], "permissions": {...} }.');
   const { repositories, permissions } = body;
   if (!Array.isArray(repositories) || repositories.length === 0)
     throw invalid('repositories is a non-empty array of "owner/name".');
   if (repositories.length > VEND_LIMITS.repositories)
     throw invalid(`A token is narrowed to at most ${VEND_LIMITS.repositories} repositories.`);
   const seen = new Map<string, RequestedRepository>();
-  for (const entry of repositories) {
+  for (const entry of repositories as unknown[]) {
     const match = typeof entry === 'string' ? FULL_NAME.exec(entry) : null;
     if (!match?.[1] || !match[2] || match[2] === '.' || match[2] === '..')
       throw invalid(`"${String(entry).slice(0, 150)}" is not a repository as "owner/name".`);
-    const fullName = entry.toLowerCase();
-    seen.set(fullName, { owner: match[1].toLowerCase(), name: match[2].toLowerCase(), fullName });
+    const owner = match[1].toLowerCase();
+    const name = match[2].toLowerCase();
+    seen.set(`${owner}/${name}`, { owner, name, fullName: `${owner}/${name}` });
   }
   if (!isRecord(permissions) || Object.keys(permissions).length === 0)
     throw invalid('permissions is a non-empty object such as { "contents": "read" }.');
@@ -44,8 +46,7 @@ export function parseVendRequest(body: unknown): VendRequest {
   const levels: Record<string, TokenPermissionLevel> = {};
   for (const [name, level] of Object.entries(permissions)) {
     if (!PERMISSION.test(name)) throw invalid(`"${name.slice(0, 64)}" is not a GitHub App permission name.`);
-    if (level !== 'read' && level !== 'write')
-      throw invalid(`permissions.${name} is "read" or "write".`);
+    if (level !== 'read' && level !== 'write') throw invalid(`permissions.${name} is "read" or "write".`);
     levels[name] = level;
   }
   return {
@@ -65,6 +66,9 @@ export function parseRevokeRequest(body: unknown): { token: string } {
 /** `{accountId}` on a /service route: anything malformed is refused as any account without a grant. */
 export function serviceAccountParam(value: string | undefined): string {
   if (!value || !/^[A-Za-z0-9_-]{1,64}$/.test(value))
-    throw new ForbiddenError('service_access_denied', 'No service access policy of this account names your role.');
+    throw new ForbiddenError(
+      'service_access_denied',
+      'No service access policy of this account names your role.',
+    );
   return value;
 }

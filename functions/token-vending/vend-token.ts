@@ -57,10 +57,10 @@ export async function vendToken(input: {
     installations.linksOfAccount(accountId),
   ]);
   // The details are read only when a policy names the caller (a stranger costs two reads).
-  const named = policies.some((policy) => principalMatches(policy.principal, caller.roleArn, platformAccount));
-  const details = named
-    ? await installations.getManyDetails(links.map((link) => link.installationId))
-    : [];
+  const named = policies.some((policy) =>
+    principalMatches(policy.principal, caller.roleArn, platformAccount),
+  );
+  const details = named ? await installations.getManyDetails(links.map((link) => link.installationId)) : [];
   const grant = decide({
     accountId,
     roleArn: caller.roleArn,

@@ -61,7 +61,8 @@ const github = (token: string, path: string, init: RequestInit = {}) =>
     ...init,
     headers: { authorization: `token ${token}`, accept: 'application/vnd.github+json', ...init.headers },
   });
-const mints = async () => (await fx.admin.calls()).filter((call) => call.route.includes('access_tokens')).length;
+const mints = async () =>
+  (await fx.admin.calls()).filter((call) => call.route.includes('access_tokens')).length;
 async function tableItems(): Promise<Array<Record<string, unknown>>> {
   const items: Array<Record<string, unknown>> = [];
   let start: Record<string, never> | undefined;
@@ -100,14 +101,23 @@ beforeAll(async () => {
   });
   installationId = (await fx.admin.install({ appId, account: 'octo-org' })).installation.id;
   const alice = api(fx, await signIn(fx, 'alice'));
-  accountId = ((await (await alice('/accounts', { method: 'POST', json: { name: 'Platform' } })).json()) as { id: string })
-    .id;
-  expect((await alice(`/accounts/${accountId}/installations/${installationId}`, { method: 'PUT' })).status).toBe(201);
+  accountId = (
+    (await (await alice('/accounts', { method: 'POST', json: { name: 'Platform' } })).json()) as {
+      id: string;
+    }
+  ).id;
+  expect(
+    (await alice(`/accounts/${accountId}/installations/${installationId}`, { method: 'PUT' })).status,
+  ).toBe(201);
   // The account's link reaches `app-*` only (the scope's item shape; the link routes set it through the API).
   const { PK, SK } = keys.link(accountId, installationId);
   await fx.table.table.update(
     { PK, SK },
-    { expression: 'SET #scope = :scope', names: { '#scope': 'scope' }, values: { ':scope': { repositories: [], patterns: ['app-*'] } } },
+    {
+      expression: 'SET #scope = :scope',
+      names: { '#scope': 'scope' },
+      values: { ':scope': { repositories: [], patterns: ['app-*'] } },
+    },
   );
   // The account's service access policies (the item shape the service-access routes write).
   await policy('builder', {
@@ -193,7 +203,9 @@ describe('token vending', () => {
   it('refuses what the policy does not grant, naming it, and mints nothing', async () => {
     await fx.admin.clearCalls();
     // A repository outside the policy (it is another principal's), beside one inside.
-    expect(await refusal(vend(BUILDER, ['octo-org/app-one', 'octo-org/app-three'], { contents: 'read' }))).toEqual({
+    expect(
+      await refusal(vend(BUILDER, ['octo-org/app-one', 'octo-org/app-three'], { contents: 'read' })),
+    ).toEqual({
       status: 403,
       error: 'outside_service_access_policy',
       message: expect.stringContaining('octo-org/app-three') as string,
@@ -222,7 +234,17 @@ describe('token vending', () => {
     });
     // Another account's id: no policy there names the role.
     expect(
-      await refusal(vendToken(fx.api.url, { accountId: 'no-such-account', repositories: ['octo-org/app-one'], permissions: { contents: 'read' } }, as(BUILDER))),
+      await refusal(
+        vendToken(
+          fx.api.url,
+          {
+            accountId: 'no-such-account',
+            repositories: ['octo-org/app-one'],
+            permissions: { contents: 'read' },
+          },
+          as(BUILDER),
+        ),
+      ),
     ).toMatchObject({ status: 403, error: 'service_access_denied' });
     expect(await mints()).toBe(0);
   });
@@ -272,7 +294,11 @@ describe('token vending', () => {
       `${fx.api.url}/service/accounts/${accountId}/tokens`,
       {
         method: 'POST',
-        body: JSON.stringify({ repositories: ['octo-org/app-one'], permissions: { contents: 'read' }, principal: BUILDER }),
+        body: JSON.stringify({
+          repositories: ['octo-org/app-one'],
+          permissions: { contents: 'read' },
+          principal: BUILDER,
+        }),
       },
       as(STRANGER),
     );
@@ -295,7 +321,9 @@ describe('token vending', () => {
     const revocations = (await tableItems()).filter(
       (item) => item.PK === `VEND#${sha256(token)}` && String(item.SK).startsWith('REVOKE#'),
     );
-    expect(revocations).toEqual([expect.objectContaining({ revoker: BUILDER, outcome: 'revoked', installationId })]);
+    expect(revocations).toEqual([
+      expect.objectContaining({ revoker: BUILDER, outcome: 'revoked', installationId }),
+    ]);
 
     // Revoking again is answered alike (GitHub no longer knows the token).
     await revokeToken(fx.api.url, token, as(BUILDER));
@@ -315,17 +343,35 @@ describe('token vending', () => {
       new Promise<{ status: number | null; stdout: string; stderr: string }>((done) => {
         execFile(
           process.execPath,
-          [resolve(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'scripts/vend.ts', '--account', accountId, ...args],
+          [
+            resolve(ROOT, 'node_modules/tsx/dist/cli.mjs'),
+            'scripts/vend.ts',
+            '--account',
+            accountId,
+            ...args,
+          ],
           {
             cwd: ROOT,
             // As `npm start` leaves them: the API's URL and the secrets file the service uses.
-            env: { ...process.env, NODE_OPTIONS: '', API_BASE_URL: fx.api.url, LOCAL_SECRETS_FILE: fx.secretsFile },
+            env: {
+              ...process.env,
+              NODE_OPTIONS: '',
+              API_BASE_URL: fx.api.url,
+              LOCAL_SECRETS_FILE: fx.secretsFile,
+            },
             timeout: 60_000,
           },
           (error, stdout, stderr) => done({ status: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
         );
       });
-    const asked = ['--repo', 'octo-org/app-one', '--repo', 'octo-org/app-two', '--permission', 'contents:read'];
+    const asked = [
+      '--repo',
+      'octo-org/app-one',
+      '--repo',
+      'octo-org/app-two',
+      '--permission',
+      'contents:read',
+    ];
     const plain = await run(asked);
     expect(plain).toMatchObject({ status: 0 });
     expect(plain.stdout).toContain('repositories  octo-org/app-one, octo-org/app-two');
@@ -346,7 +392,10 @@ describe('token vending', () => {
     for (let index = 0; index <= PER_MINUTE; index++) {
       const response = await signedFetch(
         `${fx.api.url}/service/accounts/${accountId}/tokens`,
-        { method: 'POST', body: JSON.stringify({ repositories: ['octo-org/app-one'], permissions: { contents: 'read' } }) },
+        {
+          method: 'POST',
+          body: JSON.stringify({ repositories: ['octo-org/app-one'], permissions: { contents: 'read' } }),
+        },
         as(STRANGER),
       );
       answers.push(response.status);
@@ -355,7 +404,9 @@ describe('token vending', () => {
     }
     expect(answers.filter((status) => status === 403)).toHaveLength(PER_MINUTE);
     expect(answers.at(-1)).toBe(429);
-    expect((await vend(BUILDER, ['octo-org/app-one'], { contents: 'read' })).repositories).toEqual(['octo-org/app-one']);
+    expect((await vend(BUILDER, ['octo-org/app-one'], { contents: 'read' })).repositories).toEqual([
+      'octo-org/app-one',
+    ]);
     setAbuseLimitClockForTests();
   });
 });

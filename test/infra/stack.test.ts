@@ -67,7 +67,11 @@ describe('GitHubAppStack', () => {
       .map(([, route]) => route.Properties.RouteKey)
       .sort();
     expect(iam).toEqual(['DELETE /service/tokens', 'POST /service/accounts/{accountId}/tokens']);
-    expect(ROUTES.filter((route) => route.auth === 'iam').map(routeKey).sort()).toEqual(iam);
+    expect(
+      ROUTES.filter((route) => route.auth === 'iam')
+        .map(routeKey)
+        .sort(),
+    ).toEqual(iam);
     const others = resources('AWS::ApiGatewayV2::Route').filter(
       ([, route]) => !iam.includes(route.Properties.RouteKey as string),
     );

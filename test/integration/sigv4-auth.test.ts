@@ -60,13 +60,21 @@ const BODY = JSON.stringify({ repositories: ['octo-org/app-one'], permissions: {
 async function send(
   signed: { method?: string; path?: string; body?: string; headers?: Record<string, string> },
   options: SigningOptions = signing(),
-  sent: { path?: string; body?: string; headers?: (signedHeaders: Record<string, string>) => Record<string, string> } = {},
+  sent: {
+    path?: string;
+    body?: string;
+    headers?: (signedHeaders: Record<string, string>) => Record<string, string>;
+  } = {},
 ) {
   const method = signed.method ?? 'POST';
   const body = method === 'GET' ? undefined : (signed.body ?? BODY);
   const headers = await signRequest(
     `${api.url}${signed.path ?? '/service/echo'}`,
-    { method, ...(body === undefined ? {} : { body }), ...(signed.headers ? { headers: signed.headers } : {}) },
+    {
+      method,
+      ...(body === undefined ? {} : { body }),
+      ...(signed.headers ? { headers: signed.headers } : {}),
+    },
     options,
   );
   const response = await fetch(`${api.url}${sent.path ?? signed.path ?? '/service/echo'}`, {
@@ -114,19 +122,43 @@ describe('SigV4 on IAM-authorized routes (npm start, startService)', () => {
   });
 
   it.each([
-    ['without a signature', 'missing_authentication', () => send({}, signing(), { headers: () => ({ 'content-type': 'application/json' }) })],
+    [
+      'without a signature',
+      'missing_authentication',
+      () => send({}, signing(), { headers: () => ({ 'content-type': 'application/json' }) }),
+    ],
     [
       'signed by an unknown access key',
       'unknown_access_key',
-      () => send({}, signing({ credentials: { accessKeyId: 'AKIAUNKNOWN000000000', secretAccessKey: builder.secretAccessKey } })),
+      () =>
+        send(
+          {},
+          signing({
+            credentials: { accessKeyId: 'AKIAUNKNOWN000000000', secretAccessKey: builder.secretAccessKey },
+          }),
+        ),
     ],
     [
       'with a wrong secret (a wrong signature)',
       'invalid_signature',
-      () => send({}, signing({ credentials: { accessKeyId: builder.accessKeyId, secretAccessKey: other.secretAccessKey } })),
+      () =>
+        send(
+          {},
+          signing({
+            credentials: { accessKeyId: builder.accessKeyId, secretAccessKey: other.secretAccessKey },
+          }),
+        ),
     ],
-    ['signed more than 5 minutes ago', 'signature_expired', () => send({}, signing({ signingDate: new Date(Date.now() - 6 * 60_000) }))],
-    ['signed more than 5 minutes ahead', 'signature_expired', () => send({}, signing({ signingDate: new Date(Date.now() + 6 * 60_000) }))],
+    [
+      'signed more than 5 minutes ago',
+      'signature_expired',
+      () => send({}, signing({ signingDate: new Date(Date.now() - 6 * 60_000) })),
+    ],
+    [
+      'signed more than 5 minutes ahead',
+      'signature_expired',
+      () => send({}, signing({ signingDate: new Date(Date.now() + 6 * 60_000) })),
+    ],
     ['signed for another region', 'invalid_signature', () => send({}, signing({ region: 'eu-west-1' }))],
     [
       'whose body changed after signing (its signed SHA-256 kept)',
@@ -145,7 +177,10 @@ describe('SigV4 on IAM-authorized routes (npm start, startService)', () => {
     [
       'claiming an unsigned payload',
       'invalid_signature',
-      () => send({}, signing(), { headers: (headers) => ({ ...headers, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' }) }),
+      () =>
+        send({}, signing(), {
+          headers: (headers) => ({ ...headers, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' }),
+        }),
     ],
     [
       'sent to another path than the one signed',

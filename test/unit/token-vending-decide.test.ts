@@ -19,7 +19,11 @@ const policy = (overrides: Partial<ServiceAccessPolicy> = {}): ServiceAccessPoli
   updatedAt: '2026-12-07T00:00:00Z',
   ...overrides,
 });
-const details = (id: number, login: string, overrides: Partial<InstallationDetails> = {}): InstallationDetails => ({
+const details = (
+  id: number,
+  login: string,
+  overrides: Partial<InstallationDetails> = {},
+): InstallationDetails => ({
   id,
   accountId: id * 10,
   accountLogin: login,
@@ -51,7 +55,10 @@ const input = (overrides: Partial<DecisionInput> & { body?: unknown } = {}): Dec
   links: [link(7, { repositories: [], patterns: ['app-*'] }), link(8)],
   installations: [details(7, 'Octo-Org'), details(8, 'other-org')],
   request: parseVendRequest(
-    overrides.body ?? { repositories: ['octo-org/App-Two', 'octo-org/app-one'], permissions: { contents: 'read' } },
+    overrides.body ?? {
+      repositories: ['octo-org/App-Two', 'octo-org/app-one'],
+      permissions: { contents: 'read' },
+    },
   ),
   ...overrides,
 });
@@ -82,14 +89,19 @@ describe('decide (token vending)', () => {
   it('lets a policy’s write cover a read, and a role prefix (`build*`) name the caller', () => {
     const grant = decide(
       input({
-        policies: [policy({ principal: `arn:aws:iam::${PLATFORM}:role/build*`, permissions: { contents: 'write' } })],
+        policies: [
+          policy({ principal: `arn:aws:iam::${PLATFORM}:role/build*`, permissions: { contents: 'write' } }),
+        ],
       }),
     );
     expect(grant.permissions).toEqual({ contents: 'read' });
   });
 
   it('refuses a role no policy names (another role, another AWS account), naming everything asked', () => {
-    for (const roleArn of [`arn:aws:iam::${PLATFORM}:role/deployer`, 'arn:aws:iam::210987654321:role/builder'])
+    for (const roleArn of [
+      `arn:aws:iam::${PLATFORM}:role/deployer`,
+      'arn:aws:iam::210987654321:role/builder',
+    ])
       expect(refused(() => decide(input({ roleArn })))).toEqual({
         status: 403,
         error: 'service_access_denied',
@@ -124,7 +136,11 @@ describe('decide (token vending)', () => {
       permissions: { contents: 'read', statuses: 'write' },
     };
     // `wide` lacks both permissions, `narrow` one repository: `narrow` is named.
-    const wide = policy({ id: 'wide', repositories: ['octo-org/app-one', 'octo-org/app-two'], permissions: {} });
+    const wide = policy({
+      id: 'wide',
+      repositories: ['octo-org/app-one', 'octo-org/app-two'],
+      permissions: {},
+    });
     const narrow = policy({ id: 'narrow', repositories: ['octo-org/app-one'] });
     expect(refused(() => decide(input({ policies: [wide, narrow], body })))).toEqual({
       status: 403,
@@ -141,7 +157,9 @@ describe('decide (token vending)', () => {
       status: 403,
       error: 'max_lifetime_not_enforced',
     });
-    expect(decide(input({ policies: [short, policy({ id: 'hour', maxLifetimeMinutes: 60 })] })).policy.id).toBe('hour');
+    expect(
+      decide(input({ policies: [short, policy({ id: 'hour', maxLifetimeMinutes: 60 })] })).policy.id,
+    ).toBe('hour');
     expect(decide(input({ policies: [short, policy({ id: 'open' })] })).policy.id).toBe('open');
   });
 
@@ -178,14 +196,19 @@ describe('decide (token vending)', () => {
 
   it('refuses a suspended installation, and a permission the installation does not grant', () => {
     expect(
-      refused(() => decide(input({ installations: [details(7, 'octo-org', { suspendedAt: '2026-12-01T00:00:00Z' })] }))),
+      refused(() =>
+        decide(input({ installations: [details(7, 'octo-org', { suspendedAt: '2026-12-01T00:00:00Z' })] })),
+      ),
     ).toMatchObject({ status: 403, error: 'installation_suspended' });
     expect(
       refused(() =>
         decide(
           input({
             installations: [details(7, 'octo-org', { permissions: { contents: 'read', statuses: 'read' } })],
-            body: { repositories: ['octo-org/app-one'], permissions: { contents: 'read', statuses: 'write' } },
+            body: {
+              repositories: ['octo-org/app-one'],
+              permissions: { contents: 'read', statuses: 'write' },
+            },
           }),
         ),
       ),
@@ -207,6 +230,12 @@ describe('parseVendRequest', () => {
     [{ repositories: ['octo-org/app'], permissions: { contents: 'admin' } }],
     [{ repositories: ['octo-org/app'], permissions: { 'Contents!': 'read' } }],
   ])('refuses %j with 400 invalid_request', (body) => {
-    expect(() => parseVendRequest(body)).toThrow(expect.objectContaining({ statusCode: 400, code: 'invalid_request' }));
+    let thrown: unknown;
+    try {
+      parseVendRequest(body);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toMatchObject({ statusCode: 400, code: 'invalid_request' });
   });
 });

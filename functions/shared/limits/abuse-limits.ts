@@ -91,7 +91,9 @@ export class AbuseLimits {
     const per = this.limits[limit].windowSeconds === 60 ? 'minute' : 'hour';
     abuseLimitReached(
       reasonOf(limit),
-      typeof subject === 'number' ? { userId: subject, max, retryAfterSeconds } : { principal: subject, max, retryAfterSeconds },
+      typeof subject === 'number'
+        ? { userId: subject, max, retryAfterSeconds }
+        : { principal: subject, max, retryAfterSeconds },
     );
     return new TooManyRequestsError(
       `Too many ${WHAT[limit]}: at most ${max} per ${per}. Try again in ${retryAfterSeconds} s.`,
