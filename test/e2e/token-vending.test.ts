@@ -14,7 +14,11 @@ import {
 } from '../../examples/token-vending-client.js';
 import { keys } from '../../functions/shared/store/keys.js';
 import { setAbuseLimitClockForTests } from '../../functions/shared/limits/abuse-limits.js';
+import { logger } from '../../functions/shared/logger.js';
+import { METRIC, METRICS_NAMESPACE } from '../../functions/shared/metrics.js';
+import { captureOutput } from '../support/capture-output.js';
 import { api, signIn, startService, type ServiceFixture } from '../support/service.js';
+import { TOKEN_IN_LOGS } from '../support/token-patterns.js';
 
 /*
  * Token vending end to end (docs/token-vending.md) on the real service: the handlers behind the local
@@ -32,6 +36,10 @@ const PER_MINUTE = 30;
 
 let fx: ServiceFixture;
 let accountId: string;
+// The handlers' logs (all of them: the tests' default is silent) and EMF metric lines, as they write
+// them to stdout (read back below).
+logger.setLogLevel('DEBUG');
+const output = captureOutput();
 let installationId: number;
 
 const as = (roleArn: string): SigningOptions => {
@@ -138,6 +146,7 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => {
+  output.restore();
   setAbuseLimitClockForTests();
   await fx?.close();
 });
@@ -408,5 +417,37 @@ describe('token vending', () => {
       'octo-org/app-one',
     ]);
     setAbuseLimitClockForTests();
+  });
+
+  it('counts vended and refused tokens (by reason) as the dashboard and the alarm read them, and logs no token', async () => {
+    const mark = output.text().length;
+    const granted = await vend(BUILDER, ['octo-org/app-two'], { contents: 'read' });
+    await refusal(vend(BUILDER, ['octo-org/app-four'], { contents: 'read' }));
+    const records = output
+      .text()
+      .slice(mark)
+      .split('\n')
+      .filter((line) => line.startsWith('{"_aws"'))
+      .map(
+        (line) =>
+          JSON.parse(line) as Record<string, unknown> & {
+            _aws: { CloudWatchMetrics: Array<{ Namespace: string; Dimensions: string[][] }> };
+          },
+      );
+    const total = (name: string, reason?: string) =>
+      records
+        .filter(
+          (record) => record._aws.CloudWatchMetrics[0]?.Namespace === METRICS_NAMESPACE && name in record,
+        )
+        .filter((record) => (reason === undefined ? !('reason' in record) : record.reason === reason))
+        .reduce((sum, record) => sum + Number(record[name]), 0);
+    expect(total(METRIC.serviceTokensVended)).toBe(1);
+    expect(total(METRIC.serviceTokensRefused)).toBe(1);
+    expect(total(METRIC.serviceTokensRefused, 'outside_service_access_policy')).toBe(1);
+    // Every line the handlers wrote in this suite (each issue and refusal is logged): digests, no token.
+    expect(output.text()).toContain(sha256(granted.token));
+    expect(output.text()).toContain('Service token refused');
+    expect(output.text()).not.toContain(granted.token);
+    expect(output.text()).not.toMatch(TOKEN_IN_LOGS);
   });
 });
