@@ -7,6 +7,7 @@ export const ABUSE_LIMIT_CONTEXT = {
   maxInvitationsPerHour: 'MAX_INVITATIONS_PER_HOUR',
   maxAccountsPerHour: 'MAX_ACCOUNTS_PER_HOUR',
   maxSignInsPerMinute: 'MAX_SIGN_INS_PER_MINUTE',
+  maxServiceTokensPerMinute: 'MAX_SERVICE_TOKENS_PER_MINUTE',
 } as const;
 
 export type AbuseLimitOverrides = Partial<Record<keyof typeof ABUSE_LIMIT_CONTEXT, number>>;

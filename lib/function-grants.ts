@@ -60,6 +60,7 @@ export const APP_JWT_SIGNERS: ReadonlySet<ServiceFunctionName> = new Set<Service
   'repositories',
   'repository-sync',
   'webhook-redelivery',
+  'token-vending',
 ]);
 
 export function grantsOf(spec: FunctionSpec): FunctionGrants {

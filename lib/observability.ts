@@ -51,6 +51,8 @@ export const ALARM_THRESHOLDS = {
   refreshFailurePercent: 20,
   refreshMinimumAttempts: 5,
   githubRemainingPercent: 10,
+  /** Token vending refusals (403) in 5 minutes: a misconfigured back-end, or a role probing for tokens. */
+  serviceTokenRefusals: 20,
 } as const;
 
 const FIVE_MINUTES = Duration.minutes(5);
@@ -271,6 +273,14 @@ export class Observability extends Construct {
       ComparisonOperator.LESS_THAN_THRESHOLD,
     );
 
+    // Token vending (docs/token-vending.md): a spike of refusals is a broken deploy of a back-end or a
+    // role asking for what it was never granted.
+    alarm(
+      'ServiceTokenRefusals',
+      serviceMetric(METRIC.serviceTokensRefused),
+      ALARM_THRESHOLDS.serviceTokenRefusals,
+    );
+
     this.dashboard = new Dashboard(this, 'Dashboard', {
       dashboardName: prefix,
       defaultInterval: Duration.hours(3),
@@ -374,6 +384,17 @@ export class Observability extends Construct {
           'invitations_per_hour',
           'pending_invitations',
           'sign_ins_per_minute',
+          'service_tokens_per_minute',
+        ]),
+      ),
+      graph(
+        'Service tokens vended / refused',
+        [serviceMetric(METRIC.serviceTokensVended), serviceMetric(METRIC.serviceTokensRefused)],
+        byDimension(METRIC.serviceTokensRefused, 'reason', [
+          'service_access_denied',
+          'outside_service_access_policy',
+          'repository_not_in_scope',
+          'insufficient_installation_permissions',
         ]),
       ),
     );

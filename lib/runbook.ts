@@ -122,6 +122,14 @@ export const STACK_ALARMS = {
     confirm: '"GitHub answers by status class" and "GitHub rate limit left"; the error lines name the route.',
     do: "secondary limits (bursts of writes such as repository creation, or several large installations resyncing at once) pass within minutes. Primary limits: find which installation or user is busy; GitHub raises an installation's limit with its repositories and users. Consider lowering the API's route throttles ([deploy.md](deploy.md#throttling)).",
   },
+  ServiceTokenRefusals: {
+    summary: 'Token vending refused ≥ 20 requests in 5 minutes.',
+    means:
+      'platform back-ends were refused installation tokens (403 on `POST /service/accounts/{accountId}/tokens`) at least 20 times in 5 minutes: a back-end asks for repositories or permissions its service access policy does not grant, its role is not named by any policy, or a role is probing for tokens.',
+    confirm:
+      '"Service tokens vended / refused" on the dashboard, split by `reason` (`service_access_denied`, `outside_service_access_policy`, `repository_not_in_scope`, …); Logs Insights on the token-vending function: `filter message = "Service token refused" | stats count() by principal, reason, accountId`.',
+    do: 'one principal and one account: a back-end deployed with a new need; the account owner widens its policy (`PATCH /accounts/{accountId}/service-access/{policyId}`) or the back-end asks for less. Many reasons from one principal, or accounts it has no policy with: treat it as probing; nothing was vended (every refusal is before a token exists). Remove the role’s `execute-api:Invoke` grant on the service routes in AWS IAM. See [token-vending.md](token-vending.md).',
+  },
   GitHubRateLimitLow: {
     summary: 'Less than 10 % of a GitHub rate limit was left.',
     means: 'some GitHub answer in 5 minutes reported less than 10 % of its rate limit left.',

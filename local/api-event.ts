@@ -75,6 +75,8 @@ export function toApiGatewayEvent(
   request: RawRequest,
   match: RouteMatch,
   requestId: string = randomUUID(),
+  /** An IAM-authorized route's caller (local/sigv4-auth.ts), as API Gateway's IAM authorizer sets it. */
+  authorizer?: { iam: Record<string, unknown> },
 ): APIGatewayProxyEventV2 {
   const headers: Record<string, string> = {};
   let cookies: string[] | undefined;
@@ -121,6 +123,7 @@ export function toApiGatewayEvent(
       },
       requestId,
       routeKey,
+      ...(authorizer ? { authorizer } : {}),
       stage: '$default',
       time: now.toISOString(),
       timeEpoch: now.getTime(),

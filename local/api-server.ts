@@ -12,6 +12,7 @@ import { lambdaContext, matchRoute, toApiGatewayEvent } from './api-event.js';
 import { HANDLER_LOADERS } from './handlers.js';
 import { inInvocationScope } from './invocation-scope.js';
 import { serveConsole } from './console-site.js';
+import { verifySigV4, type ServiceCredential } from './sigv4-auth.js';
 
 export type LocalApiServerOptions = {
   port: number;
@@ -39,6 +40,13 @@ export type LocalApiServerOptions = {
    * bundle server turns it off (the grants are checked on the sources by every other suite).
    */
   guardAccess?: boolean;
+  /**
+   * Who may call the IAM-authorized routes (`auth: 'iam'`): SigV4 is verified against these, as API
+   * Gateway's IAM authorizer does (local/sigv4-auth.ts). None: every such request is refused (403).
+   */
+  serviceCredentials?: readonly ServiceCredential[];
+  /** The SigV4 region (AWS_REGION's, `us-east-1` by default), as the API's own region in AWS. */
+  region?: string;
 };
 
 export type ObservedResponse = {
@@ -59,6 +67,7 @@ export const LAMBDA_MAX_REQUEST_BYTES = 6 * 1024 * 1024;
 
 const CORS_METHODS = 'GET,POST,PUT,PATCH,DELETE';
 const CORS_HEADERS = 'content-type,authorization,idempotency-key';
+const LOCAL_REGION = 'us-east-1';
 
 /**
  * An HTTP server that does what API Gateway does in front of the Lambdas: match the route, build the
@@ -146,6 +155,22 @@ export async function startLocalApiServer(options: LocalApiServerOptions): Promi
     // Like API Gateway: a request no route matches goes to the `$default` route's function (404/405).
     const matched = matchRoute(routes, method, url.pathname);
     const fn = matched?.route.fn ?? DEFAULT_ROUTE.fn;
+    // API Gateway's IAM authorizer: checked before the function is invoked; a refusal never reaches it.
+    let authorizer: { iam: Record<string, unknown> } | undefined;
+    if (matched?.route.auth === 'iam') {
+      const verified = await verifySigV4(
+        { method, url, headers: req.headers, body },
+        {
+          credentials: options.serviceCredentials ?? [],
+          region: options.region ?? process.env.AWS_REGION ?? LOCAL_REGION,
+        },
+      );
+      if (!verified.ok) {
+        answerJson(req, res, verified.status, { error: verified.error, message: verified.message });
+        return;
+      }
+      authorizer = { iam: verified.iam };
+    }
     const event = toApiGatewayEvent(
       { method, url, headers: req.headers, body, sourceIp: req.socket.remoteAddress ?? '127.0.0.1' },
       matched ?? {
@@ -154,6 +179,7 @@ export async function startLocalApiServer(options: LocalApiServerOptions): Promi
         routeKey: DEFAULT_ROUTE.routeKey,
       },
       requestId,
+      authorizer,
     );
     let loaded = handlers.get(fn);
     if (!loaded) {

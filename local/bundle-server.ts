@@ -9,6 +9,7 @@
  *   BUNDLES_DIR  the cdk.out folder (default cdk.out)
  *   PORT         port to listen on (default: a free one)
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import type { HttpLambdaHandler } from '../functions/shared/http/http-handler.js';
 import type { ScheduledEvent } from '../functions/webhook-redelivery/handler.js';
@@ -16,6 +17,7 @@ import type { ServiceFunctionName } from '../functions/shared/service-routes.js'
 import { lambdaContext } from './api-event.js';
 import { startLocalApiServer } from './api-server.js';
 import { readBundles } from './bundles.js';
+import type { LocalSecretsFile } from './local-secrets.js';
 import { scheduledEvent } from './redelivery-timer.js';
 
 const bundles = readBundles(process.env.BUNDLES_DIR ?? 'cdk.out');
@@ -35,9 +37,16 @@ if (process.argv[2] === '--run') {
     frontendOrigins: (process.env.FRONTEND_ORIGINS ?? '').split(',').map((origin) => origin.trim()),
     loadHandler: (fn) => load<{ handler: HttpLambdaHandler }>(fn),
     guardAccess: false,
+    // The service routes' SigV4 keys, from the secrets file the bundles read too.
+    serviceCredentials: serviceCredentials(process.env.LOCAL_SECRETS_FILE),
   });
   process.stdout.write(`READY ${api.url} ${process.version}\n`);
   const stop = () => void api.close().then(() => process.exit(0));
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+}
+
+function serviceCredentials(path: string | undefined) {
+  if (!path || !existsSync(path)) return [];
+  return (JSON.parse(readFileSync(path, 'utf8')) as LocalSecretsFile).serviceCredentials ?? [];
 }

@@ -13,4 +13,5 @@ export const HANDLER_LOADERS: Record<FunctionName, () => Promise<{ handler: Http
   repositories: () => import('../functions/repositories/handler.js'),
   'service-access': () => import('../functions/service-access/handler.js'),
   webhook: () => import('../functions/webhook/handler.js'),
+  'token-vending': () => import('../functions/token-vending/handler.js'),
 };

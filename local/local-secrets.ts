@@ -3,9 +3,24 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { newServiceKey } from '../functions/shared/secrets/key-rotation.js';
 import type { LegacyServiceKeysSecret, ServiceKeysSecret } from '../functions/shared/secrets/types.js';
+import type { ServiceCredential } from './sigv4-auth.js';
 
 /** The AWS account `npm start` plays the platform's: its service credentials name roles of it. */
 export const LOCAL_PLATFORM_AWS_ACCOUNT_ID = '123456789012';
+
+/** The role `npm start`'s seeded service credentials sign as (docs/token-vending.md "Locally"). */
+export const LOCAL_SERVICE_ROLE_ARN = `arn:aws:iam::${LOCAL_PLATFORM_AWS_ACCOUNT_ID}:role/builder`;
+
+/** Access keys shaped like IAM's (`AKIA` + 16, a 40-character secret): clients and SDKs accept them as such. */
+export function newServiceCredential(roleArn: string = LOCAL_SERVICE_ROLE_ARN): ServiceCredential {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  const id = [...randomBytes(16)].map((byte) => alphabet[byte % 32]).join('');
+  return {
+    accessKeyId: `AKIA${id}`,
+    secretAccessKey: randomBytes(30).toString('base64'),
+    roleArn,
+  };
+}
 
 export type LocalSecretsFile = {
   githubApp: {
@@ -22,6 +37,11 @@ export type LocalSecretsFile = {
   serviceKeys: ServiceKeysSecret | LegacyServiceKeysSecret;
   /** HMAC key of local event delivery's `X-Event-Signature-256` (docs/events.md); added to older files. */
   eventsSigningSecret?: string;
+  /**
+   * Who may call the IAM-authorized service routes locally (SigV4 by these keys stands for signing as
+   * `roleArn`: local/sigv4-auth.ts); seeded with one for the builder role, added to older files.
+   */
+  serviceCredentials?: ServiceCredential[];
 };
 
 /** Where the local secrets file is (as local/start.ts resolves it). */
@@ -49,6 +69,7 @@ export function generateLocalSecrets(): LocalSecretsFile {
     },
     serviceKeys: { current: newServiceKey(), retired: [] },
     eventsSigningSecret: randomBytes(32).toString('hex'),
+    serviceCredentials: [newServiceCredential()],
   };
 }
 
@@ -56,11 +77,11 @@ export function generateLocalSecrets(): LocalSecretsFile {
 export function ensureLocalSecrets(path: string): { secrets: LocalSecretsFile; created: boolean } {
   if (existsSync(path)) {
     const secrets = JSON.parse(readFileSync(path, 'utf8')) as LocalSecretsFile;
-    // A file from before local event delivery: its signing secret is generated once and kept.
-    if (!secrets.eventsSigningSecret) {
-      secrets.eventsSigningSecret = randomBytes(32).toString('hex');
-      writeFileSync(path, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
-    }
+    // A file from before local event delivery (or token vending): what it lacks is generated once and kept.
+    const missing = !secrets.eventsSigningSecret || !secrets.serviceCredentials;
+    secrets.eventsSigningSecret ||= randomBytes(32).toString('hex');
+    secrets.serviceCredentials ??= [newServiceCredential()];
+    if (missing) writeFileSync(path, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
     return { secrets, created: false };
   }
   const secrets = generateLocalSecrets();

@@ -131,6 +131,9 @@ async function main(): Promise<void> {
     canonicalOrigin: new URL(apiBaseUrl).origin,
     frontendOrigins: frontendOrigins.split(',').map((origin) => origin.trim()),
     onRequest: (line) => console.log(requestLine(line)),
+    // The service routes (token vending) verify SigV4 against these, as API Gateway's IAM authorizer.
+    serviceCredentials: secrets.serviceCredentials ?? [],
+    region: env.AWS_REGION,
   });
   stoppers.push(() => api.close());
 
@@ -226,6 +229,8 @@ async function main(): Promise<void> {
       `  DynamoDB Local ${dynamoEndpoint}   table "${tableName}" ${table === 'created' ? 'created' : 'reused, data kept'}${dynamodb ? ` in ${dataDir}/dynamodb` : ''}`,
       seeded || `  GitHub         ${githubApiUrl} (real GitHub App settings from the environment)`,
       `  Secrets        ${secretsFile}${secretsCreated ? ' (generated)' : ''}`,
+      `  Service auth   SigV4 (execute-api, ${env.AWS_REGION}) on /service/… with "serviceCredentials" in ${secretsFile}: ${(secrets.serviceCredentials ?? []).map((credential) => credential.roleArn).join(', ') || 'none'}`,
+      `                 try: npm run vend -- --account <accountId> --repo owner/name --permission contents:read`,
       appKey.line,
       `  Redelivery     ${redeliverySeconds > 0 ? `failed webhook deliveries every ${redeliverySeconds} s` : 'off'}`,
       `  Events         ${eventsTargetUrl ? `posted to ${eventsTargetUrl}, signed (EVENTS_SIGNING_SECRET${env.EVENTS_SIGNING_SECRET ? '' : `: "eventsSigningSecret" in ${secretsFile}`})` : 'printed here (set EVENTS_TARGET_URL to post them)'}`,

@@ -75,6 +75,7 @@ const schema = z
     MAX_INVITATIONS_PER_HOUR: positiveInt(),
     MAX_ACCOUNTS_PER_HOUR: positiveInt(),
     MAX_SIGN_INS_PER_MINUTE: positiveInt(),
+    MAX_SERVICE_TOKENS_PER_MINUTE: positiveInt(),
     /**
      * How App JWTs are signed (docs/security.md "The App's private key in KMS"): with the PEM in the App
      * secret, or by KMS Sign with the key APP_KEY_ID (the secret then holds no privateKey).
@@ -106,6 +107,8 @@ export type AbuseLimitSettings = Readonly<{
   invitationsPerUserPerHour: number;
   accountsPerUserPerHour: number;
   signInsPerUserPerMinute: number;
+  /** Token vending requests (and revocations) per IAM principal per minute (docs/token-vending.md). */
+  serviceTokensPerPrincipalPerMinute: number;
 }>;
 
 /** The defaults; `-c` context keys (lib/stack-settings.ts) or `MAX_*` variables override each. */
@@ -114,6 +117,7 @@ export const ABUSE_LIMIT_DEFAULTS: AbuseLimitSettings = Object.freeze({
   invitationsPerUserPerHour: 20,
   accountsPerUserPerHour: 10,
   signInsPerUserPerMinute: 10,
+  serviceTokensPerPrincipalPerMinute: 120,
 });
 
 export type Config = Readonly<{
@@ -180,6 +184,8 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
         values.MAX_INVITATIONS_PER_HOUR ?? ABUSE_LIMIT_DEFAULTS.invitationsPerUserPerHour,
       accountsPerUserPerHour: values.MAX_ACCOUNTS_PER_HOUR ?? ABUSE_LIMIT_DEFAULTS.accountsPerUserPerHour,
       signInsPerUserPerMinute: values.MAX_SIGN_INS_PER_MINUTE ?? ABUSE_LIMIT_DEFAULTS.signInsPerUserPerMinute,
+      serviceTokensPerPrincipalPerMinute:
+        values.MAX_SERVICE_TOKENS_PER_MINUTE ?? ABUSE_LIMIT_DEFAULTS.serviceTokensPerPrincipalPerMinute,
     }),
     appKeySigning:
       values.APP_KEY_SIGNING === 'kms'

@@ -36,6 +36,10 @@ export const METRIC = {
   repositorySyncFailures: 'RepositorySyncFailures',
   /** Requests refused by an abuse limit (reason: the limit, e.g. `invitations_per_hour`). */
   abuseLimitRefusals: 'AbuseLimitRefusals',
+  /** Installation tokens handed to platform back-ends (docs/token-vending.md). */
+  serviceTokensVended: 'ServiceTokensVended',
+  /** Token vending requests refused with 403 (reason: the refusal's code, e.g. `outside_service_access_policy`). */
+  serviceTokensRefused: 'ServiceTokensRefused',
 } as const;
 
 export type MetricName = (typeof METRIC)[keyof typeof METRIC];

@@ -15,7 +15,8 @@ export type FunctionName =
   | 'create-repo'
   | 'repositories'
   | 'service-access'
-  | 'webhook';
+  | 'webhook'
+  | 'token-vending';
 
 /** Functions run on a schedule (EventBridge in AWS, a timer in `npm start`), behind no route. */
 export type ScheduledFunctionName = 'webhook-redelivery' | 'repository-sync';
@@ -48,7 +49,9 @@ export type TableKeyPrefix =
   // The outbox of domain events, written beside each change (docs/events.md).
   | 'EVENT#'
   // Each account's activity log (docs/events.md "Activity log").
-  | 'ACTIVITY#';
+  | 'ACTIVITY#'
+  // The audit of vended service tokens, by the token's SHA-256 (docs/token-vending.md "Audit").
+  | 'VEND#';
 
 export type FunctionSpec = Readonly<{
   /** Handler module, relative to the repository root; it exports `handler`. */
@@ -178,6 +181,17 @@ export const SERVICE_FUNCTIONS: Readonly<Record<ServiceFunctionName, FunctionSpe
       'EVENT#',
     ],
   },
+  'token-vending': {
+    // Called by the platform's back-ends over AWS IAM (SigV4), never with a session: mints installation
+    // tokens narrowed to what an account's service access policy grants (docs/token-vending.md), through
+    // the shared encrypted token cache (the App secret and the service keys), and revokes them.
+    entry: entry('token-vending'),
+    description: 'Installation tokens for the platform back-ends (IAM-authorized), and their revocation',
+    access: { table: true, githubAppSecret: true, webhookSecret: false, serviceKeys: true },
+    // Policies and links (`ACCOUNT#`), installation details and cached tokens (`INSTALLATION#`), the
+    // audit (`VEND#`), the per-principal throttle (`LIMIT#`).
+    tablePrefixes: ['ACCOUNT#', 'INSTALLATION#', 'VEND#', 'LIMIT#'],
+  },
   'webhook-redelivery': {
     // Scheduled: lists the App's deliveries and redelivers failed ones as the App (a JWT from the App
     // secret); reads and annotates delivery records. No installation tokens, so no service keys.
@@ -224,6 +238,12 @@ export type RouteSpec = Readonly<{
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   path: string;
   fn: FunctionName;
+  /**
+   * `iam`: API Gateway's IAM authorizer (SigV4, `execute-api:Invoke`) admits the request before the
+   * function runs and hands it the caller (docs/token-vending.md); the local server verifies the same
+   * signatures (local/sigv4-auth.ts). Absent: the function authenticates (session, webhook signature).
+   */
+  auth?: 'iam';
 }>;
 
 export const ROUTES: readonly RouteSpec[] = [
@@ -267,6 +287,8 @@ export const ROUTES: readonly RouteSpec[] = [
   { method: 'PATCH', path: '/accounts/{accountId}/service-access/{policyId}', fn: 'service-access' },
   { method: 'DELETE', path: '/accounts/{accountId}/service-access/{policyId}', fn: 'service-access' },
   { method: 'POST', path: '/webhooks/github', fn: 'webhook' },
+  { method: 'POST', path: '/service/accounts/{accountId}/tokens', fn: 'token-vending', auth: 'iam' },
+  { method: 'DELETE', path: '/service/tokens', fn: 'token-vending', auth: 'iam' },
 ];
 
 /**

@@ -23,6 +23,7 @@ import { ServiceAccessStore } from './store/service-access-store.js';
 import { SessionStore } from './store/session-store.js';
 import { getTable, type Table } from './store/table.js';
 import { UserStore } from './store/user-store.js';
+import { VendAuditStore } from './store/vend-audit-store.js';
 
 /**
  * Everything a handler needs, built once per container on first use: every store of the table comes
@@ -43,6 +44,7 @@ export type Services = {
   repositoryIndex: RepositoryIndexStore;
   repositorySync: RepositorySyncStore;
   serviceAccess: ServiceAccessStore;
+  vendAudit: VendAuditStore;
   repoCreations: RepoCreationStore;
   idempotency: IdempotencyStore;
   github: GitHubRequest;
@@ -69,6 +71,7 @@ export function getServices(): Services {
     repositoryIndex: new RepositoryIndexStore(table),
     repositorySync: new RepositorySyncStore(table),
     serviceAccess: new ServiceAccessStore(table),
+    vendAudit: new VendAuditStore(table),
     repoCreations: new RepoCreationStore(table),
     idempotency: new IdempotencyStore(table),
     // Built on first use (and kept by getGitHubRequest): the webhook and GET /me never call GitHub.

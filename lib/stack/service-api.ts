@@ -8,6 +8,7 @@ import {
   LogGroupLogDestination,
   type CfnStage,
 } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { addDefaultRoute } from '../default-route.js';
@@ -95,6 +96,9 @@ export class ServiceApi {
     const cfnStage = this.stage.node.defaultChild as CfnStage;
     // RouteSettings is free-form JSON to CloudFormation: keys are written as CloudFormation spells them.
     const routeSettings: Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }> = {};
+    // The service routes (token vending): API Gateway checks the caller's SigV4 signature and its
+    // `execute-api:Invoke` permission before the function runs, and hands it the caller's ARN.
+    const iam = new HttpIamAuthorizer();
     for (const route of ROUTES) {
       let integration = integrations.get(route.fn);
       if (!integration) {
@@ -105,6 +109,7 @@ export class ServiceApi {
         path: route.path,
         methods: [HttpMethod[route.method]],
         integration,
+        ...(route.auth === 'iam' ? { authorizer: iam } : {}),
       });
       const throttle = routeThrottle(route);
       if (throttle) {
@@ -125,7 +130,7 @@ export class ServiceApi {
     Validations.of(this.api).acknowledge({
       id: 'AwsSolutions-APIG4',
       reason:
-        'Authorization is the service itself: every route but /health, /auth/login and /auth/callback checks the session and the caller’s account role; webhooks are authenticated by their HMAC signature over the raw body. An API Gateway authorizer cannot check account membership.',
+        'Authorization is the service itself: every route but /health, /auth/login and /auth/callback checks the session and the caller’s account role; webhooks are authenticated by their HMAC signature over the raw body. An API Gateway authorizer cannot check account membership. The /service/… routes (token vending to the platform’s back-ends) do use API Gateway’s IAM authorizer (SigV4, execute-api:Invoke), and the function then checks the account’s service access policy.',
     });
   }
 }

@@ -472,6 +472,11 @@ export class World {
     return token;
   }
 
+  /** DELETE /installation/token: the token is gone (GitHub answers 401 to it from then on). */
+  revokeInstallationToken(token: string): boolean {
+    return this.installationTokens.delete(token);
+  }
+
   liveInstallationToken(token: string): InstallationToken | undefined {
     const record = this.installationTokens.get(token);
     if (!record || record.expiresAtMs <= this.clock.nowMs()) return undefined;

@@ -74,10 +74,12 @@ it('a well-formed session is checked against the secret (so the stand-in is real
 
 /** Every route but the public ones (health, the sign-in flow, GitHub's webhook) checks a session. */
 const PUBLIC = new Set(['/health', '/auth/login', '/auth/callback', '/webhooks/github']);
-const SESSION_ROUTES = ROUTES.filter((route) => !PUBLIC.has(route.path)).map((route) => [
-  route.method,
-  route.path.replace('{accountId}', 'acc_0123456789abcdef').replace(/\{[A-Za-z]+\}/g, '1'),
-]);
+const SESSION_ROUTES = ROUTES.filter((route) => !PUBLIC.has(route.path) && route.auth !== 'iam').map(
+  (route) => [
+    route.method,
+    route.path.replace('{accountId}', 'acc_0123456789abcdef').replace(/\{[A-Za-z]+\}/g, '1'),
+  ],
+);
 
 it('covers every session-checked route', () => {
   expect(SESSION_ROUTES.length).toBeGreaterThanOrEqual(20);
@@ -90,6 +92,20 @@ it.each(SESSION_ROUTES)('%s %s without a session is 401 without reading a secret
   });
   expect(response.status).toBe(401);
   expect(await response.json()).toMatchObject({ error: 'unauthenticated' });
+  expect(secretReads).toBe(0);
+});
+
+// The IAM-authorized service routes (token vending): API Gateway's authorizer, or the local server's
+// SigV4 check, refuses an unsigned request before the function runs.
+it.each(
+  ROUTES.filter((route) => route.auth === 'iam').map((route) => [
+    route.method,
+    route.path.replace('{accountId}', 'acc_0123456789abcdef'),
+  ]),
+)('%s %s without a SigV4 signature is 403 without reading a secret', async (method, path) => {
+  const response = await call(method, path, { headers: { 'content-type': 'application/json' }, body: '{}' });
+  expect(response.status).toBe(403);
+  expect(await response.json()).toMatchObject({ error: 'missing_authentication' });
   expect(secretReads).toBe(0);
 });
 

@@ -42,6 +42,7 @@ const EXPECTED_ALARMS = [
   'GitHubRateLimitLow',
   'EventDeliveryFailed',
   'EventDeadLetters',
+  'ServiceTokenRefusals',
   ...Object.keys(SERVICE_FUNCTIONS).flatMap((fn) =>
     ['Errors', 'Throttles', 'DurationNearTimeout'].map((kind) => `${pascal(fn)}-${kind}`),
   ),
@@ -140,6 +141,10 @@ describe('observability in the synthesized stack', () => {
     );
     expect(serviceMetricsOf(alarmNamed('WebhookRedeliveryFailed'))).toEqual([
       { name: METRIC.redeliveryRunFailures, dimensions: service },
+    ]);
+    // Token vending's refusals, whatever the reason (functions/token-vending/vend-token.ts reportRefusal).
+    expect(serviceMetricsOf(alarmNamed('ServiceTokenRefusals'))).toEqual([
+      { name: METRIC.serviceTokensRefused, dimensions: service },
     ]);
   });
 

@@ -10,7 +10,13 @@ type OpenApi = {
 const document = parse(readFileSync(new URL('../../openapi.yaml', import.meta.url), 'utf8')) as OpenApi;
 const METHODS = new Set(['get', 'post', 'put', 'delete', 'patch']);
 /** Operations an abuse limit may refuse (docs/security.md "Abuse limits"): their 429 says so too. */
-const ABUSE_LIMITED = new Set(['post /accounts', 'post /accounts/{accountId}/members']);
+const ABUSE_LIMITED = new Set([
+  'post /accounts',
+  'post /accounts/{accountId}/members',
+  // Token vending's per-principal throttle (docs/token-vending.md).
+  'post /service/accounts/{accountId}/tokens',
+  'delete /service/tokens',
+]);
 
 const documented = Object.entries(document.paths).flatMap(([path, item]) =>
   Object.keys(item)

@@ -61,6 +61,23 @@ describe('GitHubAppStack', () => {
     }
   });
 
+  it('authorizes exactly the service routes (token vending) with AWS IAM, every other route by the service', () => {
+    const iam = resources('AWS::ApiGatewayV2::Route')
+      .filter(([, route]) => route.Properties.AuthorizationType === 'AWS_IAM')
+      .map(([, route]) => route.Properties.RouteKey)
+      .sort();
+    expect(iam).toEqual(['DELETE /service/tokens', 'POST /service/accounts/{accountId}/tokens']);
+    expect(
+      ROUTES.filter((route) => route.auth === 'iam')
+        .map(routeKey)
+        .sort(),
+    ).toEqual(iam);
+    const others = resources('AWS::ApiGatewayV2::Route').filter(
+      ([, route]) => !iam.includes(route.Properties.RouteKey as string),
+    );
+    for (const [, route] of others) expect(route.Properties.AuthorizationType ?? 'NONE').toBe('NONE');
+  });
+
   it('builds every function on Node 22, arm64, from the one helper', () => {
     // Beside CDK's own BucketDeployment handler (the console's upload; test/infra/console-hosting.test.ts);
     // the event pipe's enrichment is one of them (test/infra/event-delivery.test.ts).

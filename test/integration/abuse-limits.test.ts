@@ -90,6 +90,7 @@ describe('AbuseLimits', () => {
     invitationsPerUserPerHour: 2,
     accountsPerUserPerHour: 2,
     signInsPerUserPerMinute: 2,
+    serviceTokensPerPrincipalPerMinute: 2,
   };
 
   it('counts only what happened: a failed action gives its slot back; over the limit is a 429 with Retry-After', async () => {

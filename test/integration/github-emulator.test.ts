@@ -50,6 +50,7 @@ describe('every emulated response validates against GitHub’s OpenAPI descripti
       'DELETE /applications/{client_id}/token',
       'DELETE /applications/{client_id}/grant',
       'DELETE /repos/{owner}/{repo}',
+      'DELETE /installation/token',
     ]);
     expect(operations.filter((operation) => !covered.has(operation) && !bodiless.has(operation))).toEqual([]);
   });

@@ -11,9 +11,11 @@ import { startGitHubEmulator, type GitHubEmulator } from '../../local/github-emu
 import {
   generateLocalSecrets,
   LOCAL_PLATFORM_AWS_ACCOUNT_ID,
+  newServiceCredential,
   type LocalSecretsFile,
 } from '../../local/local-secrets.js';
 import { freePort } from '../../local/ports.js';
+import type { ServiceCredential } from '../../local/sigv4-auth.js';
 import { startLocalRepositorySync, type LocalRepositorySync } from '../../local/repository-sync.js';
 import { createTestTable, testDynamoEndpoint } from './dynamodb.js';
 import { startDynamoFaultProxy, type DynamoFaultProxy } from './dynamodb-fault-proxy.js';
@@ -30,6 +32,8 @@ export type ServiceFixture = {
   emulator: GitHubEmulator;
   admin: EmulatorAdmin;
   secrets: LocalSecretsFile;
+  /** Who may sign the IAM-authorized service routes (SigV4; the first is the builder role). */
+  serviceCredentials: ServiceCredential[];
   secretsFile: string;
   table: Awaited<ReturnType<typeof createTestTable>>;
   /** With `dynamoFaults`: the proxy between the handlers and DynamoDB Local. */
@@ -76,6 +80,10 @@ export async function startService(
     repositorySync?: boolean;
     /** The production abuse limits (their defaults) instead of the suites' generous ones (test-settings.ts). */
     productionLimits?: boolean;
+    /** More IAM roles that may sign the service routes (beside the seeded builder role): a credential each. */
+    serviceRoles?: string[];
+    /** Settings of the handlers' environment over the suites' own (e.g. one abuse limit). */
+    env?: Record<string, string>;
   } = {},
 ): Promise<ServiceFixture> {
   const table = await createTestTable({ stream: options.stream ?? false });
@@ -85,6 +93,10 @@ export async function startService(
   const emulator = await startGitHubEmulator();
   const admin = new EmulatorAdmin(emulator.url);
   const secrets = generateLocalSecrets();
+  secrets.serviceCredentials = [
+    ...(secrets.serviceCredentials ?? []),
+    ...(options.serviceRoles ?? []).map((roleArn) => newServiceCredential(roleArn)),
+  ];
   secrets.githubApp.clientSecret = randomBytes(20).toString('hex');
   const secretsFile = join(mkdtempSync(join(tmpdir(), 'service-')), 'secrets.json');
   writeFileSync(secretsFile, JSON.stringify(secrets), { mode: 0o600 });
@@ -103,6 +115,7 @@ export async function startService(
     // The tests' own DynamoDB limits; fault suites test the production ones.
     ...(options.dynamoFaults ? {} : TEST_DYNAMODB_ENV),
     ...(options.productionLimits ? {} : TEST_ABUSE_LIMITS_ENV),
+    ...options.env,
   };
   if (options.dynamoFaults) for (const name of Object.keys(TEST_DYNAMODB_ENV)) delete process.env[name];
   if (options.productionLimits)
@@ -121,6 +134,9 @@ export async function startService(
       const violation = contract?.violation(answer);
       if (violation) contractViolations.push(violation);
     },
+    // API Gateway's IAM authorizer on the service routes, as npm start verifies it.
+    serviceCredentials: secrets.serviceCredentials ?? [],
+    region: 'us-east-1',
   });
   await registerServiceApp(admin, secrets, apiBaseUrl, {
     ...(options.expiringUserTokens === undefined ? {} : { expiringUserTokens: options.expiringUserTokens }),
@@ -138,6 +154,7 @@ export async function startService(
     admin,
     repositorySync,
     secrets,
+    serviceCredentials: secrets.serviceCredentials ?? [],
     secretsFile,
     table,
     dynamo,

@@ -24,6 +24,7 @@ describe('parseConfig', () => {
         invitationsPerUserPerHour: 20,
         accountsPerUserPerHour: 10,
         signInsPerUserPerMinute: 10,
+        serviceTokensPerPrincipalPerMinute: 120,
       },
       appKeySigning: { kind: 'secret' },
       dynamodbEndpoint: undefined,
@@ -57,6 +58,7 @@ describe('parseConfig', () => {
       invitationsPerUserPerHour: 20,
       accountsPerUserPerHour: 10,
       signInsPerUserPerMinute: 3,
+      serviceTokensPerPrincipalPerMinute: 120,
     });
     for (const value of ['0', '-2', 'many'])
       expect(() => parseConfig({ ...valid, MAX_ACCOUNTS_PER_HOUR: value })).toThrow(

@@ -89,16 +89,25 @@ const suspended = () =>
   );
 
 async function installationToken(state: AppAuthState, installationId: number, scope: TokenScope) {
+  return (await installationAuthentication(state, installationId, scope)).token;
+}
+
+/** An installation token of `scope` and GitHub's expiry of it, from the shared cache or minted into it. */
+async function installationAuthentication(
+  state: AppAuthState,
+  installationId: number,
+  scope: TokenScope,
+): Promise<{ token: string; expiresAt: string }> {
   const { permissions } = scope;
   const repositoryNames = scope.repositoryNames?.length ? [...scope.repositoryNames] : undefined;
   try {
-    const { token } = await state.auth({
+    const { token, expiresAt } = await state.auth({
       type: 'installation',
       installationId,
       permissions,
       ...(repositoryNames ? { repositoryNames } : {}),
     });
-    return token;
+    return { token, expiresAt };
   } catch (error) {
     await state.cache.release(cacheKey(installationId, scope));
     // Throttling first: a rate-limited 403 is never read as "suspended".
@@ -191,4 +200,21 @@ export function withInstallationToken<T>(
   call: (token: string) => Promise<T>,
 ): Promise<T> {
   return installationTokenSession(installationId, scope)(call);
+}
+
+/**
+ * The token itself and its expiry, for a caller that hands it on (token vending): the cached token of
+ * `scope` if a fresh one is there, else one minted into the shared cache (one per scope per hour across
+ * every container). Errors as installationTokenSession's.
+ */
+export async function cachedInstallationToken(
+  installationId: number,
+  scope: TokenScope,
+): Promise<{ token: string; expiresAt: string }> {
+  return installationAuthentication(await getAppAuth(), installationId, scope);
+}
+
+/** A token revoked at GitHub: forget it wherever the shared cache holds it for the installation. */
+export async function forgetInstallationToken(installationId: number, token: string): Promise<void> {
+  await (await getAppAuth()).cache.invalidate(installationId, token);
 }

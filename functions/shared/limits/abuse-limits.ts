@@ -6,16 +6,26 @@ import { getServices } from '../services.js';
 import { RateLimitStore, type RateLimit } from '../store/rate-limit-store.js';
 
 /** The per-user rate limits (docs/security.md "Abuse limits"); the pending-invitations cap is a count. */
-export type RateLimitName = 'accountsPerHour' | 'invitationsPerHour' | 'signInsPerMinute';
+export type RateLimitName =
+  | 'accountsPerHour'
+  | 'invitationsPerHour'
+  | 'signInsPerMinute'
+  /** Per IAM principal (its role ARN), not per user: token vending (docs/token-vending.md). */
+  | 'serviceTokensPerMinute';
 
 /** The limit's name in the metric's `reason` and the log line. */
 export type LimitReason =
-  'accounts_per_hour' | 'invitations_per_hour' | 'sign_ins_per_minute' | 'pending_invitations';
+  | 'accounts_per_hour'
+  | 'invitations_per_hour'
+  | 'sign_ins_per_minute'
+  | 'pending_invitations'
+  | 'service_tokens_per_minute';
 
 const WHAT: Record<RateLimitName, string> = {
   accountsPerHour: 'accounts created',
   invitationsPerHour: 'invitations sent',
   signInsPerMinute: 'sign-ins',
+  serviceTokensPerMinute: 'token requests',
 };
 
 /**
@@ -38,11 +48,19 @@ export class AbuseLimits {
         windowSeconds: 3600,
       },
       signInsPerMinute: { name: 'sign-ins', max: settings.signInsPerUserPerMinute, windowSeconds: 60 },
+      serviceTokensPerMinute: {
+        name: 'service-tokens',
+        max: settings.serviceTokensPerPrincipalPerMinute,
+        windowSeconds: 60,
+      },
     };
   }
 
-  /** Takes one slot of `limit` for the user; over it, TooManyRequestsError and nothing counted. */
-  async take(limit: RateLimitName, userId: number): Promise<void> {
+  /**
+   * Takes one slot of `limit` for the user (or, for service tokens, the principal's role ARN); over it,
+   * TooManyRequestsError and nothing counted.
+   */
+  async take(limit: RateLimitName, userId: number | string): Promise<void> {
     const taken = await this.store.take(this.limits[limit], userId);
     if (!taken.allowed) throw this.refuse(limit, userId, taken.retryAfterSeconds);
   }
@@ -64,10 +82,19 @@ export class AbuseLimits {
     }
   }
 
-  private refuse(limit: RateLimitName, userId: number, retryAfterSeconds: number): TooManyRequestsError {
+  private refuse(
+    limit: RateLimitName,
+    subject: number | string,
+    retryAfterSeconds: number,
+  ): TooManyRequestsError {
     const max = this.limits[limit].max;
     const per = this.limits[limit].windowSeconds === 60 ? 'minute' : 'hour';
-    abuseLimitReached(reasonOf(limit), { userId, max, retryAfterSeconds });
+    abuseLimitReached(
+      reasonOf(limit),
+      typeof subject === 'number'
+        ? { userId: subject, max, retryAfterSeconds }
+        : { principal: subject, max, retryAfterSeconds },
+    );
     return new TooManyRequestsError(
       `Too many ${WHAT[limit]}: at most ${max} per ${per}. Try again in ${retryAfterSeconds} s.`,
       retryAfterSeconds,
@@ -75,17 +102,18 @@ export class AbuseLimits {
   }
 }
 
-const reasonOf = (limit: RateLimitName): LimitReason =>
-  limit === 'accountsPerHour'
-    ? 'accounts_per_hour'
-    : limit === 'invitationsPerHour'
-      ? 'invitations_per_hour'
-      : 'sign_ins_per_minute';
+const REASONS: Readonly<Record<RateLimitName, LimitReason>> = {
+  accountsPerHour: 'accounts_per_hour',
+  invitationsPerHour: 'invitations_per_hour',
+  signInsPerMinute: 'sign_ins_per_minute',
+  serviceTokensPerMinute: 'service_tokens_per_minute',
+};
+const reasonOf = (limit: RateLimitName): LimitReason => REASONS[limit];
 
 /** The operator's signal (docs/operations.md): one metric (by limit) and one WARN line per refusal. */
 export function abuseLimitReached(
   reason: LimitReason,
-  fields: { userId?: number; accountId?: string; max: number; retryAfterSeconds: number },
+  fields: { userId?: number; principal?: string; accountId?: string; max: number; retryAfterSeconds: number },
 ): void {
   count(METRIC.abuseLimitRefusals, { reason });
   logger.warn('Abuse limit reached', { limit: reason, ...fields });

@@ -146,6 +146,19 @@ export const keys = {
     PK: `LIMIT#${limit}#${subject}`,
     SK: `WINDOW#${windowStart}`,
   }),
+  /**
+   * One installation token vended to a platform back-end (docs/token-vending.md "Audit"): a partition per
+   * token, by its SHA-256 (hex), never the token; one item per issue (a cached token may be issued again).
+   */
+  vendIssue: (tokenSha256: string, issuedAt: string, requestId: string) => ({
+    PK: `VEND#${tokenSha256}`,
+    SK: `ISSUE#${issuedAt}#${requestId}`,
+  }),
+  /** That token's revocation, by whom. */
+  vendRevoke: (tokenSha256: string, revokedAt: string) => ({
+    PK: `VEND#${tokenSha256}`,
+    SK: `REVOKE#${revokedAt}`,
+  }),
 } as const;
 
 /** Sort-key prefixes for adjacency-list queries. */
@@ -167,6 +180,7 @@ export const prefixes = {
   repoIndexPendingClear: 'INSTALLATION#',
   installationConfirmRequest: 'INSTALLATION#',
   repositorySyncPage: 'PAGE#',
+  vendIssue: 'ISSUE#',
 } as const;
 
 /** Ids fit in 16 digits (JavaScript's safe integers): padded, string order is numeric order. */

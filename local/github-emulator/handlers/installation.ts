@@ -1,4 +1,4 @@
-import { GitHubError, requiresAuthentication } from '../errors.js';
+import { badCredentials, GitHubError, requiresAuthentication } from '../errors.js';
 import { installationRepositories } from '../events.js';
 import { json, type Route } from '../http.js';
 import { paginate } from './paginate.js';
@@ -38,6 +38,21 @@ export const installationRoutes: Route[] = [
         },
         headers,
       );
+    },
+  },
+  {
+    // "Revoke an installation access token": the token revokes itself. 204; from then on GitHub answers
+    // 401 Bad credentials to it, a second DELETE included (the credential no longer resolves).
+    method: 'DELETE',
+    template: '/installation/token',
+    kind: 'rest',
+    handle: (request, context) => {
+      const { credential } = request;
+      if (credential.kind === 'invalid') throw credential.error;
+      if (credential.kind === 'none') throw requiresAuthentication();
+      if (credential.kind !== 'installation_token') throw badCredentials();
+      context.world.revokeInstallationToken(credential.token.token);
+      return { status: 204 };
     },
   },
 ];

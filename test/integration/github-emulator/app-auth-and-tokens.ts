@@ -150,6 +150,33 @@ describe('installation access tokens', () => {
     expect(error.response?.data).toMatchObject({ message: 'Resource not accessible by integration' });
   });
 
+  it('revokes a token with DELETE /installation/token: 204, then 401 Bad credentials, a second DELETE too', async () => {
+    const { token: jwt } = await appAuth()({ type: 'app' });
+    const { data } = await request('POST /app/installations/{installation_id}/access_tokens', {
+      installation_id: installations.org,
+      permissions: { contents: 'read' },
+      headers: { authorization: `bearer ${jwt}` },
+    });
+    const headers = { authorization: `token ${data.token}` };
+    await expect(request('GET /installation/repositories', { headers })).resolves.toMatchObject({
+      status: 200,
+    });
+    await expect(request('DELETE /installation/token', { headers })).resolves.toMatchObject({ status: 204 });
+    for (const call of [
+      request('GET /installation/repositories', { headers }),
+      request('DELETE /installation/token', { headers }),
+    ]) {
+      const error = await failure(call);
+      expect(error.status).toBe(401);
+      expect(error.response?.data).toMatchObject({ message: 'Bad credentials' });
+    }
+    // Only an installation token revokes itself: a user token or a JWT is refused.
+    const byJwt = await failure(
+      request('DELETE /installation/token', { headers: { authorization: `bearer ${jwt}` } }),
+    );
+    expect(byJwt.status).toBe(401);
+  });
+
   it("answers 404 for another App's installation and 403 while suspended", async () => {
     const keys = generateAppKeys();
     const other = await fx.admin.registerApp({ slug: 'other-app', publicKey: keys.publicKey });

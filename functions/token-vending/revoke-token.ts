@@ -1,0 +1,58 @@
+import { forgetInstallationToken } from '../shared/github/app-auth.js';
+import { isGitHubStatus, toUpstreamError } from '../shared/github/github.js';
+import type { ServiceCaller } from '../shared/http/service-route.js';
+import { abuseLimits } from '../shared/limits/abuse-limits.js';
+import { logger } from '../shared/logger.js';
+import { getServices } from '../shared/services.js';
+import { refusal } from './decide.js';
+import { tokenSha256 } from './vend-token.js';
+
+/**
+ * Revokes a vended token at GitHub (`DELETE /installation/token`, authenticated by the token itself),
+ * drops it from the shared token cache and audits the revocation. Only a principal the token was issued
+ * to may revoke it (the audit says to whom: found by the token's SHA-256); anyone else, or a token this
+ * service never vended, is refused alike (403), so the answer tells nothing about other principals'
+ * tokens. A token GitHub no longer accepts (expired, already revoked) is gone: the answer is the same 204.
+ */
+export async function revokeToken(input: {
+  caller: ServiceCaller;
+  token: string;
+  requestId: string;
+}): Promise<void> {
+  const { caller, token } = input;
+  const { vendAudit, github } = getServices();
+  await abuseLimits().take('serviceTokensPerMinute', caller.roleArn);
+  const sha256 = tokenSha256(token);
+  const issues = await vendAudit.issuesOf(sha256);
+  const issue = issues.find((candidate) => candidate.principal === caller.roleArn);
+  if (!issue)
+    throw refusal(
+      'token_not_issued_to_caller',
+      'This token was not vended to your role by this service: only a role it was issued to may revoke it.',
+    );
+
+  let outcome: 'revoked' | 'already_invalid' = 'revoked';
+  try {
+    await github('DELETE /installation/token', { headers: { authorization: `token ${token}` } });
+  } catch (error) {
+    if (!isGitHubStatus(error, 401)) throw toUpstreamError(error) ?? error;
+    outcome = 'already_invalid';
+  }
+  // Whatever GitHub said, no later request may be answered with this token from the cache.
+  await forgetInstallationToken(issue.installationId, token);
+  await vendAudit.recordRevocation({
+    tokenSha256: sha256,
+    revokedAt: new Date().toISOString(),
+    requestId: input.requestId,
+    revoker: caller.roleArn,
+    installationId: issue.installationId,
+    outcome,
+  });
+  logger.info('Service token revoked', {
+    principal: caller.roleArn,
+    accountId: issue.accountId,
+    installationId: issue.installationId,
+    tokenSha256: sha256,
+    outcome,
+  });
+}

@@ -1,0 +1,453 @@
+import { createHash } from 'node:crypto';
+import { execFile } from 'node:child_process';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import {
+  revokeToken,
+  signedFetch,
+  VendingRefused,
+  vendToken,
+  type SigningOptions,
+  type VendedToken,
+} from '../../examples/token-vending-client.js';
+import { keys } from '../../functions/shared/store/keys.js';
+import { setAbuseLimitClockForTests } from '../../functions/shared/limits/abuse-limits.js';
+import { logger } from '../../functions/shared/logger.js';
+import { METRIC, METRICS_NAMESPACE } from '../../functions/shared/metrics.js';
+import { captureOutput } from '../support/capture-output.js';
+import { api, signIn, startService, type ServiceFixture } from '../support/service.js';
+import { TOKEN_IN_LOGS } from '../support/token-patterns.js';
+
+/*
+ * Token vending end to end (docs/token-vending.md) on the real service: the handlers behind the local
+ * API server verifying SigV4 as API Gateway's IAM authorizer does, DynamoDB Local, the GitHub emulator.
+ * A back-end signs with the AWS SDK's signer (examples/token-vending-client.ts, what `npm run vend` uses).
+ */
+
+const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
+const BUILDER = 'arn:aws:iam::123456789012:role/builder';
+const DEPLOYER = 'arn:aws:iam::123456789012:role/deployer';
+const STRANGER = 'arn:aws:iam::123456789012:role/stranger';
+const SHORT_LIVED = 'arn:aws:iam::123456789012:role/short-lived';
+/** This suite's throttle: far above what one role asks here in a minute, reached on purpose once. */
+const PER_MINUTE = 30;
+
+let fx: ServiceFixture;
+let accountId: string;
+// The handlers' logs (all of them: the tests' default is silent) and EMF metric lines, as they write
+// them to stdout (read back below).
+logger.setLogLevel('DEBUG');
+const output = captureOutput();
+let installationId: number;
+
+const as = (roleArn: string): SigningOptions => {
+  const credential = fx.serviceCredentials.find((entry) => entry.roleArn === roleArn);
+  if (!credential) throw new Error(`no credential for ${roleArn}`);
+  return {
+    credentials: { accessKeyId: credential.accessKeyId, secretAccessKey: credential.secretAccessKey },
+    region: 'us-east-1',
+  };
+};
+const vend = (roleArn: string, repositories: string[], permissions: Record<string, 'read' | 'write'>) =>
+  vendToken(fx.api.url, { accountId, repositories, permissions }, as(roleArn));
+/** The refusal a vending request meets (status and body), or a failure if it was granted. */
+async function refusal(request: Promise<unknown>) {
+  try {
+    await request;
+  } catch (error) {
+    if (error instanceof VendingRefused) return { status: error.status, ...error.body };
+    throw error;
+  }
+  throw new Error('granted');
+}
+const sha256 = (token: string) => createHash('sha256').update(token).digest('hex');
+/** GitHub (the emulator) called with a token, as a back-end would. */
+const github = (token: string, path: string, init: RequestInit = {}) =>
+  fetch(`${fx.emulator.url}${path}`, {
+    ...init,
+    headers: { authorization: `token ${token}`, accept: 'application/vnd.github+json', ...init.headers },
+  });
+const mints = async () =>
+  (await fx.admin.calls()).filter((call) => call.route.includes('access_tokens')).length;
+async function tableItems(): Promise<Array<Record<string, unknown>>> {
+  const items: Array<Record<string, unknown>> = [];
+  let start: Record<string, never> | undefined;
+  do {
+    const page = await fx.table.raw.send(
+      new ScanCommand({ TableName: fx.table.tableName, ConsistentRead: true, ExclusiveStartKey: start }),
+    );
+    items.push(...(page.Items ?? []).map((item) => unmarshall(item)));
+    start = page.LastEvaluatedKey as Record<string, never> | undefined;
+  } while (start);
+  return items;
+}
+const policy = (id: string, fields: Record<string, unknown>) =>
+  fx.table.table.put({
+    ...keys.serviceAccess(accountId, id),
+    id,
+    accountId,
+    maxLifetimeMinutes: null,
+    createdBy: 1,
+    createdAt: '2026-12-07T00:00:00.000Z',
+    updatedAt: '2026-12-07T00:00:00.000Z',
+    ...fields,
+  });
+
+beforeAll(async () => {
+  fx = await startService({
+    serviceRoles: [DEPLOYER, STRANGER, SHORT_LIVED],
+    env: { MAX_SERVICE_TOKENS_PER_MINUTE: String(PER_MINUTE) },
+  });
+  const appId = Number(fx.secrets.githubApp.appId);
+  await fx.admin.createUser({ login: 'alice' });
+  await fx.admin.createUser({ login: 'octo-org', type: 'Organization', admins: ['alice'] });
+  await fx.admin.createRepositories('octo-org', {
+    names: ['app-one', 'app-two', 'app-three', 'app-four', 'secret-repo'],
+    files: { 'README.md': '# app\n' },
+  });
+  installationId = (await fx.admin.install({ appId, account: 'octo-org' })).installation.id;
+  const alice = api(fx, await signIn(fx, 'alice'));
+  accountId = (
+    (await (await alice('/accounts', { method: 'POST', json: { name: 'Platform' } })).json()) as {
+      id: string;
+    }
+  ).id;
+  expect(
+    (await alice(`/accounts/${accountId}/installations/${installationId}`, { method: 'PUT' })).status,
+  ).toBe(201);
+  // The account's link reaches `app-*` only (the scope's item shape; the link routes set it through the API).
+  const { PK, SK } = keys.link(accountId, installationId);
+  await fx.table.table.update(
+    { PK, SK },
+    {
+      expression: 'SET #scope = :scope',
+      names: { '#scope': 'scope' },
+      values: { ':scope': { repositories: [], patterns: ['app-*'] } },
+    },
+  );
+  // The account's service access policies (the item shape the service-access routes write).
+  await policy('builder', {
+    principal: BUILDER,
+    repositories: ['octo-org/app-one', 'octo-org/app-two', 'octo-org/secret-repo'],
+    permissions: { contents: 'read', issues: 'read' },
+  });
+  await policy('short', {
+    principal: SHORT_LIVED,
+    repositories: ['octo-org/app-one'],
+    permissions: { contents: 'read' },
+    maxLifetimeMinutes: 15,
+  });
+  await policy('deployer', {
+    principal: DEPLOYER,
+    repositories: ['octo-org/app-three'],
+    permissions: { contents: 'write' },
+  });
+});
+afterAll(async () => {
+  output.restore();
+  setAbuseLimitClockForTests();
+  await fx?.close();
+});
+
+describe('token vending', () => {
+  let vended: VendedToken;
+
+  it('vends a token for two repositories with contents:read: it reads both at GitHub, cannot write, cannot read a third', async () => {
+    await fx.admin.clearCalls();
+    vended = await vend(BUILDER, ['octo-org/app-one', 'Octo-Org/App-Two'], { contents: 'read' });
+    expect(vended).toEqual({
+      token: expect.stringMatching(/^ghs_/) as string,
+      expiresAt: expect.any(String) as string,
+      installationId,
+      repositories: ['octo-org/app-one', 'octo-org/app-two'],
+      permissions: { contents: 'read' },
+    });
+    const lifetimeMs = Date.parse(vended.expiresAt) - Date.now();
+    expect(lifetimeMs).toBeGreaterThan(50 * 60_000);
+    expect(lifetimeMs).toBeLessThanOrEqual(60 * 60_000);
+    expect(await mints()).toBe(1);
+
+    for (const repo of ['app-one', 'app-two'])
+      expect((await github(vended.token, `/repos/octo-org/${repo}/contents/README.md`)).status).toBe(200);
+    const write = await github(vended.token, '/repos/octo-org/app-one/git/blobs', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ content: 'x', encoding: 'utf-8' }),
+    });
+    expect(write.status).toBe(403);
+    expect((await github(vended.token, '/repos/octo-org/app-three/contents/README.md')).status).toBe(404);
+  });
+
+  it('audits the issue under the token’s SHA-256 with the principal, repositories and permissions; never the token', async () => {
+    const audit = (await tableItems()).filter((item) => item.PK === `VEND#${sha256(vended.token)}`);
+    expect(audit).toEqual([
+      expect.objectContaining({
+        SK: expect.stringMatching(/^ISSUE#\d{4}-\d\d-\d\dT.+#.+$/) as string,
+        tokenSha256: sha256(vended.token),
+        accountId,
+        principal: BUILDER,
+        policyId: 'builder',
+        installationId,
+        repositories: ['octo-org/app-one', 'octo-org/app-two'],
+        permissions: { contents: 'read' },
+        tokenExpiresAt: vended.expiresAt,
+        expiresAt: expect.any(Number) as number,
+      }),
+    ]);
+    expect(JSON.stringify(await tableItems())).not.toContain(vended.token);
+  });
+
+  it('shares the fleet-wide token cache: the same scope again mints nothing and answers the same token', async () => {
+    await fx.admin.clearCalls();
+    const again = await vend(BUILDER, ['octo-org/app-two', 'octo-org/app-one'], { contents: 'read' });
+    expect(again.token).toBe(vended.token);
+    expect(await mints()).toBe(0);
+    // Each issue is audited, the cached one too.
+    const audit = (await tableItems()).filter((item) => item.PK === `VEND#${sha256(vended.token)}`);
+    expect(audit).toHaveLength(2);
+  });
+
+  it('refuses what the policy does not grant, naming it, and mints nothing', async () => {
+    await fx.admin.clearCalls();
+    // A repository outside the policy (it is another principal's), beside one inside.
+    expect(
+      await refusal(vend(BUILDER, ['octo-org/app-one', 'octo-org/app-three'], { contents: 'read' })),
+    ).toEqual({
+      status: 403,
+      error: 'outside_service_access_policy',
+      message: expect.stringContaining('octo-org/app-three') as string,
+      repositories: ['octo-org/app-three'],
+    });
+    // A permission above the policy's ceiling, and one it does not list.
+    expect(
+      await refusal(vend(BUILDER, ['octo-org/app-one'], { contents: 'write', pull_requests: 'read' })),
+    ).toEqual({
+      status: 403,
+      error: 'outside_service_access_policy',
+      message: expect.stringContaining('contents:write') as string,
+      permissions: { contents: 'write', pull_requests: 'read' },
+    });
+    // A role that no policy of the account names.
+    expect(await refusal(vend(STRANGER, ['octo-org/app-one'], { contents: 'read' }))).toMatchObject({
+      status: 403,
+      error: 'service_access_denied',
+      repositories: ['octo-org/app-one'],
+    });
+    // The deployer's own policy grants app-three, not the builder's repositories.
+    expect(await refusal(vend(DEPLOYER, ['octo-org/app-one'], { contents: 'read' }))).toMatchObject({
+      status: 403,
+      error: 'outside_service_access_policy',
+      repositories: ['octo-org/app-one'],
+    });
+    // Another account's id: no policy there names the role.
+    expect(
+      await refusal(
+        vendToken(
+          fx.api.url,
+          {
+            accountId: 'no-such-account',
+            repositories: ['octo-org/app-one'],
+            permissions: { contents: 'read' },
+          },
+          as(BUILDER),
+        ),
+      ),
+    ).toMatchObject({ status: 403, error: 'service_access_denied' });
+    expect(await mints()).toBe(0);
+  });
+
+  it('refuses a repository outside the account’s scope, and a permission the installation lacks', async () => {
+    await fx.admin.clearCalls();
+    expect(await refusal(vend(BUILDER, ['octo-org/secret-repo'], { contents: 'read' }))).toEqual({
+      status: 403,
+      error: 'repository_not_in_scope',
+      message: expect.stringContaining('octo-org/secret-repo') as string,
+      repositories: ['octo-org/secret-repo'],
+    });
+    expect(await refusal(vend(BUILDER, ['octo-org/app-one'], { issues: 'read' }))).toEqual({
+      status: 403,
+      error: 'insufficient_installation_permissions',
+      message: expect.any(String) as string,
+      permissions: { issues: 'read' },
+    });
+    // A policy limiting tokens under GitHub's hour cannot be honoured yet: refused, never exceeded.
+    expect(await refusal(vend(SHORT_LIVED, ['octo-org/app-one'], { contents: 'read' }))).toMatchObject({
+      status: 403,
+      error: 'max_lifetime_not_enforced',
+    });
+    expect(await mints()).toBe(0);
+  });
+
+  it('grants a write token within the deployer’s policy (write on exactly its repository)', async () => {
+    const token = await vend(DEPLOYER, ['octo-org/app-three'], { contents: 'write' });
+    const write = await github(token.token, '/repos/octo-org/app-three/git/blobs', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ content: 'x', encoding: 'utf-8' }),
+    });
+    expect(write.status).toBe(201);
+    expect((await github(token.token, '/repos/octo-org/app-one/contents/README.md')).status).toBe(404);
+  });
+
+  it('refuses an unsigned request, and takes the caller only from the signature (never the body)', async () => {
+    const unsigned = await fetch(`${fx.api.url}/service/accounts/${accountId}/tokens`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ repositories: ['octo-org/app-one'], permissions: { contents: 'read' } }),
+    });
+    expect(unsigned.status).toBe(403);
+    // A body naming another principal changes nothing: the stranger is still the stranger.
+    const claimed = await signedFetch(
+      `${fx.api.url}/service/accounts/${accountId}/tokens`,
+      {
+        method: 'POST',
+        body: JSON.stringify({
+          repositories: ['octo-org/app-one'],
+          permissions: { contents: 'read' },
+          principal: BUILDER,
+        }),
+      },
+      as(STRANGER),
+    );
+    expect(claimed.status).toBe(403);
+    expect(((await claimed.json()) as { error: string }).error).toBe('service_access_denied');
+  });
+
+  it('revokes: only a role the token was vended to, then GitHub refuses the token and the cache mints anew', async () => {
+    const token = vended.token;
+    expect(await refusal(revokeToken(fx.api.url, token, as(DEPLOYER)))).toMatchObject({
+      status: 403,
+      error: 'token_not_issued_to_caller',
+    });
+    expect((await github(token, '/repos/octo-org/app-one/contents/README.md')).status).toBe(200);
+
+    await revokeToken(fx.api.url, token, as(BUILDER));
+    const after = await github(token, '/repos/octo-org/app-one/contents/README.md');
+    expect(after.status).toBe(401);
+    expect(((await after.json()) as { message: string }).message).toBe('Bad credentials');
+    const revocations = (await tableItems()).filter(
+      (item) => item.PK === `VEND#${sha256(token)}` && String(item.SK).startsWith('REVOKE#'),
+    );
+    expect(revocations).toEqual([
+      expect.objectContaining({ revoker: BUILDER, outcome: 'revoked', installationId }),
+    ]);
+
+    // Revoking again is answered alike (GitHub no longer knows the token).
+    await revokeToken(fx.api.url, token, as(BUILDER));
+    // The cache forgot it: the same scope is minted anew, and the new token works.
+    await fx.admin.clearCalls();
+    const fresh = await vend(BUILDER, ['octo-org/app-one', 'octo-org/app-two'], { contents: 'read' });
+    expect(fresh.token).not.toBe(token);
+    expect(await mints()).toBe(1);
+    expect((await github(fresh.token, '/repos/octo-org/app-one/contents/README.md')).status).toBe(200);
+    expect(JSON.stringify(await tableItems())).not.toContain(fresh.token);
+  });
+
+  it('prints the token’s scope with `npm run vend`, finding the API and credentials itself; the token only when asked', async () => {
+    const current = await vend(BUILDER, ['octo-org/app-one', 'octo-org/app-two'], { contents: 'read' });
+    // A child process (the API runs in this one, so it must not be blocked while the child asks).
+    const run = (args: string[]) =>
+      new Promise<{ status: number | null; stdout: string; stderr: string }>((done) => {
+        execFile(
+          process.execPath,
+          [
+            resolve(ROOT, 'node_modules/tsx/dist/cli.mjs'),
+            'scripts/vend.ts',
+            '--account',
+            accountId,
+            ...args,
+          ],
+          {
+            cwd: ROOT,
+            // As `npm start` leaves them: the API's URL and the secrets file the service uses.
+            env: {
+              ...process.env,
+              NODE_OPTIONS: '',
+              API_BASE_URL: fx.api.url,
+              LOCAL_SECRETS_FILE: fx.secretsFile,
+            },
+            timeout: 60_000,
+          },
+          (error, stdout, stderr) => done({ status: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+        );
+      });
+    const asked = [
+      '--repo',
+      'octo-org/app-one',
+      '--repo',
+      'octo-org/app-two',
+      '--permission',
+      'contents:read',
+    ];
+    const plain = await run(asked);
+    expect(plain).toMatchObject({ status: 0 });
+    expect(plain.stdout).toContain('repositories  octo-org/app-one, octo-org/app-two');
+    expect(plain.stdout).toContain('permissions   contents:read');
+    expect(plain.stdout).toContain(`sha256        ${sha256(current.token)}`);
+    expect(plain.stdout).not.toContain(current.token);
+    expect((await run([...asked, '--show-token'])).stdout).toContain(current.token);
+    const refused = await run(['--repo', 'octo-org/secret-repo', '--permission', 'contents:read']);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain('repositories not granted: octo-org/secret-repo');
+  });
+
+  it('throttles each principal: over its requests per minute, 429 with Retry-After (other roles unaffected)', async () => {
+    // A window of its own, so that the requests above do not count and none straddles two windows.
+    const windowStart = Date.UTC(2031, 0, 1);
+    setAbuseLimitClockForTests(() => windowStart + 1000);
+    const answers: number[] = [];
+    for (let index = 0; index <= PER_MINUTE; index++) {
+      const response = await signedFetch(
+        `${fx.api.url}/service/accounts/${accountId}/tokens`,
+        {
+          method: 'POST',
+          body: JSON.stringify({ repositories: ['octo-org/app-one'], permissions: { contents: 'read' } }),
+        },
+        as(STRANGER),
+      );
+      answers.push(response.status);
+      if (response.status === 429) expect(Number(response.headers.get('retry-after'))).toBeGreaterThan(0);
+      await response.arrayBuffer();
+    }
+    expect(answers.filter((status) => status === 403)).toHaveLength(PER_MINUTE);
+    expect(answers.at(-1)).toBe(429);
+    expect((await vend(BUILDER, ['octo-org/app-one'], { contents: 'read' })).repositories).toEqual([
+      'octo-org/app-one',
+    ]);
+    setAbuseLimitClockForTests();
+  });
+
+  it('counts vended and refused tokens (by reason) as the dashboard and the alarm read them, and logs no token', async () => {
+    const mark = output.text().length;
+    const granted = await vend(BUILDER, ['octo-org/app-two'], { contents: 'read' });
+    await refusal(vend(BUILDER, ['octo-org/app-four'], { contents: 'read' }));
+    const records = output
+      .text()
+      .slice(mark)
+      .split('\n')
+      .filter((line) => line.startsWith('{"_aws"'))
+      .map(
+        (line) =>
+          JSON.parse(line) as Record<string, unknown> & {
+            _aws: { CloudWatchMetrics: Array<{ Namespace: string; Dimensions: string[][] }> };
+          },
+      );
+    const total = (name: string, reason?: string) =>
+      records
+        .filter(
+          (record) => record._aws.CloudWatchMetrics[0]?.Namespace === METRICS_NAMESPACE && name in record,
+        )
+        .filter((record) => (reason === undefined ? !('reason' in record) : record.reason === reason))
+        .reduce((sum, record) => sum + Number(record[name]), 0);
+    expect(total(METRIC.serviceTokensVended)).toBe(1);
+    expect(total(METRIC.serviceTokensRefused)).toBe(1);
+    expect(total(METRIC.serviceTokensRefused, 'outside_service_access_policy')).toBe(1);
+    // Every line the handlers wrote in this suite (each issue and refusal is logged): digests, no token.
+    expect(output.text()).toContain(sha256(granted.token));
+    expect(output.text()).toContain('Service token refused');
+    expect(output.text()).not.toContain(granted.token);
+    expect(output.text()).not.toMatch(TOKEN_IN_LOGS);
+  });
+});
