@@ -1,4 +1,6 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { Sha256 } from '@smithy/core/checksum';
+import { SignatureV4 } from '@smithy/signature-v4';
 import { signRequest, type SigningOptions } from '../../examples/token-vending-client.js';
 import { startLocalApiServer, type LocalApiServer } from '../../local/api-server.js';
 import { newServiceCredential } from '../../local/local-secrets.js';
@@ -210,6 +212,37 @@ describe('SigV4 on IAM-authorized routes (npm start, startService)', () => {
     const answer = await run();
     expect(answer).toEqual({ status: 403, body: { error, message: expect.any(String) as string } });
     expect(invocations).toHaveLength(0);
+  });
+
+  it('checks the body itself when the client did not sign its SHA-256 as a header', async () => {
+    // A client whose signer leaves out x-amz-content-sha256 (applyChecksum: false): the payload hash in
+    // the signature is the body's own, so the verifier must hash what it received.
+    const signer = new SignatureV4({
+      service: 'execute-api',
+      region: 'us-east-1',
+      credentials: { accessKeyId: builder.accessKeyId, secretAccessKey: builder.secretAccessKey },
+      sha256: Sha256,
+      applyChecksum: false,
+    });
+    const url = new URL(`${api.url}/service/echo`);
+    const signed = await signer.sign({
+      method: 'POST',
+      protocol: url.protocol,
+      hostname: url.hostname,
+      port: Number(url.port),
+      path: url.pathname,
+      query: {},
+      headers: { host: url.host, 'content-type': 'application/json' },
+      body: BODY,
+    });
+    const { host: _host, ...headers } = signed.headers;
+    expect(Object.keys(headers)).not.toContain('x-amz-content-sha256');
+    const post = (body: string) => fetch(url, { method: 'POST', headers, body });
+    expect((await post(BODY)).status).toBe(200);
+    const altered = await post(BODY.replace('read', 'write'));
+    expect(altered.status).toBe(403);
+    expect(await altered.json()).toMatchObject({ error: 'invalid_signature' });
+    expect(invocations).toHaveLength(1);
   });
 
   it('leaves routes that are not IAM-authorized to their function (no signature asked)', async () => {
