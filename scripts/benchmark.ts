@@ -16,6 +16,7 @@ import { join, resolve } from 'node:path';
 import { sign } from '@octokit/webhooks-methods';
 import { bundleEnvironment, readBundles } from '../local/bundles.js';
 import { startDynamoDbLocal } from '../local/dynamodb-local.js';
+import { LOCAL_PLATFORM_AWS_ACCOUNT_ID } from '../local/local-secrets.js';
 import { sequentialRoundTrips } from '../local/github-emulator/call-timing.js';
 import { freePort } from '../local/ports.js';
 import { anchorVersions } from './bench/anchor.js';
@@ -90,6 +91,8 @@ const localEnv = bundleEnvironment(bundles, {
   LOCAL_SECRETS_FILE: fx.secretsFile,
   // No repository-sync function to invoke outside AWS (an empty name: the sync is left to the schedule).
   REPOSITORY_SYNC_FUNCTION: '',
+  // The stack's own AWS account in AWS (service access): the local platform account here.
+  PLATFORM_AWS_ACCOUNT_ID: LOCAL_PLATFORM_AWS_ACCOUNT_ID,
   DYNAMODB_ENDPOINT: String(fx.env.DYNAMODB_ENDPOINT),
 });
 

@@ -1,15 +1,19 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import type { RedeliveryRunSummary } from '../../functions/shared/store/redelivery-store.js';
 import { bundleEnvironment, readBundles } from '../../local/bundles.js';
 import { EmulatorAdmin } from '../../local/github-emulator/admin-client.js';
 import { startGitHubEmulator, type GitHubEmulator } from '../../local/github-emulator/server.js';
-import { generateLocalSecrets, type LocalSecretsFile } from '../../local/local-secrets.js';
+import {
+  generateLocalSecrets,
+  LOCAL_PLATFORM_AWS_ACCOUNT_ID,
+  type LocalSecretsFile,
+} from '../../local/local-secrets.js';
 import { freePort } from '../../local/ports.js';
 import { createTestTable, testDynamoEndpoint } from './dynamodb.js';
 import { FRONTEND, registerServiceApp } from './service.js';
@@ -72,12 +76,18 @@ export async function startBundledService(): Promise<BundledService> {
     LOCAL_SECRETS_FILE: secretsFile,
     // No repository-sync function to invoke outside AWS (an empty name: the sync is left to the schedule).
     REPOSITORY_SYNC_FUNCTION: '',
+    // The stack's own AWS account in AWS (service access): the local platform account here.
+    PLATFORM_AWS_ACCOUNT_ID: LOCAL_PLATFORM_AWS_ACCOUNT_ID,
     DYNAMODB_ENDPOINT: testDynamoEndpoint(),
   });
 
   // The server (API Gateway's stand-in) is compiled to plain JavaScript so the child needs no loader
   // (tsx) that could touch the bundles; its TypeScript handler map is left out, the bundles replace it.
-  const server = join(work, 'bundle-server.mjs');
+  // Its packages stay external (the SigV4 check's signer among them): written under the project's
+  // node_modules, so that Node finds them from there.
+  const serverDir = join(root, 'node_modules', '.cache', 'bundle-server');
+  mkdirSync(serverDir, { recursive: true });
+  const server = join(mkdtempSync(join(serverDir, 'run-')), 'bundle-server.mjs');
   await build({
     entryPoints: [join(root, 'local/bundle-server.ts')],
     outfile: server,
@@ -171,6 +181,7 @@ export async function startBundledService(): Promise<BundledService> {
       await stopApi();
       await emulator.close();
       table.close();
+      rmSync(dirname(server), { recursive: true, force: true });
     },
   };
 }
