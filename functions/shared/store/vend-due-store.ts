@@ -58,7 +58,12 @@ export class VendDueStore {
         } catch {
           token = undefined;
         }
-        return { dueAt, tokenSha256, installationId: Number(item.installationId), ...(token ? { token } : {}) };
+        return {
+          dueAt,
+          tokenSha256,
+          installationId: Number(item.installationId),
+          ...(token ? { token } : {}),
+        };
       });
   }
 
