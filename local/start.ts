@@ -246,6 +246,7 @@ async function main(): Promise<void> {
       `                 try: npm run vend -- --account <accountId> --repo owner/name --permission contents:read`,
       appKey.line,
       `  Redelivery     ${redeliverySeconds > 0 ? `failed webhook deliveries every ${redeliverySeconds} s` : 'off'}`,
+      `  Token lifetime vended tokens of policies under an hour revoked on time (sweep every 60 s)`,
       `  Events         ${eventsTargetUrl ? `posted to ${eventsTargetUrl}, signed (EVENTS_SIGNING_SECRET${env.EVENTS_SIGNING_SECRET ? '' : `: "eventsSigningSecret" in ${secretsFile}`})` : 'printed here (set EVENTS_TARGET_URL to post them)'}`,
       `  Repo sync      ${syncSeconds > 0 ? `every installation every ${syncSeconds} s` : 'on install and link only'}`,
       `  Frontend       ${frontendOrigins}`,
