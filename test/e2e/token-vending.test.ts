@@ -297,7 +297,9 @@ describe('token vending', () => {
     const dueItems = async () =>
       (await tableItems()).filter((item) => item.PK === 'VEND#DUE' && String(item.SK).endsWith(digest));
     const due = await dueItems();
-    expect(due).toEqual([expect.objectContaining({ SK: `${short.expiresAt}#${digest}`, installationId })]);
+    expect(due).toEqual([
+      expect.objectContaining({ SK: `DUE#${short.expiresAt}#${digest}`, installationId }),
+    ]);
     // Encrypted: the token is nowhere in the table.
     expect(JSON.stringify(await tableItems())).not.toContain(short.token);
     const issues = (await tableItems()).filter(

@@ -165,7 +165,7 @@ export const keys = {
    */
   vendDue: (dueAt: string, tokenSha256: string) => ({
     PK: 'VEND#DUE',
-    SK: `${dueAt}#${tokenSha256}`,
+    SK: `DUE#${dueAt}#${tokenSha256}`,
   }),
 } as const;
 
@@ -175,6 +175,7 @@ export const prefixes = {
   invitation: 'INVITE#',
   link: 'INSTALLATION#',
   serviceAccess: 'SERVICE#',
+  vendDue: 'DUE#',
   installationToken: 'TOKEN#',
   installationLink: 'LINK#',
   account: 'ACCOUNT#',

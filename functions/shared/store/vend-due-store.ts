@@ -1,5 +1,5 @@
 import type { TokenCipher } from '../crypto/token-cipher.js';
-import { keys, keyToString } from './keys.js';
+import { keys, keyToString, prefixes } from './keys.js';
 import type { Table } from './table.js';
 
 /** A due item outlives its deadline by a day (TTL), in case the sweep is down for a while. */
@@ -15,7 +15,7 @@ export type VendDue = {
 };
 
 /**
- * Revocations due (`VEND#DUE`, `<dueAt ISO>#<sha256>`): one partition sorted by deadline, so a sweep
+ * Revocations due (`VEND#DUE`, `DUE#<dueAt ISO>#<sha256>`): one partition sorted by deadline, so a sweep
  * reads the oldest first and stops at the first not yet due. The token is stored encrypted with the
  * service's TokenCipher, bound to the item's key (a sealed value copied to another item does not open).
  */
@@ -44,7 +44,7 @@ export class VendDueStore {
    */
   async due(now: number, limit: number): Promise<Array<Omit<VendDue, 'token'> & { token?: string }>> {
     const { PK } = keys.vendDue('', '');
-    const page = await this.table.queryPage({ pk: PK, skPrefix: '', limit, consistent: true });
+    const page = await this.table.queryPage({ pk: PK, skPrefix: prefixes.vendDue, limit, consistent: true });
     const cipher = await this.cipher();
     const nowIso = new Date(now).toISOString();
     return page.items
