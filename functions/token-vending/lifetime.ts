@@ -4,9 +4,6 @@ import { logger } from '../shared/logger.js';
 import { getCrypto, getServices } from '../shared/services.js';
 import { VendDueStore } from '../shared/store/vend-due-store.js';
 
-/** GitHub's installation tokens live an hour; a policy under that needs a dedicated, revoked token. */
-export const GITHUB_TOKEN_MINUTES = 60;
-
 /** Due items one sweep reads (one query): a backlog drains a page a minute, oldest first. */
 export const SWEEP_PAGE = 25;
 

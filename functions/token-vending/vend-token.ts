@@ -39,7 +39,8 @@ export function reportRefusal(error: unknown, fields: { principal: string; accou
  * Vends an installation token to a platform back-end (docs/token-vending.md): the principal's throttle,
  * then the account's policies, links and installation details (three reads, whatever the size of the
  * organisation), the decision, the token from the shared cache (minted into it on a miss) or, for a
- * policy lifetime under an hour, a dedicated token due for revocation at its deadline, and the audit item, written before the token is answered: no token leaves unaudited.
+ * policy lifetime under an hour, a dedicated token due for revocation at its deadline (lifetime.ts),
+ * and the audit item, written before the token is answered: no token leaves unaudited.
  */
 export async function vendToken(input: {
   caller: ServiceCaller;
