@@ -16,6 +16,7 @@ import { ensureLocalSecrets, LOCAL_PLATFORM_AWS_ACCOUNT_ID } from './local-secre
 import { assertPortFree } from './ports.js';
 import { startLocalApiServer, type LocalApiServer } from './api-server.js';
 import { parseLogSettings, printHandlerOutputAsText, requestLine } from './log-output.js';
+import { startLifetimeTimer } from './lifetime-timer.js';
 import { startRedeliveryTimer } from './redelivery-timer.js';
 import { DEMO_WORLD, seedDemoWorld } from './github-emulator/seed.js';
 import { startGitHubEmulator } from './github-emulator/server.js';
@@ -220,6 +221,18 @@ async function main(): Promise<void> {
     stoppers.push(() => Promise.resolve(redelivery.stop()));
   }
 
+  // The token-vending function's every-minute schedule: dedicated tokens revoked at their policy's
+  // lifetime (docs/token-vending.md "Lifetimes").
+  const lifetime = startLifetimeTimer({
+    intervalSeconds: 60,
+    onRun: (run) => {
+      if (run.revoked + run.alreadyInvalid > 0)
+        console.log(`token lifetimes: ${run.revoked + run.alreadyInvalid} vended tokens revoked on time`);
+    },
+    onError: (error) => console.error(`token lifetime sweep failed: ${(error as Error).message}`),
+  });
+  stoppers.push(() => Promise.resolve(lifetime.stop()));
+
   console.log(
     [
       '',
@@ -233,6 +246,7 @@ async function main(): Promise<void> {
       `                 try: npm run vend -- --account <accountId> --repo owner/name --permission contents:read`,
       appKey.line,
       `  Redelivery     ${redeliverySeconds > 0 ? `failed webhook deliveries every ${redeliverySeconds} s` : 'off'}`,
+      `  Token lifetime vended tokens of policies under an hour revoked on time (sweep every 60 s)`,
       `  Events         ${eventsTargetUrl ? `posted to ${eventsTargetUrl}, signed (EVENTS_SIGNING_SECRET${env.EVENTS_SIGNING_SECRET ? '' : `: "eventsSigningSecret" in ${secretsFile}`})` : 'printed here (set EVENTS_TARGET_URL to post them)'}`,
       `  Repo sync      ${syncSeconds > 0 ? `every installation every ${syncSeconds} s` : 'on install and link only'}`,
       `  Frontend       ${frontendOrigins}`,

@@ -53,9 +53,14 @@ const listPermissions = (permissions: Record<string, string>) =>
     .map(([name, level]) => `${name}:${level}`)
     .join(', ');
 
-/** 1 for a policy whose tokens must live less than GitHub's hour, else 0. */
-const limited = (policy: ServiceAccessPolicy) =>
-  policy.maxLifetimeMinutes !== null && policy.maxLifetimeMinutes < 60 ? 1 : 0;
+/** Whether a policy's tokens must live less than GitHub's hour (a dedicated token, revoked on time). */
+export const limited = (
+  policy: ServiceAccessPolicy,
+): policy is ServiceAccessPolicy & { maxLifetimeMinutes: number } =>
+  policy.maxLifetimeMinutes !== null && policy.maxLifetimeMinutes < 60;
+
+/** A policy's token lifetime in minutes (null: GitHub's hour). */
+const minutesOf = (policy: ServiceAccessPolicy) => policy.maxLifetimeMinutes ?? 60;
 
 /** What one policy leaves out of the request. */
 function shortfall(policy: ServiceAccessPolicy, request: VendRequest) {
@@ -93,10 +98,11 @@ export function decide(input: DecisionInput): Grant {
     );
 
   // The policy that covers the request, or the one that comes closest (its shortfall is the answer);
-  // among covering ones, one without a lifetime limit first (see below).
+  // among covering ones, the longest lifetime first: what the account grants at most (and an hour's
+  // token comes from the shared cache; a shorter one is dedicated and revoked on time, vend-token.ts).
   const ranked = policies
     .map((policy) => ({ policy, missing: shortfall(policy, request) }))
-    .sort((a, b) => a.missing.size - b.missing.size || limited(a.policy) - limited(b.policy));
+    .sort((a, b) => a.missing.size - b.missing.size || minutesOf(b.policy) - minutesOf(a.policy));
   const best = ranked[0];
   if (!best || best.missing.size > 0) {
     const missing = best?.missing ?? {
@@ -113,15 +119,6 @@ export function decide(input: DecisionInput): Grant {
       missing,
     );
   }
-
-  // GitHub's installation tokens live an hour and cannot be shortened: a shorter lifetime needs a
-  // dedicated token revoked at its deadline, which is not built yet. Refused rather than exceeded.
-  if (limited(best.policy))
-    throw refusal(
-      'max_lifetime_not_enforced',
-      `The service access policy limits tokens to ${best.policy.maxLifetimeMinutes} minutes, which this service cannot enforce yet (GitHub's tokens live an hour). Ask the account owner for a policy without maxLifetimeMinutes.`,
-      everything,
-    );
 
   // Each repository through the link to its owner's installation, inside that link's scope.
   const linked = input.links.map((link) => ({

@@ -5,6 +5,7 @@ import { abuseLimits } from '../shared/limits/abuse-limits.js';
 import { logger } from '../shared/logger.js';
 import { getServices } from '../shared/services.js';
 import { refusal } from './decide.js';
+import { dueStore } from './lifetime.js';
 import { tokenSha256 } from './vend-token.js';
 
 /**
@@ -40,6 +41,8 @@ export async function revokeToken(input: {
   }
   // Whatever GitHub said, no later request may be answered with this token from the cache.
   await forgetInstallationToken(issue.installationId, token);
+  // A dedicated token's revocation due at its lifetime is done now (its key: the expiry answered).
+  await dueStore().remove(issue.tokenExpiresAt, sha256);
   await vendAudit.recordRevocation({
     tokenSha256: sha256,
     revokedAt: new Date().toISOString(),

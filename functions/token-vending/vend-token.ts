@@ -1,13 +1,18 @@
 import { createHash } from 'node:crypto';
 import { AppError, ForbiddenError } from '../shared/errors.js';
-import { cachedInstallationToken, RepositoryNotReachableError } from '../shared/github/app-auth.js';
+import {
+  cachedInstallationToken,
+  dedicatedInstallationToken,
+  RepositoryNotReachableError,
+} from '../shared/github/app-auth.js';
 import type { ServiceCaller } from '../shared/http/service-route.js';
 import { abuseLimits } from '../shared/limits/abuse-limits.js';
 import { logger } from '../shared/logger.js';
 import { count, METRIC } from '../shared/metrics.js';
 import { principalMatches } from '../shared/service-access/principal.js';
 import { getServices } from '../shared/services.js';
-import { decide, refusal } from './decide.js';
+import { decide, limited, refusal } from './decide.js';
+import { dueStore, lifetimeExpiry } from './lifetime.js';
 import type { VendRequest } from './vend-request.js';
 
 export const tokenSha256 = (token: string) => createHash('sha256').update(token).digest('hex');
@@ -33,8 +38,9 @@ export function reportRefusal(error: unknown, fields: { principal: string; accou
 /**
  * Vends an installation token to a platform back-end (docs/token-vending.md): the principal's throttle,
  * then the account's policies, links and installation details (three reads, whatever the size of the
- * organisation), the decision, the token from the shared cache (minted into it on a miss), and the
- * audit item, written before the token is answered: no token leaves unaudited.
+ * organisation), the decision, the token from the shared cache (minted into it on a miss) or, for a
+ * policy lifetime under an hour, a dedicated token due for revocation at its deadline (lifetime.ts),
+ * and the audit item, written before the token is answered: no token leaves unaudited.
  */
 export async function vendToken(input: {
   caller: ServiceCaller;
@@ -71,12 +77,17 @@ export async function vendToken(input: {
     request,
   });
 
+  // A policy lifetime under GitHub's hour: a dedicated token (never shared through the cache), revoked
+  // at its deadline by the sweep (lifetime.ts). Otherwise the shared cache's token of the scope.
+  const lifetime = limited(grant.policy) ? grant.policy.maxLifetimeMinutes : null;
+  const scope = { permissions: grant.permissions, repositoryNames: grant.repositoryNames };
   let minted: { token: string; expiresAt: string };
+  const issued = Date.now();
   try {
-    minted = await cachedInstallationToken(grant.installationId, {
-      permissions: grant.permissions,
-      repositoryNames: grant.repositoryNames,
-    });
+    minted =
+      lifetime === null
+        ? await cachedInstallationToken(grant.installationId, scope)
+        : await dedicatedInstallationToken(grant.installationId, scope);
   } catch (error) {
     // GitHub would not narrow to these: one is not (or no longer) in the installation's selection.
     if (error instanceof RepositoryNotReachableError)
@@ -92,9 +103,20 @@ export async function vendToken(input: {
   }
 
   const sha256 = tokenSha256(minted.token);
+  if (lifetime !== null) {
+    const expiresAt = lifetimeExpiry(issued, lifetime, minted.expiresAt);
+    // Due before it is answered: no dedicated token leaves without its revocation scheduled.
+    await dueStore().add({
+      dueAt: expiresAt,
+      tokenSha256: sha256,
+      installationId: grant.installationId,
+      token: minted.token,
+    });
+    minted = { token: minted.token, expiresAt };
+  }
   await vendAudit.recordIssue({
     tokenSha256: sha256,
-    issuedAt: new Date().toISOString(),
+    issuedAt: new Date(issued).toISOString(),
     requestId: input.requestId,
     accountId,
     principal: caller.roleArn,

@@ -77,6 +77,15 @@ export class ServiceFunctions {
       targets: [new LambdaFunction(functions['webhook-redelivery'].fn, { retryAttempts: 0 })],
     });
 
+    // Dedicated vended tokens are revoked at their policy's lifetime (docs/token-vending.md "Lifetimes"):
+    // the token-vending function runs its sweep on this schedule's event, beside its HTTP routes.
+    new Rule(stack, 'TokenLifetimeSchedule', {
+      description: 'Revoke vended installation tokens whose policy lifetime has run out',
+      schedule: Schedule.rate(Duration.minutes(1)),
+      // A failed run is not retried: the next minute's run reads the same due items again.
+      targets: [new LambdaFunction(functions['token-vending'].fn, { retryAttempts: 0 })],
+    });
+
     // The reconciler: asked for by the webhook and the link (asynchronous invocations), and scheduled
     // for every installation (docs/repository-index.md "Reconciler").
     const repositorySync = functions['repository-sync'].fn;

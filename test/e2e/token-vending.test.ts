@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
@@ -13,6 +14,7 @@ import {
   type VendedToken,
 } from '../../examples/token-vending-client.js';
 import { keys } from '../../functions/shared/store/keys.js';
+import { runLifetimeSweepOnce } from '../../local/lifetime-timer.js';
 import { setAbuseLimitClockForTests } from '../../functions/shared/limits/abuse-limits.js';
 import { logger } from '../../functions/shared/logger.js';
 import { METRIC, METRICS_NAMESPACE } from '../../functions/shared/metrics.js';
@@ -137,7 +139,7 @@ beforeAll(async () => {
     principal: SHORT_LIVED,
     repositories: ['octo-org/app-one'],
     permissions: { contents: 'read' },
-    maxLifetimeMinutes: 15,
+    maxLifetimeMinutes: 10,
   });
   await policy('deployer', {
     principal: DEPLOYER,
@@ -272,12 +274,77 @@ describe('token vending', () => {
       message: expect.any(String) as string,
       permissions: { issues: 'read' },
     });
-    // A policy limiting tokens under GitHub's hour cannot be honoured yet: refused, never exceeded.
-    expect(await refusal(vend(SHORT_LIVED, ['octo-org/app-one'], { contents: 'read' }))).toMatchObject({
-      status: 403,
-      error: 'max_lifetime_not_enforced',
-    });
     expect(await mints()).toBe(0);
+  });
+
+  it('enforces a 10-minute policy: a dedicated token, revoked by the sweep once due; the cached token lives on', async () => {
+    const cached = await vend(BUILDER, ['octo-org/app-one'], { contents: 'read' });
+    await fx.admin.clearCalls();
+    const before = Date.now();
+    const short = await vend(SHORT_LIVED, ['octo-org/app-one'], { contents: 'read' });
+    // Its own token (one mint, not the shared cache's), answered as living the policy's 10 minutes.
+    expect(short.token).not.toBe(cached.token);
+    expect(await mints()).toBe(1);
+    const lifetime = Date.parse(short.expiresAt) - before;
+    expect(lifetime).toBeGreaterThan(9 * 60_000);
+    expect(lifetime).toBeLessThanOrEqual(10 * 60_000 + 1000);
+    expect((await github(short.token, '/repos/octo-org/app-one/contents/README.md')).status).toBe(200);
+    expect((await github(short.token, '/repos/octo-org/app-two/contents/README.md')).status).toBe(404);
+    // Not put into the shared cache: the same scope for the builder is still its cached token.
+    expect((await vend(BUILDER, ['octo-org/app-one'], { contents: 'read' })).token).toBe(cached.token);
+
+    const digest = sha256(short.token);
+    const dueItems = async () =>
+      (await tableItems()).filter((item) => item.PK === 'VEND#DUE' && String(item.SK).endsWith(digest));
+    const due = await dueItems();
+    expect(due).toEqual([
+      expect.objectContaining({ SK: `DUE#${short.expiresAt}#${digest}`, installationId }),
+    ]);
+    // Encrypted: the token is nowhere in the table.
+    expect(JSON.stringify(await tableItems())).not.toContain(short.token);
+    const issues = (await tableItems()).filter(
+      (item) => item.PK === `VEND#${digest}` && String(item.SK).startsWith('ISSUE#'),
+    );
+    expect(issues).toEqual([
+      expect.objectContaining({ principal: SHORT_LIVED, policyId: 'short', tokenExpiresAt: short.expiresAt }),
+    ]);
+
+    // Not due yet: the sweep leaves it.
+    expect(await runLifetimeSweepOnce()).toMatchObject({ revoked: 0 });
+    expect((await github(short.token, '/repos/octo-org/app-one/contents/README.md')).status).toBe(200);
+    expect(await dueItems()).toHaveLength(1);
+
+    // Eleven minutes later the sweep revokes it at GitHub, audits it and drops the due item.
+    const realNow = Date.now.bind(Date);
+    const clock = jest.spyOn(Date, 'now').mockImplementation(() => realNow() + 11 * 60_000);
+    try {
+      expect(await runLifetimeSweepOnce()).toMatchObject({ revoked: 1, failed: 0 });
+    } finally {
+      clock.mockRestore(); // only this spy: the suite's output capture stays
+    }
+    const after = await github(short.token, '/repos/octo-org/app-one/contents/README.md');
+    expect(after.status).toBe(401);
+    const revocations = (await tableItems()).filter(
+      (item) => item.PK === `VEND#${digest}` && String(item.SK).startsWith('REVOKE#'),
+    );
+    expect(revocations).toEqual([
+      expect.objectContaining({ revoker: 'lifetime', outcome: 'revoked', installationId }),
+    ]);
+    expect(await dueItems()).toEqual([]);
+    // Only the dedicated token: the cached one of the same scope still reads.
+    expect((await github(cached.token, '/repos/octo-org/app-one/contents/README.md')).status).toBe(200);
+    expect(await runLifetimeSweepOnce()).toMatchObject({ revoked: 0, read: 0 });
+  });
+
+  it('a dedicated token its principal revokes loses its due revocation too', async () => {
+    const short = await vend(SHORT_LIVED, ['octo-org/app-one'], { contents: 'read' });
+    const digest = sha256(short.token);
+    const dueItems = async () =>
+      (await tableItems()).filter((item) => item.PK === 'VEND#DUE' && String(item.SK).endsWith(digest));
+    expect(await dueItems()).toHaveLength(1);
+    await revokeToken(fx.api.url, short.token, as(SHORT_LIVED));
+    expect((await github(short.token, '/repos/octo-org/app-one/contents/README.md')).status).toBe(401);
+    expect(await dueItems()).toEqual([]);
   });
 
   it('grants a write token within the deployer’s policy (write on exactly its repository)', async () => {

@@ -1,7 +1,7 @@
 import { ForbiddenError } from '../../functions/shared/errors.js';
 import type { InstallationDetails, Link } from '../../functions/shared/store/installation-store.js';
 import type { ServiceAccessPolicy } from '../../functions/shared/store/service-access-store.js';
-import { decide, type DecisionInput } from '../../functions/token-vending/decide.js';
+import { decide, limited, type DecisionInput } from '../../functions/token-vending/decide.js';
 import { parseVendRequest } from '../../functions/token-vending/vend-request.js';
 
 const PLATFORM = '123456789012';
@@ -151,15 +151,16 @@ describe('decide (token vending)', () => {
     expect(decide(input({ policies: [wide, narrow, both], body })).policy.id).toBe('both');
   });
 
-  it('refuses rather than exceed a policy’s lifetime under GitHub’s hour, unless another covering policy has none', () => {
+  it('grants through a policy with a lifetime under GitHub’s hour; among covering policies, the longest lifetime', () => {
     const short = policy({ id: 'short', maxLifetimeMinutes: 15 });
-    expect(refused(() => decide(input({ policies: [short] })))).toMatchObject({
-      status: 403,
-      error: 'max_lifetime_not_enforced',
-    });
-    expect(
-      decide(input({ policies: [short, policy({ id: 'hour', maxLifetimeMinutes: 60 })] })).policy.id,
-    ).toBe('hour');
+    const grant = decide(input({ policies: [short] }));
+    expect(grant.policy.id).toBe('short');
+    expect(limited(grant.policy)).toBe(true);
+    const thirty = policy({ id: 'thirty', maxLifetimeMinutes: 30 });
+    expect(decide(input({ policies: [short, thirty] })).policy.id).toBe('thirty');
+    const hour = decide(input({ policies: [short, policy({ id: 'hour', maxLifetimeMinutes: 60 })] }));
+    expect(hour.policy.id).toBe('hour');
+    expect(limited(hour.policy)).toBe(false);
     expect(decide(input({ policies: [short, policy({ id: 'open' })] })).policy.id).toBe('open');
   });
 

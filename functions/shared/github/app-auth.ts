@@ -110,28 +110,35 @@ async function installationAuthentication(
     return { token, expiresAt };
   } catch (error) {
     await state.cache.release(cacheKey(installationId, scope));
-    // Throttling first: a rate-limited 403 is never read as "suspended".
-    const upstream = toUpstreamError(error);
-    if (upstream) throw upstream;
-    if (error instanceof RequestError && error.status === 403 && /suspended/i.test(error.message)) {
-      throw suspended();
-    }
-    if (error instanceof RequestError && error.status === 422 && repositoryNames) {
-      // "There is at least one repository that does not exist or is not accessible to the parent installation."
-      if (/repositor/i.test(error.message)) throw new RepositoryNotReachableError(error);
-    }
-    if (error instanceof RequestError && error.status === 422) {
-      // GitHub refuses to narrow to permissions the installation lacks (never widens).
-      const wanted = Object.entries(permissions)
-        .map(([name, level]) => `${name}:${level}`)
-        .join(', ');
-      throw new ForbiddenError(
-        'insufficient_installation_permissions',
-        `The App's installation does not grant ${wanted}. Accept the App's requested permissions on GitHub.`,
-      );
-    }
-    throw error;
+    throw mintError(error, scope);
   }
+}
+
+/** GitHub's refusal of a mint as the service's error (the same for cached and dedicated tokens). */
+function mintError(error: unknown, scope: TokenScope): unknown {
+  const { permissions } = scope;
+  const repositoryNames = scope.repositoryNames?.length ? scope.repositoryNames : undefined;
+  // Throttling first: a rate-limited 403 is never read as "suspended".
+  const upstream = toUpstreamError(error);
+  if (upstream) return upstream;
+  if (error instanceof RequestError && error.status === 403 && /suspended/i.test(error.message)) {
+    return suspended();
+  }
+  if (error instanceof RequestError && error.status === 422 && repositoryNames) {
+    // "There is at least one repository that does not exist or is not accessible to the parent installation."
+    if (/repositor/i.test(error.message)) return new RepositoryNotReachableError(error);
+  }
+  if (error instanceof RequestError && error.status === 422) {
+    // GitHub refuses to narrow to permissions the installation lacks (never widens).
+    const wanted = Object.entries(permissions)
+      .map(([name, level]) => `${name}:${level}`)
+      .join(', ');
+    return new ForbiddenError(
+      'insufficient_installation_permissions',
+      `The App's installation does not grant ${wanted}. Accept the App's requested permissions on GitHub.`,
+    );
+  }
+  return error;
 }
 
 /** GitHub would not narrow a token to the named repositories: the installation does not reach one of them. */
@@ -217,4 +224,29 @@ export async function cachedInstallationToken(
 /** A token revoked at GitHub: forget it wherever the shared cache holds it for the installation. */
 export async function forgetInstallationToken(installationId: number, token: string): Promise<void> {
   await (await getAppAuth()).cache.invalidate(installationId, token);
+}
+
+/**
+ * A DEDICATED installation token of `scope`, minted for one caller only: never read from nor written to
+ * the shared cache, so it can be revoked on its own deadline (token vending's maxLifetimeMinutes)
+ * without revoking a token other requests use. Narrowed exactly as the cached one; errors alike.
+ */
+export async function dedicatedInstallationToken(
+  installationId: number,
+  scope: TokenScope,
+): Promise<{ token: string; expiresAt: string }> {
+  const state = await getAppAuth();
+  const repositoryNames = scope.repositoryNames?.length ? [...scope.repositoryNames] : undefined;
+  try {
+    // The App's JWT is added by auth-app's hook (this route needs app authentication).
+    const response = await state.request('POST /app/installations/{installation_id}/access_tokens', {
+      installation_id: installationId,
+      permissions: scope.permissions,
+      ...(repositoryNames ? { repositories: repositoryNames } : {}),
+    });
+    count(METRIC.installationTokenMints);
+    return { token: response.data.token, expiresAt: response.data.expires_at };
+  } catch (error) {
+    throw mintError(error, scope);
+  }
 }

@@ -159,6 +159,14 @@ export const keys = {
     PK: `VEND#${tokenSha256}`,
     SK: `REVOKE#${revokedAt}`,
   }),
+  /**
+   * A dedicated vended token due for revocation at `dueAt` (its policy's maxLifetimeMinutes): one
+   * partition, sorted by due time, so the sweep reads the oldest due first. Holds the token encrypted.
+   */
+  vendDue: (dueAt: string, tokenSha256: string) => ({
+    PK: 'VEND#DUE',
+    SK: `DUE#${dueAt}#${tokenSha256}`,
+  }),
 } as const;
 
 /** Sort-key prefixes for adjacency-list queries. */
@@ -167,6 +175,7 @@ export const prefixes = {
   invitation: 'INVITE#',
   link: 'INSTALLATION#',
   serviceAccess: 'SERVICE#',
+  vendDue: 'DUE#',
   installationToken: 'TOKEN#',
   installationLink: 'LINK#',
   account: 'ACCOUNT#',
