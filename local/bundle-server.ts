@@ -18,7 +18,7 @@ import { lambdaContext } from './api-event.js';
 import { startLocalApiServer } from './api-server.js';
 import { readBundles } from './bundles.js';
 import type { LocalSecretsFile } from './local-secrets.js';
-import { scheduledEvent } from './redelivery-timer.js';
+import { scheduledEvent } from './schedule-timer.js';
 
 const bundles = readBundles(process.env.BUNDLES_DIR ?? 'cdk.out');
 const load = async <T>(fn: ServiceFunctionName) => (await import(pathToFileURL(bundles[fn].file).href)) as T;
@@ -29,7 +29,10 @@ if (process.argv[2] === '--run') {
   const { handler } = await load<{
     handler: (event: ScheduledEvent, context: ReturnType<typeof lambdaContext>) => Promise<unknown>;
   }>('webhook-redelivery');
-  const result = await handler(scheduledEvent(), lambdaContext('webhook-redelivery', 300_000));
+  const result = await handler(
+    scheduledEvent('WebhookRedeliverySchedule'),
+    lambdaContext('webhook-redelivery', 300_000),
+  );
   process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
 } else {
   const api = await startLocalApiServer({

@@ -5,7 +5,7 @@ import {
 } from '../functions/shared/repositories/request-sync.js';
 import { lambdaContext } from './api-event.js';
 import { inInvocationScope } from './invocation-scope.js';
-import { scheduledEvent } from './redelivery-timer.js';
+import { scheduledEvent } from './schedule-timer.js';
 
 /** The function's timeout in AWS (functions/shared/service-routes.ts): a local run gets the same time. */
 const TIMEOUT_MS = 900_000;
@@ -113,7 +113,7 @@ export function startLocalRepositorySync(
   const schedule = () => {
     if (stopped || !options.intervalSeconds) return;
     timer = setTimeout(() => {
-      scheduling = invokeRepositorySync(scheduledEvent())
+      scheduling = invokeRepositorySync(scheduledEvent('RepositorySyncSchedule'))
         .catch((error: unknown) => options.onError?.(error))
         .finally(() => {
           scheduling = undefined;

@@ -13,7 +13,7 @@ import { getServices } from '../../functions/shared/services.js';
 import { RepositoryIndexStore } from '../../functions/shared/store/repository-index-store.js';
 import { RepositorySyncStore } from '../../functions/shared/store/repository-sync-store.js';
 import { inInvocationScope } from '../../local/invocation-scope.js';
-import { scheduledEvent } from '../../local/redelivery-timer.js';
+import { scheduledEvent } from '../../local/schedule-timer.js';
 import { invokeRepositorySync } from '../../local/repository-sync.js';
 import { api, signIn, startService, type ServiceFixture } from '../support/service.js';
 
@@ -324,7 +324,7 @@ it('marks a suspended installation suspended and an uninstalled one unavailable,
 
 it('on its schedule, asks for a sync of every installation of the App (GitHub’s list)', async () => {
   const before = fx.repositorySync?.results.length ?? 0;
-  const result = await invokeRepositorySync(scheduledEvent());
+  const result = await invokeRepositorySync(scheduledEvent('RepositorySyncSchedule'));
   await fx.repositorySync?.idle();
   // sync-org, resume-org, wide-org and link-org (gone-org was uninstalled).
   expect(result).toEqual({ kind: 'schedule', requested: 4 });

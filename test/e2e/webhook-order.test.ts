@@ -1,5 +1,5 @@
 import { jest } from '@jest/globals';
-import { scheduledEvent } from '../../local/redelivery-timer.js';
+import { scheduledEvent } from '../../local/schedule-timer.js';
 import { invokeRepositorySync } from '../../local/repository-sync.js';
 import { getServices } from '../../functions/shared/services.js';
 import { InstallationStore } from '../../functions/shared/store/installation-store.js';
@@ -122,7 +122,7 @@ describe('a confirmation with GitHub that fails', () => {
     fx.admin.fault({ method: 'GET', route: '/app/installations/{installation_id}', status: 502, count: 50 });
   const runSchedule = async () => {
     await fx.admin.call('DELETE', '/faults');
-    await invokeRepositorySync(scheduledEvent());
+    await invokeRepositorySync(scheduledEvent('RepositorySyncSchedule'));
     await settle();
   };
 
