@@ -30,6 +30,8 @@ const STRANGER = 'arn:aws:iam::123456789012:role/stranger';
  * aside): STS's assumed-role ARN, which the authorizer hands on, carries no path.
  */
 const BUILDER_WITH_PATH = 'arn:aws:iam::123456789012:role/ci/builder';
+/** A role whose policy limits its tokens to 10 minutes (dedicated tokens, revoked by the schedule). */
+const SHORT_LIVED = 'arn:aws:iam::123456789012:role/short-lived';
 const ONE = 'octo-org/app-one';
 const TWO = 'octo-org/app-two';
 const OUTSIDE_SCOPE = 'octo-org/secret-repo';
@@ -101,7 +103,7 @@ const issues = async () =>
   ).length;
 
 beforeAll(async () => {
-  fx = await startBundledService({ serviceRoles: [STRANGER, BUILDER_WITH_PATH] });
+  fx = await startBundledService({ serviceRoles: [STRANGER, BUILDER_WITH_PATH, SHORT_LIVED] });
   const appId = Number(fx.secrets.githubApp.appId);
   await fx.admin.createUser({ login: 'alice' });
   await fx.admin.createUser({ login: 'octo-org', type: 'Organization', admins: ['alice'] });
@@ -132,7 +134,7 @@ it('the service-access bundle: an owner grants the builder role contents: read o
     json: { principal: BUILDER, repositories: [OUTSIDE_SCOPE], permissions: { contents: 'read' } },
   });
   expect(outside.status).toBe(400);
-  expect(await outside.json()).toEqual({
+  expect(await outside.json()).toMatchObject({
     error: 'repositories_out_of_scope',
     message: expect.stringContaining(OUTSIDE_SCOPE) as string,
   });
@@ -252,6 +254,30 @@ it('hands the bundle the caller as API Gateway does, an assumed-role ARN: the bu
   // The same scope: the shared cache's token, audited a second time, to the role without its path.
   expect(again.token).toBe(vended.token);
   expect((await audit(vended.token, 'ISSUE')).map((item) => item.principal)).toEqual([BUILDER, BUILDER]);
+});
+
+it("the token-vending bundle's schedule revokes a dedicated token once its policy's lifetime is over", async () => {
+  const created = await alice(`/accounts/${accountId}/service-access`, {
+    method: 'POST',
+    json: { principal: SHORT_LIVED, repositories: [ONE], permissions: { contents: 'read' }, maxLifetimeMinutes: 10 },
+  });
+  expect(created.status).toBe(201);
+  const short = await vend(SHORT_LIVED, [ONE], { contents: 'read' });
+  // Its own token (not the shared cache's), answered as living at most the policy's 10 minutes.
+  expect(short.token).not.toBe(vended.token);
+  expect(Date.parse(short.expiresAt) - Date.now()).toBeLessThanOrEqual(10 * 60_000);
+
+  // Not due yet: the schedule's run leaves it.
+  expect(await fx.runLifetimeSweep()).toMatchObject({ revoked: 0 });
+  expect((await github(short.token, README(ONE))).status).toBe(200);
+  // The run eleven minutes later revokes it at GitHub and audits it.
+  expect(await fx.runLifetimeSweep(11 * 60_000)).toMatchObject({ revoked: 1, failed: 0 });
+  expect((await github(short.token, README(ONE))).status).toBe(401);
+  expect(await audit(short.token, 'REVOKE')).toEqual([
+    expect.objectContaining({ revoker: 'lifetime', outcome: 'revoked', installationId }),
+  ]);
+  // Only the dedicated token: the builder's token of the same scope still reads.
+  expect((await github(vended.token, README(ONE))).status).toBe(200);
 });
 
 it('revokes the token (DELETE /service/tokens) for a role it was vended to: GitHub refuses it afterwards', async () => {

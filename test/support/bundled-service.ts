@@ -6,6 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import type { RedeliveryRunSummary } from '../../functions/shared/store/redelivery-store.js';
+import type { SweepSummary } from '../../functions/token-vending/lifetime.js';
 import { bundleEnvironment, readBundles } from '../../local/bundles.js';
 import { EmulatorAdmin } from '../../local/github-emulator/admin-client.js';
 import { startGitHubEmulator, type GitHubEmulator } from '../../local/github-emulator/server.js';
@@ -43,6 +44,11 @@ export type BundledService = {
   startApi(): Promise<void>;
   /** Invokes the webhook-redelivery bundle once, as its EventBridge schedule would. */
   runRedelivery(): Promise<RedeliveryRunSummary>;
+  /**
+   * Invokes the token-vending bundle's lifetime sweep once, as its every-minute schedule would,
+   * `laterMs` from now (the clock of that run only: a test's stand-in for waiting).
+   */
+  runLifetimeSweep(laterMs?: number): Promise<SweepSummary>;
   close(): Promise<void>;
 };
 
@@ -138,10 +144,14 @@ export async function startBundledService(
   };
   let output = '';
   /** Runs the compiled server on Lambda's Node until `pattern` shows in its output. */
-  function run(args: string[], pattern: RegExp): { child: ChildProcess; match: Promise<RegExpExecArray> } {
+  function run(
+    args: string[],
+    pattern: RegExp,
+    env: Record<string, string> = {},
+  ): { child: ChildProcess; match: Promise<RegExpExecArray> } {
     const child = spawn(LAMBDA_NODE, [server, ...args], {
       cwd: root,
-      env: childEnv,
+      env: { ...childEnv, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let own = '';
@@ -171,6 +181,17 @@ export async function startBundledService(
     child.kill('SIGTERM');
     await exited;
   }
+  /** One scheduled run (bundle-server.ts `--run`): its result, the process gone as an invocation ends. */
+  async function runOnce<T>(schedule: string, env: Record<string, string> = {}): Promise<T> {
+    const { child, match } = run(['--run', schedule], /RESULT (.*)\n/, env);
+    const [, result = ''] = await match;
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    }
+    return JSON.parse(result) as T;
+  }
   const ready = await startApi();
 
   await registerServiceApp(admin, secrets, apiBaseUrl);
@@ -186,10 +207,9 @@ export async function startBundledService(
     output: () => output,
     stopApi,
     startApi: async () => void (await startApi()),
-    runRedelivery: async () =>
-      JSON.parse(
-        (await run(['--run', 'webhook-redelivery'], /RESULT (.*)\n/).match)[1] ?? '',
-      ) as RedeliveryRunSummary,
+    runRedelivery: () => runOnce<RedeliveryRunSummary>('webhook-redelivery'),
+    runLifetimeSweep: (laterMs = 0) =>
+      runOnce<SweepSummary>('token-lifetime', { RUN_CLOCK_OFFSET_MS: String(laterMs) }),
     close: async () => {
       await stopApi();
       await emulator.close();
