@@ -208,7 +208,9 @@ it('refuses what the policy does not grant with a 403 naming it, and mints nothi
     status: 403,
     error: 'service_access_denied',
     message: expect.stringContaining(STRANGER) as string,
+    // No policy names the role: everything asked is refused.
     repositories: [ONE],
+    permissions: { contents: 'read' },
   });
   expect(await mints()).toBe(0);
 });
@@ -238,11 +240,16 @@ it("the bundle server checks SigV4 as API Gateway's IAM authorizer does: unsigne
   const { secretAccessKey } = as(BUILDER).credentials;
   expect(
     await send(
-      await signed({ ...as(BUILDER), credentials: { accessKeyId: 'AKIAUNKNOWN0000000000', secretAccessKey } }),
+      await signed({
+        ...as(BUILDER),
+        credentials: { accessKeyId: 'AKIAUNKNOWN0000000000', secretAccessKey },
+      }),
     ),
   ).toEqual({ status: 403, error: 'unknown_access_key' });
   expect(
-    await send(await signed({ ...as(BUILDER), credentials: { ...as(STRANGER).credentials, secretAccessKey } })),
+    await send(
+      await signed({ ...as(BUILDER), credentials: { ...as(STRANGER).credentials, secretAccessKey } }),
+    ),
   ).toEqual({ status: 403, error: 'invalid_signature' });
   expect(await mints()).toBe(0);
   expect(await issues()).toBe(issuedBefore);
@@ -259,7 +266,12 @@ it('hands the bundle the caller as API Gateway does, an assumed-role ARN: the bu
 it("the token-vending bundle's schedule revokes a dedicated token once its policy's lifetime is over", async () => {
   const created = await alice(`/accounts/${accountId}/service-access`, {
     method: 'POST',
-    json: { principal: SHORT_LIVED, repositories: [ONE], permissions: { contents: 'read' }, maxLifetimeMinutes: 10 },
+    json: {
+      principal: SHORT_LIVED,
+      repositories: [ONE],
+      permissions: { contents: 'read' },
+      maxLifetimeMinutes: 10,
+    },
   });
   expect(created.status).toBe(201);
   const short = await vend(SHORT_LIVED, [ONE], { contents: 'read' });
