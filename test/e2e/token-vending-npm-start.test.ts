@@ -3,16 +3,12 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  revokeToken,
-  vendToken,
-  VendingRefused,
-  type SigningOptions,
-} from '../../examples/token-vending-client.js';
+import { revokeToken, vendToken, type SigningOptions } from '../../examples/token-vending-client.js';
 import { EmulatorAdmin } from '../../local/github-emulator/admin-client.js';
 import type { LocalSecretsFile } from '../../local/local-secrets.js';
 import { HttpBrowser } from '../support/http-browser.js';
 import { NPM_START_TIMEOUT_MS, startNpmStart, stopNpmStart, type NpmStart } from '../support/npm-start.js';
+import { platformRole, refusalOf as refusal, signingAs, withVendedToken } from '../support/service-tokens.js';
 
 /**
  * Issue #25's whole path on `npm start`: an owner of octo-org narrows team A's link to some repositories,
@@ -21,7 +17,7 @@ import { NPM_START_TIMEOUT_MS, startNpmStart, stopNpmStart, type NpmStart } from
  * a third; is refused outside its policy and outside the account's scope; and revokes it.
  */
 const root = resolve(fileURLToPath(import.meta.url), '../../..');
-const BUILDER = 'arn:aws:iam::123456789012:role/builder';
+const BUILDER = platformRole('builder');
 const ONE = 'octo-org/service-0001';
 const TWO = 'octo-org/service-0002';
 const THREE = 'octo-org/service-0003';
@@ -32,6 +28,8 @@ let bob: HttpBrowser;
 let accountId: string;
 let installationId: number;
 let signing: SigningOptions;
+/** GitHub (the emulator) asked with the vended token, as the back-end would. */
+let github: ReturnType<typeof withVendedToken>;
 
 async function json<T>(response: Response, status: number): Promise<T> {
   const text = await response.text();
@@ -39,29 +37,13 @@ async function json<T>(response: Response, status: number): Promise<T> {
   return (text ? JSON.parse(text) : {}) as T;
 }
 
-async function refusal(promise: Promise<unknown>): Promise<VendingRefused> {
-  const outcome = await promise.then(
-    () => undefined,
-    (error: unknown) => error,
-  );
-  if (!(outcome instanceof VendingRefused)) throw new Error(`expected a refusal, got ${String(outcome)}`);
-  return outcome;
-}
-
-/** GitHub (the emulator) asked with the vended token, as the back-end would. */
-const github = (token: string, path: string, init: { method?: string; body?: unknown } = {}) =>
-  fetch(`${app.emulatorUrl}${path}`, {
-    method: init.method ?? 'GET',
-    headers: { authorization: `token ${token}`, accept: 'application/vnd.github+json' },
-    ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
-  });
-
 const scope = (body: { repositories: string[] | null; patterns: string[] | null }) =>
   bob.send(`/accounts/${accountId}/installations/${installationId}`, 'PATCH', body);
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'npm-start-vend-'));
   app = await startNpmStart({ dataDir });
+  github = withVendedToken(app.emulatorUrl);
   const admin = new EmulatorAdmin(app.emulatorUrl);
   bob = await new HttpBrowser(app.apiUrl).signIn('octo-demo');
   accountId = (await json<{ id: string }>(await bob.send('/accounts', 'POST', { name: 'Team A' }), 201)).id;
@@ -86,12 +68,8 @@ beforeAll(async () => {
     201,
   );
   const secrets = JSON.parse(readFileSync(join(dataDir, 'secrets.json'), 'utf8')) as LocalSecretsFile;
-  const builder = secrets.serviceCredentials?.find((entry) => entry.roleArn === BUILDER);
-  if (!builder) throw new Error('npm start seeded no credentials for the builder role');
-  signing = {
-    credentials: { accessKeyId: builder.accessKeyId, secretAccessKey: builder.secretAccessKey },
-    region: 'us-east-1',
-  };
+  // The credentials npm start seeded for the builder role.
+  signing = signingAs(secrets.serviceCredentials, BUILDER);
 }, NPM_START_TIMEOUT_MS);
 afterAll(async () => {
   if (app) await stopNpmStart(app);
@@ -163,12 +141,12 @@ it('is refused, naming what, outside its policy: another repository, a permissio
     ),
   );
   expect(other.status).toBe(403);
-  expect(other.body.repositories).toEqual([THREE]);
+  expect(other.repositories).toEqual([THREE]);
   const above = await refusal(
     vendToken(app.apiUrl, { accountId, repositories: [ONE], permissions: { contents: 'write' } }, signing),
   );
   expect(above.status).toBe(403);
-  expect(above.body.permissions).toEqual({ contents: 'write' });
+  expect(above.permissions).toEqual({ contents: 'write' });
 });
 
 it("is refused outside the account's scope, though the policy names the repository", async () => {
@@ -182,7 +160,7 @@ it("is refused outside the account's scope, though the policy names the reposito
       ),
     );
     expect(outside.status).toBe(403);
-    expect(outside.body.repositories).toEqual([TWO]);
+    expect(outside.repositories).toEqual([TWO]);
     // Inside both, still granted.
     await expect(
       vendToken(app.apiUrl, { accountId, repositories: [ONE], permissions: { contents: 'read' } }, signing),
