@@ -162,6 +162,17 @@ describe('token vending', () => {
   it('audits the issue under the token’s SHA-256 with the principal, repositories and permissions; never the token', async () => {
     const audit = (await tableItems()).filter((item) => item.PK === `VEND#${sha256(vended.token)}`);
     expect(audit).toEqual([
+      // Whom it was issued to, as revocation reads it (one item per principal, rewritten by each issue).
+      expect.objectContaining({
+        SK: `HOLDER#${BUILDER}`,
+        principal: BUILDER,
+        accountId,
+        installationId,
+        repositoryNames: ['app-one', 'app-two'],
+        permissions: { contents: 'read' },
+        tokenExpiresAt: vended.expiresAt,
+        expiresAt: expect.any(Number) as number,
+      }),
       expect.objectContaining({
         SK: expect.stringMatching(/^ISSUE#\d{4}-\d\d-\d\dT.+#.+$/) as string,
         tokenSha256: sha256(vended.token),
@@ -183,9 +194,10 @@ describe('token vending', () => {
     const again = await vend(BUILDER, ['octo-org/app-two', 'octo-org/app-one'], { contents: 'read' });
     expect(again.token).toBe(vended.token);
     expect(await mints()).toBe(0);
-    // Each issue is audited, the cached one too.
+    // Each issue is audited, the cached one too; the principal is one holder still.
     const audit = (await tableItems()).filter((item) => item.PK === `VEND#${sha256(vended.token)}`);
-    expect(audit).toHaveLength(2);
+    expect(audit.filter((item) => String(item.SK).startsWith('ISSUE#'))).toHaveLength(2);
+    expect(audit.filter((item) => String(item.SK).startsWith('HOLDER#'))).toHaveLength(1);
   });
 
   it('refuses what the policy does not grant, naming it, and mints nothing', async () => {
