@@ -160,7 +160,9 @@ describe('token vending', () => {
   });
 
   it('audits the issue under the token’s SHA-256 with the principal, repositories and permissions; never the token', async () => {
-    const audit = (await tableItems()).filter((item) => item.PK === `VEND#${sha256(vended.token)}`);
+    const audit = (await tableItems())
+      .filter((item) => item.PK === `VEND#${sha256(vended.token)}`)
+      .sort((a, b) => (String(a.SK) < String(b.SK) ? -1 : 1));
     expect(audit).toEqual([
       // Whom it was issued to, as revocation reads it (one item per principal, rewritten by each issue).
       expect.objectContaining({
