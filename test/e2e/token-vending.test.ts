@@ -5,7 +5,12 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { revokeToken, signedFetch, vendToken, type VendedToken } from '../../examples/token-vending-client.js';
+import {
+  revokeToken,
+  signedFetch,
+  vendToken,
+  type VendedToken,
+} from '../../examples/token-vending-client.js';
 import { keys } from '../../functions/shared/store/keys.js';
 import { runLifetimeSweepOnce } from '../../local/lifetime-timer.js';
 import { setAbuseLimitClockForTests } from '../../functions/shared/limits/abuse-limits.js';
@@ -446,12 +451,12 @@ describe('token vending', () => {
       expect(reads.map((request) => request.operation)).toEqual(['GetItem']);
       expect(reads[0]?.readUnits).toBeLessThanOrEqual(1);
       // The throttle, the cache's item and a due item deleted (one each, no read), the revocation item.
-      expect(dynamo.writes().map((request) => request.operation).sort()).toEqual([
-        'DeleteItem',
-        'DeleteItem',
-        'PutItem',
-        'UpdateItem',
-      ]);
+      expect(
+        dynamo
+          .writes()
+          .map((request) => request.operation)
+          .sort(),
+      ).toEqual(['DeleteItem', 'DeleteItem', 'PutItem', 'UpdateItem']);
     } finally {
       dynamo.stop();
       await fx.table.table.batchDelete(seeded.map(({ PK, SK }) => ({ PK, SK })));

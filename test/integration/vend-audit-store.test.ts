@@ -68,7 +68,9 @@ it('keeps every issue, and one holder item per principal with what revocation ne
     permissions: { contents: 'read' },
     tokenExpiresAt: '2031-01-01T01:00:00.000Z',
   });
-  expect((await table.get(keys.vendHolder(SHA, BUILDER)))?.expiresAt).toBe(NOW / 1000 + VEND_AUDIT_TTL_SECONDS);
+  expect((await table.get(keys.vendHolder(SHA, BUILDER)))?.expiresAt).toBe(
+    NOW / 1000 + VEND_AUDIT_TTL_SECONDS,
+  );
   expect(await store.holder(SHA, RUNNER)).toMatchObject({ principal: RUNNER, accountId: 'team-a' });
 });
 

@@ -11,7 +11,10 @@ import type { ServiceCredential } from '../../local/sigv4-auth.js';
 export const platformRole = (name: string) => `arn:aws:iam::${LOCAL_PLATFORM_AWS_ACCOUNT_ID}:role/${name}`;
 
 /** How a back-end of `roleArn` signs its requests (SigV4, `us-east-1` as locally): its credential among these. */
-export function signingAs(credentials: readonly ServiceCredential[] | undefined, roleArn: string): SigningOptions {
+export function signingAs(
+  credentials: readonly ServiceCredential[] | undefined,
+  roleArn: string,
+): SigningOptions {
   const credential = credentials?.find((entry) => entry.roleArn === roleArn);
   if (!credential) throw new Error(`no service credential for ${roleArn}`);
   return {
@@ -21,7 +24,9 @@ export function signingAs(credentials: readonly ServiceCredential[] | undefined,
 }
 
 /** The refusal a vending or revocation request met (its status and body), or a failure if it was granted. */
-export async function refusalOf(request: Promise<unknown>): Promise<{ status: number } & VendingRefused['body']> {
+export async function refusalOf(
+  request: Promise<unknown>,
+): Promise<{ status: number } & VendingRefused['body']> {
   const outcome = await request.then(
     () => undefined,
     (error: unknown) => error,

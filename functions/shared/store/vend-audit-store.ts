@@ -83,7 +83,12 @@ export class VendAuditStore {
       tokenExpiresAt: issue.tokenExpiresAt,
     };
     await this.table.batchPut([
-      { ...keys.vendIssue(issue.tokenSha256, issue.issuedAt, issue.requestId), kind: 'issue', ...issue, expiresAt },
+      {
+        ...keys.vendIssue(issue.tokenSha256, issue.issuedAt, issue.requestId),
+        kind: 'issue',
+        ...issue,
+        expiresAt,
+      },
       { ...keys.vendHolder(issue.tokenSha256, issue.principal), kind: 'holder', ...holder, expiresAt },
     ]);
   }
