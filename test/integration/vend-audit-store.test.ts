@@ -21,17 +21,21 @@ afterAll(() => fixture?.close());
 const SHA = 'ab'.repeat(32);
 const BUILDER = 'arn:aws:iam::123456789012:role/builder';
 const RUNNER = 'arn:aws:iam::123456789012:role/runner';
-const issue = (n: number, fields: Partial<VendIssue> = {}): VendIssue => ({
+/** What every issue of one token shares: the token's installation, permissions and expiry. */
+const TOKEN = {
   tokenSha256: SHA,
+  installationId: 7,
+  permissions: { contents: 'read' as const },
+  tokenExpiresAt: '2031-01-01T01:00:00.000Z',
+};
+const issue = (n: number, fields: Partial<VendIssue> = {}): VendIssue => ({
+  ...TOKEN,
   issuedAt: new Date(NOW + n * 1000).toISOString(),
   requestId: `request-${n}`,
   accountId: 'team-a',
   principal: BUILDER,
   policyId: 'builder',
-  installationId: 7,
   repositories: ['octo-org/app-one', 'octo-org/app-two'],
-  permissions: { contents: 'read' },
-  tokenExpiresAt: '2031-01-01T01:00:00.000Z',
   ...fields,
 });
 const scope = { repositoryNames: ['app-one', 'app-two'] };
@@ -60,13 +64,10 @@ it('keeps every issue, and one holder item per principal with what revocation ne
   // The builder's holder: the latest issue's account, the token's scope as the cache keys it, kept as
   // long as the audit (a revocation of an expired token is still the holder's).
   expect(await store.holder(SHA, BUILDER)).toEqual({
-    tokenSha256: SHA,
+    ...TOKEN,
     principal: BUILDER,
     accountId: 'team-b',
-    installationId: 7,
     repositoryNames: ['app-one', 'app-two'],
-    permissions: { contents: 'read' },
-    tokenExpiresAt: '2031-01-01T01:00:00.000Z',
   });
   expect((await table.get(keys.vendHolder(SHA, BUILDER)))?.expiresAt).toBe(
     NOW / 1000 + VEND_AUDIT_TTL_SECONDS,
