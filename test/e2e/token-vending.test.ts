@@ -20,7 +20,13 @@ import { getTable } from '../../functions/shared/store/table.js';
 import { captureOutput } from '../support/capture-output.js';
 import { recordDynamoRequests } from '../support/dynamodb-requests.js';
 import { api, signIn, startService, type ServiceFixture } from '../support/service.js';
-import { platformRole, refusalOf as refusal, signingAs, withVendedToken } from '../support/service-tokens.js';
+import {
+  platformRole,
+  refusalOf as refusal,
+  signingAs,
+  withVendedToken,
+  writeBlob,
+} from '../support/service-tokens.js';
 import { TOKEN_IN_LOGS } from '../support/token-patterns.js';
 
 /*
@@ -156,11 +162,7 @@ describe('token vending', () => {
 
     for (const repo of ['app-one', 'app-two'])
       expect((await github(vended.token, `/repos/octo-org/${repo}/contents/README.md`)).status).toBe(200);
-    const write = await github(vended.token, '/repos/octo-org/app-one/git/blobs', {
-      method: 'POST',
-      body: { content: 'x', encoding: 'utf-8' },
-    });
-    expect(write.status).toBe(403);
+    expect((await writeBlob(github, vended.token, 'octo-org/app-one')).status).toBe(403);
     expect((await github(vended.token, '/repos/octo-org/app-three/contents/README.md')).status).toBe(404);
   });
 
@@ -349,11 +351,7 @@ describe('token vending', () => {
 
   it('grants a write token within the deployer’s policy (write on exactly its repository)', async () => {
     const token = await vend(DEPLOYER, ['octo-org/app-three'], { contents: 'write' });
-    const write = await github(token.token, '/repos/octo-org/app-three/git/blobs', {
-      method: 'POST',
-      body: { content: 'x', encoding: 'utf-8' },
-    });
-    expect(write.status).toBe(201);
+    expect((await writeBlob(github, token.token, 'octo-org/app-three')).status).toBe(201);
     expect((await github(token.token, '/repos/octo-org/app-one/contents/README.md')).status).toBe(404);
   });
 

@@ -48,3 +48,7 @@ export const withVendedToken =
       },
       ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
     });
+
+/** A write with a vended token: a blob in `owner/name` (201 where it may write contents, else 403 or 404). */
+export const writeBlob = (asked: ReturnType<typeof withVendedToken>, token: string, fullName: string) =>
+  asked(token, `/repos/${fullName}/git/blobs`, { method: 'POST', body: { content: 'x', encoding: 'utf-8' } });
