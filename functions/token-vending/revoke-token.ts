@@ -11,9 +11,10 @@ import { tokenSha256 } from './vend-token.js';
 /**
  * Revokes a vended token at GitHub (`DELETE /installation/token`, authenticated by the token itself),
  * drops it from the shared token cache and audits the revocation. Only a principal the token was issued
- * to may revoke it (the audit says to whom: found by the token's SHA-256); anyone else, or a token this
- * service never vended, is refused alike (403), so the answer tells nothing about other principals'
- * tokens. A token GitHub no longer accepts (expired, already revoked) is gone: the answer is the same 204.
+ * to may revoke it (its holder item, found by the token's SHA-256 and the caller's role: one read, however
+ * many times a shared cached token was issued); anyone else, or a token this service never vended, is
+ * refused alike (403), so the answer tells nothing about other principals' tokens. A token GitHub no
+ * longer accepts (expired, already revoked) is gone: the answer is the same 204.
  */
 export async function revokeToken(input: {
   caller: ServiceCaller;
@@ -24,9 +25,8 @@ export async function revokeToken(input: {
   const { vendAudit, github } = getServices();
   await abuseLimits().take('serviceTokensPerMinute', caller.roleArn);
   const sha256 = tokenSha256(token);
-  const issues = await vendAudit.issuesOf(sha256);
-  const issue = issues.find((candidate) => candidate.principal === caller.roleArn);
-  if (!issue)
+  const holder = await vendAudit.holder(sha256, caller.roleArn);
+  if (!holder)
     throw refusal(
       'token_not_issued_to_caller',
       'This token was not vended to your role by this service: only a role it was issued to may revoke it.',
@@ -40,21 +40,25 @@ export async function revokeToken(input: {
     outcome = 'already_invalid';
   }
   // Whatever GitHub said, no later request may be answered with this token from the cache.
-  await forgetInstallationToken(issue.installationId, token);
+  await forgetInstallationToken(
+    holder.installationId,
+    { permissions: holder.permissions, repositoryNames: holder.repositoryNames },
+    token,
+  );
   // A dedicated token's revocation due at its lifetime is done now (its key: the expiry answered).
-  await dueStore().remove(issue.tokenExpiresAt, sha256);
+  await dueStore().remove(holder.tokenExpiresAt, sha256);
   await vendAudit.recordRevocation({
     tokenSha256: sha256,
     revokedAt: new Date().toISOString(),
     requestId: input.requestId,
     revoker: caller.roleArn,
-    installationId: issue.installationId,
+    installationId: holder.installationId,
     outcome,
   });
   logger.info('Service token revoked', {
     principal: caller.roleArn,
-    accountId: issue.accountId,
-    installationId: issue.installationId,
+    accountId: holder.accountId,
+    installationId: holder.installationId,
     tokenSha256: sha256,
     outcome,
   });

@@ -40,7 +40,8 @@ export function reportRefusal(error: unknown, fields: { principal: string; accou
  * then the account's policies, links and installation details (three reads, whatever the size of the
  * organisation), the decision, the token from the shared cache (minted into it on a miss) or, for a
  * policy lifetime under an hour, a dedicated token due for revocation at its deadline (lifetime.ts),
- * and the audit item, written before the token is answered: no token leaves unaudited.
+ * and the audit items (the issue, the principal's holder item), written before the token is answered:
+ * no token leaves unaudited.
  */
 export async function vendToken(input: {
   caller: ServiceCaller;
@@ -114,18 +115,22 @@ export async function vendToken(input: {
     });
     minted = { token: minted.token, expiresAt };
   }
-  await vendAudit.recordIssue({
-    tokenSha256: sha256,
-    issuedAt: new Date(issued).toISOString(),
-    requestId: input.requestId,
-    accountId,
-    principal: caller.roleArn,
-    policyId: grant.policy.id,
-    installationId: grant.installationId,
-    repositories: grant.repositories,
-    permissions: grant.permissions,
-    tokenExpiresAt: minted.expiresAt,
-  });
+  await vendAudit.recordIssue(
+    {
+      tokenSha256: sha256,
+      issuedAt: new Date(issued).toISOString(),
+      requestId: input.requestId,
+      accountId,
+      principal: caller.roleArn,
+      policyId: grant.policy.id,
+      installationId: grant.installationId,
+      repositories: grant.repositories,
+      permissions: grant.permissions,
+      tokenExpiresAt: minted.expiresAt,
+    },
+    // The cache's key of the token: its revocation drops it there with one delete.
+    { repositoryNames: grant.repositoryNames },
+  );
   count(METRIC.serviceTokensVended);
   logger.info('Service token vended', {
     principal: caller.roleArn,

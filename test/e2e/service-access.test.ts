@@ -300,6 +300,15 @@ describe('who may', () => {
     await ok((as.olga as Call)(`/accounts/${team}/service-access/${policy.id}`, { method: 'DELETE' }), 204);
   });
 
+  /** A grant, a change and a deletion of the team's policy as `login`: each refused with `status`, `error`. */
+  async function everyChangeRefused(login: string, status: number, error: string) {
+    const call = as[login] as Call;
+    const path = `/accounts/${team}/service-access/${policy.id}`;
+    await refused(grant(valid, team, login), status, error);
+    await refused(call(path, { method: 'PATCH', json: { maxLifetimeMinutes: 5 } }), status, error);
+    await refused(call(path, { method: 'DELETE' }), status, error);
+  }
+
   it('admins read the grants and change none of them (403); members read nothing (403)', async () => {
     const listed = await ok<{ policies: Policy[] }>(
       (as.adam as Call)(`/accounts/${team}/service-access`),
@@ -309,23 +318,9 @@ describe('who may', () => {
     await refused((as.mia as Call)(`/accounts/${team}/service-access`), 403, 'insufficient_role');
     for (const login of ['adam', 'mia'])
       await changesNothing(team, async () => {
-        const call = as[login] as Call;
-        await refused(grant(valid, team, login), 403, 'insufficient_role');
+        await everyChangeRefused(login, 403, 'insufficient_role');
         // The role is checked before the body: a bad body is refused for the role alike.
         await refused(grant({ principal: 'nope' }, team, login), 403, 'insufficient_role');
-        await refused(
-          call(`/accounts/${team}/service-access/${policy.id}`, {
-            method: 'PATCH',
-            json: { maxLifetimeMinutes: 5 },
-          }),
-          403,
-          'insufficient_role',
-        );
-        await refused(
-          call(`/accounts/${team}/service-access/${policy.id}`, { method: 'DELETE' }),
-          403,
-          'insufficient_role',
-        );
       });
   });
 
@@ -333,20 +328,7 @@ describe('who may', () => {
     const otto = as.otto as Call;
     await changesNothing(team, async () => {
       await refused(otto(`/accounts/${team}/service-access`), 404, 'account_not_found');
-      await refused(grant(valid, team, 'otto'), 404, 'account_not_found');
-      await refused(
-        otto(`/accounts/${team}/service-access/${policy.id}`, {
-          method: 'PATCH',
-          json: { maxLifetimeMinutes: 5 },
-        }),
-        404,
-        'account_not_found',
-      );
-      await refused(
-        otto(`/accounts/${team}/service-access/${policy.id}`, { method: 'DELETE' }),
-        404,
-        'account_not_found',
-      );
+      await everyChangeRefused('otto', 404, 'account_not_found');
     });
     // Nor is a policy reached through another account, even its owner's.
     const other = await createAccount('Elsewhere');

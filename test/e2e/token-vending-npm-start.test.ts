@@ -3,16 +3,12 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  revokeToken,
-  vendToken,
-  VendingRefused,
-  type SigningOptions,
-} from '../../examples/token-vending-client.js';
+import { revokeToken, vendToken, type SigningOptions } from '../../examples/token-vending-client.js';
 import { EmulatorAdmin } from '../../local/github-emulator/admin-client.js';
-import type { LocalSecretsFile } from '../../local/local-secrets.js';
+import { LOCAL_SERVICE_ROLE_ARN, type LocalSecretsFile } from '../../local/local-secrets.js';
 import { HttpBrowser } from '../support/http-browser.js';
 import { NPM_START_TIMEOUT_MS, startNpmStart, stopNpmStart, type NpmStart } from '../support/npm-start.js';
+import { refusalOf as refusal, signingAs, withVendedToken, writeBlob } from '../support/service-tokens.js';
 
 /**
  * Issue #25's whole path on `npm start`: an owner of octo-org narrows team A's link to some repositories,
@@ -21,7 +17,8 @@ import { NPM_START_TIMEOUT_MS, startNpmStart, stopNpmStart, type NpmStart } from
  * a third; is refused outside its policy and outside the account's scope; and revokes it.
  */
 const root = resolve(fileURLToPath(import.meta.url), '../../..');
-const BUILDER = 'arn:aws:iam::123456789012:role/builder';
+/** The role `npm start` seeds service credentials for. */
+const BUILDER = LOCAL_SERVICE_ROLE_ARN;
 const ONE = 'octo-org/service-0001';
 const TWO = 'octo-org/service-0002';
 const THREE = 'octo-org/service-0003';
@@ -32,6 +29,8 @@ let bob: HttpBrowser;
 let accountId: string;
 let installationId: number;
 let signing: SigningOptions;
+/** GitHub (the emulator) asked with the vended token, as the back-end would. */
+let github: ReturnType<typeof withVendedToken>;
 
 async function json<T>(response: Response, status: number): Promise<T> {
   const text = await response.text();
@@ -39,22 +38,9 @@ async function json<T>(response: Response, status: number): Promise<T> {
   return (text ? JSON.parse(text) : {}) as T;
 }
 
-async function refusal(promise: Promise<unknown>): Promise<VendingRefused> {
-  const outcome = await promise.then(
-    () => undefined,
-    (error: unknown) => error,
-  );
-  if (!(outcome instanceof VendingRefused)) throw new Error(`expected a refusal, got ${String(outcome)}`);
-  return outcome;
-}
-
-/** GitHub (the emulator) asked with the vended token, as the back-end would. */
-const github = (token: string, path: string, init: { method?: string; body?: unknown } = {}) =>
-  fetch(`${app.emulatorUrl}${path}`, {
-    method: init.method ?? 'GET',
-    headers: { authorization: `token ${token}`, accept: 'application/vnd.github+json' },
-    ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
-  });
+/** The builder's request for a token of Team A, signed as the back-end signs it. */
+const vend = (repositories: string[], permissions: Record<string, 'read' | 'write'>) =>
+  vendToken(app.apiUrl, { accountId, repositories, permissions }, signing);
 
 const scope = (body: { repositories: string[] | null; patterns: string[] | null }) =>
   bob.send(`/accounts/${accountId}/installations/${installationId}`, 'PATCH', body);
@@ -62,6 +48,7 @@ const scope = (body: { repositories: string[] | null; patterns: string[] | null 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'npm-start-vend-'));
   app = await startNpmStart({ dataDir });
+  github = withVendedToken(app.emulatorUrl);
   const admin = new EmulatorAdmin(app.emulatorUrl);
   bob = await new HttpBrowser(app.apiUrl).signIn('octo-demo');
   accountId = (await json<{ id: string }>(await bob.send('/accounts', 'POST', { name: 'Team A' }), 201)).id;
@@ -86,12 +73,8 @@ beforeAll(async () => {
     201,
   );
   const secrets = JSON.parse(readFileSync(join(dataDir, 'secrets.json'), 'utf8')) as LocalSecretsFile;
-  const builder = secrets.serviceCredentials?.find((entry) => entry.roleArn === BUILDER);
-  if (!builder) throw new Error('npm start seeded no credentials for the builder role');
-  signing = {
-    credentials: { accessKeyId: builder.accessKeyId, secretAccessKey: builder.secretAccessKey },
-    region: 'us-east-1',
-  };
+  // The credentials npm start seeded for the builder role.
+  signing = signingAs(secrets.serviceCredentials, BUILDER);
 }, NPM_START_TIMEOUT_MS);
 afterAll(async () => {
   if (app) await stopNpmStart(app);
@@ -131,11 +114,7 @@ it('npm run vend finds the API and the credentials by itself and prints the scop
 }, 120_000);
 
 it('a token for two repositories with contents: read reads both at GitHub, cannot write, cannot read a third; revoked, GitHub refuses it', async () => {
-  const vended = await vendToken(
-    app.apiUrl,
-    { accountId, repositories: [ONE, TWO], permissions: { contents: 'read' } },
-    signing,
-  );
+  const vended = await vend([ONE, TWO], { contents: 'read' });
   expect(vended).toMatchObject({
     installationId,
     repositories: [ONE, TWO],
@@ -144,49 +123,29 @@ it('a token for two repositories with contents: read reads both at GitHub, canno
   for (const repository of [ONE, TWO])
     expect((await github(vended.token, `/repos/${repository}`)).status).toBe(200);
   expect((await github(vended.token, `/repos/${THREE}`)).status).toBe(404);
-  const write = await github(vended.token, `/repos/${ONE}/git/blobs`, {
-    method: 'POST',
-    body: { content: 'x', encoding: 'utf-8' },
-  });
-  expect(write.status).toBe(403);
+  expect((await writeBlob(github, vended.token, ONE)).status).toBe(403);
 
   await revokeToken(app.apiUrl, vended.token, signing);
   expect((await github(vended.token, `/repos/${ONE}`)).status).toBe(401);
 });
 
 it('is refused, naming what, outside its policy: another repository, a permission above the ceiling', async () => {
-  const other = await refusal(
-    vendToken(
-      app.apiUrl,
-      { accountId, repositories: [ONE, THREE], permissions: { contents: 'read' } },
-      signing,
-    ),
-  );
+  const other = await refusal(vend([ONE, THREE], { contents: 'read' }));
   expect(other.status).toBe(403);
-  expect(other.body.repositories).toEqual([THREE]);
-  const above = await refusal(
-    vendToken(app.apiUrl, { accountId, repositories: [ONE], permissions: { contents: 'write' } }, signing),
-  );
+  expect(other.repositories).toEqual([THREE]);
+  const above = await refusal(vend([ONE], { contents: 'write' }));
   expect(above.status).toBe(403);
-  expect(above.body.permissions).toEqual({ contents: 'write' });
+  expect(above.permissions).toEqual({ contents: 'write' });
 });
 
 it("is refused outside the account's scope, though the policy names the repository", async () => {
   await json(await scope({ repositories: ['web-app', 'service-0001'], patterns: null }), 200);
   try {
-    const outside = await refusal(
-      vendToken(
-        app.apiUrl,
-        { accountId, repositories: [ONE, TWO], permissions: { contents: 'read' } },
-        signing,
-      ),
-    );
+    const outside = await refusal(vend([ONE, TWO], { contents: 'read' }));
     expect(outside.status).toBe(403);
-    expect(outside.body.repositories).toEqual([TWO]);
+    expect(outside.repositories).toEqual([TWO]);
     // Inside both, still granted.
-    await expect(
-      vendToken(app.apiUrl, { accountId, repositories: [ONE], permissions: { contents: 'read' } }, signing),
-    ).resolves.toMatchObject({ repositories: [ONE] });
+    await expect(vend([ONE], { contents: 'read' })).resolves.toMatchObject({ repositories: [ONE] });
   } finally {
     await json(await scope({ repositories: ['web-app'], patterns: ['service-*'] }), 200);
   }

@@ -8,9 +8,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import {
   revokeToken,
   signedFetch,
-  VendingRefused,
   vendToken,
-  type SigningOptions,
   type VendedToken,
 } from '../../examples/token-vending-client.js';
 import { keys } from '../../functions/shared/store/keys.js';
@@ -18,8 +16,17 @@ import { runLifetimeSweepOnce } from '../../local/lifetime-timer.js';
 import { setAbuseLimitClockForTests } from '../../functions/shared/limits/abuse-limits.js';
 import { logger } from '../../functions/shared/logger.js';
 import { METRIC, METRICS_NAMESPACE } from '../../functions/shared/metrics.js';
+import { getTable } from '../../functions/shared/store/table.js';
 import { captureOutput } from '../support/capture-output.js';
+import { recordDynamoRequests } from '../support/dynamodb-requests.js';
 import { api, signIn, startService, type ServiceFixture } from '../support/service.js';
+import {
+  platformRole,
+  refusalOf as refusal,
+  signingAs,
+  withVendedToken,
+  writeBlob,
+} from '../support/service-tokens.js';
 import { TOKEN_IN_LOGS } from '../support/token-patterns.js';
 
 /*
@@ -29,12 +36,14 @@ import { TOKEN_IN_LOGS } from '../support/token-patterns.js';
  */
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
-const BUILDER = 'arn:aws:iam::123456789012:role/builder';
-const DEPLOYER = 'arn:aws:iam::123456789012:role/deployer';
-const STRANGER = 'arn:aws:iam::123456789012:role/stranger';
-const SHORT_LIVED = 'arn:aws:iam::123456789012:role/short-lived';
+const BUILDER = platformRole('builder');
+const DEPLOYER = platformRole('deployer');
+const STRANGER = platformRole('stranger');
+const SHORT_LIVED = platformRole('short-lived');
 /** This suite's throttle: far above what one role asks here in a minute, reached on purpose once. */
 const PER_MINUTE = 30;
+/** Issue items of one cached token seeded for the revocation's cost: above a query page (1 MB). */
+const SEEDED_ISSUES = 5000;
 
 let fx: ServiceFixture;
 let accountId: string;
@@ -43,34 +52,13 @@ let accountId: string;
 logger.setLogLevel('DEBUG');
 const output = captureOutput();
 let installationId: number;
+/** GitHub (the emulator) called with a token, as a back-end would. */
+let github: ReturnType<typeof withVendedToken>;
 
-const as = (roleArn: string): SigningOptions => {
-  const credential = fx.serviceCredentials.find((entry) => entry.roleArn === roleArn);
-  if (!credential) throw new Error(`no credential for ${roleArn}`);
-  return {
-    credentials: { accessKeyId: credential.accessKeyId, secretAccessKey: credential.secretAccessKey },
-    region: 'us-east-1',
-  };
-};
+const as = (roleArn: string) => signingAs(fx.serviceCredentials, roleArn);
 const vend = (roleArn: string, repositories: string[], permissions: Record<string, 'read' | 'write'>) =>
   vendToken(fx.api.url, { accountId, repositories, permissions }, as(roleArn));
-/** The refusal a vending request meets (status and body), or a failure if it was granted. */
-async function refusal(request: Promise<unknown>) {
-  try {
-    await request;
-  } catch (error) {
-    if (error instanceof VendingRefused) return { status: error.status, ...error.body };
-    throw error;
-  }
-  throw new Error('granted');
-}
 const sha256 = (token: string) => createHash('sha256').update(token).digest('hex');
-/** GitHub (the emulator) called with a token, as a back-end would. */
-const github = (token: string, path: string, init: RequestInit = {}) =>
-  fetch(`${fx.emulator.url}${path}`, {
-    ...init,
-    headers: { authorization: `token ${token}`, accept: 'application/vnd.github+json', ...init.headers },
-  });
 const mints = async () =>
   (await fx.admin.calls()).filter((call) => call.route.includes('access_tokens')).length;
 async function tableItems(): Promise<Array<Record<string, unknown>>> {
@@ -102,6 +90,7 @@ beforeAll(async () => {
     serviceRoles: [DEPLOYER, STRANGER, SHORT_LIVED],
     env: { MAX_SERVICE_TOKENS_PER_MINUTE: String(PER_MINUTE) },
   });
+  github = withVendedToken(fx.emulator.url);
   const appId = Number(fx.secrets.githubApp.appId);
   await fx.admin.createUser({ login: 'alice' });
   await fx.admin.createUser({ login: 'octo-org', type: 'Organization', admins: ['alice'] });
@@ -173,18 +162,26 @@ describe('token vending', () => {
 
     for (const repo of ['app-one', 'app-two'])
       expect((await github(vended.token, `/repos/octo-org/${repo}/contents/README.md`)).status).toBe(200);
-    const write = await github(vended.token, '/repos/octo-org/app-one/git/blobs', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ content: 'x', encoding: 'utf-8' }),
-    });
-    expect(write.status).toBe(403);
+    expect((await writeBlob(github, vended.token, 'octo-org/app-one')).status).toBe(403);
     expect((await github(vended.token, '/repos/octo-org/app-three/contents/README.md')).status).toBe(404);
   });
 
   it('audits the issue under the token’s SHA-256 with the principal, repositories and permissions; never the token', async () => {
-    const audit = (await tableItems()).filter((item) => item.PK === `VEND#${sha256(vended.token)}`);
+    const audit = (await tableItems())
+      .filter((item) => item.PK === `VEND#${sha256(vended.token)}`)
+      .sort((a, b) => (String(a.SK) < String(b.SK) ? -1 : 1));
     expect(audit).toEqual([
+      // Whom it was issued to, as revocation reads it (one item per principal, rewritten by each issue).
+      expect.objectContaining({
+        SK: `HOLDER#${BUILDER}`,
+        principal: BUILDER,
+        accountId,
+        installationId,
+        repositoryNames: ['app-one', 'app-two'],
+        permissions: { contents: 'read' },
+        tokenExpiresAt: vended.expiresAt,
+        expiresAt: expect.any(Number) as number,
+      }),
       expect.objectContaining({
         SK: expect.stringMatching(/^ISSUE#\d{4}-\d\d-\d\dT.+#.+$/) as string,
         tokenSha256: sha256(vended.token),
@@ -206,9 +203,10 @@ describe('token vending', () => {
     const again = await vend(BUILDER, ['octo-org/app-two', 'octo-org/app-one'], { contents: 'read' });
     expect(again.token).toBe(vended.token);
     expect(await mints()).toBe(0);
-    // Each issue is audited, the cached one too.
+    // Each issue is audited, the cached one too; the principal is one holder still.
     const audit = (await tableItems()).filter((item) => item.PK === `VEND#${sha256(vended.token)}`);
-    expect(audit).toHaveLength(2);
+    expect(audit.filter((item) => String(item.SK).startsWith('ISSUE#'))).toHaveLength(2);
+    expect(audit.filter((item) => String(item.SK).startsWith('HOLDER#'))).toHaveLength(1);
   });
 
   it('refuses what the policy does not grant, naming it, and mints nothing', async () => {
@@ -345,16 +343,15 @@ describe('token vending', () => {
     await revokeToken(fx.api.url, short.token, as(SHORT_LIVED));
     expect((await github(short.token, '/repos/octo-org/app-one/contents/README.md')).status).toBe(401);
     expect(await dueItems()).toEqual([]);
+    // The shared cache's token of the same scope is another token: it stays cached (nothing minted).
+    await fx.admin.clearCalls();
+    expect((await vend(BUILDER, ['octo-org/app-one'], { contents: 'read' })).token).not.toBe(short.token);
+    expect(await mints()).toBe(0);
   });
 
   it('grants a write token within the deployer’s policy (write on exactly its repository)', async () => {
     const token = await vend(DEPLOYER, ['octo-org/app-three'], { contents: 'write' });
-    const write = await github(token.token, '/repos/octo-org/app-three/git/blobs', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ content: 'x', encoding: 'utf-8' }),
-    });
-    expect(write.status).toBe(201);
+    expect((await writeBlob(github, token.token, 'octo-org/app-three')).status).toBe(201);
     expect((await github(token.token, '/repos/octo-org/app-one/contents/README.md')).status).toBe(404);
   });
 
@@ -410,6 +407,59 @@ describe('token vending', () => {
     expect(await mints()).toBe(1);
     expect((await github(fresh.token, '/repos/octo-org/app-one/contents/README.md')).status).toBe(200);
     expect(JSON.stringify(await tableItems())).not.toContain(fresh.token);
+  });
+
+  it('revocation reads one item, the caller’s holder item, however many times the shared token was issued', async () => {
+    const shared = await vend(BUILDER, ['octo-org/app-two'], { contents: 'read' });
+    const digest = sha256(shared.token);
+    // A busy hour of a cached token: issued thousands of times, to the builder and to other roles, each
+    // audited (more issue items than one page of a query returns).
+    const seeded = Array.from({ length: SEEDED_ISSUES }, (_, n) => {
+      const issuedAt = new Date(Date.now() - n * 700).toISOString();
+      return {
+        ...keys.vendIssue(digest, issuedAt, `seeded-${n}`),
+        kind: 'issue',
+        tokenSha256: digest,
+        issuedAt,
+        requestId: `seeded-${n}`,
+        accountId,
+        principal: n % 3 === 0 ? BUILDER : platformRole(`runner-${n % 40}`),
+        policyId: 'builder',
+        installationId,
+        repositories: shared.repositories,
+        permissions: shared.permissions,
+        tokenExpiresAt: shared.expiresAt,
+        expiresAt: Math.floor(Date.now() / 1000) + 3600,
+      };
+    });
+    await fx.table.table.batchPut(seeded);
+    // The handlers' own table client: what the revocation requests cost, as DynamoDB reports it.
+    const dynamo = recordDynamoRequests(getTable().client);
+    try {
+      // A role it was never issued to: refused after that one read.
+      expect(await refusal(revokeToken(fx.api.url, shared.token, as(STRANGER)))).toMatchObject({
+        status: 403,
+        error: 'token_not_issued_to_caller',
+      });
+      expect(dynamo.reads().map((request) => request.operation)).toEqual(['GetItem']);
+      dynamo.clear();
+
+      await revokeToken(fx.api.url, shared.token, as(BUILDER));
+      const reads = dynamo.reads();
+      expect(reads.map((request) => request.operation)).toEqual(['GetItem']);
+      expect(reads[0]?.readUnits).toBeLessThanOrEqual(1);
+      // The throttle, the cache's item and a due item deleted (one each, no read), the revocation item.
+      expect(
+        dynamo
+          .writes()
+          .map((request) => request.operation)
+          .sort(),
+      ).toEqual(['DeleteItem', 'DeleteItem', 'PutItem', 'UpdateItem']);
+    } finally {
+      dynamo.stop();
+      await fx.table.table.batchDelete(seeded.map(({ PK, SK }) => ({ PK, SK })));
+    }
+    expect((await github(shared.token, '/repos/octo-org/app-two/contents/README.md')).status).toBe(401);
   });
 
   it('prints the token’s scope with `npm run vend`, finding the API and credentials itself; the token only when asked', async () => {

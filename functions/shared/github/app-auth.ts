@@ -221,9 +221,16 @@ export async function cachedInstallationToken(
   return installationAuthentication(await getAppAuth(), installationId, scope);
 }
 
-/** A token revoked at GitHub: forget it wherever the shared cache holds it for the installation. */
-export async function forgetInstallationToken(installationId: number, token: string): Promise<void> {
-  await (await getAppAuth()).cache.invalidate(installationId, token);
+/**
+ * A token of `scope` revoked at GitHub: drop it from the shared cache (one conditional delete of the
+ * scope's item, whatever the number of scopes cached for the installation).
+ */
+export async function forgetInstallationToken(
+  installationId: number,
+  scope: TokenScope,
+  token: string,
+): Promise<void> {
+  await (await getAppAuth()).cache.forget(cacheKey(installationId, scope), token);
 }
 
 /**

@@ -144,6 +144,21 @@ export class InstallationTokenCache {
     }
   }
 
+  /**
+   * This token was revoked: forget it under its own scope's item (one conditional delete, no read), if
+   * that item still holds it (a token minted since for the scope stays).
+   */
+  async forget(cacheKey: string, token: string): Promise<void> {
+    try {
+      await this.options.table.delete(this.itemKey(cacheKey), {
+        expression: 'tokenHash = :hash',
+        values: { ':hash': hashOf(token) },
+      });
+    } catch (error) {
+      if (!(error instanceof ConditionFailedError)) throw error;
+    }
+  }
+
   /** GitHub rejected this token: forget it wherever it is cached for the installation. */
   async invalidate(installationId: number, token: string): Promise<void> {
     const tokenHash = hashOf(token);

@@ -154,6 +154,14 @@ export const keys = {
     PK: `VEND#${tokenSha256}`,
     SK: `ISSUE#${issuedAt}#${requestId}`,
   }),
+  /**
+   * One principal the token was issued to (overwritten by each issue to it): revocation checks the caller
+   * with one read of this item, however many times a shared cached token was issued.
+   */
+  vendHolder: (tokenSha256: string, principal: string) => ({
+    PK: `VEND#${tokenSha256}`,
+    SK: `HOLDER#${principal}`,
+  }),
   /** That token's revocation, by whom. */
   vendRevoke: (tokenSha256: string, revokedAt: string) => ({
     PK: `VEND#${tokenSha256}`,
@@ -189,7 +197,6 @@ export const prefixes = {
   repoIndexPendingClear: 'INSTALLATION#',
   installationConfirmRequest: 'INSTALLATION#',
   repositorySyncPage: 'PAGE#',
-  vendIssue: 'ISSUE#',
 } as const;
 
 /** Ids fit in 16 digits (JavaScript's safe integers): padded, string order is numeric order. */
