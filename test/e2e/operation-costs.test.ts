@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
+import { keys } from '../../functions/shared/store/keys.js';
 import { getTable } from '../../functions/shared/store/table.js';
-import { isRead, isWrite, recordDynamoRequests, type DynamoRecorder } from '../support/dynamodb-requests.js';
+import {
+  isRead,
+  isWrite,
+  recordDynamoRequests,
+  type DynamoRecorder,
+  type DynamoRequest,
+} from '../support/dynamodb-requests.js';
 import { recordGitHubRequests } from '../support/github-requests.js';
 import { InstallationStore } from '../../functions/shared/store/installation-store.js';
 import { RepositoryIndexStore } from '../../functions/shared/store/repository-index-store.js';
@@ -287,6 +294,34 @@ describe('repositories', () => {
     expect(reads.filter((operation) => operation === 'BatchGetItem')).toHaveLength(1);
     // The session, the membership, the links, the cached token: one each; details in the batch.
     expect(reads.filter((operation) => operation === 'GetItem').length).toBeLessThanOrEqual(3);
+  });
+
+  it('a token GitHub rejects is dropped with one delete of its own cache item, however many tokens the installation has cached', async () => {
+    const tree = () => (sessions.alice as Call)(`/accounts/${account}/repositories/octo-org/costs-read/tree`);
+    const queries = (requests: DynamoRequest[]) => requests.filter((r) => r.operation === 'Query');
+    const before = await measure(tree);
+    expect(before.result.status).toBe(200);
+    const installationId = installs['octo-org'] as number;
+    // Other scopes' tokens of the installation (accounts narrow tokens to their repositories: many).
+    for (let index = 0; index < 300; index++) {
+      await getTable().put({
+        ...keys.installationToken(installationId, `seeded-${index}`),
+        value: 'x'.repeat(2000),
+        tokenHash: `seeded-${index}`,
+        expiresAt: Math.floor(Date.now() / 1000) + 3600,
+      });
+    }
+    // GitHub no longer knows the cached token (revoked, expired early): its next use answers 401.
+    const world = fx.emulator.world;
+    for (const [token, record] of world.installationTokens) {
+      if (record.installationId === installationId) world.installationTokens.delete(token);
+    }
+    const { result, requests } = await measure(tree);
+    expect(result.status).toBe(200);
+    // The same queries as a read whose token GitHub took, none reading the installation's tokens.
+    expect(queries(requests)).toHaveLength(queries(before.requests).length);
+    expect(queries(requests).every((r) => (r.scanned ?? 0) < 300)).toBe(true);
+    expect(requests.filter((r) => r.operation === 'DeleteItem')).toHaveLength(1);
   });
 
   it("listing an account's repositories reads the installations' details and index states in one request each", async () => {
