@@ -194,7 +194,8 @@ export function installationTokenSession(
     } catch (error) {
       if (!isGitHubStatus(error, 401)) throw error;
     }
-    await state.cache.invalidate(installationId, used);
+    // Only this scope's item can hold it (one conditional delete, however many scopes are cached).
+    await state.cache.forget(cacheKey(installationId, scope), used);
     if (current !== undefined && (await current.catch(() => undefined)) === used) current = undefined;
     return call(await token(state));
   };

@@ -158,26 +158,6 @@ export class InstallationTokenCache {
       if (!(error instanceof ConditionFailedError)) throw error;
     }
   }
-
-  /** GitHub rejected this token: forget it wherever it is cached for the installation. */
-  async invalidate(installationId: number, token: string): Promise<void> {
-    const tokenHash = hashOf(token);
-    const items = await this.options.table.queryPartition(
-      keys.installation(installationId).PK,
-      prefixes.installationToken,
-    );
-    for (const item of items) {
-      if (item.tokenHash !== tokenHash) continue;
-      try {
-        await this.options.table.delete(
-          { PK: item.PK, SK: item.SK },
-          { expression: 'tokenHash = :hash', values: { ':hash': tokenHash } },
-        );
-      } catch (error) {
-        if (!(error instanceof ConditionFailedError)) throw error;
-      }
-    }
-  }
 }
 
 /** Drops every cached token of an installation (deleted, suspended, permissions changed). */
