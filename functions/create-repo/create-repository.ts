@@ -64,7 +64,8 @@ const CREATION_SCOPE: TokenScope = { permissions: { administration: 'write', met
 const GENERATION_SCOPE: TokenScope = {
   permissions: { administration: 'write', contents: 'read', metadata: 'read' },
 };
-const creationScopeOf = (request: RepositoryRequest) => (request.template ? GENERATION_SCOPE : CREATION_SCOPE);
+const creationScopeOf = (request: RepositoryRequest) =>
+  request.template ? GENERATION_SCOPE : CREATION_SCOPE;
 
 /**
  * What the calls on the new repository need: its files committed (contents write, and workflows write
@@ -351,22 +352,24 @@ export async function createRepository(
   }
   if (existing && existing.requestHash !== request.hash) {
     // Another request started this name; if GitHub never created it, this one may take over.
-    const created = await actors.lookup(async (token) => {
-      try {
-        await github('GET /repos/{owner}/{repo}', {
-          owner: details.accountLogin,
-          repo: request.name,
-          headers: { authorization: `token ${token}` },
-        });
-        return true;
-      } catch (error) {
-        if (isGitHubStatus(error, 404)) return false;
-        throw error;
-      }
-    }).catch((error: unknown) =>
-      // GitHub would not narrow a token to that name: the installation reaches no such repository.
-      error instanceof RepositoryNotReachableError ? false : rethrowUpstream(error),
-    );
+    const created = await actors
+      .lookup(async (token) => {
+        try {
+          await github('GET /repos/{owner}/{repo}', {
+            owner: details.accountLogin,
+            repo: request.name,
+            headers: { authorization: `token ${token}` },
+          });
+          return true;
+        } catch (error) {
+          if (isGitHubStatus(error, 404)) return false;
+          throw error;
+        }
+      })
+      .catch((error: unknown) =>
+        // GitHub would not narrow a token to that name: the installation reaches no such repository.
+        error instanceof RepositoryNotReachableError ? false : rethrowUpstream(error),
+      );
     if (created)
       throw new ConflictError(
         'repository_exists',
@@ -516,14 +519,16 @@ async function afterCreateRefused(creation: Creation, error: unknown): Promise<G
   if (isNameTaken(error) && lease.resumed) {
     // Our own earlier attempt created it; carry on from there.
     const { github } = getServices();
-    const repo = await actors.repository(async (token) => {
-      const { data } = await github('GET /repos/{owner}/{repo}', {
-        owner: details.accountLogin,
-        repo: request.name,
-        headers: { authorization: `token ${token}` },
-      });
-      return data;
-    }).catch(rethrowUpstream);
+    const repo = await actors
+      .repository(async (token) => {
+        const { data } = await github('GET /repos/{owner}/{repo}', {
+          owner: details.accountLogin,
+          repo: request.name,
+          headers: { authorization: `token ${token}` },
+        });
+        return data;
+      })
+      .catch(rethrowUpstream);
     if (request.template && !fromTemplate(repo, request.template)) {
       // Someone else's repository took the name meanwhile: nothing of this request's exists.
       await abandon();

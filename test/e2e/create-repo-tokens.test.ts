@@ -17,7 +17,14 @@ beforeAll(async () => {
   fx = await startService();
   const appId = Number(fx.secrets.githubApp.appId);
   await fx.admin.createUser({ login: 'alice' });
-  const permissions = { administration: 'write', contents: 'write', metadata: 'read', workflows: 'write' };
+  // members: read lets an organisation's owner link it.
+  const permissions = {
+    administration: 'write',
+    contents: 'write',
+    metadata: 'read',
+    members: 'read',
+    workflows: 'write',
+  };
   for (const org of ORGS) {
     await fx.admin.createUser({ login: org, type: 'Organization', admins: ['alice'] });
     // A repository the creations must not reach.
@@ -34,9 +41,9 @@ beforeAll(async () => {
     (await (await alice('/accounts', { method: 'POST', json: { name: 'Narrow' } })).json()) as { id: string }
   ).id;
   for (const org of ORGS) {
-    expect((await alice(`/accounts/${account}/installations/${installs[org]}`, { method: 'PUT' })).status).toBe(
-      201,
-    );
+    expect(
+      (await alice(`/accounts/${account}/installations/${installs[org]}`, { method: 'PUT' })).status,
+    ).toBe(201);
   }
 });
 afterAll(() => fx?.close());
@@ -171,7 +178,12 @@ describe('tokens of an organisation repository creation', () => {
       issued.push(...outcome.issued);
       return outcome.status;
     };
-    await fx.admin.fault({ method: 'POST', route: '/repos/{owner}/{repo}/git/commits', status: 500, count: 5 });
+    await fx.admin.fault({
+      method: 'POST',
+      route: '/repos/{owner}/{repo}/git/commits',
+      status: 500,
+      count: 5,
+    });
     expect(await step(() => create(body))).toBe(502);
     await fx.admin.call('DELETE', '/faults');
     // Another request for the same name looks at GitHub with a read-only token of that name alone.

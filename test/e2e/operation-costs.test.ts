@@ -188,7 +188,9 @@ describe('create a repository', () => {
     const creating = calls.find((call) => call.route === '/orgs/{org}/repos')?.startMs ?? 0;
     // Before GitHub is asked to create: the session, then membership, link, details, earlier creation
     // and the creation token at once.
-    expect(dynamo.sequentialRoundTrips(reads.filter((read) => read.startMs < creating))).toBeLessThanOrEqual(2);
+    expect(dynamo.sequentialRoundTrips(reads.filter((read) => read.startMs < creating))).toBeLessThanOrEqual(
+      2,
+    );
     // After it, the token narrowed to the new repository, which nobody can have cached: one read (a
     // miss), one mint (docs/repository-scope.md, "Tokens").
     expect(dynamo.sequentialRoundTrips(reads)).toBeLessThanOrEqual(3);
