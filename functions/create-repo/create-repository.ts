@@ -11,7 +11,12 @@ import {
 } from '../shared/errors.js';
 import { domainEvent, type EventOrigin } from '../shared/events/domain-event.js';
 import { requestOrigin } from '../shared/events/request-origin.js';
-import { installationTokenSession, peekInstallationToken } from '../shared/github/app-auth.js';
+import {
+  installationTokenSession,
+  peekInstallationToken,
+  RepositoryNotReachableError,
+  type TokenScope,
+} from '../shared/github/app-auth.js';
 import {
   grantsWorkflows,
   touchesWorkflows,
@@ -41,24 +46,51 @@ import {
 } from './initial-commit.js';
 import type { RepositoryFile, RepositoryRequest, RepositoryTemplate } from './repository-request.js';
 
-/** What repository creation needs from an installation token, and nothing more. */
-export const REPOSITORY_PERMISSIONS = {
-  administration: 'write',
-  contents: 'write',
-  metadata: 'read',
-} as const;
+/*
+ * An organisation's repository is made with two installation tokens, narrowed differently
+ * (docs/repository-scope.md, "Tokens"):
+ * - the creation call's: GitHub cannot narrow a token to a repository that does not exist yet, and
+ *   does not document that a token narrowed to other repositories may create one, so this one token
+ *   names no repository (it reaches the installation's). It is narrowed in permissions instead: what
+ *   creating asks for and nothing else, no contents write, and nothing but the creation (and, when
+ *   GitHub refuses to generate, a read of the template) is done with it;
+ * - everything after (placeholder, initial commit, reads of the new repository, a retry's look at an
+ *   earlier attempt's repository): a token narrowed to the new repository alone.
+ */
 
-const REPOSITORY_SCOPE = { permissions: REPOSITORY_PERMISSIONS };
-/** Initial files under .github/workflows/ need the App's workflows: write too (only then asked for). */
-const WORKFLOWS_SCOPE = { permissions: { ...REPOSITORY_PERMISSIONS, workflows: 'write' as const } };
-const scopeFor = (files: RepositoryFile[]) =>
-  touchesWorkflows(files.map((file) => file.path)) ? WORKFLOWS_SCOPE : REPOSITORY_SCOPE;
+/** POST /orgs/{org}/repos. */
+const CREATION_SCOPE: TokenScope = { permissions: { administration: 'write', metadata: 'read' } };
+/** POST /repos/{template_owner}/{template_repo}/generate reads the template's contents too. */
+const GENERATION_SCOPE: TokenScope = {
+  permissions: { administration: 'write', contents: 'read', metadata: 'read' },
+};
+const creationScopeOf = (request: RepositoryRequest) =>
+  request.template ? GENERATION_SCOPE : CREATION_SCOPE;
+
+/**
+ * What the calls on the new repository need: its files committed (contents write, and workflows write
+ * only for files under .github/workflows/), or, without files, reading it. The same permissions as a
+ * commit's (functions/repositories), so the account's first commit finds this token in the cache.
+ */
+function repositoryPermissions(files: RepositoryFile[]): TokenScope['permissions'] {
+  if (files.length === 0) return { metadata: 'read' };
+  return touchesWorkflows(files.map((file) => file.path))
+    ? { contents: 'write', workflows: 'write' }
+    : { contents: 'write' };
+}
 
 /** A repository the account does not reach (or whose name its link's scope leaves out): nothing told apart. */
 const repositoryNotFound = () =>
   new NotFoundError(
     'repository_not_found',
     'No such repository is reachable through the installations linked to this account.',
+  );
+
+/** As GitHub's refusal to mint it would say, before anything is created that the files could not go on. */
+const contentsWriteMissing = () =>
+  new ForbiddenError(
+    'insufficient_installation_permissions',
+    "The App's installation does not grant contents:write, which the initial files need. Accept the App's requested permissions on GitHub.",
   );
 
 const templateNotFound = (name: string) =>
@@ -118,18 +150,55 @@ function isNameTaken(error: unknown): boolean {
   return errors.some((entry) => /already exists/i.test(entry.message ?? ''));
 }
 
-async function actorFor(
+/** Who makes the calls of one creation, by phase (the comment at the top of this file). */
+type Actors = {
+  /** The creation call (and a read of the template when GitHub refuses to generate from it). */
+  create: Actor;
+  /** Everything on the new repository once it exists: placeholder, initial commit, reads. */
+  repository: Actor;
+  /** Whether a repository of that name exists already (another request's attempt), read-only. */
+  lookup: Actor;
+};
+
+/**
+ * GitHub may need a moment before a token can be narrowed to a repository it has just created; a
+ * narrowed mint refused for that is tried again a few times (nothing is done in between).
+ */
+function onNewRepository(act: Actor): Actor {
+  return async (call) => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await act(call);
+      } catch (error) {
+        if (!(error instanceof RepositoryNotReachableError) || attempt >= 2) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 300 * (attempt + 1)));
+      }
+    }
+  };
+}
+
+async function actorsFor(
   caller: Caller,
   details: InstallationDetails,
+  request: RepositoryRequest,
   peeked: string | undefined,
-  scope: typeof REPOSITORY_SCOPE | typeof WORKFLOWS_SCOPE,
-): Promise<Actor> {
+): Promise<Actors> {
   if (details.accountType === 'Organization') {
-    // One token for every call of this creation: read (or peeked) once, not per call.
-    return installationTokenSession(details.id, scope, peeked);
+    // Each token is read (or peeked, or minted) once, when first used, for all of its phase's calls.
+    const repositoryNames = [request.name.toLowerCase()];
+    return {
+      create: installationTokenSession(details.id, creationScopeOf(request), peeked),
+      repository: onNewRepository(
+        installationTokenSession(details.id, {
+          permissions: repositoryPermissions(request.files),
+          repositoryNames,
+        }),
+      ),
+      lookup: installationTokenSession(details.id, { permissions: { metadata: 'read' }, repositoryNames }),
+    };
   }
   // GitHub does not let an installation token create a repository on a personal account: only the
-  // account's owner, with their own user token, can.
+  // account's owner, with their own user token, can (for every phase: a user token cannot be narrowed).
   if (caller.userId !== details.accountId) {
     throw new ForbiddenError(
       'personal_account_owner_only',
@@ -137,7 +206,8 @@ async function actorFor(
     );
   }
   const tokens = await getUserTokens();
-  return (call) => tokens.withToken(caller.userId, call);
+  const act: Actor = (call) => tokens.withToken(caller.userId, call);
+  return { create: act, repository: act, lookup: act };
 }
 
 /**
@@ -232,7 +302,7 @@ export async function createRepository(
     installations.linksOfAccount(accountId),
     installations.getDetails(request.installationId),
     creations.get(...claim),
-    peekInstallationToken(request.installationId, scopeFor(request.files)).catch(() => undefined),
+    peekInstallationToken(request.installationId, creationScopeOf(request)).catch(() => undefined),
     users.getProfile(caller.userId),
   ]);
   const link = links.find((candidate) => candidate.installationId === request.installationId);
@@ -258,12 +328,18 @@ export async function createRepository(
       'The GitHub App installation is suspended: unsuspend it on GitHub first.',
     );
   }
-  const scope = scopeFor(request.files);
-  // A user token cannot be narrowed, so GitHub would refuse the workflows only after creating the
-  // repository: the stored permissions decide first. An organisation's token is refused when minted.
-  if (scope === WORKFLOWS_SCOPE && details.accountType === 'User' && !grantsWorkflows(details.permissions))
-    throw workflowsPermissionMissing();
-  const act = await actorFor(caller, details, peeked, scope);
+  const workflows = touchesWorkflows(request.files.map((file) => file.path));
+  // What the files need is asked of GitHub only once the repository exists (a user token cannot be
+  // narrowed at all; an organisation's token for the files names the new repository): the stored
+  // permissions decide first, so nothing is created that its files could not go on.
+  if (workflows && !grantsWorkflows(details.permissions)) throw workflowsPermissionMissing();
+  if (
+    request.files.length > 0 &&
+    details.accountType === 'Organization' &&
+    details.permissions.contents !== 'write'
+  )
+    throw contentsWriteMissing();
+  const actors = await actorsFor(caller, details, request, peeked);
   const inProgress = () =>
     new ConflictError(
       'creation_in_progress',
@@ -276,19 +352,24 @@ export async function createRepository(
   }
   if (existing && existing.requestHash !== request.hash) {
     // Another request started this name; if GitHub never created it, this one may take over.
-    const created = await act(async (token) => {
-      try {
-        await github('GET /repos/{owner}/{repo}', {
-          owner: details.accountLogin,
-          repo: request.name,
-          headers: { authorization: `token ${token}` },
-        });
-        return true;
-      } catch (error) {
-        if (isGitHubStatus(error, 404)) return false;
-        throw error;
-      }
-    }).catch(rethrowUpstream);
+    const created = await actors
+      .lookup(async (token) => {
+        try {
+          await github('GET /repos/{owner}/{repo}', {
+            owner: details.accountLogin,
+            repo: request.name,
+            headers: { authorization: `token ${token}` },
+          });
+          return true;
+        } catch (error) {
+          if (isGitHubStatus(error, 404)) return false;
+          throw error;
+        }
+      })
+      .catch((error: unknown) =>
+        // GitHub would not narrow a token to that name: the installation reaches no such repository.
+        error instanceof RepositoryNotReachableError ? false : rethrowUpstream(error),
+      );
     if (created)
       throw new ConflictError(
         'repository_exists',
@@ -309,19 +390,19 @@ export async function createRepository(
     { id: caller.userId, login: profile?.login ?? member.login },
   );
   try {
-    return await createHoldingLease({ request, details, act, creations, claim, lease, accountId, origin });
+    return await createHoldingLease({ request, details, actors, creations, claim, lease, accountId, origin });
   } catch (error) {
     await creations.release(...claim, lease).catch((release: unknown) => {
       logger.warn('Could not release a repository creation', { error: release });
     });
-    throw workflowsRefusal(error, scope === WORKFLOWS_SCOPE ? details.permissions : undefined) ?? error;
+    throw workflowsRefusal(error, workflows ? details.permissions : undefined) ?? error;
   }
 }
 
 type Creation = {
   request: RepositoryRequest;
   details: InstallationDetails;
-  act: Actor;
+  actors: Actors;
   creations: RepoCreationStore;
   claim: readonly [string, number, string];
   lease: CreationLease;
@@ -370,9 +451,9 @@ async function createHoldingLease(creation: Creation): Promise<CreatedRepository
 }
 
 /** The repository, generated from the template or created (with a placeholder commit for the files). */
-function createOnGitHub({ request, details, act }: Creation): Promise<GitHubRepository> {
+function createOnGitHub({ request, details, actors }: Creation): Promise<GitHubRepository> {
   const { github } = getServices();
-  return act(async (token) => {
+  return actors.create(async (token) => {
     const headers = { authorization: `token ${token}` };
     if (request.template) {
       // GitHub gives the new repository one "Initial commit" with the template's files: the
@@ -410,7 +491,7 @@ function createOnGitHub({ request, details, act }: Creation): Promise<GitHubRepo
  * with, or the refusal as the caller's error (the record abandoned when nothing of this request exists).
  */
 async function afterCreateRefused(creation: Creation, error: unknown): Promise<GitHubRepository> {
-  const { request, details, act, creations, claim, lease } = creation;
+  const { request, details, actors, creations, claim, lease } = creation;
   const abandon = () => creations.abandon(...claim, lease);
   const nameTaken = () =>
     new ConflictError(
@@ -420,7 +501,7 @@ async function afterCreateRefused(creation: Creation, error: unknown): Promise<G
   if (request.template && isGitHubStatus(error, 404)) {
     // GitHub answers 404 alike for a template the actor cannot read and for a repository that is not
     // a template; only the failure path pays for telling them apart.
-    const problem = await templateProblem(act, request.template);
+    const problem = await templateProblem(actors.create, request.template);
     if (problem) {
       await abandon();
       throw problem;
@@ -438,14 +519,16 @@ async function afterCreateRefused(creation: Creation, error: unknown): Promise<G
   if (isNameTaken(error) && lease.resumed) {
     // Our own earlier attempt created it; carry on from there.
     const { github } = getServices();
-    const repo = await act(async (token) => {
-      const { data } = await github('GET /repos/{owner}/{repo}', {
-        owner: details.accountLogin,
-        repo: request.name,
-        headers: { authorization: `token ${token}` },
-      });
-      return data;
-    }).catch(rethrowUpstream);
+    const repo = await actors
+      .repository(async (token) => {
+        const { data } = await github('GET /repos/{owner}/{repo}', {
+          owner: details.accountLogin,
+          repo: request.name,
+          headers: { authorization: `token ${token}` },
+        });
+        return data;
+      })
+      .catch(rethrowUpstream);
     if (request.template && !fromTemplate(repo, request.template)) {
       // Someone else's repository took the name meanwhile: nothing of this request's exists.
       await abandon();
@@ -466,13 +549,13 @@ async function afterCreateRefused(creation: Creation, error: unknown): Promise<G
 
 /** The request's files on the repository's placeholder commit (initial-commit.ts), or why not. */
 async function commitFiles(
-  { request, act, creations, claim }: Creation,
+  { request, actors, creations, claim }: Creation,
   repo: GitHubRepository,
   firstLook: () => boolean,
 ): Promise<Awaited<ReturnType<typeof commitInitialFiles>>> {
   const { github } = getServices();
   try {
-    return await act((token) =>
+    return await actors.repository((token) =>
       commitInitialFiles(
         {
           github,
@@ -498,11 +581,20 @@ async function commitFiles(
 /** The repository exists but its files are not committed: the answer says so, and a retry finishes. */
 function initialCommitFailed(error: unknown, repo: GitHubRepository): unknown {
   const upstream = toUpstreamError(error);
-  if (!upstream && !(error instanceof RequestError)) return error;
+  if (!upstream && !(error instanceof RequestError) && !(error instanceof RepositoryNotReachableError))
+    return error;
   const refusal = workflowsRefusal(error, undefined);
   if (refusal) return refusal;
   logger.warn('Repository created, initial commit failed', { repository: repo.full_name });
   const repository = { fullName: repo.full_name, htmlUrl: repo.html_url };
+  if (error instanceof RepositoryNotReachableError) {
+    // GitHub would not yet narrow a token to the repository it has just created (onNewRepository).
+    return new UpstreamError(
+      'commit_failed',
+      `The repository ${repo.full_name} was created but GitHub does not let a token reach it yet, so its initial files are not committed. Send the same request again to finish.`,
+      { statusCode: 502, details: { repository }, cause: error },
+    );
+  }
   if (upstream?.code === 'github_rate_limited') {
     return new UpstreamError(
       'github_rate_limited',
@@ -581,7 +673,8 @@ function rethrowUpstream(error: unknown): never {
       `GitHub refused: ${error.message.split(' - ')[0] ?? 'forbidden'}. Check the App's permissions on that account.`,
     );
   }
-  if (isGitHubStatus(error, 404)) {
+  // A token could not be narrowed to the repository: GitHub does not let the installation reach it.
+  if (isGitHubStatus(error, 404) || error instanceof RepositoryNotReachableError) {
     throw new UpstreamError(
       'github_not_found',
       'GitHub does not know that account or repository any more (renamed or removed?).',

@@ -557,7 +557,7 @@ describe('file paths Git would refuse', () => {
 });
 
 describe('installation tokens shared by every container', () => {
-  it('four processes creating 40 repos concurrently mint exactly one token', async () => {
+  it('four processes creating 40 repos concurrently mint one creation token, and one token per new repository', async () => {
     const workers = await startWorkers(fx, 4);
     // 40 repositories with files at once are some 200 content-creating calls: past GitHub's 80 a minute
     // by design (this is about the token cache), so GitHub's limits are relaxed for it.
@@ -581,9 +581,19 @@ describe('installation tokens shared by every container', () => {
         ),
       );
       expect(responses.map((r) => r.status)).toEqual(Array.from({ length: 40 }, () => 201));
-      expect(await mints()).toBe(1);
+      // The creation token (no repository named: shared by all 40), and for the files the token of
+      // each new repository alone (docs/repository-scope.md, "Tokens").
+      const minted = await fx.admin.calls('POST /app/installations/{installation_id}/access_tokens');
+      expect(minted).toHaveLength(41);
+      const tokens = [...fx.emulator.world.installationTokens.values()].filter(
+        (token) => token.installationId === installs['bulk-org'],
+      );
+      const wide = tokens.filter((token) => token.repositoryIds === null);
+      expect(wide.filter((token) => token.permissions.administration === 'write')).toHaveLength(1);
+      expect(wide.filter((token) => token.permissions.contents === 'write')).toEqual([]);
+      expect(tokens.filter((token) => token.repositoryIds?.size === 1)).toHaveLength(40);
 
-      // Past the token's expiry on GitHub's clock, the next request mints exactly one new token.
+      // Past the token's expiry on GitHub's clock, the next request (no files) mints exactly one new token.
       await fx.admin.advanceClock(3601);
       await fx.admin.clearCalls();
       const later = await fetch(`${workers.urls[0] ?? ''}/accounts/${account}/repositories`, {

@@ -27,6 +27,17 @@ import {
 } from './repository-access.js';
 
 /**
+ * Creating or generating a repository with an installation token narrowed to repositories
+ * (`repositories`/`repository_ids` when minted): refused, 403 as any call the token does not allow.
+ * GitHub does not document that such a token may create one, nor that it gains the repository it
+ * creates, so the emulator allows neither and no caller can come to rely on it.
+ */
+export function refuseNarrowedToken(credential: TokenCredential): void {
+  if (credential.kind === 'installation_token' && credential.token.repositoryIds)
+    throw notAccessibleByIntegration();
+}
+
+/**
  * Creates a repository as POST /user/repos and POST /orgs/{org}/repos do, with GitHub's name rules,
  * and sends the `repository` `created` event.
  */
@@ -47,8 +58,9 @@ async function createRepository(
     description,
     private: request.body?.private === true,
   });
+  // The App made it: it joins an installation's selected repositories. The token that made it gains
+  // nothing (it names no repository: see refuseNarrowedToken).
   if (installation.repositorySelection === 'selected') installation.selectedRepositoryIds.add(repo.id);
-  if (credential.kind === 'installation_token') credential.token.repositoryIds?.add(repo.id);
   if (request.body?.auto_init === true) {
     const readme = repo.git.putBlob(Buffer.from(`# ${name}\n${description ? `\n${description}\n` : ''}`));
     const tree = repo.git.buildTree(undefined, [
@@ -111,6 +123,7 @@ export const repoRoutes: Route[] = [
         if (credential.kind === 'installation_token') throw notAccessibleByIntegration();
         throw notFound();
       }
+      refuseNarrowedToken(credential);
       const installation = installationFor(context, credential, org.id);
       if (!installation || installation.suspendedAt) throw notAccessibleByIntegration();
       const granted =

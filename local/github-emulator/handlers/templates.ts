@@ -15,6 +15,7 @@ import {
   type EmulatedRepository,
 } from '../world.js';
 import { sendRepositoryEvent } from '../repository-events.js';
+import { refuseNarrowedToken } from './repos.js';
 import { accessRepository, actor, newRepositoryName, senderOf } from './repository-access.js';
 
 type TokenCredential = ReturnType<typeof requireToken>;
@@ -63,6 +64,7 @@ function targetOf(
       : credential.user;
   const owner = login === undefined ? defaultOwner : world.accountByLogin(login);
   if (!owner) throw notFound();
+  refuseNarrowedToken(credential);
   let installation: EmulatedInstallation | undefined;
   if (credential.kind === 'installation_token') {
     if (owner.type === 'Organization' && owner.id === credential.installation.accountId)
@@ -140,7 +142,6 @@ export const templateRoutes: Route[] = [
       }
       // The App made it: it joins an installation's selected repositories (as POST /orgs/{org}/repos).
       if (installation.repositorySelection === 'selected') installation.selectedRepositoryIds.add(repo.id);
-      if (credential.kind === 'installation_token') credential.token.repositoryIds?.add(repo.id);
       await sendRepositoryEvent(context, { action: 'created', repo, sender: senderOf(context, credential) });
       return json(201, serializer.repository(repo));
     },

@@ -2,7 +2,7 @@
  * The GitHub emulator: creating repositories, committing to them, and who reaches them (run by
  * test/integration/github-emulator.test.ts).
  */
-import { appAuth, failure, installations, request, signIn } from '../../support/emulator-suite.js';
+import { appAuth, failure, fx, installations, request, signIn } from '../../support/emulator-suite.js';
 
 describe('repositories', () => {
   it('creates an org repository with an installation token and commits files in one commit', async () => {
@@ -145,6 +145,49 @@ describe('repositories', () => {
         },
       ],
     });
+  });
+
+  it('refuses creation with a token narrowed to repositories, and a token never gains a repository made later', async () => {
+    const narrowed = await appAuth()({
+      type: 'installation',
+      installationId: installations.org,
+      repositoryNames: ['service-one'],
+      permissions: { administration: 'write', contents: 'write', metadata: 'read' },
+    });
+    const refused = await failure(
+      request('POST /orgs/{org}/repos', {
+        org: 'octo-org',
+        name: 'made-by-narrowed',
+        auto_init: true,
+        headers: { authorization: `token ${narrowed.token}` },
+      }),
+    );
+    expect(refused.status).toBe(403);
+    expect(refused.response?.data).toMatchObject({ message: 'Resource not accessible by integration' });
+    expect(fx.emulator.world.repository('octo-org', 'made-by-narrowed')).toBeUndefined();
+
+    // Another token of the installation creates one: the narrowed token still reaches only its own.
+    const { token } = await appAuth()({ type: 'installation', installationId: installations.org });
+    await request('POST /orgs/{org}/repos', {
+      org: 'octo-org',
+      name: 'made-later',
+      auto_init: true,
+      headers: { authorization: `token ${token}` },
+    });
+    const unreached = await failure(
+      request('GET /repos/{owner}/{repo}', {
+        owner: 'octo-org',
+        repo: 'made-later',
+        headers: { authorization: `token ${narrowed.token}` },
+      }),
+    );
+    expect(unreached.status).toBe(404);
+    const own = await request('GET /repos/{owner}/{repo}', {
+      owner: 'octo-org',
+      repo: 'service-one',
+      headers: { authorization: `token ${narrowed.token}` },
+    });
+    expect(own.status).toBe(200);
   });
 
   it('creates a personal repository only with the user token, never with an installation token', async () => {

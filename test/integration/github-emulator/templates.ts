@@ -159,6 +159,19 @@ describe('POST /repos/{template_owner}/{template_repo}/generate', () => {
     expect(data).toMatchObject({ full_name: 'octo-org/team-copy', owner: { login: 'octo-org' } });
   });
 
+  it('refuses to generate with a token narrowed to repositories, even to the template itself', async () => {
+    const { token } = await appAuth()({
+      type: 'installation',
+      installationId: installations.org,
+      repositoryNames: ['gen-template'],
+      permissions: { administration: 'write', contents: 'read', metadata: 'read' },
+    });
+    const refused = await failure(generate('octo-org/gen-template', { name: 'narrowed-copy' }, token));
+    expect(refused.status).toBe(403);
+    expect(refused.response?.data).toMatchObject({ message: 'Resource not accessible by integration' });
+    expect(fx.emulator.world.repository('octo-org', 'narrowed-copy')).toBeUndefined();
+  });
+
   it('adds what the App generates to an installation with selected repositories', async () => {
     const otherOrg = fx.emulator.world.accountByLogin('other-org');
     const installation = fx.emulator.world.installationFor(fx.app.id, otherOrg?.id ?? 0);
