@@ -399,10 +399,20 @@ try {
   );
   console.log('request                                      n    p50 ms   p95 ms   p99 ms');
   const p99: Record<string, number> = {};
-  const measure = async (label: string, n: number, run: (i: number) => Promise<Response>) => {
-    for (let i = 0; i < 10; i++) await run(-1 - i); // warm-up
+  /** `before` runs untimed ahead of each request (warm-ups included), e.g. to move the emulator's clock. */
+  const measure = async (
+    label: string,
+    n: number,
+    run: (i: number) => Promise<Response>,
+    before?: () => Promise<unknown>,
+  ) => {
+    for (let i = 0; i < 10; i++) {
+      await before?.();
+      await run(-1 - i); // warm-up
+    }
     const times: number[] = [];
     for (let i = 0; i < n; i++) {
+      await before?.();
       const t = performance.now();
       const response = await run(i);
       await response.arrayBuffer();
@@ -434,8 +444,18 @@ try {
   await measure('GET  …/contents/package.json', 200, () =>
     call(`${repos}/bench-org/bench-app/contents/package.json`),
   );
-  await measure('POST …/commits (3 files, 1 binary)', 100, (i) =>
-    call(`${repos}/bench-org/bench-app/commits`, { method: 'POST', json: commitFiles('main', 10 + i) }),
+  // A commit is 4 content-creating GitHub calls and GitHub (the emulator too) allows 80 a minute per
+  // installation: the emulator's clock moves a minute on every 15 commits, outside the timings.
+  let commitsThisMinute = 0;
+  const nextMinuteEvery15 = async () => {
+    if (commitsThisMinute++ % 15 === 0) await fx.admin.advanceClock(61);
+  };
+  await measure(
+    'POST …/commits (3 files, 1 binary)',
+    100,
+    (i) =>
+      call(`${repos}/bench-org/bench-app/commits`, { method: 'POST', json: commitFiles('main', 10 + i) }),
+    nextMinuteEvery15,
   );
   const worst = Math.max(p99[LIST] ?? NaN, p99[LINK] ?? NaN, p99[HOOK] ?? NaN);
   console.log(
