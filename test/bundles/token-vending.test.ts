@@ -7,8 +7,6 @@
  * what the policy does not grant is a 403 naming it; revoked, GitHub refuses the token.
  */
 import { createHash } from 'node:crypto';
-import { ScanCommand } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import {
   revokeToken,
   signRequest,
@@ -20,6 +18,7 @@ import {
 import { LOCAL_SERVICE_ROLE_ARN } from '../../local/local-secrets.js';
 import { startBundledService, type BundledService } from '../support/bundled-service.js';
 import { api, signIn } from '../support/service.js';
+import { scanTable, withVendedToken } from '../support/service-tokens.js';
 
 /** `arn:aws:iam::123456789012:role/builder`: the role the secrets file is seeded with, as by `npm start`. */
 const BUILDER = LOCAL_SERVICE_ROLE_ARN;
@@ -65,32 +64,13 @@ async function refusal(request: Promise<unknown>) {
 }
 const sha256 = (token: string) => createHash('sha256').update(token).digest('hex');
 /** GitHub (the emulator) asked with a vended token, as the back-end would. */
-const github = (token: string, path: string, init: { method?: string; body?: unknown } = {}) =>
-  fetch(`${fx.emulator.url}${path}`, {
-    method: init.method ?? 'GET',
-    headers: {
-      authorization: `token ${token}`,
-      accept: 'application/vnd.github+json',
-      ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
-  });
+const github = (token: string, path: string, init?: { method?: string; body?: unknown }) =>
+  withVendedToken(fx.emulator.url)(token, path, init);
 const README = (repository: string) => `/repos/${repository}/contents/README.md`;
 /** Installation tokens GitHub minted since the last clearCalls. */
 const mints = async () =>
   (await fx.admin.calls()).filter((call) => call.route.includes('access_tokens')).length;
-async function tableItems(): Promise<Array<Record<string, unknown>>> {
-  const items: Array<Record<string, unknown>> = [];
-  let start: Record<string, never> | undefined;
-  do {
-    const page = await fx.table.raw.send(
-      new ScanCommand({ TableName: fx.table.tableName, ConsistentRead: true, ExclusiveStartKey: start }),
-    );
-    items.push(...(page.Items ?? []).map((item) => unmarshall(item)));
-    start = page.LastEvaluatedKey as Record<string, never> | undefined;
-  } while (start);
-  return items;
-}
+const tableItems = () => scanTable(fx.table);
 /** The token's audit items of one kind (`ISSUE#…`, `REVOKE#…`), under its SHA-256. */
 const audit = async (token: string, kind: 'ISSUE' | 'REVOKE') =>
   (await tableItems()).filter(

@@ -3,8 +3,6 @@ import { createHash } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ScanCommand } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import {
   revokeToken,
   signedFetch,
@@ -23,6 +21,7 @@ import { api, signIn, startService, type ServiceFixture } from '../support/servi
 import {
   platformRole,
   refusalOf as refusal,
+  scanTable,
   signingAs,
   withVendedToken,
   writeBlob,
@@ -61,18 +60,7 @@ const vend = (roleArn: string, repositories: string[], permissions: Record<strin
 const sha256 = (token: string) => createHash('sha256').update(token).digest('hex');
 const mints = async () =>
   (await fx.admin.calls()).filter((call) => call.route.includes('access_tokens')).length;
-async function tableItems(): Promise<Array<Record<string, unknown>>> {
-  const items: Array<Record<string, unknown>> = [];
-  let start: Record<string, never> | undefined;
-  do {
-    const page = await fx.table.raw.send(
-      new ScanCommand({ TableName: fx.table.tableName, ConsistentRead: true, ExclusiveStartKey: start }),
-    );
-    items.push(...(page.Items ?? []).map((item) => unmarshall(item)));
-    start = page.LastEvaluatedKey as Record<string, never> | undefined;
-  } while (start);
-  return items;
-}
+const tableItems = () => scanTable(fx.table);
 const policy = (id: string, fields: Record<string, unknown>) =>
   fx.table.table.put({
     ...keys.serviceAccess(accountId, id),

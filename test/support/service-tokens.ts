@@ -1,3 +1,5 @@
+import { ScanCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { VendingRefused, type SigningOptions } from '../../examples/token-vending-client.js';
 import { LOCAL_PLATFORM_AWS_ACCOUNT_ID } from '../../local/local-secrets.js';
 import type { ServiceCredential } from '../../local/sigv4-auth.js';
@@ -52,3 +54,20 @@ export const withVendedToken =
 /** A write with a vended token: a blob in `owner/name` (201 where it may write contents, else 403 or 404). */
 export const writeBlob = (asked: ReturnType<typeof withVendedToken>, token: string, fullName: string) =>
   asked(token, `/repos/${fullName}/git/blobs`, { method: 'POST', body: { content: 'x', encoding: 'utf-8' } });
+
+/** Every item of the table, read consistently page by page (what a test compares against what it sent). */
+export async function scanTable(table: {
+  raw: DynamoDBClient;
+  tableName: string;
+}): Promise<Array<Record<string, unknown>>> {
+  const items: Array<Record<string, unknown>> = [];
+  let start: Record<string, never> | undefined;
+  do {
+    const page = await table.raw.send(
+      new ScanCommand({ TableName: table.tableName, ConsistentRead: true, ExclusiveStartKey: start }),
+    );
+    items.push(...(page.Items ?? []).map((item) => unmarshall(item)));
+    start = page.LastEvaluatedKey as Record<string, never> | undefined;
+  } while (start);
+  return items;
+}
