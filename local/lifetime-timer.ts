@@ -2,7 +2,12 @@ import type { ScheduledEvent } from '../functions/token-vending/handler.js';
 import type { SweepSummary } from '../functions/token-vending/lifetime.js';
 import { lambdaContext } from './api-event.js';
 import { inInvocationScope } from './invocation-scope.js';
-import { scheduledEvent, startScheduleTimer, type ScheduleTimer } from './schedule-timer.js';
+import {
+  scheduledEvent,
+  startScheduleTimer,
+  type ScheduleTimer,
+  type ScheduleTimerOptions,
+} from './schedule-timer.js';
 
 /** Runs the token-vending function as its every-minute EventBridge schedule does: the lifetime sweep, once. */
 export async function runLifetimeSweepOnce(): Promise<SweepSummary> {
@@ -12,10 +17,6 @@ export async function runLifetimeSweepOnce(): Promise<SweepSummary> {
 }
 
 /** `npm start`'s stand-in for the token-vending function's every-minute schedule (schedule-timer.ts). */
-export function startLifetimeTimer(options: {
-  intervalSeconds: number;
-  onRun?: (summary: SweepSummary) => void;
-  onError?: (error: unknown) => void;
-}): ScheduleTimer {
+export function startLifetimeTimer(options: ScheduleTimerOptions<SweepSummary>): ScheduleTimer {
   return startScheduleTimer(runLifetimeSweepOnce, options);
 }

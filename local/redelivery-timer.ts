@@ -1,7 +1,12 @@
 import type { RedeliveryRunSummary } from '../functions/shared/store/redelivery-store.js';
 import { lambdaContext } from './api-event.js';
 import { inInvocationScope } from './invocation-scope.js';
-import { scheduledEvent, startScheduleTimer, type ScheduleTimer } from './schedule-timer.js';
+import {
+  scheduledEvent,
+  startScheduleTimer,
+  type ScheduleTimer,
+  type ScheduleTimerOptions,
+} from './schedule-timer.js';
 
 export type RedeliveryTimer = ScheduleTimer;
 
@@ -14,10 +19,6 @@ export async function runRedeliveryOnce(): Promise<RedeliveryRunSummary> {
 }
 
 /** `npm start`'s stand-in for the redelivery function's EventBridge schedule (schedule-timer.ts). */
-export function startRedeliveryTimer(options: {
-  intervalSeconds: number;
-  onRun?: (summary: RedeliveryRunSummary) => void;
-  onError?: (error: unknown) => void;
-}): RedeliveryTimer {
+export function startRedeliveryTimer(options: ScheduleTimerOptions<RedeliveryRunSummary>): RedeliveryTimer {
   return startScheduleTimer(runRedeliveryOnce, options);
 }

@@ -17,13 +17,20 @@ export function scheduledEvent(ruleName: string) {
 
 export type ScheduleTimer = { stop(): void };
 
+/** Every `intervalSeconds`, what a run answered (`onRun`) or why it failed (`onError`). */
+export type ScheduleTimerOptions<T> = {
+  intervalSeconds: number;
+  onRun?: (summary: T) => void;
+  onError?: (error: unknown) => void;
+};
+
 /**
  * `npm start`'s stand-in for an EventBridge schedule: `run` every `intervalSeconds`, one run at a time
  * (the next is timed from the end of the previous one), never keeping the process alive by itself.
  */
 export function startScheduleTimer<T>(
   run: () => Promise<T>,
-  options: { intervalSeconds: number; onRun?: (summary: T) => void; onError?: (error: unknown) => void },
+  options: ScheduleTimerOptions<T>,
 ): ScheduleTimer {
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
