@@ -7,7 +7,7 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE } from '../functions/shared/metrics.js';
 import { BUNDLING, esbuildAliasArgs } from './bundling.js';
-import type { FunctionSpec } from '../functions/shared/service-routes.js';
+import { DEFAULT_TIMEOUT_SECONDS, type FunctionSpec } from '../functions/shared/service-routes.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -41,7 +41,7 @@ export class ServiceFunction extends Construct {
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
       memorySize: props.spec.memoryMb ?? 512,
-      timeout: Duration.seconds(props.spec.timeoutSeconds ?? 15),
+      timeout: Duration.seconds(props.spec.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS),
       logGroup,
       tracing: props.tracing === false ? Tracing.DISABLED : Tracing.ACTIVE,
       projectRoot: REPO_ROOT,

@@ -14,7 +14,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import type { HttpLambdaHandler } from '../functions/shared/http/http-handler.js';
-import type { ServiceFunctionName } from '../functions/shared/service-routes.js';
+import { functionTimeoutMs, type ServiceFunctionName } from '../functions/shared/service-routes.js';
 import { lambdaContext } from './api-event.js';
 import { startLocalApiServer } from './api-server.js';
 import { readBundles } from './bundles.js';
@@ -26,13 +26,13 @@ const load = async <T>(fn: ServiceFunctionName) => (await import(pathToFileURL(b
 
 /**
  * The schedules `--run` stands in for: the function each EventBridge rule invokes, with the rule's
- * event (lib/stack/service-functions.ts), and the time the function has left (its timeout).
+ * event (lib/stack/service-functions.ts); the run has the function's timeout (functionTimeoutMs).
  */
 const SCHEDULED_RUNS = {
-  'webhook-redelivery': { fn: 'webhook-redelivery', rule: 'WebhookRedeliverySchedule', remainingMs: 300_000 },
+  'webhook-redelivery': { fn: 'webhook-redelivery', rule: 'WebhookRedeliverySchedule' },
   // The token-vending function's lifetime sweep: the same bundle as its HTTP routes.
-  'token-lifetime': { fn: 'token-vending', rule: 'TokenLifetimeSchedule', remainingMs: 15_000 },
-} as const satisfies Record<string, { fn: ServiceFunctionName; rule: string; remainingMs: number }>;
+  'token-lifetime': { fn: 'token-vending', rule: 'TokenLifetimeSchedule' },
+} as const satisfies Record<string, { fn: ServiceFunctionName; rule: string }>;
 
 if (process.argv[2] === '--run') {
   const name = process.argv[3] ?? '';
@@ -50,7 +50,7 @@ if (process.argv[2] === '--run') {
       context: ReturnType<typeof lambdaContext>,
     ) => Promise<unknown>;
   }>(run.fn);
-  const result = await handler(scheduledEvent(run.rule), lambdaContext(run.fn, run.remainingMs));
+  const result = await handler(scheduledEvent(run.rule), lambdaContext(run.fn, functionTimeoutMs(run.fn)));
   process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
 } else {
   const api = await startLocalApiServer({

@@ -1,4 +1,5 @@
 import type { RedeliveryRunSummary } from '../functions/shared/store/redelivery-store.js';
+import { functionTimeoutMs } from '../functions/shared/service-routes.js';
 import { lambdaContext } from './api-event.js';
 import { inInvocationScope } from './invocation-scope.js';
 import {
@@ -14,7 +15,10 @@ export type RedeliveryTimer = ScheduleTimer;
 export async function runRedeliveryOnce(): Promise<RedeliveryRunSummary> {
   const { handler } = await import('../functions/webhook-redelivery/handler.js');
   return inInvocationScope('webhook-redelivery', () =>
-    handler(scheduledEvent('WebhookRedeliverySchedule'), lambdaContext('webhook-redelivery', 300_000)),
+    handler(
+      scheduledEvent('WebhookRedeliverySchedule'),
+      lambdaContext('webhook-redelivery', functionTimeoutMs('webhook-redelivery')),
+    ),
   );
 }
 

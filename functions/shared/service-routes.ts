@@ -229,6 +229,13 @@ export const SERVICE_FUNCTIONS: Readonly<Record<ServiceFunctionName, FunctionSpe
 };
 
 /** How often every installation's repositories are reconciled unless `-c repositorySyncIntervalMinutes`. */
+/** Lambda's timeout when a function's spec names none (lib/service-function.ts). */
+export const DEFAULT_TIMEOUT_SECONDS = 15;
+
+/** How long an invocation of `fn` may run, as the stack deploys it: local runs hand it to their context. */
+export const functionTimeoutMs = (fn: ServiceFunctionName) =>
+  (SERVICE_FUNCTIONS[fn].timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000;
+
 export const REPOSITORY_SYNC_DEFAULT_MINUTES = 60;
 
 /** Functions that ask for a repository sync (lambda:InvokeFunction on repository-sync, asynchronously). */
