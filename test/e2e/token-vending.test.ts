@@ -11,6 +11,7 @@ import {
 } from '../../examples/token-vending-client.js';
 import { keys } from '../../functions/shared/store/keys.js';
 import { runLifetimeSweepOnce } from '../../local/lifetime-timer.js';
+import { dueStore, SWEEP_PAGE } from '../../functions/token-vending/lifetime.js';
 import { setAbuseLimitClockForTests } from '../../functions/shared/limits/abuse-limits.js';
 import { logger } from '../../functions/shared/logger.js';
 import { METRIC, METRICS_NAMESPACE } from '../../functions/shared/metrics.js';
@@ -335,6 +336,24 @@ describe('token vending', () => {
     await fx.admin.clearCalls();
     expect((await vend(BUILDER, ['octo-org/app-one'], { contents: 'read' })).token).not.toBe(short.token);
     expect(await mints()).toBe(0);
+  });
+
+  it('one sweep revokes a backlog larger than its page: revocations are not late when many fall due', async () => {
+    // 60 dedicated tokens due a minute ago (tokens GitHub no longer knows: each answers 401, dropped).
+    const store = dueStore();
+    const dueAt = new Date(Date.now() - 60_000).toISOString();
+    for (let index = 0; index < 60; index++) {
+      await store.add({
+        dueAt,
+        tokenSha256: sha256(`backlog-${index}`),
+        installationId,
+        token: `ghs_backlog${String(index).padStart(32, '0')}`,
+      });
+    }
+    expect(60).toBeGreaterThan(SWEEP_PAGE);
+    const summary = await runLifetimeSweepOnce();
+    expect(summary).toMatchObject({ read: 60, alreadyInvalid: 60, failed: 0 });
+    expect((await tableItems()).filter((item) => item.PK === 'VEND#DUE')).toEqual([]);
   });
 
   it('grants a write token within the deployer’s policy (write on exactly its repository)', async () => {
