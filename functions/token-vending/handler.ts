@@ -18,7 +18,9 @@ const http = createHttpHandler({
 });
 
 /** The schedule (EventBridge every minute; a timer in `npm start`): revoke dedicated tokens that are due. */
-const sweep = middy<ScheduledEvent, SweepSummary>(() => sweepDueRevocations())
+const sweep = middy<ScheduledEvent, SweepSummary>((_event: ScheduledEvent, context: Context) =>
+  sweepDueRevocations({ remainingMs: () => context.getRemainingTimeInMillis() }),
+)
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(flushMetrics())
   .use(tracer.handlerMiddleware());
